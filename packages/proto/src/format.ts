@@ -1,0 +1,150 @@
+import { ValueError } from './errors.js';
+
+/**
+ * Sample encodings carried on the wire: packed, little-endian, interleaved.
+ * 24-bit types take exactly 3 bytes. The numeric code is what goes on the wire (PROTOCOL.md §5.2).
+ */
+export const SAMPLE_TYPES = [
+  'u8',
+  'u16',
+  'u24',
+  'u32',
+  'u64',
+  'i8',
+  'i16',
+  'i24',
+  'i32',
+  'i64',
+  'f32',
+  'f64',
+] as const;
+
+export type SampleType = (typeof SAMPLE_TYPES)[number];
+
+export interface SampleTypeInfo {
+  /** Bytes one sample occupies on the wire. */
+  readonly bytes: 1 | 2 | 3 | 4 | 8;
+  readonly kind: 'unsigned' | 'signed' | 'float';
+  /** Wire code, the index in SAMPLE_TYPES. */
+  readonly code: number;
+}
+
+const BYTES: Record<SampleType, SampleTypeInfo['bytes']> = {
+  u8: 1,
+  u16: 2,
+  u24: 3,
+  u32: 4,
+  u64: 8,
+  i8: 1,
+  i16: 2,
+  i24: 3,
+  i32: 4,
+  i64: 8,
+  f32: 4,
+  f64: 8,
+};
+
+export const SAMPLE_TYPE_INFO: Readonly<Record<SampleType, SampleTypeInfo>> = Object.fromEntries(
+  SAMPLE_TYPES.map((type, code) => [
+    type,
+    {
+      bytes: BYTES[type],
+      kind: type[0] === 'u' ? 'unsigned' : type[0] === 'i' ? 'signed' : 'float',
+      code,
+    },
+  ]),
+) as Record<SampleType, SampleTypeInfo>;
+
+export function isSampleType(value: unknown): value is SampleType {
+  return typeof value === 'string' && (SAMPLE_TYPES as readonly string[]).includes(value);
+}
+
+/** The sample type with wire code `code`, or undefined for an unknown code. */
+export function sampleTypeFromCode(code: number): SampleType | undefined {
+  return SAMPLE_TYPES[code];
+}
+
+/** A stream's fixed format for the life of a connection. */
+export interface Format {
+  /** Frames per second; positive and finite. */
+  readonly sampleRate: number;
+  /** Samples per frame; an integer ≥ 1. */
+  readonly channels: number;
+  /** Preferred frames per period; 0 = unspecified. A hint, not a contract. */
+  readonly bufferFrames: number;
+  readonly sampleType: SampleType;
+}
+
+/** What a server offers: the streams it captures (inputs) and the streams it plays (outputs). */
+export interface StreamFormats {
+  readonly inputs: readonly Format[];
+  readonly outputs: readonly Format[];
+}
+
+export const MAX_CHANNELS = 0xffff;
+export const MAX_BUFFER_FRAMES = 0xffff_ffff;
+
+/** Validates a format; returns it frozen so a valid Format stays valid. */
+export function makeFormat(format: Format): Format {
+  const { sampleRate, channels, bufferFrames, sampleType } = format;
+  if (!isSampleType(sampleType)) {
+    throw new ValueError(
+      'BAD_SAMPLE_TYPE',
+      `format: sample type must be one of ${SAMPLE_TYPES.join(', ')}, got ${String(sampleType)}`,
+    );
+  }
+  if (typeof sampleRate !== 'number' || !Number.isFinite(sampleRate) || sampleRate <= 0) {
+    throw new ValueError(
+      'BAD_SAMPLE_RATE',
+      `format: sample rate must be a positive finite number, got ${String(sampleRate)}`,
+    );
+  }
+  if (!Number.isInteger(channels) || channels < 1 || channels > MAX_CHANNELS) {
+    throw new ValueError(
+      'BAD_CHANNEL_COUNT',
+      `format: channel count must be an integer from 1 to ${MAX_CHANNELS}, got ${String(channels)}`,
+    );
+  }
+  if (!Number.isInteger(bufferFrames) || bufferFrames < 0 || bufferFrames > MAX_BUFFER_FRAMES) {
+    throw new ValueError(
+      'BAD_BUFFER_SIZE',
+      `format: buffer size must be an integer from 0 to ${MAX_BUFFER_FRAMES} frames, got ${String(bufferFrames)}`,
+    );
+  }
+  return Object.freeze({ sampleRate, channels, bufferFrames, sampleType });
+}
+
+/** f32, 48 kHz, stereo, 32-frame periods: the format every endpoint should accept. */
+export const STANDARD_FORMAT: Format = makeFormat({
+  sampleRate: 48_000,
+  channels: 2,
+  bufferFrames: 32,
+  sampleType: 'f32',
+});
+
+export function bytesPerSample(sampleType: SampleType): number {
+  return SAMPLE_TYPE_INFO[sampleType].bytes;
+}
+
+export function bytesPerFrame(format: Format): number {
+  return format.channels * bytesPerSample(format.sampleType);
+}
+
+/** Bytes in one period of `frames` frames (default: the format's buffer-size hint). */
+export function bytesPerChunk(format: Format, frames: number = format.bufferFrames): number {
+  return frames * bytesPerFrame(format);
+}
+
+export function formatsEqual(a: Format, b: Format): boolean {
+  return (
+    a.sampleRate === b.sampleRate &&
+    a.channels === b.channels &&
+    a.bufferFrames === b.bufferFrames &&
+    a.sampleType === b.sampleType
+  );
+}
+
+/** "f32/48000Hz/2ch/32" — how formats appear in logs and the CLI. */
+export function describeFormat(format: Format): string {
+  return `${format.sampleType}/${format.sampleRate}Hz/${format.channels}ch/${format.bufferFrames}`;
+}
