@@ -2,7 +2,8 @@ import { ValueError } from './errors.js';
 
 /**
  * Sample encodings carried on the wire: packed, little-endian, interleaved.
- * 24-bit types take exactly 3 bytes. The numeric code is what goes on the wire (PROTOCOL.md §5.2).
+ * 24-bit types take exactly 3 bytes. The wire code is the position in this list plus one, so that
+ * 0 stays "unspecified" as in the protobuf control schema (PROTOCOL.md §5.3).
  */
 export const SAMPLE_TYPES = [
   'u8',
@@ -25,7 +26,7 @@ export interface SampleTypeInfo {
   /** Bytes one sample occupies on the wire. */
   readonly bytes: 1 | 2 | 3 | 4 | 8;
   readonly kind: 'unsigned' | 'signed' | 'float';
-  /** Wire code, the index in SAMPLE_TYPES. */
+  /** Wire code: index in SAMPLE_TYPES + 1 (0 is never valid). */
   readonly code: number;
 }
 
@@ -45,12 +46,12 @@ const BYTES: Record<SampleType, SampleTypeInfo['bytes']> = {
 };
 
 export const SAMPLE_TYPE_INFO: Readonly<Record<SampleType, SampleTypeInfo>> = Object.fromEntries(
-  SAMPLE_TYPES.map((type, code) => [
+  SAMPLE_TYPES.map((type, index) => [
     type,
     {
       bytes: BYTES[type],
       kind: type[0] === 'u' ? 'unsigned' : type[0] === 'i' ? 'signed' : 'float',
-      code,
+      code: index + 1,
     },
   ]),
 ) as Record<SampleType, SampleTypeInfo>;
@@ -61,7 +62,7 @@ export function isSampleType(value: unknown): value is SampleType {
 
 /** The sample type with wire code `code`, or undefined for an unknown code. */
 export function sampleTypeFromCode(code: number): SampleType | undefined {
-  return SAMPLE_TYPES[code];
+  return code >= 1 ? SAMPLE_TYPES[code - 1] : undefined;
 }
 
 /** A stream's fixed format for the life of a connection. */

@@ -1,0 +1,13 @@
+export * from './constants.js';
+export * from './messages.js';
+export { type MessageType, type Role, TAGS, AUDIO_TAG_CODE, tagCode } from './tags.js';
+export { type AudioHeader, createAudioHeader, readAudioHeader, writeAudioHeader } from './audio.js';
+export { datagramVersion, readPreamble } from './preamble.js';
+export {
+  encode,
+  encodeInto,
+  encodedSize,
+  decodeMessage,
+  decodeClientMessage,
+  decodeServerMessage,
+} from './codec.js';

@@ -1,0 +1,102 @@
+import type { StreamFormats } from '../format.js';
+
+/** Result of a request: Failure is transient (retry with backoff), Refusal is final (don't). */
+export const OUTCOMES = ['ok', 'failure', 'refusal'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Why a peer ends a connection. */
+export const DISCONNECT_REASONS = ['normal', 'shutdown', 'timeout', 'protocol-error'] as const;
+export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
+
+/** Client beacon, sent to a broadcast/multicast or unicast address; servers that want the client answer Connect. */
+export interface Discovery {
+  readonly type: 'discovery';
+}
+
+/** A server's connection offer: who it is and the stream formats, fixed for the connection's life. */
+export interface Connect {
+  readonly type: 'connect';
+  /** 128-bit endpoint identity, as a lowercase 8-4-4-4-12 hex string. */
+  readonly endpointId: string;
+  /** Human-readable name, at most 255 UTF-8 bytes. */
+  readonly name: string;
+  /** TCP control port, or 0 when the server speaks UDP control only. */
+  readonly controlPort: number;
+  readonly formats: StreamFormats;
+}
+
+/** The client's answer to a Connect offer. */
+export interface ConnectionResult {
+  readonly type: 'connection-result';
+  readonly outcome: Outcome;
+}
+
+/** Start/stop I/O requests; `requestId` pairs a result with its request and spots retransmissions. */
+export interface StartIo {
+  readonly type: 'start-io';
+  readonly requestId: number;
+}
+
+export interface StopIo {
+  readonly type: 'stop-io';
+  readonly requestId: number;
+}
+
+export interface StartIoResult {
+  readonly type: 'start-io-result';
+  readonly requestId: number;
+  readonly outcome: Outcome;
+}
+
+export interface StopIoResult {
+  readonly type: 'stop-io-result';
+  readonly requestId: number;
+  readonly outcome: Outcome;
+}
+
+export interface Heartbeat {
+  readonly type: 'heartbeat';
+  /** Increments by one per heartbeat sent, wrapping at 2^32. */
+  readonly sequence: number;
+  /** Sender's monotonic clock in microseconds (below 2^53). */
+  readonly timeUs: number;
+}
+
+/** A run of one stream's packed little-endian interleaved sample bytes. May hold partial frames. */
+export interface Audio {
+  readonly type: 'audio';
+  readonly streamIndex: number;
+  /** Position of the payload's first byte in the stream's byte sequence (below 2^53). */
+  readonly byteIndex: number;
+  /** The bytes; on decode, a view into the datagram, not a copy. */
+  readonly payload: Uint8Array;
+}
+
+export interface Disconnect {
+  readonly type: 'disconnect';
+  readonly reason: DisconnectReason;
+}
+
+/** The answer to a datagram in a version the receiver does not speak. Its layout never changes. */
+export interface VersionNotSupported {
+  readonly type: 'version-not-supported';
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
+/** What a client sends and a server receives. */
+export type ClientMessage =
+  | Discovery
+  | ConnectionResult
+  | StartIo
+  | StopIo
+  | Heartbeat
+  | Audio
+  | Disconnect
+  | VersionNotSupported;
+
+/** What a server sends and a client receives. */
+export type ServerMessage =
+  Connect | StartIoResult | StopIoResult | Heartbeat | Audio | Disconnect | VersionNotSupported;
+
+export type Message = ClientMessage | ServerMessage;
