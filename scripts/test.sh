@@ -5,8 +5,9 @@ cd "$(dirname "$0")/.."
 pnpm() { bash scripts/pnpm.sh "$@"; }
 
 pnpm install --frozen-lockfile --reporter=append-only
-echo "== build (tsc -b, strict)"
+echo "== build and type-check (tsc -b, tsc -p tsconfig.test.json)"
 pnpm exec tsc -b
+pnpm exec tsc -p tsconfig.test.json
 echo "== lint (eslint)"
 pnpm exec eslint .
 echo "== format (prettier --check)"

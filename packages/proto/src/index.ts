@@ -1,3 +1,4 @@
 export * from './errors.js';
 export * from './format.js';
 export * from './wire/index.js';
+export * from './control/index.js';

@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: the wire and sample-conversion benchmarks, printed as markdown with the machine
+ * they ran on, ready to paste into bench/RESULTS.md. Targets (issue #2): ≥ 5 M audio headers
+ * decoded per second, ≥ 300 MB/s for i24 → f32, on one core.
+ */
+import { cpus, totalmem } from 'node:os';
+import { runConversionBench } from './conversion.js';
+import { runWireBench } from './wire.js';
+
+const million = (n: number): string => (n / 1e6).toFixed(2);
+
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(
+  `Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`,
+);
+
+const wire = runWireBench();
+console.log('| audio header path | M headers/s (write + read) |');
+console.log('| --- | ---: |');
+for (const row of wire) console.log(`| ${row.path} | ${million(row.headersPerSecond)} |`);
+console.log(
+  `\nRatio hot path / general codec: ${(wire[0]!.headersPerSecond / wire[1]!.headersPerSecond).toFixed(1)}×\n`,
+);
+
+console.log('| sample type | wire → f32 MB/s | f32 → wire MB/s |');
+console.log('| --- | ---: | ---: |');
+for (const row of runConversionBench()) {
+  console.log(`| ${row.type} | ${row.decodeMBps.toFixed(0)} | ${row.encodeMBps.toFixed(0)} |`);
+}

@@ -1,0 +1,58 @@
+/**
+ * Audio header throughput: the allocation-free path (writeAudioHeader + readAudioHeader on one
+ * reused buffer and header object) against the general message codec (encode + decodeMessage,
+ * which allocates a buffer and a message per packet), measured in the same run.
+ */
+import {
+  AUDIO_HEADER_BYTES,
+  createAudioHeader,
+  decodeMessage,
+  encode,
+  readAudioHeader,
+  writeAudioHeader,
+} from '@syfala/proto';
+import { medianRate } from './measure.js';
+
+const PACKETS = 1_000_000;
+const PAYLOAD_BYTES = 256; // one 32-frame f32 stereo period
+
+export interface WireBenchRow {
+  path: string;
+  headersPerSecond: number;
+}
+
+export function runWireBench(): WireBenchRow[] {
+  const datagram = new Uint8Array(AUDIO_HEADER_BYTES + PAYLOAD_BYTES);
+  const header = createAudioHeader();
+  let checksum = 0;
+
+  const hotPath = medianRate(() => {
+    for (let i = 0; i < PACKETS; i++) {
+      writeAudioHeader(datagram, 0, i & 7, i * PAYLOAD_BYTES, PAYLOAD_BYTES);
+      checksum += readAudioHeader(datagram, header).byteIndex;
+    }
+    return PACKETS;
+  });
+
+  const payload = new Uint8Array(PAYLOAD_BYTES);
+  const generalPackets = PACKETS / 10;
+  const general = medianRate(() => {
+    for (let i = 0; i < generalPackets; i++) {
+      const bytes = encode({
+        type: 'audio',
+        streamIndex: i & 7,
+        byteIndex: i * PAYLOAD_BYTES,
+        payload,
+      });
+      const message = decodeMessage(bytes, 'client');
+      if (message.type === 'audio') checksum += message.byteIndex;
+    }
+    return generalPackets;
+  });
+
+  if (checksum < 0) console.log(checksum); // keeps the loops observable
+  return [
+    { path: 'writeAudioHeader + readAudioHeader (reused buffers)', headersPerSecond: hotPath },
+    { path: 'encode + decodeMessage (allocating)', headersPerSecond: general },
+  ];
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import protobuf from 'protobufjs';
+
+// The schema parsed independently of src/control, to build frames the encoder would refuse.
+const root = protobuf.parse(
+  readFileSync(new URL('../../control.proto', import.meta.url), 'utf8'),
+).root;
+const ControlFrame = root.lookupType('syfala.control.v1.ControlFrame');
+
+/** A ControlFrame protobuf from a plain object, with no validation (camelCase field names). */
+export function rawFrame(frame: Record<string, unknown>): Uint8Array {
+  return ControlFrame.encode(frame).finish();
+}
+
+/** The numeric value of `name` in the schema enum `enumName`. */
+export function enumValue(enumName: string, name: string): number {
+  const value = root.lookupEnum(`syfala.control.v1.${enumName}`).values[name];
+  if (value === undefined) throw new Error(`no ${enumName}.${name}`);
+  return value;
+}
+
+/** A length-prefixed frame around `body`, whatever it holds. */
+export function framed(body: Uint8Array, length = body.length): Uint8Array {
+  const frame = new Uint8Array(4 + body.length);
+  new DataView(frame.buffer).setUint32(0, length, true);
+  frame.set(body, 4);
+  return frame;
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
