@@ -71,10 +71,10 @@ const messages: [string, Message][] = [
     'stop-io-result refusal',
     { type: 'stop-io-result', requestId: 0x0102_0304, outcome: 'refusal' },
   ],
-  ['heartbeat', { type: 'heartbeat', sequence: 42, timeUs: 1_234_567_890_123 }],
+  ['heartbeat', { type: 'heartbeat', sequence: 42, senderTimeUs: 1_234_567_890_123 }],
   [
     'heartbeat at the largest time',
-    { type: 'heartbeat', sequence: 0xffff_ffff, timeUs: Number.MAX_SAFE_INTEGER },
+    { type: 'heartbeat', sequence: 0xffff_ffff, senderTimeUs: Number.MAX_SAFE_INTEGER },
   ],
   [
     'audio: two f32 stereo frames',
@@ -98,6 +98,7 @@ const messages: [string, Message][] = [
   ['disconnect shutdown', { type: 'disconnect', reason: 'shutdown' }],
   ['disconnect timeout', { type: 'disconnect', reason: 'timeout' }],
   ['disconnect protocol-error', { type: 'disconnect', reason: 'protocol-error' }],
+  ['disconnect busy', { type: 'disconnect', reason: 'busy' }],
   ['version-not-supported', { type: 'version-not-supported', minVersion: 1, maxVersion: 1 }],
 ];
 

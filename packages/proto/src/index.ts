@@ -1,4 +1,5 @@
 export * from './errors.js';
 export * from './format.js';
+export * from './common.js';
 export * from './wire/index.js';
 export * from './control/index.js';

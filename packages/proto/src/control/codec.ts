@@ -1,14 +1,13 @@
 import type { Long } from 'protobufjs';
 import { DecodeError, ValueError } from '../errors.js';
+import { DISCONNECT_REASONS, ID_BYTES, OUTCOMES, idFromBytes, idToBytes, isId } from '../common.js';
 import { SAMPLE_TYPES, makeFormat } from '../format.js';
 import type { Format, StreamFormats } from '../format.js';
 import {
   AUTH_MAC_BYTES,
   AUTH_METHODS,
   AUTH_NONCE_BYTES,
-  CONTROL_DISCONNECT_REASONS,
   CONTROL_ERROR_CODES,
-  CONTROL_OUTCOMES,
   CORRELATED_CONTROL_MESSAGE_TYPES,
   STREAM_DIRECTIONS,
 } from './messages.js';
@@ -165,14 +164,12 @@ const CONTROL_FRAME = controlType('ControlFrame');
 }
 
 const SAMPLE_TYPE = enumCodec('SampleType', SAMPLE_TYPES);
-const OUTCOME = enumCodec('Outcome', CONTROL_OUTCOMES);
-const DISCONNECT_REASON = enumCodec('DisconnectReason', CONTROL_DISCONNECT_REASONS);
+const OUTCOME = enumCodec('Outcome', OUTCOMES);
+const DISCONNECT_REASON = enumCodec('DisconnectReason', DISCONNECT_REASONS);
 const ERROR_CODE = enumCodec('ErrorCode', CONTROL_ERROR_CODES);
 const AUTH_METHOD = enumCodec('AuthMethod', AUTH_METHODS);
 const STREAM_DIRECTION = enumCodec('StreamDirection', STREAM_DIRECTIONS);
 
-const UUID_BYTES = 16;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UINT32_MAX = 0xffff_ffff;
 const PORT_MAX = 0xffff;
 
@@ -260,12 +257,10 @@ function enumField<T extends string>(codec: EnumCodec<T>, value: unknown, path: 
 }
 
 function uuidField(value: unknown, path: string): Uint8Array {
-  if (typeof value !== 'string' || !UUID_PATTERN.test(value)) {
+  if (!isId(value)) {
     throw invalid(path, 'a lowercase 8-4-4-4-12 hex id', value);
   }
-  return Uint8Array.from(value.replaceAll('-', '').match(/../g) ?? [], (hex) =>
-    Number.parseInt(hex, 16),
-  );
+  return idToBytes(value, path);
 }
 
 function formatField(format: Format, path: string): object {
@@ -466,11 +461,10 @@ function readBytes(bytes: WireBytes, length: number, path: string): Uint8Array {
 }
 
 function readUuid(bytes: WireBytes, path: string): string {
-  if (bytes.length !== UUID_BYTES) {
-    throw bad(path, `expected ${UUID_BYTES} bytes, got ${bytes.length}`);
+  if (bytes.length !== ID_BYTES) {
+    throw bad(path, `expected ${ID_BYTES} bytes, got ${bytes.length}`);
   }
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return idFromBytes(bytes);
 }
 
 function readUint64(value: WireUint64, path: string): number {

@@ -1,3 +1,4 @@
+import type { DisconnectReason, Outcome } from '../common.js';
 import type { StreamFormats } from '../format.js';
 
 /** The control protocol version this implementation speaks (Hello/Welcome `protocolVersion`). */
@@ -6,23 +7,6 @@ export const CONTROL_PROTOCOL_VERSION = 1;
 export const AUTH_NONCE_BYTES = 32;
 /** Length of an HMAC-SHA256 tag (AuthResponse `mac`, Welcome `authProof`), in bytes. */
 export const AUTH_MAC_BYTES = 32;
-
-/** Result of a request: Failure is transient (retry with backoff), Refusal is final (don't). */
-export const CONTROL_OUTCOMES = ['ok', 'failure', 'refusal'] as const;
-export type ControlOutcome = (typeof CONTROL_OUTCOMES)[number];
-
-/** Why a connection ends (control.proto `DisconnectReason`). */
-export const CONTROL_DISCONNECT_REASONS = [
-  'normal',
-  'shutdown',
-  'timeout',
-  'protocol-error',
-  'auth-failed',
-  'version-unsupported',
-  'format-unsupported',
-  'busy',
-] as const;
-export type ControlDisconnectReason = (typeof CONTROL_DISCONNECT_REASONS)[number];
 
 /** What an Error frame complains about (control.proto `ErrorCode`). */
 export const CONTROL_ERROR_CODES = [
@@ -103,7 +87,7 @@ export interface ControlStartIo {
 export interface ControlStartIoResult {
   readonly type: 'start-io-result';
   readonly requestId: number;
-  readonly outcome: ControlOutcome;
+  readonly outcome: Outcome;
   /** Human-readable; empty when ok. */
   readonly reason: string;
 }
@@ -118,7 +102,7 @@ export interface ControlStopIo {
 export interface ControlStopIoResult {
   readonly type: 'stop-io-result';
   readonly requestId: number;
-  readonly outcome: ControlOutcome;
+  readonly outcome: Outcome;
   /** Human-readable; empty when ok. */
   readonly reason: string;
 }
@@ -201,7 +185,7 @@ export interface ControlDisconnect {
   readonly type: 'disconnect';
   /** The Hello this refuses, or 0. */
   readonly requestId: number;
-  readonly reason: ControlDisconnectReason;
+  readonly reason: DisconnectReason;
   /** Human-readable; may be empty. */
   readonly text: string;
 }

@@ -10,7 +10,6 @@ import { createAudioHeader, readAudioHeader, writeAudioHeader } from './audio.js
 import { ByteReader, ByteWriter, checkUint } from './bytes.js';
 import {
   AUDIO_HEADER_BYTES,
-  ENDPOINT_ID_BYTES,
   FORMAT_RECORD_BYTES,
   MAX_NAME_BYTES,
   MAX_STREAMS_PER_DIRECTION,
@@ -18,12 +17,13 @@ import {
 } from './constants.js';
 import {
   DISCONNECT_REASONS,
+  ID_BYTES,
   OUTCOMES,
-  type ClientMessage,
-  type Message,
+  idFromBytes,
+  idToBytes,
   type Outcome,
-  type ServerMessage,
-} from './messages.js';
+} from '../common.js';
+import type { ClientMessage, Message, ServerMessage } from './messages.js';
 import { checkCapacity, readPreamble, writePreamble } from './preamble.js';
 import {
   type MessageType,
@@ -99,23 +99,6 @@ const request = <T extends 'start-io' | 'stop-io'>(type: T): BodyCodec<T> => ({
   read: (r) => ({ type, requestId: r.u32(`${type} request id`) }) as MessageOf<T>,
 });
 
-const ENDPOINT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function endpointIdToBytes(id: string): Uint8Array {
-  if (!ENDPOINT_ID_PATTERN.test(id)) {
-    throw new ValueError(
-      'BAD_FIELD',
-      `connect endpoint id: expected a lowercase 8-4-4-4-12 hex id, got ${id}`,
-    );
-  }
-  return Uint8Array.from(id.replaceAll('-', '').match(/../g)!, (pair) => parseInt(pair, 16));
-}
-
-function endpointIdFromBytes(bytes: Uint8Array): string {
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 function nameBytes(name: string): Uint8Array {
   const bytes = utf8Encoder.encode(name);
   if (bytes.length > MAX_NAME_BYTES) {
@@ -178,7 +161,7 @@ function readStreamCount(r: ByteReader, field: string): number {
  */
 const connect: BodyCodec<'connect'> = {
   size: (m) =>
-    ENDPOINT_ID_BYTES +
+    ID_BYTES +
     7 +
     FORMAT_RECORD_BYTES * (m.formats.inputs.length + m.formats.outputs.length) +
     nameBytes(m.name).length,
@@ -187,7 +170,7 @@ const connect: BodyCodec<'connect'> = {
     checkStreamCount(m.formats.inputs, 'connect inputs');
     checkStreamCount(m.formats.outputs, 'connect outputs');
     const name = nameBytes(m.name);
-    w.bytes(endpointIdToBytes(m.endpointId));
+    w.bytes(idToBytes(m.endpointId, 'connect endpoint id'));
     w.u16(m.controlPort);
     w.u16(m.formats.inputs.length);
     w.u16(m.formats.outputs.length);
@@ -197,7 +180,7 @@ const connect: BodyCodec<'connect'> = {
     w.bytes(name);
   },
   read: (r) => {
-    const endpointId = endpointIdFromBytes(r.bytes(ENDPOINT_ID_BYTES, 'connect endpoint id'));
+    const endpointId = idFromBytes(r.bytes(ID_BYTES, 'connect endpoint id'));
     const controlPort = r.u16('connect control port');
     const inputCount = readStreamCount(r, 'connect input count');
     const outputCount = readStreamCount(r, 'connect output count');
@@ -242,14 +225,14 @@ const BODY_CODECS: { readonly [T in ControlType]: BodyCodec<T> } = {
     size: () => 12,
     write: (m, w) => {
       checkUint(m.sequence, MAX_U32, 'heartbeat sequence');
-      checkUint(m.timeUs, Number.MAX_SAFE_INTEGER, 'heartbeat time');
+      checkUint(m.senderTimeUs, Number.MAX_SAFE_INTEGER, 'heartbeat time');
       w.u32(m.sequence);
-      w.u64(m.timeUs);
+      w.u64(m.senderTimeUs);
     },
     read: (r) => ({
       type: 'heartbeat',
       sequence: r.u32('heartbeat sequence'),
-      timeUs: r.u64('heartbeat time'),
+      senderTimeUs: r.u64('heartbeat time'),
     }),
   },
   disconnect: {

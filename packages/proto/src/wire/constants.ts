@@ -21,4 +21,3 @@ export const MAX_STREAMS_PER_DIRECTION = 256;
 export const MAX_NAME_BYTES = 255;
 /** sample type (1) + channels (2) + buffer frames (4) + sample rate (8). */
 export const FORMAT_RECORD_BYTES = 15;
-export const ENDPOINT_ID_BYTES = 16;

@@ -1,12 +1,5 @@
+import type { DisconnectReason, Outcome } from '../common.js';
 import type { StreamFormats } from '../format.js';
-
-/** Result of a request: Failure is transient (retry with backoff), Refusal is final (don't). */
-export const OUTCOMES = ['ok', 'failure', 'refusal'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-/** Why a peer ends a connection. */
-export const DISCONNECT_REASONS = ['normal', 'shutdown', 'timeout', 'protocol-error'] as const;
-export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 
 /** Client beacon, sent to a broadcast/multicast or unicast address; servers that want the client answer Connect. */
 export interface Discovery {
@@ -59,7 +52,7 @@ export interface Heartbeat {
   /** Increments by one per heartbeat sent, wrapping at 2^32. */
   readonly sequence: number;
   /** Sender's monotonic clock in microseconds (below 2^53). */
-  readonly timeUs: number;
+  readonly senderTimeUs: number;
 }
 
 /** A run of one stream's packed little-endian interleaved sample bytes. May hold partial frames. */

@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { SAMPLE_TYPES, makeFormat } from '../../src/format.js';
 import type { Format } from '../../src/format.js';
+import { DISCONNECT_REASONS, OUTCOMES } from '../../src/common.js';
 import {
   AUTH_MAC_BYTES,
   AUTH_METHODS,
   AUTH_NONCE_BYTES,
-  CONTROL_DISCONNECT_REASONS,
   CONTROL_ERROR_CODES,
-  CONTROL_OUTCOMES,
   STREAM_DIRECTIONS,
 } from '../../src/control/messages.js';
 import type { ControlMessage, ControlStatsCounters } from '../../src/control/messages.js';
@@ -58,7 +57,7 @@ const result = <T extends 'start-io-result' | 'stop-io-result'>(type: T) =>
   fc.record({
     type: fc.constant(type),
     requestId,
-    outcome: fc.constantFrom(...CONTROL_OUTCOMES),
+    outcome: fc.constantFrom(...OUTCOMES),
     reason: text,
   });
 
@@ -154,7 +153,7 @@ export const controlMessage: fc.Arbitrary<ControlMessage> = fc.oneof(
   fc.record({
     type: fc.constant('disconnect' as const),
     requestId: anyRequestId,
-    reason: fc.constantFrom(...CONTROL_DISCONNECT_REASONS),
+    reason: fc.constantFrom(...DISCONNECT_REASONS),
     text,
   }),
 );

@@ -93,7 +93,7 @@ describe('message codec', () => {
   });
 
   it('encodes into a caller-owned buffer at an offset and returns the byte count', () => {
-    const message: Message = { type: 'heartbeat', sequence: 5, timeUs: 10 };
+    const message: Message = { type: 'heartbeat', sequence: 5, senderTimeUs: 10 };
     const buf = new Uint8Array(64).fill(0xee);
     const written = encodeInto(message, buf, 3);
     expect(written).toBe(encodedSize(message));
@@ -111,7 +111,7 @@ describe('message codec', () => {
       minVersion: 3,
       maxVersion: 5,
     });
-    const beat = encode({ type: 'heartbeat', sequence: 1, timeUs: 1 });
+    const beat = encode({ type: 'heartbeat', sequence: 1, senderTimeUs: 1 });
     beat[3] = 4;
     expect(codeOf(() => decodeMessage(beat, 'server'))).toBe('BAD_VERSION');
   });
@@ -151,7 +151,7 @@ describe('message codec', () => {
     expect(codeOf(() => encode({ type: 'connection-result', outcome: 'maybe' } as never))).toBe(
       'BAD_FIELD',
     );
-    expect(codeOf(() => encode({ type: 'heartbeat', sequence: 2 ** 32, timeUs: 0 }))).toBe(
+    expect(codeOf(() => encode({ type: 'heartbeat', sequence: 2 ** 32, senderTimeUs: 0 }))).toBe(
       'BAD_FIELD',
     );
     expect(codeOf(() => encode({ type: 'nonsense' } as never))).toBe('BAD_FIELD');

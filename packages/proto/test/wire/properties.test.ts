@@ -48,7 +48,7 @@ const messages: { [T in MessageType]: fc.Arbitrary<Extract<Message, { type: T }>
   'stop-io': fc.record({ type: fc.constant('stop-io'), requestId: u32 }),
   'start-io-result': fc.record({ type: fc.constant('start-io-result'), requestId: u32, outcome }),
   'stop-io-result': fc.record({ type: fc.constant('stop-io-result'), requestId: u32, outcome }),
-  heartbeat: fc.record({ type: fc.constant('heartbeat'), sequence: u32, timeUs: safeU64 }),
+  heartbeat: fc.record({ type: fc.constant('heartbeat'), sequence: u32, senderTimeUs: safeU64 }),
   audio: fc.record({
     type: fc.constant('audio'),
     streamIndex: u32,
