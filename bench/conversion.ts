@@ -1,14 +1,9 @@
 /**
  * Sample conversion throughput, in MB/s of wire bytes (1 MB = 10^6 bytes): the median of
  * several timed repetitions, each converting a 1 MiB wire buffer 16 times. Target: ≥ 300 MB/s
- * for i24 → f32 on one core.
- *
- *   bash scripts/pnpm.sh exec tsx bench/conversion.ts [--json]
- *
- * Prints a markdown table; with --json, also a last line of JSON for a bench runner.
+ * for i24 → f32 on one core. For i16, i24 and f32, a peer in the same run: the per-sample
+ * DataView / Buffer reads that a first implementation would use.
  */
-import { pathToFileURL } from 'node:url';
-
 import { SAMPLE_TYPES, SAMPLE_TYPE_INFO } from '@syfala/proto';
 import type { SampleType } from '@syfala/proto';
 import { decodeSamples, encodeSamples } from '@syfala/utils';
@@ -25,50 +20,53 @@ export interface ConversionBenchRow {
   readonly decodeMBps: number;
   /** Float32 → wire, MB/s of wire bytes. */
   readonly encodeMBps: number;
+  /** The DataView/Buffer peer's wire → Float32, where there is one. */
+  readonly peerDecodeMBps?: number;
 }
+
+/** Per-sample reads through Node's own accessors: the peer the specialised loops are measured against. */
+const PEER_DECODERS: Partial<
+  Record<SampleType, (wire: Buffer, out: Float32Array, count: number) => void>
+> = {
+  i16: (wire, out, count) => {
+    for (let i = 0; i < count; i++) out[i] = wire.readInt16LE(i * 2) / 32_768;
+  },
+  i24: (wire, out, count) => {
+    for (let i = 0; i < count; i++) out[i] = wire.readIntLE(i * 3, 3) / 8_388_608;
+  },
+  f32: (wire, out, count) => {
+    const view = new DataView(wire.buffer, wire.byteOffset, wire.byteLength);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+  },
+};
 
 export function runConversionBench(
   types: readonly SampleType[] = SAMPLE_TYPES,
 ): ConversionBenchRow[] {
   return types.map((type) => {
-    const count = Math.floor(WIRE_BYTES / SAMPLE_TYPE_INFO[type].bytes);
-    const wire = new Uint8Array(WIRE_BYTES);
+    const bytesPerSample = SAMPLE_TYPE_INFO[type].bytes;
+    const count = Math.floor(WIRE_BYTES / bytesPerSample);
+    const wire = Buffer.alloc(WIRE_BYTES);
     const samples = new Float32Array(count);
     // A sine slightly over full scale, so encoding takes the clipping branches too.
     for (let i = 0; i < count; i++) samples[i] = 1.1 * Math.sin(i * 0.01);
-    const passes = Math.round(BYTES_PER_REPETITION / (count * SAMPLE_TYPE_INFO[type].bytes));
-    const decode = (): number => {
-      let bytes = 0;
-      for (let i = 0; i < passes; i++) bytes += decodeSamples(type, wire, 0, samples, 0, count);
-      return bytes;
-    };
-    const encode = (): number => {
-      let bytes = 0;
-      for (let i = 0; i < passes; i++) bytes += encodeSamples(type, samples, 0, wire, 0, count);
-      return bytes;
+    const passes = Math.round(BYTES_PER_REPETITION / (count * bytesPerSample));
+    const repeat = (pass: () => void) => (): number => {
+      for (let i = 0; i < passes; i++) pass();
+      return passes * count * bytesPerSample;
     };
     // Decoding a realistic signal, not zeros.
     encodeSamples(type, samples, 0, wire, 0, count);
+    const decodeMBps =
+      medianRate(repeat(() => decodeSamples(type, wire, 0, samples, 0, count))) / 1e6;
+    const encodeMBps =
+      medianRate(repeat(() => encodeSamples(type, samples, 0, wire, 0, count))) / 1e6;
+    const peer = PEER_DECODERS[type];
     return {
       type,
-      decodeMBps: medianRate(decode) / 1e6,
-      encodeMBps: medianRate(encode) / 1e6,
+      decodeMBps,
+      encodeMBps,
+      ...(peer && { peerDecodeMBps: medianRate(repeat(() => peer(wire, samples, count))) / 1e6 }),
     };
   });
-}
-
-function toMarkdown(rows: readonly ConversionBenchRow[]): string {
-  const lines = ['| type | decode → f32 (MB/s) | encode f32 → (MB/s) |', '| --- | ---: | ---: |'];
-  for (const row of rows) {
-    lines.push(`| ${row.type} | ${row.decodeMBps.toFixed(0)} | ${row.encodeMBps.toFixed(0)} |`);
-  }
-  return lines.join('\n');
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const rows = runConversionBench();
-  console.log(toMarkdown(rows));
-  if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ bench: 'conversion', unit: 'MB/s', rows }));
-  }
 }

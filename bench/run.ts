@@ -15,15 +15,21 @@ console.log(
 );
 
 const wire = runWireBench();
-console.log('| audio header path | M headers/s (write + read) |');
+console.log('| audio header path | M headers/s |');
 console.log('| --- | ---: |');
 for (const row of wire) console.log(`| ${row.path} | ${million(row.headersPerSecond)} |`);
+const [, hot, general] = wire;
 console.log(
-  `\nRatio hot path / general codec: ${(wire[0]!.headersPerSecond / wire[1]!.headersPerSecond).toFixed(1)}×\n`,
+  `\nRatio write + read, hot path / general codec: ${(hot!.headersPerSecond / general!.headersPerSecond).toFixed(1)}×\n`,
 );
 
-console.log('| sample type | wire → f32 MB/s | f32 → wire MB/s |');
-console.log('| --- | ---: | ---: |');
+console.log(
+  '| sample type | wire → f32 MB/s | f32 → wire MB/s | peer wire → f32 MB/s (DataView/Buffer) | ratio |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const row of runConversionBench()) {
-  console.log(`| ${row.type} | ${row.decodeMBps.toFixed(0)} | ${row.encodeMBps.toFixed(0)} |`);
+  const peer = row.peerDecodeMBps;
+  console.log(
+    `| ${row.type} | ${row.decodeMBps.toFixed(0)} | ${row.encodeMBps.toFixed(0)} | ${peer?.toFixed(0) ?? '—'} | ${peer ? `${(row.decodeMBps / peer).toFixed(1)}×` : '—'} |`,
+  );
 }

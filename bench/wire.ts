@@ -34,6 +34,18 @@ export function runWireBench(): WireBenchRow[] {
     return PACKETS;
   });
 
+  // Decode alone, on datagrams written beforehand: what a receive loop pays per packet.
+  const written = Array.from({ length: 64 }, (_, i) => {
+    const d = new Uint8Array(AUDIO_HEADER_BYTES + PAYLOAD_BYTES);
+    writeAudioHeader(d, 0, i & 7, i * PAYLOAD_BYTES, PAYLOAD_BYTES);
+    return d;
+  });
+  const decodeOnly = medianRate(() => {
+    for (let i = 0; i < PACKETS; i++)
+      checksum += readAudioHeader(written[i & 63]!, header).byteIndex;
+    return PACKETS;
+  });
+
   const payload = new Uint8Array(PAYLOAD_BYTES);
   const generalPackets = PACKETS / 10;
   const general = medianRate(() => {
@@ -52,6 +64,7 @@ export function runWireBench(): WireBenchRow[] {
 
   if (checksum < 0) console.log(checksum); // keeps the loops observable
   return [
+    { path: 'readAudioHeader alone (reused header object)', headersPerSecond: decodeOnly },
     { path: 'writeAudioHeader + readAudioHeader (reused buffers)', headersPerSecond: hotPath },
     { path: 'encode + decodeMessage (allocating)', headersPerSecond: general },
   ];

@@ -164,6 +164,20 @@ describe('decodeSamples', () => {
     }
   });
 
+  it('reads each of several views over one ArrayBuffer from its own start', () => {
+    // Float types cache a DataView per buffer; views sharing an ArrayBuffer must not share it.
+    const memory = new Float32Array([0.25, 0.5, 0.75, 1]);
+    const whole = new Uint8Array(memory.buffer);
+    const tail = new Uint8Array(memory.buffer, 8, 8);
+    const out = new Float32Array(2);
+    for (let pass = 0; pass < 2; pass++) {
+      decodeSamples('f32', whole, 0, out, 0, 2);
+      expect(Array.from(out)).toEqual([0.25, 0.5]);
+      decodeSamples('f32', tail, 0, out, 0, 2);
+      expect(Array.from(out)).toEqual([0.75, 1]);
+    }
+  });
+
   it('rejects an unknown type and out-of-range arguments', () => {
     const wire = new Uint8Array(6);
     const out = new Float32Array(3);
