@@ -1,0 +1,95 @@
+/**
+ * Writes vectors/control.json: every control message type as a length-prefixed frame ↔ message,
+ * plus invalid frames with the DecodeError code each must produce. Byte fields are
+ * `{ "$bytes": "hex" }` in JSON. Run: pnpm --filter @syfala/proto generate:vectors
+ *
+ * The contract for other implementations is decoding: protobuf encoders may order fields or
+ * write zero values differently, so a C++ encoder need not reproduce `hex` byte for byte, but
+ * decoding `hex` must give `message`, and decoding its own encoding must too.
+ */
+import { writeFileSync } from 'node:fs';
+import { encodeControlFrame } from '../src/index.js';
+import { EXAMPLES } from '../test/control/examples.js';
+import { concat, enumValue, framed, rawFrame } from '../test/control/raw.js';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const bytesToJson = (_key: string, value: unknown): unknown =>
+  value instanceof Uint8Array ? { $bytes: hex(value) } : value;
+
+const valid = EXAMPLES.map((message, i) => ({
+  name: `${message.type} #${i}`,
+  message: JSON.parse(JSON.stringify(message, bytesToJson)) as unknown,
+  hex: hex(encodeControlFrame(message)),
+}));
+
+const startIo = encodeControlFrame({ type: 'start-io', requestId: 7 });
+const invalid = [
+  { name: 'length prefix announcing 4 GB', hex: 'ffffffff', code: 'TOO_LARGE' },
+  {
+    name: 'length prefix of 65537 (one over the default maximum)',
+    hex: '01000100',
+    code: 'TOO_LARGE',
+  },
+  { name: 'zero-length frame', hex: '00000000', code: 'BAD_FIELD' },
+  {
+    name: 'frame cut short at end of stream',
+    hex: hex(startIo.subarray(0, startIo.length - 1)),
+    code: 'TRUNCATED',
+  },
+  {
+    name: 'body is not protobuf',
+    hex: hex(framed(Uint8Array.of(0xff, 0xff, 0xff))),
+    code: 'TRUNCATED',
+  },
+  { name: 'frame with no body', hex: hex(framed(rawFrame({ requestId: 3 }))), code: 'BAD_FIELD' },
+  {
+    name: 'frame with two bodies',
+    hex: hex(framed(rawFrame({ requestId: 1, startIo: {}, stopIo: {} }))),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'request with request id 0',
+    hex: hex(framed(rawFrame({ requestId: 0, startIo: {} }))),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'outcome unspecified',
+    hex: hex(
+      framed(
+        rawFrame({
+          requestId: 2,
+          startIoResult: { outcome: enumValue('Outcome', 'OUTCOME_UNSPECIFIED') },
+        }),
+      ),
+    ),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'disconnect reason unknown to this version',
+    hex: hex(framed(rawFrame({ requestId: 0, disconnect: { reason: 99 } }))),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'heartbeat time at 2^53',
+    hex: hex(framed(rawFrame({ heartbeat: { sequence: 1, senderTimeUs: 2 ** 53 } }))),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'a valid frame followed by a zero-length one',
+    hex: hex(concat(startIo, new Uint8Array(4))),
+    code: 'BAD_FIELD',
+  },
+];
+
+const file = {
+  description:
+    'Syfala control-plane test vectors (docs/CONTROL.md). Each hex is a byte stream of 4-byte little-endian length-prefixed ControlFrame protobufs. valid: decoding hex gives message (byte fields are {"$bytes": hex}); the TS encoder gives hex exactly, other encoders need only decode to the same message. invalid: feeding hex to a frame decoder, then ending the stream, fails with DecodeError code.',
+  protocolVersion: 1,
+  valid,
+  invalid,
+};
+writeFileSync(
+  new URL('../vectors/control.json', import.meta.url),
+  JSON.stringify(file, null, 2) + '\n',
+);
+console.log(`wrote ${valid.length} valid and ${invalid.length} invalid control vectors`);
