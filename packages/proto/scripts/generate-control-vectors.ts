@@ -75,6 +75,11 @@ const invalid = [
     code: 'BAD_FIELD',
   },
   {
+    name: 'disconnect text holding an encoded lone surrogate (ED B0 90)',
+    hex: hex(framed(rawFrame({ requestId: 0, disconnect: { reason: 1, text: '\udc10' } }))),
+    code: 'BAD_FIELD',
+  },
+  {
     name: 'a valid frame followed by a zero-length one',
     hex: hex(concat(startIo, new Uint8Array(4))),
     code: 'BAD_FIELD',

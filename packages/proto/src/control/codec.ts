@@ -546,6 +546,17 @@ function readCounters(wire: WireCounters | null | undefined, path: string): Cont
   return counters;
 }
 
+/**
+ * protobufjs decodes some malformed UTF-8 (e.g. an encoded surrogate) to a lone surrogate
+ * instead of failing; such a string could not even be re-encoded, so it is rejected here.
+ */
+function readText(value: string, path: string): string {
+  if (LONE_SURROGATE.test(value)) {
+    throw bad(path, 'not valid UTF-8');
+  }
+  return value;
+}
+
 function readAuthResponse(wire: WireAuthResponse, path: string): AuthResponse {
   return {
     clientNonce: readBytes(wire.clientNonce, AUTH_NONCE_BYTES, `${path}.clientNonce`),
@@ -563,8 +574,8 @@ function readBody(frame: WireFrame): ControlMessage {
       requestId,
       protocolVersion: readMin(hello.protocolVersion, 1, 'hello.protocolVersion'),
       clientId: readUuid(hello.clientId, 'hello.clientId'),
-      clientName: hello.clientName,
-      capabilities: [...hello.capabilities],
+      clientName: readText(hello.clientName, 'hello.clientName'),
+      capabilities: hello.capabilities.map((c, i) => readText(c, `hello.capabilities[${i}]`)),
       udpAudioPort: readPort(hello.udpAudioPort, 'hello.udpAudioPort'),
       ...(hello.auth && { auth: readAuthResponse(hello.auth, 'hello.auth') }),
     };
@@ -583,9 +594,9 @@ function readBody(frame: WireFrame): ControlMessage {
       requestId,
       protocolVersion: readMin(welcome.protocolVersion, 1, 'welcome.protocolVersion'),
       endpointId: readUuid(welcome.endpointId, 'welcome.endpointId'),
-      endpointName: welcome.endpointName,
+      endpointName: readText(welcome.endpointName, 'welcome.endpointName'),
       formats: readFormats(welcome.formats, 'welcome.formats'),
-      capabilities: [...welcome.capabilities],
+      capabilities: welcome.capabilities.map((c, i) => readText(c, `welcome.capabilities[${i}]`)),
       udpAudioPort: readPort(welcome.udpAudioPort, 'welcome.udpAudioPort'),
       // Empty means "no challenge happened": proto3 bytes can't tell absent from empty.
       ...(welcome.authProof.length > 0 && {
@@ -601,7 +612,7 @@ function readBody(frame: WireFrame): ControlMessage {
       type: 'start-io-result',
       requestId,
       outcome: readEnum(OUTCOME, startIoResult.outcome, 'start-io-result.outcome'),
-      reason: startIoResult.reason,
+      reason: readText(startIoResult.reason, 'start-io-result.reason'),
     };
   }
   if (stopIo) {
@@ -612,7 +623,7 @@ function readBody(frame: WireFrame): ControlMessage {
       type: 'stop-io-result',
       requestId,
       outcome: readEnum(OUTCOME, stopIoResult.outcome, 'stop-io-result.outcome'),
-      reason: stopIoResult.reason,
+      reason: readText(stopIoResult.reason, 'stop-io-result.reason'),
     };
   }
   if (heartbeat) {
@@ -644,7 +655,7 @@ function readBody(frame: WireFrame): ControlMessage {
       type: 'error',
       requestId,
       code: readEnum(ERROR_CODE, error.code, 'error.code'),
-      message: error.message,
+      message: readText(error.message, 'error.message'),
     };
   }
   if (disconnect) {
@@ -652,7 +663,7 @@ function readBody(frame: WireFrame): ControlMessage {
       type: 'disconnect',
       requestId,
       reason: readEnum(DISCONNECT_REASON, disconnect.reason, 'disconnect.reason'),
-      text: disconnect.text,
+      text: readText(disconnect.text, 'disconnect.text'),
     };
   }
   throw bad('frame', 'no body (empty, or a message type this version does not know)');
