@@ -13,4 +13,12 @@ pnpm exec eslint .
 echo "== format (prettier --check)"
 pnpm exec prettier --check . --log-level warn
 echo "== tests (vitest)"
-pnpm exec vitest run "$@"
+mkdir -p .tmp
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || status=$?
+# One plain closing line that any CI reader understands, from vitest's own JSON report.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".tmp/vitest.json", "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+'
+exit "$status"
