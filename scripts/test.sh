@@ -12,10 +12,10 @@ echo "== lint (eslint)"
 pnpm exec eslint .
 echo "== format (prettier --check)"
 pnpm exec prettier --check . --log-level warn
-echo "== tests (vitest)"
+echo "== tests (vitest, in a private network namespace: scripts/in-netns.sh)"
 mkdir -p .tmp
 status=0
-pnpm exec vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || status=$?
+bash scripts/in-netns.sh node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@" || status=$?
 # One plain closing line that any CI reader understands, from vitest's own JSON report.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".tmp/vitest.json", "utf8"));
