@@ -1,0 +1,71 @@
+import type { DisconnectReason, Outcome, StreamFormats } from '@syfala/proto';
+
+/**
+ * What a session says once the handshake is done, whatever the transport: the TCP control
+ * frames and the UDP control datagrams both map onto these, so the session state machine is
+ * written once (PROTOCOL.md §6, CONTROL.md §3). Fields a transport cannot carry read as empty
+ * (UDP has no reason text).
+ */
+export type SessionMessage =
+  | { readonly type: 'start-io' | 'stop-io'; readonly requestId: number }
+  | {
+      readonly type: 'start-io-result' | 'stop-io-result';
+      readonly requestId: number;
+      readonly outcome: Outcome;
+      readonly reason: string;
+    }
+  | { readonly type: 'heartbeat'; readonly sequence: number; readonly senderTimeUs: number }
+  | { readonly type: 'disconnect'; readonly reason: DisconnectReason; readonly text: string };
+
+export interface ChannelHandlers {
+  /** A valid message from the peer, in arrival order. */
+  message(message: SessionMessage): void;
+  /**
+   * The channel is closed and will deliver nothing more: `error` says why when the peer or the
+   * transport ended it (a malformed frame, a reset connection), absent after our own close().
+   */
+  closed(error?: Error): void;
+}
+
+/** One peer's control path, after the handshake. Sending on a closed channel does nothing. */
+export interface ControlChannel {
+  readonly transport: 'tcp' | 'udp';
+  /** False for UDP: requests are retransmitted until answered (PROTOCOL.md §6). */
+  readonly reliable: boolean;
+  /** The peer's address and port, as seen by this side. */
+  readonly peer: { readonly address: string; readonly port: number };
+  /** Called once, by the session that takes the channel over; buffered messages are delivered then. */
+  listen(handlers: ChannelHandlers): void;
+  send(message: SessionMessage): void;
+  /** Idempotent; after it, `closed()` is called once with no error. */
+  close(): void;
+}
+
+/** What the client learns from the handshake, whichever transport carried it. */
+export interface ServerOffer {
+  readonly endpointId: string;
+  readonly endpointName: string;
+  readonly formats: StreamFormats;
+  readonly protocolVersion: number;
+  /** The server's UDP port for audio. */
+  readonly udpAudioPort: number;
+  readonly capabilities: readonly string[];
+}
+
+/** What the server learns from the handshake. */
+export interface ClientHello {
+  /** 128-bit client id; over UDP control, derived from the client's address (no id on the wire). */
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly protocolVersion: number;
+  /** The client's UDP port for audio. */
+  readonly udpAudioPort: number;
+  readonly capabilities: readonly string[];
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A server's answer to a client asking to connect: admit, or refuse with a reason sent to it. */
+export type Admission =
+  | { readonly admit: true }
+  | { readonly admit: false; readonly reason: DisconnectReason; readonly text: string };

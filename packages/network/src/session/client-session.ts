@@ -1,0 +1,310 @@
+import { interval, map, takeUntil, from, type Observable } from 'rxjs';
+import type { DisconnectReason, StreamFormats } from '@syfala/proto';
+import type { ControlChannel, ServerOffer, SessionMessage } from '../control/channel.js';
+import { ControlError, InvalidStateError } from '../errors.js';
+import type { HeartbeatOptions } from './liveness.js';
+import { SessionCore, type ControlStats, type SessionEnd, type SessionStateName } from './session-core.js';
+
+/** How a client waits for and retries its start/stop requests (PROTOCOL.md §6, §10). */
+export interface RequestOptions {
+  /** Over TCP: how long to wait for a result. Default 2000 ms. */
+  readonly timeoutMs?: number;
+  /** Over UDP: resend an unanswered request this often. Default 200 ms. */
+  readonly retransmitMs?: number;
+  /** Over UDP: give up after this many sends. Default 5. */
+  readonly maxAttempts?: number;
+  /** A Failure is retried this many times in all, with doubling delays. Default 5. */
+  readonly failureAttempts?: number;
+  /** First delay before retrying a Failure; doubles up to maxBackoffMs. Defaults 100 and 1600 ms. */
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export interface ClientSessionOptions {
+  readonly heartbeat?: HeartbeatOptions;
+  readonly requests?: RequestOptions;
+  /** Period of `stats$`. Default 1000 ms. */
+  readonly statsIntervalMs?: number;
+}
+
+export interface ClientStats extends ControlStats {
+  requestsSent: number;
+  retransmissions: number;
+  failuresRetried: number;
+}
+
+interface PendingRequest {
+  readonly type: 'start-io' | 'stop-io';
+  readonly requestId: number;
+  readonly settle: (error?: ControlError) => void;
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The client's side of one session: sends start/stop requests and waits for their results. */
+class ClientSessionCore extends SessionCore {
+  readonly offer: ServerOffer;
+  readonly #options: Required<RequestOptions>;
+  readonly #onEnd: ((end: SessionEnd) => void) | undefined;
+  #nextRequestId = 1;
+  #pending: PendingRequest | undefined;
+  readonly #stats = { requestsSent: 0, retransmissions: 0, failuresRetried: 0 };
+
+  constructor(
+    channel: ControlChannel,
+    offer: ServerOffer,
+    options: ClientSessionOptions,
+    onEnd?: (end: SessionEnd) => void,
+  ) {
+    super(channel, options.heartbeat ?? {});
+    this.offer = offer;
+    this.stats$ = interval(options.statsIntervalMs ?? 1000).pipe(
+      map(() => this.stats()),
+      takeUntil(from(this.ended)),
+    );
+    this.#onEnd = onEnd;
+    const r = options.requests ?? {};
+    this.#options = {
+      timeoutMs: r.timeoutMs ?? 2000,
+      retransmitMs: r.retransmitMs ?? 200,
+      maxAttempts: r.maxAttempts ?? 5,
+      failureAttempts: r.failureAttempts ?? 5,
+      initialBackoffMs: r.initialBackoffMs ?? 100,
+      maxBackoffMs: r.maxBackoffMs ?? 1600,
+    };
+  }
+
+  stats(): ClientStats {
+    return { ...this.counters, ...this.#stats };
+  }
+
+  readonly stats$: Observable<ClientStats>;
+
+  /**
+   * Moves I/O to `to`: 'streaming' with start-io, 'connected' with stop-io. A Failure is retried
+   * with bounded backoff; a Refusal, a timeout or the session ending rejects at once. On any
+   * rejection the state goes back to where it was.
+   */
+  async transition(type: 'start-io' | 'stop-io'): Promise<void> {
+    const [during, after, before]: SessionStateName[] =
+      type === 'start-io'
+        ? ['starting-io', 'streaming', 'connected']
+        : ['stopping-io', 'connected', 'streaming'];
+    this.setState(during as 'starting-io');
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.#request(type);
+          this.setState(after as 'streaming');
+          return;
+        } catch (error) {
+          const retry = error instanceof ControlError && error.code === 'FAILURE';
+          if (!retry || attempt >= this.#options.failureAttempts) throw error;
+          this.#stats.failuresRetried++;
+          const backoff = this.#options.initialBackoffMs * 2 ** (attempt - 1);
+          await delay(Math.min(backoff, this.#options.maxBackoffMs));
+          if (this.isClosed) throw this.#disconnected();
+        }
+      }
+    } catch (error) {
+      this.setState(before as 'connected');
+      throw error;
+    }
+  }
+
+  /** One request, retransmitted over UDP, until its result, a timeout or the session's end. */
+  #request(type: 'start-io' | 'stop-io'): Promise<void> {
+    if (this.isClosed) return Promise.reject(this.#disconnected());
+    const requestId = this.#nextRequestId;
+    this.#nextRequestId = (this.#nextRequestId % 0xffff_ffff) + 1;
+    const { reliable } = this.channel;
+    const { timeoutMs, retransmitMs, maxAttempts } = this.#options;
+    return new Promise<void>((resolve, reject) => {
+      let attempts = 0;
+      const send = (): void => {
+        if (attempts >= (reliable ? 1 : maxAttempts)) {
+          finish(
+            new ControlError(
+              'TIMEOUT',
+              `${type}: no answer from the server after ${reliable ? `${timeoutMs} ms` : `${attempts} attempts`}`,
+            ),
+          );
+          return;
+        }
+        if (attempts > 0) this.#stats.retransmissions++;
+        attempts++;
+        this.#stats.requestsSent++;
+        this.channel.send({ type, requestId });
+      };
+      const timer = setInterval(send, reliable ? timeoutMs : retransmitMs);
+      const finish = (error?: ControlError): void => {
+        clearInterval(timer);
+        this.#pending = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      this.#pending = { type, requestId, settle: finish };
+      send();
+    });
+  }
+
+  protected handle(message: SessionMessage): void {
+    const pending = this.#pending;
+    if (
+      pending === undefined ||
+      (message.type !== 'start-io-result' && message.type !== 'stop-io-result') ||
+      message.type !== `${pending.type}-result` ||
+      message.requestId !== pending.requestId
+    ) {
+      return; // a late answer to a request already settled, or nothing we asked
+    }
+    if (message.outcome === 'ok') {
+      pending.settle();
+      return;
+    }
+    const words = message.reason ? `: ${message.reason}` : '';
+    pending.settle(
+      message.outcome === 'failure'
+        ? new ControlError('FAILURE', `${pending.type} failed on the server${words}`, { reason: message.reason })
+        : new ControlError('REFUSAL', `${pending.type} refused by the server${words}`, { reason: message.reason }),
+    );
+  }
+
+  protected released(end: SessionEnd): void {
+    this.#pending?.settle(this.#disconnected(end));
+    this.#onEnd?.(end);
+  }
+
+  #disconnected(end?: SessionEnd): ControlError {
+    const reason = end?.reason;
+    return new ControlError('DISCONNECTED', `the session ended${reason ? ` (${reason})` : ''}`, {
+      ...(reason !== undefined && reason !== 'connection-lost' && { disconnectReason: reason }),
+    });
+  }
+}
+
+/**
+ * A client session in one state. Each transition resolves to the next state's object and retires
+ * this one: any later call on it throws InvalidStateError STATE_CONSUMED. A transition that fails
+ * (Failure after its retries, Refusal, timeout) rejects with ControlError and leaves this object
+ * usable. `disconnect()` works from any state, even during a transition.
+ */
+abstract class ClientState {
+  #core: ClientSessionCore | undefined;
+  #busy = false;
+  readonly #session: ClientSessionCore;
+
+  protected constructor(core: ClientSessionCore) {
+    this.#core = core;
+    this.#session = core;
+  }
+
+  /** The server's id, name, formats and audio port, fixed for the session. */
+  get offer(): ServerOffer {
+    return this.#session.offer;
+  }
+
+  get formats(): StreamFormats {
+    return this.#session.offer.formats;
+  }
+
+  /** 'tcp' or 'udp': which control channel the session runs over. */
+  get transport(): 'tcp' | 'udp' {
+    return this.#session.channel.transport;
+  }
+
+  /** The session's state as it changes; completes when the session ends. Shared by every state object. */
+  get state$(): Observable<SessionStateName> {
+    return this.#session.state$;
+  }
+
+  /** Control-path counters every `statsIntervalMs`; completes when the session ends. */
+  get stats$(): Observable<ClientStats> {
+    return this.#session.stats$;
+  }
+
+  stats(): ClientStats {
+    return this.#session.stats();
+  }
+
+  /** Resolves when the session ends, whoever ends it. */
+  get ended(): Promise<SessionEnd> {
+    return this.#session.ended;
+  }
+
+  /** Ends the session (sends Disconnect) and resolves once everything is released. */
+  async disconnect(reason: DisconnectReason = 'normal', text = ''): Promise<SessionEnd> {
+    const core = this.#take('disconnect');
+    this.#core = undefined;
+    return core.end(reason, 'local', text);
+  }
+
+  /** Runs a transition; on success retires this object and returns the next state's. */
+  protected async transit<T>(
+    type: 'start-io' | 'stop-io',
+    next: (core: ClientSessionCore) => T,
+  ): Promise<T> {
+    const core = this.#take(type);
+    if (this.#busy) {
+      throw new InvalidStateError('REQUEST_PENDING', `${type}: another request on this state is still pending`);
+    }
+    this.#busy = true;
+    try {
+      await core.transition(type);
+    } finally {
+      this.#busy = false;
+    }
+    this.#core = undefined;
+    return next(core);
+  }
+
+  #take(method: string): ClientSessionCore {
+    const core = this.#core;
+    if (core === undefined) {
+      throw new InvalidStateError(
+        'STATE_CONSUMED',
+        `${method}: this ${this.constructor.name} state was left; use the object the last transition returned`,
+      );
+    }
+    if (core.isClosed) {
+      throw new InvalidStateError('CLOSED', `${method}: the session has ended`);
+    }
+    return core;
+  }
+}
+
+/** Connected, I/O inactive. */
+export class Connected extends ClientState {
+  /** Asks the server to start I/O; resolves once audio flows, to the Streaming state. */
+  startIo(): Promise<Streaming> {
+    return this.transit('start-io', (core) => Streaming.create(core));
+  }
+
+  /** @internal */
+  static create(core: ClientSessionCore): Connected {
+    return new Connected(core);
+  }
+}
+
+/** Connected, I/O active: every stream of both directions flows. */
+export class Streaming extends ClientState {
+  /** Asks the server to stop I/O; resolves to the Connected state. */
+  stopIo(): Promise<Connected> {
+    return this.transit('stop-io', (core) => Connected.create(core));
+  }
+
+  /** @internal */
+  static create(core: ClientSessionCore): Streaming {
+    return new Streaming(core);
+  }
+}
+
+/** Takes over a channel whose handshake is done and returns the session's first state. */
+export function openClientSession(
+  channel: ControlChannel,
+  offer: ServerOffer,
+  options: ClientSessionOptions = {},
+  onEnd?: (end: SessionEnd) => void,
+): Connected {
+  return Connected.create(new ClientSessionCore(channel, offer, options, onEnd));
+}

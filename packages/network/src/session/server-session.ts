@@ -1,0 +1,124 @@
+import type { DisconnectReason, StreamFormats } from '@syfala/proto';
+import type { ClientHello, ControlChannel, SessionMessage } from '../control/channel.js';
+import { ControlError } from '../errors.js';
+import type { HeartbeatOptions } from './liveness.js';
+import { SessionCore, type ControlStats, type SessionEnd } from './session-core.js';
+
+/**
+ * What the server does when a client starts or stops I/O. `startIo` allocates and anchors the
+ * clock *before* it resolves: resolving means "ready now" (PROTOCOL.md §6). Throw a ControlError
+ * FAILURE (transient) or REFUSAL (final) to answer so; any other error answers Failure with its
+ * message. When a session ends while I/O is active, `stopIo` is called to release what it held.
+ */
+export interface IoHandlers {
+  startIo?(session: ServerSession): void | Promise<void>;
+  stopIo?(session: ServerSession): void | Promise<void>;
+}
+
+export interface ServerSessionStats extends ControlStats {
+  requestsHandled: number;
+  retransmissionsAnswered: number;
+}
+
+type Answer = Extract<SessionMessage, { type: 'start-io-result' | 'stop-io-result' }>;
+
+/** The server's side of one client's session. Its handlers run on this side's event loop. */
+export class ServerSession extends SessionCore {
+  /** What the client said in its handshake: id, name, address, audio port. */
+  readonly client: ClientHello;
+  /** The formats offered to this client, fixed for the session. */
+  readonly formats: StreamFormats;
+  readonly #handlers: IoHandlers;
+  readonly #onEnd: (session: ServerSession, end: SessionEnd) => void;
+  #lastAnswer: Answer | undefined;
+  #inFlight: Promise<void> | undefined;
+  #inFlightId = -1;
+  #ioActive = false;
+  readonly #stats = { requestsHandled: 0, retransmissionsAnswered: 0 };
+
+  constructor(
+    channel: ControlChannel,
+    client: ClientHello,
+    formats: StreamFormats,
+    options: { heartbeat?: HeartbeatOptions; handlers: IoHandlers },
+    onEnd: (session: ServerSession, end: SessionEnd) => void,
+  ) {
+    super(channel, options.heartbeat ?? {});
+    this.client = client;
+    this.formats = formats;
+    this.#handlers = options.handlers;
+    this.#onEnd = onEnd;
+  }
+
+  stats(): ServerSessionStats {
+    return { ...this.counters, ...this.#stats };
+  }
+
+  /** Ends this client's session from the server side. */
+  disconnect(reason: DisconnectReason = 'normal', text = ''): Promise<SessionEnd> {
+    return this.end(reason, 'local', text);
+  }
+
+  protected handle(message: SessionMessage): void {
+    if (message.type !== 'start-io' && message.type !== 'stop-io') return;
+    const { type, requestId } = message;
+    const last = this.#lastAnswer;
+    // A retransmission of the request answered last: the same answer again, nothing done twice.
+    if (last !== undefined && last.type === `${type}-result` && last.requestId === requestId) {
+      this.#stats.retransmissionsAnswered++;
+      this.channel.send(last);
+      return;
+    }
+    if (this.#inFlight !== undefined) {
+      if (requestId !== this.#inFlightId) {
+        this.#answer(type, requestId, 'refusal', 'another request is still being handled');
+      }
+      return; // a retransmission of the request being handled: its answer is on the way
+    }
+    const wanted = type === 'start-io' ? 'connected' : 'streaming';
+    if (this.state !== wanted) {
+      const why = type === 'start-io' ? 'I/O is already active' : 'I/O is not active';
+      this.#answer(type, requestId, 'refusal', why);
+      return;
+    }
+    this.#stats.requestsHandled++;
+    this.#inFlightId = requestId;
+    this.#inFlight = this.#run(type, requestId).finally(() => (this.#inFlight = undefined));
+  }
+
+  async #run(type: 'start-io' | 'stop-io', requestId: number): Promise<void> {
+    const starting = type === 'start-io';
+    this.setState(starting ? 'starting-io' : 'stopping-io');
+    try {
+      await (starting ? this.#handlers.startIo : this.#handlers.stopIo)?.(this);
+    } catch (error) {
+      this.setState(starting ? 'connected' : 'streaming');
+      const refusal = error instanceof ControlError && error.code === 'REFUSAL';
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#answer(type, requestId, refusal ? 'refusal' : 'failure', reason);
+      return;
+    }
+    this.#ioActive = starting;
+    this.setState(starting ? 'streaming' : 'connected');
+    this.#answer(type, requestId, 'ok', '');
+  }
+
+  #answer(type: 'start-io' | 'stop-io', requestId: number, outcome: Answer['outcome'], reason: string): void {
+    if (this.isClosed) return;
+    const answer: Answer = { type: `${type}-result`, requestId, outcome, reason };
+    this.#lastAnswer = answer;
+    this.channel.send(answer);
+  }
+
+  protected async released(end: SessionEnd): Promise<void> {
+    try {
+      await this.#inFlight;
+      if (this.#ioActive) {
+        this.#ioActive = false;
+        await this.#handlers.stopIo?.(this);
+      }
+    } finally {
+      this.#onEnd(this, end);
+    }
+  }
+}
