@@ -1,2 +1,34 @@
 export * from './errors.js';
 export * from './endpoint.js';
+export * from './discovery/index.js';
+export type { Admission, ClientHello, ServerOffer } from './control/channel.js';
+export type { PskInput } from './control/auth.js';
+export {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  type HeartbeatOptions,
+} from './session/liveness.js';
+export type {
+  ControlStats,
+  SessionEnd,
+  SessionEndReason,
+  SessionStateName,
+} from './session/session-core.js';
+export {
+  Connected,
+  Streaming,
+  type ClientSessionOptions,
+  type ClientStats,
+  type RequestOptions,
+} from './session/client-session.js';
+export { ServerSession, type IoHandlers, type ServerSessionStats } from './session/server-session.js';
+export { connect, type ConnectOptions, type ConnectTarget } from './connect.js';
+export {
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  SyfalaServer,
+  type ServerDiscoveryOptions,
+  type ServerEvent,
+  type ServerOptions,
+  type ServerStats,
+} from './server.js';

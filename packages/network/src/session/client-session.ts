@@ -3,7 +3,12 @@ import type { DisconnectReason, StreamFormats } from '@syfala/proto';
 import type { ControlChannel, ServerOffer, SessionMessage } from '../control/channel.js';
 import { ControlError, InvalidStateError } from '../errors.js';
 import type { HeartbeatOptions } from './liveness.js';
-import { SessionCore, type ControlStats, type SessionEnd, type SessionStateName } from './session-core.js';
+import {
+  SessionCore,
+  type ControlStats,
+  type SessionEnd,
+  type SessionStateName,
+} from './session-core.js';
 
 /** How a client waits for and retries its start/stop requests (PROTOCOL.md §6, §10). */
 export interface RequestOptions {
@@ -165,8 +170,12 @@ class ClientSessionCore extends SessionCore {
     const words = message.reason ? `: ${message.reason}` : '';
     pending.settle(
       message.outcome === 'failure'
-        ? new ControlError('FAILURE', `${pending.type} failed on the server${words}`, { reason: message.reason })
-        : new ControlError('REFUSAL', `${pending.type} refused by the server${words}`, { reason: message.reason }),
+        ? new ControlError('FAILURE', `${pending.type} failed on the server${words}`, {
+            reason: message.reason,
+          })
+        : new ControlError('REFUSAL', `${pending.type} refused by the server${words}`, {
+            reason: message.reason,
+          }),
     );
   }
 
@@ -246,7 +255,10 @@ abstract class ClientState {
   ): Promise<T> {
     const core = this.#take(type);
     if (this.#busy) {
-      throw new InvalidStateError('REQUEST_PENDING', `${type}: another request on this state is still pending`);
+      throw new InvalidStateError(
+        'REQUEST_PENDING',
+        `${type}: another request on this state is still pending`,
+      );
     }
     this.#busy = true;
     try {

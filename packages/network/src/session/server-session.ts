@@ -103,7 +103,12 @@ export class ServerSession extends SessionCore {
     this.#answer(type, requestId, 'ok', '');
   }
 
-  #answer(type: 'start-io' | 'stop-io', requestId: number, outcome: Answer['outcome'], reason: string): void {
+  #answer(
+    type: 'start-io' | 'stop-io',
+    requestId: number,
+    outcome: Answer['outcome'],
+    reason: string,
+  ): void {
     if (this.isClosed) return;
     const answer: Answer = { type: `${type}-result`, requestId, outcome, reason };
     this.#lastAnswer = answer;

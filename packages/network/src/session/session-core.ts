@@ -54,7 +54,8 @@ export abstract class SessionCore {
         this.counters.heartbeatsSent++;
         channel.send({ type: 'heartbeat', sequence, senderTimeUs });
       },
-      () => void this.end('timeout', 'local', 'no message from the peer within the heartbeat timeout'),
+      () =>
+        void this.end('timeout', 'local', 'no message from the peer within the heartbeat timeout'),
     );
     channel.listen({
       message: (message) => this.#receive(message),
@@ -92,7 +93,8 @@ export abstract class SessionCore {
     const copies = this.channel.reliable ? 1 : UNRELIABLE_DISCONNECT_COPIES;
     this.#beginEnd({ reason, by, text });
     for (let i = 0; i < copies; i++) {
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, UNRELIABLE_DISCONNECT_SPACING_MS));
+      if (i > 0)
+        await new Promise((resolve) => setTimeout(resolve, UNRELIABLE_DISCONNECT_SPACING_MS));
       this.channel.send({ type: 'disconnect', reason, text });
     }
     this.channel.close();

@@ -1,0 +1,170 @@
+import type { Socket } from 'node:net';
+import {
+  ControlFrameDecoder,
+  DecodeError,
+  encodeControlFrame,
+  type ControlMessage,
+} from '@syfala/proto';
+import { NetworkError } from '../errors.js';
+import { formatAddress } from './address.js';
+
+/**
+ * How long a connection we closed waits for the peer to close its side before it is destroyed,
+ * in milliseconds. Ending gracefully (FIN, not RST) lets a final Disconnect frame arrive.
+ */
+export const CLOSE_LINGER_MS = 1000;
+
+export interface FrameSocketHandlers {
+  /** A decoded frame, in arrival order. */
+  message(message: ControlMessage): void;
+  /**
+   * The peer or the transport ended the connection: a DecodeError for a broken frame (the
+   * connection is then closed with Disconnect PROTOCOL_ERROR), else a NetworkError
+   * CONNECTION_CLOSED. Never called after our own close() or destroy().
+   */
+  lost(error: Error): void;
+}
+
+export interface FrameSocketOptions {
+  /** Largest frame accepted, in bytes (default MAX_CONTROL_FRAME_BYTES). */
+  readonly maxFrameBytes?: number;
+  /** Told of every frame that could not be decoded (a server counts them). */
+  readonly onDecodeError?: (error: DecodeError) => void;
+}
+
+/**
+ * A TCP connection carrying control frames (CONTROL.md §1, §7): decodes incoming frames, encodes
+ * outgoing ones, and turns every way the connection can end into one `lost` call. The handshake
+ * owns it first, then hands it to a TcpControlChannel with setHandlers().
+ */
+export class FrameSocket {
+  readonly peer: { readonly address: string; readonly port: number };
+  /** Resolves once the socket is fully closed (after any linger). */
+  readonly whenClosed: Promise<void>;
+  readonly #socket: Socket;
+  readonly #decoder: ControlFrameDecoder;
+  readonly #onDecodeError: ((error: DecodeError) => void) | undefined;
+  #handlers: FrameSocketHandlers;
+  #open = true;
+  #linger: NodeJS.Timeout | undefined;
+
+  /** `socket` must be connected. */
+  constructor(socket: Socket, handlers: FrameSocketHandlers, options: FrameSocketOptions = {}) {
+    this.#socket = socket;
+    this.#handlers = handlers;
+    this.#decoder = new ControlFrameDecoder(
+      options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },
+    );
+    this.#onDecodeError = options.onDecodeError;
+    this.peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    // Control frames are small and latency-sensitive: never let Nagle hold one back.
+    socket.setNoDelay(true);
+    this.whenClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('end', () => this.#onEnd());
+    socket.on('error', (error) =>
+      this.#lose(
+        new NetworkError(
+          'CONNECTION_CLOSED',
+          `control connection with ${this.#where()} failed: ${error.message}`,
+          { cause: error },
+        ),
+      ),
+    );
+    socket.on('close', () => {
+      clearTimeout(this.#linger);
+      this.#lose(
+        new NetworkError('CONNECTION_CLOSED', `control connection with ${this.#where()} closed`),
+      );
+    });
+  }
+
+  /** False once the connection ended, either way; sending then does nothing. */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  setHandlers(handlers: FrameSocketHandlers): void {
+    this.#handlers = handlers;
+  }
+
+  send(message: ControlMessage): void {
+    if (this.#open) this.#socket.write(encodeControlFrame(message));
+  }
+
+  /**
+   * Ends the connection gracefully, after `final` when given (a Disconnect); the socket is
+   * destroyed after CLOSE_LINGER_MS if the peer does not close its side first. Idempotent.
+   */
+  close(final?: ControlMessage): void {
+    if (!this.#open) return;
+    this.#open = false;
+    // Keep reading (and discarding) until the peer closes: unread data would turn our FIN into
+    // a reset, which can discard the final frame before the peer reads it.
+    if (final === undefined) this.#socket.end();
+    else this.#socket.end(encodeControlFrame(final));
+    this.#linger = setTimeout(() => this.#socket.destroy(), CLOSE_LINGER_MS).unref();
+  }
+
+  /** Drops the connection at once, whatever is in flight. */
+  destroy(): void {
+    this.#open = false;
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (!this.#open) return;
+    let messages: ControlMessage[];
+    try {
+      messages = this.#decoder.push(chunk);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      // The stream has no resync point: tell the peer why (best effort) and end it (CONTROL.md §7).
+      this.#onDecodeError?.(error);
+      this.close({
+        type: 'disconnect',
+        requestId: 0,
+        reason: 'protocol-error',
+        text: error.message,
+      });
+      this.#handlers.lost(error);
+      return;
+    }
+    for (const message of messages) {
+      // A handler may close the connection; nothing after that is acted on.
+      if (!this.#open) return;
+      this.#handlers.message(message);
+    }
+  }
+
+  #onEnd(): void {
+    if (!this.#open) return;
+    try {
+      this.#decoder.end();
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.#onDecodeError?.(error);
+      this.#lose(
+        new NetworkError(
+          'CONNECTION_CLOSED',
+          `control connection with ${this.#where()} ended in the middle of a frame`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
+    this.#lose(
+      new NetworkError('CONNECTION_CLOSED', `${this.#where()} closed the control connection`),
+    );
+  }
+
+  #lose(error: Error): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#handlers.lost(error);
+  }
+
+  #where(): string {
+    return formatAddress(this.peer.address, this.peer.port);
+  }
+}

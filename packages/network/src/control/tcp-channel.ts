@@ -1,0 +1,159 @@
+import type { ControlErrorMessage, ControlMessage, Role } from '@syfala/proto';
+import { ControlError } from '../errors.js';
+import { formatAddress } from './address.js';
+import type { ChannelHandlers, ControlChannel, SessionMessage } from './channel.js';
+import { ChannelInbox } from './channel-inbox.js';
+import type { FrameSocket } from './frame-socket.js';
+
+/**
+ * The error a control Error frame stands for: FAILURE (retryable) for the peer's internal
+ * failure, REFUSAL for the rest (CONTROL.md §3, "Error").
+ */
+export function errorFrameError(message: ControlErrorMessage, where: string): ControlError {
+  const request = message.requestId === 0 ? '' : ` to request ${message.requestId}`;
+  return new ControlError(
+    message.code === 'internal' ? 'FAILURE' : 'REFUSAL',
+    `control peer ${where} answered${request} with Error ${message.code}: ${message.message}`,
+    { reason: message.message },
+  );
+}
+
+/**
+ * A ControlChannel over a TCP connection after its handshake (CONTROL.md): maps control frames
+ * to session messages and back. Frames that are not session messages are handled here: a
+ * request this side never takes is answered with Error UNEXPECTED_MESSAGE (§7), a stray response
+ * and Stats are ignored, and a Disconnect or Error frame from the peer ends the channel.
+ */
+export class TcpControlChannel implements ControlChannel {
+  readonly transport = 'tcp';
+  readonly reliable = true;
+  readonly peer: { readonly address: string; readonly port: number };
+  readonly #frames: FrameSocket;
+  /** Our side: a client takes results, a server takes requests. */
+  readonly #role: Role;
+  readonly #inbox = new ChannelInbox();
+
+  /** Takes over `frames` from the handshake; frames decoded from now on are this channel's. */
+  constructor(frames: FrameSocket, role: Role) {
+    this.#frames = frames;
+    this.#role = role;
+    this.peer = frames.peer;
+    frames.setHandlers({
+      message: (message) => this.#onFrame(message),
+      lost: (error) => this.#inbox.end(error),
+    });
+  }
+
+  listen(handlers: ChannelHandlers): void {
+    this.#inbox.listen(handlers);
+  }
+
+  send(message: SessionMessage): void {
+    if (!this.#inbox.ended) this.#frames.send(toControlMessage(message));
+  }
+
+  close(): void {
+    if (this.#inbox.close()) this.#frames.close();
+  }
+
+  #onFrame(message: ControlMessage): void {
+    switch (message.type) {
+      case 'start-io':
+      case 'stop-io':
+        if (this.#role === 'server') {
+          this.#inbox.message({ type: message.type, requestId: message.requestId });
+        } else {
+          this.#unexpected(message);
+        }
+        return;
+      case 'start-io-result':
+      case 'stop-io-result':
+        // A result can only answer a client's request; at a server it answers nothing pending.
+        if (this.#role === 'client') {
+          const { type, requestId, outcome, reason } = message;
+          this.#inbox.message({ type, requestId, outcome, reason });
+        }
+        return;
+      case 'heartbeat':
+        this.#inbox.message({
+          type: 'heartbeat',
+          sequence: message.sequence,
+          senderTimeUs: message.senderTimeUs,
+        });
+        return;
+      case 'disconnect': {
+        // The peer's last frame: pass it on, then close our side as the peer expects (§3).
+        const { reason, text } = message;
+        this.#inbox.message({ type: 'disconnect', reason, text });
+        this.#frames.close();
+        this.#inbox.end(
+          new ControlError(
+            'DISCONNECTED',
+            `control peer ${this.#where()} disconnected: ${reason}${text === '' ? '' : ` (${text})`}`,
+            { reason: text, disconnectReason: reason },
+          ),
+        );
+        return;
+      }
+      case 'error': {
+        const error = errorFrameError(message, this.#where());
+        this.#frames.close({
+          type: 'disconnect',
+          requestId: 0,
+          reason: 'normal',
+          text: `closing after the peer's Error ${message.code}`,
+        });
+        this.#inbox.end(error);
+        return;
+      }
+      case 'hello':
+        this.#unexpected(message);
+        return;
+      case 'auth-challenge':
+      case 'welcome':
+      case 'stats':
+        // Responses to a handshake that is over, and telemetry the session layer has no use
+        // for yet: ignored (CONTROL.md §7).
+        return;
+    }
+  }
+
+  /** A request this side never takes, after the handshake (CONTROL.md §7). */
+  #unexpected(message: ControlMessage): void {
+    this.#frames.send({
+      type: 'error',
+      requestId: message.requestId,
+      code: 'unexpected-message',
+      message: `a ${this.#role} does not take ${message.type}`,
+    });
+  }
+
+  #where(): string {
+    return formatAddress(this.peer.address, this.peer.port);
+  }
+}
+
+function toControlMessage(message: SessionMessage): ControlMessage {
+  switch (message.type) {
+    case 'start-io':
+    case 'stop-io':
+      return { type: message.type, requestId: message.requestId };
+    case 'start-io-result':
+    case 'stop-io-result':
+      return {
+        type: message.type,
+        requestId: message.requestId,
+        outcome: message.outcome,
+        reason: message.reason,
+      };
+    case 'heartbeat':
+      return {
+        type: 'heartbeat',
+        requestId: 0,
+        sequence: message.sequence,
+        senderTimeUs: message.senderTimeUs,
+      };
+    case 'disconnect':
+      return { type: 'disconnect', requestId: 0, reason: message.reason, text: message.text };
+  }
+}

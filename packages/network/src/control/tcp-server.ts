@@ -1,0 +1,345 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+  CONTROL_PROTOCOL_VERSION,
+  DECODE_ERROR_CODES,
+  DISCONNECT_REASONS,
+  DecodeError,
+  type ControlDisconnect,
+  type ControlHello,
+  type ControlMessage,
+  type DecodeErrorCode,
+  type DisconnectReason,
+} from '@syfala/proto';
+import { DEFAULT_CONTROL_PORT } from '../endpoint.js';
+import { NetworkError } from '../errors.js';
+import { formatAddress } from './address.js';
+import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
+import type { Admission, ClientHello, ServerOffer } from './channel.js';
+import { FrameSocket } from './frame-socket.js';
+import { TcpControlChannel } from './tcp-channel.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './tcp-client.js';
+
+/** Handshakes in progress at once before new connections are closed unanswered. */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+
+/** What a Welcome carries; the protocol version is negotiated by the transport (CONTROL.md §4). */
+export type TcpServerOffer = Omit<ServerOffer, 'protocolVersion'>;
+
+export interface TcpControlServerOptions {
+  /** Address to listen on (default '0.0.0.0'). */
+  readonly host?: string;
+  /** TCP port (default DEFAULT_CONTROL_PORT); 0 picks a free one, see `port`. */
+  readonly port?: number;
+  /** Pre-shared key every client must prove it holds (CONTROL.md §5). */
+  readonly psk?: PskInput;
+  /**
+   * Time from accepting a connection to Welcome, in milliseconds (default
+   * DEFAULT_HANDSHAKE_TIMEOUT_MS); a peer that takes longer gets Disconnect TIMEOUT.
+   */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * Connections not yet admitted (handshaking, or being closed after a refusal) held at once
+   * (default DEFAULT_MAX_PENDING_HANDSHAKES); beyond it new connections are closed at once.
+   */
+  readonly maxPendingHandshakes?: number;
+  /** Largest control frame accepted, in bytes (default 64 KiB). */
+  readonly maxFrameBytes?: number;
+  /**
+   * Decides whether an authenticated client is admitted. A refusal is sent as Disconnect with
+   * its reason and text. `hello.protocolVersion` is the negotiated version.
+   */
+  admit(hello: ClientHello): Admission;
+  /** What the Welcome tells an admitted client. */
+  offer(hello: ClientHello): TcpServerOffer;
+  /** An admitted client's channel; the session layer owns it from here, and closes it. */
+  onChannel(channel: TcpControlChannel, hello: ClientHello): void;
+}
+
+/** Plain counters, cumulative since the server started listening. */
+export interface TcpControlServerStats {
+  /** TCP connections accepted, including those dropped at once. */
+  connectionsAccepted: number;
+  /** Connections closed at once because maxPendingHandshakes were in progress. */
+  droppedTooManyPending: number;
+  /** Welcomes sent (channels handed to onChannel). */
+  handshakesCompleted: number;
+  /** Handshakes ended with Disconnect TIMEOUT. */
+  handshakeTimeouts: number;
+  /** Handshakes ended with Disconnect AUTH_FAILED: missing, unasked-for or wrong key proof. */
+  authFailures: number;
+  /** Handshakes refused by admit(), by the reason sent. */
+  refused: Record<DisconnectReason, number>;
+  /** Valid frames other than Hello or Disconnect before Welcome (Disconnect PROTOCOL_ERROR). */
+  protocolErrors: number;
+  /** Frames that could not be decoded, on any connection (handshaking or admitted), by code. */
+  decodeErrors: Record<DecodeErrorCode, number>;
+  /** Handshakes the client gave up: it closed the connection or sent Disconnect. */
+  handshakesAbandoned: number;
+  /** Errors accepting a connection (e.g. out of file descriptors). */
+  acceptErrors: number;
+}
+
+function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
+}
+
+/**
+ * The server side of the TCP control plane: accepts connections, runs the handshake of each
+ * (CONTROL.md §4, §5: version, optional pre-shared key, admission), and hands admitted clients'
+ * channels to `onChannel`.
+ */
+export class TcpControlServer {
+  readonly #server: Server;
+  readonly #options: TcpControlServerOptions;
+  readonly #key: PresharedKey | undefined;
+  readonly #handshakeTimeoutMs: number;
+  readonly #maxPending: number;
+  /** Connections not yet admitted, until their socket is closed. */
+  readonly #pending = new Set<FrameSocket>();
+  readonly #stats: TcpControlServerStats = {
+    connectionsAccepted: 0,
+    droppedTooManyPending: 0,
+    handshakesCompleted: 0,
+    handshakeTimeouts: 0,
+    authFailures: 0,
+    refused: zeroCounts(DISCONNECT_REASONS),
+    protocolErrors: 0,
+    decodeErrors: zeroCounts(DECODE_ERROR_CODES),
+    handshakesAbandoned: 0,
+    acceptErrors: 0,
+  };
+  #port = 0;
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: TcpControlServerOptions) {
+    this.#options = options;
+    this.#key = options.psk === undefined ? undefined : new PresharedKey(options.psk);
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.#maxPending = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    if (!(this.#handshakeTimeoutMs > 0)) {
+      throw new NetworkError(
+        'BAD_OPTION',
+        `handshakeTimeoutMs: expected a positive number, got ${this.#handshakeTimeoutMs}`,
+      );
+    }
+    if (!Number.isInteger(this.#maxPending) || this.#maxPending < 1) {
+      throw new NetworkError(
+        'BAD_OPTION',
+        `maxPendingHandshakes: expected an integer ≥ 1, got ${this.#maxPending}`,
+      );
+    }
+    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#server.on('error', () => this.#stats.acceptErrors++);
+  }
+
+  /**
+   * Starts listening. Rejects with NetworkError ADDRESS_IN_USE when the port is taken,
+   * BIND_FAILED for any other listen error, BAD_OPTION for a bad option.
+   */
+  static async listen(options: TcpControlServerOptions): Promise<TcpControlServer> {
+    const host = options.host ?? '0.0.0.0';
+    const port = options.port ?? DEFAULT_CONTROL_PORT;
+    if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
+      throw new NetworkError('BAD_OPTION', `port: expected 0 to 65535, got ${port}`);
+    }
+    const server = new TcpControlServer(options);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        const where = formatAddress(host, port);
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new NetworkError(
+                'ADDRESS_IN_USE',
+                `TCP control port ${where} is already in use; stop the other server or pick another port`,
+                { cause: error },
+              )
+            : new NetworkError(
+                'BIND_FAILED',
+                `could not listen for TCP control on ${where} (${error.code ?? error.message})`,
+                { cause: error },
+              ),
+        );
+      };
+      server.#server.once('error', onError);
+      server.#server.listen({ host, port }, () => {
+        server.#server.off('error', onError);
+        resolve();
+      });
+    });
+    server.#port = (server.#server.address() as AddressInfo).port;
+    return server;
+  }
+
+  /** The port listened on (the one picked when listening on port 0). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): TcpControlServerStats {
+    return {
+      ...this.#stats,
+      refused: { ...this.#stats.refused },
+      decodeErrors: { ...this.#stats.decodeErrors },
+    };
+  }
+
+  /**
+   * Stops listening (the port is free when this resolves) and drops the handshakes in progress.
+   * Admitted channels are left open: the session layer closes them; this does not wait for them.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    // The listening socket closes now; the server's own 'close' event would wait for every
+    // admitted connection, so it is not awaited.
+    this.#server.close();
+    const pending = [...this.#pending];
+    for (const frames of pending) frames.destroy();
+    await Promise.all(pending.map((frames) => frames.whenClosed));
+  }
+
+  #accept(socket: Socket): void {
+    this.#stats.connectionsAccepted++;
+    if (this.#pending.size >= this.#maxPending) {
+      // Flood protection: a connection we can't afford to handshake gets nothing, not even a frame.
+      this.#stats.droppedTooManyPending++;
+      socket.destroy();
+      return;
+    }
+    const stats = this.#stats;
+    /** The nonce of the challenge sent on this connection, once sent. */
+    let nonce: Uint8Array | undefined;
+
+    const refuse = (requestId: number, reason: DisconnectReason, text: string): void => {
+      clearTimeout(timer);
+      const disconnect: ControlDisconnect = { type: 'disconnect', requestId, reason, text };
+      frames.close(disconnect);
+    };
+
+    const onHello = (message: ControlHello): void => {
+      const hello: ClientHello = {
+        clientId: message.clientId,
+        clientName: message.clientName,
+        // We speak every version from 1 up, and the decoder rejects 0: the highest version both
+        // speak always exists, so VERSION_UNSUPPORTED is never needed yet (CONTROL.md §4).
+        protocolVersion: Math.min(message.protocolVersion, CONTROL_PROTOCOL_VERSION),
+        udpAudioPort: message.udpAudioPort,
+        capabilities: message.capabilities,
+        address: frames.peer.address,
+        port: frames.peer.port,
+      };
+      const authFailed = (text: string): void => {
+        stats.authFailures++;
+        refuse(message.requestId, 'auth-failed', text);
+      };
+      const key = this.#key;
+      let clientNonce: Uint8Array | undefined;
+      if (key === undefined) {
+        if (message.auth !== undefined) {
+          authFailed('auth answers no challenge: this server asks for no key');
+          return;
+        }
+      } else if (message.auth === undefined) {
+        if (nonce !== undefined) {
+          authFailed('a second Hello without auth');
+          return;
+        }
+        nonce = randomNonce();
+        frames.send({
+          type: 'auth-challenge',
+          requestId: message.requestId,
+          method: 'hmac-sha256-psk',
+          nonce,
+        });
+        return;
+      } else if (nonce === undefined) {
+        authFailed('auth answers no challenge of this connection');
+        return;
+      } else {
+        const expected = key.clientMac(nonce, message.auth.clientNonce, message.clientId);
+        if (!macMatches(expected, message.auth.mac)) {
+          authFailed('wrong key proof');
+          return;
+        }
+        clientNonce = message.auth.clientNonce;
+      }
+
+      const admission = this.#options.admit(hello);
+      if (!admission.admit) {
+        stats.refused[admission.reason]++;
+        refuse(message.requestId, admission.reason, admission.text);
+        return;
+      }
+      const offer = this.#options.offer(hello);
+      clearTimeout(timer);
+      this.#pending.delete(frames);
+      frames.send({
+        type: 'welcome',
+        requestId: message.requestId,
+        protocolVersion: hello.protocolVersion,
+        endpointId: offer.endpointId,
+        endpointName: offer.endpointName,
+        formats: offer.formats,
+        capabilities: offer.capabilities,
+        udpAudioPort: offer.udpAudioPort,
+        ...(key !== undefined &&
+          nonce !== undefined &&
+          clientNonce !== undefined && {
+            authProof: key.serverProof(nonce, clientNonce, offer.endpointId),
+          }),
+      });
+      stats.handshakesCompleted++;
+      this.#options.onChannel(new TcpControlChannel(frames, 'server'), hello);
+    };
+
+    const onMessage = (message: ControlMessage): void => {
+      switch (message.type) {
+        case 'hello':
+          onHello(message);
+          return;
+        case 'disconnect':
+          stats.handshakesAbandoned++;
+          clearTimeout(timer);
+          frames.close();
+          return;
+        default:
+          stats.protocolErrors++;
+          refuse(0, 'protocol-error', `${message.type} before Welcome`);
+      }
+    };
+
+    const frames = new FrameSocket(
+      socket,
+      {
+        message: onMessage,
+        lost: (error) => {
+          clearTimeout(timer);
+          // A broken frame (or a stream cut inside one) was counted by its code already.
+          if (!(error instanceof DecodeError || error.cause instanceof DecodeError)) {
+            stats.handshakesAbandoned++;
+          }
+        },
+      },
+      {
+        ...(this.#options.maxFrameBytes !== undefined && {
+          maxFrameBytes: this.#options.maxFrameBytes,
+        }),
+        onDecodeError: (error) => stats.decodeErrors[error.code]++,
+      },
+    );
+    this.#pending.add(frames);
+    void frames.whenClosed.then(() => {
+      clearTimeout(timer);
+      this.#pending.delete(frames);
+    });
+    const timer = setTimeout(() => {
+      stats.handshakeTimeouts++;
+      refuse(0, 'timeout', `no handshake within ${this.#handshakeTimeoutMs} ms`);
+    }, this.#handshakeTimeoutMs);
+  }
+}

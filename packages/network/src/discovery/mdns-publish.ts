@@ -1,0 +1,110 @@
+import { hostname } from 'node:os';
+import { MAX_PROTOCOL_VERSION } from '@syfala/proto';
+import type { Service } from 'bonjour-service';
+import { MDNS_SERVICE_TYPE, type Endpoint } from '../endpoint.js';
+import { closeMdnsSocket, openMdnsSocket, type MdnsSocket } from './mdns-socket.js';
+import { checkIPv4, checkPort } from './options.js';
+import { encodeEndpointTxt, fitUtf8 } from './txt-record.js';
+
+/** What a server publishes about itself. */
+export type EndpointInfo = Pick<Endpoint, 'id' | 'name' | 'udpPort' | 'controlPort' | 'formats'>;
+
+export interface PublishOptions {
+  /** IPv4 address of the interface to announce on. Default: all IPv4 interfaces. */
+  readonly interface?: string;
+  /**
+   * Local address the mDNS socket binds. Default 0.0.0.0: on Linux a socket bound to an
+   * interface address never hears the queries sent to the group.
+   */
+  readonly bind?: string;
+  /** Host name the SRV record points at. Default: this machine's name in `.local`. */
+  readonly host?: string;
+}
+
+/** RFC 6763 §4.1.1: an instance name is one DNS label, at most 63 bytes. */
+const MAX_INSTANCE_NAME_BYTES = 63;
+
+/**
+ * The DNS-SD instance name for an endpoint: its name, then the first 8 hex digits of its id, so
+ * that two endpoints with the same name never collide ("Studio A (3f2a9c1e)"). Dots become dashes
+ * (bonjour-service would split the label on them) and control characters become spaces.
+ */
+export function instanceNameFor(name: string, id: string): string {
+  const suffix = ` (${id.slice(0, 8)})`;
+  const readable = name.replaceAll('.', '-').replace(/\p{Cc}/gu, ' ');
+  const base = fitUtf8(readable, MAX_INSTANCE_NAME_BYTES - suffix.length).trim();
+  return `${base === '' ? 'syfala' : base}${suffix}`;
+}
+
+/**
+ * A published `_syfala._udp` service (docs/DISCOVERY.md §3). Close it to send the goodbye that
+ * tells browsers the endpoint is gone.
+ */
+export class MdnsPublication {
+  /** The DNS-SD instance name, as browsers show it. */
+  readonly instanceName: string;
+  readonly #socket: MdnsSocket;
+  readonly #service: Service;
+  readonly #errors: { count: number };
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use publishEndpoint(). */
+  constructor(socket: MdnsSocket, service: Service, errors: { count: number }) {
+    this.#socket = socket;
+    this.#service = service;
+    this.#errors = errors;
+    this.instanceName = service.name;
+  }
+
+  /** Announcements and answers that failed to send; the service stays published. */
+  get sendErrors(): number {
+    return this.#errors.count;
+  }
+
+  /** Sends the goodbye (the records again with TTL 0), then closes the socket. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => this.#service.stop(() => resolve())).then(() =>
+      closeMdnsSocket(this.#socket),
+    );
+    return this.#closing;
+  }
+}
+
+/**
+ * Publishes an endpoint over DNS-SD: service `_syfala._udp`, port = its UDP port, TXT record as in
+ * docs/DISCOVERY.md §3. Resolves once the first announcement is sent. Throws ValueError for a bad
+ * field; rejects with NetworkError when the mDNS socket can't be opened.
+ */
+export async function publishEndpoint(
+  info: EndpointInfo,
+  options: PublishOptions = {},
+): Promise<MdnsPublication> {
+  const txt = encodeEndpointTxt({
+    id: info.id,
+    name: info.name,
+    controlPort: info.controlPort,
+    protocolVersion: MAX_PROTOCOL_VERSION,
+    ...(info.formats === undefined ? {} : { formats: info.formats }),
+  });
+  const port = checkPort(info.udpPort, 'udpPort');
+  const bind = checkIPv4(options.bind ?? '0.0.0.0', 'bind');
+  const iface =
+    options.interface === undefined ? undefined : checkIPv4(options.interface, 'interface');
+  const host = options.host ?? `${hostname().split('.')[0]}.local`;
+
+  const errors = { count: 0 };
+  const socket = await openMdnsSocket({ bind, interface: iface }, () => (errors.count += 1));
+  // The id suffix makes the name unique, so probing (RFC 6762 §8.1) is skipped: bonjour-service
+  // answers a conflict by sending a goodbye for the name, which would remove the other holder.
+  const service = socket.bonjour.publish({
+    name: instanceNameFor(info.name, info.id),
+    type: MDNS_SERVICE_TYPE,
+    protocol: 'udp',
+    port,
+    host,
+    txt,
+    probe: false,
+  });
+  await new Promise<void>((resolve) => service.once('up', () => resolve()));
+  return new MdnsPublication(socket, service, errors);
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { Subject, type Observable } from 'rxjs';
+import { makeFormat, type DisconnectReason, type StreamFormats } from '@syfala/proto';
+import type { Admission, ClientHello, ControlChannel } from './control/channel.js';
+import type { PskInput } from './control/auth.js';
+import { TcpControlServer, type TcpControlServerStats } from './control/tcp-server.js';
+import { UdpControlServer, type UdpControlServerStats } from './control/udp-server.js';
+import { joinDiscoveryGroup } from './discovery/discovery-group.js';
+import {
+  publishEndpoint,
+  type MdnsPublication,
+  type PublishOptions,
+} from './discovery/mdns-publish.js';
+import { DEFAULT_CONTROL_PORT, DEFAULT_UDP_PORT } from './endpoint.js';
+import type { HeartbeatOptions } from './session/liveness.js';
+import { ServerSession, type IoHandlers } from './session/server-session.js';
+import type { SessionEnd } from './session/session-core.js';
+
+export const DEFAULT_MAX_SESSIONS = 32;
+export const DEFAULT_MAX_SESSIONS_PER_ADDRESS = 8;
+
+export interface ServerDiscoveryOptions {
+  /** Multicast group to receive beacons on (joined on `interfaces`), or false. Default DEFAULT_DISCOVERY_GROUP. */
+  readonly group?: string | false;
+  /** IPv4 addresses of the interfaces to join the group on. Default: every interface. */
+  readonly interfaces?: readonly string[];
+  /** DNS-SD publication of `_syfala._udp`, or false. Default: published on every interface. */
+  readonly mdns?: PublishOptions | false;
+}
+
+export interface ServerOptions {
+  readonly name: string;
+  /** 128-bit endpoint id, lowercase 8-4-4-4-12 hex; stable across restarts is best. Default: random. */
+  readonly id?: string;
+  /** The streams offered to every client, fixed for each session. */
+  readonly formats: StreamFormats;
+  /** Address to bind both sockets to. Default '0.0.0.0'. */
+  readonly host?: string;
+  /** UDP port for discovery, UDP control and audio; 0 picks a free one. Default DEFAULT_UDP_PORT. */
+  readonly udpPort?: number;
+  /** TCP control port; 0 picks a free one; false serves UDP control only. Default DEFAULT_CONTROL_PORT. */
+  readonly controlPort?: number | false;
+  /** Pre-shared key clients must prove they hold (TCP control; UDP control is then refused). */
+  readonly psk?: PskInput;
+  /** Sessions at once; beyond it clients are refused with reason `busy`. Default 32. */
+  readonly maxSessions?: number;
+  /** Sessions at once from one IP address. Default 8. */
+  readonly maxSessionsPerAddress?: number;
+  readonly heartbeat?: HeartbeatOptions;
+  /** Handshake time limit for TCP control, in ms. Default 2000. */
+  readonly handshakeTimeoutMs?: number;
+  /** Policy after the limits: true or an Admission to admit, false or a refusal to refuse. */
+  readonly admit?: (client: ClientHello) => Admission | boolean;
+  /** What starting and stopping I/O does on this server. */
+  readonly io?: IoHandlers;
+  readonly discovery?: ServerDiscoveryOptions;
+}
+
+export type ServerEvent =
+  | { readonly type: 'opened'; readonly session: ServerSession }
+  | { readonly type: 'closed'; readonly session: ServerSession; readonly end: SessionEnd };
+
+export interface ServerStats {
+  /** Sessions open now. */
+  sessions: number;
+  sessionsOpened: number;
+  /** Clients refused by the session limits or the admit policy, by the reason sent. */
+  refused: Partial<Record<DisconnectReason, number>>;
+  tcp: TcpControlServerStats | undefined;
+  udp: UdpControlServerStats;
+}
+
+/**
+ * A Syfala server: answers discovery, admits clients over TCP and UDP control, and runs one
+ * ServerSession per client with the `io` handlers. `close()` sends Disconnect `shutdown` to every
+ * client, sends the mDNS goodbye and closes the sockets.
+ */
+export class SyfalaServer {
+  readonly id: string;
+  readonly name: string;
+  readonly formats: StreamFormats;
+  readonly #options: ServerOptions;
+  readonly #sessions = new Set<ServerSession>();
+  readonly #events = new Subject<ServerEvent>();
+  readonly #refused: Partial<Record<DisconnectReason, number>> = {};
+  #sessionsOpened = 0;
+  #udp!: UdpControlServer;
+  #tcp: TcpControlServer | undefined;
+  #mdns: MdnsPublication | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** Sessions opening and closing. Completes when the server has closed. */
+  readonly events$: Observable<ServerEvent> = this.#events.asObservable();
+
+  private constructor(options: ServerOptions) {
+    this.#options = options;
+    this.id = options.id ?? randomUUID();
+    this.name = options.name;
+    this.formats = {
+      inputs: options.formats.inputs.map(makeFormat),
+      outputs: options.formats.outputs.map(makeFormat),
+    };
+  }
+
+  /** Binds the UDP socket, listens for TCP control, joins the discovery group and publishes over mDNS. */
+  static async listen(options: ServerOptions): Promise<SyfalaServer> {
+    const server = new SyfalaServer(options);
+    try {
+      await server.#start();
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    return server;
+  }
+
+  async #start(): Promise<void> {
+    const options = this.#options;
+    const host = options.host ?? '0.0.0.0';
+    const controlPort = options.controlPort ?? DEFAULT_CONTROL_PORT;
+    const onChannel = (channel: ControlChannel, client: ClientHello): void =>
+      this.#open(channel, client);
+    const admit = (client: ClientHello): Admission => this.#admit(client);
+    this.#udp = await UdpControlServer.bind({
+      host,
+      port: options.udpPort ?? DEFAULT_UDP_PORT,
+      ...(options.psk !== undefined && { psk: options.psk }),
+      offer: () => ({
+        endpointId: this.id,
+        name: this.name,
+        controlPort: this.#tcp?.port ?? 0,
+        formats: this.formats,
+      }),
+      admit,
+      onChannel,
+    });
+    if (controlPort !== false) {
+      this.#tcp = await TcpControlServer.listen({
+        host,
+        port: controlPort,
+        ...(options.psk !== undefined && { psk: options.psk }),
+        ...(options.handshakeTimeoutMs !== undefined && {
+          handshakeTimeoutMs: options.handshakeTimeoutMs,
+        }),
+        admit,
+        offer: () => ({
+          endpointId: this.id,
+          endpointName: this.name,
+          formats: this.formats,
+          udpAudioPort: this.#udp.port,
+          capabilities: [],
+        }),
+        onChannel,
+      });
+    }
+    const discovery = options.discovery ?? {};
+    if (discovery.group !== false) {
+      joinDiscoveryGroup(this.#udp.socket, {
+        ...(discovery.group !== undefined && { group: discovery.group }),
+        ...(discovery.interfaces !== undefined && { interfaces: discovery.interfaces }),
+      });
+    }
+    if (discovery.mdns !== false) {
+      this.#mdns = await publishEndpoint(
+        {
+          id: this.id,
+          name: this.name,
+          udpPort: this.udpPort,
+          controlPort: this.controlPort,
+          formats: this.formats,
+        },
+        discovery.mdns ?? {},
+      );
+    }
+  }
+
+  get udpPort(): number {
+    return this.#udp.port;
+  }
+
+  /** The TCP control port, or 0 when the server speaks UDP control only. */
+  get controlPort(): number {
+    return this.#tcp?.port ?? 0;
+  }
+
+  get sessions(): readonly ServerSession[] {
+    return [...this.#sessions];
+  }
+
+  stats(): ServerStats {
+    return {
+      sessions: this.#sessions.size,
+      sessionsOpened: this.#sessionsOpened,
+      refused: { ...this.#refused },
+      tcp: this.#tcp?.stats(),
+      udp: this.#udp.stats(),
+    };
+  }
+
+  /** Idempotent. Resolves when every session has ended and every socket is closed. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    await Promise.all(
+      [...this.#sessions].map((session) => session.disconnect('shutdown', 'server closing')),
+    );
+    await Promise.all([this.#mdns?.close(), this.#tcp?.close(), this.#udp?.close()]);
+    this.#events.complete();
+  }
+
+  /** Session limits first, then the caller's policy. */
+  #admit(client: ClientHello): Admission {
+    const maxSessions = this.#options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    const maxPerAddress = this.#options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS;
+    const fromAddress = [...this.#sessions].filter(
+      (s) => s.client.address === client.address,
+    ).length;
+    let admission: Admission;
+    if (this.#closing !== undefined) {
+      admission = { admit: false, reason: 'shutdown', text: 'the server is closing' };
+    } else if (this.#sessions.size >= maxSessions) {
+      admission = {
+        admit: false,
+        reason: 'busy',
+        text: `the server is full (${maxSessions} sessions)`,
+      };
+    } else if (fromAddress >= maxPerAddress) {
+      admission = {
+        admit: false,
+        reason: 'busy',
+        text: `too many sessions from ${client.address} (at most ${maxPerAddress})`,
+      };
+    } else {
+      const policy = this.#options.admit?.(client) ?? true;
+      admission =
+        policy === true
+          ? { admit: true }
+          : policy === false
+            ? { admit: false, reason: 'normal', text: 'refused by the server policy' }
+            : policy;
+    }
+    if (!admission.admit)
+      this.#refused[admission.reason] = (this.#refused[admission.reason] ?? 0) + 1;
+    return admission;
+  }
+
+  #open(channel: ControlChannel, client: ClientHello): void {
+    const session = new ServerSession(
+      channel,
+      client,
+      this.formats,
+      {
+        ...(this.#options.heartbeat !== undefined && { heartbeat: this.#options.heartbeat }),
+        handlers: this.#options.io ?? {},
+      },
+      (ended, end) => {
+        this.#sessions.delete(ended);
+        this.#events.next({ type: 'closed', session: ended, end });
+      },
+    );
+    this.#sessions.add(session);
+    this.#sessionsOpened++;
+    this.#events.next({ type: 'opened', session });
+  }
+}
