@@ -30,6 +30,11 @@ export interface ConnectOptions extends ClientSessionOptions {
   readonly psk?: PskInput;
   /** TCP handshake time limit, ms. Default 2000. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Local address for the client's UDP socket (audio, and control over UDP). Default: the
+   * loopback address for a loopback server, else every address.
+   */
+  readonly localAddress?: string;
   /** The client's format policy: return false to refuse the server's offer. Default: accept. */
   readonly acceptFormats?: (formats: StreamFormats) => boolean;
 }
@@ -54,11 +59,20 @@ export async function connect(
   }
   // The client's audio socket; over UDP control it carries control too. The session owns it.
   const socket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
-  socket.bind(
-    0,
-    LOOPBACK.test(target.host) ? (isIPv6(target.host) ? '::1' : '127.0.0.1') : undefined,
-  );
-  await once(socket, 'listening');
+  const localAddress = options.localAddress ?? defaultLocalAddress(target.host);
+  socket.bind(0, localAddress);
+  try {
+    await Promise.race([
+      once(socket, 'listening'),
+      once(socket, 'error').then(([error]) => Promise.reject(error as Error)),
+    ]);
+  } catch (error) {
+    socket.close();
+    throw new NetworkError(
+      'BIND_FAILED',
+      `cannot bind a UDP socket on ${localAddress ?? 'every address'}: ${(error as Error).message}`,
+    );
+  }
   try {
     const { channel, offer } =
       transport === 'tcp'
@@ -69,6 +83,11 @@ export async function connect(
     socket.close();
     throw error;
   }
+}
+
+function defaultLocalAddress(host: string): string | undefined {
+  if (!LOOPBACK.test(host)) return undefined;
+  return isIPv6(host) ? '::1' : '127.0.0.1';
 }
 
 async function connectTcp(

@@ -32,4 +32,8 @@ export type DiscoveryMethod = 'beacon' | 'mdns';
 
 export type EndpointEvent =
   | { readonly type: 'added' | 'updated'; readonly endpoint: Endpoint }
-  | { readonly type: 'removed'; readonly endpoint: Endpoint; readonly reason: 'goodbye' | 'expired' };
+  | {
+      readonly type: 'removed';
+      readonly endpoint: Endpoint;
+      readonly reason: 'goodbye' | 'expired';
+    };

@@ -2,11 +2,7 @@ import { SyfalaError, type DisconnectReason } from '@syfala/proto';
 
 /** Sockets: binding, connecting, a connection that went away. */
 export type NetworkErrorCode =
-  | 'ADDRESS_IN_USE'
-  | 'BIND_FAILED'
-  | 'CONNECT_FAILED'
-  | 'CONNECTION_CLOSED'
-  | 'BAD_OPTION';
+  'ADDRESS_IN_USE' | 'BIND_FAILED' | 'CONNECT_FAILED' | 'CONNECTION_CLOSED' | 'BAD_OPTION';
 
 export class NetworkError extends SyfalaError<NetworkErrorCode> {}
 

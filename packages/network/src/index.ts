@@ -21,7 +21,11 @@ export {
   type ClientStats,
   type RequestOptions,
 } from './session/client-session.js';
-export { ServerSession, type IoHandlers, type ServerSessionStats } from './session/server-session.js';
+export {
+  ServerSession,
+  type IoHandlers,
+  type ServerSessionStats,
+} from './session/server-session.js';
 export { connect, type ConnectOptions, type ConnectTarget } from './connect.js';
 export {
   DEFAULT_MAX_SESSIONS,

@@ -117,9 +117,13 @@ export class RawTcpPeer {
   }
 }
 
-/** A TCP relay to 127.0.0.1:`targetPort` that keeps every byte it forwards, per direction. */
+/**
+ * A TCP relay to 127.0.0.1:`targetPort` that keeps every byte it forwards, per direction.
+ * `drop` decides, per chunk and direction, whether it is lost (a peer gone silent, for instance).
+ */
 export async function tcpRelay(
   targetPort: number,
+  drop: (direction: 'toServer' | 'toClient') => boolean = () => false,
 ): Promise<{ port: number; toServer: Buffer[]; toClient: Buffer[] }> {
   const toServer: Buffer[] = [];
   const toClient: Buffer[] = [];
@@ -136,10 +140,12 @@ export async function tcpRelay(
       });
     }
     client.on('data', (chunk: Buffer) => {
+      if (drop('toServer')) return;
       toServer.push(chunk);
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
+      if (drop('toClient')) return;
       toClient.push(chunk);
       client.write(chunk);
     });

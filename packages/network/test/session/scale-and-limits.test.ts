@@ -1,0 +1,140 @@
+import { createSocket } from 'node:dgram';
+import { connect as tcpConnect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ControlError, type Streaming } from '../../src/index.js';
+import { waitFor } from '../control/helpers.js';
+import { connectTo, startServer, TRANSPORTS } from './fixtures.js';
+
+async function rejection(promise: Promise<unknown>): Promise<ControlError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ControlError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe.each(TRANSPORTS)('one server, many clients, over %s control', (transport) => {
+  it('serves 100 clients at once, each with its own session', { timeout: 60_000 }, async () => {
+    let active = 0;
+    let peak = 0;
+    const server = await startServer({
+      maxSessions: 100,
+      maxSessionsPerAddress: 100,
+      io: {
+        startIo: () => void (peak = Math.max(peak, ++active)),
+        stopIo: () => void active--,
+      },
+    });
+    const clients = await Promise.all(
+      // 100 hosts: each client from its own loopback address, as on a real network.
+      Array.from({ length: 100 }, (_, i) =>
+        connectTo(server, transport, {
+          clientName: `client ${i}`,
+          localAddress: `127.0.1.${i + 1}`,
+        }),
+      ),
+    );
+    expect(server.sessions.length).toBe(100);
+    expect(new Set(server.sessions.map((s) => s.client.address)).size).toBe(
+      transport === 'udp' ? 100 : 1,
+    );
+    if (transport === 'tcp') {
+      expect(new Set(server.sessions.map((s) => s.client.clientName)).size).toBe(100);
+    }
+    const streaming: Streaming[] = await Promise.all(clients.map((client) => client.startIo()));
+    expect(peak).toBe(100);
+    const stopped = await Promise.all(streaming.map((s) => s.stopIo()));
+    expect(active).toBe(0);
+    await Promise.all(stopped.map((client) => client.disconnect()));
+    await waitFor('every server session to close', () => server.sessions.length === 0);
+    expect(server.stats().sessionsOpened).toBe(100);
+  });
+
+  it('refuses clients beyond the session limits with reason busy, and counts them', async () => {
+    const server = await startServer({ maxSessions: 2 });
+    await connectTo(server, transport);
+    await connectTo(server, transport);
+    const error = await rejection(connectTo(server, transport));
+
+    expect(error).toBeInstanceOf(ControlError);
+    expect(error.code).toBe('REFUSAL');
+    expect(error.disconnectReason).toBe('busy');
+    if (transport === 'tcp') expect(error.message).toMatch(/the server is full \(2 sessions\)/);
+    expect(server.stats().refused.busy).toBe(1);
+  });
+
+  it('limits sessions per source address', async () => {
+    const server = await startServer({ maxSessionsPerAddress: 1 });
+    await connectTo(server, transport);
+    const error = await rejection(connectTo(server, transport));
+    expect(error.disconnectReason).toBe('busy');
+    if (transport === 'tcp') expect(error.message).toMatch(/too many sessions from 127\.0\.0\.1/);
+  });
+
+  it('admits by the caller policy after the limits', async () => {
+    const server = await startServer({
+      admit: () => ({ admit: false, reason: 'format-unsupported', text: 'mono only here' }),
+    });
+    const error = await rejection(connectTo(server, transport));
+    expect(error.disconnectReason).toBe('format-unsupported');
+    expect(server.stats().refused['format-unsupported']).toBe(1);
+  });
+
+  it('keeps running sessions working through garbage datagrams and hostile TCP peers', async () => {
+    const server = await startServer({ handshakeTimeoutMs: 300 });
+    const connected = await connectTo(server, transport);
+
+    const garbage = createSocket('udp4');
+    await new Promise<void>((resolve) => garbage.bind(0, '127.0.0.1', resolve));
+    for (let i = 0; i < 200; i++) {
+      const bytes = Buffer.from(
+        Array.from({ length: 1 + (i % 60) }, (_, j) => (i * 31 + j * 7) & 0xff),
+      );
+      garbage.send(bytes, server.udpPort, '127.0.0.1');
+    }
+    // A frame announcing 4 GB, and a peer that connects and says nothing.
+    const huge = tcpConnect(server.controlPort, '127.0.0.1', () =>
+      huge.write(Buffer.from([0xff, 0xff, 0xff, 0xff])),
+    );
+    const silent = tcpConnect(server.controlPort, '127.0.0.1');
+    for (const socket of [huge, silent]) socket.on('error', () => {});
+
+    const streaming = await connected.startIo();
+    await waitFor('the garbage to be counted', () => server.stats().udp.datagramsReceived >= 200);
+    await waitFor('the hostile TCP peers to be dealt with', () => {
+      const tcp = server.stats().tcp!;
+      return tcp.decodeErrors.TOO_LARGE === 1 && tcp.handshakeTimeouts === 1;
+    });
+    const stats = server.stats().udp;
+    const rejected = Object.values(stats.decodeErrors).reduce((a, b) => a + b, 0);
+    expect(rejected + stats.unknownPeer).toBeGreaterThanOrEqual(200);
+    await streaming.stopIo();
+    expect(server.sessions.length).toBe(1);
+
+    garbage.close();
+    huge.destroy();
+    silent.destroy();
+  });
+});
+
+describe('pre-shared key, through the server', () => {
+  const psk = 'correct horse battery staple';
+
+  it('admits a client with the right key and refuses a wrong one, counting it', async () => {
+    const server = await startServer({ psk });
+    const connected = await connectTo(server, 'tcp', { psk });
+    await connected.startIo();
+
+    const error = await rejection(connectTo(server, 'tcp', { psk: 'wrong key, same length!!!!!' }));
+    expect(error.code).toBe('AUTH_FAILED');
+    expect(server.stats().tcp!.authFailures).toBe(1);
+  });
+
+  it('refuses UDP control when a key is required (UDP has no authentication)', async () => {
+    const server = await startServer({ psk });
+    const error = await rejection(connectTo(server, 'udp'));
+    expect(error.code).toBe('AUTH_FAILED');
+    expect(server.stats().udp.authFailures).toBe(1);
+  });
+});
