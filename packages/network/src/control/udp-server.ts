@@ -98,6 +98,8 @@ export interface UdpControlServerStats {
   authFailures: number;
   /** CRES ok refused by admit(), by the reason sent. */
   refused: Record<DisconnectReason, number>;
+  /** Connected peers that sent DSCV again: their old session was ended (they restarted). */
+  peersRestarted: number;
   /** Valid datagrams other than DSCV and CRES from an address that is not a connected peer. */
   unknownPeer: number;
   /** AUDI from connected peers passed to onAudio, or dropped for want of it. */
@@ -163,6 +165,7 @@ export class UdpControlServer {
     duplicateResults: 0,
     authFailures: 0,
     refused: zeroCounts(DISCONNECT_REASONS),
+    peersRestarted: 0,
     unknownPeer: 0,
     audioDelivered: 0,
     audioDropped: 0,
@@ -253,6 +256,7 @@ export class UdpControlServer {
       return;
     }
     if (message.type === 'discovery') {
+      if (peer !== undefined) this.#restarted(peer, key);
       this.#onDiscovery(from, key);
     } else if (peer !== undefined) {
       if (message.type === 'connection-result') this.#stats.duplicateResults++;
@@ -262,6 +266,21 @@ export class UdpControlServer {
     } else {
       this.#stats.unknownPeer++;
     }
+  }
+
+  /**
+   * A connected peer beaconing again has started over (PROTOCOL.md §6): its old session ends
+   * now, silently, so that the new handshake is not confirmed by the old session's heartbeats.
+   */
+  #restarted(peer: ConnectedPeer, key: string): void {
+    this.#peers.delete(key);
+    this.#stats.peersRestarted++;
+    peer.fail(
+      new NetworkError(
+        'CONNECTION_CLOSED',
+        `${key} sent a discovery beacon while connected: it restarted`,
+      ),
+    );
   }
 
   #onAudio(datagram: Buffer, peer: ConnectedPeer | undefined): void {

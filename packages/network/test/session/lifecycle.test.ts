@@ -6,7 +6,8 @@ import {
   type ServerEvent,
   type ServerSession,
 } from '../../src/index.js';
-import { FORMATS, waitFor } from '../control/helpers.js';
+import { connectUdpControl } from '../../src/control/udp-client.js';
+import { FORMATS, udpSocket, waitFor } from '../control/helpers.js';
 import { connectTo, startServer, TRANSPORTS } from './fixtures.js';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -204,5 +205,27 @@ describe.each(TRANSPORTS)('session lifecycle over %s control', (transport) => {
       ['shutdown', 'peer'],
       ['shutdown', 'peer'],
     ]);
+  });
+});
+
+describe('a UDP client that restarts on the same port', () => {
+  it('ends its stale server session and gets a new one', async () => {
+    const server = await startServer();
+    const events: ServerEvent[] = [];
+    server.events$.subscribe((event) => events.push(event));
+    const { socket } = await udpSocket();
+    const first = await connectUdpControl({ host: '127.0.0.1', port: server.udpPort, socket });
+    await waitFor('the first session', () => server.sessions.length === 1);
+    // The program dies without a word: its channel is gone, its socket's port comes back.
+    first.channel.close();
+    const second = await connectUdpControl({ host: '127.0.0.1', port: server.udpPort, socket });
+
+    await waitFor('the stale session to end', () => events.some((e) => e.type === 'closed'));
+    expect(events.find((e) => e.type === 'closed')).toMatchObject({
+      end: { reason: 'connection-lost', by: 'transport' },
+    });
+    await waitFor('the new session', () => server.sessions.length === 1);
+    expect(server.stats().udp.peersRestarted).toBe(1);
+    second.channel.close();
   });
 });
