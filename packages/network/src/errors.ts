@@ -1,4 +1,4 @@
-import { SyfalaError, type DisconnectReason } from '@syfala/proto';
+import { SyfalaError, type ControlErrorMessage, type DisconnectReason } from '@syfala/proto';
 
 /** Sockets: binding, connecting, a connection that went away. */
 export type NetworkErrorCode =
@@ -38,4 +38,17 @@ export class ControlError extends SyfalaError<ControlErrorCode> {
     this.reason = details.reason ?? '';
     this.disconnectReason = details.disconnectReason;
   }
+}
+
+/**
+ * The error a control Error frame stands for: FAILURE (retryable) for the peer's internal
+ * failure, REFUSAL for the rest (CONTROL.md §3, "Error").
+ */
+export function controlErrorFromFrame(message: ControlErrorMessage, where: string): ControlError {
+  const request = message.requestId === 0 ? '' : ` to request ${message.requestId}`;
+  return new ControlError(
+    message.code === 'internal' ? 'FAILURE' : 'REFUSAL',
+    `control peer ${where} answered${request} with Error ${message.code}: ${message.message}`,
+    { reason: message.message },
+  );
 }

@@ -1,4 +1,4 @@
-import type { DisconnectReason, Outcome, StreamFormats } from '@syfala/proto';
+import type { ControlErrorMessage, DisconnectReason, Outcome, StreamFormats } from '@syfala/proto';
 
 /**
  * What a session says once the handshake is done, whatever the transport: the TCP control
@@ -15,7 +15,14 @@ export type SessionMessage =
       readonly reason: string;
     }
   | { readonly type: 'heartbeat'; readonly sequence: number; readonly senderTimeUs: number }
-  | { readonly type: 'disconnect'; readonly reason: DisconnectReason; readonly text: string };
+  | { readonly type: 'disconnect'; readonly reason: DisconnectReason; readonly text: string }
+  | PeerError;
+
+/**
+ * The peer's Error frame (TCP only): it fails the request it names, if any, and the session
+ * continues (CONTROL.md §7). Received, never sent by the session layer.
+ */
+export type PeerError = ControlErrorMessage;
 
 export interface ChannelHandlers {
   /** A valid message from the peer, in arrival order. */
@@ -36,7 +43,7 @@ export interface ControlChannel {
   readonly peer: { readonly address: string; readonly port: number };
   /** Called once, by the session that takes the channel over; buffered messages are delivered then. */
   listen(handlers: ChannelHandlers): void;
-  send(message: SessionMessage): void;
+  send(message: Exclude<SessionMessage, PeerError>): void;
   /** Idempotent; after it, `closed()` is called once with no error. */
   close(): void;
 }

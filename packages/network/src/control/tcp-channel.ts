@@ -1,28 +1,15 @@
-import type { ControlErrorMessage, ControlMessage, Role } from '@syfala/proto';
+import type { ControlMessage, Role } from '@syfala/proto';
 import { ControlError } from '../errors.js';
 import { formatAddress } from './address.js';
-import type { ChannelHandlers, ControlChannel, SessionMessage } from './channel.js';
+import type { ChannelHandlers, ControlChannel, PeerError, SessionMessage } from './channel.js';
 import { ChannelInbox } from './channel-inbox.js';
 import type { FrameSocket } from './frame-socket.js';
-
-/**
- * The error a control Error frame stands for: FAILURE (retryable) for the peer's internal
- * failure, REFUSAL for the rest (CONTROL.md §3, "Error").
- */
-export function errorFrameError(message: ControlErrorMessage, where: string): ControlError {
-  const request = message.requestId === 0 ? '' : ` to request ${message.requestId}`;
-  return new ControlError(
-    message.code === 'internal' ? 'FAILURE' : 'REFUSAL',
-    `control peer ${where} answered${request} with Error ${message.code}: ${message.message}`,
-    { reason: message.message },
-  );
-}
 
 /**
  * A ControlChannel over a TCP connection after its handshake (CONTROL.md): maps control frames
  * to session messages and back. Frames that are not session messages are handled here: a
  * request this side never takes is answered with Error UNEXPECTED_MESSAGE (§7), a stray response
- * and Stats are ignored, and a Disconnect or Error frame from the peer ends the channel.
+ * and Stats are ignored, an Error frame is passed on, and a Disconnect from the peer ends the channel.
  */
 export class TcpControlChannel implements ControlChannel {
   readonly transport = 'tcp';
@@ -48,7 +35,7 @@ export class TcpControlChannel implements ControlChannel {
     this.#inbox.listen(handlers);
   }
 
-  send(message: SessionMessage): void {
+  send(message: Exclude<SessionMessage, PeerError>): void {
     if (!this.#inbox.ended) this.#frames.send(toControlMessage(message));
   }
 
@@ -95,17 +82,10 @@ export class TcpControlChannel implements ControlChannel {
         );
         return;
       }
-      case 'error': {
-        const error = errorFrameError(message, this.#where());
-        this.#frames.close({
-          type: 'disconnect',
-          requestId: 0,
-          reason: 'normal',
-          text: `closing after the peer's Error ${message.code}`,
-        });
-        this.#inbox.end(error);
+      case 'error':
+        // It fails the request it names, if any; the session goes on (CONTROL.md §7).
+        this.#inbox.message(message);
         return;
-      }
       case 'hello':
         this.#unexpected(message);
         return;
@@ -133,7 +113,7 @@ export class TcpControlChannel implements ControlChannel {
   }
 }
 
-function toControlMessage(message: SessionMessage): ControlMessage {
+function toControlMessage(message: Exclude<SessionMessage, PeerError>): ControlMessage {
   switch (message.type) {
     case 'start-io':
     case 'stop-io':

@@ -10,12 +10,12 @@ import {
   type ControlMessage,
   type DisconnectReason,
 } from '@syfala/proto';
-import { ControlError, NetworkError } from '../errors.js';
+import { ControlError, controlErrorFromFrame, NetworkError } from '../errors.js';
 import { formatAddress } from './address.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { ServerOffer } from './channel.js';
 import { FrameSocket } from './frame-socket.js';
-import { TcpControlChannel, errorFrameError } from './tcp-channel.js';
+import { TcpControlChannel } from './tcp-channel.js';
 
 /** Time a TCP control handshake may take, connecting included, in milliseconds. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 2000;
@@ -227,7 +227,7 @@ export async function connectTcpControl(
           fail(refusal(message, where));
           return;
         case 'error':
-          fail(errorFrameError(message, where));
+          fail(controlErrorFromFrame(message, where));
           return;
         default:
           protocolError(`${message.type} before Welcome`);

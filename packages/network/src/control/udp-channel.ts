@@ -1,7 +1,7 @@
 import { encode, type Message } from '@syfala/proto';
 import { ControlError } from '../errors.js';
 import { formatAddress } from './address.js';
-import type { ChannelHandlers, ControlChannel, SessionMessage } from './channel.js';
+import type { ChannelHandlers, ControlChannel, PeerError, SessionMessage } from './channel.js';
 import { ChannelInbox } from './channel-inbox.js';
 
 /** How a UDP control channel reaches its peer; the client or the server transport provides it. */
@@ -43,7 +43,7 @@ export class UdpControlChannel implements ControlChannel {
     this.#inbox.listen(handlers);
   }
 
-  send(message: SessionMessage): void {
+  send(message: Exclude<SessionMessage, PeerError>): void {
     if (!this.#inbox.ended) this.#link.send(encode(toWireMessage(message)));
   }
 
@@ -100,7 +100,7 @@ export class UdpControlChannel implements ControlChannel {
   }
 }
 
-function toWireMessage(message: SessionMessage): Message {
+function toWireMessage(message: Exclude<SessionMessage, PeerError>): Message {
   switch (message.type) {
     case 'start-io':
     case 'stop-io':

@@ -72,8 +72,8 @@ export class MdnsPublication {
 
 /**
  * Publishes an endpoint over DNS-SD: service `_syfala._udp`, port = its UDP port, TXT record as in
- * docs/DISCOVERY.md §3. Resolves once the first announcement is sent. Throws ValueError for a bad
- * field; rejects with NetworkError when the mDNS socket can't be opened.
+ * docs/DISCOVERY.md §3. Resolves once the first announcement is sent. Rejects with ValueError
+ * naming a bad field, or with NetworkError when the mDNS socket can't be opened.
  */
 export async function publishEndpoint(
   info: EndpointInfo,

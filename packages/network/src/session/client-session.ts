@@ -1,7 +1,7 @@
 import { interval, map, takeUntil, from, type Observable } from 'rxjs';
 import type { DisconnectReason, StreamFormats } from '@syfala/proto';
 import type { ControlChannel, ServerOffer, SessionMessage } from '../control/channel.js';
-import { ControlError, InvalidStateError } from '../errors.js';
+import { ControlError, InvalidStateError, controlErrorFromFrame } from '../errors.js';
 import type { HeartbeatOptions } from './liveness.js';
 import {
   SessionCore,
@@ -155,28 +155,33 @@ class ClientSessionCore extends SessionCore {
 
   protected handle(message: SessionMessage): void {
     const pending = this.#pending;
+    // Anything else is a late answer to a request already settled, or nothing we asked.
     if (
       pending === undefined ||
-      (message.type !== 'start-io-result' && message.type !== 'stop-io-result') ||
-      message.type !== `${pending.type}-result` ||
+      !('requestId' in message) ||
       message.requestId !== pending.requestId
     ) {
-      return; // a late answer to a request already settled, or nothing we asked
-    }
-    if (message.outcome === 'ok') {
-      pending.settle();
       return;
     }
-    const words = message.reason ? `: ${message.reason}` : '';
-    pending.settle(
-      message.outcome === 'failure'
-        ? new ControlError('FAILURE', `${pending.type} failed on the server${words}`, {
-            reason: message.reason,
-          })
-        : new ControlError('REFUSAL', `${pending.type} refused by the server${words}`, {
+    if (message.type === 'error') {
+      pending.settle(controlErrorFromFrame(message, 'the server'));
+    } else if (message.type === `${pending.type}-result` && 'outcome' in message) {
+      const words = message.reason ? `: ${message.reason}` : '';
+      if (message.outcome === 'ok') pending.settle();
+      else if (message.outcome === 'failure') {
+        pending.settle(
+          new ControlError('FAILURE', `${pending.type} failed on the server${words}`, {
             reason: message.reason,
           }),
-    );
+        );
+      } else {
+        pending.settle(
+          new ControlError('REFUSAL', `${pending.type} refused by the server${words}`, {
+            reason: message.reason,
+          }),
+        );
+      }
+    }
   }
 
   protected released(end: SessionEnd): void {

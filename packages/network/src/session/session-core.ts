@@ -22,6 +22,8 @@ export interface ControlStats {
   heartbeatsSent: number;
   heartbeatsReceived: number;
   messagesReceived: number;
+  /** Error frames from the peer (TCP control). */
+  errorsReceived: number;
 }
 
 /** A Disconnect is sent this many times, this far apart, where the channel is unreliable (PROTOCOL.md §5.11). */
@@ -43,6 +45,7 @@ export abstract class SessionCore {
     heartbeatsSent: 0,
     heartbeatsReceived: 0,
     messagesReceived: 0,
+    errorsReceived: 0,
   };
 
   constructor(channel: ControlChannel, heartbeat: HeartbeatOptions) {
@@ -101,7 +104,7 @@ export abstract class SessionCore {
     return this.#ended;
   }
 
-  /** Called for each request or result; heartbeats and disconnects are handled here. */
+  /** Called for each request, result or peer Error; heartbeats and disconnects are handled here. */
   protected abstract handle(message: SessionMessage): void;
 
   /** Called once when the session ends, before `ended` resolves: release what the session held. */
@@ -117,6 +120,7 @@ export abstract class SessionCore {
       this.#finish({ reason: message.reason, by: 'peer', text: message.text });
       this.channel.close();
     } else {
+      if (message.type === 'error') this.counters.errorsReceived++;
       this.handle(message);
     }
   }
