@@ -199,3 +199,28 @@ export async function udpRelay(
 export function tagOf(datagram: Uint8Array): string {
   return String.fromCharCode(...datagram.subarray(4, 8));
 }
+
+/** The rejection of `promise`, which must reject. */
+export async function rejection<E = Error>(promise: Promise<unknown>): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as E;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Heartbeat one way and back: the channel pair still works. */
+export async function exchange(
+  client: ChannelRecorder,
+  server: ChannelRecorder,
+  sequence: number,
+): Promise<void> {
+  client.channel.send({ type: 'heartbeat', sequence, senderTimeUs: sequence * 1000 });
+  server.channel.send({ type: 'heartbeat', sequence, senderTimeUs: sequence * 2000 });
+  await waitFor(`heartbeat ${sequence} both ways`, () =>
+    [client, server].every((side) =>
+      side.messages.some((m) => m.type === 'heartbeat' && m.sequence === sequence),
+    ),
+  );
+}

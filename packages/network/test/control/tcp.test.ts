@@ -18,6 +18,8 @@ import {
   sleep,
   tcpRelay,
   waitFor,
+  exchange,
+  rejection,
 } from './helpers.js';
 
 const OFFER: TcpServerOffer = {
@@ -70,27 +72,6 @@ async function connectClient(port: number, options: Partial<TcpControlConnectOpt
     await recorder.closed;
   });
   return { recorder, offer };
-}
-
-/** The rejection of `promise`, which must reject. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** Heartbeat one way and back: the channel pair still works. */
-async function exchange(client: ChannelRecorder, server: ChannelRecorder, sequence: number) {
-  client.channel.send({ type: 'heartbeat', sequence, senderTimeUs: sequence * 1000 });
-  server.channel.send({ type: 'heartbeat', sequence, senderTimeUs: sequence * 2000 });
-  await waitFor(`heartbeat ${sequence} both ways`, () =>
-    [client, server].every((side) =>
-      side.messages.some((m) => m.type === 'heartbeat' && m.sequence === sequence),
-    ),
-  );
 }
 
 function helloFrame(requestId = 1, protocolVersion = CONTROL_PROTOCOL_VERSION) {

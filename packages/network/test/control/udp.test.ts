@@ -19,6 +19,8 @@ import {
   udpRelay,
   udpSocket,
   waitFor,
+  exchange,
+  rejection,
 } from './helpers.js';
 
 const OFFER: UdpServerOffer = {
@@ -71,25 +73,6 @@ async function connectClient(port: number, options: Partial<UdpControlConnectOpt
     await recorder.closed;
   });
   return { recorder, offer };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function exchange(client: ChannelRecorder, server: ChannelRecorder, sequence: number) {
-  client.channel.send({ type: 'heartbeat', sequence, senderTimeUs: sequence * 1000 });
-  server.channel.send({ type: 'heartbeat', sequence, senderTimeUs: sequence * 2000 });
-  await waitFor(`heartbeat ${sequence} both ways`, () =>
-    [client, server].every((side) =>
-      side.messages.some((m) => m.type === 'heartbeat' && m.sequence === sequence),
-    ),
-  );
 }
 
 /** A client connected through its own socket, and the server side of its channel. */

@@ -7,17 +7,8 @@ import {
   type ServerSession,
 } from '../../src/index.js';
 import { connectUdpControl } from '../../src/control/udp-client.js';
-import { FORMATS, udpSocket, waitFor } from '../control/helpers.js';
+import { FORMATS, rejection, udpSocket, waitFor } from '../control/helpers.js';
 import { connectTo, startServer, TRANSPORTS } from './fixtures.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each(TRANSPORTS)('session lifecycle over %s control', (transport) => {
   it('connects, starts and stops I/O, and disconnects, with both sides agreeing', async () => {

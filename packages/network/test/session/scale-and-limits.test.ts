@@ -2,17 +2,8 @@ import { createSocket } from 'node:dgram';
 import { connect as tcpConnect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ControlError, type Streaming } from '../../src/index.js';
-import { waitFor } from '../control/helpers.js';
+import { rejection, waitFor } from '../control/helpers.js';
 import { connectTo, startServer, TRANSPORTS } from './fixtures.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ControlError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ControlError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each(TRANSPORTS)('one server, many clients, over %s control', (transport) => {
   it('serves 100 clients at once, each with its own session', { timeout: 60_000 }, async () => {
@@ -55,7 +46,7 @@ describe.each(TRANSPORTS)('one server, many clients, over %s control', (transpor
     const server = await startServer({ maxSessions: 2 });
     await connectTo(server, transport);
     await connectTo(server, transport);
-    const error = await rejection(connectTo(server, transport));
+    const error = await rejection<ControlError>(connectTo(server, transport));
 
     expect(error).toBeInstanceOf(ControlError);
     expect(error.code).toBe('REFUSAL');
@@ -67,7 +58,7 @@ describe.each(TRANSPORTS)('one server, many clients, over %s control', (transpor
   it('limits sessions per source address', async () => {
     const server = await startServer({ maxSessionsPerAddress: 1 });
     await connectTo(server, transport);
-    const error = await rejection(connectTo(server, transport));
+    const error = await rejection<ControlError>(connectTo(server, transport));
     expect(error.disconnectReason).toBe('busy');
     if (transport === 'tcp') expect(error.message).toMatch(/too many sessions from 127\.0\.0\.1/);
   });
@@ -76,7 +67,7 @@ describe.each(TRANSPORTS)('one server, many clients, over %s control', (transpor
     const server = await startServer({
       admit: () => ({ admit: false, reason: 'format-unsupported', text: 'mono only here' }),
     });
-    const error = await rejection(connectTo(server, transport));
+    const error = await rejection<ControlError>(connectTo(server, transport));
     expect(error.disconnectReason).toBe('format-unsupported');
     expect(server.stats().refused['format-unsupported']).toBe(1);
   });
@@ -126,14 +117,16 @@ describe('pre-shared key, through the server', () => {
     const connected = await connectTo(server, 'tcp', { psk });
     await connected.startIo();
 
-    const error = await rejection(connectTo(server, 'tcp', { psk: 'wrong key, same length!!!!!' }));
+    const error = await rejection<ControlError>(
+      connectTo(server, 'tcp', { psk: 'wrong key, same length!!!!!' }),
+    );
     expect(error.code).toBe('AUTH_FAILED');
     expect(server.stats().tcp!.authFailures).toBe(1);
   });
 
   it('refuses UDP control when a key is required (UDP has no authentication)', async () => {
     const server = await startServer({ psk });
-    const error = await rejection(connectTo(server, 'udp'));
+    const error = await rejection<ControlError>(connectTo(server, 'udp'));
     expect(error.code).toBe('AUTH_FAILED');
     expect(server.stats().udp.authFailures).toBe(1);
   });
