@@ -1,4 +1,5 @@
-import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -15,7 +16,7 @@ interface Report {
 }
 
 /** The server process's JSON lines, as they come. */
-function reports(child: ChildProcessWithoutNullStreams): (type: string) => Promise<Report> {
+function reports(child: { stdout: Readable }): (type: string) => Promise<Report> {
   const seen: Report[] = [];
   const waiting = new Map<string, (report: Report) => void>();
   createInterface({ input: child.stdout }).on('line', (line) => {
