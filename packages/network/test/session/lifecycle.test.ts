@@ -1,8 +1,11 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { firstValueFrom, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { ControlFrameDecoder, encodeControlFrame } from '@syfala/proto';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   ControlError,
   InvalidStateError,
+  connect,
   type ServerEvent,
   type ServerSession,
 } from '../../src/index.js';
@@ -218,5 +221,62 @@ describe('a UDP client that restarts on the same port', () => {
     await waitFor('the new session', () => server.sessions.length === 1);
     expect(server.stats().udp.peersRestarted).toBe(1);
     second.channel.close();
+  });
+});
+
+describe('a peer Error frame over TCP control', () => {
+  it('fails the request it names, and the session goes on', async () => {
+    // A hand-written server: Welcome, then Error to the first start-io, ok to the next.
+    let startRequests = 0;
+    const raw = createServer((socket) => {
+      const decoder = new ControlFrameDecoder();
+      socket.on('data', (chunk) => {
+        for (const frame of decoder.push(chunk)) {
+          if (frame.type === 'hello') {
+            socket.write(
+              encodeControlFrame({
+                type: 'welcome',
+                requestId: frame.requestId,
+                protocolVersion: 1,
+                endpointId: '6f1c2a3b-4d5e-4f60-8172-839405a6b7c8',
+                endpointName: 'raw',
+                formats: FORMATS,
+                capabilities: [],
+                udpAudioPort: 9,
+              }),
+            );
+          } else if (frame.type === 'start-io' && ++startRequests === 1) {
+            socket.write(
+              encodeControlFrame({
+                type: 'error',
+                requestId: frame.requestId,
+                code: 'unsupported',
+                message: 'no I/O on this test server',
+              }),
+            );
+          } else if (frame.type === 'start-io') {
+            socket.write(
+              encodeControlFrame({
+                type: 'start-io-result',
+                requestId: frame.requestId,
+                outcome: 'ok',
+                reason: '',
+              }),
+            );
+          }
+        }
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => raw.close(() => resolve())));
+    const port = (raw.address() as AddressInfo).port;
+
+    const connected = await connect({ host: '127.0.0.1', udpPort: 9, controlPort: port });
+    const error = await rejection<ControlError>(connected.startIo());
+    expect(error).toMatchObject({ code: 'REFUSAL', reason: 'no I/O on this test server' });
+    expect(connected.stats().errorsReceived).toBe(1);
+    const streaming = await connected.startIo();
+    await streaming.disconnect();
   });
 });
