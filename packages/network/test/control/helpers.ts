@@ -130,13 +130,17 @@ export async function tcpRelay(
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect({ host: '127.0.0.1', port: targetPort });
-    for (const socket of [client, upstream]) {
+    // A close crosses the relay like data: not in a direction that drops (a dead path has no FIN).
+    const pairs = [
+      [client, upstream, 'toServer'],
+      [upstream, client, 'toClient'],
+    ] as const;
+    for (const [socket, other, direction] of pairs) {
       sockets.add(socket);
       socket.on('error', () => {});
       socket.once('close', () => {
         sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
+        if (!drop(direction)) other.destroy();
       });
     }
     client.on('data', (chunk: Buffer) => {
