@@ -1,0 +1,72 @@
+import type { Format } from '@syfala/proto';
+
+/**
+ * One device's streams as the device sees them: `inputs` are captured (device → network),
+ * `outputs` are played (network → device). Devices work in Float32, interleaved per stream;
+ * wire sample types are the engine's business.
+ */
+export interface DeviceStreams {
+  readonly inputs: readonly Format[];
+  readonly outputs: readonly Format[];
+}
+
+/** Timing of one period, on the device's clock (after the cpal duplex proposal). */
+export interface PeriodInfo {
+  /** Frames the device clock has run before this period, at `sampleRate`. */
+  readonly frameIndex: number;
+  /** The device clock's rate, frames per second. */
+  readonly sampleRate: number;
+  /** When the first input frame of this period was captured, device clock, nanoseconds. */
+  readonly inputTimeNs: number;
+  /** When the first output frame of this period will be played, device clock, nanoseconds. */
+  readonly outputTimeNs: number;
+}
+
+/**
+ * Called once per period on the device's own thread. `inputs[i]` holds stream i's captured
+ * frames and `outputs[i]` must be filled with stream i's frames to play, interleaved Float32, each
+ * sized `frames × channels` for its stream (streams of other rates get their share of the period).
+ * It must not block, allocate per call, or throw.
+ */
+export type ProcessCallback = (
+  inputs: readonly Float32Array[],
+  outputs: readonly Float32Array[],
+  info: PeriodInfo,
+) => void;
+
+export interface DeviceStats {
+  /** Periods the device ran. */
+  periods: number;
+  /** Periods the device could not deliver on time (late callback, clock catch-up). */
+  xruns: number;
+}
+
+/** An open device: formats fixed, clock not yet running. */
+export interface AudioDevice {
+  readonly streams: DeviceStreams;
+  /** The device clock's rate and period. */
+  readonly sampleRate: number;
+  readonly periodFrames: number;
+  /** Starts the clock: `process` runs once per period until stop(). */
+  start(process: ProcessCallback): void;
+  /** Stops the clock; resolves once no callback runs any more. Idempotent. */
+  stop(): Promise<void>;
+  stats(): DeviceStats;
+  /** Releases the device (files flushed and closed); stops it first if running. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface BackendInfo {
+  /** 'virtual', 'jack', 'coreaudio'. */
+  readonly name: string;
+  /** Whether one device can capture and play on one clock (PROTOCOL/cpal duplex semantics). */
+  readonly duplex: boolean;
+}
+
+/** What every backend implements: the virtual card here, JACK and CoreAudio over native code. */
+export interface AudioBackend<Options = unknown> {
+  readonly info: BackendInfo;
+  /** Opens a device with these streams; rejects with a typed SyfalaError when it can't. */
+  open(streams: DeviceStreams, options: Options): Promise<AudioDevice>;
+}
+
