@@ -35,6 +35,11 @@ export interface ConnectOptions extends ClientSessionOptions {
    * loopback address for a loopback server, else every address.
    */
   readonly localAddress?: string;
+  /**
+   * The UDP port this client receives audio on, when an audio engine owns that socket (TCP
+   * control only: over UDP control, audio shares the control socket). Default: connect() binds one.
+   */
+  readonly udpAudioPort?: number;
   /** The client's format policy: return false to refuse the server's offer. Default: accept. */
   readonly acceptFormats?: (formats: StreamFormats) => boolean;
 }
@@ -57,7 +62,31 @@ export async function connect(
       `${target.host} speaks UDP control only: connect with transport 'udp'`,
     );
   }
+  if (options.udpAudioPort !== undefined) {
+    if (transport === 'udp') {
+      throw new NetworkError(
+        'BAD_OPTION',
+        'udpAudioPort: over UDP control, audio shares the control socket',
+      );
+    }
+    const { channel, offer } = await connectTcp(target, options, options.udpAudioPort);
+    return openClientSession(channel, offer, options);
+  }
   // The client's audio socket; over UDP control it carries control too. The session owns it.
+  const socket = await bindClientSocket(target, options);
+  try {
+    const { channel, offer } =
+      transport === 'tcp'
+        ? await connectTcp(target, options, socket.address().port)
+        : await connectUdp(target, options, socket);
+    return openClientSession(channel, offer, options, () => socket.close());
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+}
+
+async function bindClientSocket(target: ConnectTarget, options: ConnectOptions): Promise<Socket> {
   const socket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
   const localAddress = options.localAddress ?? defaultLocalAddress(target.host);
   socket.bind(0, localAddress);
@@ -73,16 +102,7 @@ export async function connect(
       `cannot bind a UDP socket on ${localAddress ?? 'every address'}: ${(error as Error).message}`,
     );
   }
-  try {
-    const { channel, offer } =
-      transport === 'tcp'
-        ? await connectTcp(target, options, socket)
-        : await connectUdp(target, options, socket);
-    return openClientSession(channel, offer, options, () => socket.close());
-  } catch (error) {
-    socket.close();
-    throw error;
-  }
+  return socket;
 }
 
 function defaultLocalAddress(host: string): string | undefined {
@@ -93,14 +113,14 @@ function defaultLocalAddress(host: string): string | undefined {
 async function connectTcp(
   target: ConnectTarget,
   options: ConnectOptions,
-  socket: Socket,
+  udpAudioPort: number,
 ): Promise<{ channel: ControlChannel; offer: ServerOffer }> {
   const connection = await connectTcpControl({
     host: target.host,
     port: target.controlPort,
     clientId: options.clientId ?? randomUUID(),
     clientName: options.clientName ?? hostname(),
-    udpAudioPort: socket.address().port,
+    udpAudioPort,
     ...(options.psk !== undefined && { psk: options.psk }),
     ...(options.handshakeTimeoutMs !== undefined && {
       handshakeTimeoutMs: options.handshakeTimeoutMs,

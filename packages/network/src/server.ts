@@ -38,6 +38,11 @@ export interface ServerOptions {
   readonly host?: string;
   /** UDP port for discovery, UDP control and audio; 0 picks a free one. Default DEFAULT_UDP_PORT. */
   readonly udpPort?: number;
+  /**
+   * UDP port that TCP-control clients send audio to, announced in the Welcome: the port of the
+   * audio engine's own socket, so audio never passes through this event loop. Default: udpPort.
+   */
+  readonly audioPort?: number;
   /** TCP control port; 0 picks a free one; false serves UDP control only. Default DEFAULT_CONTROL_PORT. */
   readonly controlPort?: number | false;
   /** Pre-shared key clients must prove they hold (TCP control; UDP control is then refused). */
@@ -147,7 +152,7 @@ export class SyfalaServer {
           endpointId: this.id,
           endpointName: this.name,
           formats: this.formats,
-          udpAudioPort: this.#udp.port,
+          udpAudioPort: options.audioPort ?? this.#udp.port,
           capabilities: [],
         }),
         onChannel,
