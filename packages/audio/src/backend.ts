@@ -69,4 +69,3 @@ export interface AudioBackend<Options = unknown> {
   /** Opens a device with these streams; rejects with a typed SyfalaError when it can't. */
   open(streams: DeviceStreams, options: Options): Promise<AudioDevice>;
 }
-

@@ -1,1 +1,5 @@
 export * from './backend.js';
+export { AudioError, type AudioErrorCode } from './errors.js';
+export * from './wav/index.js';
+export * from './virtual/index.js';
+export * from './engine/index.js';

@@ -5,6 +5,19 @@ export type RingErrorCode = 'BAD_CAPACITY' | 'BAD_BUFFER';
 
 export class RingError extends SyfalaError<RingErrorCode> {}
 
+/** Why a packetizer could not be built: a stream index or datagram budget out of range. */
+export type PacketizerErrorCode = 'BAD_STREAM_INDEX' | 'BAD_BUDGET';
+
+export class PacketizerError extends SyfalaError<PacketizerErrorCode> {}
+
+/**
+ * A jitter buffer sized or driven wrongly: capacity below twice the target latency, a target
+ * latency out of range, or a byte index that is not a non-negative safe integer.
+ */
+export type JitterBufferErrorCode = 'BAD_CAPACITY' | 'BAD_TARGET_LATENCY' | 'BAD_BYTE_INDEX';
+
+export class JitterBufferError extends SyfalaError<JitterBufferErrorCode> {}
+
 /**
  * An offset/count pair that is not a range of non-negative integers inside the array it indexes.
  * A caller's bug, never a property of received data.

@@ -1,0 +1,97 @@
+import { AudioEngine, type DeviceSpec } from '@syfala/audio';
+import {
+  SyfalaServer,
+  type ServerDiscoveryOptions,
+  type ServerSession,
+  type PskInput,
+} from '@syfala/network';
+import type { StreamFormats } from '@syfala/proto';
+import { serverRoutes } from './routes.js';
+
+/** Default jitter-buffer target for the TS data plane: Node timers wake in ~1 ms bursts. */
+export const DEFAULT_TARGET_LATENCY_FRAMES = 480;
+
+export interface DaemonOptions {
+  readonly name: string;
+  readonly id?: string;
+  readonly formats: StreamFormats;
+  /** Address every socket binds to. Default 0.0.0.0. */
+  readonly host?: string;
+  readonly udpPort?: number;
+  readonly controlPort?: number | false;
+  /** The audio engine's UDP port. Default: a free one (announced in the Welcome). */
+  readonly audioPort?: number;
+  readonly psk?: PskInput;
+  readonly maxSessions?: number;
+  readonly discovery?: ServerDiscoveryOptions;
+  /** The sound card: backend and its options (sources, sinks, clock). */
+  readonly device: Omit<DeviceSpec, 'streams'>;
+  readonly targetLatencyFrames?: number;
+}
+
+/** `syfala serve`: a device exposed as a Syfala server, streaming with every client that starts I/O. */
+export class Daemon {
+  readonly server: SyfalaServer;
+  readonly engine: AudioEngine;
+  #closing: Promise<void> | undefined;
+
+  private constructor(server: SyfalaServer, engine: AudioEngine) {
+    this.server = server;
+    this.engine = engine;
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const host = options.host ?? '0.0.0.0';
+    const engine = await AudioEngine.start({
+      bind: { address: host, port: options.audioPort ?? 0 },
+    });
+    try {
+      await engine.openDevice({ ...options.device, streams: options.formats });
+      const routes = serverRoutes(options.formats);
+      const targetLatencyFrames = options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES;
+      const server = await SyfalaServer.listen({
+        name: options.name,
+        ...(options.id !== undefined && { id: options.id }),
+        formats: options.formats,
+        host,
+        ...(options.udpPort !== undefined && { udpPort: options.udpPort }),
+        ...(options.controlPort !== undefined && { controlPort: options.controlPort }),
+        ...(options.psk !== undefined && { psk: options.psk }),
+        ...(options.maxSessions !== undefined && { maxSessions: options.maxSessions }),
+        ...(options.discovery !== undefined && { discovery: options.discovery }),
+        audioPort: engine.port,
+        io: {
+          // The device clock already runs: adding the peer is all "ready now" takes.
+          startIo: (session) =>
+            engine.addPeer({
+              id: peerId(session),
+              address: session.client.address,
+              port: session.client.udpAudioPort,
+              ...routes,
+              targetLatencyFrames,
+              sending: true,
+            }),
+          stopIo: (session) => engine.removePeer(peerId(session)),
+        },
+      });
+      return new Daemon(server, engine);
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
+  }
+
+  get events$(): SyfalaServer['events$'] {
+    return this.server.events$;
+  }
+
+  /** Disconnects every client ('shutdown'), then stops the device and closes every socket. */
+  close(): Promise<void> {
+    this.#closing ??= this.server.close().then(() => this.engine.close());
+    return this.#closing;
+  }
+}
+
+export function peerId(session: ServerSession): string {
+  return `${session.client.address}:${session.client.udpAudioPort}`;
+}

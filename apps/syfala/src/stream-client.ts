@@ -1,0 +1,88 @@
+import { AudioEngine, type EngineStats } from '@syfala/audio';
+import {
+  connect,
+  type ConnectTarget,
+  type PskInput,
+  type ServerOffer,
+  type SessionEnd,
+} from '@syfala/network';
+import { clientDeviceStreams, clientRoutes } from './routes.js';
+import { DEFAULT_TARGET_LATENCY_FRAMES } from './daemon.js';
+
+const SERVER_PEER = 'server';
+
+export interface StreamOptions {
+  /** Virtual-device options: sources for what the client sends, sinks for what it receives. */
+  readonly device: { readonly backend: 'virtual'; readonly options: Record<string, unknown> };
+  readonly psk?: PskInput;
+  /** Local address of the audio socket. Default: loopback for a loopback server, else any. */
+  readonly localAddress?: string;
+  readonly targetLatencyFrames?: number;
+  /** Resolves when streaming should stop (a duration elapsed, Ctrl-C). */
+  readonly until: (session: { ended: Promise<SessionEnd> }) => Promise<unknown>;
+  /** Called about every `statsIntervalMs` while streaming. */
+  readonly onStats?: (stats: EngineStats) => void;
+  readonly statsIntervalMs?: number;
+}
+
+export interface StreamResult {
+  readonly offer: ServerOffer;
+  readonly stats: EngineStats;
+  /** Set when the session ended before `until` did (server gone, timeout). */
+  readonly ended?: SessionEnd;
+}
+
+/**
+ * `syfala connect`: connects over TCP control, opens the client's device for the server's
+ * formats, starts I/O and streams until `until` resolves, then stops, disconnects and closes the
+ * device (flushing recordings). Receiving is set up before asking to start, so nothing the server
+ * sends from byte 0 is missed; sending starts when the server has said ok.
+ */
+export async function streamWith(
+  target: ConnectTarget,
+  options: StreamOptions,
+): Promise<StreamResult> {
+  const loopback = /^127\./.test(target.host);
+  const engine = await AudioEngine.start({
+    bind: { address: options.localAddress ?? (loopback ? '127.0.0.1' : '0.0.0.0') },
+  });
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    const connected = await connect(target, {
+      transport: 'tcp',
+      udpAudioPort: engine.port,
+      ...(options.psk !== undefined && { psk: options.psk }),
+    });
+    const { offer } = connected;
+    await engine.openDevice({ ...options.device, streams: clientDeviceStreams(offer.formats) });
+    await engine.addPeer({
+      id: SERVER_PEER,
+      address: target.host,
+      port: offer.udpAudioPort,
+      ...clientRoutes(offer.formats),
+      targetLatencyFrames: options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES,
+      sending: false,
+    });
+    const streaming = await connected.startIo();
+    engine.setSending(SERVER_PEER, true);
+    if (options.onStats) {
+      const report = options.onStats;
+      ticker = setInterval(() => void engine.stats().then(report), options.statsIntervalMs ?? 1000);
+    }
+    const ended = await Promise.race([
+      options.until({ ended: streaming.ended }).then(() => undefined),
+      streaming.ended,
+    ]);
+    clearInterval(ticker);
+    engine.setSending(SERVER_PEER, false);
+    if (ended === undefined) {
+      const idle = await streaming.stopIo();
+      await idle.disconnect();
+    }
+    const stats = await engine.stats();
+    return { offer, stats, ...(ended !== undefined && { ended }) };
+  } finally {
+    clearInterval(ticker);
+    await engine.close();
+  }
+}

@@ -1,0 +1,250 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import {
+  DecodeError,
+  bytesPerFrame,
+  createAudioHeader,
+  readAudioHeader,
+  type DecodeErrorCode,
+} from '@syfala/proto';
+import { JitterBuffer, StreamPacketizer, decodeSamples, encodeSamples } from '@syfala/utils';
+import type { AudioDevice } from '../backend.js';
+import { AudioError } from '../errors.js';
+import { openDevice } from './devices.js';
+import type {
+  DeviceSpec,
+  EngineStats,
+  EngineWorkerData,
+  PeerSpec,
+  StreamRoute,
+  StreamSendStats,
+} from './messages.js';
+
+/** Datagram buffers in flight at once: dgram may still hold one after send() returns. */
+const SEND_POOL_SIZE = 512;
+/** A stream's period can run over its nominal share by a frame (multi-rate devices). */
+const PERIOD_SLACK_FRAMES = 2;
+
+interface SendRoute {
+  readonly route: StreamRoute;
+  readonly packetizer: StreamPacketizer;
+  readonly wire: Uint8Array;
+  readonly stats: StreamSendStats;
+}
+
+interface ReceiveRoute {
+  readonly route: StreamRoute;
+  readonly buffer: JitterBuffer;
+  readonly wire: Uint8Array;
+  readonly samples: Float32Array;
+}
+
+interface Peer {
+  readonly spec: PeerSpec;
+  sending: boolean;
+  readonly send: SendRoute[];
+  /** By wire stream index. */
+  readonly receive: (ReceiveRoute | undefined)[];
+  /** Sends one datagram from the packetizer's buffer; made once per peer, not per packet. */
+  readonly emit: (datagram: Uint8Array, length: number) => void;
+}
+
+/**
+ * The TS data plane, inside a worker thread: one UDP audio socket and, once opened, one device.
+ * The socket comes first because the handshake announces its port; the device follows when the
+ * formats are known. Each period, the device's captured streams are converted, packetized and
+ * sent to every peer, and every peer's received streams are pulled from their jitter buffers,
+ * converted and mixed into the device's outputs. Nothing here runs on the main event loop, and
+ * nothing allocates per packet but the Buffer Node's dgram makes for each received datagram.
+ */
+export class EngineCore {
+  readonly #socket: Socket;
+  readonly #datagramBudgetBytes: number;
+  #device: AudioDevice | undefined;
+  #maxPeriodFrames = 0;
+  /** By source port, then address: no string is built per datagram. */
+  readonly #peersByPort = new Map<number, Peer[]>();
+  readonly #peersById = new Map<string, Peer>();
+  readonly #header = createAudioHeader();
+  readonly #sendPool: Buffer[];
+  #sendSlot = 0;
+  readonly #socketStats: EngineStats['socket'] = {
+    datagramsReceived: 0,
+    rejected: {},
+    unknownSource: 0,
+    unknownStream: 0,
+    sendErrors: 0,
+  };
+  readonly #onSent = (error: Error | null): void => {
+    if (error) this.#socketStats.sendErrors++;
+  };
+
+  private constructor(socket: Socket, datagramBudgetBytes: number) {
+    this.#socket = socket;
+    this.#datagramBudgetBytes = datagramBudgetBytes;
+    this.#sendPool = Array.from({ length: SEND_POOL_SIZE }, () =>
+      Buffer.alloc(datagramBudgetBytes),
+    );
+    socket.on('message', (datagram, from) => this.#receive(datagram, from));
+    socket.on('error', () => this.#socketStats.sendErrors++);
+  }
+
+  /** Binds the audio socket. */
+  static async bind(data: EngineWorkerData): Promise<EngineCore> {
+    const socket = createSocket(data.bind.address.includes(':') ? 'udp6' : 'udp4');
+    socket.bind(data.bind.port, data.bind.address);
+    await Promise.race([
+      once(socket, 'listening'),
+      once(socket, 'error').then(([error]) => Promise.reject(error as Error)),
+    ]);
+    return new EngineCore(socket, data.datagramBudgetBytes);
+  }
+
+  get port(): number {
+    return this.#socket.address().port;
+  }
+
+  /** Opens the device and starts its clock; peers can be added from then on. */
+  async openDevice(spec: DeviceSpec): Promise<AudioDevice> {
+    if (this.#device !== undefined) {
+      throw new AudioError('BAD_OPTION', 'audio engine: a device is already open');
+    }
+    const device = await openDevice(spec);
+    const rates = [...device.streams.inputs, ...device.streams.outputs].map((f) => f.sampleRate);
+    const periodSeconds = device.periodFrames / device.sampleRate;
+    this.#maxPeriodFrames =
+      Math.ceil(periodSeconds * Math.max(device.sampleRate, ...rates)) + PERIOD_SLACK_FRAMES;
+    this.#device = device;
+    device.start((inputs, outputs) => this.#process(inputs, outputs));
+    return device;
+  }
+
+  addPeer(spec: PeerSpec): void {
+    if (this.#device === undefined) {
+      throw new AudioError('BAD_OPTION', 'audio engine: open a device before adding peers');
+    }
+    this.removePeer(spec.id);
+    const frames = this.#maxPeriodFrames;
+    const send = spec.send.map((route) => ({
+      route,
+      packetizer: new StreamPacketizer({
+        streamIndex: route.wire,
+        format: route.format,
+        datagramBudgetBytes: this.#datagramBudgetBytes,
+      }),
+      wire: new Uint8Array(frames * bytesPerFrame(route.format)),
+      stats: { wire: route.wire, datagrams: 0, bytes: 0 },
+    }));
+    const receive: (ReceiveRoute | undefined)[] = [];
+    for (const route of spec.receive) {
+      receive[route.wire] = {
+        route,
+        buffer: new JitterBuffer({
+          format: route.format,
+          targetLatencyFrames: spec.targetLatencyFrames,
+          capacityFrames: Math.max(4 * spec.targetLatencyFrames, 8 * frames),
+        }),
+        wire: new Uint8Array(frames * bytesPerFrame(route.format)),
+        samples: new Float32Array(frames * route.format.channels),
+      };
+    }
+    const emit = (datagram: Uint8Array, length: number): void => {
+      const buffer = this.#sendPool[this.#sendSlot]!;
+      this.#sendSlot = (this.#sendSlot + 1) % SEND_POOL_SIZE;
+      buffer.set(datagram.subarray(0, length));
+      this.#socket.send(buffer, 0, length, spec.port, spec.address, this.#onSent);
+    };
+    const peer: Peer = { spec, sending: spec.sending, send, receive, emit };
+    this.#peersById.set(spec.id, peer);
+    this.#peersByPort.set(spec.port, [...(this.#peersByPort.get(spec.port) ?? []), peer]);
+  }
+
+  setSending(id: string, enabled: boolean): void {
+    const peer = this.#peersById.get(id);
+    if (peer !== undefined) peer.sending = enabled;
+  }
+
+  removePeer(id: string): void {
+    const peer = this.#peersById.get(id);
+    if (peer === undefined) return;
+    this.#peersById.delete(id);
+    const samePort = this.#peersByPort.get(peer.spec.port)!.filter((p) => p !== peer);
+    if (samePort.length === 0) this.#peersByPort.delete(peer.spec.port);
+    else this.#peersByPort.set(peer.spec.port, samePort);
+  }
+
+  stats(): EngineStats {
+    return {
+      device: this.#device?.stats(),
+      peers: [...this.#peersById.values()].map((peer) => ({
+        id: peer.spec.id,
+        sent: peer.send.map((s) => ({ ...s.stats })),
+        received: peer.receive
+          .filter((r): r is ReceiveRoute => r !== undefined)
+          .map((r) => ({ wire: r.route.wire, ...r.buffer.stats() })),
+      })),
+      socket: { ...this.#socketStats, rejected: { ...this.#socketStats.rejected } },
+    };
+  }
+
+  /** Stops the device (its WAV sinks are flushed and closed), then the socket. */
+  async close(): Promise<void> {
+    await this.#device?.close();
+    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+
+  #process(inputs: readonly Float32Array[], outputs: readonly Float32Array[]): void {
+    for (const output of outputs) output.fill(0);
+    for (const peer of this.#peersById.values()) {
+      for (const r of peer.receive) {
+        if (r === undefined) continue;
+        const output = outputs[r.route.device]!;
+        const frames = output.length / r.route.format.channels;
+        r.buffer.pull(r.wire, 0, frames);
+        decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
+        for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
+      }
+      if (!peer.sending) continue;
+      for (const s of peer.send) {
+        const input = inputs[s.route.device]!;
+        const bytes = encodeSamples(s.route.format.sampleType, input, 0, s.wire, 0, input.length);
+        s.stats.datagrams += s.packetizer.packetize(s.wire, 0, bytes, peer.emit);
+        s.stats.bytes += bytes;
+      }
+    }
+  }
+
+  #receive(datagram: Buffer, from: RemoteInfo): void {
+    this.#socketStats.datagramsReceived++;
+    const header = this.#header;
+    try {
+      readAudioHeader(datagram, header);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.#count(error.code);
+      return;
+    }
+    const peer = this.#peerAt(from);
+    if (peer === undefined) {
+      this.#socketStats.unknownSource++;
+      return;
+    }
+    const route = peer.receive[header.streamIndex];
+    if (route === undefined) {
+      this.#socketStats.unknownStream++;
+      return;
+    }
+    route.buffer.push(header.byteIndex, datagram, header.payloadOffset, header.byteCount);
+  }
+
+  #peerAt(from: RemoteInfo): Peer | undefined {
+    const samePort = this.#peersByPort.get(from.port);
+    if (samePort === undefined) return undefined;
+    for (const peer of samePort) if (peer.spec.address === from.address) return peer;
+    return undefined;
+  }
+
+  #count(code: DecodeErrorCode): void {
+    this.#socketStats.rejected[code] = (this.#socketStats.rejected[code] ?? 0) + 1;
+  }
+}

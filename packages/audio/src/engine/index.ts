@@ -1,0 +1,3 @@
+export { AudioEngine, type EngineOptions } from './engine.js';
+export { runEngineWorker } from './worker-main.js';
+export type * from './messages.js';

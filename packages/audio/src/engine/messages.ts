@@ -1,0 +1,86 @@
+import type { DecodeErrorCode, Format } from '@syfala/proto';
+import type { JitterBufferStats } from '@syfala/utils';
+import type { DeviceStats, DeviceStreams } from '../backend.js';
+
+/** Which backend the engine's worker opens, with its options (plain data: it crosses threads). */
+export interface DeviceSpec {
+  readonly backend: 'virtual';
+  readonly streams: DeviceStreams;
+  readonly options: Record<string, unknown>;
+}
+
+/** One stream between the device and a peer: device stream `device` ↔ wire stream `wire`. */
+export interface StreamRoute {
+  readonly device: number;
+  readonly wire: number;
+  /** The wire format (the device side is Float32 at the same rate and channel count). */
+  readonly format: Format;
+}
+
+/** A peer the engine streams with: where its audio goes and what flows each way. */
+export interface PeerSpec {
+  readonly id: string;
+  readonly address: string;
+  readonly port: number;
+  /** Device inputs sent to the peer. */
+  readonly send: readonly StreamRoute[];
+  /** Wire streams received from the peer, played on device outputs (mixed with other peers). */
+  readonly receive: readonly StreamRoute[];
+  readonly targetLatencyFrames: number;
+  /**
+   * Whether to send from the start. A client adds its server before asking to start I/O, so it
+   * receives from byte 0, and turns sending on when the server has said ok (PROTOCOL.md §6).
+   */
+  readonly sending: boolean;
+}
+
+export interface StreamSendStats {
+  readonly wire: number;
+  datagrams: number;
+  bytes: number;
+}
+
+export interface PeerStats {
+  readonly id: string;
+  readonly sent: StreamSendStats[];
+  readonly received: (JitterBufferStats & { readonly wire: number })[];
+}
+
+export interface EngineStats {
+  /** Absent until a device is open. */
+  readonly device: DeviceStats | undefined;
+  readonly peers: PeerStats[];
+  /** Datagrams that reached the socket, and those rejected before any peer saw them. */
+  readonly socket: {
+    datagramsReceived: number;
+    rejected: Partial<Record<DecodeErrorCode, number>>;
+    unknownSource: number;
+    unknownStream: number;
+    sendErrors: number;
+  };
+}
+
+export interface EngineWorkerData {
+  readonly bind: { readonly address: string; readonly port: number };
+  /** Largest datagram sent, header included (PROTOCOL.md §7.3). */
+  readonly datagramBudgetBytes: number;
+}
+
+/** Main thread → worker. */
+export type EngineCommand =
+  | { readonly type: 'open-device'; readonly device: DeviceSpec }
+  | { readonly type: 'add-peer'; readonly peer: PeerSpec }
+  | { readonly type: 'send'; readonly id: string; readonly enabled: boolean }
+  | { readonly type: 'remove-peer'; readonly id: string }
+  | { readonly type: 'stats'; readonly requestId: number }
+  | { readonly type: 'close' };
+
+/** Worker → main thread. */
+export type EngineEvent =
+  | { readonly type: 'ready'; readonly port: number }
+  | { readonly type: 'failed'; readonly code: string; readonly message: string }
+  | { readonly type: 'device-opened'; readonly sampleRate: number; readonly periodFrames: number }
+  | { readonly type: 'device-failed'; readonly code: string; readonly message: string }
+  | { readonly type: 'stats'; readonly requestId: number; readonly stats: EngineStats }
+  | { readonly type: 'peer-added'; readonly id: string }
+  | { readonly type: 'closed' };

@@ -1,0 +1,9 @@
+export {
+  WAV_SAMPLE_TYPES,
+  isWavSampleType,
+  wavSampleType,
+  type WavFormat,
+  type WavSampleType,
+} from './wav-format.js';
+export { WavReader } from './wav-reader.js';
+export { WavWriter, type WavWriterOptions } from './wav-writer.js';

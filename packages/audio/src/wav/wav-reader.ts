@@ -1,0 +1,230 @@
+import { readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+
+import { BoundsError, decodeSamples } from '@syfala/utils';
+
+import { AudioError, fileError } from '../errors.js';
+import { blockAlign, parseFmtChunk } from './wav-format.js';
+import type { WavFormat } from './wav-format.js';
+
+/** Bytes read from the file at a time (rounded down to whole frames). */
+const CHUNK_BYTES = 64 * 1024;
+/** The part of a fmt chunk we read; extensible needs 40, anything after is ignored. */
+const FMT_READ_BYTES = 40;
+
+/**
+ * Reads a WAV file in chunks: read() decodes interleaved frames into Float32 (decodeSamples;
+ * 8/16/24/32-bit PCM and 32/64-bit float, plain or WAVE_FORMAT_EXTENSIBLE). Reads are
+ * synchronous, 64 KiB at a time: sequential reads are served from the kernel's read-ahead, and a
+ * file of up to 64 KiB of samples stays in the buffer, so a looped short file is read once.
+ *
+ * A data size larger than the file (a recording cut short, or a 0xffffffff placeholder) is
+ * clamped to the whole frames present. Chunks other than fmt and data are skipped.
+ */
+export class WavReader {
+  readonly path: string;
+  readonly format: WavFormat;
+  /** Frames in the file. */
+  readonly frames: number;
+  readonly #handle: FileHandle;
+  readonly #align: number;
+  readonly #dataOffset: number;
+  readonly #chunk: Uint8Array;
+  readonly #chunkFrames: number;
+  /** The buffer holds frames [#bufferStart, #bufferStart + #bufferFrames). */
+  #bufferStart = 0;
+  #bufferFrames = 0;
+  #position = 0;
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    path: string,
+    format: WavFormat,
+    frames: number,
+    dataOffset: number,
+    handle: FileHandle,
+  ) {
+    this.path = path;
+    this.format = format;
+    this.frames = frames;
+    this.#handle = handle;
+    this.#align = blockAlign(format);
+    this.#dataOffset = dataOffset;
+    this.#chunkFrames = Math.max(1, Math.floor(CHUNK_BYTES / this.#align));
+    this.#chunk = new Uint8Array(this.#chunkFrames * this.#align);
+  }
+
+  /** Opens `path` and reads its header. Rejects with FILE_ERROR, BAD_WAV or UNSUPPORTED. */
+  static async open(path: string): Promise<WavReader> {
+    const where = `WavReader ${path}`;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      throw fileError(`${where}: cannot open the file`, error);
+    }
+    try {
+      const { format, frames, dataOffset } = await readHeader(handle, where);
+      return new WavReader(path, format, frames, dataOffset, handle);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error instanceof AudioError ? error : fileError(`${where}: cannot read`, error);
+    }
+  }
+
+  /** The next frame read() returns. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /**
+   * Decodes up to `frames` frames into `out` from frame `offsetFrames` on (interleaved, so
+   * sample (offsetFrames + i) × channels + c). Returns the frames read: fewer at the end of the
+   * file, 0 past it. If the file shrank since open(), the missing frames read as silence.
+   */
+  read(out: Float32Array, frames: number, offsetFrames = 0): number {
+    if (this.#closing !== undefined) {
+      throw new AudioError('BAD_STATE', `WavReader ${this.path}: read() after close()`);
+    }
+    const { channels, sampleType } = this.format;
+    if (
+      !Number.isInteger(frames) ||
+      !Number.isInteger(offsetFrames) ||
+      frames < 0 ||
+      offsetFrames < 0 ||
+      (offsetFrames + frames) * channels > out.length
+    ) {
+      throw new BoundsError(
+        'OUT_OF_BOUNDS',
+        `WavReader.read: expected (offsetFrames + frames) × ${channels} ≤ ${out.length} samples, ` +
+          `got offsetFrames ${String(offsetFrames)}, frames ${String(frames)}`,
+      );
+    }
+    const count = Math.min(frames, this.frames - this.#position);
+    for (let done = 0; done < count;) {
+      let index = this.#position - this.#bufferStart;
+      if (index < 0 || index >= this.#bufferFrames) {
+        this.#fill(this.#position);
+        index = 0;
+      }
+      const take = Math.min(count - done, this.#bufferFrames - index);
+      decodeSamples(
+        sampleType,
+        this.#chunk,
+        index * this.#align,
+        out,
+        (offsetFrames + done) * channels,
+        take * channels,
+      );
+      done += take;
+      this.#position += take;
+    }
+    return count;
+  }
+
+  /** Moves to frame `frame` (0 to frames): the next read() starts there. */
+  seek(frame: number): void {
+    if (!Number.isInteger(frame) || frame < 0 || frame > this.frames) {
+      throw new BoundsError(
+        'OUT_OF_BOUNDS',
+        `WavReader.seek: expected a frame from 0 to ${this.frames}, got ${String(frame)}`,
+      );
+    }
+    this.#position = frame;
+  }
+
+  /** Closes the file. Idempotent. */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#handle.close().catch((error: unknown) => {
+      throw fileError(`WavReader ${this.path}: cannot close`, error);
+    }));
+  }
+
+  /** Loads the chunk starting at frame `start`. */
+  #fill(start: number): void {
+    const frames = Math.min(this.#chunkFrames, this.frames - start);
+    const length = frames * this.#align;
+    const position = this.#dataOffset + start * this.#align;
+    let done = 0;
+    try {
+      while (done < length) {
+        const bytesRead = readSync(
+          this.#handle.fd,
+          this.#chunk,
+          done,
+          length - done,
+          position + done,
+        );
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+    } catch (error) {
+      throw fileError(`WavReader ${this.path}: cannot read`, error);
+    }
+    // Zero bytes are silence in every type but u8, whose silence is 0x80.
+    this.#chunk.fill(this.format.sampleType === 'u8' ? 0x80 : 0, done, length);
+    this.#bufferStart = start;
+    this.#bufferFrames = frames;
+  }
+}
+
+interface WavHeader {
+  readonly format: WavFormat;
+  readonly frames: number;
+  readonly dataOffset: number;
+}
+
+/** Walks the RIFF chunks up to data: fmt must come first; the rest is skipped. */
+async function readHeader(handle: FileHandle, where: string): Promise<WavHeader> {
+  const { size: fileSize } = await handle.stat();
+  const bytes = new Uint8Array(FMT_READ_BYTES);
+  const view = new DataView(bytes.buffer);
+  const readAt = async (position: number, length: number): Promise<number> => {
+    const { bytesRead } = await handle.read(bytes, 0, length, position);
+    return bytesRead;
+  };
+  const tag = (offset: number): string =>
+    String.fromCharCode(...bytes.subarray(offset, offset + 4));
+
+  if ((await readAt(0, 12)) < 12) {
+    throw new AudioError(
+      'BAD_WAV',
+      `${where}: expected a 12-byte RIFF header, got ${fileSize} bytes`,
+    );
+  }
+  const riff = tag(0);
+  if (riff === 'RIFX' || riff === 'RF64') {
+    throw new AudioError(
+      'UNSUPPORTED',
+      `${where}: ${riff} files (${riff === 'RIFX' ? 'big-endian' : 'over 4 GiB'}) are not supported`,
+    );
+  }
+  if (riff !== 'RIFF' || tag(8) !== 'WAVE') {
+    throw new AudioError(
+      'BAD_WAV',
+      `${where}: expected "RIFF"…"WAVE", got ${JSON.stringify(riff)}…${JSON.stringify(tag(8))}`,
+    );
+  }
+  let format: WavFormat | undefined;
+  for (let position = 12; ;) {
+    if ((await readAt(position, 8)) < 8) {
+      throw new AudioError('BAD_WAV', `${where}: no data chunk before the end of the file`);
+    }
+    const id = tag(0);
+    const size = view.getUint32(4, true);
+    if (id === 'fmt ') {
+      const read = await readAt(position + 8, Math.min(size, FMT_READ_BYTES));
+      format = parseFmtChunk(bytes.subarray(0, Math.min(read, size)), where);
+    } else if (id === 'data') {
+      if (format === undefined) {
+        throw new AudioError('BAD_WAV', `${where}: the data chunk comes before the fmt chunk`);
+      }
+      const dataOffset = position + 8;
+      const dataBytes = Math.min(size, fileSize - dataOffset);
+      return { format, frames: Math.floor(dataBytes / blockAlign(format)), dataOffset };
+    }
+    // Chunks are word-aligned: an odd size is followed by a pad byte.
+    position += 8 + size + (size % 2);
+  }
+}

@@ -1,0 +1,382 @@
+import { SAMPLE_TYPE_INFO, bytesPerFrame, makeFormat } from '@syfala/proto';
+import type { Format } from '@syfala/proto';
+
+import { BoundsError, JitterBufferError, checkRange } from './errors.js';
+
+/** Concealed ranges remembered for `concealedRanges()` and for telling late from duplicate. */
+export const CONCEALED_RANGE_HISTORY = 1024;
+
+export interface JitterBufferOptions {
+  readonly format: Format;
+  /** Frames the buffer holds ahead of the playhead; at least twice the target latency. */
+  readonly capacityFrames: number;
+  /** Frames buffered ahead of the playhead before playback starts; an integer ≥ 1. */
+  readonly targetLatencyFrames: number;
+}
+
+/** `priming`: waiting to reach the target latency, playing silence; `playing`: on the clock. */
+export type JitterBufferState = 'priming' | 'playing';
+
+/** What one `pull` did. The buffer reuses this object: read it before the next pull. */
+export interface PullResult {
+  /** False while priming: the period is silence and the playhead did not move. */
+  playing: boolean;
+  /** Bytes of this period that had not arrived and were replaced by silence. */
+  concealedBytes: number;
+  /** Nothing at all was buffered beyond the playhead. */
+  underrun: boolean;
+}
+
+/** Counters are cumulative over the buffer's life, across `reset()`; gauges are current. */
+export interface JitterBufferStats {
+  /** Stream bytes stored for playback, each counted once (duplicates and drops excluded). */
+  readonly receivedBytes: number;
+  /** Runs pushed (one per AUDI datagram), whatever became of them. */
+  readonly datagrams: number;
+  /** Bytes concealed with silence because they were not there when due. */
+  readonly lostBytes: number;
+  /** lostBytes in whole frames (rounded down: a run may end inside a frame). */
+  readonly lostFrames: number;
+  /** Runs dropped because they ended at or before the playhead and some of their range was concealed. */
+  readonly late: number;
+  /** Runs that added nothing: all their bytes had been received, whether played or still buffered. */
+  readonly duplicate: number;
+  /** Runs that started before the playhead and ended after it; only the part at or after it was kept. */
+  readonly overlapTrimmed: number;
+  /** Runs that reached past playhead + capacity; the part past it was dropped. */
+  readonly overrunDatagrams: number;
+  readonly overrunBytes: number;
+  /** Pulls that found nothing buffered beyond the playhead. */
+  readonly underruns: number;
+  /** Frames of silence played while priming (not loss). */
+  readonly primingFrames: number;
+  /** Gauge: frames between the playhead and the end of the furthest byte received, ≥ 0. */
+  readonly bufferedFrames: number;
+  readonly targetLatencyFrames: number;
+  /** Gauge: byte index of the next byte to play. */
+  readonly playheadByte: number;
+  /** Gauge: end of the furthest byte received (exclusive). */
+  readonly highestByte: number;
+}
+
+/**
+ * Receiver side of one audio stream (PROTOCOL.md §7.2): reassembles AUDI runs by byte index and
+ * plays them out on the device's clock, concealing whatever is missing when due.
+ *
+ * It works on wire bytes; converting a pulled period to Float32 is the caller's business.
+ *
+ * Storage is a byte ring of `capacityFrames` frames, indexed by byte index modulo its size, and a
+ * parallel flag per byte: 1 while a received byte waits to be played. Only the window
+ * [playhead, playhead + capacity) is ever stored, and each slot belongs to exactly one byte index
+ * of that window, so the flag alone tells a buffered byte from a missing one, and `pull` clears
+ * it as it plays. Runs that ended before the playhead are classified against the history of
+ * concealed ranges instead of per-byte stamps: every byte before the playhead was either
+ * received or concealed, so a run is `late` exactly when it meets a concealed range. The ranges
+ * are sorted (recorded in play order), so that is one binary search per late run, whatever its
+ * length, and the history reaches back CONCEALED_RANGE_HISTORY loss events rather than only the
+ * capacity's worth of bytes a per-slot stamp would keep before the slot is reused.
+ *
+ * Everything is allocated in the constructor: `push` and `pull` allocate nothing.
+ */
+export class JitterBuffer {
+  readonly #bytesPerFrame: number;
+  readonly #capacityFrames: number;
+  readonly #capacityBytes: number;
+  readonly #data: Uint8Array;
+  readonly #present: Uint8Array;
+  /** One frame of the format's zero in wire bytes, the concealment pattern. */
+  readonly #silentFrame: Uint8Array;
+  readonly #pullResult: PullResult = { playing: false, concealedBytes: 0, underrun: false };
+
+  /** Concealed ranges [start, end), oldest first from `#rangeHead`, merged when contiguous. */
+  readonly #rangeStarts = new Float64Array(CONCEALED_RANGE_HISTORY);
+  readonly #rangeEnds = new Float64Array(CONCEALED_RANGE_HISTORY);
+  #rangeHead = 0;
+  #rangeCount = 0;
+  /** End of the newest range evicted from the history; what came before is no longer known. */
+  #forgottenBefore = 0;
+
+  #targetLatencyFrames: number;
+  #state: JitterBufferState = 'priming';
+  #playhead = 0;
+  #highest = 0;
+
+  #receivedBytes = 0;
+  #datagrams = 0;
+  #lostBytes = 0;
+  #late = 0;
+  #duplicate = 0;
+  #overlapTrimmed = 0;
+  #overrunDatagrams = 0;
+  #overrunBytes = 0;
+  #underruns = 0;
+  #primingFrames = 0;
+
+  constructor({ format, capacityFrames, targetLatencyFrames }: JitterBufferOptions) {
+    const valid = makeFormat(format);
+    checkTarget(targetLatencyFrames, Number.MAX_SAFE_INTEGER, 'an integer ≥ 1');
+    if (!Number.isInteger(capacityFrames) || capacityFrames < 2 * targetLatencyFrames) {
+      throw new JitterBufferError(
+        'BAD_CAPACITY',
+        `jitter buffer: capacity must be an integer of at least twice the target latency (${2 * targetLatencyFrames} frames), got ${String(capacityFrames)}`,
+      );
+    }
+    this.#bytesPerFrame = bytesPerFrame(valid);
+    this.#capacityFrames = capacityFrames;
+    this.#capacityBytes = capacityFrames * this.#bytesPerFrame;
+    this.#targetLatencyFrames = targetLatencyFrames;
+    this.#data = new Uint8Array(this.#capacityBytes);
+    this.#present = new Uint8Array(this.#capacityBytes);
+
+    // Signed and float zero is all zero bytes; unsigned zero is offset binary, 0x80 in the top
+    // (last, little-endian) byte of each sample.
+    const { bytes, kind } = SAMPLE_TYPE_INFO[valid.sampleType];
+    this.#silentFrame = new Uint8Array(this.#bytesPerFrame);
+    if (kind === 'unsigned') {
+      for (let i = bytes - 1; i < this.#bytesPerFrame; i += bytes) this.#silentFrame[i] = 0x80;
+    }
+  }
+
+  get state(): JitterBufferState {
+    return this.#state;
+  }
+
+  /**
+   * Frames to buffer before playback starts, 1 to capacity / 2. Changing it affects only
+   * priming (now or after the next `reset()`); it never moves the playhead.
+   */
+  get targetLatencyFrames(): number {
+    return this.#targetLatencyFrames;
+  }
+
+  set targetLatencyFrames(frames: number) {
+    const max = Math.floor(this.#capacityFrames / 2);
+    checkTarget(frames, max, `an integer from 1 to ${max} (half the capacity)`);
+    this.#targetLatencyFrames = frames;
+  }
+
+  /**
+   * Stores the run [byteIndex, byteIndex + length) taken from `payload` at `offset`: one AUDI
+   * datagram's payload. Returns how many of its bytes were new and stored; the fate of the rest
+   * is counted in `stats()`.
+   */
+  push(byteIndex: number, payload: Uint8Array, offset: number, length: number): number {
+    checkRange('jitter buffer push: payload', payload.length, offset, length);
+    if (!Number.isSafeInteger(byteIndex) || byteIndex < 0) {
+      throw new JitterBufferError(
+        'BAD_BYTE_INDEX',
+        `jitter buffer push: byte index must be a non-negative safe integer, got ${String(byteIndex)}`,
+      );
+    }
+    if (length === 0) return 0;
+    this.#datagrams++;
+    const playhead = this.#playhead;
+    let end = byteIndex + length;
+    if (end <= playhead) {
+      if (this.#metConcealment(byteIndex, end)) this.#late++;
+      else this.#duplicate++;
+      return 0;
+    }
+    let start = byteIndex;
+    if (start < playhead) {
+      start = playhead;
+      this.#overlapTrimmed++;
+    }
+    const limit = playhead + this.#capacityBytes;
+    if (end > limit) {
+      this.#overrunDatagrams++;
+      this.#overrunBytes += end - Math.max(start, limit);
+      if (start >= limit) return 0;
+      end = limit;
+    }
+
+    const data = this.#data;
+    const present = this.#present;
+    const capacity = this.#capacityBytes;
+    let slot = start % capacity;
+    const srcEnd = offset + (end - byteIndex);
+    let stored = 0;
+    for (let src = offset + (start - byteIndex); src < srcEnd; src++) {
+      if (present[slot] === 0) {
+        data[slot] = payload[src]!;
+        present[slot] = 1;
+        stored++;
+      }
+      if (++slot === capacity) slot = 0;
+    }
+    if (stored === 0) this.#duplicate++;
+    this.#receivedBytes += stored;
+    if (end > this.#highest) this.#highest = end;
+    return stored;
+  }
+
+  /**
+   * Plays `frames` frames into `dst` at `offset`, on the device's clock. While priming this is
+   * silence and the playhead stays; once playing, the playhead always advances by `frames`, and
+   * every byte that is not there is concealed with silence and counted as lost.
+   */
+  pull(dst: Uint8Array, offset: number, frames: number): Readonly<PullResult> {
+    if (!Number.isInteger(frames) || frames < 0) {
+      throw new BoundsError(
+        'OUT_OF_BOUNDS',
+        `jitter buffer pull: expected a whole number of frames, got ${String(frames)}`,
+      );
+    }
+    const bpf = this.#bytesPerFrame;
+    const length = frames * bpf;
+    checkRange('jitter buffer pull: destination', dst.length, offset, length);
+    const result = this.#pullResult;
+    const silent = this.#silentFrame;
+
+    if (
+      this.#state === 'priming' &&
+      this.#highest - this.#playhead < this.#targetLatencyFrames * bpf
+    ) {
+      for (let i = 0, phase = 0; i < length; i++) {
+        dst[offset + i] = silent[phase]!;
+        if (++phase === bpf) phase = 0;
+      }
+      this.#primingFrames += frames;
+      result.playing = false;
+      result.concealedBytes = 0;
+      result.underrun = false;
+      return result;
+    }
+    this.#state = 'playing';
+
+    const playhead = this.#playhead;
+    const underrun = this.#highest <= playhead;
+    if (underrun) this.#underruns++;
+    const data = this.#data;
+    const present = this.#present;
+    const capacity = this.#capacityBytes;
+    let slot = playhead % capacity;
+    // The playhead only ever moves by whole frames from 0, so a frame starts at phase 0.
+    let phase = 0;
+    let gapStart = -1;
+    let concealed = 0;
+    for (let i = 0; i < length; i++) {
+      if (present[slot] === 1) {
+        dst[offset + i] = data[slot]!;
+        present[slot] = 0;
+        if (gapStart >= 0) {
+          this.#recordConcealed(gapStart, playhead + i);
+          gapStart = -1;
+        }
+      } else {
+        dst[offset + i] = silent[phase]!;
+        concealed++;
+        if (gapStart < 0) gapStart = playhead + i;
+      }
+      if (++slot === capacity) slot = 0;
+      if (++phase === bpf) phase = 0;
+    }
+    if (gapStart >= 0) this.#recordConcealed(gapStart, playhead + length);
+    this.#playhead = playhead + length;
+    this.#lostBytes += concealed;
+    result.playing = true;
+    result.concealedBytes = concealed;
+    result.underrun = underrun;
+    return result;
+  }
+
+  /**
+   * Empties the buffer for an I/O restart: byte indices start again at 0 and playback primes
+   * again. Counters carry on; the concealed-range history starts afresh with the new indices.
+   */
+  reset(): void {
+    this.#present.fill(0);
+    this.#state = 'priming';
+    this.#playhead = 0;
+    this.#highest = 0;
+    this.#rangeHead = 0;
+    this.#rangeCount = 0;
+    this.#forgottenBefore = 0;
+  }
+
+  /**
+   * The last CONCEALED_RANGE_HISTORY concealed byte ranges [start, end), oldest first; ranges
+   * that touch are merged. For tests and statistics: this allocates.
+   */
+  concealedRanges(): Array<[number, number]> {
+    const ranges: Array<[number, number]> = [];
+    for (let k = 0; k < this.#rangeCount; k++) {
+      const at = (this.#rangeHead + k) % CONCEALED_RANGE_HISTORY;
+      ranges.push([this.#rangeStarts[at]!, this.#rangeEnds[at]!]);
+    }
+    return ranges;
+  }
+
+  stats(): JitterBufferStats {
+    const bpf = this.#bytesPerFrame;
+    return {
+      receivedBytes: this.#receivedBytes,
+      datagrams: this.#datagrams,
+      lostBytes: this.#lostBytes,
+      lostFrames: Math.floor(this.#lostBytes / bpf),
+      late: this.#late,
+      duplicate: this.#duplicate,
+      overlapTrimmed: this.#overlapTrimmed,
+      overrunDatagrams: this.#overrunDatagrams,
+      overrunBytes: this.#overrunBytes,
+      underruns: this.#underruns,
+      primingFrames: this.#primingFrames,
+      bufferedFrames: Math.floor(Math.max(0, this.#highest - this.#playhead) / bpf),
+      targetLatencyFrames: this.#targetLatencyFrames,
+      playheadByte: this.#playhead,
+      highestByte: this.#highest,
+    };
+  }
+
+  #recordConcealed(start: number, end: number): void {
+    const count = this.#rangeCount;
+    if (count > 0) {
+      const last = (this.#rangeHead + count - 1) % CONCEALED_RANGE_HISTORY;
+      if (this.#rangeEnds[last] === start) {
+        this.#rangeEnds[last] = end;
+        return;
+      }
+    }
+    let at: number;
+    if (count === CONCEALED_RANGE_HISTORY) {
+      at = this.#rangeHead;
+      this.#forgottenBefore = this.#rangeEnds[at]!;
+      this.#rangeHead = (at + 1) % CONCEALED_RANGE_HISTORY;
+    } else {
+      at = (this.#rangeHead + count) % CONCEALED_RANGE_HISTORY;
+      this.#rangeCount = count + 1;
+    }
+    this.#rangeStarts[at] = start;
+    this.#rangeEnds[at] = end;
+  }
+
+  /**
+   * Whether any byte of [start, end), all before the playhead, was concealed. A range reaching
+   * back before the history counts as concealed: what happened there is no longer known, and a
+   * run that old is late in any sense.
+   */
+  #metConcealment(start: number, end: number): boolean {
+    if (start < this.#forgottenBefore) return true;
+    // First range (in age order) that ends after `start`; ranges are sorted and disjoint.
+    let lo = 0;
+    let hi = this.#rangeCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#rangeEnds[(this.#rangeHead + mid) % CONCEALED_RANGE_HISTORY]! > start) hi = mid;
+      else lo = mid + 1;
+    }
+    return (
+      lo < this.#rangeCount &&
+      this.#rangeStarts[(this.#rangeHead + lo) % CONCEALED_RANGE_HISTORY]! < end
+    );
+  }
+}
+
+function checkTarget(frames: number, max: number, expected: string): void {
+  if (!Number.isInteger(frames) || frames < 1 || frames > max) {
+    throw new JitterBufferError(
+      'BAD_TARGET_LATENCY',
+      `jitter buffer: target latency must be ${expected} frames, got ${String(frames)}`,
+    );
+  }
+}

@@ -1,0 +1,226 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import {
+  AUDIO_HEADER_BYTES,
+  DEFAULT_DATAGRAM_BUDGET_BYTES,
+  MAX_DATAGRAM_BYTES,
+  SAMPLE_TYPES,
+  STANDARD_FORMAT,
+  bytesPerFrame,
+  createAudioHeader,
+  makeFormat,
+  readAudioHeader,
+} from '@syfala/proto';
+import type { Format, SampleType } from '@syfala/proto';
+
+import { BoundsError } from '../src/errors.js';
+import { StreamPacketizer } from '../src/packetizer.js';
+
+interface Sent {
+  readonly streamIndex: number;
+  readonly byteIndex: number;
+  readonly payload: Uint8Array;
+  readonly datagramBytes: number;
+}
+
+const format = (sampleType: SampleType, channels: number): Format =>
+  makeFormat({ sampleType, channels, sampleRate: 48_000, bufferFrames: 0 });
+
+/** Bytes 0, 1, 2, … (mod 251) from stream byte `from`: every position is recognisable. */
+const pattern = (from: number, count: number): Uint8Array =>
+  Uint8Array.from({ length: count }, (_, i) => (from + i) % 251);
+
+/** Packetizes `payload` and decodes every emitted datagram back with readAudioHeader. */
+function send(packetizer: StreamPacketizer, payload: Uint8Array, offset = 0): Sent[] {
+  const sent: Sent[] = [];
+  const header = createAudioHeader();
+  const count = packetizer.packetize(
+    payload,
+    offset,
+    payload.length - offset,
+    (datagram, length) => {
+      readAudioHeader(datagram, header, 0, length);
+      sent.push({
+        streamIndex: header.streamIndex,
+        byteIndex: header.byteIndex,
+        payload: datagram.slice(header.payloadOffset, length),
+        datagramBytes: length,
+      });
+    },
+  );
+  expect(count).toBe(sent.length);
+  return sent;
+}
+
+const sizes = (sent: Sent[]): number[] => sent.map((d) => d.payload.length);
+
+describe('StreamPacketizer', () => {
+  it('carries 172 frames per datagram for the standard format and the default budget', () => {
+    const packetizer = new StreamPacketizer({ streamIndex: 0, format: STANDARD_FORMAT });
+    expect(packetizer.maxPayloadBytes).toBe(172 * 8);
+    expect(DEFAULT_DATAGRAM_BUDGET_BYTES - AUDIO_HEADER_BYTES).toBe(1376);
+
+    const period32 = send(packetizer, pattern(0, 32 * 8));
+    expect(sizes(period32)).toEqual([256]);
+    expect(period32[0]!.datagramBytes).toBe(AUDIO_HEADER_BYTES + 256);
+
+    const period512 = send(packetizer, pattern(256, 512 * 8));
+    expect(sizes(period512)).toEqual([172 * 8, 172 * 8, 168 * 8]);
+    expect(period512.map((d) => d.byteIndex)).toEqual([256, 256 + 1376, 256 + 2752]);
+    expect(packetizer.byteIndex).toBe(256 + 512 * 8);
+  });
+
+  it('writes headers that decode to the stream index, byte index and byte count', () => {
+    const packetizer = new StreamPacketizer({
+      streamIndex: 7,
+      format: format('i16', 2),
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 40,
+    });
+    const sent = send(packetizer, pattern(0, 100));
+    expect(sent).toEqual([
+      { streamIndex: 7, byteIndex: 0, payload: pattern(0, 40), datagramBytes: 64 },
+      { streamIndex: 7, byteIndex: 40, payload: pattern(40, 40), datagramBytes: 64 },
+      { streamIndex: 7, byteIndex: 80, payload: pattern(80, 20), datagramBytes: 44 },
+    ]);
+  });
+
+  it('cuts at frame boundaries when a frame fits the budget', () => {
+    // i24 stereo: 6-byte frames; 20 payload bytes of room hold 3 frames (18 bytes).
+    const packetizer = new StreamPacketizer({
+      streamIndex: 0,
+      format: format('i24', 2),
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 20,
+    });
+    expect(packetizer.maxPayloadBytes).toBe(18);
+    expect(sizes(send(packetizer, pattern(0, 10 * 6)))).toEqual([18, 18, 18, 6]);
+  });
+
+  it('realigns to frame boundaries after being handed a partial frame', () => {
+    const packetizer = new StreamPacketizer({
+      streamIndex: 0,
+      format: format('i24', 2),
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 20,
+    });
+    expect(sizes(send(packetizer, pattern(0, 4)))).toEqual([4]);
+    const sent = send(packetizer, pattern(4, 44));
+    // 14 bytes complete the 3rd frame (end 18); then whole frames again.
+    expect(sizes(sent)).toEqual([14, 18, 12]);
+    expect(sent.map((d) => (d.byteIndex + d.payload.length) % 6)).toEqual([0, 0, 0]);
+  });
+
+  it('cuts plain bytes when a frame is larger than the budget allows', () => {
+    // u64 × 8 channels: 64-byte frames, only 10 payload bytes of room.
+    const packetizer = new StreamPacketizer({
+      streamIndex: 0,
+      format: format('u64', 8),
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 10,
+    });
+    expect(packetizer.maxPayloadBytes).toBe(10);
+    expect(sizes(send(packetizer, pattern(0, 64)))).toEqual([10, 10, 10, 10, 10, 10, 4]);
+  });
+
+  it('numbers bytes continuously across calls and from 0 again after reset()', () => {
+    const packetizer = new StreamPacketizer({ streamIndex: 1, format: format('f32', 1) });
+    send(packetizer, pattern(0, 12));
+    expect(send(packetizer, pattern(12, 8))[0]!.byteIndex).toBe(12);
+    expect(packetizer.byteIndex).toBe(20);
+    packetizer.reset();
+    expect(packetizer.byteIndex).toBe(0);
+    expect(send(packetizer, pattern(0, 8))[0]!.byteIndex).toBe(0);
+  });
+
+  it('emits nothing for an empty period and honours the source offset', () => {
+    const packetizer = new StreamPacketizer({ streamIndex: 0, format: format('u8', 1) });
+    expect(packetizer.packetize(new Uint8Array(4), 4, 0, () => expect.fail('emitted'))).toBe(0);
+    const sent = send(packetizer, pattern(0, 10), 6);
+    expect(sent).toEqual([
+      { streamIndex: 0, byteIndex: 0, payload: pattern(6, 4), datagramBytes: 28 },
+    ]);
+  });
+
+  it('hands every datagram over in the same preallocated buffer', () => {
+    const packetizer = new StreamPacketizer({
+      streamIndex: 0,
+      format: format('u8', 1),
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 1,
+    });
+    const buffers = new Set<Uint8Array>();
+    packetizer.packetize(pattern(0, 5), 0, 5, (datagram) => buffers.add(datagram));
+    expect(buffers.size).toBe(1);
+  });
+
+  it.each([0, 24, 24.5, MAX_DATAGRAM_BYTES + 1, NaN])('rejects a budget of %d bytes', (budget) => {
+    expect(
+      () =>
+        new StreamPacketizer({
+          streamIndex: 0,
+          format: STANDARD_FORMAT,
+          datagramBudgetBytes: budget,
+        }),
+    ).toThrow(expect.objectContaining({ name: 'PacketizerError', code: 'BAD_BUDGET' }));
+  });
+
+  it('accepts the smallest budget, the header and 1 byte', () => {
+    const packetizer = new StreamPacketizer({
+      streamIndex: 0,
+      format: STANDARD_FORMAT,
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 1,
+    });
+    expect(sizes(send(packetizer, pattern(0, 3)))).toEqual([1, 1, 1]);
+  });
+
+  it.each([-1, 1.5, 2 ** 32])('rejects stream index %d', (streamIndex) => {
+    expect(() => new StreamPacketizer({ streamIndex, format: STANDARD_FORMAT })).toThrow(
+      expect.objectContaining({ name: 'PacketizerError', code: 'BAD_STREAM_INDEX' }),
+    );
+  });
+
+  it('rejects an invalid format', () => {
+    expect(
+      () => new StreamPacketizer({ streamIndex: 0, format: { ...STANDARD_FORMAT, channels: 0 } }),
+    ).toThrow(expect.objectContaining({ name: 'ValueError', code: 'BAD_CHANNEL_COUNT' }));
+  });
+
+  it('rejects a payload range outside the array', () => {
+    const packetizer = new StreamPacketizer({ streamIndex: 0, format: STANDARD_FORMAT });
+    expect(() => packetizer.packetize(new Uint8Array(8), 4, 8, () => undefined)).toThrow(
+      BoundsError,
+    );
+  });
+
+  it('cuts any stream into contiguous datagrams within the budget', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...SAMPLE_TYPES),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: AUDIO_HEADER_BYTES + 1, max: AUDIO_HEADER_BYTES + 200 }),
+        fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 8 }),
+        (sampleType, channels, budget, periodFrames) => {
+          const fmt = format(sampleType, channels);
+          const bpf = bytesPerFrame(fmt);
+          const packetizer = new StreamPacketizer({
+            streamIndex: 3,
+            format: fmt,
+            datagramBudgetBytes: budget,
+          });
+          const frameCuts = budget - AUDIO_HEADER_BYTES >= bpf;
+          let next = 0;
+          for (const frames of periodFrames) {
+            const sent = send(packetizer, pattern(next, frames * bpf));
+            for (const d of sent) {
+              expect(d.streamIndex).toBe(3);
+              expect(d.byteIndex).toBe(next);
+              expect(d.datagramBytes).toBeLessThanOrEqual(budget);
+              expect(d.payload).toEqual(pattern(next, d.payload.length));
+              next += d.payload.length;
+              if (frameCuts) expect(next % bpf).toBe(0);
+            }
+            expect(next).toBe(packetizer.byteIndex);
+          }
+          expect(next).toBe(periodFrames.reduce((sum, f) => sum + f * bpf, 0));
+        },
+      ),
+    );
+  });
+});
