@@ -27,6 +27,7 @@ export interface StreamOptions {
 
 export interface StreamResult {
   readonly offer: ServerOffer;
+  /** The engine's counters just before streaming stopped. */
   readonly stats: EngineStats;
   /** Set when the session ended before `until` did (server gone, timeout). */
   readonly ended?: SessionEnd;
@@ -74,12 +75,13 @@ export async function streamWith(
       streaming.ended,
     ]);
     clearInterval(ticker);
+    // Counted while the stream is live: once it stops, the jitter buffers run dry by design.
+    const stats = await engine.stats();
     engine.setSending(SERVER_PEER, false);
     if (ended === undefined) {
       const idle = await streaming.stopIo();
       await idle.disconnect();
     }
-    const stats = await engine.stats();
     return { offer, stats, ...(ended !== undefined && { ended }) };
   } finally {
     clearInterval(ticker);

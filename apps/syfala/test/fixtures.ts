@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { WavReader, WavWriter, type WavFormat } from '@syfala/audio';
+
+/** A fresh temporary folder, removed when the test ends. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'syfala-test-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * A WAV file of `frames` frames of seeded pseudo-random samples (exact in `format`), its first
+ * sample 0.5 so a recording's start can be found; returns the interleaved samples written.
+ */
+export async function writeSignal(
+  path: string,
+  format: WavFormat,
+  frames: number,
+  seed: number,
+): Promise<Float32Array> {
+  const samples = new Float32Array(frames * format.channels);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < samples.length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    samples[i] = ((state >>> 0) / 2 ** 32 - 0.5) * 1.6;
+  }
+  samples[0] = 0.5;
+  const writer = await WavWriter.create(path, { ...format, maxFrames: frames });
+  writer.write(samples, frames);
+  await writer.close();
+  // What the file holds is the signal, after the format's quantisation.
+  const reader = await WavReader.open(path);
+  const stored = new Float32Array(samples.length);
+  reader.read(stored, frames);
+  await reader.close();
+  return stored;
+}
+
+export async function readWav(
+  path: string,
+): Promise<{ samples: Float32Array; channels: number; frames: number }> {
+  const reader = await WavReader.open(path);
+  const samples = new Float32Array(reader.frames * reader.format.channels);
+  reader.read(samples, reader.frames);
+  await reader.close();
+  return { samples, channels: reader.format.channels, frames: reader.frames };
+}
+
+/**
+ * How many frames of `recording`, from its first non-silent frame on, equal `sent` sample for
+ * sample, starting wherever that frame stands in `sent` (a live card was already playing when
+ * the recording began).
+ */
+export function matchingFrames(
+  recording: Float32Array,
+  sent: Float32Array,
+  channels: number,
+): { start: number; offset: number; frames: number } {
+  let first = 0;
+  while (first < recording.length && recording[first] === 0) first++;
+  const start = Math.floor(first / channels);
+  const sameFrame = (r: number, s: number): boolean => {
+    for (let c = 0; c < channels; c++) {
+      if (recording[r * channels + c] !== sent[s * channels + c]) return false;
+    }
+    return true;
+  };
+  const sentFrames = sent.length / channels;
+  let offset = 0;
+  while (offset < sentFrames && !sameFrame(start, offset)) offset++;
+  let frames = 0;
+  while (
+    (start + frames + 1) * channels <= recording.length &&
+    offset + frames < sentFrames &&
+    sameFrame(start + frames, offset + frames)
+  ) {
+    frames++;
+  }
+  return { start, offset, frames };
+}
+
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));

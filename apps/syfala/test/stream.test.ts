@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { StreamFormats } from '@syfala/proto';
+import { Daemon, streamWith } from '../src/index.js';
+import { matchingFrames, readWav, sleep, tempDir, writeSignal } from './fixtures.js';
+
+const RATE = 48_000;
+const SIGNAL_FRAMES = 3 * RATE;
+/** Streaming time: long enough for 1 s of audio to be compared both ways. */
+const STREAM_MS = 1800;
+
+async function startDaemon(
+  formats: StreamFormats,
+  options: Record<string, unknown>,
+): Promise<Daemon> {
+  const daemon = await Daemon.start({
+    name: 'test card',
+    formats,
+    host: '127.0.0.1',
+    udpPort: 0,
+    controlPort: 0,
+    discovery: { group: false, mdns: false },
+    device: { backend: 'virtual', options },
+  });
+  onTestFinished(() => daemon.close());
+  return daemon;
+}
+
+describe('streaming both ways over loopback, TS data plane', () => {
+  it.each([
+    ['f32', 'i24'],
+    ['i16', 'f32'],
+    ['i24', 'i16'],
+  ] as const)(
+    'delivers %s to the client and %s to the server sample for sample',
+    { timeout: 30_000 },
+    async (down, up) => {
+      const dir = tempDir();
+      const formats: StreamFormats = {
+        inputs: [{ sampleType: down, sampleRate: RATE, channels: 2, bufferFrames: 32 }],
+        outputs: [{ sampleType: up, sampleRate: RATE, channels: 2, bufferFrames: 32 }],
+      };
+      // Sources already hold exactly what the wire type can carry, so the round trip is exact.
+      const serverSignal = await writeSignal(
+        join(dir, 'server-in.wav'),
+        { sampleType: down, sampleRate: RATE, channels: 2 },
+        SIGNAL_FRAMES,
+        1,
+      );
+      const clientSignal = await writeSignal(
+        join(dir, 'client-in.wav'),
+        { sampleType: up, sampleRate: RATE, channels: 2 },
+        SIGNAL_FRAMES,
+        2,
+      );
+      const daemon = await startDaemon(formats, {
+        sources: [{ kind: 'wav', path: join(dir, 'server-in.wav'), loop: false }],
+        sinks: [{ kind: 'wav', path: join(dir, 'server-out.wav'), sampleType: 'f32' }],
+      });
+
+      const result = await streamWith(
+        {
+          host: '127.0.0.1',
+          udpPort: daemon.server.udpPort,
+          controlPort: daemon.server.controlPort,
+        },
+        {
+          device: {
+            backend: 'virtual',
+            options: {
+              sources: [{ kind: 'wav', path: join(dir, 'client-in.wav'), loop: false }],
+              sinks: [{ kind: 'wav', path: join(dir, 'client-out.wav'), sampleType: 'f32' }],
+            },
+          },
+          until: () => sleep(STREAM_MS),
+        },
+      );
+      const serverStats = await daemon.engine.stats();
+      await daemon.close();
+
+      const received = result.stats.peers[0]!.received[0]!;
+      expect(received).toMatchObject({
+        lostBytes: 0,
+        late: 0,
+        duplicate: 0,
+        underruns: 0,
+        overrunDatagrams: 0,
+      });
+      expect(serverStats.socket.rejected).toEqual({});
+
+      const atClient = matchingFrames(
+        (await readWav(join(dir, 'client-out.wav'))).samples,
+        serverSignal,
+        2,
+      );
+      const atServer = matchingFrames(
+        (await readWav(join(dir, 'server-out.wav'))).samples,
+        clientSignal,
+        2,
+      );
+      expect(atClient.frames).toBeGreaterThan(RATE);
+      expect(atServer.frames).toBeGreaterThan(RATE);
+    },
+  );
+});
