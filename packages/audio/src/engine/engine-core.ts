@@ -181,7 +181,11 @@ export class EngineCore {
         sent: peer.send.map((s) => ({ ...s.stats })),
         received: peer.receive
           .filter((r): r is ReceiveRoute => r !== undefined)
-          .map((r) => ({ wire: r.route.wire, ...r.buffer.stats() })),
+          .map((r) => ({
+            wire: r.route.wire,
+            ...r.buffer.stats(),
+            concealed: r.buffer.concealedRanges(),
+          })),
       })),
       socket: { ...this.#socketStats, rejected: { ...this.#socketStats.rejected } },
     };

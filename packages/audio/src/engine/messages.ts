@@ -40,10 +40,16 @@ export interface StreamSendStats {
   bytes: number;
 }
 
+export interface ReceivedStreamStats extends JitterBufferStats {
+  readonly wire: number;
+  /** The last concealed byte ranges [start, end) of the stream, oldest first (up to 1024). */
+  readonly concealed: Array<[number, number]>;
+}
+
 export interface PeerStats {
   readonly id: string;
   readonly sent: StreamSendStats[];
-  readonly received: (JitterBufferStats & { readonly wire: number })[];
+  readonly received: ReceivedStreamStats[];
 }
 
 export interface EngineStats {

@@ -1,0 +1,115 @@
+import { createSocket } from 'node:dgram';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { encode, type Format } from '@syfala/proto';
+import { AudioEngine, type ReceivedStreamStats } from '../src/index.js';
+import { ImpairmentRelay } from './impairment-relay.js';
+
+const FORMAT: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 };
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function engine(device: { inputs: Format[]; outputs: Format[] }): Promise<AudioEngine> {
+  const started = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
+  onTestFinished(() => started.close());
+  await started.openDevice({ backend: 'virtual', streams: device, options: {} });
+  return started;
+}
+
+/** Ranges merged where they touch and cut at `end`, as the jitter buffer reports concealment. */
+function played(ranges: Array<[number, number]>, end: number): Array<[number, number]> {
+  const merged: Array<[number, number]> = [];
+  for (const [start, stop] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    if (start >= end) continue;
+    const last = merged[merged.length - 1];
+    if (last !== undefined && last[1] === start) last[1] = Math.min(stop, end);
+    else merged.push([start, Math.min(stop, end)]);
+  }
+  return merged;
+}
+
+describe('the streaming engine', () => {
+  it(
+    'conceals and counts exactly what an impairing relay dropped, duplicated and reordered',
+    { timeout: 20_000 },
+    async () => {
+      const sender = await engine({ inputs: [FORMAT], outputs: [] });
+      const receiver = await engine({ inputs: [], outputs: [FORMAT] });
+      const relay = await ImpairmentRelay.start(receiver.port, {
+        drop: 0.02,
+        duplicate: 0.02,
+        swap: 0.02,
+        seed: 7,
+      });
+      onTestFinished(() => relay.close());
+      const route = { device: 0, wire: 0, format: FORMAT };
+      await receiver.addPeer({
+        id: 'relay',
+        address: '127.0.0.1',
+        port: relay.port,
+        send: [],
+        receive: [route],
+        targetLatencyFrames: 480,
+        sending: false,
+      });
+      await sender.addPeer({
+        id: 'relay',
+        address: '127.0.0.1',
+        port: relay.port,
+        send: [route],
+        receive: [],
+        targetLatencyFrames: 480,
+        sending: true,
+      });
+
+      await sleep(1500);
+      const stats = (await receiver.stats()).peers[0]!.received[0]! as ReceivedStreamStats;
+      const { report } = relay;
+
+      expect(report.dropped.length).toBeGreaterThan(5);
+      expect(report.duplicated.length).toBeGreaterThan(5);
+      expect(report.swapped).toBeGreaterThan(5);
+      // Every dropped range that has been played is concealed, and nothing else is.
+      expect(stats.concealed).toEqual(played(report.dropped, stats.playheadByte));
+      const playedLoss = played(report.dropped, stats.playheadByte).reduce(
+        (sum, [a, b]) => sum + b - a,
+        0,
+      );
+      expect(stats.lostBytes).toBe(playedLoss);
+      // The relay runs on while the worker counts: compare what had reached the receiver then.
+      expect(stats.duplicate).toBe(
+        report.duplicated.filter(([, end]) => end <= stats.highestByte).length,
+      );
+      // Swapped neighbours arrive well within the 10 ms window: reordering costs nothing.
+      expect(stats.late).toBe(0);
+      expect(stats.underruns).toBe(0);
+    },
+  );
+
+  it(
+    'counts garbage and strangers on its socket and keeps streaming',
+    { timeout: 20_000 },
+    async () => {
+      const receiver = await engine({ inputs: [], outputs: [FORMAT] });
+      const stranger = createSocket('udp4');
+      await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.1', resolve));
+      onTestFinished(() => new Promise<void>((resolve) => stranger.close(() => resolve())));
+      stranger.send(Buffer.from('not a datagram of ours'), receiver.port, '127.0.0.1');
+      stranger.send(
+        encode({ type: 'heartbeat', sequence: 1, senderTimeUs: 1 }),
+        receiver.port,
+        '127.0.0.1',
+      );
+      stranger.send(
+        encode({ type: 'audio', streamIndex: 0, byteIndex: 0, payload: new Uint8Array(8) }),
+        receiver.port,
+        '127.0.0.1',
+      );
+      await sleep(200);
+      const { socket } = await receiver.stats();
+      expect(socket).toMatchObject({
+        datagramsReceived: 3,
+        rejected: { BAD_MAGIC: 1, UNKNOWN_TAG: 1 },
+        unknownSource: 1,
+      });
+    },
+  );
+});
