@@ -103,3 +103,76 @@ describe('streaming both ways over loopback, TS data plane', () => {
     },
   );
 });
+
+describe('a multi-stream server, streams of different formats and rates', () => {
+  it('carries every stream both ways sample for sample', { timeout: 30_000 }, async () => {
+    const dir = tempDir();
+    const formats: StreamFormats = {
+      inputs: [
+        { sampleType: 'f32', sampleRate: RATE, channels: 2, bufferFrames: 32 },
+        { sampleType: 'i16', sampleRate: 44_100, channels: 1, bufferFrames: 32 },
+      ],
+      outputs: [{ sampleType: 'i24', sampleRate: RATE, channels: 4, bufferFrames: 32 }],
+    };
+    const inputs = await Promise.all(
+      formats.inputs.map((f, i) =>
+        writeSignal(
+          join(dir, `server-in-${i}.wav`),
+          {
+            sampleType: f.sampleType as 'f32' | 'i16',
+            sampleRate: f.sampleRate,
+            channels: f.channels,
+          },
+          3 * f.sampleRate,
+          10 + i,
+        ),
+      ),
+    );
+    const output = await writeSignal(
+      join(dir, 'client-in.wav'),
+      { sampleType: 'i24', sampleRate: RATE, channels: 4 },
+      SIGNAL_FRAMES,
+      20,
+    );
+    const daemon = await startDaemon(formats, {
+      sources: formats.inputs.map((_, i) => ({
+        kind: 'wav',
+        path: join(dir, `server-in-${i}.wav`),
+        loop: false,
+      })),
+      sinks: [{ kind: 'wav', path: join(dir, 'server-out.wav'), sampleType: 'f32' }],
+    });
+
+    const result = await streamWith(
+      { host: '127.0.0.1', udpPort: daemon.server.udpPort, controlPort: daemon.server.controlPort },
+      {
+        device: {
+          backend: 'virtual',
+          options: {
+            sources: [{ kind: 'wav', path: join(dir, 'client-in.wav'), loop: false }],
+            sinks: formats.inputs.map((_, i) => ({
+              kind: 'wav',
+              path: join(dir, `client-out-${i}.wav`),
+              sampleType: 'f32',
+            })),
+          },
+        },
+        until: () => sleep(STREAM_MS),
+      },
+    );
+    await daemon.close();
+
+    for (const received of result.stats.peers[0]!.received) {
+      expect(received).toMatchObject({ lostBytes: 0, late: 0, duplicate: 0, underruns: 0 });
+    }
+    for (const [i, format] of formats.inputs.entries()) {
+      const recording = await readWav(join(dir, `client-out-${i}.wav`));
+      expect(recording.channels).toBe(format.channels);
+      expect(matchingFrames(recording.samples, inputs[i]!, format.channels).frames).toBeGreaterThan(
+        format.sampleRate,
+      );
+    }
+    const atServer = await readWav(join(dir, 'server-out.wav'));
+    expect(matchingFrames(atServer.samples, output, 4).frames).toBeGreaterThan(RATE);
+  });
+});
