@@ -6,6 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { runConversionBench } from './conversion.js';
 import { runWireBench } from './wire.js';
+import { runChannelsBench } from './ts-channels.js';
 
 const million = (n: number): string => (n / 1e6).toFixed(2);
 
@@ -31,5 +32,15 @@ for (const row of runConversionBench()) {
   const peer = row.peerDecodeMBps;
   console.log(
     `| ${row.type} | ${row.decodeMBps.toFixed(0)} | ${row.encodeMBps.toFixed(0)} | ${peer?.toFixed(0) ?? '—'} | ${peer ? `${(row.decodeMBps / peer).toFixed(1)}×` : '—'} |`,
+  );
+}
+
+console.log(
+  '\n| f32 48 kHz channels (TS path, loopback, 32-frame periods) | lost frames | late | underruns | overruns | device xruns | CPU load (process) | CPU µs per channel-second |',
+);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const row of await runChannelsBench()) {
+  console.log(
+    `| ${row.channels} | ${row.lostFrames} | ${row.late} | ${row.underruns} | ${row.overruns} | ${row.xruns} | ${(row.cpuLoad * 100).toFixed(1)} % | ${row.cpuPerChannelUs.toFixed(0)} |`,
   );
 }

@@ -51,7 +51,8 @@ export async function resolveEndpoint(text: string, options: ResolveOptions): Pr
   );
 }
 
-function parseAddress(text: string): { host: string; port: number } | undefined {
+/** `HOST[:PORT]` (an IPv4 address or localhost; default port 6910), or undefined for anything else. */
+export function parseAddress(text: string): { host: string; port: number } | undefined {
   const match = /^(localhost|\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text);
   if (match === null) return undefined;
   const host = match[1] === 'localhost' ? '127.0.0.1' : match[1]!;

@@ -22,6 +22,12 @@ import type {
 
 /** Datagram buffers in flight at once: dgram may still hold one after send() returns. */
 const SEND_POOL_SIZE = 512;
+/**
+ * Socket buffers asked of the kernel (Linux caps them at net.core.rmem_max/wmem_max): the
+ * virtual clock runs periods in bursts, and at 128 f32 channels a burst outgrows the 208 KB
+ * default, which drops datagrams with the CPU mostly idle (bench/RESULTS.md).
+ */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 /** A stream's period can run over its nominal share by a frame (multi-rate devices). */
 const PERIOD_SLACK_FRAMES = 2;
 
@@ -97,6 +103,8 @@ export class EngineCore {
       once(socket, 'listening'),
       once(socket, 'error').then(([error]) => Promise.reject(error as Error)),
     ]);
+    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
     return new EngineCore(socket, data.datagramBudgetBytes);
   }
 

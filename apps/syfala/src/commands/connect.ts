@@ -1,0 +1,221 @@
+import { performance } from 'node:perf_hooks';
+import type { EngineStats, VirtualSink, VirtualSource } from '@syfala/audio';
+import type { Endpoint, SessionEnd } from '@syfala/network';
+import { bytesPerFrame, type StreamFormats } from '@syfala/proto';
+import { CliError } from '../cli-error.js';
+import { endpointFormats } from '../endpoint-formats.js';
+import {
+  checkReadable,
+  checkWritable,
+  integerValue,
+  ipv4Value,
+  numberedPath,
+  positiveValue,
+  pskValue,
+} from '../option-values.js';
+import { describeFormats, endpointAddress, statusLine, streamStatus } from '../output.js';
+import { resolveEndpoint } from '../resolve-endpoint.js';
+import { waitForSignal } from '../signals.js';
+import { streamWith, type StreamResult } from '../stream-client.js';
+
+export interface ConnectFlags {
+  readonly record?: string;
+  readonly play?: string;
+  readonly duration?: string;
+  readonly json?: boolean;
+  readonly psk?: string;
+  readonly latency?: string;
+  readonly timeout: string;
+  readonly interface?: string;
+}
+
+/** A bound on the jitter buffer's memory, which is 4 × the target: about 22 s at 48 kHz. */
+const MAX_LATENCY_FRAMES = 2 ** 20;
+const STATS_INTERVAL_MS = 1000;
+/** Carriage return, then erase to the end of the line: the status line is redrawn in place. */
+const REDRAW = '\r\x1b[K';
+
+/**
+ * `syfala connect`: streams with a server until --duration or Ctrl-C, recording what it sends
+ * and playing a file or a tone to it, with a status line (or JSON stats) every second. Returns 1
+ * when the server ended the session first.
+ */
+export async function connectCommand(text: string, flags: ConnectFlags): Promise<number> {
+  const timeoutMs = positiveValue(flags.timeout, '--timeout', 'milliseconds');
+  const durationMs =
+    flags.duration === undefined
+      ? undefined
+      : positiveValue(flags.duration, '--duration', 'seconds') * 1000;
+  const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
+  const targetLatencyFrames =
+    flags.latency === undefined
+      ? undefined
+      : integerValue(flags.latency, '--latency', 1, MAX_LATENCY_FRAMES);
+  if (flags.play !== undefined) await checkReadable(flags.play, '--play');
+  if (flags.record !== undefined) await checkWritable(flags.record, '--record');
+
+  const endpoint = await resolveEndpoint(text, {
+    timeoutMs,
+    ...(flags.interface !== undefined && { interface: ipv4Value(flags.interface, '--interface') }),
+  });
+  if (endpoint.controlPort === 0) {
+    throw new CliError(
+      `${endpoint.name} (${endpoint.host}) speaks UDP control only; syfala connect needs TCP control`,
+    );
+  }
+  const formats = await endpointFormats(endpoint, psk);
+  const device = clientDevice(endpoint, formats, flags);
+  const mode = flags.json === true || !process.stdout.isTTY ? 'json' : 'status';
+
+  let startedAt = 0;
+  let stoppedAt = 0;
+  let streaming = false;
+  let timer: NodeJS.Timeout | undefined;
+  const rateOf = (wire: number): number | undefined => formats.inputs[wire]?.sampleRate;
+  const report = (stats: EngineStats): void => {
+    if (!streaming) return;
+    const status = streamStatus(stats, performance.now() - startedAt, rateOf);
+    process.stdout.write(
+      mode === 'json'
+        ? `${JSON.stringify({ type: 'stats', ...status })}\n`
+        : `${REDRAW}${statusLine(status)}`,
+    );
+  };
+  // Only from here on does Ctrl-C stop cleanly; before, nothing needs closing and it just exits.
+  const stop = waitForSignal(['SIGINT', 'SIGTERM']);
+  let result: StreamResult;
+  try {
+    result = await streamWith(endpoint, {
+      device: { backend: 'virtual', options: { ...device } },
+      ...(psk !== undefined && { psk }),
+      ...(targetLatencyFrames !== undefined && { targetLatencyFrames }),
+      statsIntervalMs: STATS_INTERVAL_MS,
+      onStats: report,
+      until: ({ ended }) => {
+        startedAt = performance.now();
+        // Stopping, disconnecting and flushing the files take a while: that is not streaming time.
+        const stopped = (): void => {
+          stoppedAt ||= performance.now();
+        };
+        void ended.then(stopped);
+        streaming = true;
+        if (mode === 'status') {
+          process.stdout.write(
+            `streaming with ${endpoint.name} (${endpointAddress(endpoint)}): receiving ` +
+              `${describeFormats(formats.inputs)}, sending ${describeFormats(formats.outputs)}; ` +
+              'Ctrl-C stops\n',
+          );
+        }
+        const waits: Promise<unknown>[] = [stop.received];
+        if (durationMs !== undefined) {
+          waits.push(new Promise((resolve) => (timer = setTimeout(resolve, durationMs))));
+        }
+        return Promise.race(waits).then(stopped);
+      },
+    });
+  } finally {
+    streaming = false;
+    clearTimeout(timer);
+    stop.dispose();
+    if (mode === 'status') process.stdout.write(REDRAW);
+  }
+
+  const summary = summarize(result, formats, stoppedAt - startedAt, device, flags.play);
+  process.stdout.write(
+    flags.json === true ? `${JSON.stringify(summary)}\n` : `${summaryText(summary, endpoint)}\n`,
+  );
+  if (result.ended === undefined) return 0;
+  process.stderr.write(`syfala: ${describeEnd(result.ended)}\n`);
+  return 1;
+}
+
+interface ClientDevice {
+  readonly sources: VirtualSource[];
+  readonly sinks: VirtualSink[];
+}
+
+/**
+ * The client's virtual card: it plays the server's inputs (recorded to --record, stream i to
+ * FILE-(i+1).wav from the second on) and captures the server's outputs (--play for stream 0,
+ * played once; the default tone for the rest).
+ */
+function clientDevice(
+  endpoint: Endpoint,
+  formats: StreamFormats,
+  flags: ConnectFlags,
+): ClientDevice {
+  const { record, play } = flags;
+  if (record !== undefined && formats.inputs.length === 0) {
+    throw new CliError(`${endpoint.name} has no input streams, so --record has nothing to record`);
+  }
+  if (play !== undefined && formats.outputs.length === 0) {
+    throw new CliError(`${endpoint.name} has no output streams, so --play has nowhere to play`);
+  }
+  return {
+    sources: play === undefined ? [] : [{ kind: 'wav', path: play, loop: false }],
+    sinks:
+      record === undefined
+        ? []
+        : formats.inputs.map((_, i) => ({ kind: 'wav', path: numberedPath(record, i) })),
+  };
+}
+
+interface Summary {
+  readonly type: 'summary';
+  readonly elapsedS: number;
+  /** Per received stream (the server's inputs). */
+  readonly streams: { wire: number; framesReceived: number; lostFrames: number }[];
+  readonly recorded: string[];
+  readonly played: string | undefined;
+  readonly ended: SessionEnd | undefined;
+}
+
+function summarize(
+  result: StreamResult,
+  formats: StreamFormats,
+  elapsedMs: number,
+  device: ClientDevice,
+  played: string | undefined,
+): Summary {
+  const received = result.stats.peers[0]?.received ?? [];
+  return {
+    type: 'summary',
+    elapsedS: Math.round(elapsedMs / 100) / 10,
+    streams: received.map((stream) => {
+      const format = formats.inputs[stream.wire];
+      return {
+        wire: stream.wire,
+        framesReceived:
+          format === undefined ? 0 : Math.floor(stream.receivedBytes / bytesPerFrame(format)),
+        lostFrames: stream.lostFrames,
+      };
+    }),
+    recorded: device.sinks.flatMap((sink) => (sink.kind === 'wav' ? [sink.path] : [])),
+    played,
+    ended: result.ended,
+  };
+}
+
+function summaryText(summary: Summary, endpoint: Endpoint): string {
+  const frames = summary.streams.map((s) => s.framesReceived);
+  const lost = summary.streams.reduce((total, s) => total + s.lostFrames, 0);
+  const lines = [
+    `streamed ${summary.elapsedS} s with ${endpoint.name} (${endpoint.host}): received ` +
+      `${frames.length === 0 ? 0 : frames.join(' + ')} frames, lost ${lost}`,
+  ];
+  if (summary.recorded.length > 0) lines.push(`recorded ${summary.recorded.join(', ')}`);
+  if (summary.played !== undefined) lines.push(`played ${summary.played}`);
+  return lines.join('\n');
+}
+
+function describeEnd(end: SessionEnd): string {
+  const detail = end.text === '' ? '' : ` (${end.text})`;
+  switch (end.reason) {
+    case 'connection-lost':
+      return `the connection to the server was lost${detail}`;
+    case 'timeout':
+      return 'the server stopped answering (no heartbeat within the timeout)';
+    default:
+      return `the server ended the session: ${end.reason}${detail}`;
+  }
+}

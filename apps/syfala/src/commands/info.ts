@@ -1,0 +1,42 @@
+import { describeFormat, type Format } from '@syfala/proto';
+import { endpointFormats } from '../endpoint-formats.js';
+import { ipv4Value, positiveValue, pskValue } from '../option-values.js';
+import { resolveEndpoint } from '../resolve-endpoint.js';
+
+export interface InfoFlags {
+  readonly json?: boolean;
+  readonly timeout: string;
+  readonly interface?: string;
+  readonly psk?: string;
+}
+
+/** `syfala info`: everything discovery knows about one endpoint. */
+export async function infoCommand(text: string, flags: InfoFlags): Promise<number> {
+  const timeoutMs = positiveValue(flags.timeout, '--timeout', 'milliseconds');
+  const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
+  const endpoint = await resolveEndpoint(text, {
+    timeoutMs,
+    ...(flags.interface !== undefined && { interface: ipv4Value(flags.interface, '--interface') }),
+  });
+  const formats = await endpointFormats(endpoint, psk);
+  if (flags.json === true) {
+    process.stdout.write(`${JSON.stringify({ ...endpoint, formats })}\n`);
+    return 0;
+  }
+  const streams = (list: readonly Format[]): string[] =>
+    list.length === 0 ? ['  none'] : list.map((format, i) => `  ${i}: ${describeFormat(format)}`);
+  const lines = [
+    `name:      ${endpoint.name}`,
+    `id:        ${endpoint.id}`,
+    `address:   ${endpoint.host}, UDP port ${endpoint.udpPort} (discovery, audio, UDP control)`,
+    `control:   ${endpoint.controlPort === 0 ? 'UDP only' : `TCP port ${endpoint.controlPort}`}`,
+    `protocol:  version ${endpoint.protocolVersion}`,
+    `found by:  ${endpoint.via.join(', ')}`,
+    `inputs (the server captures, you receive):`,
+    ...streams(formats.inputs),
+    `outputs (you send, the server plays):`,
+    ...streams(formats.outputs),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,226 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { VirtualSink, VirtualSource } from '@syfala/audio';
+import type { ServerDiscoveryOptions } from '@syfala/network';
+import type { Format } from '@syfala/proto';
+import { CliError } from '../cli-error.js';
+import type { DaemonOptions } from '../daemon.js';
+import { parseFormats } from '../format-spec.js';
+import {
+  booleanValue,
+  checkReadable,
+  checkWritable,
+  integerValue,
+  ipv4Value,
+  portValue,
+  pskValue,
+  sinkSpec,
+  sourceSpec,
+  stringValue,
+} from '../option-values.js';
+import type { LogFormat } from '../output.js';
+
+/** Every serve option a config file may set: the flags' names in camelCase. */
+export const SERVE_KEYS = [
+  'backend',
+  'name',
+  'inputs',
+  'outputs',
+  'udpPort',
+  'controlPort',
+  'audioPort',
+  'bind',
+  'interface',
+  'psk',
+  'source',
+  'sink',
+  'latency',
+  'mdns',
+  'multicast',
+  'maxSessions',
+  'log',
+] as const;
+
+type ServeKey = (typeof SERVE_KEYS)[number];
+
+const BACKENDS = ['virtual', 'jack', 'coreaudio'] as const;
+const NATIVE_BACKEND_ISSUES: Record<string, string> = { jack: '#5', coreaudio: '#6' };
+/** The jitter buffer holds 4 × its target: this keeps it to about 22 s at 48 kHz. */
+const MAX_LATENCY_FRAMES = 2 ** 20;
+const MAX_SESSIONS = 1024;
+
+export interface ServeSettings {
+  readonly log: LogFormat;
+  readonly daemon: DaemonOptions;
+}
+
+/** An option's value and how the user wrote it, for error messages. */
+interface Given {
+  readonly value: unknown;
+  readonly name: string;
+  /** False for a default. */
+  readonly set: boolean;
+}
+
+/**
+ * Serve's settings from the flags, the --config file and the defaults, in that order of
+ * precedence, all checked (CliError naming the flag or the config key) before anything opens.
+ */
+export async function serveSettings(command: Command): Promise<ServeSettings> {
+  const flags = command.opts<Record<string, unknown>>();
+  const configPath = flags['config'] as string | undefined;
+  const config = configPath === undefined ? {} : await readConfig(configPath);
+  const given = (key: ServeKey): Given => {
+    const source = command.getOptionValueSource(key);
+    const onCommandLine = source === 'cli' || source === 'env';
+    if (!onCommandLine && key in config) {
+      return { value: config[key], name: `${key} in ${configPath}`, set: true };
+    }
+    return { value: flags[key], name: flagName(command, key), set: onCommandLine };
+  };
+  const optional = <T>(key: ServeKey, check: (value: unknown, name: string) => T): T | undefined => {
+    const { value, name } = given(key);
+    return value === undefined ? undefined : check(value, name);
+  };
+  const required = <T>(key: ServeKey, check: (value: unknown, name: string) => T): T => {
+    const { value, name } = given(key);
+    return check(value, name);
+  };
+
+  const backend = required('backend', (value, name) => oneOf(value, name, BACKENDS));
+  if (backend !== 'virtual') {
+    throw new CliError(
+      `the ${backend} backend arrives with the native core (issue ${NATIVE_BACKEND_ISSUES[backend]}); ` +
+        'for now syfala serves the virtual sound card (--backend virtual)',
+    );
+  }
+  const formats = {
+    inputs: required('inputs', formatList),
+    outputs: required('outputs', formatList),
+  };
+  const bind = required('bind', ipv4Value);
+  const networkInterface = optional('interface', ipv4Value);
+  const multicastGiven = given('multicast');
+  // A socket bound to one address never receives multicast: the network package refuses to join.
+  const multicast = multicastGiven.set
+    ? booleanValue(multicastGiven.value, multicastGiven.name)
+    : bind === '0.0.0.0';
+  const mdns = required('mdns', booleanValue);
+  const discovery: ServerDiscoveryOptions = {
+    ...(!multicast && { group: false }),
+    ...(networkInterface !== undefined && { interfaces: [networkInterface] }),
+    mdns: mdns ? (networkInterface === undefined ? {} : { interface: networkInterface }) : false,
+  };
+  const sources = optional('source', (value, name) => specs(value, name, sourceSpec)) ?? [];
+  const sinks = optional('sink', (value, name) => specs(value, name, sinkSpec)) ?? [];
+  checkCount(sources, formats.inputs, given('source').name, 'input');
+  checkCount(sinks, formats.outputs, given('sink').name, 'output');
+  for (const source of sources) {
+    if (source.kind === 'wav') await checkReadable(source.path, given('source').name);
+  }
+  for (const sink of sinks) {
+    if (sink.kind === 'wav') await checkWritable(sink.path, given('sink').name);
+  }
+  const psk = optional('psk', pskValue);
+  const maxSessions = optional('maxSessions', (value, name) =>
+    integerValue(value, name, 1, MAX_SESSIONS),
+  );
+  const latency = optional('latency', (value, name) =>
+    integerValue(value, name, 1, MAX_LATENCY_FRAMES),
+  );
+  const log = optional('log', (value, name) => oneOf(value, name, ['text', 'json'] as const));
+
+  return {
+    log: log ?? (process.stderr.isTTY ? 'text' : 'json'),
+    daemon: {
+      name: required('name', nonEmpty),
+      formats,
+      host: bind,
+      udpPort: required('udpPort', portValue),
+      controlPort: required('controlPort', portValue),
+      audioPort: required('audioPort', portValue),
+      ...(psk !== undefined && { psk }),
+      ...(maxSessions !== undefined && { maxSessions }),
+      ...(latency !== undefined && { targetLatencyFrames: latency }),
+      discovery,
+      device: { backend: 'virtual', options: { sources, sinks } },
+    },
+  };
+}
+
+async function readConfig(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CliError(`--config: cannot read ${path} (${code})`);
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`--config: ${path} is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new CliError(`--config: ${path} must hold a JSON object of serve options`);
+  }
+  for (const key of Object.keys(config)) {
+    if ((SERVE_KEYS as readonly string[]).includes(key)) continue;
+    const plain = (name: string): string => name.toLowerCase().replace(/[-_]/g, '');
+    const near = SERVE_KEYS.find((known) => plain(known) === plain(key));
+    throw new CliError(
+      `--config: ${path} has an unknown option "${key}"${near === undefined ? '' : ` (did you mean ${near}?)`}`,
+    );
+  }
+  return config as Record<string, unknown>;
+}
+
+/** "--udp-port", "--no-mdns": the flag as the user types it. */
+function flagName(command: Command, key: ServeKey): string {
+  return command.options.find((option) => option.attributeName() === key)?.long ?? key;
+}
+
+function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
+  if (!choices.includes(value as T)) {
+    throw new CliError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+function nonEmpty(value: unknown, name: string): string {
+  const text = stringValue(value, name);
+  if (text.trim() === '') throw new CliError(`${name} must not be empty`);
+  return text;
+}
+
+/** A comma-separated list of formats, or (in a config file) an array of them. */
+function formatList(value: unknown, name: string): Format[] {
+  const text = Array.isArray(value)
+    ? value.map((item) => stringValue(item, name)).join(',')
+    : stringValue(value, name);
+  try {
+    return parseFormats(text);
+  } catch (error) {
+    throw new CliError(`${name}: ${(error as Error).message}`);
+  }
+}
+
+/** Repeated flags give an array; a config file may give one spec or an array. */
+function specs<T>(value: unknown, name: string, parse: (text: string, name: string) => T): T[] {
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((item) => parse(stringValue(item, name), name));
+}
+
+function checkCount(
+  entries: readonly unknown[],
+  streams: readonly Format[],
+  name: string,
+  direction: string,
+): void {
+  if (entries.length > streams.length) {
+    throw new CliError(
+      `${name}: ${entries.length} given for ${streams.length} ${direction} stream${streams.length === 1 ? '' : 's'} (one per stream, in order)`,
+    );
+  }
+}

@@ -1,0 +1,139 @@
+import type { Command } from 'commander';
+import type { ServerSession } from '@syfala/network';
+import { describeFormat } from '@syfala/proto';
+import { Daemon, peerId } from '../daemon.js';
+import { Log } from '../output.js';
+import { waitForSignal } from '../signals.js';
+import { serveSettings } from './serve-settings.js';
+
+const STATS_INTERVAL_MS = 5000;
+
+/**
+ * `syfala serve`: the virtual sound card as a Syfala server, logging sessions and (while any
+ * streams) stats every 5 s, until SIGINT or SIGTERM; then every client is told 'shutdown'.
+ */
+export async function serveCommand(command: Command): Promise<number> {
+  const settings = await serveSettings(command);
+  const log = new Log(settings.log);
+  const daemon = await Daemon.start(settings.daemon);
+  const stop = waitForSignal(['SIGINT', 'SIGTERM']);
+  const { server, engine } = daemon;
+  const { discovery } = settings.daemon;
+  const multicast = discovery?.group !== false;
+  const mdns = discovery?.mdns !== false;
+  const inputs = server.formats.inputs.map(describeFormat);
+  const outputs = server.formats.outputs.map(describeFormat);
+  log.event(
+    'listening',
+    {
+      name: server.name,
+      id: server.id,
+      bind: settings.daemon.host,
+      udpPort: server.udpPort,
+      controlPort: server.controlPort,
+      audioPort: engine.port,
+      inputs,
+      outputs,
+      multicast,
+      mdns,
+      psk: settings.daemon.psk !== undefined,
+    },
+    `listening as "${server.name}" (${server.id}) on ${settings.daemon.host}: UDP ${server.udpPort}, ` +
+      `TCP control ${server.controlPort}, audio ${engine.port}; inputs ${inputs.join(', ') || 'none'}; ` +
+      `outputs ${outputs.join(', ') || 'none'}; discovery ` +
+      ([multicast && 'multicast beacons', mdns && 'mDNS'].filter(Boolean).join(' + ') ||
+        'by address only'),
+  );
+
+  const subscription = daemon.events$.subscribe((event) => {
+    const { session } = event;
+    const client = session.client.clientName;
+    if (event.type === 'opened') {
+      const from = `${session.client.address}:${session.client.port}`;
+      const transport = session.channel.transport;
+      log.event(
+        'session-opened',
+        { client, clientId: session.client.clientId, address: from, transport },
+        `session opened: "${client}" from ${from} over ${transport.toUpperCase()}`,
+      );
+      logIo(log, session);
+    } else {
+      const { reason, by, text } = event.end;
+      log.event(
+        'session-closed',
+        { client, reason, by, text },
+        `session closed: "${client}", ${reason} (by ${by}${text === '' ? '' : `: ${text}`})`,
+      );
+    }
+  });
+
+  let stopping = false;
+  const ticker = setInterval(() => {
+    if (!server.sessions.some((session) => session.state === 'streaming')) return;
+    void engine.stats().then((stats) => {
+      if (stopping) return;
+      const sessions = new Map(server.sessions.map((s) => [peerId(s), s.client.clientName]));
+      const peers = stats.peers.map((peer) => ({
+        client: sessions.get(peer.id) ?? peer.id,
+        peer: peer.id,
+        sentDatagrams: peer.sent.reduce((total, s) => total + s.datagrams, 0),
+        receivedDatagrams: peer.received.reduce((total, s) => total + s.datagrams, 0),
+        lostFrames: peer.received.reduce((total, s) => total + s.lostFrames, 0),
+        late: peer.received.reduce((total, s) => total + s.late, 0),
+        duplicate: peer.received.reduce((total, s) => total + s.duplicate, 0),
+        underruns: peer.received.reduce((total, s) => total + s.underruns, 0),
+      }));
+      const control = server.stats();
+      log.event(
+        'stats',
+        {
+          sessions: control.sessions,
+          refused: control.refused,
+          device: stats.device,
+          socket: stats.socket,
+          peers,
+        },
+        `stats: ${peers.length} streaming of ${control.sessions} session(s), device xruns ` +
+          `${stats.device?.xruns ?? 0}, ${stats.socket.datagramsReceived} datagrams in` +
+          peers
+            .map(
+              (p) =>
+                `; "${p.client}": sent ${p.sentDatagrams}, received ${p.receivedDatagrams}, ` +
+                `lost ${p.lostFrames} frames, late ${p.late}, duplicate ${p.duplicate}, ` +
+                `underruns ${p.underruns}`,
+            )
+            .join(''),
+      );
+    });
+  }, STATS_INTERVAL_MS);
+
+  const signal = await stop.received;
+  stopping = true;
+  clearInterval(ticker);
+  const open = server.sessions.length;
+  log.event(
+    'shutdown',
+    { signal, sessions: open },
+    `shutting down (${signal}): disconnecting ${open} session(s)`,
+  );
+  await daemon.close();
+  subscription.unsubscribe();
+  log.event('stopped', {}, 'stopped');
+  return 0;
+}
+
+/** Logs I/O starting and stopping: entering and leaving 'streaming' (state$ completes on close). */
+function logIo(log: Log, session: ServerSession): void {
+  const client = session.client.clientName;
+  const peer = peerId(session);
+  let streaming = false;
+  session.state$.subscribe((state) => {
+    if (state === 'streaming') {
+      streaming = true;
+      log.event('io-started', { client, peer }, `io started: "${client}", audio to ${peer}`);
+    } else if (streaming && state !== 'stopping-io') {
+      streaming = false;
+      log.event('io-stopped', { client, peer }, `io stopped: "${client}"`);
+    }
+  });
+}

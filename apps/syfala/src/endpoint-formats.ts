@@ -1,0 +1,13 @@
+import { connect, type Endpoint } from '@syfala/network';
+import type { StreamFormats } from '@syfala/proto';
+
+/**
+ * The endpoint's stream formats: as discovery saw them, or, when its DNS-SD record left them out
+ * (too many to fit in the TXT record), from the offer of a short-lived session.
+ */
+export async function endpointFormats(endpoint: Endpoint, psk?: string): Promise<StreamFormats> {
+  if (endpoint.formats !== undefined) return endpoint.formats;
+  const connected = await connect(endpoint, psk === undefined ? {} : { psk });
+  await connected.disconnect();
+  return connected.offer.formats;
+}

@@ -1,0 +1,153 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { isIPv4 } from 'node:net';
+import type { VirtualSink, VirtualSource } from '@syfala/audio';
+import { CliError } from './cli-error.js';
+
+/** Shortest pre-shared key the network package accepts, in bytes (CONTROL.md §5). */
+const MIN_PSK_BYTES = 16;
+
+/**
+ * Checkers for option values, from a flag (a string) or a config file (any JSON value). `name`
+ * is how the user wrote the option ("--udp-port", "udpPort in serve.json"); errors quote it.
+ */
+export function integerValue(value: unknown, name: string, min: number, max: number): number {
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new CliError(`${name} must be an integer from ${min} to ${max}, got ${shown(value)}`);
+  }
+  return n;
+}
+
+/** A port number; 0 asks the system for a free one. */
+export function portValue(value: unknown, name: string): number {
+  return integerValue(value, name, 0, 0xffff);
+}
+
+/** A positive, finite number (seconds or milliseconds). */
+export function positiveValue(value: unknown, name: string, unit: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
+    throw new CliError(`${name} must be a positive number of ${unit}, got ${shown(value)}`);
+  }
+  return n;
+}
+
+export function stringValue(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new CliError(`${name} must be a string, got ${shown(value)}`);
+  return value;
+}
+
+export function booleanValue(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') {
+    throw new CliError(`${name} must be true or false, got ${shown(value)}`);
+  }
+  return value;
+}
+
+export function ipv4Value(value: unknown, name: string): string {
+  const text = stringValue(value, name);
+  if (!isIPv4(text)) throw new CliError(`${name} must be an IPv4 address, got ${shown(value)}`);
+  return text;
+}
+
+/** Checked here so a short key fails at once, not after discovery and a TCP handshake. */
+export function pskValue(value: unknown, name: string): string {
+  const key = stringValue(value, name);
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes < MIN_PSK_BYTES) {
+    throw new CliError(
+      `${name} must be at least ${MIN_PSK_BYTES} bytes long, got ${bytes} (try: openssl rand -hex 16)`,
+    );
+  }
+  return key;
+}
+
+/** `tone[:HZ[:DBFS]]`, `noise[:DBFS]`, `silence` or `wav:PATH` (a WAV file, looped). */
+export function sourceSpec(text: string, name: string): VirtualSource {
+  const [kind = '', ...rest] = text.split(':');
+  const numbers = (max: number): number[] => {
+    if (rest.length > max) throw badSpec(text, name, 'source');
+    return rest.map((part) => {
+      const n = part.trim() === '' ? Number.NaN : Number(part);
+      if (!Number.isFinite(n)) throw badSpec(text, name, 'source');
+      return n;
+    });
+  };
+  switch (kind) {
+    case 'tone': {
+      const [frequencyHz, levelDbfs] = numbers(2);
+      return {
+        kind,
+        ...(frequencyHz !== undefined && { frequencyHz }),
+        ...(levelDbfs !== undefined && { levelDbfs }),
+      };
+    }
+    case 'noise': {
+      const [levelDbfs] = numbers(1);
+      return { kind, ...(levelDbfs !== undefined && { levelDbfs }) };
+    }
+    case 'silence':
+      numbers(0);
+      return { kind };
+    case 'wav':
+      return { kind, path: wavPath(text, name, 'source') };
+    default:
+      throw badSpec(text, name, 'source');
+  }
+}
+
+/** `null` or `wav:PATH` (a recording). */
+export function sinkSpec(text: string, name: string): VirtualSink {
+  if (text === 'null') return { kind: 'null' };
+  if (text.startsWith('wav:')) return { kind: 'wav', path: wavPath(text, name, 'sink') };
+  throw badSpec(text, name, 'sink');
+}
+
+function wavPath(text: string, name: string, what: 'source' | 'sink'): string {
+  const path = text.slice('wav:'.length);
+  if (path === '') throw badSpec(text, name, what);
+  return path;
+}
+
+function badSpec(text: string, name: string, what: 'source' | 'sink'): CliError {
+  const syntax =
+    what === 'source'
+      ? 'tone[:HZ[:DBFS]], noise[:DBFS], silence or wav:PATH'
+      : 'null or wav:PATH';
+  return new CliError(`${name} "${text}" is not a ${what}: expected ${syntax}`);
+}
+
+/**
+ * Checks up front that a WAV file can be read: the device opens it only after the session is
+ * set up, and a failure then is reported far from its cause.
+ */
+export async function checkReadable(path: string, name: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch {
+    throw new CliError(`${name}: cannot read ${path} (no such file, or not readable)`);
+  }
+}
+
+/** Checks up front that a recording can be created: its folder exists and is writable. */
+export async function checkWritable(path: string, name: string): Promise<void> {
+  const folder = dirname(resolve(path));
+  try {
+    await access(folder, constants.W_OK);
+  } catch {
+    throw new CliError(`${name}: cannot write ${path} (${folder} is missing or not writable)`);
+  }
+}
+
+/** FILE.wav for stream 0, then FILE-2.wav, FILE-3.wav … */
+export function numberedPath(path: string, stream: number): string {
+  if (stream === 0) return path;
+  const extension = extname(path);
+  return `${path.slice(0, path.length - extension.length)}-${stream + 1}${extension}`;
+}
+
+function shown(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}

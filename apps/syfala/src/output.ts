@@ -1,0 +1,142 @@
+import type { EngineStats } from '@syfala/audio';
+import type { Endpoint, EndpointEvent } from '@syfala/network';
+import { describeFormat, type Format } from '@syfala/proto';
+
+export type LogFormat = 'text' | 'json';
+
+/**
+ * `syfala serve`'s log on stderr, one line per event: "HH:MM:SS text" for a person, or a JSON
+ * object `{ time, event, ...fields }` for a machine.
+ */
+export class Log {
+  readonly format: LogFormat;
+
+  constructor(format: LogFormat) {
+    this.format = format;
+  }
+
+  event(event: string, fields: Record<string, unknown>, text: string): void {
+    const now = new Date();
+    process.stderr.write(
+      this.format === 'json'
+        ? `${JSON.stringify({ time: now.toISOString(), event, ...fields })}\n`
+        : `${now.toTimeString().slice(0, 8)} ${text}\n`,
+    );
+  }
+}
+
+/** "f32/48000Hz/2ch/32, i24/48000Hz/2ch/32", or "none". */
+export function describeFormats(formats: readonly Format[]): string {
+  return formats.length === 0 ? 'none' : formats.map(describeFormat).join(', ');
+}
+
+/** "host:udpPort/controlPort"; a UDP-control-only endpoint shows "/udp". */
+export function endpointAddress(endpoint: Endpoint): string {
+  const control = endpoint.controlPort === 0 ? 'udp' : String(endpoint.controlPort);
+  return `${endpoint.host}:${endpoint.udpPort}/${control}`;
+}
+
+const TABLE_HEADER = ['NAME', 'ID', 'ADDRESS', 'INPUTS', 'OUTPUTS', 'PROTO', 'VIA'];
+
+function endpointRow(endpoint: Endpoint): string[] {
+  const formats = (list: readonly Format[] | undefined): string =>
+    list === undefined ? '(not announced)' : describeFormats(list);
+  return [
+    endpoint.name,
+    endpoint.id.slice(0, 8),
+    endpointAddress(endpoint),
+    formats(endpoint.formats?.inputs),
+    formats(endpoint.formats?.outputs),
+    `v${endpoint.protocolVersion}`,
+    endpoint.via.join('+'),
+  ];
+}
+
+/** Endpoints as an aligned table with a header row. */
+export function endpointTable(endpoints: readonly Endpoint[]): string {
+  const rows = [TABLE_HEADER, ...endpoints.map(endpointRow)];
+  const widths = TABLE_HEADER.map((_, column) =>
+    Math.max(...rows.map((row) => row[column]!.length)),
+  );
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** One line for a discovery event: "added    Studio A  3f2a9c1e  …". */
+export function endpointEventLine(event: EndpointEvent): string {
+  const what = event.type === 'removed' ? `removed (${event.reason})` : event.type;
+  return [what.padEnd(8), ...endpointRow(event.endpoint)].join('  ');
+}
+
+/** What `syfala connect` reports each second about the audio it receives. */
+export interface StreamStatus {
+  readonly elapsedS: number;
+  /** The jitter buffer's target of received stream 0; undefined when the server sends nothing. */
+  readonly targetLatencyFrames: number | undefined;
+  readonly targetLatencyMs: number | undefined;
+  /** Frames buffered now in received stream 0. */
+  readonly bufferedFrames: number | undefined;
+  /** Summed over every received stream. */
+  readonly lostFrames: number;
+  readonly late: number;
+  readonly duplicate: number;
+  readonly underruns: number;
+  readonly xruns: number;
+  readonly datagramsReceived: number;
+}
+
+/** `rateOf(wire)`: the sample rate of a received wire stream, when known. */
+export function streamStatus(
+  stats: EngineStats,
+  elapsedMs: number,
+  rateOf: (wire: number) => number | undefined,
+): StreamStatus {
+  const received = stats.peers[0]?.received ?? [];
+  const sum = (key: 'lostFrames' | 'late' | 'duplicate' | 'underruns'): number =>
+    received.reduce((total, stream) => total + stream[key], 0);
+  const first = received[0];
+  const rate = first === undefined ? undefined : rateOf(first.wire);
+  return {
+    elapsedS: Math.round(elapsedMs / 100) / 10,
+    targetLatencyFrames: first?.targetLatencyFrames,
+    targetLatencyMs:
+      first === undefined || rate === undefined
+        ? undefined
+        : Math.round((first.targetLatencyFrames / rate) * 10_000) / 10,
+    bufferedFrames: first?.bufferedFrames,
+    lostFrames: sum('lostFrames'),
+    late: sum('late'),
+    duplicate: sum('duplicate'),
+    underruns: sum('underruns'),
+    xruns: stats.device?.xruns ?? 0,
+    datagramsReceived: stats.socket.datagramsReceived,
+  };
+}
+
+/** "0:03  latency 480 fr (10 ms), 470 buffered  lost 0  late 0  dup 0  underruns 1  xruns 0  rx 4500" */
+export function statusLine(status: StreamStatus): string {
+  const seconds = Math.floor(status.elapsedS);
+  const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  const latency =
+    status.targetLatencyFrames === undefined
+      ? 'latency -'
+      : `latency ${status.targetLatencyFrames} fr` +
+        (status.targetLatencyMs === undefined ? '' : ` (${status.targetLatencyMs} ms)`) +
+        `, ${status.bufferedFrames ?? 0} buffered`;
+  return [
+    clock,
+    latency,
+    `lost ${status.lostFrames}`,
+    `late ${status.late}`,
+    `dup ${status.duplicate}`,
+    `underruns ${status.underruns}`,
+    `xruns ${status.xruns}`,
+    `rx ${status.datagramsReceived}`,
+  ].join('  ');
+}
