@@ -13,7 +13,8 @@ export function parseFormat(text: string): Format {
     throw new ValueError('BAD_FIELD', `format "${text}": expected ${FORMAT_SYNTAX}`);
   }
   const number = (value: string, unit: string): number => {
-    const digits = value.endsWith(unit) ? value.slice(0, -unit.length) : value;
+    // slice(0, -0) would be empty: frames have no unit to strip.
+    const digits = unit !== '' && value.endsWith(unit) ? value.slice(0, -unit.length) : value;
     return /^\d+(\.\d+)?$/.test(digits) ? Number(digits) : Number.NaN;
   };
   try {

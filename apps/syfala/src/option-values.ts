@@ -35,7 +35,8 @@ export function positiveValue(value: unknown, name: string, unit: string): numbe
 }
 
 export function stringValue(value: unknown, name: string): string {
-  if (typeof value !== 'string') throw new CliError(`${name} must be a string, got ${shown(value)}`);
+  if (typeof value !== 'string')
+    throw new CliError(`${name} must be a string, got ${shown(value)}`);
   return value;
 }
 
@@ -113,9 +114,7 @@ function wavPath(text: string, name: string, what: 'source' | 'sink'): string {
 
 function badSpec(text: string, name: string, what: 'source' | 'sink'): CliError {
   const syntax =
-    what === 'source'
-      ? 'tone[:HZ[:DBFS]], noise[:DBFS], silence or wav:PATH'
-      : 'null or wav:PATH';
+    what === 'source' ? 'tone[:HZ[:DBFS]], noise[:DBFS], silence or wav:PATH' : 'null or wav:PATH';
   return new CliError(`${name} "${text}" is not a ${what}: expected ${syntax}`);
 }
 

@@ -9,16 +9,16 @@ export type LogFormat = 'text' | 'json';
  * object `{ time, event, ...fields }` for a machine.
  */
 export class Log {
-  readonly format: LogFormat;
+  readonly #format: LogFormat;
 
   constructor(format: LogFormat) {
-    this.format = format;
+    this.#format = format;
   }
 
   event(event: string, fields: Record<string, unknown>, text: string): void {
     const now = new Date();
     process.stderr.write(
-      this.format === 'json'
+      this.#format === 'json'
         ? `${JSON.stringify({ time: now.toISOString(), event, ...fields })}\n`
         : `${now.toTimeString().slice(0, 8)} ${text}\n`,
     );

@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { DEFAULT_UDP_PORT, discoverOnce, type Endpoint } from '@syfala/network';
+import { DEFAULT_UDP_PORT, Discovery, discoverOnce, type Endpoint } from '@syfala/network';
 import { CliError } from './cli-error.js';
 
 export interface ResolveOptions {
@@ -16,12 +16,7 @@ export interface ResolveOptions {
 export async function resolveEndpoint(text: string, options: ResolveOptions): Promise<Endpoint> {
   const address = parseAddress(text);
   if (address !== undefined) {
-    const found = await discoverOnce({
-      timeoutMs: options.timeoutMs,
-      beacon: { address: address.host, port: address.port, intervalMs: 200 },
-      mdns: false,
-    });
-    const endpoint = found.find((e) => e.host === address.host) ?? found[0];
+    const endpoint = await firstAnswer(address.host, address.port, options.timeoutMs);
     if (endpoint === undefined) {
       throw new CliError(
         `no Syfala server answered at ${address.host}:${address.port} within ${options.timeoutMs} ms`,
@@ -60,4 +55,34 @@ export function parseAddress(text: string): { host: string; port: number } | und
   if (!isIPv4(host) || port < 1 || port > 0xffff)
     throw new CliError(`"${text}" is not a valid HOST:PORT`);
   return { host, port };
+}
+
+/** The first endpoint that answers a unicast beacon at host:port, as soon as it answers. */
+async function firstAnswer(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<Endpoint | undefined> {
+  const discovery = new Discovery({
+    beacon: { address: host, port, intervalMs: 200 },
+    mdns: false,
+  });
+  try {
+    return await new Promise<Endpoint | undefined>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      discovery.events$.subscribe({
+        next: (event) => {
+          if (event.type === 'removed') return;
+          clearTimeout(timer);
+          resolve(event.endpoint);
+        },
+        error: (error: unknown) => {
+          clearTimeout(timer);
+          reject(error as Error);
+        },
+      });
+    });
+  } finally {
+    await discovery.close();
+  }
 }

@@ -5,6 +5,7 @@ import {
   type PskInput,
   type ServerOffer,
   type SessionEnd,
+  type Streaming,
 } from '@syfala/network';
 import { clientDeviceStreams, clientRoutes } from './routes.js';
 import { DEFAULT_TARGET_LATENCY_FRAMES } from './daemon.js';
@@ -55,16 +56,23 @@ export async function streamWith(
       ...(options.psk !== undefined && { psk: options.psk }),
     });
     const { offer } = connected;
-    await engine.openDevice({ ...options.device, streams: clientDeviceStreams(offer.formats) });
-    await engine.addPeer({
-      id: SERVER_PEER,
-      address: target.host,
-      port: offer.udpAudioPort,
-      ...clientRoutes(offer.formats),
-      targetLatencyFrames: options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES,
-      sending: false,
-    });
-    const streaming = await connected.startIo();
+    let streaming: Streaming;
+    try {
+      await engine.openDevice({ ...options.device, streams: clientDeviceStreams(offer.formats) });
+      await engine.addPeer({
+        id: SERVER_PEER,
+        address: target.host,
+        port: offer.udpAudioPort,
+        ...clientRoutes(offer.formats),
+        targetLatencyFrames: options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES,
+        sending: false,
+      });
+      streaming = await connected.startIo();
+    } catch (error) {
+      // Leave nothing half open: the session would keep the process alive with its heartbeats.
+      await connected.disconnect().catch(() => undefined);
+      throw error;
+    }
     engine.setSending(SERVER_PEER, true);
     if (options.onStats) {
       const report = options.onStats;

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { EngineStats, VirtualSink, VirtualSource } from '@syfala/audio';
+import { WavReader, type EngineStats, type VirtualSink, type VirtualSource } from '@syfala/audio';
 import type { Endpoint, SessionEnd } from '@syfala/network';
-import { bytesPerFrame, type StreamFormats } from '@syfala/proto';
-import { CliError } from '../cli-error.js';
+import { bytesPerFrame, describeFormat, type Format, type StreamFormats } from '@syfala/proto';
+import { CliError, describeError } from '../cli-error.js';
 import { endpointFormats } from '../endpoint-formats.js';
 import {
   checkReadable,
@@ -25,7 +25,7 @@ export interface ConnectFlags {
   readonly json?: boolean;
   readonly psk?: string;
   readonly latency?: string;
-  readonly timeout: string;
+  readonly timeout: string | number;
   readonly interface?: string;
 }
 
@@ -65,6 +65,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   }
   const formats = await endpointFormats(endpoint, psk);
   const device = clientDevice(endpoint, formats, flags);
+  if (flags.play !== undefined) await checkPlayable(flags.play, formats.outputs[0]!);
   const mode = flags.json === true || !process.stdout.isTTY ? 'json' : 'status';
 
   let startedAt = 0;
@@ -158,6 +159,28 @@ function clientDevice(
         ? []
         : formats.inputs.map((_, i) => ({ kind: 'wav', path: numberedPath(record, i) })),
   };
+}
+
+/**
+ * Checks that the file fits the stream it is played to before the session starts: the device
+ * opens only once the server has admitted us, and cannot resample or remix.
+ */
+async function checkPlayable(path: string, stream: Format): Promise<void> {
+  let reader: WavReader;
+  try {
+    reader = await WavReader.open(path);
+  } catch (error) {
+    throw new CliError(`--play: ${describeError(error)}`);
+  }
+  const { sampleRate, channels } = reader.format;
+  await reader.close();
+  if (sampleRate !== stream.sampleRate || channels !== stream.channels) {
+    throw new CliError(
+      `--play: ${path} is ${sampleRate} Hz, ${channels} channel(s), but output stream 0 is ` +
+        `${describeFormat(stream)} (convert it first, e.g. sox ${path} -r ${stream.sampleRate} ` +
+        `-c ${stream.channels} converted.wav)`,
+    );
+  }
 }
 
 interface Summary {

@@ -8,7 +8,7 @@ import { waitForSignal } from '../signals.js';
 export interface DiscoverFlags {
   readonly json?: boolean;
   readonly watch?: boolean;
-  readonly timeout: string;
+  readonly timeout: string | number;
   readonly interface?: string;
   readonly mdns: boolean;
   readonly beacon: boolean;

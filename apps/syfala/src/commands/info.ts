@@ -5,7 +5,7 @@ import { resolveEndpoint } from '../resolve-endpoint.js';
 
 export interface InfoFlags {
   readonly json?: boolean;
-  readonly timeout: string;
+  readonly timeout: string | number;
   readonly interface?: string;
   readonly psk?: string;
 }

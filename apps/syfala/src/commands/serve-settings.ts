@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { VirtualSink, VirtualSource } from '@syfala/audio';
 import type { ServerDiscoveryOptions } from '@syfala/network';
 import type { Format } from '@syfala/proto';
 import { CliError } from '../cli-error.js';
@@ -21,7 +20,7 @@ import {
 import type { LogFormat } from '../output.js';
 
 /** Every serve option a config file may set: the flags' names in camelCase. */
-export const SERVE_KEYS = [
+const SERVE_KEYS = [
   'backend',
   'name',
   'inputs',
@@ -78,7 +77,10 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     }
     return { value: flags[key], name: flagName(command, key), set: onCommandLine };
   };
-  const optional = <T>(key: ServeKey, check: (value: unknown, name: string) => T): T | undefined => {
+  const optional = <T>(
+    key: ServeKey,
+    check: (value: unknown, name: string) => T,
+  ): T | undefined => {
     const { value, name } = given(key);
     return value === undefined ? undefined : check(value, name);
   };
@@ -154,7 +156,9 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new CliError(`--config: cannot read ${path} (${code})`);
+    throw new CliError(
+      `--config: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code})`,
+    );
   }
   let config: unknown;
   try {
@@ -183,7 +187,9 @@ function flagName(command: Command, key: ServeKey): string {
 
 function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
   if (!choices.includes(value as T)) {
-    throw new CliError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+    throw new CliError(
+      `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as T;
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ServerSession } from '@syfala/network';
 import { describeFormat } from '@syfala/proto';
 import { Daemon, peerId } from '../daemon.js';
-import { Log } from '../output.js';
+import { Log, describeFormats } from '../output.js';
 import { waitForSignal } from '../signals.js';
 import { serveSettings } from './serve-settings.js';
 
@@ -21,8 +21,7 @@ export async function serveCommand(command: Command): Promise<number> {
   const { discovery } = settings.daemon;
   const multicast = discovery?.group !== false;
   const mdns = discovery?.mdns !== false;
-  const inputs = server.formats.inputs.map(describeFormat);
-  const outputs = server.formats.outputs.map(describeFormat);
+  const { inputs, outputs } = server.formats;
   log.event(
     'listening',
     {
@@ -32,15 +31,15 @@ export async function serveCommand(command: Command): Promise<number> {
       udpPort: server.udpPort,
       controlPort: server.controlPort,
       audioPort: engine.port,
-      inputs,
-      outputs,
+      inputs: inputs.map(describeFormat),
+      outputs: outputs.map(describeFormat),
       multicast,
       mdns,
       psk: settings.daemon.psk !== undefined,
     },
     `listening as "${server.name}" (${server.id}) on ${settings.daemon.host}: UDP ${server.udpPort}, ` +
-      `TCP control ${server.controlPort}, audio ${engine.port}; inputs ${inputs.join(', ') || 'none'}; ` +
-      `outputs ${outputs.join(', ') || 'none'}; discovery ` +
+      `TCP control ${server.controlPort}, audio ${engine.port}; inputs ${describeFormats(inputs)}; ` +
+      `outputs ${describeFormats(outputs)}; discovery ` +
       ([multicast && 'multicast beacons', mdns && 'mDNS'].filter(Boolean).join(' + ') ||
         'by address only'),
   );

@@ -81,10 +81,7 @@ export class AudioEngine {
   async openDevice(device: DeviceSpec): Promise<void> {
     const reply = await this.#ask({ type: 'open-device', device }, 'device-opened');
     if (reply.type === 'device-failed') {
-      throw new AudioError(
-        'DEVICE_FAILED',
-        `cannot open the ${device.backend} device: ${reply.message}`,
-      );
+      throw new AudioError('DEVICE_FAILED', reply.message);
     }
     const opened = reply as Reply<'device-opened'>;
     this.#device = { sampleRate: opened.sampleRate, periodFrames: opened.periodFrames };

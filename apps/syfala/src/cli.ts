@@ -1,0 +1,231 @@
+import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
+import { inspect } from 'node:util';
+import { Command, CommanderError, Option } from 'commander';
+import { SyfalaError } from '@syfala/proto';
+import { DEFAULT_CONTROL_PORT, DEFAULT_MAX_SESSIONS, DEFAULT_UDP_PORT } from '@syfala/network';
+import { describeError } from './cli-error.js';
+import { connectCommand, type ConnectFlags } from './commands/connect.js';
+import { discoverCommand, type DiscoverFlags } from './commands/discover.js';
+import { infoCommand, type InfoFlags } from './commands/info.js';
+import { serveCommand } from './commands/serve.js';
+import { DEFAULT_TARGET_LATENCY_FRAMES } from './daemon.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** Exit codes: 0 done, 1 an error reported in one sentence, 2 a usage error (commander's). */
+const EXIT_ERROR = 1;
+const EXIT_USAGE = 2;
+
+const DEFAULT_FORMATS = 'f32/48000/2/32';
+const DEFAULT_TIMEOUT_MS = 1500;
+const ENDPOINT_HELP = 'a name, an endpoint id or id prefix (8+ hex digits), or HOST[:UDPPORT]';
+
+/**
+ * Runs the `syfala` command line (`argv` as in process.argv: node, script, arguments…) and
+ * resolves with the exit code. Errors are printed as one sentence; --debug adds the stack.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const run =
+    <Args extends unknown[]>(command: (...args: Args) => Promise<number>) =>
+    async (...args: Args): Promise<void> => {
+      exitCode = await command(...args);
+    };
+  const program = buildProgram(run);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    // Commander has printed its usage message (or the help, or the version) already.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    process.stderr.write(`${errorReport(error, program.opts<{ debug?: boolean }>().debug)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+function errorReport(error: unknown, debug: boolean | undefined): string {
+  const sentence = `syfala: ${describeError(error).replace(/\s*\n\s*/g, ' ')}`;
+  if (debug === true) return `${sentence}\n${inspect(error)}`;
+  const expected = error instanceof SyfalaError || (error as NodeJS.ErrnoException).code;
+  return expected ? sentence : `${sentence} (unexpected: run with --debug for the stack)`;
+}
+
+type Runner = <Args extends unknown[]>(
+  command: (...args: Args) => Promise<number>,
+) => (...args: Args) => Promise<void>;
+
+function buildProgram(run: Runner): Command {
+  const program = new Command('syfala')
+    .description(
+      'Networked low-latency audio: find Syfala endpoints, serve a sound card, connect and stream.',
+    )
+    .version(version)
+    .option('--debug', 'show the stack with every error')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+
+  program
+    .command('discover')
+    .description('list the Syfala endpoints on the network (UDP beacons and DNS-SD)')
+    .option('--json', 'print one JSON array (with --watch: one JSON event per line)')
+    .option('--watch', 'print endpoints as they are added, updated and removed, until Ctrl-C')
+    .addOption(
+      numberOption('--timeout <ms>', 'how long to listen (without --watch)', DEFAULT_TIMEOUT_MS),
+    )
+    .option('--interface <ipv4>', 'discover on the network interface with this address')
+    .option('--no-mdns', 'do not browse DNS-SD (mDNS)')
+    .option('--no-beacon', 'send no discovery beacons')
+    .option(
+      '--target <address[:port]>',
+      `send beacons to this address (default port ${DEFAULT_UDP_PORT}) instead of the multicast group`,
+    )
+    .action(run((flags: DiscoverFlags) => discoverCommand(flags)));
+
+  program
+    .command('serve')
+    .description('expose a sound card on the network as a Syfala server, until Ctrl-C or SIGTERM')
+    .addOption(
+      new Option('--backend <name>', 'sound card backend')
+        .choices(['virtual', 'jack', 'coreaudio'])
+        .default('virtual'),
+    )
+    .option('--name <name>', 'the name clients see', hostname())
+    .option(
+      '--inputs <formats>',
+      'streams the card captures and sends: TYPE/RATE/CHANNELS/FRAMES, comma-separated ("" for none)',
+      DEFAULT_FORMATS,
+    )
+    .option(
+      '--outputs <formats>',
+      'streams the card receives and plays, as --inputs',
+      DEFAULT_FORMATS,
+    )
+    .addOption(
+      numberOption(
+        '--udp-port <port>',
+        'UDP port: discovery, UDP control (0: a free one)',
+        DEFAULT_UDP_PORT,
+      ),
+    )
+    .addOption(
+      numberOption(
+        '--control-port <port>',
+        'TCP control port (0: a free one)',
+        DEFAULT_CONTROL_PORT,
+      ),
+    )
+    .addOption(
+      numberOption('--audio-port <port>', "the audio engine's UDP port (0: a free one)", 0),
+    )
+    .option('--bind <address>', 'IPv4 address every socket binds to', '0.0.0.0')
+    .option(
+      '--interface <ipv4>',
+      'join the discovery group and announce over mDNS on this interface only',
+    )
+    .addOption(pskOption('clients must prove they hold this key (at least 16 bytes)'))
+    .option(
+      '--config <file>',
+      'JSON file of these options in camelCase ({"udpPort": 7000}); flags win',
+    )
+    .option(
+      '--source <spec>',
+      'what input stream N captures, one flag per stream in order: tone[:HZ[:DBFS]] (default ' +
+        'tone:440:-12), noise[:DBFS], silence, wav:PATH (looped)',
+      collect,
+    )
+    .option(
+      '--sink <spec>',
+      'where output stream N goes, one flag per stream in order: null (default), wav:PATH',
+      collect,
+    )
+    .addOption(
+      numberOption(
+        '--latency <frames>',
+        'jitter-buffer target per received stream',
+        DEFAULT_TARGET_LATENCY_FRAMES,
+      ),
+    )
+    .option('--no-mdns', 'do not announce over DNS-SD (mDNS)')
+    .option(
+      '--no-multicast',
+      'do not answer beacons sent to the multicast group (the default when --bind is not ' +
+        '0.0.0.0: a socket bound to one address, such as 127.0.0.1, cannot join a group)',
+    )
+    .addOption(
+      numberOption(
+        '--max-sessions <n>',
+        'clients at once; more are refused as busy',
+        DEFAULT_MAX_SESSIONS,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--log <format>',
+        'log format (default: text on a terminal, else JSON lines)',
+      ).choices(['text', 'json']),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  syfala serve --name "Studio A"\n' +
+        '  syfala serve --bind 127.0.0.1 --no-mdns --inputs f32/48000/2/32,i24/48000/8/64 --source noise:-20\n',
+    )
+    .action(run((_flags: unknown, command: Command) => serveCommand(command)));
+
+  program
+    .command('connect')
+    .description('stream with a server: record what it sends, play a file or a tone to it')
+    .argument('<endpoint>', ENDPOINT_HELP)
+    .option(
+      '--record <file>',
+      "record the server's input streams: stream 0 to FILE.wav, the next to FILE-2.wav …",
+    )
+    .option(
+      '--play <file>',
+      "play a WAV file (once) to the server's output stream 0; the others get a tone",
+    )
+    .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)')
+    .option('--json', 'print JSON lines: stats every second, then a summary')
+    .addOption(pskOption("the server's pre-shared key"))
+    .option('--latency <frames>', `jitter-buffer target (default ${DEFAULT_TARGET_LATENCY_FRAMES})`)
+    .addOption(
+      numberOption('--timeout <ms>', 'how long to look for the endpoint', DEFAULT_TIMEOUT_MS),
+    )
+    .option('--interface <ipv4>', 'look for it on the network interface with this address')
+    .addHelpText(
+      'after',
+      '\nExample:\n  syfala connect "Studio A" --record take.wav --duration 10\n',
+    )
+    .action(run((endpoint: string, flags: ConnectFlags) => connectCommand(endpoint, flags)));
+
+  program
+    .command('info')
+    .description("show an endpoint's name, id, address, ports, protocol version and stream formats")
+    .argument('<endpoint>', ENDPOINT_HELP)
+    .option('--json', 'print one JSON object')
+    .addOption(
+      numberOption('--timeout <ms>', 'how long to look for the endpoint', DEFAULT_TIMEOUT_MS),
+    )
+    .option('--interface <ipv4>', 'look for it on the network interface with this address')
+    .addOption(
+      pskOption("the server's pre-shared key, for when its announcement leaves the formats out"),
+    )
+    .action(run((endpoint: string, flags: InfoFlags) => infoCommand(endpoint, flags)));
+
+  return program;
+}
+
+/** A flag whose default is a number; the value given is a string, checked with the config's. */
+function numberOption(flags: string, description: string, value: number): Option {
+  return new Option(flags, description).default(value);
+}
+
+/** Read from SYFALA_PSK when not given: a key on the command line shows up in `ps`. */
+function pskOption(description: string): Option {
+  return new Option('--psk <key>', description).env('SYFALA_PSK');
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,450 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { matchingFrames, readWav, sleep, tempDir, writeSignal } from './fixtures.js';
+
+// The real command, as a user runs it: the built bin in a child process (`tsc -b` first).
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
+/** Serve flags that keep every packet on 127.0.0.1 (no mDNS; no multicast on a loopback bind). */
+const LOOPBACK = ['--bind', '127.0.0.1', '--no-mdns', '--udp-port', '0', '--control-port', '0'];
+/** Long enough for a unicast beacon's answer on loopback, short enough to keep the file quick. */
+const RESOLVE = ['--timeout', '300'];
+
+const NETNS = process.env['SYFALA_NETNS'] === '1';
+const needsNetns = NETNS
+  ? ''
+  : ' [skipped: needs a private network namespace: bash scripts/in-netns.sh …]';
+const hasSox = spawnSync('sox', ['--version']).status === 0;
+const needsSox = hasSox ? '' : ' [skipped: sox is not installed; apt-get install sox]';
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** One run of `node apps/syfala/bin/syfala.mjs …`, its output collected as it comes. */
+class Cli {
+  readonly child: ChildProcess;
+  readonly exited: Promise<Exit>;
+  stdout = '';
+  stderr = '';
+  #running = true;
+
+  constructor(args: readonly string[]) {
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
+    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = once(this.child, 'close').then(([code, signal]) => {
+      this.#running = false;
+      return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+    });
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Resolves with the first JSON line of `stream` that `match` accepts. */
+  async jsonLine(
+    stream: 'stdout' | 'stderr',
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs = 5000,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = jsonLines(this[stream]).find(match);
+      if (found !== undefined) return found;
+      if (!this.running || Date.now() > deadline) {
+        throw new Error(`no such ${stream} line; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      }
+      await sleep(20);
+    }
+  }
+
+  /** The serve log's line for `event`. */
+  logEvent(event: string, timeoutMs?: number): Promise<Record<string, unknown>> {
+    return this.jsonLine('stderr', (line) => line['event'] === event, timeoutMs);
+  }
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Starts the CLI; a test that ends with it still running kills it. */
+function syfala(args: readonly string[]): Cli {
+  const cli = new Cli(args);
+  onTestFinished(() => {
+    if (cli.running) cli.child.kill('SIGKILL');
+  });
+  return cli;
+}
+
+async function run(
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = syfala(args);
+  const { code } = await cli.exited;
+  return { code, stdout: cli.stdout, stderr: cli.stderr };
+}
+
+/** `syfala serve` on loopback, once its log says it listens: the ports it actually bound. */
+async function serve(cli: Cli): Promise<{ udpPort: number; controlPort: number; id: string }> {
+  const listening = await cli.logEvent('listening');
+  return {
+    udpPort: listening['udpPort'] as number,
+    controlPort: listening['controlPort'] as number,
+    id: listening['id'] as string,
+  };
+}
+
+/** What `sox FILE -n stat` measures, leading and trailing silence cut off first. */
+function soxStat(file: string): { seconds: number; max: number; rms: number } {
+  const trimSilence = ['silence', '1', '0.001', '0.01%', 'reverse'];
+  const result = spawnSync('sox', [file, '-n', ...trimSilence, ...trimSilence, 'stat'], {
+    encoding: 'utf8',
+  });
+  const field = (name: string): number =>
+    Number(new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(result.stderr)?.[1]);
+  return {
+    seconds: field('Length \\(seconds\\)'),
+    max: field('Maximum amplitude'),
+    rms: field('RMS {5}amplitude'),
+  };
+}
+
+function soxInfo(file: string, flag: string): string {
+  return spawnSync('sox', ['--i', flag, file], { encoding: 'utf8' }).stdout.trim();
+}
+
+/** An expected error: exit 1, one line on stderr, `syfala: ` first, no stack. */
+function expectOneSentence(result: { code: number | null; stderr: string }, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^syfala: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('syfala serve, connect and info on 127.0.0.1', () => {
+  let server: Cli;
+  let ports: { udpPort: number; controlPort: number; id: string };
+  // The recording outlives its test: the sox test reads it.
+  const dir = mkdtempSync(join(tmpdir(), 'syfala-cli-'));
+  const recording = join(dir, 'take.wav');
+
+  beforeAll(async () => {
+    server = new Cli(['serve', ...LOOPBACK, '--name', 'cli test card', '--log', 'json']);
+    ports = await serve(server);
+  });
+
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serve logs the ports it bound when asked for free ones', () => {
+    expect(ports.udpPort).toBeGreaterThan(0);
+    expect(ports.controlPort).toBeGreaterThan(0);
+    expect(ports.controlPort).not.toBe(ports.udpPort);
+  });
+
+  it(
+    'connect --record --duration 1.5 --json streams, prints JSON stats each second and a summary',
+    { timeout: 15_000 },
+    async () => {
+      const started = Date.now();
+      const result = await run([
+        'connect',
+        `127.0.0.1:${ports.udpPort}`,
+        ...RESOLVE,
+        '--record',
+        recording,
+        '--duration',
+        '1.5',
+        '--json',
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(8000);
+      const lines = jsonLines(result.stdout);
+      const stats = lines.filter((line) => line['type'] === 'stats');
+      expect(stats.length).toBeGreaterThanOrEqual(1);
+      expect(stats[0]).toMatchObject({
+        targetLatencyFrames: 480,
+        targetLatencyMs: 10,
+        lostFrames: 0,
+      });
+      expect(stats[0]!['datagramsReceived']).toBeGreaterThan(0);
+      const summary = lines.at(-1)!;
+      expect(summary).toMatchObject({ type: 'summary', recorded: [recording] });
+      expect(summary['ended']).toBeUndefined();
+      const [stream] = summary['streams'] as { framesReceived: number; lostFrames: number }[];
+      expect(stream!.lostFrames).toBe(0);
+      expect(stream!.framesReceived).toBeGreaterThan(48_000);
+      expect(existsSync(recording)).toBe(true);
+      await server.logEvent('session-closed');
+    },
+  );
+
+  it.skipIf(!hasSox)(
+    `sox reads the recording: stereo, 48 kHz, about 1.5 s of the −12 dBFS 440 Hz tone${needsSox}`,
+    () => {
+      expect(soxInfo(recording, '-c')).toBe('2');
+      expect(soxInfo(recording, '-r')).toBe('48000');
+      expect(Number(soxInfo(recording, '-D'))).toBeCloseTo(1.5, 0);
+      const stat = soxStat(recording);
+      expect(Math.abs(stat.seconds - 1.5)).toBeLessThan(0.5);
+      expect(Math.abs(stat.max - 0.251)).toBeLessThan(0.01);
+      // A sine's RMS is its peak / √2: 0.1776 at −12 dBFS.
+      expect(Math.abs(stat.rms - 0.178)).toBeLessThan(0.03);
+    },
+  );
+
+  it('connect without --duration streams until SIGINT, then stops and disconnects cleanly', async () => {
+    const closed = (): Record<string, unknown>[] =>
+      jsonLines(server.stderr).filter((line) => line['event'] === 'session-closed');
+    const closedBefore = closed().length;
+    const client = syfala(['connect', `127.0.0.1:${ports.udpPort}`, ...RESOLVE, '--json']);
+    await client.jsonLine('stdout', (line) => line['type'] === 'stats');
+    client.child.kill('SIGINT');
+    expect(await client.exited).toEqual({ code: 0, signal: null });
+    expect(client.stderr).toBe('');
+    const summary = await client.jsonLine('stdout', (line) => line['type'] === 'summary');
+    expect(summary['ended']).toBeUndefined();
+    await vi.waitFor(() => expect(closed()).toHaveLength(closedBefore + 1));
+    expect(closed().at(-1)).toMatchObject({ reason: 'normal', by: 'peer' });
+  });
+
+  it('info --json lists the name, ports, protocol version and formats', async () => {
+    const result = await run(['info', `127.0.0.1:${ports.udpPort}`, ...RESOLVE, '--json']);
+    expect(result.code).toBe(0);
+    const standard = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 };
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      id: ports.id,
+      name: 'cli test card',
+      host: '127.0.0.1',
+      udpPort: ports.udpPort,
+      controlPort: ports.controlPort,
+      protocolVersion: 1,
+      via: ['beacon'],
+      formats: { inputs: [standard], outputs: [standard] },
+    });
+  });
+
+  it('info prints the formats for a person', async () => {
+    const result = await run(['info', `127.0.0.1:${ports.udpPort}`, ...RESOLVE]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('name:      cli test card');
+    expect(result.stdout).toContain(`TCP port ${ports.controlPort}`);
+    expect(result.stdout).toMatch(/inputs .*\n {2}0: f32\/48000Hz\/2ch\/32\n/);
+  });
+});
+
+describe('syfala serve shutting down', () => {
+  it(
+    'on SIGTERM tells the streaming client "shutdown", logs it and exits 0',
+    { timeout: 15_000 },
+    async () => {
+      const server = syfala(['serve', ...LOOPBACK, '--log', 'json']);
+      const { udpPort } = await serve(server);
+      const client = syfala(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, '--json']);
+      await server.logEvent('io-started');
+      await client.jsonLine('stdout', (line) => line['type'] === 'stats');
+      server.child.kill('SIGTERM');
+
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+      expect(await server.logEvent('shutdown')).toMatchObject({ signal: 'SIGTERM', sessions: 1 });
+      expect(await server.logEvent('session-closed')).toMatchObject({
+        reason: 'shutdown',
+        by: 'local',
+      });
+      await server.logEvent('stopped');
+
+      expect((await client.exited).code).toBe(1);
+      const summary = await client.jsonLine('stdout', (line) => line['type'] === 'summary');
+      expect(summary['ended']).toMatchObject({ reason: 'shutdown', by: 'peer' });
+      expect(client.stderr).toBe(
+        'syfala: the server ended the session: shutdown (server closing)\n',
+      );
+    },
+  );
+});
+
+describe('syfala connect --play', () => {
+  it(
+    'sends the file to the server, which records it sample for sample',
+    { timeout: 15_000 },
+    async () => {
+      const dir = tempDir();
+      const format = { sampleType: 'f32', sampleRate: 48_000, channels: 2 } as const;
+      const signal = await writeSignal(join(dir, 'in.wav'), format, 48_000, 7);
+      const server = syfala(['serve', ...LOOPBACK, '--sink', `wav:${join(dir, 'out.wav')}`]);
+      const { udpPort } = await serve(server);
+      const args = ['--play', join(dir, 'in.wav'), '--duration', '1.5'];
+      const client = await run(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, ...args]);
+      expect(client.stderr).toBe('');
+      expect(client.code).toBe(0);
+      expect(client.stdout).toContain(`played ${join(dir, 'in.wav')}`);
+      // The server's sink is flushed when it closes.
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+      const recorded = await readWav(join(dir, 'out.wav'));
+      const match = matchingFrames(recorded.samples, signal, 2);
+      // The client's card plays from when it opens, sending from when the server says ok: the
+      // first few periods never leave; from there to the file's end, every frame arrives.
+      expect(match.offset).toBeLessThan(4800);
+      expect(match.offset + match.frames).toBe(48_000);
+    },
+  );
+
+  it('refuses a file at another rate or channel count before streaming', async () => {
+    const dir = tempDir();
+    const mono = { sampleType: 'i16', sampleRate: 44_100, channels: 1 } as const;
+    await writeSignal(join(dir, 'mono.wav'), mono, 100, 1);
+    const server = syfala(['serve', ...LOOPBACK]);
+    const { udpPort } = await serve(server);
+    const args = ['--play', join(dir, 'mono.wav')];
+    expectOneSentence(
+      await run(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, ...args]),
+      /--play: .*mono\.wav is 44100 Hz, 1 channel\(s\), but output stream 0 is f32\/48000Hz\/2ch\/32/,
+    );
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+});
+
+describe('config file', () => {
+  it('sets serve options, and flags win over it', async () => {
+    const config = join(tempDir(), 'serve.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'from config',
+        bind: '127.0.0.1',
+        mdns: false,
+        udpPort: 0,
+        controlPort: 0,
+      }),
+    );
+    const server = syfala(['serve', '--config', config, '--name', 'from flag', '--log', 'json']);
+    expect(await server.logEvent('listening')).toMatchObject({
+      name: 'from flag',
+      bind: '127.0.0.1',
+      mdns: false,
+      // Defaulted off: a socket bound to 127.0.0.1 cannot join the multicast group.
+      multicast: false,
+    });
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+
+  it('names an unknown key', async () => {
+    const config = join(tempDir(), 'serve.json');
+    writeFileSync(config, JSON.stringify({ udpport: 7000 }));
+    expectOneSentence(
+      await run(['serve', '--config', config]),
+      /unknown option "udpport" \(did you mean udpPort\?\)/,
+    );
+  });
+});
+
+describe('errors: one sentence on stderr, exit 1, no stack', () => {
+  it.each([
+    [
+      'nobody serves the address',
+      ['connect', '127.0.0.1:1', ...RESOLVE],
+      /no Syfala server answered at 127\.0\.0\.1:1/,
+    ],
+    [
+      'a format with a zero sample rate',
+      ['serve', ...LOOPBACK, '--inputs', 'f32/0/2/32'],
+      /--inputs: .*sample rate/,
+    ],
+    [
+      'a pre-shared key that is too short',
+      ['serve', ...LOOPBACK, '--psk', 'short'],
+      /--psk must be at least 16 bytes/,
+    ],
+    [
+      'the jack backend',
+      ['serve', ...LOOPBACK, '--backend', 'jack'],
+      /jack backend arrives with the native core \(issue #5\)/,
+    ],
+    [
+      'a WAV file to play that does not exist',
+      ['connect', '127.0.0.1:1', '--play', '/nonexistent/in.wav'],
+      /--play: cannot read \/nonexistent\/in\.wav/,
+    ],
+    [
+      'a session count that is not a number',
+      ['serve', ...LOOPBACK, '--max-sessions', 'many'],
+      /--max-sessions must be an integer/,
+    ],
+  ])('%s', async (_what, args, pattern) => {
+    expectOneSentence(await run(args), pattern);
+  });
+
+  it('a UDP port in use', async () => {
+    const socket = createSocket('udp4');
+    socket.bind(0, '127.0.0.1');
+    await once(socket, 'listening');
+    onTestFinished(() => {
+      socket.close();
+    });
+    const { port } = socket.address();
+    const args = [...LOOPBACK.slice(0, 3), '--udp-port', String(port), '--control-port', '0'];
+    expectOneSentence(
+      await run(['serve', ...args]),
+      new RegExp(`UDP port 127\\.0\\.0\\.1:${port} .*already in use`),
+    );
+  });
+
+  it("a usage error exits 2 with commander's message", async () => {
+    const result = await run(['serve', '--no-such-flag']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: unknown option '--no-such-flag'/);
+  });
+});
+
+describe.skipIf(!NETNS)(`syfala discover${needsNetns}`, () => {
+  it(
+    // Its UDP port is a free one, not the 6910 beacons go to: DNS-SD is what finds it.
+    'finds a server started with mDNS and multicast on, by its DNS-SD record',
+    { timeout: 10_000 },
+    async () => {
+      // Inside the private namespace, so binding every address and multicasting reach loopback only.
+      const server = syfala([
+        'serve',
+        '--udp-port',
+        '0',
+        '--control-port',
+        '0',
+        '--name',
+        'discover me',
+      ]);
+      const { id, udpPort } = await serve(server);
+      const result = await run(['discover', '--json', '--timeout', '800']);
+      expect(result.code).toBe(0);
+      const found = (JSON.parse(result.stdout) as { id: string }[]).find((e) => e.id === id);
+      expect(found).toMatchObject({
+        name: 'discover me',
+        udpPort,
+        via: expect.arrayContaining(['mdns']),
+      });
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    },
+  );
+});
