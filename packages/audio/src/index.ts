@@ -3,3 +3,4 @@ export { AudioError, type AudioErrorCode } from './errors.js';
 export * from './wav/index.js';
 export * from './virtual/index.js';
 export * from './engine/index.js';
+export * from './duplex.js';
