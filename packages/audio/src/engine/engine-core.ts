@@ -28,6 +28,11 @@ const SEND_POOL_SIZE = 512;
  * default, which drops datagrams with the CPU mostly idle (bench/RESULTS.md).
  */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+/**
+ * Room in each jitter buffer, in seconds of audio: a worker stall (garbage collection at high
+ * channel counts) must not turn every datagram that arrives meanwhile into an overrun.
+ */
+const JITTER_CAPACITY_SECONDS = 0.25;
 /** A stream's period can run over its nominal share by a frame (multi-rate devices). */
 const PERIOD_SLACK_FRAMES = 2;
 
@@ -150,7 +155,10 @@ export class EngineCore {
         buffer: new JitterBuffer({
           format: route.format,
           targetLatencyFrames: spec.targetLatencyFrames,
-          capacityFrames: Math.max(4 * spec.targetLatencyFrames, 8 * frames),
+          capacityFrames: Math.max(
+            4 * spec.targetLatencyFrames,
+            Math.ceil(route.format.sampleRate * JITTER_CAPACITY_SECONDS),
+          ),
         }),
         wire: new Uint8Array(frames * bytesPerFrame(route.format)),
         samples: new Float32Array(frames * route.format.channels),
