@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { matchingFrames, readWav, sleep, tempDir, writeSignal } from './fixtures.js';
+import { readWavFile } from '@syfala/audio';
+import { matchingFrames, sleep, tempDir, writeSignal } from './fixtures.js';
 
 // The real command, as a user runs it: the built bin in a child process (`tsc -b` first).
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -300,7 +301,7 @@ describe('syfala connect --play', () => {
       // The server's sink is flushed when it closes.
       server.child.kill('SIGTERM');
       expect((await server.exited).code).toBe(0);
-      const recorded = await readWav(join(dir, 'out.wav'));
+      const recorded = await readWavFile(join(dir, 'out.wav'));
       const match = matchingFrames(recorded.samples, signal, 2);
       // The client's card plays from when it opens, sending from when the server says ok: the
       // first few periods never leave; from there to the file's end, every frame arrives.

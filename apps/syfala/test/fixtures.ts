@@ -41,16 +41,6 @@ export async function writeSignal(
   return stored;
 }
 
-export async function readWav(
-  path: string,
-): Promise<{ samples: Float32Array; channels: number; frames: number }> {
-  const reader = await WavReader.open(path);
-  const samples = new Float32Array(reader.frames * reader.format.channels);
-  reader.read(samples, reader.frames);
-  await reader.close();
-  return { samples, channels: reader.format.channels, frames: reader.frames };
-}
-
 /**
  * How many frames of `recording`, from its first non-silent frame on, equal `sent` sample for
  * sample, starting wherever that frame stands in `sent` (a live card was already playing when

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { StreamFormats } from '@syfala/proto';
 import { Daemon, streamWith } from '../src/index.js';
-import { matchingFrames, readWav, sleep, tempDir, writeSignal } from './fixtures.js';
+import { readWavFile } from '@syfala/audio';
+import { matchingFrames, sleep, tempDir, writeSignal } from './fixtures.js';
 
 const RATE = 48_000;
 const SIGNAL_FRAMES = 3 * RATE;
@@ -89,12 +90,12 @@ describe('streaming both ways over loopback, TS data plane', () => {
       expect(serverStats.socket.rejected).toEqual({});
 
       const atClient = matchingFrames(
-        (await readWav(join(dir, 'client-out.wav'))).samples,
+        (await readWavFile(join(dir, 'client-out.wav'))).samples,
         serverSignal,
         2,
       );
       const atServer = matchingFrames(
-        (await readWav(join(dir, 'server-out.wav'))).samples,
+        (await readWavFile(join(dir, 'server-out.wav'))).samples,
         clientSignal,
         2,
       );
@@ -166,13 +167,13 @@ describe('a multi-stream server, streams of different formats and rates', () => 
       expect(received).toMatchObject({ lostBytes: 0, late: 0, duplicate: 0, underruns: 0 });
     }
     for (const [i, format] of formats.inputs.entries()) {
-      const recording = await readWav(join(dir, `client-out-${i}.wav`));
-      expect(recording.channels).toBe(format.channels);
+      const recording = await readWavFile(join(dir, `client-out-${i}.wav`));
+      expect(recording.format.channels).toBe(format.channels);
       expect(matchingFrames(recording.samples, inputs[i]!, format.channels).frames).toBeGreaterThan(
         format.sampleRate,
       );
     }
-    const atServer = await readWav(join(dir, 'server-out.wav'));
+    const atServer = await readWavFile(join(dir, 'server-out.wav'));
     expect(matchingFrames(atServer.samples, output, 4).frames).toBeGreaterThan(RATE);
   });
 });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AudioDevice, DeviceStreams, PeriodInfo, ProcessCallback } from '../src/backend.js';
 import { virtualBackend } from '../src/virtual/index.js';
 import type { VirtualDeviceOptions } from '../src/virtual/index.js';
-import { WavReader } from '../src/wav/wav-reader.js';
+import { readWavFile } from '../src/wav/wav-reader.js';
 import { WavWriter } from '../src/wav/wav-writer.js';
 
 const hasSox = spawnSync('sox', ['--version']).status === 0;
@@ -106,14 +106,6 @@ function rms(samples: Float32Array): number {
   let sum = 0;
   for (const s of samples) sum += s * s;
   return Math.sqrt(sum / samples.length);
-}
-
-async function readWav(path: string) {
-  const reader = await WavReader.open(path);
-  const samples = new Float32Array(reader.frames * reader.format.channels);
-  reader.read(samples, reader.frames);
-  await reader.close();
-  return { format: reader.format, samples };
 }
 
 let dir: string;
@@ -329,7 +321,7 @@ describe('virtual sinks', () => {
     await device.close();
 
     const expectedFrames = [24_000, 22_050, 24_000];
-    const files = await Promise.all(paths.map(readWav));
+    const files = await Promise.all(paths.map((path) => readWavFile(path)));
     expect(files.map((f) => f.format)).toEqual([
       { sampleRate: 48_000, channels: 2, sampleType: 'f32' },
       { sampleRate: 44_100, channels: 1, sampleType: 'i16' },
@@ -370,7 +362,7 @@ describe('virtual sinks', () => {
       if (info.frameIndex % 64 === 0) outputs[0]!.fill(0.25);
     });
     await device.close();
-    const { samples } = await readWav(path);
+    const { samples } = await readWavFile(path);
     expect([...samples]).toEqual(
       Array.from({ length: 320 }, (_, i) => (Math.floor(i / 32) % 2 === 0 ? 0.25 : 0)),
     );
@@ -390,7 +382,7 @@ describe('virtual sinks', () => {
     });
     await sleep(20);
     expect(calls).toBe(5);
-    const { samples } = await readWav(path);
+    const { samples } = await readWavFile(path);
     expect(samples.length).toBe(5 * 32 * 2);
     expect(samples[samples.length - 1]).toBeCloseTo(0.05, 6);
   });

@@ -14,7 +14,7 @@ import { SAMPLE_TYPES } from '@syfala/proto';
 import { decodeSamples, encodeSamples } from '@syfala/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { WavReader } from '../src/wav/wav-reader.js';
+import { WavReader, readWavFile } from '../src/wav/wav-reader.js';
 import { WavWriter } from '../src/wav/wav-writer.js';
 import { wavSampleType } from '../src/wav/wav-format.js';
 import type { WavFormat, WavSampleType } from '../src/wav/wav-format.js';
@@ -84,14 +84,6 @@ async function writeFile(path: string, format: WavFormat, samples: Float32Array)
     samples.length / format.channels,
   );
   await writer.close();
-}
-
-async function readAll(path: string): Promise<{ format: WavFormat; samples: Float32Array }> {
-  const reader = await WavReader.open(path);
-  const samples = new Float32Array(reader.frames * reader.format.channels);
-  expect(reader.read(samples, reader.frames)).toBe(reader.frames);
-  await reader.close();
-  return { format: reader.format, samples };
 }
 
 let dir: string;
@@ -222,7 +214,7 @@ describe('WavWriter and WavReader', () => {
     expect(bytes.readUInt32LE(4)).toBe(40);
     expect(bytes.readUInt32LE(40)).toBe(3);
     expect([...bytes.subarray(44)]).toEqual([0x80, 0xc0, 0x00, 0]);
-    const { samples } = await readAll(path);
+    const { samples } = await readWavFile(path);
     expect([...samples]).toEqual([0, 0.5, -1]);
   });
 
@@ -240,7 +232,7 @@ describe('WavWriter and WavReader', () => {
     expect(writer.write(samples, 1)).toBe(0);
     expect(writer.frames).toBe(60);
     await writer.close();
-    expect((await readAll(path)).samples).toEqual(samples.subarray(0, 120));
+    expect((await readWavFile(path)).samples).toEqual(samples.subarray(0, 120));
   });
 
   it('close() is idempotent and write() after it throws BAD_STATE', async () => {
@@ -327,7 +319,7 @@ describe('WavReader', () => {
     bytes.writeUInt32LE(0xffff_ffff, 4);
     bytes.writeUInt32LE(0xffff_ffff, dataSizeAt);
     writeFileSync(path, bytes.subarray(0, bytes.length - 5)); // and cut mid-frame
-    const { samples: read } = await readAll(path);
+    const { samples: read } = await readWavFile(path);
     expect(read).toEqual(quantized('i24', samples).subarray(0, 999 * 2));
   });
 
@@ -372,7 +364,7 @@ describe('WavReader', () => {
       path,
       Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4, 0), Buffer.from('WAVE'), body]),
     );
-    const { format, samples } = await readAll(path);
+    const { format, samples } = await readWavFile(path);
     expect(format).toEqual({ sampleRate: 8000, channels: 1, sampleType: 'i16' });
     expect([...samples]).toEqual([0.5, -0.50048828125]);
   });
@@ -569,7 +561,7 @@ describe(`WAV files checked by sox${needsSox}`, () => {
       'vol',
       '0.5',
     ]);
-    const { format, samples } = await readAll(path);
+    const { format, samples } = await readWavFile(path);
     expect(format).toEqual({ sampleRate: 44_100, channels: 2, sampleType: 'i24' });
     expect(samples.length).toBe(22_050 * 2);
     const left = samples.filter((_, i) => i % 2 === 0);
@@ -593,7 +585,7 @@ describe(`WAV files checked by sox${needsSox}`, () => {
     async (args, type) => {
       const path = file('sox');
       sox(['-n', '-r', '48000', ...args, path, 'synth', '0.25', 'sine', '440', 'vol', '0.7']);
-      const { format, samples } = await readAll(path);
+      const { format, samples } = await readWavFile(path);
       expect(format.sampleType).toBe(type);
       expect(format.sampleRate).toBe(48_000);
       expect(samples.length).toBe(12_000 * format.channels);

@@ -5,5 +5,5 @@ export {
   type WavFormat,
   type WavSampleType,
 } from './wav-format.js';
-export { WavReader } from './wav-reader.js';
+export { WavReader, readWavFile } from './wav-reader.js';
 export { WavWriter, type WavWriterOptions } from './wav-writer.js';

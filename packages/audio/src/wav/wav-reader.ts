@@ -228,3 +228,17 @@ async function readHeader(handle: FileHandle, where: string): Promise<WavHeader>
     position += 8 + size + (size % 2);
   }
 }
+
+/** A whole WAV file as interleaved Float32: for tests, tools and short files, not streaming. */
+export async function readWavFile(
+  path: string,
+): Promise<{ format: WavFormat; frames: number; samples: Float32Array }> {
+  const reader = await WavReader.open(path);
+  try {
+    const samples = new Float32Array(reader.frames * reader.format.channels);
+    const frames = reader.read(samples, reader.frames);
+    return { format: reader.format, frames, samples };
+  } finally {
+    await reader.close();
+  }
+}
