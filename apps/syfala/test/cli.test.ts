@@ -13,7 +13,21 @@ import { matchingFrames, sleep, tempDir, writeSignal } from './fixtures.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
 /** Serve flags that keep every packet on 127.0.0.1 (no mDNS; no multicast on a loopback bind). */
-const LOOPBACK = ['--bind', '127.0.0.1', '--no-mdns', '--udp-port', '0', '--control-port', '0'];
+/**
+ * Jitter-buffer target for these tests: 100 ms, so that checks of exact audio do not depend on
+ * how a loaded 2-core machine schedules two processes (the default, 10 ms, is what the demo runs).
+ */
+const LATENCY = ['--latency', '4800'];
+const LOOPBACK = [
+  '--bind',
+  '127.0.0.1',
+  '--no-mdns',
+  '--udp-port',
+  '0',
+  '--control-port',
+  '0',
+  ...LATENCY,
+];
 /** Long enough for a unicast beacon's answer on loopback, short enough to keep the file quick. */
 const RESOLVE = ['--timeout', '300'];
 
@@ -170,6 +184,7 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
         'connect',
         `127.0.0.1:${ports.udpPort}`,
         ...RESOLVE,
+        ...LATENCY,
         '--record',
         recording,
         '--duration',
@@ -183,8 +198,8 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
       const stats = lines.filter((line) => line['type'] === 'stats');
       expect(stats.length).toBeGreaterThanOrEqual(1);
       expect(stats[0]).toMatchObject({
-        targetLatencyFrames: 480,
-        targetLatencyMs: 10,
+        targetLatencyFrames: 4800,
+        targetLatencyMs: 100,
         lostFrames: 0,
       });
       expect(stats[0]!['datagramsReceived']).toBeGreaterThan(0);
@@ -217,7 +232,13 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
     const closed = (): Record<string, unknown>[] =>
       jsonLines(server.stderr).filter((line) => line['event'] === 'session-closed');
     const closedBefore = closed().length;
-    const client = syfala(['connect', `127.0.0.1:${ports.udpPort}`, ...RESOLVE, '--json']);
+    const client = syfala([
+      'connect',
+      `127.0.0.1:${ports.udpPort}`,
+      ...RESOLVE,
+      ...LATENCY,
+      '--json',
+    ]);
     await client.jsonLine('stdout', (line) => line['type'] === 'stats');
     client.child.kill('SIGINT');
     expect(await client.exited).toEqual({ code: 0, signal: null });
@@ -260,7 +281,7 @@ describe('syfala serve shutting down', () => {
     async () => {
       const server = syfala(['serve', ...LOOPBACK, '--log', 'json']);
       const { udpPort } = await serve(server);
-      const client = syfala(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, '--json']);
+      const client = syfala(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, ...LATENCY, '--json']);
       await server.logEvent('io-started');
       await client.jsonLine('stdout', (line) => line['type'] === 'stats');
       server.child.kill('SIGTERM');
@@ -294,7 +315,13 @@ describe('syfala connect --play', () => {
       const server = syfala(['serve', ...LOOPBACK, '--sink', `wav:${join(dir, 'out.wav')}`]);
       const { udpPort } = await serve(server);
       const args = ['--play', join(dir, 'in.wav'), '--duration', '1.5'];
-      const client = await run(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, ...args]);
+      const client = await run([
+        'connect',
+        `127.0.0.1:${udpPort}`,
+        ...RESOLVE,
+        ...LATENCY,
+        ...args,
+      ]);
       expect(client.stderr).toBe('');
       expect(client.code).toBe(0);
       expect(client.stdout).toContain(`played ${join(dir, 'in.wav')}`);
@@ -318,7 +345,7 @@ describe('syfala connect --play', () => {
     const { udpPort } = await serve(server);
     const args = ['--play', join(dir, 'mono.wav')];
     expectOneSentence(
-      await run(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, ...args]),
+      await run(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, ...LATENCY, ...args]),
       /--play: .*mono\.wav is 44100 Hz, 1 channel\(s\), but output stream 0 is f32\/48000Hz\/2ch\/32/,
     );
     server.child.kill('SIGTERM');

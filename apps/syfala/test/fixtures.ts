@@ -61,8 +61,13 @@ export function matchingFrames(
     return true;
   };
   const sentFrames = sent.length / channels;
+  // Located on a run of frames: one 16-bit mono value recurs many times in seconds of signal.
+  const sameRun = (s: number): boolean => {
+    for (let k = 0; k < LOCATE_RUN_FRAMES; k++) if (!sameFrame(start + k, s + k)) return false;
+    return true;
+  };
   let offset = 0;
-  while (offset < sentFrames && !sameFrame(start, offset)) offset++;
+  while (offset < sentFrames && !sameRun(offset)) offset++;
   let frames = 0;
   while (
     (start + frames + 1) * channels <= recording.length &&
@@ -73,6 +78,8 @@ export function matchingFrames(
   }
   return { start, offset, frames };
 }
+
+const LOCATE_RUN_FRAMES = 8;
 
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,6 +6,8 @@ import { ImpairmentRelay } from './impairment-relay.js';
 
 const FORMAT: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** 100 ms: the accounting under test must not hang on how a loaded machine schedules threads. */
+const TARGET_LATENCY_FRAMES = 4800;
 
 async function engine(device: { inputs: Format[]; outputs: Format[] }): Promise<AudioEngine> {
   const started = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
@@ -47,7 +49,7 @@ describe('the streaming engine', () => {
         port: relay.port,
         send: [],
         receive: [route],
-        targetLatencyFrames: 480,
+        targetLatencyFrames: TARGET_LATENCY_FRAMES,
         sending: false,
       });
       await sender.addPeer({
@@ -56,7 +58,7 @@ describe('the streaming engine', () => {
         port: relay.port,
         send: [route],
         receive: [],
-        targetLatencyFrames: 480,
+        targetLatencyFrames: TARGET_LATENCY_FRAMES,
         sending: true,
       });
 
@@ -78,7 +80,7 @@ describe('the streaming engine', () => {
       expect(stats.duplicate).toBe(
         report.duplicated.filter(([, end]) => end <= stats.highestByte).length,
       );
-      // Swapped neighbours arrive well within the 10 ms window: reordering costs nothing.
+      // Swapped neighbours arrive well within the window: reordering costs nothing.
       expect(stats.late).toBe(0);
       expect(stats.underruns).toBe(0);
     },
