@@ -11,6 +11,7 @@ import {
   type DisconnectReason,
 } from '@syfala/proto';
 import { DEFAULT_CONTROL_PORT } from '../endpoint.js';
+import { zeroCounts } from '../counts.js';
 import { NetworkError } from '../errors.js';
 import { formatAddress } from './address.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
@@ -77,10 +78,6 @@ export interface TcpControlServerStats {
   handshakesAbandoned: number;
   /** Errors accepting a connection (e.g. out of file descriptors). */
   acceptErrors: number;
-}
-
-function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 }
 
 /**

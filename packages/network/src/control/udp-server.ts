@@ -21,6 +21,7 @@ import {
   type Message,
 } from '@syfala/proto';
 import { DEFAULT_UDP_PORT } from '../endpoint.js';
+import { zeroCounts } from '../counts.js';
 import { NetworkError } from '../errors.js';
 import { formatAddress } from './address.js';
 import type { PskInput } from './auth.js';
@@ -107,10 +108,6 @@ export interface UdpControlServerStats {
   audioDropped: number;
   /** Errors the socket reported. */
   socketErrors: number;
-}
-
-function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 }
 
 interface ConnectedPeer {

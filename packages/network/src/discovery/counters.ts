@@ -1,4 +1,5 @@
 import { DECODE_ERROR_CODES, type DecodeErrorCode } from '@syfala/proto';
+import { zeroCounts } from '../counts.js';
 
 /** Counts by DecodeError code, every code present. */
 export type RejectCounts = Readonly<Record<DecodeErrorCode, number>>;
@@ -32,10 +33,7 @@ export interface MdnsStats {
 }
 
 export function zeroRejects(): Record<DecodeErrorCode, number> {
-  return Object.fromEntries(DECODE_ERROR_CODES.map((code) => [code, 0])) as Record<
-    DecodeErrorCode,
-    number
-  >;
+  return zeroCounts(DECODE_ERROR_CODES);
 }
 
 /** Mutable beacon counters, owned by the Discovery so they outlive one run of the sockets. */
