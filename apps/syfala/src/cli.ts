@@ -92,6 +92,10 @@ function buildProgram(run: Runner): Command {
     )
     .option('--name <name>', 'the name clients see', hostname())
     .option(
+      '--id <uuid>',
+      'a stable endpoint id, so `connect <id>` finds it after a restart (default: a new one each start)',
+    )
+    .option(
       '--inputs <formats>',
       'streams the card captures and sends: TYPE/RATE/CHANNELS/FRAMES, comma-separated ("" for none)',
       DEFAULT_FORMATS,

@@ -360,6 +360,7 @@ describe('config file', () => {
       config,
       JSON.stringify({
         name: 'from config',
+        id: '0badc0de-0000-4000-8000-00000000cafe',
         bind: '127.0.0.1',
         mdns: false,
         udpPort: 0,
@@ -369,6 +370,8 @@ describe('config file', () => {
     const server = syfala(['serve', '--config', config, '--name', 'from flag', '--log', 'json']);
     expect(await server.logEvent('listening')).toMatchObject({
       name: 'from flag',
+      // A stable id, so `connect <id>` finds the server again after a restart.
+      id: '0badc0de-0000-4000-8000-00000000cafe',
       bind: '127.0.0.1',
       mdns: false,
       // Defaulted off: a socket bound to 127.0.0.1 cannot join the multicast group.
@@ -376,6 +379,13 @@ describe('config file', () => {
     });
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
+  });
+
+  it('refuses a malformed id in one sentence', async () => {
+    expectOneSentence(
+      await run(['serve', ...LOOPBACK, '--id', 'studio-a']),
+      /--id must be a lowercase 8-4-4-4-12 hex id/,
+    );
   });
 
   it('names an unknown key', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ServerDiscoveryOptions } from '@syfala/network';
-import type { Format } from '@syfala/proto';
+import { isId, type Format } from '@syfala/proto';
 import { CliError } from '../cli-error.js';
 import type { DaemonOptions } from '../daemon.js';
 import { parseFormats } from '../format-spec.js';
@@ -23,6 +23,7 @@ import type { LogFormat } from '../output.js';
 const SERVE_KEYS = [
   'backend',
   'name',
+  'id',
   'inputs',
   'outputs',
   'udpPort',
@@ -124,6 +125,14 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     if (sink.kind === 'wav') await checkWritable(sink.path, given('sink').name);
   }
   const psk = optional('psk', pskValue);
+  const id = optional('id', (value, name) => {
+    if (!isId(value)) {
+      throw new CliError(
+        `${name} must be a lowercase 8-4-4-4-12 hex id (e.g. from uuidgen), got ${String(value)}`,
+      );
+    }
+    return value;
+  });
   const maxSessions = optional('maxSessions', (value, name) =>
     integerValue(value, name, 1, MAX_SESSIONS),
   );
@@ -136,6 +145,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     log: log ?? (process.stderr.isTTY ? 'text' : 'json'),
     daemon: {
       name: required('name', nonEmpty),
+      ...(id !== undefined && { id }),
       formats,
       host: bind,
       udpPort: required('udpPort', portValue),
