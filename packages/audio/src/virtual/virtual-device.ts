@@ -11,7 +11,7 @@ import type {
 } from '../backend.js';
 import { AudioError } from '../errors.js';
 import type { WavWriter } from '../wav/wav-writer.js';
-import type { VirtualClock } from './options.js';
+import type { ResolvedOptions, VirtualClock } from './options.js';
 import type { Source } from './sources.js';
 
 /**
@@ -84,13 +84,8 @@ class Lane {
 
 type MutablePeriodInfo = { -readonly [K in keyof PeriodInfo]: PeriodInfo[K] };
 
-export interface VirtualDeviceConfig {
-  readonly streams: DeviceStreams;
-  readonly sampleRate: number;
-  readonly periodFrames: number;
-  readonly skewPpm: number;
-  readonly clock: VirtualClock;
-  readonly speed: number;
+/** The resolved options, with sources and sinks opened. */
+export interface VirtualDeviceConfig extends Omit<ResolvedOptions, 'sources' | 'sinks'> {
   /** One per input stream. */
   readonly sources: readonly Source[];
   /** One per output stream; undefined = discard. */
