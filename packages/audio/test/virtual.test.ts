@@ -1,18 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { makeFormat } from '@syfala/proto';
 import type { Format, SampleType } from '@syfala/proto';
 import { decodeSamples, encodeSamples } from '@syfala/utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { AudioDevice, DeviceStreams, PeriodInfo, ProcessCallback } from '../src/backend.js';
 import { virtualBackend } from '../src/virtual/index.js';
 import type { VirtualDeviceOptions } from '../src/virtual/index.js';
 import { readWavFile } from '../src/wav/wav-reader.js';
+import { tempFiles } from './temp-files.js';
 import { WavWriter } from '../src/wav/wav-writer.js';
 
 const hasSox = spawnSync('sox', ['--version']).status === 0;
@@ -108,17 +106,7 @@ function rms(samples: Float32Array): number {
   return Math.sqrt(sum / samples.length);
 }
 
-let dir: string;
-let fileCount = 0;
-const file = (name = 'take'): string => join(dir, `${name}-${fileCount++}.wav`);
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'syfala-virtual-'));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const file = tempFiles('virtual');
 
 describe('virtualBackend', () => {
   it('is the duplex virtual card', () => {
@@ -276,7 +264,7 @@ describe('virtual sources', () => {
 
   it('rejects a missing WAV source with FILE_ERROR', async () => {
     await expect(
-      open(streams([format(48_000, 2)]), { sources: [{ kind: 'wav', path: join(dir, 'no.wav') }] }),
+      open(streams([format(48_000, 2)]), { sources: [{ kind: 'wav', path: file('no') }] }),
     ).rejects.toThrow(expect.objectContaining({ code: 'FILE_ERROR' }));
   });
 });

@@ -1,20 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { SAMPLE_TYPES } from '@syfala/proto';
 import { decodeSamples, encodeSamples } from '@syfala/utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { WavReader, readWavFile } from '../src/wav/wav-reader.js';
+import { tempFiles } from './temp-files.js';
 import { WavWriter } from '../src/wav/wav-writer.js';
 import { wavSampleType } from '../src/wav/wav-format.js';
 import type { WavFormat, WavSampleType } from '../src/wav/wav-format.js';
@@ -86,17 +79,7 @@ async function writeFile(path: string, format: WavFormat, samples: Float32Array)
   await writer.close();
 }
 
-let dir: string;
-let fileCount = 0;
-const file = (name = 'take'): string => join(dir, `${name}-${fileCount++}.wav`);
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'syfala-wav-'));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const file = tempFiles('wav');
 
 describe('wavSampleType', () => {
   it('maps every wire type to the closest WAV type', () => {
@@ -290,7 +273,7 @@ describe('WavWriter and WavReader', () => {
 
   it('rejects with FILE_ERROR when the file cannot be created', async () => {
     await expect(
-      WavWriter.create(join(dir, 'missing', 'x.wav'), {
+      WavWriter.create(join(file('missing'), 'x.wav'), {
         sampleRate: 48_000,
         channels: 1,
         sampleType: 'i16',
@@ -502,7 +485,7 @@ describe('WavReader', () => {
   });
 
   it('rejects a missing file with FILE_ERROR', async () => {
-    await expect(WavReader.open(join(dir, 'nothing.wav'))).rejects.toThrow(
+    await expect(WavReader.open(file('nothing'))).rejects.toThrow(
       expect.objectContaining({ code: 'FILE_ERROR', message: expect.stringMatching(/ENOENT/) }),
     );
   });
