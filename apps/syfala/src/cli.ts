@@ -97,7 +97,8 @@ function buildProgram(run: Runner): Command {
     )
     .option(
       '--inputs <formats>',
-      'streams the card captures and sends: TYPE/RATE/CHANNELS/FRAMES, comma-separated ("" for none)',
+      'streams the card captures and sends: TYPE/RATE/CHANNELS/FRAMES, comma-separated ("" for ' +
+        "none; --backend jack: one f32 stream over the physical ports at JACK's rate)",
       DEFAULT_FORMATS,
     )
     .option(
@@ -151,6 +152,17 @@ function buildProgram(run: Runner): Command {
       ),
     )
     .option('--no-mdns', 'do not announce over DNS-SD (mDNS)')
+    .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
+    .option('--jack-name <name>', 'JACK: the client name', 'syfala-server')
+    .option(
+      '--capture-ports <ports>',
+      'JACK: ports feeding the input streams, in channel order (default: the physical capture ports)',
+    )
+    .option(
+      '--playback-ports <ports>',
+      'JACK: ports the output streams feed, in channel order (default: the physical playback ports)',
+    )
+    .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)')
     .option(
       '--no-multicast',
       'do not answer beacons sent to the multicast group (the default when --bind is not ' +
@@ -191,6 +203,22 @@ function buildProgram(run: Runner): Command {
     )
     .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)')
     .option('--json', 'print JSON lines: stats every second, then a summary')
+    .addOption(
+      new Option('--backend <name>', 'the local sound card')
+        .choices(['virtual', 'jack'])
+        .default('virtual'),
+    )
+    .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
+    .option('--jack-name <name>', 'JACK: the client name (default: syfala-<endpoint name>)')
+    .option(
+      '--capture-ports <ports>',
+      'JACK: ports sent to the endpoint, in channel order (default: the physical capture ports)',
+    )
+    .option(
+      '--playback-ports <ports>',
+      "JACK: ports the endpoint's audio plays to (default: the physical playback ports)",
+    )
+    .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)')
     .addOption(pskOption("the server's pre-shared key"))
     .option('--latency <frames>', `jitter-buffer target (default ${DEFAULT_TARGET_LATENCY_FRAMES})`)
     .addOption(

@@ -1,4 +1,4 @@
-import { AudioEngine, type DeviceSpec } from '@syfala/audio';
+import type { StreamEngine } from '@syfala/audio';
 import {
   SyfalaServer,
   type ServerDiscoveryOptions,
@@ -6,6 +6,7 @@ import {
   type PskInput,
 } from '@syfala/network';
 import type { StreamFormats } from '@syfala/proto';
+import { startEngine, type DeviceChoice } from './engines.js';
 import { serverRoutes } from './routes.js';
 
 /** Default jitter-buffer target for the TS data plane: Node timers wake in ~1 ms bursts. */
@@ -24,29 +25,30 @@ export interface DaemonOptions {
   readonly psk?: PskInput;
   readonly maxSessions?: number;
   readonly discovery?: ServerDiscoveryOptions;
-  /** The sound card: backend and its options (sources, sinks, clock). */
-  readonly device: Omit<DeviceSpec, 'streams'>;
+  /** The sound card: backend and its options (sources and sinks, or JACK ports). */
+  readonly device: DeviceChoice;
   readonly targetLatencyFrames?: number;
 }
 
 /** `syfala serve`: a device exposed as a Syfala server, streaming with every client that starts I/O. */
 export class Daemon {
   readonly server: SyfalaServer;
-  readonly engine: AudioEngine;
+  readonly engine: StreamEngine;
   #closing: Promise<void> | undefined;
 
-  private constructor(server: SyfalaServer, engine: AudioEngine) {
+  private constructor(server: SyfalaServer, engine: StreamEngine) {
     this.server = server;
     this.engine = engine;
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const host = options.host ?? '0.0.0.0';
-    const engine = await AudioEngine.start({
-      bind: { address: host, port: options.audioPort ?? 0 },
+    const { engine, openDevice } = await startEngine(options.device, {
+      address: host,
+      port: options.audioPort ?? 0,
     });
     try {
-      await engine.openDevice({ ...options.device, streams: options.formats });
+      await openDevice(options.formats);
       const routes = serverRoutes(options.formats);
       const targetLatencyFrames = options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES;
       const server = await SyfalaServer.listen({

@@ -150,3 +150,15 @@ export function numberedPath(path: string, stream: number): string {
 function shown(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
+
+/** JACK port names, comma-separated (or a JSON array in a config file). */
+export function portList(value: unknown, name: string): string[] {
+  const items = Array.isArray(value)
+    ? value.map((item) => stringValue(item, name))
+    : stringValue(value, name).split(',');
+  const ports = items.map((item) => item.trim());
+  if (ports.some((port) => !port.includes(':'))) {
+    throw new CliError(`${name} must list full JACK port names (client:port), comma-separated`);
+  }
+  return ports;
+}

@@ -1,4 +1,4 @@
-import { AudioEngine, type EngineStats } from '@syfala/audio';
+import type { EngineStats } from '@syfala/audio';
 import {
   connect,
   type ConnectTarget,
@@ -9,12 +9,13 @@ import {
 } from '@syfala/network';
 import { clientDeviceStreams, clientRoutes } from './routes.js';
 import { DEFAULT_TARGET_LATENCY_FRAMES } from './daemon.js';
+import { startEngine, type DeviceChoice } from './engines.js';
 
 const SERVER_PEER = 'server';
 
 export interface StreamOptions {
-  /** Virtual-device options: sources for what the client sends, sinks for what it receives. */
-  readonly device: { readonly backend: 'virtual'; readonly options: Record<string, unknown> };
+  /** The client's sound card: virtual (sources for what it sends, sinks for what it receives) or JACK. */
+  readonly device: DeviceChoice;
   readonly psk?: PskInput;
   /** Local address of the audio socket. Default: loopback for a loopback server, else any. */
   readonly localAddress?: string;
@@ -45,8 +46,8 @@ export async function streamWith(
   options: StreamOptions,
 ): Promise<StreamResult> {
   const loopback = /^127\./.test(target.host);
-  const engine = await AudioEngine.start({
-    bind: { address: options.localAddress ?? (loopback ? '127.0.0.1' : '0.0.0.0') },
+  const { engine, openDevice } = await startEngine(options.device, {
+    address: options.localAddress ?? (loopback ? '127.0.0.1' : '0.0.0.0'),
   });
   let ticker: NodeJS.Timeout | undefined;
   try {
@@ -58,7 +59,7 @@ export async function streamWith(
     const { offer } = connected;
     let streaming: Streaming;
     try {
-      await engine.openDevice({ ...options.device, streams: clientDeviceStreams(offer.formats) });
+      await openDevice(clientDeviceStreams(offer.formats));
       await engine.addPeer({
         id: SERVER_PEER,
         address: target.host,
@@ -78,11 +79,18 @@ export async function streamWith(
       const report = options.onStats;
       ticker = setInterval(() => void engine.stats().then(report), options.statsIntervalMs ?? 1000);
     }
+    const deviceLost = engine.deviceLost.then((error) => ({ error }));
     const ended = await Promise.race([
       options.until({ ended: streaming.ended }).then(() => undefined),
       streaming.ended,
+      deviceLost,
     ]);
     clearInterval(ticker);
+    if (ended !== undefined && 'error' in ended) {
+      // The sound card is gone (JACK server stopped): tell the server, then say why.
+      await streaming.disconnect().catch(() => undefined);
+      throw ended.error;
+    }
     // Counted while the stream is live: once it stops, the jitter buffers run dry by design.
     const stats = await engine.stats();
     engine.setSending(SERVER_PEER, false);

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { WavReader, type EngineStats, type VirtualSink, type VirtualSource } from '@syfala/audio';
+import type { JackDeviceOptions } from '@syfala/backend-jack';
 import type { Endpoint, SessionEnd } from '@syfala/network';
 import { bytesPerFrame, describeFormat, type Format, type StreamFormats } from '@syfala/proto';
 import { CliError, describeError } from '../cli-error.js';
@@ -10,10 +11,12 @@ import {
   integerValue,
   ipv4Value,
   numberedPath,
+  portList,
   positiveValue,
   pskValue,
 } from '../option-values.js';
 import { describeFormats, endpointAddress, statusLine, streamStatus } from '../output.js';
+import type { DeviceChoice } from '../engines.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
 import { streamWith, type StreamResult } from '../stream-client.js';
@@ -27,6 +30,12 @@ export interface ConnectFlags {
   readonly latency?: string;
   readonly timeout: string | number;
   readonly interface?: string;
+  readonly backend: 'virtual' | 'jack';
+  readonly jackServer?: string;
+  readonly jackName?: string;
+  readonly capturePorts?: string;
+  readonly playbackPorts?: string;
+  readonly autoConnect: boolean;
 }
 
 /** A bound on the jitter buffer's memory, which is 4 × the target: about 22 s at 48 kHz. */
@@ -41,6 +50,7 @@ const REDRAW = '\r\x1b[K';
  * when the server ended the session first.
  */
 export async function connectCommand(text: string, flags: ConnectFlags): Promise<number> {
+  checkJackFlags(flags);
   const timeoutMs = positiveValue(flags.timeout, '--timeout', 'milliseconds');
   const durationMs =
     flags.duration === undefined
@@ -65,6 +75,10 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   }
   const formats = await endpointFormats(endpoint, psk);
   const device = clientDevice(endpoint, formats, flags);
+  const card: DeviceChoice =
+    flags.backend === 'jack'
+      ? { backend: 'jack', options: jackClient(endpoint, flags) }
+      : { backend: 'virtual', options: { ...device } };
   if (flags.play !== undefined) await checkPlayable(flags.play, formats.outputs[0]!);
   const mode = flags.json === true || !process.stdout.isTTY ? 'json' : 'status';
 
@@ -87,7 +101,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   let result: StreamResult;
   try {
     result = await streamWith(endpoint, {
-      device: { backend: 'virtual', options: { ...device } },
+      device: card,
       ...(psk !== undefined && { psk }),
       ...(targetLatencyFrames !== undefined && { targetLatencyFrames }),
       statsIntervalMs: STATS_INTERVAL_MS,
@@ -146,6 +160,12 @@ function clientDevice(
   flags: ConnectFlags,
 ): ClientDevice {
   const { record, play } = flags;
+  if (flags.backend === 'jack' && (record !== undefined || play !== undefined)) {
+    throw new CliError(
+      `${record !== undefined ? '--record' : '--play'} works with the virtual card; with ` +
+        '--backend jack, wire the ports to a JACK recorder or player instead',
+    );
+  }
   if (record !== undefined && formats.inputs.length === 0) {
     throw new CliError(`${endpoint.name} has no input streams, so --record has nothing to record`);
   }
@@ -159,6 +179,37 @@ function clientDevice(
         ? []
         : formats.inputs.map((_, i) => ({ kind: 'wav', path: numberedPath(record, i) })),
   };
+}
+
+/**
+ * The client's JACK ports are named after the endpoint's streams: `in1_1` plays the endpoint's
+ * input stream 1, channel 1; `out1_1` is sent to its output stream 1.
+ */
+function jackClient(endpoint: Endpoint, flags: ConnectFlags): JackDeviceOptions {
+  // JACK client names may not hold ':' and are at most 63 bytes.
+  const name = `syfala-${endpoint.name}`.replace(/[:\s]+/g, '-').slice(0, 48);
+  return {
+    ...(flags.jackServer !== undefined && { server: flags.jackServer }),
+    clientName: flags.jackName ?? name,
+    inputPrefix: 'out',
+    outputPrefix: 'in',
+    connectInputsFrom:
+      flags.capturePorts === undefined ? [] : portList(flags.capturePorts, '--capture-ports'),
+    connectOutputsTo:
+      flags.playbackPorts === undefined ? [] : portList(flags.playbackPorts, '--playback-ports'),
+    autoConnect: flags.autoConnect,
+  };
+}
+
+/** JACK's flags with another backend are a mistake worth one sentence, not silence. */
+function checkJackFlags(flags: ConnectFlags): void {
+  if (flags.backend === 'jack') return;
+  const jackOnly = (['jackServer', 'jackName', 'capturePorts', 'playbackPorts'] as const).find(
+    (key) => flags[key] !== undefined,
+  );
+  if (jackOnly === undefined) return;
+  const flag = jackOnly.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  throw new CliError(`--${flag} needs --backend jack`);
 }
 
 /**

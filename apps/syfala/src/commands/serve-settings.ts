@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ServerDiscoveryOptions } from '@syfala/network';
-import { isId, type Format } from '@syfala/proto';
-import { CliError } from '../cli-error.js';
+import { probeJack } from '@syfala/backend-jack';
+import { isId, makeFormat, type Format } from '@syfala/proto';
+import { CliError, describeError } from '../cli-error.js';
 import type { DaemonOptions } from '../daemon.js';
 import { parseFormats } from '../format-spec.js';
 import {
@@ -12,6 +13,7 @@ import {
   integerValue,
   ipv4Value,
   portValue,
+  portList,
   pskValue,
   sinkSpec,
   sourceSpec,
@@ -39,12 +41,26 @@ const SERVE_KEYS = [
   'multicast',
   'maxSessions',
   'log',
+  'jackServer',
+  'jackName',
+  'capturePorts',
+  'playbackPorts',
+  'autoConnect',
 ] as const;
 
 type ServeKey = (typeof SERVE_KEYS)[number];
 
 const BACKENDS = ['virtual', 'jack', 'coreaudio'] as const;
-const NATIVE_BACKEND_ISSUES: Record<string, string> = { jack: '#5', coreaudio: '#6' };
+/** Options that only mean something to one backend: given with another, they are a mistake. */
+const JACK_KEYS = [
+  'jackServer',
+  'jackName',
+  'capturePorts',
+  'playbackPorts',
+  'autoConnect',
+] as const;
+const VIRTUAL_KEYS = ['source', 'sink'] as const;
+const DEFAULT_JACK_SERVER_CLIENT = 'syfala-server';
 /** The jitter buffer holds 4 × its target: this keeps it to about 22 s at 48 kHz. */
 const MAX_LATENCY_FRAMES = 2 ** 20;
 const MAX_SESSIONS = 1024;
@@ -91,16 +107,31 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   };
 
   const backend = required('backend', (value, name) => oneOf(value, name, BACKENDS));
-  if (backend !== 'virtual') {
+  if (backend === 'coreaudio') {
     throw new CliError(
-      `the ${backend} backend arrives with the native core (issue ${NATIVE_BACKEND_ISSUES[backend]}); ` +
-        'for now syfala serves the virtual sound card (--backend virtual)',
+      'the coreaudio backend arrives with issue #6 (macOS only); on Linux use --backend jack or virtual',
     );
   }
-  const formats = {
-    inputs: required('inputs', formatList),
-    outputs: required('outputs', formatList),
-  };
+  const misplaced = (backend === 'jack' ? VIRTUAL_KEYS : JACK_KEYS).find((key) => given(key).set);
+  if (misplaced !== undefined) {
+    throw new CliError(`${given(misplaced).name} does not apply to --backend ${backend}`);
+  }
+  const jackServer = optional('jackServer', nonEmpty);
+  const jack =
+    backend === 'jack'
+      ? {
+          ...(jackServer !== undefined && { server: jackServer }),
+          clientName: optional('jackName', nonEmpty) ?? DEFAULT_JACK_SERVER_CLIENT,
+          connectInputsFrom: optional('capturePorts', portList) ?? [],
+          connectOutputsTo: optional('playbackPorts', portList) ?? [],
+          autoConnect: required('autoConnect', booleanValue),
+        }
+      : undefined;
+  // JACK's clock sets the default streams: all physical ports, at its rate and period.
+  const defaults = jack === undefined ? undefined : jackDefaultFormats(jack.server);
+  const formatsOf = (key: 'inputs' | 'outputs'): Format[] =>
+    defaults !== undefined && !given(key).set ? defaults[key] : required(key, formatList);
+  const formats = { inputs: formatsOf('inputs'), outputs: formatsOf('outputs') };
   const bind = required('bind', ipv4Value);
   const networkInterface = optional('interface', ipv4Value);
   const multicastGiven = given('multicast');
@@ -155,8 +186,36 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
       ...(maxSessions !== undefined && { maxSessions }),
       ...(latency !== undefined && { targetLatencyFrames: latency }),
       discovery,
-      device: { backend: 'virtual', options: { sources, sinks } },
+      device:
+        jack === undefined
+          ? { backend: 'virtual', options: { sources, sinks } }
+          : { backend: 'jack', options: jack },
     },
+  };
+}
+
+/** One stream each way over every physical port, f32 at the JACK server's rate and period. */
+function jackDefaultFormats(server: string | undefined): { inputs: Format[]; outputs: Format[] } {
+  let info: ReturnType<typeof probeJack>;
+  try {
+    info = probeJack(server);
+  } catch (error) {
+    throw new CliError(describeError(error));
+  }
+  const stream = (channels: number): Format[] =>
+    channels === 0
+      ? []
+      : [
+          makeFormat({
+            sampleType: 'f32',
+            sampleRate: info.sampleRate,
+            channels,
+            bufferFrames: info.periodFrames,
+          }),
+        ];
+  return {
+    inputs: stream(info.physicalCapture.length),
+    outputs: stream(info.physicalPlayback.length),
   };
 }
 

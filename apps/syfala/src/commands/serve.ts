@@ -106,18 +106,28 @@ export async function serveCommand(command: Command): Promise<number> {
     });
   }, STATS_INTERVAL_MS);
 
-  const signal = await stop.received;
+  const why = await Promise.race([stop.received, engine.deviceLost.then((error) => ({ error }))]);
   stopping = true;
   clearInterval(ticker);
   const open = server.sessions.length;
-  log.event(
-    'shutdown',
-    { signal, sessions: open },
-    `shutting down (${signal}): disconnecting ${open} session(s)`,
-  );
+  if (typeof why === 'string') {
+    log.event(
+      'shutdown',
+      { signal: why, sessions: open },
+      `shutting down (${why}): disconnecting ${open} session(s)`,
+    );
+  } else {
+    stop.dispose();
+    log.event(
+      'device-lost',
+      { reason: why.error.message, sessions: open },
+      `the sound card is gone (${why.error.message}): disconnecting ${open} session(s)`,
+    );
+  }
   await daemon.close();
   subscription.unsubscribe();
   log.event('stopped', {}, 'stopped');
+  if (typeof why !== 'string') throw why.error;
   return 0;
 }
 

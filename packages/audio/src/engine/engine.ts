@@ -1,7 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_DATAGRAM_BUDGET_BYTES } from '@syfala/proto';
 import { AudioError } from '../errors.js';
-import type { DeviceSpec, EngineCommand, EngineEvent, EngineStats, PeerSpec } from './messages.js';
+import type {
+  DeviceSpec,
+  EngineCommand,
+  EngineEvent,
+  EngineStats,
+  PeerSpec,
+  StreamEngine,
+} from './messages.js';
 
 export interface EngineOptions {
   /** Where the UDP audio socket binds. Default 0.0.0.0, a free port. */
@@ -17,9 +24,11 @@ type Reply<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
  * packetizers, jitter buffers) runs in a worker thread, so a busy event loop or the main
  * thread's garbage collection never touches the audio.
  */
-export class AudioEngine {
+export class AudioEngine implements StreamEngine {
   /** The UDP port audio is received on: announce it in the handshake. */
   readonly port: number;
+  /** The virtual card's clock is software: it never goes away on its own. */
+  readonly deviceLost = new Promise<Error>(() => undefined);
   readonly #worker: Worker;
   readonly #waiting = new Map<string, (event: EngineEvent) => void>();
   #device: { sampleRate: number; periodFrames: number } | undefined;

@@ -50,6 +50,11 @@ export interface PeerStats {
   readonly id: string;
   readonly sent: StreamSendStats[];
   readonly received: ReceivedStreamStats[];
+  /**
+   * Native core only: datagrams dropped because a ring between threads was full (receive: the
+   * audio thread fell behind the UDP thread; send: the send thread fell behind the audio thread).
+   */
+  readonly queueDrops?: { receive: number; send: number };
 }
 
 export interface EngineStats {
@@ -90,3 +95,28 @@ export type EngineEvent =
   | { readonly type: 'stats'; readonly requestId: number; readonly stats: EngineStats }
   | { readonly type: 'peer-added'; readonly id: string }
   | { readonly type: 'closed' };
+
+/**
+ * What the CLI and apps stream through, whatever runs the data plane: the TS worker
+ * (`AudioEngine`) or the native core (`JackEngine` in @syfala/backend-jack). Opening the device
+ * is each engine's own business: their devices take different options.
+ */
+export interface StreamEngine {
+  /** The UDP port audio is received on: announce it in the handshake. */
+  readonly port: number;
+  /** The device's clock, once open. */
+  readonly device: { readonly sampleRate: number; readonly periodFrames: number } | undefined;
+  /** Streams with a peer from now on; resolves once the data plane has it. */
+  addPeer(peer: PeerSpec): Promise<void>;
+  /** Turns sending to a peer on or off; receiving goes on either way. */
+  setSending(id: string, enabled: boolean): void;
+  removePeer(id: string): void;
+  stats(): Promise<EngineStats>;
+  /**
+   * Settles with the reason when the device stops for good (its server went away, its clock
+   * changed rate): sessions streaming through it must end. Never settles for the virtual card.
+   */
+  readonly deviceLost: Promise<Error>;
+  /** Stops the device, closes the socket. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+{
+  "variables": {
+    "have_jack%": "<!(pkg-config --exists jack && echo 1 || echo 0)"
+  },
+  "targets": [
+    {
+      "target_name": "syfala_native",
+      "sources": [
+        "src/engine/engine.cpp",
+        "src/engine/peer.cpp",
+        "src/engine/udp_socket.cpp",
+        "src/addon/addon.cc",
+        "src/addon/convert.cpp"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS"
+      ],
+      "cflags!": [
+        "-fno-exceptions"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-fno-rtti"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fexceptions",
+        "-Wall",
+        "-Wextra",
+        "-O2"
+      ],
+      "conditions": [
+        [
+          "have_jack==1",
+          {
+            "sources": [
+              "src/jack/jack_device.cpp"
+            ],
+            "cflags_cc": [
+              "<!@(pkg-config --cflags jack)"
+            ],
+            "libraries": [
+              "<!@(pkg-config --libs jack)"
+            ]
+          },
+          {
+            "sources": [
+              "src/jack/jack_missing.cpp"
+            ]
+          }
+        ]
+      ]
+    }
+  ],
+  "conditions": [
+    [
+      "have_jack==1",
+      {
+        "targets": [
+          {
+            "target_name": "jack_signal",
+            "type": "executable",
+            "sources": [
+              "tools/jack_signal.cpp"
+            ],
+            "cflags_cc!": [
+              "-fno-exceptions"
+            ],
+            "cflags_cc": [
+              "-std=c++17",
+              "-O2",
+              "<!@(pkg-config --cflags jack)"
+            ],
+            "libraries": [
+              "<!@(pkg-config --libs jack)",
+              "-lpthread"
+            ]
+          }
+        ]
+      }
+    ]
+  ]
+}

@@ -1,0 +1,175 @@
+// The Node boundary: plain data in (peer specs, device options), counters out, device events
+// delivered to one JS callback. Nothing here runs on an audio thread.
+#include <napi.h>
+
+#include <memory>
+#include <thread>
+
+#include "../engine/device_events.hpp"
+#include "../engine/engine.hpp"
+#include "../jack/jack_options.hpp"
+#include "convert.hpp"
+
+namespace syfala {
+
+namespace {
+
+Napi::Error coded_error(Napi::Env env, const char* code, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  return error;
+}
+
+/** Runs `body`, turning the C++ errors of the control methods into coded JS errors. */
+template <class Body>
+auto guarded(Napi::Env env, const char* code, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const ArgumentError& e) {
+    throw coded_error(env, "BAD_OPTION", e.what());
+  } catch (const JackError& e) {
+    throw coded_error(env, e.code, e.what());
+  } catch (const std::exception& e) {
+    throw coded_error(env, code, e.what());
+  }
+}
+
+}  // namespace
+
+class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Engine",
+                       {InstanceAccessor<&EngineWrap::Port>("port"),
+                        InstanceMethod<&EngineWrap::Clock>("clock"),
+                        InstanceMethod<&EngineWrap::OpenJack>("openJack"),
+                        InstanceMethod<&EngineWrap::AddPeer>("addPeer"),
+                        InstanceMethod<&EngineWrap::SetSending>("setSending"),
+                        InstanceMethod<&EngineWrap::RemovePeer>("removePeer"),
+                        InstanceMethod<&EngineWrap::Stats>("stats"),
+                        InstanceMethod<&EngineWrap::Close>("close")});
+  }
+
+  explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
+    Napi::Env env = info.Env();
+    guarded(env, "ENGINE_FAILED", [&] {
+      engine_ = std::make_unique<Engine>(engine_options(info[0].As<Napi::Object>()));
+    });
+  }
+
+  ~EngineWrap() override { shut_down(); }
+
+ private:
+  Napi::Value Port(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), engine_ ? engine_->port() : 0);
+  }
+
+  Napi::Value Clock(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!device_) return env.Undefined();
+    Napi::Object clock = Napi::Object::New(env);
+    clock.Set("sampleRate", device_->sample_rate());
+    clock.Set("periodFrames", device_->period_frames());
+    return clock;
+  }
+
+  /** openJack(options, onEvent(flags)) → { clientName, sampleRate, periodFrames, ports }. */
+  Napi::Value OpenJack(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!engine_) throw coded_error(env, "BAD_STATE", "audio engine: closed");
+    if (device_) throw coded_error(env, "BAD_STATE", "audio engine: a device is already open");
+    JackDeviceOptions options = guarded(env, "BAD_OPTION", [&] {
+      return jack_device_options(info[0].As<Napi::Object>());
+    });
+    device_ = guarded(env, "DEVICE_FAILED", [&] { return open_jack(options, *engine_, events_); });
+    engine_->set_device(options.inputs, options.outputs, device_->sample_rate());
+    on_event_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "syfala-events",
+                                              0, 1);
+    // Device events must not keep the process alive by themselves.
+    on_event_.Unref(env);
+    watcher_ = std::thread([this] { watch_events(); });
+    guarded(env, "DEVICE_FAILED", [&] { device_->start(); });
+    return device_info(env, *device_);
+  }
+
+  Napi::Value AddPeer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!engine_) throw coded_error(env, "BAD_STATE", "audio engine: closed");
+    PeerSpec spec = guarded(env, "BAD_OPTION", [&] { return peer_spec(info[0].As<Napi::Object>()); });
+    guarded(env, "BAD_OPTION", [&] { engine_->add_peer(spec); });
+    return env.Undefined();
+  }
+
+  Napi::Value SetSending(const Napi::CallbackInfo& info) {
+    if (engine_) {
+      engine_->set_sending(info[0].As<Napi::String>(), info[1].As<Napi::Boolean>());
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value RemovePeer(const Napi::CallbackInfo& info) {
+    const bool removed = engine_ && engine_->remove_peer(info[0].As<Napi::String>());
+    return Napi::Boolean::New(info.Env(), removed);
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!engine_) throw coded_error(env, "BAD_STATE", "audio engine: closed");
+    return engine_stats(env, *engine_, device_.get());
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    shut_down();
+    return info.Env().Undefined();
+  }
+
+  /** Device first (no more process() calls), then the engine's threads, then the watcher. */
+  void shut_down() {
+    if (device_) device_->stop();
+    if (engine_) engine_->close();
+    device_.reset();
+    engine_.reset();
+    if (watcher_.joinable()) {
+      events_.raise(kEventClose);
+      watcher_.join();
+      on_event_.Release();
+    }
+  }
+
+  void watch_events() {
+    for (;;) {
+      const uint32_t raised = events_.wait();
+      const uint32_t flags = raised & ~uint32_t(kEventClose);
+      if (flags != 0) {
+        on_event_.NonBlockingCall([flags](Napi::Env env, Napi::Function callback) {
+          callback.Call({Napi::Number::New(env, flags)});
+        });
+      }
+      if (raised & kEventClose) return;
+    }
+  }
+
+  std::unique_ptr<Engine> engine_;
+  DeviceEvents events_;
+  std::unique_ptr<Device> device_;
+  Napi::ThreadSafeFunction on_event_;
+  std::thread watcher_;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Engine", EngineWrap::Define(env));
+  exports.Set("jackAvailable", Napi::Boolean::New(env, jack_available()));
+  exports.Set("probeJack", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                Napi::Env env = info.Env();
+                const std::string server = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+                JackServerInfo probed =
+                    guarded(env, "DEVICE_FAILED", [&] { return probe_jack(server); });
+                return server_info(env, probed);
+              }));
+  exports.Set("events", event_names(env));
+  return exports;
+}
+
+NODE_API_MODULE(syfala_native, Init)
+
+}  // namespace syfala

@@ -1,0 +1,244 @@
+#include "convert.hpp"
+
+#include <cmath>
+
+#include "../engine/device_events.hpp"
+
+namespace syfala {
+
+namespace {
+
+Napi::Value field(const Napi::Object& object, const char* name) {
+  return object.Has(name) ? object.Get(name) : object.Env().Undefined();
+}
+
+uint32_t unsigned_field(const Napi::Object& object, const char* name, uint32_t fallback,
+                        uint32_t max = UINT32_MAX) {
+  Napi::Value v = field(object, name);
+  if (v.IsUndefined()) return fallback;
+  const double n = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(n >= 0 && n <= max && std::floor(n) == n)) {
+    throw ArgumentError(std::string(name) + " must be an integer from 0 to " + std::to_string(max));
+  }
+  return uint32_t(n);
+}
+
+std::string string_field(const Napi::Object& object, const char* name, const std::string& fallback) {
+  Napi::Value v = field(object, name);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsString()) throw ArgumentError(std::string(name) + " must be a string");
+  return v.As<Napi::String>();
+}
+
+bool bool_field(const Napi::Object& object, const char* name, bool fallback) {
+  Napi::Value v = field(object, name);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsBoolean()) throw ArgumentError(std::string(name) + " must be true or false");
+  return v.As<Napi::Boolean>();
+}
+
+Napi::Array array_field(const Napi::Object& object, const char* name) {
+  Napi::Value v = field(object, name);
+  if (v.IsUndefined()) return Napi::Array::New(object.Env());
+  if (!v.IsArray()) throw ArgumentError(std::string(name) + " must be an array");
+  return v.As<Napi::Array>();
+}
+
+std::vector<uint32_t> channel_list(const Napi::Object& object, const char* name) {
+  Napi::Array list = array_field(object, name);
+  std::vector<uint32_t> out;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value v = list.Get(i);
+    const double n = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
+    if (!(n >= 1 && n <= 1024 && std::floor(n) == n)) {
+      throw ArgumentError(std::string(name) + " must list channel counts from 1 to 1024");
+    }
+    out.push_back(uint32_t(n));
+  }
+  return out;
+}
+
+std::vector<std::string> string_list(const Napi::Object& object, const char* name) {
+  Napi::Array list = array_field(object, name);
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsString()) throw ArgumentError(std::string(name) + " must list strings");
+    out.push_back(v.As<Napi::String>());
+  }
+  return out;
+}
+
+std::vector<StreamRoute> routes(const Napi::Object& spec, const char* name) {
+  Napi::Array list = array_field(spec, name);
+  std::vector<StreamRoute> out;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    if (!list.Get(i).IsObject()) throw ArgumentError(std::string(name) + " must list routes");
+    Napi::Object route = list.Get(i).As<Napi::Object>();
+    if (!field(route, "format").IsObject()) throw ArgumentError("a route needs a format");
+    Napi::Object format = route.Get("format").As<Napi::Object>();
+    StreamRoute r{};
+    r.device = unsigned_field(route, "device", 0);
+    r.wire = unsigned_field(route, "wire", 0);
+    r.format.sample_rate = unsigned_field(format, "sampleRate", 0);
+    r.format.channels = unsigned_field(format, "channels", 0, 1024);
+    const std::string type = string_field(format, "sampleType", "");
+    if (!sample_type_from_name(type, r.format.type)) {
+      throw ArgumentError("unknown sample type '" + type + "'");
+    }
+    if (r.format.sample_rate == 0 || r.format.channels == 0) {
+      throw ArgumentError("a route's format needs a sample rate and channels");
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (uint32_t i = 0; i < items.size(); ++i) out.Set(i, items[i]);
+  return out;
+}
+
+double number(uint64_t value) { return double(value); }
+
+Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
+  const JitterStats& s = route.buffer.stats();
+  const auto load = [](const auto& counter) { return number(counter.load(std::memory_order_relaxed)); };
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("wire", route.route.wire);
+  o.Set("receivedBytes", load(s.received_bytes));
+  o.Set("datagrams", load(s.datagrams));
+  o.Set("lostBytes", load(s.lost_bytes));
+  o.Set("lostFrames", std::floor(load(s.lost_bytes) / double(bytes_per_frame(route.route.format))));
+  o.Set("late", load(s.late));
+  o.Set("duplicate", load(s.duplicate));
+  o.Set("overlapTrimmed", load(s.overlap_trimmed));
+  o.Set("overrunDatagrams", load(s.overrun_datagrams));
+  o.Set("overrunBytes", load(s.overrun_bytes));
+  o.Set("underruns", load(s.underruns));
+  o.Set("primingFrames", load(s.priming_frames));
+  o.Set("bufferedFrames", load(s.buffered_frames));
+  o.Set("targetLatencyFrames", load(s.target_latency_frames));
+  o.Set("playheadByte", load(s.playhead_byte));
+  o.Set("highestByte", load(s.highest_byte));
+  // The concealed-range history belongs to the audio thread; only the TS path reports it.
+  o.Set("concealed", Napi::Array::New(env));
+  return o;
+}
+
+}  // namespace
+
+EngineOptions engine_options(const Napi::Object& options) {
+  EngineOptions o;
+  o.address = string_field(options, "address", o.address);
+  o.port = uint16_t(unsigned_field(options, "port", 0, 65535));
+  o.datagram_budget_bytes = unsigned_field(options, "datagramBudgetBytes", 1400);
+  return o;
+}
+
+JackDeviceOptions jack_device_options(const Napi::Object& options) {
+  JackDeviceOptions o;
+  o.server = string_field(options, "server", "");
+  o.client_name = string_field(options, "clientName", "syfala");
+  o.inputs = channel_list(options, "inputs");
+  o.outputs = channel_list(options, "outputs");
+  o.input_prefix = string_field(options, "inputPrefix", o.input_prefix);
+  o.output_prefix = string_field(options, "outputPrefix", o.output_prefix);
+  o.connect_inputs_from = string_list(options, "connectInputsFrom");
+  o.connect_outputs_to = string_list(options, "connectOutputsTo");
+  o.auto_connect = bool_field(options, "autoConnect", true);
+  return o;
+}
+
+PeerSpec peer_spec(const Napi::Object& spec) {
+  PeerSpec p;
+  p.id = string_field(spec, "id", "");
+  p.address = string_field(spec, "address", "");
+  p.port = uint16_t(unsigned_field(spec, "port", 0, 65535));
+  p.send = routes(spec, "send");
+  p.receive = routes(spec, "receive");
+  p.target_latency_frames = unsigned_field(spec, "targetLatencyFrames", 0);
+  p.sending = bool_field(spec, "sending", false);
+  if (p.id.empty()) throw ArgumentError("a peer needs an id");
+  return p;
+}
+
+Napi::Object device_info(Napi::Env env, const Device& device) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", device.name());
+  o.Set("sampleRate", device.sample_rate());
+  o.Set("periodFrames", device.period_frames());
+  o.Set("inputPorts", string_array(env, device.port_names(true)));
+  o.Set("outputPorts", string_array(env, device.port_names(false)));
+  return o;
+}
+
+Napi::Object server_info(Napi::Env env, const JackServerInfo& info) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sampleRate", info.sample_rate);
+  o.Set("periodFrames", info.period_frames);
+  o.Set("physicalCapture", string_array(env, info.physical_capture));
+  o.Set("physicalPlayback", string_array(env, info.physical_playback));
+  return o;
+}
+
+Napi::Object engine_stats(Napi::Env env, const Engine& engine, const Device* device) {
+  Napi::Object stats = Napi::Object::New(env);
+  if (device != nullptr) {
+    Napi::Object d = Napi::Object::New(env);
+    d.Set("periods", number(device->periods()));
+    d.Set("xruns", number(device->xruns()));
+    stats.Set("device", d);
+  } else {
+    stats.Set("device", env.Undefined());
+  }
+  Napi::Array peers = Napi::Array::New(env);
+  for (const auto& peer : engine.peers()) {
+    Napi::Object p = Napi::Object::New(env);
+    p.Set("id", peer->id);
+    Napi::Array sent = Napi::Array::New(env);
+    for (const auto& route : peer->send) {
+      Napi::Object s = Napi::Object::New(env);
+      s.Set("wire", route->route.wire);
+      s.Set("datagrams", number(route->datagrams.load(std::memory_order_relaxed)));
+      s.Set("bytes", number(route->bytes.load(std::memory_order_relaxed)));
+      sent.Set(sent.Length(), s);
+    }
+    Napi::Array received = Napi::Array::New(env);
+    for (const auto& route : peer->receive) received.Set(received.Length(), received_stats(env, *route));
+    Napi::Object drops = Napi::Object::New(env);
+    drops.Set("receive", number(peer->inbound_drops.load(std::memory_order_relaxed)));
+    drops.Set("send", number(peer->outbound_drops.load(std::memory_order_relaxed)));
+    p.Set("sent", sent);
+    p.Set("received", received);
+    p.Set("queueDrops", drops);
+    peers.Set(peers.Length(), p);
+  }
+  stats.Set("peers", peers);
+  const SocketCounters& c = engine.socket_counters();
+  Napi::Object socket = Napi::Object::New(env);
+  socket.Set("datagramsReceived", number(c.datagrams_received.load()));
+  Napi::Object rejected = Napi::Object::New(env);
+  for (size_t i = 1; i < kDecodeErrorCount; ++i) {
+    const uint64_t n = c.rejected[i].load(std::memory_order_relaxed);
+    if (n > 0) rejected.Set(decode_error_code(DecodeError(i)), number(n));
+  }
+  socket.Set("rejected", rejected);
+  socket.Set("unknownSource", number(c.unknown_source.load()));
+  socket.Set("unknownStream", number(c.unknown_stream.load()));
+  socket.Set("sendErrors", number(c.send_errors.load()));
+  stats.Set("socket", socket);
+  return stats;
+}
+
+Napi::Object event_names(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("xrun", uint32_t(kEventXrun));
+  o.Set("shutdown", uint32_t(kEventShutdown));
+  o.Set("sampleRate", uint32_t(kEventSampleRate));
+  o.Set("bufferSize", uint32_t(kEventBufferSize));
+  return o;
+}
+
+}  // namespace syfala

@@ -1,0 +1,408 @@
+// Receiver side of one audio stream (PROTOCOL.md §7.2), with exactly the semantics of
+// packages/utils/src/jitter-buffer.ts (the reference; packages/utils/vectors/jitter-scenarios.json
+// holds its exact results): runs are reassembled by byte index and played on the device's clock,
+// whatever is missing when due is concealed with the format's zero, and every case is counted.
+//
+// Storage is a byte ring of capacity_frames frames indexed by byte index modulo its size, and a
+// flag per byte: 1 while a received byte waits to be played. Only [playhead, playhead + capacity)
+// is ever stored, so the flag alone tells a buffered byte from a missing one. Runs that end
+// before the playhead are classified against the history of concealed ranges: every byte before
+// the playhead was either received or concealed, so a run is late exactly when it meets a
+// concealed range (one binary search), and duplicate otherwise.
+//
+// Everything is allocated in the constructor; push, pull, reset and the setters allocate, lock,
+// throw and log nothing. One thread (the owner) calls them; stats() may be read from any thread.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+#include "format.hpp"
+#include "wire.hpp"
+
+namespace syfala {
+
+/// Concealed ranges remembered for concealed_ranges() and for telling late from duplicate.
+inline constexpr size_t kConcealedRangeHistory = 1024;
+
+/// What one pull() did; the buffer reuses it, read it before the next pull.
+struct PullResult {
+  bool playing;            ///< false while priming: the period is silence, the playhead stays
+  size_t concealed_bytes;  ///< bytes of this period that had not arrived and were concealed
+  bool underrun;           ///< nothing at all was buffered beyond the playhead
+};
+
+/// A plain copy of JitterStats, field for field the TS JitterBufferStats.
+struct JitterStatsSnapshot {
+  uint64_t received_bytes, datagrams, lost_bytes, lost_frames, late, duplicate, overlap_trimmed,
+      overrun_datagrams, overrun_bytes, underruns, priming_frames, buffered_frames,
+      target_latency_frames, playhead_byte, highest_byte;
+};
+
+/// Counters are cumulative over the buffer's life, across reset(); gauges are current. Only the
+/// owner thread stores them (relaxed), so any thread may read them; a reader sees each value
+/// whole, not all of them from the same instant.
+struct JitterStats {
+  explicit JitterStats(size_t frame_bytes) : bytes_per_frame(frame_bytes) {}
+
+  const uint64_t bytes_per_frame;
+  /// Stream bytes stored for playback, each counted once.
+  std::atomic<uint64_t> received_bytes{0};
+  /// Runs pushed (one per AUDI datagram), whatever became of them.
+  std::atomic<uint64_t> datagrams{0};
+  /// Bytes concealed because they were not there when due.
+  std::atomic<uint64_t> lost_bytes{0};
+  /// Runs dropped: ended at or before the playhead and met a concealed range.
+  std::atomic<uint64_t> late{0};
+  /// Runs that added nothing: all their bytes had been received.
+  std::atomic<uint64_t> duplicate{0};
+  /// Runs that started before the playhead and ended after it; the part before it was dropped.
+  std::atomic<uint64_t> overlap_trimmed{0};
+  /// Runs that reached past playhead + capacity, and the bytes dropped there.
+  std::atomic<uint64_t> overrun_datagrams{0};
+  std::atomic<uint64_t> overrun_bytes{0};
+  /// Pulls that found nothing buffered beyond the playhead.
+  std::atomic<uint64_t> underruns{0};
+  /// Frames of silence played while priming (not loss).
+  std::atomic<uint64_t> priming_frames{0};
+  /// Gauges: frames between the playhead and the furthest byte received, the target, the byte
+  /// index of the next byte to play, and the end of the furthest byte received.
+  std::atomic<uint64_t> buffered_frames{0};
+  std::atomic<uint64_t> target_latency_frames{0};
+  std::atomic<uint64_t> playhead_byte{0};
+  std::atomic<uint64_t> highest_byte{0};
+
+  /// lost_bytes in whole frames (rounded down: a run may end inside a frame).
+  uint64_t lost_frames() const { return read(lost_bytes) / bytes_per_frame; }
+
+  JitterStatsSnapshot snapshot() const {
+    JitterStatsSnapshot s{};
+    s.received_bytes = read(received_bytes);
+    s.datagrams = read(datagrams);
+    s.lost_bytes = read(lost_bytes);
+    s.lost_frames = s.lost_bytes / bytes_per_frame;
+    s.late = read(late);
+    s.duplicate = read(duplicate);
+    s.overlap_trimmed = read(overlap_trimmed);
+    s.overrun_datagrams = read(overrun_datagrams);
+    s.overrun_bytes = read(overrun_bytes);
+    s.underruns = read(underruns);
+    s.priming_frames = read(priming_frames);
+    s.buffered_frames = read(buffered_frames);
+    s.target_latency_frames = read(target_latency_frames);
+    s.playhead_byte = read(playhead_byte);
+    s.highest_byte = read(highest_byte);
+    return s;
+  }
+
+ private:
+  static uint64_t read(const std::atomic<uint64_t>& v) { return v.load(std::memory_order_relaxed); }
+};
+
+class JitterBuffer {
+ public:
+  /// Throws std::invalid_argument for an invalid format (channels 1 to 65,535, a known sample
+  /// type, a positive rate), a target latency below 1 or a capacity below twice the target.
+  JitterBuffer(const Format& f, size_t capacity_frames, size_t target_latency_frames)
+      : bytes_per_frame_(checked_bytes_per_frame(f)),
+        capacity_frames_(capacity_frames),
+        target_latency_frames_(target_latency_frames) {
+    if (target_latency_frames < 1) {
+      throw std::invalid_argument("jitter buffer: target latency must be ≥ 1 frame");
+    }
+    if (capacity_frames / 2 < target_latency_frames) {
+      throw std::invalid_argument(
+          "jitter buffer: capacity must be at least twice the target latency");
+    }
+    // Far beyond any memory, and keeps capacity arithmetic from overflowing.
+    if (capacity_frames > SIZE_MAX / 4 / bytes_per_frame_) {
+      throw std::invalid_argument("jitter buffer: capacity too large");
+    }
+    capacity_bytes_ = capacity_frames * bytes_per_frame_;
+    data_.reset(new uint8_t[capacity_bytes_]());
+    present_.reset(new uint8_t[capacity_bytes_]());
+    ranges_.reset(new Range[kConcealedRangeHistory]());
+    // Signed and float zero is all zero bytes; unsigned zero is offset binary, 0x80 in the top
+    // (last, little-endian) byte of each sample.
+    silent_frame_.reset(new uint8_t[bytes_per_frame_]());
+    const size_t sample_bytes = bytes_per_sample(f.type);
+    silence_is_zero_ = !is_unsigned(f.type);
+    if (!silence_is_zero_) {
+      for (size_t i = sample_bytes - 1; i < bytes_per_frame_; i += sample_bytes) {
+        silent_frame_[i] = 0x80;
+      }
+    }
+    stats_.reset(new JitterStats(bytes_per_frame_));
+    publish_gauges();
+  }
+
+  /// Stores the run [byte_index, byte_index + len), one AUDI payload. Returns how many of its
+  /// bytes were new and stored; the fate of the rest is counted in stats(). A byte index of
+  /// 2^53 or more (read_audio_header never gives one) is ignored and not counted.
+  size_t push(uint64_t byte_index, const uint8_t* data, size_t len) {
+    if (len == 0 || byte_index > kMaxByteIndex) return 0;
+    JitterStats& s = *stats_;
+    add(s.datagrams);
+    const uint64_t playhead = playhead_;
+    uint64_t end = byte_index + len;
+    if (end <= playhead) {
+      add(met_concealment(byte_index, end) ? s.late : s.duplicate);
+      return 0;
+    }
+    uint64_t start = byte_index;
+    if (start < playhead) {
+      start = playhead;
+      add(s.overlap_trimmed);
+    }
+    const uint64_t limit = playhead + capacity_bytes_;
+    if (end > limit) {
+      add(s.overrun_datagrams);
+      add(s.overrun_bytes, end - std::max(start, limit));
+      if (start >= limit) return 0;
+      end = limit;
+    }
+    const size_t stored = store(start, data + (start - byte_index), size_t(end - start));
+    if (stored == 0) add(s.duplicate);
+    add(s.received_bytes, stored);
+    if (end > highest_) highest_ = end;
+    publish_gauges();
+    return stored;
+  }
+
+  /// Plays `frames` frames into `dst`. While priming this is silence and the playhead stays;
+  /// once playing, the playhead advances by `frames` every pull, and every byte that is not
+  /// there is concealed with the format's zero and counted as lost.
+  const PullResult& pull(uint8_t* dst, size_t frames) {
+    JitterStats& s = *stats_;
+    const size_t length = frames * bytes_per_frame_;
+    if (!playing_ && buffered_bytes() < uint64_t(target_latency_frames_) * bytes_per_frame_) {
+      fill_silence(dst, 0, length);
+      add(s.priming_frames, frames);
+      result_ = {false, 0, false};
+      return result_;
+    }
+    playing_ = true;
+
+    const uint64_t playhead = playhead_;
+    const bool underrun = highest_ <= playhead;
+    if (underrun) add(s.underruns);
+    size_t concealed = 0;
+    size_t slot = size_t(playhead % capacity_bytes_);
+    for (size_t i = 0; i < length;) {
+      const size_t segment = std::min(length - i, capacity_bytes_ - slot);
+      uint8_t* flags = present_.get() + slot;
+      for (size_t j = 0; j < segment;) {
+        const size_t have = span_of(flags + j, segment - j, 1);
+        std::memcpy(dst + i + j, data_.get() + slot + j, have);
+        std::memset(flags + j, 0, have);
+        j += have;
+        const size_t missing = span_of(flags + j, segment - j, 0);
+        if (missing > 0) {
+          // The playhead moves by whole frames from 0, so a pull starts at phase 0.
+          fill_silence(dst + i + j, (i + j) % bytes_per_frame_, missing);
+          record_concealed(playhead + i + j, playhead + i + j + missing);
+          concealed += missing;
+          j += missing;
+        }
+      }
+      i += segment;
+      slot = 0;
+    }
+    playhead_ = playhead + length;
+    add(s.lost_bytes, concealed);
+    result_ = {true, concealed, underrun};
+    publish_gauges();
+    return result_;
+  }
+
+  /// Empties the buffer for an I/O restart: byte indices start again at 0 and playback primes
+  /// again. Counters carry on; the concealed-range history starts afresh.
+  void reset() {
+    std::memset(present_.get(), 0, capacity_bytes_);
+    playing_ = false;
+    playhead_ = 0;
+    highest_ = 0;
+    range_head_ = 0;
+    range_count_ = 0;
+    forgotten_before_ = 0;
+    publish_gauges();
+  }
+
+  /// Frames to buffer before playback starts, 1 to capacity / 2; affects only priming (now or
+  /// after the next reset()). Returns false, changing nothing, for a value out of range.
+  bool set_target_latency_frames(size_t frames) {
+    if (frames < 1 || frames > capacity_frames_ / 2) return false;
+    target_latency_frames_ = frames;
+    publish_gauges();
+    return true;
+  }
+
+  size_t target_latency_frames() const { return target_latency_frames_; }
+  size_t capacity_frames() const { return capacity_frames_; }
+  size_t bytes_per_frame() const { return bytes_per_frame_; }
+  bool playing() const { return playing_; }
+  const JitterStats& stats() const { return *stats_; }
+
+  /// Copies up to `max` of the last kConcealedRangeHistory concealed byte ranges [start, end),
+  /// oldest first, merged when they touch; returns how many it copied. Owner thread only.
+  size_t concealed_ranges(std::pair<uint64_t, uint64_t>* out, size_t max) const {
+    const size_t n = std::min(max, range_count_);
+    for (size_t k = 0; k < n; ++k) {
+      const Range& r = ranges_[(range_head_ + k) % kConcealedRangeHistory];
+      out[k] = {r.start, r.end};
+    }
+    return n;
+  }
+
+ private:
+  struct Range {
+    uint64_t start, end;
+  };
+
+  static size_t checked_bytes_per_frame(const Format& f) {
+    if (bytes_per_sample(f.type) == 0) {
+      throw std::invalid_argument("jitter buffer: unknown sample type");
+    }
+    if (f.channels < 1 || f.channels > 0xffff) {
+      throw std::invalid_argument("jitter buffer: channels must be 1 to 65535");
+    }
+    if (f.sample_rate == 0) throw std::invalid_argument("jitter buffer: sample rate must be > 0");
+    return syfala::bytes_per_frame(f);
+  }
+
+  /// Only the owner thread writes the stats, so a load and a store do (no read-modify-write).
+  static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
+  static void set(std::atomic<uint64_t>& gauge, uint64_t v) {
+    gauge.store(v, std::memory_order_relaxed);
+  }
+
+  uint64_t buffered_bytes() const { return highest_ > playhead_ ? highest_ - playhead_ : 0; }
+
+  void publish_gauges() {
+    JitterStats& s = *stats_;
+    set(s.buffered_frames, buffered_bytes() / bytes_per_frame_);
+    set(s.target_latency_frames, target_latency_frames_);
+    set(s.playhead_byte, playhead_);
+    set(s.highest_byte, highest_);
+  }
+
+  /// How many of the first `n` flags equal `value` (0 or 1), eight at a time where it can.
+  static size_t span_of(const uint8_t* flags, size_t n, uint8_t value) {
+    const uint64_t all = value * 0x0101010101010101ull;
+    size_t i = 0;
+    for (uint64_t word; i + 8 <= n; i += 8) {
+      std::memcpy(&word, flags + i, 8);
+      if (word != all) break;
+    }
+    while (i < n && flags[i] == value) ++i;
+    return i;
+  }
+
+  /// Copies the bytes of [start, start + n) not yet present; returns how many.
+  size_t store(uint64_t start, const uint8_t* src, size_t n) {
+    size_t stored = 0;
+    size_t slot = size_t(start % capacity_bytes_);
+    while (n > 0) {
+      const size_t segment = std::min(n, capacity_bytes_ - slot);
+      uint8_t* flags = present_.get() + slot;
+      for (size_t j = 0; j < segment;) {
+        const size_t missing = span_of(flags + j, segment - j, 0);
+        std::memcpy(data_.get() + slot + j, src + j, missing);
+        std::memset(flags + j, 1, missing);
+        stored += missing;
+        j += missing;
+        j += span_of(flags + j, segment - j, 1);
+      }
+      src += segment;
+      n -= segment;
+      slot = 0;
+    }
+    return stored;
+  }
+
+  /// Silence for `n` bytes of a pull, starting `phase` bytes into a frame.
+  void fill_silence(uint8_t* dst, size_t phase, size_t n) const {
+    if (n == 0) return;  // dst may be null for an empty pull
+    if (silence_is_zero_) {
+      std::memset(dst, 0, n);
+      return;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      dst[i] = silent_frame_[phase];
+      if (++phase == bytes_per_frame_) phase = 0;
+    }
+  }
+
+  /// Appends [start, end) to the history, merging it into the newest range when they touch;
+  /// when the history is full the oldest range is forgotten.
+  void record_concealed(uint64_t start, uint64_t end) {
+    if (range_count_ > 0) {
+      Range& last = ranges_[(range_head_ + range_count_ - 1) % kConcealedRangeHistory];
+      if (last.end == start) {
+        last.end = end;
+        return;
+      }
+    }
+    size_t at;
+    if (range_count_ == kConcealedRangeHistory) {
+      at = range_head_;
+      forgotten_before_ = ranges_[at].end;
+      range_head_ = (at + 1) % kConcealedRangeHistory;
+    } else {
+      at = (range_head_ + range_count_) % kConcealedRangeHistory;
+      ++range_count_;
+    }
+    ranges_[at] = {start, end};
+  }
+
+  /// Whether any byte of [start, end), all before the playhead, was concealed. A range reaching
+  /// back before the history counts as concealed: a run that old is late in any sense.
+  bool met_concealment(uint64_t start, uint64_t end) const {
+    if (start < forgotten_before_) return true;
+    // First range (in age order) that ends after `start`; ranges are sorted and disjoint.
+    size_t lo = 0;
+    size_t hi = range_count_;
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (ranges_[(range_head_ + mid) % kConcealedRangeHistory].end > start) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo < range_count_ && ranges_[(range_head_ + lo) % kConcealedRangeHistory].start < end;
+  }
+
+  size_t bytes_per_frame_;
+  size_t capacity_frames_;
+  size_t capacity_bytes_ = 0;
+  size_t target_latency_frames_;
+  std::unique_ptr<uint8_t[]> data_;
+  std::unique_ptr<uint8_t[]> present_;
+  /// One frame of the format's zero in wire bytes, the concealment pattern.
+  std::unique_ptr<uint8_t[]> silent_frame_;
+  bool silence_is_zero_ = true;
+  /// Concealed ranges, oldest first from range_head_.
+  std::unique_ptr<Range[]> ranges_;
+  size_t range_head_ = 0;
+  size_t range_count_ = 0;
+  /// End of the newest range evicted from the history; what came before is no longer known.
+  uint64_t forgotten_before_ = 0;
+  bool playing_ = false;
+  uint64_t playhead_ = 0;
+  uint64_t highest_ = 0;
+  PullResult result_{false, 0, false};
+  /// On the heap so its address survives moving the buffer while another thread reads it.
+  std::unique_ptr<JitterStats> stats_;
+};
+
+}  // namespace syfala

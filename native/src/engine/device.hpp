@@ -1,0 +1,27 @@
+#pragma once
+// What the addon needs of a sound-card layer (JACK here, CoreAudio later): a clock that calls
+// Engine::process() once per period on its own real-time thread.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace syfala {
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  /** Starts the clock (and connects ports where the layer has them). */
+  virtual void start() = 0;
+  /** Once it returns, process() runs no more. Idempotent. */
+  virtual void stop() = 0;
+  /** The name the device is known by (a JACK client's actual name). */
+  virtual const std::string& name() const = 0;
+  virtual uint32_t sample_rate() const = 0;
+  virtual uint32_t period_frames() const = 0;
+  virtual uint64_t periods() const = 0;
+  virtual uint64_t xruns() const = 0;
+  /** Full port names per channel, inputs (captured) or outputs (played). */
+  virtual std::vector<std::string> port_names(bool inputs) const = 0;
+};
+
+}  // namespace syfala

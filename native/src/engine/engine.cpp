@@ -1,0 +1,290 @@
+#include "engine.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "../core/sample_convert.hpp"
+
+namespace syfala {
+
+namespace {
+/** Kernel socket buffers asked for (capped by net.core.rmem_max/wmem_max): bursts must fit. */
+constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
+/** Datagrams taken per recvmmsg/sendmmsg call. */
+constexpr unsigned kBatch = 64;
+/** Receive buffers are larger than any ring slot, so an oversized datagram is seen as such. */
+constexpr size_t kReceiveBufferBytes = 2048;
+
+bool formats_match_device(const std::vector<StreamRoute>& routes,
+                          const std::vector<uint32_t>& device_channels, uint32_t rate,
+                          std::string& why) {
+  for (const StreamRoute& r : routes) {
+    if (r.device >= device_channels.size()) {
+      why = "device stream " + std::to_string(r.device) + " does not exist";
+      return false;
+    }
+    if (r.format.channels != device_channels[r.device]) {
+      why = "wire stream " + std::to_string(r.wire) + " has " + std::to_string(r.format.channels) +
+            " channels, device stream " + std::to_string(r.device) + " has " +
+            std::to_string(device_channels[r.device]);
+      return false;
+    }
+    if (r.format.sample_rate != rate) {
+      why = "wire stream " + std::to_string(r.wire) + " runs at " +
+            std::to_string(r.format.sample_rate) + " Hz, the device at " + std::to_string(rate) +
+            " Hz (no resampling yet)";
+      return false;
+    }
+  }
+  return true;
+}
+
+timespec deadline_in_ms(long ms) {
+  timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  t.tv_nsec += ms * 1000000L;
+  t.tv_sec += t.tv_nsec / 1000000000L;
+  t.tv_nsec %= 1000000000L;
+  return t;
+}
+}  // namespace
+
+Engine::Engine(const EngineOptions& options)
+    : socket_(options.address, options.port, kSocketBufferBytes),
+      datagram_budget_(options.datagram_budget_bytes),
+      current_(std::make_unique<PeerList>()) {
+  if (datagram_budget_ <= kAudioHeaderBytes || datagram_budget_ > kSlotBytes) {
+    throw EngineError("audio engine: the datagram budget must be between " +
+                      std::to_string(kAudioHeaderBytes + 1) + " and " +
+                      std::to_string(kSlotBytes) + " bytes");
+  }
+  published_.store(current_.get());
+  sem_init(&send_wake_, 0, 0);
+  receiver_ = std::thread([this] { receive_loop(); });
+  sender_ = std::thread([this] { send_loop(); });
+}
+
+Engine::~Engine() {
+  close();
+  sem_destroy(&send_wake_);
+}
+
+void Engine::set_device(std::vector<uint32_t> inputs, std::vector<uint32_t> outputs,
+                        uint32_t sample_rate) {
+  device_inputs_ = std::move(inputs);
+  device_outputs_ = std::move(outputs);
+  sample_rate_ = sample_rate;
+}
+
+void Engine::add_peer(const PeerSpec& spec) {
+  if (sample_rate_ == 0) throw EngineError("audio engine: open a device before adding peers");
+  for (const auto& p : owned_) {
+    if (p->id == spec.id) throw EngineError("audio engine: peer " + spec.id + " already streams");
+  }
+  sockaddr_in address;
+  if (!parse_ipv4(spec.address, spec.port, address)) {
+    throw EngineError("audio engine: peer address " + spec.address + " is not IPv4");
+  }
+  std::string why;
+  if (!formats_match_device(spec.send, device_inputs_, sample_rate_, why) ||
+      !formats_match_device(spec.receive, device_outputs_, sample_rate_, why)) {
+    throw EngineError("audio engine: peer " + spec.id + ": " + why);
+  }
+  if (spec.target_latency_frames < 1) {
+    throw EngineError("audio engine: the target latency must be at least one frame");
+  }
+  owned_.push_back(std::make_unique<Peer>(spec, address, datagram_budget_));
+  publish();
+}
+
+void Engine::set_sending(const std::string& id, bool enabled) {
+  for (const auto& p : owned_) {
+    if (p->id == id) p->sending.store(enabled, std::memory_order_relaxed);
+  }
+}
+
+bool Engine::remove_peer(const std::string& id) {
+  auto it = std::find_if(owned_.begin(), owned_.end(), [&](const auto& p) { return p->id == id; });
+  if (it == owned_.end()) return false;
+  std::unique_ptr<Peer> retired = std::move(*it);
+  owned_.erase(it);
+  publish();
+  return true;  // `retired` is freed here, after every thread has let go of it.
+}
+
+void Engine::publish() {
+  auto next = std::make_unique<PeerList>();
+  for (const auto& p : owned_) next->peers.push_back(p.get());
+  published_.store(next.get(), std::memory_order_seq_cst);
+  receive_reader_.wait_for_reader();
+  send_reader_.wait_for_reader();
+  audio_reader_.wait_for_reader();
+  current_ = std::move(next);
+}
+
+void Engine::process(const DevicePeriod& period) {
+  ReadPass pass(audio_reader_);
+  const PeerList& list = *published_.load(std::memory_order_seq_cst);
+  bool queued = false;
+  for (Peer* peer : list.peers) {
+    // What the receive thread queued since the last period goes into the jitter buffers first.
+    size_t length = 0;
+    while (const uint8_t* datagram = peer->inbound.read_slot(length)) {
+      AudioHeader header{};
+      read_audio_header(datagram, length, header);  // checked by the receive thread
+      if (ReceiveRoute* route = peer->receive_route(header.stream)) {
+        route->buffer.push(header.byte_index, datagram + kAudioHeaderBytes, header.byte_count);
+      }
+      peer->inbound.release();
+    }
+    for (const auto& route : peer->receive) {
+      const std::vector<float*>& out = (*period.outputs)[route->route.device];
+      const size_t channels = out.size();
+      for (uint32_t done = 0; done < period.frames;) {
+        const uint32_t n = std::min<uint32_t>(period.frames - done, kChunkFrames);
+        route->buffer.pull(route->wire.data(), n);
+        for (size_t c = 0; c < channels; ++c) route->planes[c] = out[c] + done;
+        // Accumulate: several peers play into the same outputs, mixed.
+        decode_deinterleave(route->route.format.type, route->wire.data(), channels, n,
+                            route->planes.data(), true);
+        done += n;
+      }
+    }
+    if (!peer->sending.load(std::memory_order_relaxed)) continue;
+    for (const auto& route : peer->send) {
+      const std::vector<const float*>& in = (*period.inputs)[route->route.device];
+      const size_t channels = in.size();
+      const size_t frame_bytes = bytes_per_frame(route->route.format);
+      for (uint32_t done = 0; done < period.frames;) {
+        const uint32_t n = std::min<uint32_t>(period.frames - done, kChunkFrames);
+        for (size_t c = 0; c < channels; ++c) route->planes[c] = in[c] + done;
+        encode_interleave(route->route.format.type, route->planes.data(), channels, n,
+                          route->wire.data());
+        route->packetizer.packetize(
+            route->wire.data(), n * frame_bytes,
+            [&](const AudioHeader& h, const uint8_t* run, size_t run_length) {
+              uint8_t* slot = peer->outbound.write_slot();
+              if (slot == nullptr) {
+                peer->outbound_drops.fetch_add(1, std::memory_order_relaxed);
+                return;
+              }
+              write_audio_header(slot, h);
+              std::memcpy(slot + kAudioHeaderBytes, run, run_length);
+              peer->outbound.commit(kAudioHeaderBytes + run_length);
+              route->datagrams.fetch_add(1, std::memory_order_relaxed);
+              route->bytes.fetch_add(run_length, std::memory_order_relaxed);
+              queued = true;
+            });
+        done += n;
+      }
+    }
+  }
+  // sem_post is async-signal-safe and takes no lock: the one wake-up the audio thread makes.
+  if (queued) sem_post(&send_wake_);
+}
+
+Peer* Engine::find_by_source(const PeerList& list, const sockaddr_in& source) const {
+  for (Peer* p : list.peers) {
+    if (same_endpoint(p->address, source)) return p;
+  }
+  return nullptr;
+}
+
+void Engine::receive_loop() {
+  std::vector<uint8_t> buffers(kBatch * kReceiveBufferBytes);
+  std::array<mmsghdr, kBatch> messages{};
+  std::array<iovec, kBatch> vectors{};
+  std::array<sockaddr_in, kBatch> sources{};
+  while (running_.load(std::memory_order_relaxed)) {
+    for (unsigned i = 0; i < kBatch; ++i) {
+      vectors[i] = {buffers.data() + i * kReceiveBufferBytes, kReceiveBufferBytes};
+      messages[i].msg_hdr = {};
+      messages[i].msg_hdr.msg_name = &sources[i];
+      messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+      messages[i].msg_hdr.msg_iov = &vectors[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int got = socket_.receive_batch(messages.data(), kBatch);
+    if (got <= 0 || !running_.load(std::memory_order_relaxed)) continue;
+    ReadPass pass(receive_reader_);
+    const PeerList& list = *published_.load(std::memory_order_seq_cst);
+    for (int i = 0; i < got; ++i) {
+      counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
+      const uint8_t* data = buffers.data() + size_t(i) * kReceiveBufferBytes;
+      const size_t length = messages[i].msg_len;
+      AudioHeader header{};
+      const DecodeError error = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 ||
+                                        length > kSlotBytes
+                                    ? DecodeError::TooLarge
+                                    : read_audio_header(data, length, header);
+      if (error != DecodeError::None) {
+        counters_.rejected[size_t(error)].fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      Peer* peer = find_by_source(list, sources[i]);
+      if (peer == nullptr) {
+        counters_.unknown_source.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (peer->receive_route(header.stream) == nullptr) {
+        counters_.unknown_stream.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      uint8_t* slot = peer->inbound.write_slot();
+      if (slot == nullptr) {
+        peer->inbound_drops.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      std::memcpy(slot, data, length);
+      peer->inbound.commit(length);
+    }
+  }
+}
+
+void Engine::send_loop() {
+  std::array<mmsghdr, kBatch> messages{};
+  std::array<iovec, kBatch> vectors{};
+  while (running_.load(std::memory_order_relaxed)) {
+    timespec deadline = deadline_in_ms(100);
+    if (sem_timedwait(&send_wake_, &deadline) != 0 && errno != EINTR) continue;
+    ReadPass pass(send_reader_);
+    const PeerList& list = *published_.load(std::memory_order_seq_cst);
+    for (Peer* peer : list.peers) {
+      for (;;) {
+        unsigned count = 0;
+        size_t length = 0;
+        while (count < kBatch) {
+          const uint8_t* datagram = peer->outbound.peek(count, length);
+          if (datagram == nullptr) break;
+          vectors[count] = {const_cast<uint8_t*>(datagram), length};
+          messages[count].msg_hdr = {};
+          messages[count].msg_hdr.msg_name = const_cast<sockaddr_in*>(&peer->address);
+          messages[count].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+          messages[count].msg_hdr.msg_iov = &vectors[count];
+          messages[count].msg_hdr.msg_iovlen = 1;
+          ++count;
+        }
+        if (count == 0) break;
+        const int failed = socket_.send_batch(messages.data(), count);
+        if (failed > 0) counters_.send_errors.fetch_add(failed, std::memory_order_relaxed);
+        peer->outbound.release(count);
+      }
+    }
+  }
+}
+
+void Engine::close() {
+  if (!running_.exchange(false)) return;
+  socket_.shutdown();
+  sem_post(&send_wake_);
+  receiver_.join();
+  sender_.join();
+  // A device still running sees an empty list before the peers go.
+  std::vector<std::unique_ptr<Peer>> retired = std::move(owned_);
+  owned_.clear();
+  publish();
+}
+
+}  // namespace syfala

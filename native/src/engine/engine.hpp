@@ -1,0 +1,112 @@
+#pragma once
+// The native data plane: one UDP audio socket with its receive and send threads, the peers a
+// device streams with, and the per-period work the device's real-time callback hands it.
+#include <semaphore.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../core/wire.hpp"
+#include "peer.hpp"
+#include "quiescence.hpp"
+#include "udp_socket.hpp"
+
+namespace syfala {
+
+/** One period of a device: per stream, one plane per channel; outputs arrive zeroed. */
+struct DevicePeriod {
+  const std::vector<std::vector<const float*>>* inputs;
+  const std::vector<std::vector<float*>>* outputs;
+  uint32_t frames;
+};
+
+/** Thrown by Engine's control methods (never on the audio path); `what()` is one sentence. */
+struct EngineError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+constexpr size_t kDecodeErrorCount = static_cast<size_t>(DecodeError::TooLarge) + 1;
+
+struct SocketCounters {
+  std::atomic<uint64_t> datagrams_received{0};
+  std::array<std::atomic<uint64_t>, kDecodeErrorCount> rejected{};
+  std::atomic<uint64_t> unknown_source{0};
+  std::atomic<uint64_t> unknown_stream{0};
+  std::atomic<uint64_t> send_errors{0};
+};
+
+struct EngineOptions {
+  std::string address = "0.0.0.0";
+  uint16_t port = 0;
+  size_t datagram_budget_bytes = 1400;
+};
+
+/**
+ * Threads: the control thread (Node's main thread) adds and removes peers; the receive thread
+ * queues each peer's datagrams in its receive ring; the device's real-time thread calls process()
+ * once per period; the send thread sends what process() queued. The three data threads read the
+ * peer list without locks; the control thread publishes a new list and frees the old one only
+ * once each of them has left any pass that could still see it (Quiescence).
+ */
+class Engine {
+ public:
+  explicit Engine(const EngineOptions& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  uint16_t port() const { return socket_.port(); }
+
+  /** The device's streams (channels each) and clock; peers are checked against them. */
+  void set_device(std::vector<uint32_t> input_channels, std::vector<uint32_t> output_channels,
+                  uint32_t sample_rate);
+
+  void add_peer(const PeerSpec& spec);
+  void set_sending(const std::string& id, bool enabled);
+  /** Returns false when no such peer. */
+  bool remove_peer(const std::string& id);
+
+  /** Real-time: the device's callback, once per period. */
+  void process(const DevicePeriod& period);
+
+  /** Control thread: peers stay alive while it reads their counters. */
+  const std::vector<std::unique_ptr<Peer>>& peers() const { return owned_; }
+  const SocketCounters& socket_counters() const { return counters_; }
+
+  /** Stops both threads and closes the socket. Idempotent; peers are dropped. */
+  void close();
+
+ private:
+  struct PeerList {
+    std::vector<Peer*> peers;
+  };
+
+  void publish();
+  void receive_loop();
+  void send_loop();
+  Peer* find_by_source(const PeerList& list, const sockaddr_in& source) const;
+
+  UdpSocket socket_;
+  const size_t datagram_budget_;
+  std::vector<uint32_t> device_inputs_;
+  std::vector<uint32_t> device_outputs_;
+  uint32_t sample_rate_ = 0;
+
+  std::vector<std::unique_ptr<Peer>> owned_;
+  std::unique_ptr<PeerList> current_;
+  std::atomic<PeerList*> published_{nullptr};
+  Quiescence receive_reader_, send_reader_, audio_reader_;
+
+  SocketCounters counters_;
+  sem_t send_wake_;
+  std::atomic<bool> running_{true};
+  std::thread receiver_;
+  std::thread sender_;
+};
+
+}  // namespace syfala

@@ -1,0 +1,204 @@
+#include "jack_device.hpp"
+
+#include <cstring>
+
+namespace syfala {
+
+namespace {
+
+jack_client_t* open_client(const std::string& name, const std::string& server) {
+  jack_status_t status;
+  const auto options =
+      static_cast<jack_options_t>(JackNoStartServer | (server.empty() ? 0 : JackServerName));
+  jack_client_t* client = server.empty()
+                              ? jack_client_open(name.c_str(), options, &status)
+                              : jack_client_open(name.c_str(), options, &status, server.c_str());
+  if (client == nullptr) {
+    const std::string which = server.empty() ? "the default JACK server" : "JACK server '" + server + "'";
+    if (status & JackServerFailed) {
+      throw JackError("SERVER_UNAVAILABLE", "cannot connect to " + which + ": is jackd running?");
+    }
+    throw JackError("SERVER_UNAVAILABLE", "cannot open a JACK client on " + which + " (status 0x" +
+                    [&] {
+                      char hex[16];
+                      std::snprintf(hex, sizeof hex, "%x", unsigned(status));
+                      return std::string(hex);
+                    }() +
+                    ")");
+  }
+  return client;
+}
+
+std::vector<std::string> physical_ports(jack_client_t* client, unsigned long direction) {
+  std::vector<std::string> names;
+  const char** ports =
+      jack_get_ports(client, nullptr, JACK_DEFAULT_AUDIO_TYPE, JackPortIsPhysical | direction);
+  if (ports == nullptr) return names;
+  for (const char** p = ports; *p != nullptr; ++p) names.emplace_back(*p);
+  jack_free(ports);
+  return names;
+}
+
+}  // namespace
+
+bool jack_available() { return true; }
+
+std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, Engine& engine,
+                                  DeviceEvents& events) {
+  return std::make_unique<JackDevice>(options, engine, events);
+}
+
+JackServerInfo probe_jack(const std::string& server) {
+  jack_client_t* client = open_client("syfala-probe", server);
+  JackServerInfo info{jack_get_sample_rate(client), jack_get_buffer_size(client),
+                      physical_ports(client, JackPortIsOutput),
+                      physical_ports(client, JackPortIsInput)};
+  jack_client_close(client);
+  return info;
+}
+
+JackDevice::JackDevice(const JackDeviceOptions& options, Engine& engine, DeviceEvents& events)
+    : engine_(engine), events_(events), options_(options) {
+  client_ = open_client(options.client_name, options.server);
+  client_name_ = jack_get_client_name(client_);
+  sample_rate_ = jack_get_sample_rate(client_);
+  period_frames_ = jack_get_buffer_size(client_);
+  try {
+    register_ports(options.inputs, options.input_prefix, JackPortIsInput, input_ports_);
+    register_ports(options.outputs, options.output_prefix, JackPortIsOutput, output_ports_);
+  } catch (...) {
+    jack_client_close(client_);
+    throw;
+  }
+  for (const auto& stream : input_ports_) input_planes_.emplace_back(stream.size(), nullptr);
+  for (const auto& stream : output_ports_) output_planes_.emplace_back(stream.size(), nullptr);
+  jack_set_process_callback(client_, &JackDevice::on_process, this);
+  jack_set_xrun_callback(client_, &JackDevice::on_xrun, this);
+  jack_set_buffer_size_callback(client_, &JackDevice::on_buffer_size, this);
+  jack_set_sample_rate_callback(client_, &JackDevice::on_sample_rate, this);
+  jack_on_info_shutdown(client_, &JackDevice::on_shutdown, this);
+}
+
+JackDevice::~JackDevice() {
+  stop();
+  // After a server shutdown the client is a husk; closing it is still how it is freed.
+  jack_client_close(client_);
+}
+
+void JackDevice::register_ports(const std::vector<uint32_t>& streams, const std::string& prefix,
+                                unsigned long flags, std::vector<std::vector<jack_port_t*>>& out) {
+  for (size_t k = 0; k < streams.size(); ++k) {
+    out.emplace_back();
+    for (uint32_t c = 0; c < streams[k]; ++c) {
+      const std::string name = prefix + std::to_string(k + 1) + "_" + std::to_string(c + 1);
+      jack_port_t* port = jack_port_register(client_, name.c_str(), JACK_DEFAULT_AUDIO_TYPE, flags, 0);
+      if (port == nullptr) {
+        throw JackError("PORT_FAILED", "JACK refused to register port " + client_name_ + ":" + name);
+      }
+      out.back().push_back(port);
+    }
+  }
+}
+
+void JackDevice::start() {
+  if (jack_activate(client_) != 0) throw JackError("SERVER_UNAVAILABLE", "JACK refused to activate " + client_name_);
+  active_ = true;
+  connect_ports();
+}
+
+void JackDevice::connect_ports() {
+  const bool explicit_inputs = !options_.connect_inputs_from.empty();
+  const bool explicit_outputs = !options_.connect_outputs_to.empty();
+  const auto sources = explicit_inputs ? options_.connect_inputs_from
+                       : options_.auto_connect ? physical_ports(client_, JackPortIsOutput)
+                                               : std::vector<std::string>{};
+  const auto sinks = explicit_outputs ? options_.connect_outputs_to
+                     : options_.auto_connect ? physical_ports(client_, JackPortIsInput)
+                                             : std::vector<std::string>{};
+  size_t i = 0;
+  for (const auto& stream : input_ports_) {
+    for (jack_port_t* port : stream) {
+      if (i >= sources.size()) break;
+      const int failed = jack_connect(client_, sources[i].c_str(), jack_port_name(port));
+      if (failed && failed != EEXIST && explicit_inputs) {
+        throw JackError("PORT_FAILED", "cannot connect " + sources[i] + " to " + jack_port_name(port));
+      }
+      ++i;
+    }
+  }
+  i = 0;
+  for (const auto& stream : output_ports_) {
+    for (jack_port_t* port : stream) {
+      if (i >= sinks.size()) break;
+      const int failed = jack_connect(client_, jack_port_name(port), sinks[i].c_str());
+      if (failed && failed != EEXIST && explicit_outputs) {
+        throw JackError("PORT_FAILED", "cannot connect " + std::string(jack_port_name(port)) + " to " + sinks[i]);
+      }
+      ++i;
+    }
+  }
+}
+
+void JackDevice::stop() {
+  if (!active_) return;
+  active_ = false;
+  if (!gone_.load()) jack_deactivate(client_);
+}
+
+std::vector<std::string> JackDevice::port_names(bool inputs) const {
+  std::vector<std::string> names;
+  for (const auto& stream : inputs ? input_ports_ : output_ports_) {
+    for (jack_port_t* port : stream) names.emplace_back(jack_port_name(port));
+  }
+  return names;
+}
+
+int JackDevice::on_process(jack_nframes_t frames, void* arg) {
+  auto* self = static_cast<JackDevice*>(arg);
+  for (size_t k = 0; k < self->input_ports_.size(); ++k) {
+    for (size_t c = 0; c < self->input_ports_[k].size(); ++c) {
+      self->input_planes_[k][c] =
+          static_cast<const float*>(jack_port_get_buffer(self->input_ports_[k][c], frames));
+    }
+  }
+  for (size_t k = 0; k < self->output_ports_.size(); ++k) {
+    for (size_t c = 0; c < self->output_ports_[k].size(); ++c) {
+      auto* plane = static_cast<float*>(jack_port_get_buffer(self->output_ports_[k][c], frames));
+      std::memset(plane, 0, frames * sizeof(float));
+      self->output_planes_[k][c] = plane;
+    }
+  }
+  self->engine_.process({&self->input_planes_, &self->output_planes_, frames});
+  self->periods_.fetch_add(1, std::memory_order_relaxed);
+  return 0;
+}
+
+int JackDevice::on_xrun(void* arg) {
+  auto* self = static_cast<JackDevice*>(arg);
+  self->xruns_.fetch_add(1, std::memory_order_relaxed);
+  self->events_.raise(kEventXrun);
+  return 0;
+}
+
+int JackDevice::on_buffer_size(jack_nframes_t frames, void* arg) {
+  auto* self = static_cast<JackDevice*>(arg);
+  // process() takes any period: chunks bound its scratch, so a new size needs no reallocation.
+  self->period_frames_.store(frames, std::memory_order_relaxed);
+  self->events_.raise(kEventBufferSize);
+  return 0;
+}
+
+int JackDevice::on_sample_rate(jack_nframes_t rate, void* arg) {
+  auto* self = static_cast<JackDevice*>(arg);
+  const bool changed = self->sample_rate_.exchange(rate, std::memory_order_relaxed) != rate;
+  if (changed) self->events_.raise(kEventSampleRate);
+  return 0;
+}
+
+void JackDevice::on_shutdown(jack_status_t, const char*, void* arg) {
+  auto* self = static_cast<JackDevice*>(arg);
+  self->gone_.store(true, std::memory_order_relaxed);
+  self->events_.raise(kEventShutdown);
+}
+
+}  // namespace syfala

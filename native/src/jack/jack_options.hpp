@@ -1,0 +1,54 @@
+#pragma once
+// The JACK layer as the addon sees it; no JACK header here, so a build without libjack's headers
+// still compiles and says what to install when asked for JACK.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../engine/device.hpp"
+#include "../engine/device_events.hpp"
+#include "../engine/engine.hpp"
+
+namespace syfala {
+
+/**
+ * Thrown when JACK can't be reached or refuses something; `what()` is one sentence, `code` one of
+ * SERVER_UNAVAILABLE, PORT_FAILED, NOT_INSTALLED (the JS JackError codes).
+ */
+struct JackError : std::runtime_error {
+  JackError(const char* error_code, const std::string& message)
+      : std::runtime_error(message), code(error_code) {}
+  const char* code;
+};
+
+struct JackServerInfo {
+  uint32_t sample_rate;
+  uint32_t period_frames;
+  std::vector<std::string> physical_capture;   // ports that capture (JACK outputs)
+  std::vector<std::string> physical_playback;  // ports that play (JACK inputs)
+};
+
+struct JackDeviceOptions {
+  std::string server;       // empty: the default server ($JACK_DEFAULT_SERVER)
+  std::string client_name;  // JACK may add a suffix when taken
+  /** Channels of each stream; stream k channel c becomes port `<prefix><k+1>_<c+1>`. */
+  std::vector<uint32_t> inputs;
+  std::vector<uint32_t> outputs;
+  std::string input_prefix = "in";
+  std::string output_prefix = "out";
+  /** Ports to connect, in channel order across streams; empty: the physical ports. */
+  std::vector<std::string> connect_inputs_from;
+  std::vector<std::string> connect_outputs_to;
+  bool auto_connect = true;
+};
+
+/** Whether this build links libjack. */
+bool jack_available();
+/** Opens a short-lived client to read the server's clock and its physical ports. */
+JackServerInfo probe_jack(const std::string& server);
+/** Opens (does not start) a JACK client whose process callback drives `engine`. */
+std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, Engine& engine,
+                                  DeviceEvents& events);
+
+}  // namespace syfala

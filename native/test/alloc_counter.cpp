@@ -1,0 +1,50 @@
+// Counts operator new calls so tests can assert the real-time operations allocate nothing.
+// Under ASan the replacement is left out: ASan's own operator new checks new/delete pairing.
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "harness.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+
+bool test::allocations_counted() { return false; }
+size_t test::allocations() { return 0; }
+
+#else
+
+namespace {
+std::atomic<size_t> g_allocations{0};
+
+void* counted_malloc(size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+
+void* counted_aligned_alloc(size_t n, std::align_val_t align) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  const size_t a = static_cast<size_t>(align);
+  // aligned_alloc wants a size that is a multiple of the alignment.
+  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a + (n == 0 ? a : 0))) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+bool test::allocations_counted() { return true; }
+size_t test::allocations() { return g_allocations.load(std::memory_order_relaxed); }
+
+void* operator new(size_t n) { return counted_malloc(n); }
+void* operator new[](size_t n) { return counted_malloc(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void* operator new(size_t n, std::align_val_t a) { return counted_aligned_alloc(n, a); }
+void* operator new[](size_t n, std::align_val_t a) { return counted_aligned_alloc(n, a); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+
+#endif

@@ -1,0 +1,344 @@
+// JitterBuffer edge cases, and a differential fuzz against a byte-by-byte transliteration of
+// packages/utils/src/jitter-buffer.ts (the C++ works in runs of bytes; the TS byte by byte).
+#include <random>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "core/jitter_buffer.hpp"
+#include "harness.hpp"
+
+using namespace syfala;
+
+namespace {
+
+const Format kI16Stereo{48000, 2, SampleType::I16};  // 4-byte frames
+const Format kU16Stereo{48000, 2, SampleType::U16};
+
+std::vector<uint8_t> pattern(size_t from, size_t count) {
+  std::vector<uint8_t> bytes(count);
+  for (size_t i = 0; i < count; ++i) bytes[i] = uint8_t((from + i) % 251 + 1);
+  return bytes;
+}
+
+size_t push_run(JitterBuffer& jb, size_t start, size_t end) {
+  const std::vector<uint8_t> bytes = pattern(start, end - start);
+  return jb.push(start, bytes.data(), bytes.size());
+}
+
+std::vector<uint8_t> pull(JitterBuffer& jb, size_t frames) {
+  std::vector<uint8_t> out(frames * jb.bytes_per_frame(), 0xee);
+  jb.pull(out.data(), frames);
+  return out;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> ranges(const JitterBuffer& jb) {
+  std::vector<std::pair<uint64_t, uint64_t>> out(kConcealedRangeHistory);
+  out.resize(jb.concealed_ranges(out.data(), out.size()));
+  return out;
+}
+
+/// jitter-buffer.ts, byte by byte, with plain counters.
+class Reference {
+ public:
+  Reference(const Format& f, size_t capacity_frames, size_t target)
+      : bpf_(bytes_per_frame(f)),
+        capacity_frames_(capacity_frames),
+        capacity_(capacity_frames * bpf_),
+        target_(target),
+        data_(capacity_),
+        present_(capacity_),
+        silent_(bpf_) {
+    const size_t b = bytes_per_sample(f.type);
+    if (is_unsigned(f.type)) {
+      for (size_t i = b - 1; i < bpf_; i += b) silent_[i] = 0x80;
+    }
+  }
+
+  size_t push(uint64_t index, const uint8_t* payload, size_t length) {
+    if (length == 0) return 0;
+    s.datagrams++;
+    uint64_t end = index + length;
+    if (end <= playhead_) {
+      (met_concealment(index, end) ? s.late : s.duplicate)++;
+      return 0;
+    }
+    uint64_t start = index;
+    if (start < playhead_) {
+      start = playhead_;
+      s.overlap_trimmed++;
+    }
+    const uint64_t limit = playhead_ + capacity_;
+    if (end > limit) {
+      s.overrun_datagrams++;
+      s.overrun_bytes += end - std::max(start, limit);
+      if (start >= limit) return 0;
+      end = limit;
+    }
+    size_t stored = 0;
+    for (uint64_t i = start; i < end; ++i) {
+      const size_t slot = size_t(i % capacity_);
+      if (present_[slot] == 0) {
+        data_[slot] = payload[i - index];
+        present_[slot] = 1;
+        stored++;
+      }
+    }
+    if (stored == 0) s.duplicate++;
+    s.received_bytes += stored;
+    if (end > highest_) highest_ = end;
+    return stored;
+  }
+
+  PullResult pull(uint8_t* dst, size_t frames) {
+    const size_t length = frames * bpf_;
+    if (!playing_ && highest_ - playhead_ < target_ * bpf_) {
+      for (size_t i = 0; i < length; ++i) dst[i] = silent_[i % bpf_];
+      s.priming_frames += frames;
+      return {false, 0, false};
+    }
+    playing_ = true;
+    const bool underrun = highest_ <= playhead_;
+    if (underrun) s.underruns++;
+    int64_t gap_start = -1;
+    size_t concealed = 0;
+    for (size_t i = 0; i < length; ++i) {
+      const size_t slot = size_t((playhead_ + i) % capacity_);
+      if (present_[slot] == 1) {
+        dst[i] = data_[slot];
+        present_[slot] = 0;
+        if (gap_start >= 0) record(uint64_t(gap_start), playhead_ + i);
+        gap_start = -1;
+      } else {
+        dst[i] = silent_[i % bpf_];
+        concealed++;
+        if (gap_start < 0) gap_start = int64_t(playhead_ + i);
+      }
+    }
+    if (gap_start >= 0) record(uint64_t(gap_start), playhead_ + length);
+    playhead_ += length;
+    s.lost_bytes += concealed;
+    return {true, concealed, underrun};
+  }
+
+  void reset() {
+    std::fill(present_.begin(), present_.end(), 0);
+    playing_ = false;
+    playhead_ = highest_ = 0;
+    ranges_.clear();
+    forgotten_before_ = 0;
+  }
+
+  bool set_target(size_t frames) {
+    if (frames < 1 || frames > capacity_frames_ / 2) return false;
+    target_ = frames;
+    return true;
+  }
+
+  std::vector<uint64_t> stats() const {
+    const uint64_t buffered = highest_ > playhead_ ? highest_ - playhead_ : 0;
+    return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_bytes / bpf_, s.late,
+            s.duplicate, s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns,
+            s.priming_frames, buffered / bpf_, target_, playhead_, highest_};
+  }
+
+  std::vector<std::pair<uint64_t, uint64_t>> ranges_;
+
+ private:
+  struct {
+    uint64_t received_bytes = 0, datagrams = 0, lost_bytes = 0, late = 0, duplicate = 0,
+             overlap_trimmed = 0, overrun_datagrams = 0, overrun_bytes = 0, underruns = 0,
+             priming_frames = 0;
+  } s;
+
+  void record(uint64_t start, uint64_t end) {
+    if (!ranges_.empty() && ranges_.back().second == start) {
+      ranges_.back().second = end;
+      return;
+    }
+    if (ranges_.size() == kConcealedRangeHistory) {
+      forgotten_before_ = ranges_.front().second;
+      ranges_.erase(ranges_.begin());
+    }
+    ranges_.push_back({start, end});
+  }
+
+  bool met_concealment(uint64_t start, uint64_t end) const {
+    if (start < forgotten_before_) return true;
+    for (const auto& r : ranges_) {
+      if (r.second > start) return r.first < end;
+    }
+    return false;
+  }
+
+  size_t bpf_, capacity_frames_, capacity_, target_;
+  std::vector<uint8_t> data_, present_, silent_;
+  bool playing_ = false;
+  uint64_t playhead_ = 0, highest_ = 0, forgotten_before_ = 0;
+};
+
+std::vector<uint64_t> stats_of(const JitterBuffer& jb) {
+  const JitterStatsSnapshot s = jb.stats().snapshot();
+  return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_frames, s.late, s.duplicate,
+          s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns, s.priming_frames,
+          s.buffered_frames, s.target_latency_frames, s.playhead_byte, s.highest_byte};
+}
+
+}  // namespace
+
+TEST(jitter_buffer_plays_an_in_order_stream_once_the_target_is_buffered) {
+  JitterBuffer jb(kI16Stereo, 16, 8);
+  push_run(jb, 0, 16);
+  CHECK(pull(jb, 4) == std::vector<uint8_t>(16, 0));
+  CHECK(!jb.playing());
+  CHECK_EQ(jb.stats().priming_frames.load(), 4u);
+  for (size_t tick = 1; tick < 12; ++tick) {
+    push_run(jb, tick * 16, (tick + 1) * 16);
+    CHECK_EQ(jb.stats().buffered_frames.load(), 8u);
+    CHECK(pull(jb, 4) == pattern((tick - 1) * 16, 16));
+    CHECK(jb.playing());
+  }
+  CHECK_EQ(jb.stats().lost_bytes.load(), 0u);
+}
+
+TEST(jitter_buffer_conceals_unsigned_gaps_with_the_silent_byte_of_their_position) {
+  JitterBuffer jb(kU16Stereo, 8, 1);
+  push_run(jb, 0, 1);  // byte 0 only; bytes 1..7 missing, the gap starts inside a sample
+  push_run(jb, 7, 8);
+  const std::vector<uint8_t> out = pull(jb, 2);
+  const std::vector<uint8_t> first = pattern(0, 1);
+  const std::vector<uint8_t> last = pattern(7, 1);
+  CHECK(out == (std::vector<uint8_t>{first[0], 0x80, 0x00, 0x80, 0x00, 0x80, 0x00, last[0]}));
+  CHECK(ranges(jb) == (std::vector<std::pair<uint64_t, uint64_t>>{{1, 7}}));
+}
+
+TEST(jitter_buffer_pulls_more_than_its_capacity_by_concealing_the_rest) {
+  JitterBuffer jb(kI16Stereo, 4, 2);
+  push_run(jb, 0, 16);
+  const std::vector<uint8_t> out = pull(jb, 10);
+  CHECK(std::vector<uint8_t>(out.begin(), out.begin() + 16) == pattern(0, 16));
+  CHECK(std::vector<uint8_t>(out.begin() + 16, out.end()) == std::vector<uint8_t>(24, 0));
+  CHECK_EQ(jb.stats().lost_bytes.load(), 24u);
+  CHECK(ranges(jb) == (std::vector<std::pair<uint64_t, uint64_t>>{{16, 40}}));
+}
+
+TEST(jitter_buffer_ignores_empty_runs_and_byte_indices_from_2_pow_53) {
+  JitterBuffer jb(kI16Stereo, 8, 2);
+  const uint8_t byte = 1;
+  CHECK_EQ(jb.push(0, &byte, 0), 0u);
+  CHECK_EQ(jb.push(kMaxByteIndex + 1, &byte, 1), 0u);
+  CHECK_EQ(jb.stats().datagrams.load(), 0u);
+  CHECK_EQ(jb.push(kMaxByteIndex, &byte, 1), 0u);  // valid, far beyond the capacity
+  CHECK_EQ(jb.stats().overrun_datagrams.load(), 1u);
+}
+
+TEST(jitter_buffer_pulls_zero_frames_without_moving) {
+  JitterBuffer jb(kI16Stereo, 8, 1);
+  push_run(jb, 0, 8);
+  CHECK(jb.pull(nullptr, 0).playing);
+  CHECK_EQ(jb.stats().playhead_byte.load(), 0u);
+}
+
+TEST(jitter_buffer_target_latency_stays_within_half_the_capacity) {
+  JitterBuffer jb(kI16Stereo, 16, 4);
+  CHECK(!jb.set_target_latency_frames(0));
+  CHECK(!jb.set_target_latency_frames(9));
+  CHECK_EQ(jb.target_latency_frames(), 4u);
+  CHECK(jb.set_target_latency_frames(8));
+  CHECK_EQ(jb.stats().target_latency_frames.load(), 8u);
+}
+
+TEST(jitter_buffer_rejects_bad_parameters) {
+  CHECK_THROWS(JitterBuffer(kI16Stereo, 16, 0), std::invalid_argument);
+  CHECK_THROWS(JitterBuffer(kI16Stereo, 15, 8), std::invalid_argument);
+  CHECK_THROWS(JitterBuffer(Format{48000, 0, SampleType::I16}, 16, 8), std::invalid_argument);
+  CHECK_THROWS(JitterBuffer(Format{48000, 65536, SampleType::I16}, 16, 8), std::invalid_argument);
+  CHECK_THROWS(JitterBuffer(Format{48000, 2, SampleType(0)}, 16, 8), std::invalid_argument);
+  CHECK_THROWS(JitterBuffer(Format{0, 2, SampleType::I16}, 16, 8), std::invalid_argument);
+  CHECK_THROWS(JitterBuffer(kI16Stereo, SIZE_MAX / 2, 8), std::invalid_argument);
+}
+
+TEST(jitter_buffer_copies_at_most_max_concealed_ranges) {
+  JitterBuffer jb(kI16Stereo, 8, 1);
+  for (size_t i = 0; i < 5; ++i) {
+    push_run(jb, i * 8, i * 8 + 4);  // second frame of each pull missing
+    pull(jb, 2);
+  }
+  std::pair<uint64_t, uint64_t> two[2];
+  CHECK_EQ(jb.concealed_ranges(two, 2), 2u);
+  CHECK(two[0] == (std::pair<uint64_t, uint64_t>{4, 8}));
+  CHECK(two[1] == (std::pair<uint64_t, uint64_t>{12, 16}));
+  CHECK_EQ(ranges(jb).size(), 5u);
+}
+
+TEST(jitter_buffer_keeps_its_stats_where_they_were_when_moved) {
+  JitterBuffer jb(kI16Stereo, 8, 1);
+  const JitterStats* stats = &jb.stats();
+  JitterBuffer moved(std::move(jb));
+  push_run(moved, 0, 4);
+  CHECK_EQ(&moved.stats(), stats);
+  CHECK_EQ(stats->received_bytes.load(), 4u);
+}
+
+TEST(jitter_buffer_push_pull_reset_and_target_allocate_nothing) {
+  if (!test::allocations_counted()) return;
+  JitterBuffer jb(kU16Stereo, 64, 8);
+  const std::vector<uint8_t> bytes = pattern(0, 4096);
+  std::vector<uint8_t> out(64 * 4);
+  const size_t before = test::allocations();
+  for (size_t i = 0; i < 200; ++i) {
+    jb.push(i * 40 + (i % 3) * 8, bytes.data(), 40);
+    jb.pull(out.data(), 10);
+    if (i % 50 == 49) jb.reset();
+    jb.set_target_latency_frames(1 + i % 32);
+  }
+  CHECK_EQ(test::allocations(), before);
+}
+
+TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
+  const Format formats[] = {{48000, 1, SampleType::U8}, {48000, 3, SampleType::U24},
+                            {48000, 2, SampleType::F32}, {44100, 5, SampleType::I16}};
+  std::mt19937_64 random(42);
+  auto uniform = [&](uint64_t lo, uint64_t hi) { return lo + random() % (hi - lo + 1); };
+  for (const Format& f : formats) {
+    SCOPE(std::string(sample_type_name(f.type)) + " x" + std::to_string(f.channels));
+    const size_t bpf = bytes_per_frame(f);
+    const size_t capacity = uniform(8, 40);
+    const size_t target = uniform(1, capacity / 2);
+    JitterBuffer jb(f, capacity, target);
+    Reference ref(f, capacity, target);
+    std::vector<uint8_t> payload(3 * capacity * bpf);
+    for (uint8_t& b : payload) b = uint8_t(random());
+    uint64_t sent = 0;
+    for (int op = 0; op < 20000 && test::failures() == 0; ++op) {
+      const uint64_t kind = uniform(0, 99);
+      if (kind < 60) {
+        // Mostly near the send position, sometimes far behind or far ahead.
+        const uint64_t len = uniform(1, 2 * bpf + 7);
+        const uint64_t back = uniform(0, kind < 50 ? 3 * bpf : 4 * capacity * bpf);
+        const uint64_t at = kind % 7 == 0 ? sent + uniform(0, 2 * capacity * bpf)
+                                          : (sent > back ? sent - back : 0);
+        sent = std::max(sent, at + len);
+        CHECK_EQ(jb.push(at, payload.data(), len), ref.push(at, payload.data(), len));
+      } else if (kind < 97) {
+        const size_t frames = uniform(0, kind == 96 ? 3 * capacity : 6);
+        std::vector<uint8_t> a(frames * bpf, 0xee), b(frames * bpf, 0xee);
+        const PullResult ra = jb.pull(a.data(), frames);
+        const PullResult rb = ref.pull(b.data(), frames);
+        CHECK(a == b);
+        CHECK_EQ(ra.playing, rb.playing);
+        CHECK_EQ(ra.concealed_bytes, rb.concealed_bytes);
+        CHECK_EQ(ra.underrun, rb.underrun);
+      } else if (kind < 98) {
+        jb.reset();
+        ref.reset();
+        sent = 0;
+      } else {
+        const size_t frames = uniform(0, capacity);
+        CHECK_EQ(jb.set_target_latency_frames(frames), ref.set_target(frames));
+      }
+      CHECK(stats_of(jb) == ref.stats());
+    }
+    CHECK(ranges(jb) == ref.ranges_);
+  }
+}

@@ -1,0 +1,156 @@
+// StreamPacketizer: the cuts of packages/utils/test/packetizer.test.ts, plus what the C++
+// interface adds (headers handed over, no copy, no allocation).
+#include <stdexcept>
+#include <vector>
+
+#include "core/packetizer.hpp"
+#include "harness.hpp"
+
+using namespace syfala;
+
+namespace {
+
+struct Sent {
+  AudioHeader header;
+  std::vector<uint8_t> payload;
+};
+
+/// Bytes 0, 1, 2, … (mod 251) from stream byte `from`: every position is recognisable.
+std::vector<uint8_t> pattern(size_t from, size_t count) {
+  std::vector<uint8_t> bytes(count);
+  for (size_t i = 0; i < count; ++i) bytes[i] = uint8_t((from + i) % 251);
+  return bytes;
+}
+
+std::vector<Sent> send(StreamPacketizer& p, const std::vector<uint8_t>& payload) {
+  std::vector<Sent> sent;
+  auto collect = [&](const AudioHeader& h, const uint8_t* run, size_t n) {
+    CHECK_EQ(size_t(h.byte_count), n);
+    sent.push_back({h, std::vector<uint8_t>(run, run + n)});
+  };
+  const size_t count = p.packetize(payload.data(), payload.size(), collect);
+  CHECK_EQ(count, sent.size());
+  return sent;
+}
+
+std::vector<size_t> sizes(const std::vector<Sent>& sent) {
+  std::vector<size_t> out;
+  for (const Sent& s : sent) out.push_back(s.payload.size());
+  return out;
+}
+
+std::vector<size_t> list(std::initializer_list<size_t> v) { return v; }
+
+}  // namespace
+
+TEST(packetizer_carries_172_frames_per_datagram_for_the_standard_format) {
+  StreamPacketizer p(0, 8);
+  CHECK_EQ(p.max_payload_bytes(), 172u * 8);
+  CHECK(sizes(send(p, pattern(0, 32 * 8))) == list({256}));
+  const std::vector<Sent> period512 = send(p, pattern(256, 512 * 8));
+  CHECK(sizes(period512) == list({172 * 8, 172 * 8, 168 * 8}));
+  CHECK_EQ(period512[0].header.byte_index, 256u);
+  CHECK_EQ(period512[1].header.byte_index, 256u + 1376);
+  CHECK_EQ(period512[2].header.byte_index, 256u + 2752);
+  CHECK_EQ(p.byte_index(), 256u + 512 * 8);
+}
+
+TEST(packetizer_hands_over_stream_index_byte_index_and_the_bytes_themselves) {
+  StreamPacketizer p(7, 4, kAudioHeaderBytes + 40);
+  const std::vector<Sent> sent = send(p, pattern(0, 100));
+  REQUIRE(sent.size() == 3);
+  for (size_t k = 0; k < 3; ++k) {
+    CHECK_EQ(sent[k].header.stream, 7u);
+    CHECK_EQ(sent[k].header.byte_index, 40u * k);
+    CHECK(sent[k].payload == pattern(40 * k, k < 2 ? 40 : 20));
+  }
+}
+
+TEST(packetizer_cuts_at_frame_boundaries_when_a_frame_fits) {
+  // i24 stereo: 6-byte frames; 20 payload bytes of room hold 3 frames.
+  StreamPacketizer p(0, 6, kAudioHeaderBytes + 20);
+  CHECK_EQ(p.max_payload_bytes(), 18u);
+  CHECK(sizes(send(p, pattern(0, 60))) == list({18, 18, 18, 6}));
+}
+
+TEST(packetizer_realigns_to_frame_boundaries_after_a_partial_frame) {
+  StreamPacketizer p(0, 6, kAudioHeaderBytes + 20);
+  CHECK(sizes(send(p, pattern(0, 4))) == list({4}));
+  const std::vector<Sent> sent = send(p, pattern(4, 44));
+  CHECK(sizes(sent) == list({14, 18, 12}));
+  for (const Sent& s : sent) CHECK_EQ((s.header.byte_index + s.payload.size()) % 6, 0u);
+}
+
+TEST(packetizer_cuts_plain_bytes_when_a_frame_is_larger_than_the_budget) {
+  // u64 × 8 channels: 64-byte frames, 10 bytes of room.
+  StreamPacketizer p(0, 64, kAudioHeaderBytes + 10);
+  CHECK_EQ(p.max_payload_bytes(), 10u);
+  CHECK(sizes(send(p, pattern(0, 64))) == list({10, 10, 10, 10, 10, 10, 4}));
+}
+
+TEST(packetizer_numbers_bytes_across_calls_and_from_0_after_reset) {
+  StreamPacketizer p(1, 4);
+  send(p, pattern(0, 12));
+  CHECK_EQ(send(p, pattern(12, 8))[0].header.byte_index, 12u);
+  CHECK_EQ(p.byte_index(), 20u);
+  p.reset();
+  CHECK_EQ(p.byte_index(), 0u);
+  CHECK_EQ(send(p, pattern(0, 8))[0].header.byte_index, 0u);
+}
+
+TEST(packetizer_emits_nothing_for_an_empty_period) {
+  StreamPacketizer p(0, 1);
+  CHECK_EQ(p.packetize(nullptr, 0, [](const AudioHeader&, const uint8_t*, size_t) {
+    CHECK(false);
+  }), 0u);
+}
+
+TEST(packetizer_runs_point_into_the_callers_payload_without_copying) {
+  StreamPacketizer p(0, 2, kAudioHeaderBytes + 4);
+  const std::vector<uint8_t> payload = pattern(0, 10);
+  std::vector<const uint8_t*> runs;
+  p.packetize(payload.data(), payload.size(),
+              [&](const AudioHeader&, const uint8_t* run, size_t) { runs.push_back(run); });
+  const uint8_t* start = payload.data();
+  CHECK(runs == (std::vector<const uint8_t*>{start, start + 4, start + 8}));
+}
+
+TEST(packetizer_datagrams_decode_back_to_what_was_cut) {
+  StreamPacketizer p(3, 12, 200);
+  const std::vector<uint8_t> payload = pattern(0, 12 * 40);
+  size_t total = 0;
+  auto check = [&](const AudioHeader& h, const uint8_t* run, size_t n) {
+    uint8_t datagram[200];
+    const size_t len = write_audio_datagram(datagram, h, run);
+    CHECK(len <= 200);
+    AudioHeader back{};
+    CHECK_EQ(read_audio_header(datagram, len, back), DecodeError::None);
+    CHECK_EQ(back.byte_index, total);
+    CHECK_EQ(size_t(back.byte_count), n);
+    total += n;
+  };
+  p.packetize(payload.data(), payload.size(), check);
+  CHECK_EQ(total, payload.size());
+}
+
+TEST(packetizer_accepts_the_smallest_budget_and_rejects_bad_ones) {
+  StreamPacketizer smallest(0, 8, kAudioHeaderBytes + 1);
+  CHECK(sizes(send(smallest, pattern(0, 3))) == list({1, 1, 1}));
+  CHECK_THROWS(StreamPacketizer(0, 8, kAudioHeaderBytes), std::invalid_argument);
+  CHECK_THROWS(StreamPacketizer(0, 8, kMaxDatagramBytes + 1), std::invalid_argument);
+  CHECK_THROWS(StreamPacketizer(0, 0), std::invalid_argument);
+  StreamPacketizer largest(0, 8, kMaxDatagramBytes);
+  CHECK_EQ(largest.max_payload_bytes(), (kMaxAudioPayloadBytes / 8) * 8);
+}
+
+TEST(packetizer_allocates_nothing_while_cutting) {
+  if (!test::allocations_counted()) return;
+  StreamPacketizer p(0, 8, 100);
+  const std::vector<uint8_t> payload = pattern(0, 4096);
+  const size_t before = test::allocations();
+  size_t bytes = 0;
+  p.packetize(payload.data(), payload.size(),
+              [&](const AudioHeader&, const uint8_t*, size_t n) { bytes += n; });
+  CHECK_EQ(test::allocations(), before);
+  CHECK_EQ(bytes, payload.size());
+}

@@ -1,0 +1,354 @@
+/**
+ * The content of vectors/jitter-scenarios.json: seeded runs of StreamPacketizer → an impaired
+ * network (loss, duplicates, reordering, late arrivals, re-cut overlapping runs) → JitterBuffer,
+ * recorded op by op with everything the TS gave: each packetize call's cuts, each push's return,
+ * and after each pull the bytes played, the PullResult and the full stats; at the end the
+ * concealed ranges. native/test/test_jitter_scenarios.cpp replays the ops and compares it all.
+ */
+import { bytesPerFrame, createAudioHeader, makeFormat, readAudioHeader } from '@syfala/proto';
+import type { Format, SampleType } from '@syfala/proto';
+
+import { JitterBuffer, StreamPacketizer } from '../src/index.js';
+import type { JitterBufferStats } from '../src/index.js';
+import { Random } from './random.js';
+
+/** The order of the numbers in each recorded `stats` array. */
+export const STATS_FIELDS = [
+  'receivedBytes',
+  'datagrams',
+  'lostBytes',
+  'lostFrames',
+  'late',
+  'duplicate',
+  'overlapTrimmed',
+  'overrunDatagrams',
+  'overrunBytes',
+  'underruns',
+  'primingFrames',
+  'bufferedFrames',
+  'targetLatencyFrames',
+  'playheadByte',
+  'highestByte',
+] as const satisfies readonly (keyof JitterBufferStats)[];
+
+type Op =
+  /** The sender handed `bytes` bytes over; the datagrams carried `counts` bytes each from `from`. */
+  | { op: 'packetize'; from: number; bytes: number; counts: number[] }
+  | { op: 'push'; at: number; payload: string; stored: number }
+  | {
+      op: 'pull';
+      frames: number;
+      out: string;
+      playing: boolean;
+      concealedBytes: number;
+      underrun: boolean;
+      stats: number[];
+    }
+  /** An I/O restart: the packetizer and the jitter buffer both start again at byte 0. */
+  | { op: 'reset' }
+  | { op: 'target'; frames: number };
+
+interface Setup {
+  readonly name: string;
+  readonly seed: number;
+  readonly sampleType: SampleType;
+  readonly channels: number;
+  readonly capacityFrames: number;
+  readonly targetLatencyFrames: number;
+  readonly datagramBudgetBytes: number;
+}
+
+interface Impairment {
+  readonly loss: number;
+  readonly duplicate: number;
+  /** Chance that a datagram is held back 1 to maxDelayTicks periods. */
+  readonly delay: number;
+  readonly maxDelayTicks: number;
+}
+
+const CLEAN: Impairment = { loss: 0, duplicate: 0, delay: 0, maxDelayTicks: 0 };
+
+interface Run {
+  readonly at: number;
+  readonly payload: Uint8Array;
+}
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const STREAM_INDEX = 2;
+
+/** One scenario's sender, network and receiver, on a clock of ticks (device periods). */
+class Simulation {
+  readonly ops: Op[] = [];
+  readonly random: Random;
+  readonly #setup: Setup;
+  readonly #format: Format;
+  readonly #buffer: JitterBuffer;
+  readonly #packetizer: StreamPacketizer;
+  /** Everything sent since the last restart, for re-cut runs. */
+  #sent: number[] = [];
+  #inFlight: { due: number; run: Run }[] = [];
+  #tick = 0;
+
+  constructor(setup: Setup) {
+    this.#setup = setup;
+    this.random = new Random(setup.seed);
+    this.#format = makeFormat({
+      sampleType: setup.sampleType,
+      channels: setup.channels,
+      sampleRate: 48_000,
+      bufferFrames: 0,
+    });
+    this.#buffer = new JitterBuffer({
+      format: this.#format,
+      capacityFrames: setup.capacityFrames,
+      targetLatencyFrames: setup.targetLatencyFrames,
+    });
+    this.#packetizer = new StreamPacketizer({
+      streamIndex: STREAM_INDEX,
+      format: this.#format,
+      datagramBudgetBytes: setup.datagramBudgetBytes,
+    });
+  }
+
+  get bytesPerFrame(): number {
+    return bytesPerFrame(this.#format);
+  }
+
+  /** The sender hands over `bytes` fresh stream bytes; returns the runs it emitted. */
+  send(bytes: number): Run[] {
+    const from = this.#packetizer.byteIndex;
+    const payload = this.random.bytes(bytes);
+    const runs: Run[] = [];
+    const header = createAudioHeader();
+    this.#packetizer.packetize(payload, 0, bytes, (datagram, length) => {
+      readAudioHeader(datagram, header, 0, length);
+      runs.push({ at: header.byteIndex, payload: datagram.slice(header.payloadOffset, length) });
+    });
+    this.#sent.push(...payload);
+    this.ops.push({ op: 'packetize', from, bytes, counts: runs.map((r) => r.payload.length) });
+    return runs;
+  }
+
+  /** Puts runs on the network: each may be lost, duplicated or held back a few ticks. */
+  transmit(runs: Run[], impairment: Impairment): void {
+    for (const run of runs) {
+      if (this.random.chance(impairment.loss)) continue;
+      const copies = this.random.chance(impairment.duplicate) ? 2 : 1;
+      for (let c = 0; c < copies; c++) {
+        const delayed = this.random.chance(impairment.delay);
+        const due = this.#tick + (delayed ? this.random.int(1, impairment.maxDelayTicks) : 0);
+        this.#inFlight.push({ due, run });
+      }
+    }
+  }
+
+  /** Pushes, in a shuffled order, every run due by now. */
+  deliver(): void {
+    const due = this.#inFlight.filter((f) => f.due <= this.#tick);
+    this.#inFlight = this.#inFlight.filter((f) => f.due > this.#tick);
+    this.random.shuffle(due);
+    for (const { run } of due) this.push(run);
+  }
+
+  /** A run re-cut from what was sent lately, overlapping other runs (and maybe the playhead). */
+  recut(lookBackBytes: number): void {
+    const end = this.#sent.length - this.random.int(0, Math.min(lookBackBytes, this.#sent.length));
+    const start = Math.max(0, end - this.random.int(1, lookBackBytes));
+    if (end > start)
+      this.push({ at: start, payload: Uint8Array.from(this.#sent.slice(start, end)) });
+  }
+
+  push({ at, payload }: Run): void {
+    const stored = this.#buffer.push(at, payload, 0, payload.length);
+    this.ops.push({ op: 'push', at, payload: hex(payload), stored });
+  }
+
+  pull(frames: number): void {
+    const out = new Uint8Array(frames * this.bytesPerFrame).fill(0xee);
+    const { playing, concealedBytes, underrun } = this.#buffer.pull(out, 0, frames);
+    this.ops.push({
+      op: 'pull',
+      frames,
+      out: hex(out),
+      playing,
+      concealedBytes,
+      underrun,
+      stats: this.stats(),
+    });
+  }
+
+  reset(): void {
+    this.#buffer.reset();
+    this.#packetizer.reset();
+    this.#sent = [];
+    this.ops.push({ op: 'reset' });
+  }
+
+  target(frames: number): void {
+    this.#buffer.targetLatencyFrames = frames;
+    this.ops.push({ op: 'target', frames });
+  }
+
+  /** One device period: the sender's period goes out, whatever is due arrives, one pull. */
+  period(sendBytes: number, pullFrames: number, impairment: Impairment): void {
+    if (sendBytes > 0) this.transmit(this.send(sendBytes), impairment);
+    this.deliver();
+    if (pullFrames > 0) this.pull(pullFrames);
+    this.#tick++;
+  }
+
+  stats(): number[] {
+    const stats = this.#buffer.stats();
+    return STATS_FIELDS.map((field) => stats[field]);
+  }
+
+  result(): object {
+    const { name, sampleType, channels, capacityFrames, targetLatencyFrames } = this.#setup;
+    return {
+      name,
+      sampleType,
+      channels,
+      capacityFrames,
+      targetLatencyFrames,
+      datagramBudgetBytes: this.#setup.datagramBudgetBytes,
+      streamIndex: STREAM_INDEX,
+      ops: this.ops,
+      finalStats: this.stats(),
+      concealedRanges: this.#buffer.concealedRanges(),
+    };
+  }
+}
+
+function lossyStereo(): object {
+  // f32 stereo, 5 frames per datagram: a 12-frame period goes out as 40 + 40 + 16 bytes.
+  const sim = new Simulation({
+    name: 'f32 stereo: loss, duplicates, reordering past the window, re-cut overlapping runs',
+    seed: 1,
+    sampleType: 'f32',
+    channels: 2,
+    capacityFrames: 64,
+    targetLatencyFrames: 16,
+    datagramBudgetBytes: 24 + 40,
+  });
+  const net: Impairment = { loss: 0.06, duplicate: 0.05, delay: 0.15, maxDelayTicks: 4 };
+  for (let tick = 0; tick < 160; tick++) {
+    if (tick === 70) sim.target(24);
+    if (tick === 100) sim.reset();
+    if (tick === 130) sim.target(8);
+    sim.period(12 * 8, 12, net);
+    if (sim.random.chance(0.15)) sim.recut(200);
+  }
+  return sim.result();
+}
+
+function monoCutInsideSamples(): object {
+  // i24 mono with 2 payload bytes per datagram: no frame fits, so runs end inside samples.
+  const sim = new Simulation({
+    name: 'i24 mono: 2-byte runs cut inside samples, reordered and lost',
+    seed: 2,
+    sampleType: 'i24',
+    channels: 1,
+    capacityFrames: 48,
+    targetLatencyFrames: 12,
+    datagramBudgetBytes: 24 + 2,
+  });
+  const net: Impairment = { loss: 0.05, duplicate: 0.03, delay: 0.2, maxDelayTicks: 2 };
+  for (let tick = 0; tick < 70; tick++) sim.period(8 * 3, 8, net);
+  return sim.result();
+}
+
+function unsignedGapsInsideFrames(): object {
+  // u24 stereo with 4 payload bytes per datagram: losses start and end inside samples, so the
+  // offset-binary silence (00 00 80) must be concealed from the right byte of the pattern.
+  const sim = new Simulation({
+    name: 'u24 stereo: 4-byte runs, gaps starting inside samples concealed with offset-binary zero',
+    seed: 5,
+    sampleType: 'u24',
+    channels: 2,
+    capacityFrames: 24,
+    targetLatencyFrames: 6,
+    datagramBudgetBytes: 24 + 4,
+  });
+  const net: Impairment = { loss: 0.15, duplicate: 0.05, delay: 0.1, maxDelayTicks: 2 };
+  for (let tick = 0; tick < 40; tick++) sim.period(4 * 6, 4, net);
+  return sim.result();
+}
+
+function quadStallsAndRestart(): object {
+  // i16 4ch, 3 frames per datagram; the sender hands over odd byte counts (partial frames) that
+  // average a period. The receiver stalls (overrun), then the sender (underruns), then I/O
+  // restarts with old datagrams still in flight, and the period size changes.
+  const sim = new Simulation({
+    name: 'i16 4ch: partial-frame hand-overs, receiver stall (overrun), sender stall (underrun), restart',
+    seed: 3,
+    sampleType: 'i16',
+    channels: 4,
+    capacityFrames: 32,
+    targetLatencyFrames: 8,
+    datagramBudgetBytes: 24 + 30,
+  });
+  const net: Impairment = { loss: 0.03, duplicate: 0.02, delay: 0.1, maxDelayTicks: 3 };
+  let owed = 0;
+  for (let tick = 0; tick < 130; tick++) {
+    const periodFrames = tick < 100 ? 8 : 5;
+    owed += periodFrames * sim.bytesPerFrame;
+    const jitter = sim.random.int(-5, 5);
+    const sendBytes = tick >= 70 && tick < 85 ? 0 : Math.max(0, owed + jitter);
+    if (sendBytes > 0) owed -= sendBytes;
+    else owed = 0;
+    if (tick === 85) sim.reset();
+    if (tick === 86) sim.target(4);
+    const pullFrames = tick >= 40 && tick < 55 ? 0 : periodFrames;
+    sim.period(sendBytes, pullFrames, tick >= 85 && tick < 90 ? CLEAN : net);
+  }
+  return sim.result();
+}
+
+function unsignedHistoryOverflow(): object {
+  // u8 mono, one byte per datagram, every other one lost: a concealed range per lost byte, more
+  // than the history holds. Then runs from the past: late when they meet a concealed range or
+  // reach back past the history, duplicate when all their bytes were received.
+  const sim = new Simulation({
+    name: 'u8 mono: concealed-range history overflow, late versus duplicate, unsigned silence',
+    seed: 4,
+    sampleType: 'u8',
+    channels: 1,
+    capacityFrames: 64,
+    targetLatencyFrames: 16,
+    datagramBudgetBytes: 24 + 1,
+  });
+  const everySecondLost = (runs: Run[]): Run[] => runs.filter((r) => r.at % 2 === 0);
+  const ticks = 140;
+  for (let tick = 0; tick < ticks; tick++) {
+    sim.transmit(everySecondLost(sim.send(16)), CLEAN);
+    sim.period(0, 16, CLEAN);
+  }
+  const old = (at: number, length: number): Run => ({ at, payload: new Uint8Array(length) });
+  for (const run of [
+    old(1, 1), // lost long ago, before the history: late
+    old(0, 1), // received long ago, before the history: late too (no longer known)
+    old(ticks * 16 - 101, 1), // lost, within the history: late
+    old(ticks * 16 - 100, 1), // received, within the history: duplicate
+    old(ticks * 16 - 100, 3), // received and lost bytes: late
+    old(ticks * 16 + 200, 4), // beyond the capacity: overrun
+  ]) {
+    sim.push(run);
+  }
+  sim.pull(16);
+  return sim.result();
+}
+
+export function jitterScenarios(): object {
+  return {
+    description:
+      'Jitter buffer scenarios generated from packages/utils/src/{packetizer,jitter-buffer}.ts (scripts/generate-vectors.ts). Replay ops in order on a StreamPacketizer(streamIndex, bytes per frame, datagramBudgetBytes) and a JitterBuffer(format at 48 kHz, capacityFrames, targetLatencyFrames). packetize: hand over `bytes` bytes, expect datagrams of `counts` bytes from byte index `from`; push: push `payload` at byte index `at`, expect `stored`; pull: pull `frames` into a buffer filled with 0xee, expect `out`, the PullResult and `stats` (in statsFields order); reset: reset both; target: set the target latency. At the end: finalStats and concealedRanges ([start, end) byte ranges, oldest first).',
+    statsFields: STATS_FIELDS,
+    scenarios: [
+      lossyStereo(),
+      monoCutInsideSamples(),
+      unsignedGapsInsideFrames(),
+      quadStallsAndRestart(),
+      unsignedHistoryOverflow(),
+    ],
+  };
+}
