@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 pnpm() { bash scripts/pnpm.sh "$@"; }
 
 pnpm install --frozen-lockfile --reporter=append-only
+# The install builds the native addon but forgives a failure (so users without a compiler can
+# install); the tests do not: build it again here, loudly, if it is missing.
+[[ -f native/build/Release/syfala_native.node ]] || pnpm --filter @syfala/native build
 echo "== build and type-check (tsc -b, tsc -p tsconfig.test.json)"
 pnpm exec tsc -b
 pnpm exec tsc -p tsconfig.test.json

@@ -1,5 +1,6 @@
 // JitterBuffer edge cases, and a differential fuzz against a byte-by-byte transliteration of
 // packages/utils/src/jitter-buffer.ts (the C++ works in runs of bytes; the TS byte by byte).
+#include <cmath>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -46,6 +47,7 @@ class Reference {
         capacity_frames_(capacity_frames),
         capacity_(capacity_frames * bpf_),
         target_(target),
+        window_(uint64_t(std::ceil(f.sample_rate * kSlipWindowSeconds))),
         data_(capacity_),
         present_(capacity_),
         silent_(bpf_) {
@@ -92,14 +94,15 @@ class Reference {
 
   PullResult pull(uint8_t* dst, size_t frames) {
     const size_t length = frames * bpf_;
-    if (!playing_ && highest_ - playhead_ < target_ * bpf_) {
-      for (size_t i = 0; i < length; ++i) dst[i] = silent_[i % bpf_];
-      s.priming_frames += frames;
-      return {false, 0, false};
+    if (!playing_ && highest_ - playhead_ < std::max<uint64_t>(target_ * bpf_, length)) {
+      return silence(dst, frames, false);
+    }
+    if (highest_ < playhead_ + length) {
+      s.underruns++;
+      playing_ = false;
+      return silence(dst, frames, true);
     }
     playing_ = true;
-    const bool underrun = highest_ <= playhead_;
-    if (underrun) s.underruns++;
     int64_t gap_start = -1;
     size_t concealed = 0;
     for (size_t i = 0; i < length; ++i) {
@@ -118,12 +121,15 @@ class Reference {
     if (gap_start >= 0) record(uint64_t(gap_start), playhead_ + length);
     playhead_ += length;
     s.lost_bytes += concealed;
-    return {true, concealed, underrun};
+    watch_fill(frames);
+    return {true, concealed, false};
   }
 
   void reset() {
     std::fill(present_.begin(), present_.end(), 0);
     playing_ = false;
+    lowest_ = UINT64_MAX;
+    window_frames_ = 0;
     playhead_ = highest_ = 0;
     ranges_.clear();
     forgotten_before_ = 0;
@@ -139,7 +145,7 @@ class Reference {
     const uint64_t buffered = highest_ > playhead_ ? highest_ - playhead_ : 0;
     return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_bytes / bpf_, s.late,
             s.duplicate, s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns,
-            s.priming_frames, buffered / bpf_, target_, playhead_, highest_};
+            s.priming_frames, s.skipped_frames, buffered / bpf_, target_, playhead_, highest_};
   }
 
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
@@ -148,8 +154,47 @@ class Reference {
   struct {
     uint64_t received_bytes = 0, datagrams = 0, lost_bytes = 0, late = 0, duplicate = 0,
              overlap_trimmed = 0, overrun_datagrams = 0, overrun_bytes = 0, underruns = 0,
-             priming_frames = 0;
+             priming_frames = 0, skipped_frames = 0;
   } s;
+
+  PullResult silence(uint8_t* dst, size_t frames, bool underrun) {
+    for (size_t i = 0; i < frames * bpf_; ++i) dst[i] = silent_[i % bpf_];
+    s.priming_frames += frames;
+    lowest_ = UINT64_MAX;
+    window_frames_ = 0;
+    return {false, 0, underrun};
+  }
+
+  void watch_fill(size_t frames) {
+    lowest_ = std::min(lowest_, highest_ - playhead_);
+    window_frames_ += frames;
+    if (window_frames_ < window_) return;
+    if (lowest_ > 2 * target_ * bpf_) {
+      const uint64_t bytes = (lowest_ - target_ * bpf_) / bpf_ * bpf_;
+      int64_t gap_start = -1;
+      for (uint64_t i = 0; i < bytes; ++i) {
+        const size_t slot = size_t((playhead_ + i) % capacity_);
+        if (present_[slot] == 1) {
+          present_[slot] = 0;
+          if (gap_start >= 0) {
+            record(uint64_t(gap_start), playhead_ + i);
+            s.lost_bytes += playhead_ + i - uint64_t(gap_start);
+          }
+          gap_start = -1;
+        } else if (gap_start < 0) {
+          gap_start = int64_t(playhead_ + i);
+        }
+      }
+      if (gap_start >= 0) {
+        record(uint64_t(gap_start), playhead_ + bytes);
+        s.lost_bytes += playhead_ + bytes - uint64_t(gap_start);
+      }
+      playhead_ += bytes;
+      s.skipped_frames += bytes / bpf_;
+    }
+    lowest_ = UINT64_MAX;
+    window_frames_ = 0;
+  }
 
   void record(uint64_t start, uint64_t end) {
     if (!ranges_.empty() && ranges_.back().second == start) {
@@ -172,6 +217,7 @@ class Reference {
   }
 
   size_t bpf_, capacity_frames_, capacity_, target_;
+  uint64_t window_, lowest_ = UINT64_MAX, window_frames_ = 0;
   std::vector<uint8_t> data_, present_, silent_;
   bool playing_ = false;
   uint64_t playhead_ = 0, highest_ = 0, forgotten_before_ = 0;
@@ -181,7 +227,8 @@ std::vector<uint64_t> stats_of(const JitterBuffer& jb) {
   const JitterStatsSnapshot s = jb.stats().snapshot();
   return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_frames, s.late, s.duplicate,
           s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns, s.priming_frames,
-          s.buffered_frames, s.target_latency_frames, s.playhead_byte, s.highest_byte};
+          s.skipped_frames, s.buffered_frames, s.target_latency_frames, s.playhead_byte,
+          s.highest_byte};
 }
 
 }  // namespace
@@ -212,14 +259,73 @@ TEST(jitter_buffer_conceals_unsigned_gaps_with_the_silent_byte_of_their_position
   CHECK(ranges(jb) == (std::vector<std::pair<uint64_t, uint64_t>>{{1, 7}}));
 }
 
-TEST(jitter_buffer_pulls_more_than_its_capacity_by_concealing_the_rest) {
-  JitterBuffer jb(kI16Stereo, 4, 2);
+TEST(jitter_buffer_primes_until_a_whole_pull_is_buffered_even_above_the_target) {
+  JitterBuffer jb(kI16Stereo, 16, 2);
   push_run(jb, 0, 16);
-  const std::vector<uint8_t> out = pull(jb, 10);
-  CHECK(std::vector<uint8_t>(out.begin(), out.begin() + 16) == pattern(0, 16));
-  CHECK(std::vector<uint8_t>(out.begin() + 16, out.end()) == std::vector<uint8_t>(24, 0));
-  CHECK_EQ(jb.stats().lost_bytes.load(), 24u);
-  CHECK(ranges(jb) == (std::vector<std::pair<uint64_t, uint64_t>>{{16, 40}}));
+  CHECK(pull(jb, 6) == std::vector<uint8_t>(24, 0));
+  CHECK(!jb.playing());
+  CHECK_EQ(jb.stats().underruns.load(), 0u);
+  push_run(jb, 16, 24);
+  CHECK(pull(jb, 6) == pattern(0, 24));
+  CHECK_EQ(jb.stats().priming_frames.load(), 6u);
+}
+
+TEST(jitter_buffer_underruns_once_when_the_sender_stalls_then_plays_on_losing_nothing) {
+  JitterBuffer jb(kI16Stereo, 8, 4);
+  push_run(jb, 0, 16);
+  CHECK(pull(jb, 2) == pattern(0, 8));
+  CHECK(pull(jb, 2) == pattern(8, 8));
+  for (int i = 0; i < 3; ++i) {
+    std::vector<uint8_t> out(8, 0xee);
+    const PullResult r = jb.pull(out.data(), 2);
+    CHECK(out == std::vector<uint8_t>(8, 0));
+    CHECK(!r.playing);
+    CHECK_EQ(r.concealed_bytes, 0u);
+    CHECK_EQ(r.underrun, i == 0);
+  }
+  CHECK_EQ(jb.stats().underruns.load(), 1u);
+  CHECK_EQ(jb.stats().playhead_byte.load(), 16u);
+  push_run(jb, 16, 32);
+  CHECK(pull(jb, 2) == pattern(16, 8));
+  CHECK(pull(jb, 2) == pattern(24, 8));
+  const JitterStatsSnapshot s = jb.stats().snapshot();
+  CHECK_EQ(s.lost_bytes, 0u);
+  CHECK_EQ(s.priming_frames, 6u);
+  CHECK_EQ(s.late, 0u);
+  CHECK(ranges(jb).empty());
+}
+
+TEST(jitter_buffer_skips_a_surplus_held_for_a_window_and_conceals_its_gaps) {
+  // 8 Hz: the slip window is 4 frames, two pulls of 2. A 40-byte ring, target 8 bytes.
+  JitterBuffer jb(Format{8, 2, SampleType::I16}, 10, 2);
+  push_run(jb, 0, 32);
+  CHECK(pull(jb, 2) == pattern(0, 8));
+  // Lowest fill 16 bytes, twice the target exactly: not a surplus.
+  CHECK(pull(jb, 2) == pattern(8, 8));
+  CHECK_EQ(jb.stats().skipped_frames.load(), 0u);
+  push_run(jb, 32, 36);
+  push_run(jb, 40, 56);
+  CHECK(pull(jb, 2) == pattern(16, 8));
+  // Lowest fill 24 bytes: skip 16, [32, 48), across the end of the ring, gap [36, 40) inside.
+  std::vector<uint8_t> out(8, 0xee);
+  const PullResult r = jb.pull(out.data(), 2);
+  CHECK(out == pattern(24, 8));
+  CHECK(r.playing);
+  CHECK_EQ(r.concealed_bytes, 0u);
+  CHECK(ranges(jb) == (std::vector<std::pair<uint64_t, uint64_t>>{{36, 40}}));
+  JitterStatsSnapshot s = jb.stats().snapshot();
+  CHECK_EQ(s.skipped_frames, 4u);
+  CHECK_EQ(s.lost_bytes, 4u);
+  CHECK_EQ(s.playhead_byte, 48u);
+  CHECK_EQ(s.buffered_frames, 2u);
+  CHECK(pull(jb, 2) == pattern(48, 8));
+  // The gap's bytes arriving now are late; skipped bytes that had arrived are duplicates.
+  CHECK_EQ(push_run(jb, 36, 40), 0u);
+  CHECK_EQ(push_run(jb, 40, 44), 0u);
+  s = jb.stats().snapshot();
+  CHECK_EQ(s.late, 1u);
+  CHECK_EQ(s.duplicate, 1u);
+  CHECK_EQ(s.underruns, 0u);
 }
 
 TEST(jitter_buffer_ignores_empty_runs_and_byte_indices_from_2_pow_53) {
@@ -261,13 +367,13 @@ TEST(jitter_buffer_rejects_bad_parameters) {
 TEST(jitter_buffer_copies_at_most_max_concealed_ranges) {
   JitterBuffer jb(kI16Stereo, 8, 1);
   for (size_t i = 0; i < 5; ++i) {
-    push_run(jb, i * 8, i * 8 + 4);  // second frame of each pull missing
+    push_run(jb, i * 8 + 4, i * 8 + 8);  // first frame of each pull missing
     pull(jb, 2);
   }
   std::pair<uint64_t, uint64_t> two[2];
   CHECK_EQ(jb.concealed_ranges(two, 2), 2u);
-  CHECK(two[0] == (std::pair<uint64_t, uint64_t>{4, 8}));
-  CHECK(two[1] == (std::pair<uint64_t, uint64_t>{12, 16}));
+  CHECK(two[0] == (std::pair<uint64_t, uint64_t>{0, 4}));
+  CHECK(two[1] == (std::pair<uint64_t, uint64_t>{8, 12}));
   CHECK_EQ(ranges(jb).size(), 5u);
 }
 
@@ -296,9 +402,13 @@ TEST(jitter_buffer_push_pull_reset_and_target_allocate_nothing) {
 }
 
 TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
-  const Format formats[] = {{48000, 1, SampleType::U8}, {48000, 3, SampleType::U24},
-                            {48000, 2, SampleType::F32}, {44100, 5, SampleType::I16}};
+  // Low rates give short slip windows (a few to a few hundred frames), so skips happen too.
+  const Format formats[] = {{48000, 1, SampleType::U8}, {40, 3, SampleType::U24},
+                            {301, 2, SampleType::F32}, {44100, 5, SampleType::I16},
+                            {9, 2, SampleType::U16}};
   std::mt19937_64 random(42);
+  uint64_t skipped = 0;
+  uint64_t underruns = 0;
   auto uniform = [&](uint64_t lo, uint64_t hi) { return lo + random() % (hi - lo + 1); };
   for (const Format& f : formats) {
     SCOPE(std::string(sample_type_name(f.type)) + " x" + std::to_string(f.channels));
@@ -340,5 +450,10 @@ TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
       CHECK(stats_of(jb) == ref.stats());
     }
     CHECK(ranges(jb) == ref.ranges_);
+    skipped += jb.stats().skipped_frames.load();
+    underruns += jb.stats().underruns.load();
   }
+  // The ops reach both clock cases: underruns, and (at the low rates) skips.
+  CHECK(skipped > 0);
+  CHECK(underruns > 0);
 }

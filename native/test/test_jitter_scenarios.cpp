@@ -17,15 +17,15 @@ namespace {
 const char* const kStatsFields[] = {
     "receivedBytes", "datagrams",        "lostBytes",    "lostFrames",
     "late",          "duplicate",        "overlapTrimmed", "overrunDatagrams",
-    "overrunBytes",  "underruns",        "primingFrames", "bufferedFrames",
-    "targetLatencyFrames", "playheadByte", "highestByte"};
+    "overrunBytes",  "underruns",        "primingFrames", "skippedFrames",
+    "bufferedFrames", "targetLatencyFrames", "playheadByte", "highestByte"};
 
 std::vector<uint64_t> stats_values(const JitterStats& stats) {
   const JitterStatsSnapshot s = stats.snapshot();
   return {s.received_bytes,    s.datagrams,       s.lost_bytes,      s.lost_frames,
           s.late,              s.duplicate,       s.overlap_trimmed, s.overrun_datagrams,
-          s.overrun_bytes,     s.underruns,       s.priming_frames,  s.buffered_frames,
-          s.target_latency_frames, s.playhead_byte, s.highest_byte};
+          s.overrun_bytes,     s.underruns,       s.priming_frames,  s.skipped_frames,
+          s.buffered_frames, s.target_latency_frames, s.playhead_byte, s.highest_byte};
 }
 
 void check_stats(const JitterStats& stats, const test::Json& expected) {
@@ -41,7 +41,8 @@ void check_stats(const JitterStats& stats, const test::Json& expected) {
 void replay(const test::Json& scenario) {
   SampleType type{};
   REQUIRE(sample_type_from_name(scenario["sampleType"].str(), type));
-  const Format format{48000, uint32_t(scenario["channels"].u64()), type};
+  const Format format{uint32_t(scenario["sampleRate"].u64()), uint32_t(scenario["channels"].u64()),
+                      type};
   JitterBuffer buffer(format, scenario["capacityFrames"].u64(),
                       scenario["targetLatencyFrames"].u64());
   StreamPacketizer packetizer(uint32_t(scenario["streamIndex"].u64()), bytes_per_frame(format),

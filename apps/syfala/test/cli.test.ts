@@ -1,17 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readWavFile } from '@syfala/audio';
-import { matchingFrames, sleep, tempDir, writeSignal } from './fixtures.js';
+import { matchingFrames, tempDir, writeSignal } from './fixtures.js';
+import { Cli, jsonLines, serve, syfala } from './cli-process.js';
 
-// The real command, as a user runs it: the built bin in a child process (`tsc -b` first).
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
 /** Serve flags that keep every packet on 127.0.0.1 (no mDNS; no multicast on a loopback bind). */
 /**
  * Jitter-buffer target for these tests: 100 ms, so that checks of exact audio do not depend on
@@ -38,88 +35,12 @@ const needsNetns = NETNS
 const hasSox = spawnSync('sox', ['--version']).status === 0;
 const needsSox = hasSox ? '' : ' [skipped: sox is not installed; apt-get install sox]';
 
-type Exit = { code: number | null; signal: NodeJS.Signals | null };
-
-/** One run of `node apps/syfala/bin/syfala.mjs …`, its output collected as it comes. */
-class Cli {
-  readonly child: ChildProcess;
-  readonly exited: Promise<Exit>;
-  stdout = '';
-  stderr = '';
-  #running = true;
-
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = once(this.child, 'close').then(([code, signal]) => {
-      this.#running = false;
-      return { code: code as number | null, signal: signal as NodeJS.Signals | null };
-    });
-  }
-
-  get running(): boolean {
-    return this.#running;
-  }
-
-  /** Resolves with the first JSON line of `stream` that `match` accepts. */
-  async jsonLine(
-    stream: 'stdout' | 'stderr',
-    match: (line: Record<string, unknown>) => boolean,
-    timeoutMs = 5000,
-  ): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = jsonLines(this[stream]).find(match);
-      if (found !== undefined) return found;
-      if (!this.running || Date.now() > deadline) {
-        throw new Error(`no such ${stream} line; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
-      }
-      await sleep(20);
-    }
-  }
-
-  /** The serve log's line for `event`. */
-  logEvent(event: string, timeoutMs?: number): Promise<Record<string, unknown>> {
-    return this.jsonLine('stderr', (line) => line['event'] === event, timeoutMs);
-  }
-}
-
-function jsonLines(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** Starts the CLI; a test that ends with it still running kills it. */
-function syfala(args: readonly string[]): Cli {
-  const cli = new Cli(args);
-  onTestFinished(() => {
-    if (cli.running) cli.child.kill('SIGKILL');
-  });
-  return cli;
-}
-
 async function run(
   args: readonly string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cli = syfala(args);
   const { code } = await cli.exited;
   return { code, stdout: cli.stdout, stderr: cli.stderr };
-}
-
-/** `syfala serve` on loopback, once its log says it listens: the ports it actually bound. */
-async function serve(cli: Cli): Promise<{ udpPort: number; controlPort: number; id: string }> {
-  const listening = await cli.logEvent('listening');
-  return {
-    udpPort: listening['udpPort'] as number,
-    controlPort: listening['controlPort'] as number,
-    id: listening['id'] as string,
-  };
 }
 
 /** What `sox FILE -n stat` measures, leading and trailing silence cut off first. */

@@ -10,12 +10,19 @@
 // the playhead was either received or concealed, so a run is late exactly when it meets a
 // concealed range (one binary search), and duplicate otherwise.
 //
+// Clocks: the sender's and the receiver's never agree exactly. A slower sender drains the buffer:
+// a period that is due and has not all arrived is an underrun, played as silence without moving
+// the playhead, and the buffer primes again (nothing is lost; the latency grows back to the
+// target). A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
+// twice the target, the surplus is skipped and the latency falls back to the target.
+//
 // Everything is allocated in the constructor; push, pull, reset and the setters allocate, lock,
 // throw and log nothing. One thread (the owner) calls them; stats() may be read from any thread.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -31,18 +38,22 @@ namespace syfala {
 /// Concealed ranges remembered for concealed_ranges() and for telling late from duplicate.
 inline constexpr size_t kConcealedRangeHistory = 1024;
 
+/// How long the fill is watched before surplus latency is dropped, in seconds of the stream:
+/// long enough that arrival jitter has shown its low points, short enough to follow a drift.
+inline constexpr double kSlipWindowSeconds = 0.5;
+
 /// What one pull() did; the buffer reuses it, read it before the next pull.
 struct PullResult {
   bool playing;            ///< false while priming: the period is silence, the playhead stays
   size_t concealed_bytes;  ///< bytes of this period that had not arrived and were concealed
-  bool underrun;           ///< nothing at all was buffered beyond the playhead
+  bool underrun;           ///< the period was due but had not all arrived: silence, primes again
 };
 
 /// A plain copy of JitterStats, field for field the TS JitterBufferStats.
 struct JitterStatsSnapshot {
   uint64_t received_bytes, datagrams, lost_bytes, lost_frames, late, duplicate, overlap_trimmed,
-      overrun_datagrams, overrun_bytes, underruns, priming_frames, buffered_frames,
-      target_latency_frames, playhead_byte, highest_byte;
+      overrun_datagrams, overrun_bytes, underruns, priming_frames, skipped_frames,
+      buffered_frames, target_latency_frames, playhead_byte, highest_byte;
 };
 
 /// Counters are cumulative over the buffer's life, across reset(); gauges are current. Only the
@@ -67,10 +78,13 @@ struct JitterStats {
   /// Runs that reached past playhead + capacity, and the bytes dropped there.
   std::atomic<uint64_t> overrun_datagrams{0};
   std::atomic<uint64_t> overrun_bytes{0};
-  /// Pulls that found nothing buffered beyond the playhead.
+  /// Pulls whose period had not all arrived when due; each starts priming again (no loss).
   std::atomic<uint64_t> underruns{0};
-  /// Frames of silence played while priming (not loss).
+  /// Frames of silence played while priming, or priming again after an underrun (not loss).
   std::atomic<uint64_t> priming_frames{0};
+  /// Frames dropped unplayed because the buffer held more than twice the target for a whole
+  /// kSlipWindowSeconds: the sender's clock runs faster than the receiver's.
+  std::atomic<uint64_t> skipped_frames{0};
   /// Gauges: frames between the playhead and the furthest byte received, the target, the byte
   /// index of the next byte to play, and the end of the furthest byte received.
   std::atomic<uint64_t> buffered_frames{0};
@@ -94,6 +108,7 @@ struct JitterStats {
     s.overrun_bytes = read(overrun_bytes);
     s.underruns = read(underruns);
     s.priming_frames = read(priming_frames);
+    s.skipped_frames = read(skipped_frames);
     s.buffered_frames = read(buffered_frames);
     s.target_latency_frames = read(target_latency_frames);
     s.playhead_byte = read(playhead_byte);
@@ -112,7 +127,8 @@ class JitterBuffer {
   JitterBuffer(const Format& f, size_t capacity_frames, size_t target_latency_frames)
       : bytes_per_frame_(checked_bytes_per_frame(f)),
         capacity_frames_(capacity_frames),
-        target_latency_frames_(target_latency_frames) {
+        target_latency_frames_(target_latency_frames),
+        slip_window_frames_(uint64_t(std::ceil(f.sample_rate * kSlipWindowSeconds))) {
     if (target_latency_frames < 1) {
       throw std::invalid_argument("jitter buffer: target latency must be ≥ 1 frame");
     }
@@ -176,22 +192,26 @@ class JitterBuffer {
   }
 
   /// Plays `frames` frames into `dst`. While priming this is silence and the playhead stays;
-  /// once playing, the playhead advances by `frames` every pull, and every byte that is not
-  /// there is concealed with the format's zero and counted as lost.
+  /// priming ends once the target (and at least this period) is buffered. A period that has
+  /// not all arrived when due is an underrun: silence, the playhead stays, priming starts again.
+  /// Otherwise the playhead advances by `frames`, and every byte of the period that is missing
+  /// (lost, or later than the data after it) is concealed with the format's zero and counted as
+  /// lost; then a surplus held for a whole slip window is skipped.
   const PullResult& pull(uint8_t* dst, size_t frames) {
     JitterStats& s = *stats_;
     const size_t length = frames * bytes_per_frame_;
-    if (!playing_ && buffered_bytes() < uint64_t(target_latency_frames_) * bytes_per_frame_) {
-      fill_silence(dst, 0, length);
-      add(s.priming_frames, frames);
-      result_ = {false, 0, false};
-      return result_;
+    const uint64_t playhead = playhead_;
+    if (!playing_ && buffered_bytes() < std::max<uint64_t>(target_bytes(), length)) {
+      return play_silence(dst, frames, false);
+    }
+    if (highest_ < playhead + length) {
+      // Due but not all here: waiting costs latency, concealing would lose what is only late.
+      add(s.underruns);
+      playing_ = false;
+      return play_silence(dst, frames, true);
     }
     playing_ = true;
 
-    const uint64_t playhead = playhead_;
-    const bool underrun = highest_ <= playhead;
-    if (underrun) add(s.underruns);
     size_t concealed = 0;
     size_t slot = size_t(playhead % capacity_bytes_);
     for (size_t i = 0; i < length;) {
@@ -216,7 +236,8 @@ class JitterBuffer {
     }
     playhead_ = playhead + length;
     add(s.lost_bytes, concealed);
-    result_ = {true, concealed, underrun};
+    watch_fill(frames);
+    result_ = {true, concealed, false};
     publish_gauges();
     return result_;
   }
@@ -226,6 +247,7 @@ class JitterBuffer {
   void reset() {
     std::memset(present_.get(), 0, capacity_bytes_);
     playing_ = false;
+    restart_window();
     playhead_ = 0;
     highest_ = 0;
     range_head_ = 0;
@@ -234,8 +256,9 @@ class JitterBuffer {
     publish_gauges();
   }
 
-  /// Frames to buffer before playback starts, 1 to capacity / 2; affects only priming (now or
-  /// after the next reset()). Returns false, changing nothing, for a value out of range.
+  /// Frames to buffer before playback starts, 1 to capacity / 2; it never moves the playhead
+  /// itself: priming (now or after the next reset()) and the next slip check use it. Returns
+  /// false, changing nothing, for a value out of range.
   bool set_target_latency_frames(size_t frames) {
     if (frames < 1 || frames > capacity_frames_ / 2) return false;
     target_latency_frames_ = frames;
@@ -286,6 +309,62 @@ class JitterBuffer {
   }
 
   uint64_t buffered_bytes() const { return highest_ > playhead_ ? highest_ - playhead_ : 0; }
+
+  uint64_t target_bytes() const { return uint64_t(target_latency_frames_) * bytes_per_frame_; }
+
+  /// A period of the format's zero while priming; the playhead stays.
+  const PullResult& play_silence(uint8_t* dst, size_t frames, bool underrun) {
+    fill_silence(dst, 0, frames * bytes_per_frame_);
+    add(stats_->priming_frames, frames);
+    restart_window();
+    result_ = {false, 0, underrun};
+    return result_;
+  }
+
+  void restart_window() {
+    lowest_fill_ = UINT64_MAX;
+    window_frames_ = 0;
+  }
+
+  /// Tracks the lowest fill after each played period; when a whole window never came below
+  /// twice the target, the sender runs ahead of our clock: skip back down to the target.
+  void watch_fill(size_t frames) {
+    lowest_fill_ = std::min(lowest_fill_, buffered_bytes());
+    window_frames_ += frames;
+    if (window_frames_ < slip_window_frames_) return;
+    const uint64_t target = target_bytes();
+    if (lowest_fill_ > 2 * target) {
+      skip((lowest_fill_ - target) / bytes_per_frame_ * bytes_per_frame_);
+    }
+    restart_window();
+  }
+
+  /// Moves the playhead `bytes` on without playing them; missing ones count as concealed.
+  void skip(uint64_t bytes) {
+    const uint64_t playhead = playhead_;
+    uint64_t lost = 0;
+    size_t slot = size_t(playhead % capacity_bytes_);
+    for (uint64_t i = 0; i < bytes;) {
+      const size_t segment = size_t(std::min<uint64_t>(bytes - i, capacity_bytes_ - slot));
+      uint8_t* flags = present_.get() + slot;
+      for (size_t j = 0; j < segment;) {
+        const size_t have = span_of(flags + j, segment - j, 1);
+        std::memset(flags + j, 0, have);
+        j += have;
+        const size_t missing = span_of(flags + j, segment - j, 0);
+        if (missing > 0) {
+          record_concealed(playhead + i + j, playhead + i + j + missing);
+          lost += missing;
+          j += missing;
+        }
+      }
+      i += segment;
+      slot = 0;
+    }
+    playhead_ = playhead + bytes;
+    add(stats_->lost_bytes, lost);
+    add(stats_->skipped_frames, bytes / bytes_per_frame_);
+  }
 
   void publish_gauges() {
     JitterStats& s = *stats_;
@@ -386,6 +465,11 @@ class JitterBuffer {
   size_t capacity_frames_;
   size_t capacity_bytes_ = 0;
   size_t target_latency_frames_;
+  /// Frames pulled per slip check, and the lowest fill (bytes) after a pull and the frames
+  /// pulled since the window began.
+  uint64_t slip_window_frames_;
+  uint64_t lowest_fill_ = UINT64_MAX;
+  uint64_t window_frames_ = 0;
   std::unique_ptr<uint8_t[]> data_;
   std::unique_ptr<uint8_t[]> present_;
   /// One frame of the format's zero in wire bytes, the concealment pattern.

@@ -260,25 +260,25 @@ async function removeFile(path: string, removed: string[]): Promise<void> {
   }
 }
 
-/** The /dev/shm file-name prefixes of a server named `name` run by user `uid`. */
-function serverFilePrefixes(name: string, uid: number): string[] {
-  // jack_<server>_<uid>_<n>: its request socket; jack_sem.<uid>_<server>_<client>: one
-  // semaphore per client (common/JackTools.cpp, posix/JackPosixSemaphore.cpp).
-  return [`jack_${name}_${uid}_`, `jack_sem.${uid}_${name}_`];
-}
-
-// Files jackd2 creates per server in /dev/shm: request sockets and client semaphores.
-const SERVER_FILE = /^(jack_.+_\d+_\d+|jack_sem\.\d+_.+)$/;
-// Its shm segments: "/jack-<uid>-<registry index>".
+// A server's request socket: jack_<server>_<uid>_0 (posix/JackSocket.cpp BuildName). Clients
+// bind jack_<client>_<uid>_0 too, briefly, while opening, so only the exact name of a server
+// whose slot we free is removed: a socket of unknown owner is never touched.
+const serverSocket = (name: string, uid: number): string => `jack_${name}_${uid}_0`;
+// One POSIX semaphore per client of a server: jack_sem.<uid>_<server>_<client>
+// (posix/JackPosixSemaphore.cpp); the server name is always in it.
+const semaphorePrefix = (name: string, uid: number): string => `jack_sem.${uid}_${name}_`;
+const SEMAPHORE_FILE = /^jack_sem\.\d+_/;
+// Shm segments: "/jack-<uid>-<registry index>" (jack_shmalloc).
 const SEGMENT_FILE = /^jack-\d+-(\d+)$/;
 
 /**
  * Frees the registry slots and shm segments of JACK servers whose process is gone, and removes
- * the socket, semaphore and segment files that no live server owns. A live server is never
- * touched: an entry is cleared only if its pid does not exist (or is a zombie), and everything
- * happens under the lock jackd takes to register, so no server can register (and then create
- * files) between our reading the registry and our removing what it no longer names. A file is
- * kept whenever its name could belong to a live server (server names may contain "_").
+ * the files they left in /dev/shm: their request sockets, the semaphores of any server that is
+ * not live, and segment files the registry no longer lists. A live server is never touched: an
+ * entry is cleared only if its pid does not exist (or is a zombie), and everything happens under
+ * the lock jackd takes to register, so no server can register (and then create files) between
+ * our reading the registry and our removing what it no longer names. A semaphore is kept
+ * whenever its name could belong to a live server (server names may contain "_").
  */
 export async function freeStaleJackSlots(path = JACK_REGISTRY_PATH): Promise<StaleCleanup> {
   const result: StaleCleanup = { freedSlots: [], removedSegments: [], removedFiles: [] };
@@ -317,19 +317,25 @@ export async function freeStaleJackSlots(path = JACK_REGISTRY_PATH): Promise<Sta
     } finally {
       await file.close();
     }
-    const liveServers = registry.servers.filter((s) => s.alive);
-    const livePrefixes = liveServers.flatMap((s) => serverFilePrefixes(s.name, s.uid));
+    const live = registry.servers.filter((s) => s.alive);
+    const liveSemaphores = live.map((s) => semaphorePrefix(s.name, s.uid));
+    const staleSockets = new Set(
+      registry.servers.filter((s) => !s.alive).map((s) => serverSocket(s.name, s.uid)),
+    );
     const keptSegments = new Set(
       registry.segments.filter((s) => s.alive || s.allocator === 0).map((s) => s.index),
     );
-    for (const entry of await readdir(JACK_TMP_DIR)) {
-      const segment = SEGMENT_FILE.exec(entry);
-      if (segment) {
-        if (!keptSegments.has(Number(segment[1]))) {
-          await removeFile(`${JACK_TMP_DIR}/${entry}`, result.removedSegments);
+    for (const entry of await readdir(JACK_TMP_DIR, { withFileTypes: true })) {
+      const target = `${JACK_TMP_DIR}/${entry.name}`;
+      const segment = SEGMENT_FILE.exec(entry.name);
+      if (segment && entry.isFile()) {
+        if (!keptSegments.has(Number(segment[1]))) await removeFile(target, result.removedSegments);
+      } else if (SEMAPHORE_FILE.test(entry.name) && entry.isFile()) {
+        if (!liveSemaphores.some((p) => entry.name.startsWith(p))) {
+          await removeFile(target, result.removedFiles);
         }
-      } else if (SERVER_FILE.test(entry) && !livePrefixes.some((p) => entry.startsWith(p))) {
-        await removeFile(`${JACK_TMP_DIR}/${entry}`, result.removedFiles);
+      } else if (staleSockets.has(entry.name) && entry.isSocket()) {
+        await removeFile(target, result.removedFiles);
       }
     }
   });

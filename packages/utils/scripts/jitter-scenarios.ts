@@ -1,6 +1,7 @@
 /**
  * The content of vectors/jitter-scenarios.json: seeded runs of StreamPacketizer → an impaired
  * network (loss, duplicates, reordering, late arrivals, re-cut overlapping runs) → JitterBuffer,
+ * with sender clocks that stall, run slow (underruns that prime again) and run fast (slips),
  * recorded op by op with everything the TS gave: each packetize call's cuts, each push's return,
  * and after each pull the bytes played, the PullResult and the full stats; at the end the
  * concealed ranges. native/test/test_jitter_scenarios.cpp replays the ops and compares it all.
@@ -25,6 +26,7 @@ export const STATS_FIELDS = [
   'overrunBytes',
   'underruns',
   'primingFrames',
+  'skippedFrames',
   'bufferedFrames',
   'targetLatencyFrames',
   'playheadByte',
@@ -53,6 +55,8 @@ interface Setup {
   readonly seed: number;
   readonly sampleType: SampleType;
   readonly channels: number;
+  /** 48 kHz unless the scenario needs a short slip window (SLIP_WINDOW_SECONDS of it). */
+  readonly sampleRate?: number;
   readonly capacityFrames: number;
   readonly targetLatencyFrames: number;
   readonly datagramBudgetBytes: number;
@@ -95,7 +99,7 @@ class Simulation {
     this.#format = makeFormat({
       sampleType: setup.sampleType,
       channels: setup.channels,
-      sampleRate: 48_000,
+      sampleRate: setup.sampleRate ?? 48_000,
       bufferFrames: 0,
     });
     this.#buffer = new JitterBuffer({
@@ -208,6 +212,7 @@ class Simulation {
       name,
       sampleType,
       channels,
+      sampleRate: this.#format.sampleRate,
       capacityFrames,
       targetLatencyFrames,
       datagramBudgetBytes: this.#setup.datagramBudgetBytes,
@@ -306,8 +311,9 @@ function quadStallsAndRestart(): object {
 
 function unsignedHistoryOverflow(): object {
   // u8 mono, one byte per datagram, every other one lost: a concealed range per lost byte, more
-  // than the history holds. Then runs from the past: late when they meet a concealed range or
-  // reach back past the history, duplicate when all their bytes were received.
+  // than the history holds. The even ones are lost, so each period ends on a received byte and
+  // plays (rather than underruns). Then runs from the past: late when they meet a concealed
+  // range or reach back past the history, duplicate when all their bytes were received.
   const sim = new Simulation({
     name: 'u8 mono: concealed-range history overflow, late versus duplicate, unsigned silence',
     seed: 4,
@@ -317,7 +323,7 @@ function unsignedHistoryOverflow(): object {
     targetLatencyFrames: 16,
     datagramBudgetBytes: 24 + 1,
   });
-  const everySecondLost = (runs: Run[]): Run[] => runs.filter((r) => r.at % 2 === 0);
+  const everySecondLost = (runs: Run[]): Run[] => runs.filter((r) => r.at % 2 === 1);
   const ticks = 140;
   for (let tick = 0; tick < ticks; tick++) {
     sim.transmit(everySecondLost(sim.send(16)), CLEAN);
@@ -325,11 +331,11 @@ function unsignedHistoryOverflow(): object {
   }
   const old = (at: number, length: number): Run => ({ at, payload: new Uint8Array(length) });
   for (const run of [
-    old(1, 1), // lost long ago, before the history: late
-    old(0, 1), // received long ago, before the history: late too (no longer known)
-    old(ticks * 16 - 101, 1), // lost, within the history: late
-    old(ticks * 16 - 100, 1), // received, within the history: duplicate
-    old(ticks * 16 - 100, 3), // received and lost bytes: late
+    old(0, 1), // lost long ago, before the history: late
+    old(1, 1), // received long ago, before the history: late too (no longer known)
+    old(ticks * 16 - 100, 1), // lost, within the history: late
+    old(ticks * 16 - 101, 1), // received, within the history: duplicate
+    old(ticks * 16 - 101, 3), // received and lost bytes: late
     old(ticks * 16 + 200, 4), // beyond the capacity: overrun
   ]) {
     sim.push(run);
@@ -338,10 +344,62 @@ function unsignedHistoryOverflow(): object {
   return sim.result();
 }
 
+function slowerSenderStallAndResume(): object {
+  // u32 mono: the sender's clock runs 7 % slow, so the buffer drains and underruns every few
+  // dozen periods; each underrun primes again and the stream plays on where it stopped. Then the
+  // sender stalls for 15 periods and resumes where it left off: one underrun, nothing lost. Only
+  // the network's own losses are concealed.
+  const sim = new Simulation({
+    name: 'u32 mono: slower sender clock and a sender stall: underruns prime again, nothing lost to them',
+    seed: 6,
+    sampleType: 'u32',
+    channels: 1,
+    capacityFrames: 48,
+    targetLatencyFrames: 12,
+    datagramBudgetBytes: 24 + 10,
+  });
+  const net: Impairment = { loss: 0.02, duplicate: 0.02, delay: 0.1, maxDelayTicks: 2 };
+  let owedFrames = 0;
+  for (let tick = 0; tick < 140; tick++) {
+    const stalled = tick >= 80 && tick < 95;
+    owedFrames = stalled ? 0 : owedFrames + 6 * 0.93;
+    const frames = Math.floor(owedFrames);
+    owedFrames -= frames;
+    sim.period(frames * sim.bytesPerFrame, 6, net);
+  }
+  return sim.result();
+}
+
+function fasterSenderSlips(): object {
+  // i16 mono at 1 kHz, so that a SLIP_WINDOW_SECONDS window is 500 frames (50 periods): the
+  // sender's clock runs 20 % fast, the fill climbs, and each window whose lowest fill stayed above
+  // twice the target skips back down to it, over lost datagrams too (concealed, counted lost).
+  const sim = new Simulation({
+    name: 'i16 mono at 1 kHz: faster sender clock, surplus skipped back to the target, over losses too',
+    seed: 7,
+    sampleType: 'i16',
+    channels: 1,
+    sampleRate: 1000,
+    capacityFrames: 256,
+    targetLatencyFrames: 20,
+    datagramBudgetBytes: 24 + 12,
+  });
+  const net: Impairment = { loss: 0.06, duplicate: 0.03, delay: 0.1, maxDelayTicks: 3 };
+  let owedFrames = 0;
+  for (let tick = 0; tick < 260; tick++) {
+    if (tick === 150) sim.target(12);
+    owedFrames += 10 * 1.2;
+    const frames = Math.floor(owedFrames);
+    owedFrames -= frames;
+    sim.period(frames * sim.bytesPerFrame, 10, net);
+  }
+  return sim.result();
+}
+
 export function jitterScenarios(): object {
   return {
     description:
-      'Jitter buffer scenarios generated from packages/utils/src/{packetizer,jitter-buffer}.ts (scripts/generate-vectors.ts). Replay ops in order on a StreamPacketizer(streamIndex, bytes per frame, datagramBudgetBytes) and a JitterBuffer(format at 48 kHz, capacityFrames, targetLatencyFrames). packetize: hand over `bytes` bytes, expect datagrams of `counts` bytes from byte index `from`; push: push `payload` at byte index `at`, expect `stored`; pull: pull `frames` into a buffer filled with 0xee, expect `out`, the PullResult and `stats` (in statsFields order); reset: reset both; target: set the target latency. At the end: finalStats and concealedRanges ([start, end) byte ranges, oldest first).',
+      'Jitter buffer scenarios generated from packages/utils/src/{packetizer,jitter-buffer}.ts (scripts/generate-vectors.ts). Replay ops in order on a StreamPacketizer(streamIndex, bytes per frame, datagramBudgetBytes) and a JitterBuffer(format of sampleType, channels and sampleRate, capacityFrames, targetLatencyFrames). packetize: hand over `bytes` bytes, expect datagrams of `counts` bytes from byte index `from`; push: push `payload` at byte index `at`, expect `stored`; pull: pull `frames` into a buffer filled with 0xee, expect `out`, the PullResult and `stats` (in statsFields order); reset: reset both; target: set the target latency. At the end: finalStats and concealedRanges ([start, end) byte ranges, oldest first).',
     statsFields: STATS_FIELDS,
     scenarios: [
       lossyStereo(),
@@ -349,6 +407,8 @@ export function jitterScenarios(): object {
       unsignedGapsInsideFrames(),
       quadStallsAndRestart(),
       unsignedHistoryOverflow(),
+      slowerSenderStallAndResume(),
+      fasterSenderSlips(),
     ],
   };
 }

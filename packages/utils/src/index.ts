@@ -1,6 +1,6 @@
 export { BoundsError, JitterBufferError, PacketizerError, RingError } from './errors.js';
 export type { JitterBufferErrorCode, PacketizerErrorCode, RingErrorCode } from './errors.js';
-export { CONCEALED_RANGE_HISTORY, JitterBuffer } from './jitter-buffer.js';
+export { CONCEALED_RANGE_HISTORY, JitterBuffer, SLIP_WINDOW_SECONDS } from './jitter-buffer.js';
 export type {
   JitterBufferOptions,
   JitterBufferState,

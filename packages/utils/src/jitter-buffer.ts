@@ -14,6 +14,12 @@ export interface JitterBufferOptions {
   readonly targetLatencyFrames: number;
 }
 
+/**
+ * How long the fill is watched before surplus latency is dropped, in seconds of the stream: long
+ * enough that arrival jitter has shown its low points, short enough to follow a drifting clock.
+ */
+export const SLIP_WINDOW_SECONDS = 0.5;
+
 /** `priming`: waiting to reach the target latency, playing silence; `playing`: on the clock. */
 export type JitterBufferState = 'priming' | 'playing';
 
@@ -23,7 +29,7 @@ export interface PullResult {
   playing: boolean;
   /** Bytes of this period that had not arrived and were replaced by silence. */
   concealedBytes: number;
-  /** Nothing at all was buffered beyond the playhead. */
+  /** The period was due but had not all arrived: silence played, the buffer primes again. */
   underrun: boolean;
 }
 
@@ -46,10 +52,15 @@ export interface JitterBufferStats {
   /** Runs that reached past playhead + capacity; the part past it was dropped. */
   readonly overrunDatagrams: number;
   readonly overrunBytes: number;
-  /** Pulls that found nothing buffered beyond the playhead. */
+  /** Pulls whose period had not all arrived when due; each starts priming again (no loss). */
   readonly underruns: number;
-  /** Frames of silence played while priming (not loss). */
+  /** Frames of silence played while priming or priming again after an underrun (not loss). */
   readonly primingFrames: number;
+  /**
+   * Frames dropped unplayed because the buffer held more than twice the target for a whole
+   * SLIP_WINDOW_SECONDS: the sender's clock runs faster than the receiver's.
+   */
+  readonly skippedFrames: number;
   /** Gauge: frames between the playhead and the end of the furthest byte received, ≥ 0. */
   readonly bufferedFrames: number;
   readonly targetLatencyFrames: number;
@@ -76,6 +87,12 @@ export interface JitterBufferStats {
  * length, and the history reaches back CONCEALED_RANGE_HISTORY loss events rather than only the
  * capacity's worth of bytes a per-slot stamp would keep before the slot is reused.
  *
+ * Clocks: the sender's and the receiver's clocks never agree exactly. A slower sender drains the
+ * buffer: when a period is due and has not all arrived, the buffer plays silence without moving
+ * the playhead and primes again (an underrun; nothing is lost, the latency grows back to the
+ * target). A faster sender fills it: when its lowest fill over SLIP_WINDOW_SECONDS stays above
+ * twice the target, the surplus is skipped and the latency falls back to the target.
+ *
  * Everything is allocated in the constructor: `push` and `pull` allocate nothing.
  */
 export class JitterBuffer {
@@ -97,6 +114,10 @@ export class JitterBuffer {
   #forgottenBefore = 0;
 
   #targetLatencyFrames: number;
+  readonly #slipWindowFrames: number;
+  /** Lowest fill (bytes) after a pull since the window began, and the frames pulled in it. */
+  #lowestFill = Number.POSITIVE_INFINITY;
+  #windowFrames = 0;
   #state: JitterBufferState = 'priming';
   #playhead = 0;
   #highest = 0;
@@ -111,6 +132,7 @@ export class JitterBuffer {
   #overrunBytes = 0;
   #underruns = 0;
   #primingFrames = 0;
+  #skippedFrames = 0;
 
   constructor({ format, capacityFrames, targetLatencyFrames }: JitterBufferOptions) {
     const valid = makeFormat(format);
@@ -125,6 +147,7 @@ export class JitterBuffer {
     this.#capacityFrames = capacityFrames;
     this.#capacityBytes = capacityFrames * this.#bytesPerFrame;
     this.#targetLatencyFrames = targetLatencyFrames;
+    this.#slipWindowFrames = Math.ceil(valid.sampleRate * SLIP_WINDOW_SECONDS);
     this.#data = new Uint8Array(this.#capacityBytes);
     this.#present = new Uint8Array(this.#capacityBytes);
 
@@ -212,8 +235,11 @@ export class JitterBuffer {
 
   /**
    * Plays `frames` frames into `dst` at `offset`, on the device's clock. While priming this is
-   * silence and the playhead stays; once playing, the playhead always advances by `frames`, and
-   * every byte that is not there is concealed with silence and counted as lost.
+   * silence and the playhead stays; priming ends once the target (and at least this period) is
+   * buffered. A period that has not all arrived when due is an underrun: silence, the playhead
+   * stays, priming starts again. Otherwise the playhead advances by `frames`, and every byte of
+   * the period that is missing (lost, or later than the data after it) is concealed with silence
+   * and counted as lost.
    */
   pull(dst: Uint8Array, offset: number, frames: number): Readonly<PullResult> {
     if (!Number.isInteger(frames) || frames < 0) {
@@ -225,31 +251,25 @@ export class JitterBuffer {
     const bpf = this.#bytesPerFrame;
     const length = frames * bpf;
     checkRange('jitter buffer pull: destination', dst.length, offset, length);
-    const result = this.#pullResult;
-    const silent = this.#silentFrame;
-
+    const playhead = this.#playhead;
     if (
       this.#state === 'priming' &&
-      this.#highest - this.#playhead < this.#targetLatencyFrames * bpf
+      this.#highest - playhead < Math.max(this.#targetLatencyFrames * bpf, length)
     ) {
-      for (let i = 0, phase = 0; i < length; i++) {
-        dst[offset + i] = silent[phase]!;
-        if (++phase === bpf) phase = 0;
-      }
-      this.#primingFrames += frames;
-      result.playing = false;
-      result.concealedBytes = 0;
-      result.underrun = false;
-      return result;
+      return this.#playSilence(dst, offset, frames, false);
+    }
+    if (this.#highest < playhead + length) {
+      // Due but not all here: waiting costs latency, concealing would lose what is only late.
+      this.#underruns++;
+      this.#state = 'priming';
+      return this.#playSilence(dst, offset, frames, true);
     }
     this.#state = 'playing';
 
-    const playhead = this.#playhead;
-    const underrun = this.#highest <= playhead;
-    if (underrun) this.#underruns++;
     const data = this.#data;
     const present = this.#present;
     const capacity = this.#capacityBytes;
+    const silent = this.#silentFrame;
     let slot = playhead % capacity;
     // The playhead only ever moves by whole frames from 0, so a frame starts at phase 0.
     let phase = 0;
@@ -274,9 +294,11 @@ export class JitterBuffer {
     if (gapStart >= 0) this.#recordConcealed(gapStart, playhead + length);
     this.#playhead = playhead + length;
     this.#lostBytes += concealed;
+    this.#watchFill(frames);
+    const result = this.#pullResult;
     result.playing = true;
     result.concealedBytes = concealed;
-    result.underrun = underrun;
+    result.underrun = false;
     return result;
   }
 
@@ -287,6 +309,8 @@ export class JitterBuffer {
   reset(): void {
     this.#present.fill(0);
     this.#state = 'priming';
+    this.#lowestFill = Number.POSITIVE_INFINITY;
+    this.#windowFrames = 0;
     this.#playhead = 0;
     this.#highest = 0;
     this.#rangeHead = 0;
@@ -321,11 +345,82 @@ export class JitterBuffer {
       overrunBytes: this.#overrunBytes,
       underruns: this.#underruns,
       primingFrames: this.#primingFrames,
+      skippedFrames: this.#skippedFrames,
       bufferedFrames: Math.floor(Math.max(0, this.#highest - this.#playhead) / bpf),
       targetLatencyFrames: this.#targetLatencyFrames,
       playheadByte: this.#playhead,
       highestByte: this.#highest,
     };
+  }
+
+  /** A period of the format's zero while priming; the playhead stays. */
+  #playSilence(
+    dst: Uint8Array,
+    offset: number,
+    frames: number,
+    underrun: boolean,
+  ): Readonly<PullResult> {
+    const silent = this.#silentFrame;
+    const bpf = this.#bytesPerFrame;
+    const length = frames * bpf;
+    for (let i = 0, phase = 0; i < length; i++) {
+      dst[offset + i] = silent[phase]!;
+      if (++phase === bpf) phase = 0;
+    }
+    this.#primingFrames += frames;
+    this.#lowestFill = Number.POSITIVE_INFINITY;
+    this.#windowFrames = 0;
+    const result = this.#pullResult;
+    result.playing = false;
+    result.concealedBytes = 0;
+    result.underrun = underrun;
+    return result;
+  }
+
+  /**
+   * Tracks the lowest fill after each played period; when a whole window never came below twice
+   * the target, the sender runs ahead of our clock: skip back down to the target.
+   */
+  #watchFill(frames: number): void {
+    const fill = this.#highest - this.#playhead;
+    if (fill < this.#lowestFill) this.#lowestFill = fill;
+    this.#windowFrames += frames;
+    if (this.#windowFrames < this.#slipWindowFrames) return;
+    const bpf = this.#bytesPerFrame;
+    const target = this.#targetLatencyFrames * bpf;
+    if (this.#lowestFill > 2 * target) {
+      this.#skip(Math.floor((this.#lowestFill - target) / bpf) * bpf);
+    }
+    this.#lowestFill = Number.POSITIVE_INFINITY;
+    this.#windowFrames = 0;
+  }
+
+  /** Moves the playhead `bytes` on without playing them; missing ones count as concealed. */
+  #skip(bytes: number): void {
+    const present = this.#present;
+    const capacity = this.#capacityBytes;
+    const playhead = this.#playhead;
+    let slot = playhead % capacity;
+    let gapStart = -1;
+    for (let i = 0; i < bytes; i++) {
+      if (present[slot] === 1) {
+        present[slot] = 0;
+        if (gapStart >= 0) {
+          this.#recordConcealed(gapStart, playhead + i);
+          this.#lostBytes += playhead + i - gapStart;
+          gapStart = -1;
+        }
+      } else if (gapStart < 0) {
+        gapStart = playhead + i;
+      }
+      if (++slot === capacity) slot = 0;
+    }
+    if (gapStart >= 0) {
+      this.#recordConcealed(gapStart, playhead + bytes);
+      this.#lostBytes += playhead + bytes - gapStart;
+    }
+    this.#playhead = playhead + bytes;
+    this.#skippedFrames += bytes / this.#bytesPerFrame;
   }
 
   #recordConcealed(start: number, end: number): void {

@@ -13,7 +13,12 @@ import {
 import type { Format, SampleType } from '@syfala/proto';
 
 import { BoundsError } from '../src/errors.js';
-import { CONCEALED_RANGE_HISTORY, JitterBuffer } from '../src/jitter-buffer.js';
+import {
+  CONCEALED_RANGE_HISTORY,
+  JitterBuffer,
+  SLIP_WINDOW_SECONDS,
+} from '../src/jitter-buffer.js';
+import type { PullResult } from '../src/jitter-buffer.js';
 import { StreamPacketizer } from '../src/packetizer.js';
 
 type Range = [number, number];
@@ -92,6 +97,7 @@ describe('JitterBuffer', () => {
       overrunBytes: 0,
       underruns: 0,
       primingFrames: 4,
+      skippedFrames: 0,
       bufferedFrames: 4,
       targetLatencyFrames: 8,
       playheadByte: 11 * periodBytes,
@@ -101,14 +107,17 @@ describe('JitterBuffer', () => {
   });
 
   it('conceals exactly the byte ranges of the dropped datagrams and counts them as lost', () => {
-    const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 16, targetLatencyFrames: 4 });
-    // 8 periods of 4 frames, two datagrams of 2 frames (8 bytes) each.
-    const datagrams = runs(0, 8 * 16, 8);
+    const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 16, targetLatencyFrames: 8 });
+    // 10 periods of 4 frames, two datagrams of 2 frames (8 bytes) each; a period plays two ticks
+    // after it was sent, when the next period has arrived, so each gap is inside a period whose
+    // end is there: concealed, not an underrun.
+    const datagrams = runs(0, 10 * 16, 8);
     const dropped = new Set([3, 4, 9, 15]);
     const played: Uint8Array[] = [];
-    for (let tick = 0; tick < 8; tick++) {
+    for (let tick = 0; tick < 10; tick++) {
       for (const k of [2 * tick, 2 * tick + 1]) if (!dropped.has(k)) pushRun(jb, datagrams[k]!);
-      played.push(pull(jb, BPF, 4));
+      const out = pull(jb, BPF, 4);
+      if (tick >= 2) played.push(out);
     }
     // [24, 40) is two adjacent datagrams, concealed across a period boundary: one range.
     const concealed: Range[] = [
@@ -123,8 +132,10 @@ describe('JitterBuffer', () => {
       lostFrames: 8,
       late: 0,
       underruns: 0,
-      receivedBytes: 96,
-      datagrams: 12,
+      primingFrames: 8,
+      receivedBytes: 128,
+      datagrams: 16,
+      playheadByte: 128,
     });
   });
 
@@ -135,7 +146,11 @@ describe('JitterBuffer', () => {
     pushRun(jb, [0, 4]);
     pushRun(jb, [6, 8]);
     expect(jb.pull(out, 0, 2)).toEqual({ playing: true, concealedBytes: 2, underrun: false });
-    expect(jb.pull(out, 0, 2)).toEqual({ playing: true, concealedBytes: 8, underrun: true });
+    // Nothing of the next period: due, not there, so an underrun, not a loss.
+    expect(jb.pull(out, 0, 2)).toEqual({ playing: false, concealedBytes: 0, underrun: true });
+    pushRun(jb, [8, 16]);
+    expect(jb.pull(out, 0, 2)).toEqual({ playing: true, concealedBytes: 0, underrun: false });
+    expect(jb.stats()).toMatchObject({ underruns: 1, lostBytes: 2, primingFrames: 4 });
   });
 
   it('loses nothing when datagrams are reordered within the latency window', () => {
@@ -175,9 +190,24 @@ describe('JitterBuffer', () => {
   it('counts a past run that was partly received and partly concealed as late', () => {
     const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 8, targetLatencyFrames: 1 });
     pushRun(jb, [0, 6]);
-    pull(jb, BPF, 2);
+    pushRun(jb, [8, 12]);
+    expect(pull(jb, BPF, 2)).toEqual(expectedPlay(0, 8, [[6, 8]]));
     expect(pushRun(jb, [4, 8])).toBe(0);
     expect(jb.stats()).toMatchObject({ late: 1, duplicate: 0 });
+  });
+
+  it('primes until at least a whole pull is buffered, even above the target', () => {
+    const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 8, targetLatencyFrames: 1 });
+    pushRun(jb, [0, 12]);
+    // 3 frames buffered, target 1, but a 4-frame pull would be an underrun: keep priming.
+    expect(jb.pull(new Uint8Array(16), 0, 4)).toEqual({
+      playing: false,
+      concealedBytes: 0,
+      underrun: false,
+    });
+    pushRun(jb, [12, 16]);
+    expect(pull(jb, BPF, 4)).toEqual(pattern(0, 16));
+    expect(jb.stats()).toMatchObject({ primingFrames: 4, underruns: 0, playheadByte: 16 });
   });
 
   it('drops duplicates before and after play, counts each, and leaves the output alone', () => {
@@ -233,34 +263,195 @@ describe('JitterBuffer', () => {
       bufferedFrames: 8,
     });
     expect(pull(jb, BPF, 8)).toEqual(pattern(0, 32));
-    // Once played, the window moves on: the dropped bytes are now simply missing.
+    // Nothing beyond the playhead now: an underrun, the playhead waits at 32.
+    expect(pull(jb, BPF, 2)).toEqual(new Uint8Array(8));
+    expect(jb.stats()).toMatchObject({ underruns: 1, playheadByte: 32, lostBytes: 0 });
+    // The window has moved on: [40, 48) fits now, and the dropped [32, 40) is simply missing.
+    expect(pushRun(jb, [40, 48])).toBe(8);
     expect(pull(jb, BPF, 2)).toEqual(new Uint8Array(8));
     expect(jb.concealedRanges()).toEqual([[32, 40]]);
-    expect(pushRun(jb, [40, 48])).toBe(8);
     expect(pull(jb, BPF, 2)).toEqual(pattern(40, 8));
+    expect(jb.stats()).toMatchObject({ lostBytes: 8, underruns: 1, playheadByte: 48 });
   });
 
-  it('counts an underrun per pull once the sender stops, and keeps the clock going', () => {
+  it('counts one underrun when the sender stalls, primes again, and loses nothing', () => {
     const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 8, targetLatencyFrames: 4 });
     pushRun(jb, [0, 16]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
     expect(pull(jb, BPF, 2)).toEqual(pattern(8, 8));
     expect(jb.stats().underruns).toBe(0);
+    // The stall: one underrun, then priming silence; the playhead waits at 16.
     for (let i = 0; i < 3; i++) expect(pull(jb, BPF, 2)).toEqual(new Uint8Array(8));
-    expect(jb.state).toBe('playing');
-    expect(jb.concealedRanges()).toEqual([[16, 40]]);
+    expect(jb.state).toBe('priming');
+    expect(jb.concealedRanges()).toEqual([]);
     expect(jb.stats()).toMatchObject({
-      underruns: 3,
-      lostBytes: 24,
-      lostFrames: 6,
-      playheadByte: 40,
+      underruns: 1,
+      primingFrames: 6,
+      lostBytes: 0,
+      playheadByte: 16,
       bufferedFrames: 0,
     });
-    // The sender coming back: what was due is late, the rest plays.
-    expect(pushRun(jb, [32, 48])).toBe(8);
-    expect(jb.stats().overlapTrimmed).toBe(1);
-    expect(pull(jb, BPF, 2)).toEqual(pattern(40, 8));
-    expect(jb.stats().underruns).toBe(3);
+    // Less than the target back: still priming, not another underrun.
+    expect(pushRun(jb, [16, 24])).toBe(8);
+    expect(pull(jb, BPF, 2)).toEqual(new Uint8Array(8));
+    // The target back: the stream plays on where it stopped, nothing late, nothing lost.
+    expect(pushRun(jb, [24, 40])).toBe(16);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(16, 8));
+    expect(jb.state).toBe('playing');
+    expect(pull(jb, BPF, 2)).toEqual(pattern(24, 8));
+    expect(jb.stats()).toMatchObject({
+      underruns: 1,
+      primingFrames: 8,
+      lostBytes: 0,
+      late: 0,
+      overlapTrimmed: 0,
+      playheadByte: 32,
+    });
+  });
+
+  it('never drops data from a slower sender: each underrun primes again, then plays on', () => {
+    const jb = new JitterBuffer({
+      format: I16_STEREO,
+      capacityFrames: 512,
+      targetLatencyFrames: 96,
+    });
+    // The sender's clock runs 1 % slow: 32 frames per receiver period, one period in 100 missing.
+    const periodFrames = 32;
+    const periodBytes = periodFrames * BPF;
+    let sent = 0;
+    let playedBytes = 0;
+    let underrunPulls = 0;
+    for (let tick = 0; tick < 2000; tick++) {
+      if (tick % 100 !== 99) {
+        pushRun(jb, [sent, sent + periodBytes]);
+        sent += periodBytes;
+      }
+      const playhead = jb.stats().playheadByte;
+      const out = new Uint8Array(periodBytes);
+      const result = jb.pull(out, 0, periodFrames);
+      if (result.underrun) underrunPulls++;
+      if (result.playing) {
+        // Every played period is the stream where it stopped: nothing skipped, nothing concealed.
+        expect(out).toEqual(pattern(playhead, periodBytes));
+        playedBytes += periodBytes;
+      } else {
+        expect(out).toEqual(new Uint8Array(periodBytes));
+      }
+      expect(jb.stats().bufferedFrames).toBeLessThanOrEqual(96);
+    }
+    const stats = jb.stats();
+    expect(underrunPulls).toBe(stats.underruns);
+    // Playing holds 3 periods buffered before a pull, so every third missing period (ticks 299,
+    // 599, …, 1799) finds its period not there: an underrun, then 3 periods of priming.
+    expect(stats.underruns).toBe(6);
+    expect(stats).toMatchObject({
+      playheadByte: playedBytes,
+      lostBytes: 0,
+      late: 0,
+      duplicate: 0,
+      overrunDatagrams: 0,
+      skippedFrames: 0,
+      receivedBytes: sent,
+      highestByte: sent,
+    });
+    expect(jb.concealedRanges()).toEqual([]);
+    // Silence: the first priming (2 periods) and each underrun's period and re-priming.
+    expect(stats.primingFrames).toBe((2 + 6 * 3) * periodFrames);
+    expect(stats.primingFrames).toBe(2000 * periodFrames - playedBytes / BPF);
+  });
+
+  it("skips a faster sender's surplus back down to the target, and plays the rest intact", () => {
+    const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8000, bufferFrames: 0 });
+    const target = 64;
+    const jb = new JitterBuffer({ format: fmt, capacityFrames: 1024, targetLatencyFrames: target });
+    const periodFrames = 32;
+    // A window is 4,000 frames (125 periods): the sender gets 125 / 20 periods ahead in one.
+    const growth = Math.ceil(8000 * SLIP_WINDOW_SECONDS) / 20;
+    const periodBytes = periodFrames * BPF;
+    // The sender's clock runs 5 % fast: an extra period every 20.
+    let sent = 0;
+    let skippedBytes = 0;
+    let maxBuffered = 0;
+    for (let tick = 0; tick < 2000; tick++) {
+      for (let n = tick % 20 === 19 ? 2 : 1; n > 0; n--) {
+        pushRun(jb, [sent, sent + periodBytes]);
+        sent += periodBytes;
+      }
+      const playhead = jb.stats().playheadByte;
+      const out = new Uint8Array(periodBytes);
+      const result = jb.pull(out, 0, periodFrames);
+      if (tick === 0) continue; // priming ends at tick 1, with 2 periods buffered
+      expect(result).toEqual({ playing: true, concealedBytes: 0, underrun: false });
+      expect(out).toEqual(pattern(playhead, periodBytes));
+      skippedBytes += jb.stats().playheadByte - (playhead + periodBytes);
+      maxBuffered = Math.max(maxBuffered, jb.stats().bufferedFrames);
+    }
+    const stats = jb.stats();
+    // Left alone the surplus would reach 100 periods (3,200 frames) and overrun the capacity.
+    expect(stats.skippedFrames).toBeGreaterThan(0);
+    expect(stats.skippedFrames * BPF).toBe(skippedBytes);
+    // A window whose lowest fill stayed at or below twice the target skips nothing, and the next
+    // one skips only at its end: the fill never goes beyond twice the target plus two windows'
+    // growth (and a period).
+    expect(maxBuffered).toBeGreaterThan(2 * target);
+    expect(maxBuffered).toBeLessThanOrEqual(2 * target + 2 * growth + periodFrames);
+    expect(stats).toMatchObject({
+      lostBytes: 0,
+      underruns: 0,
+      overrunDatagrams: 0,
+      primingFrames: periodFrames,
+      receivedBytes: sent,
+    });
+    // Every byte was played or skipped, nothing concealed.
+    expect(stats.playheadByte).toBe(1999 * periodBytes + skippedBytes);
+    expect(jb.concealedRanges()).toEqual([]);
+  });
+
+  it('records the missing bytes of a skipped span as concealed and lost', () => {
+    // 8 Hz: the slip window is 4 frames, two pulls of 2.
+    const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 });
+    const jb = new JitterBuffer({ format: fmt, capacityFrames: 16, targetLatencyFrames: 2 });
+    pushRun(jb, [0, 20]);
+    pushRun(jb, [24, 64]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    // The window's lowest fill: 48 bytes after this pull, above twice the 8-byte target. The
+    // playhead skips 40 bytes, down to the target: [16, 56), gap [20, 24) included.
+    const result = jb.pull(new Uint8Array(8), 0, 2);
+    expect(result).toEqual({ playing: true, concealedBytes: 0, underrun: false });
+    expect(jb.concealedRanges()).toEqual([[20, 24]]);
+    expect(jb.stats()).toMatchObject({
+      skippedFrames: 10,
+      lostBytes: 4,
+      lostFrames: 1,
+      playheadByte: 56,
+      bufferedFrames: 2,
+    });
+    expect(pull(jb, BPF, 2)).toEqual(pattern(56, 8));
+    // The gap's bytes arriving now are late; skipped bytes that had arrived are duplicates.
+    expect(pushRun(jb, [20, 24])).toBe(0);
+    expect(pushRun(jb, [28, 32])).toBe(0);
+    expect(jb.stats()).toMatchObject({ late: 1, duplicate: 1, skippedFrames: 10 });
+  });
+
+  it('watches the fill over a whole window of played frames, restarted by reset()', () => {
+    const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 });
+    const jb = new JitterBuffer({ format: fmt, capacityFrames: 16, targetLatencyFrames: 2 });
+    pushRun(jb, [0, 48]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    jb.reset();
+    pushRun(jb, [0, 48]);
+    // Half a window since the reset: no skip yet, though the fill is far above twice the target.
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    expect(jb.stats()).toMatchObject({ skippedFrames: 0, playheadByte: 8 });
+    // A whole window, lowest fill 32 bytes: skip 24, down to the 8-byte target.
+    expect(pull(jb, BPF, 2)).toEqual(pattern(8, 8));
+    expect(jb.stats()).toMatchObject({ skippedFrames: 6, playheadByte: 40, lostBytes: 0 });
+    // Twice the target exactly is not a surplus: no skip.
+    expect(pull(jb, BPF, 1)).toEqual(pattern(40, 4));
+    pushRun(jb, [48, 68]);
+    expect(pull(jb, BPF, 1)).toEqual(pattern(44, 4));
+    expect(pull(jb, BPF, 2)).toEqual(pattern(48, 8));
+    expect(jb.stats()).toMatchObject({ skippedFrames: 6, playheadByte: 56 });
   });
 
   it.each<[SampleType, string]>([
@@ -361,7 +552,8 @@ describe('JitterBuffer', () => {
   });
 
   it('remembers the last CONCEALED_RANGE_HISTORY ranges; a run older than that is late', () => {
-    // u8 mono: one byte per frame. Every odd byte is lost: one range per pull.
+    // u8 mono: one byte per frame. Every even byte is lost (the odd one ends each 2-byte
+    // period, so it plays rather than underruns): one range per pull.
     const jb = new JitterBuffer({
       format: format('u8', 1),
       capacityFrames: 4,
@@ -369,20 +561,21 @@ describe('JitterBuffer', () => {
     });
     const pulls = CONCEALED_RANGE_HISTORY + 100;
     for (let k = 0; k < pulls; k++) {
-      pushRun(jb, [2 * k, 2 * k + 1]);
+      pushRun(jb, [2 * k + 1, 2 * k + 2]);
       pull(jb, 1, 2);
     }
+    expect(jb.stats()).toMatchObject({ lostBytes: pulls, underruns: 0, primingFrames: 0 });
     const ranges = jb.concealedRanges();
     expect(ranges).toHaveLength(CONCEALED_RANGE_HISTORY);
-    expect(ranges[0]).toEqual([2 * 100 + 1, 2 * 100 + 2]);
-    expect(ranges.at(-1)).toEqual([2 * pulls - 1, 2 * pulls]);
+    expect(ranges[0]).toEqual([2 * 100, 2 * 100 + 1]);
+    expect(ranges.at(-1)).toEqual([2 * pulls - 2, 2 * pulls - 1]);
     // Within the history, classification is exact.
-    pushRun(jb, [2 * 500, 2 * 500 + 1]);
-    expect(jb.stats()).toMatchObject({ duplicate: 1, late: 0 });
     pushRun(jb, [2 * 500 + 1, 2 * 500 + 2]);
+    expect(jb.stats()).toMatchObject({ duplicate: 1, late: 0 });
+    pushRun(jb, [2 * 500, 2 * 500 + 1]);
     expect(jb.stats()).toMatchObject({ duplicate: 1, late: 1 });
     // Before it, unknown: counted as late, even for a byte that was in fact received.
-    pushRun(jb, [0, 1]);
+    pushRun(jb, [1, 2]);
     expect(jb.stats()).toMatchObject({ duplicate: 1, late: 2 });
   });
 
@@ -444,10 +637,12 @@ interface Sent {
 }
 
 /**
- * `periods` periods of a stream, packetized; the receiver pulls one period per tick and wants
- * `windowPeriods` periods buffered. The last datagram of period windowPeriods − 1 always arrives
- * on time, so priming ends exactly at that tick and period p plays at tick p + windowPeriods − 1:
- * a delay of fewer than windowPeriods ticks is in time, a longer one is late.
+ * `periods` periods of a stream, packetized; period p is sent at tick p, and the receiver pulls
+ * one period per tick and wants `windowPeriods` periods buffered. Priming can end at tick
+ * windowPeriods − 1 at the earliest, and an underrun only ever makes a period due later, so a
+ * datagram delayed fewer than windowPeriods ticks is always in time: only a dropped one, one held
+ * back longer or one beyond the capacity can be lost. The capacity is whole periods and no
+ * datagram crosses a period, so a datagram is stored whole or dropped whole as an overrun.
  */
 const scenario = fc
   .record({
@@ -457,7 +652,7 @@ const scenario = fc
     windowPeriods: fc.integer({ min: 1, max: 4 }),
     extraPeriods: fc.integer({ min: 0, max: 16 }),
     payloadRoomBytes: fc.integer({ min: 1, max: 300 }),
-    extraCapacityFrames: fc.integer({ min: 0, max: 64 }),
+    extraCapacityPeriods: fc.integer({ min: 0, max: 3 }),
   })
   .chain((params) => {
     const fmt = format(params.sampleType, params.channels);
@@ -524,68 +719,123 @@ describe('StreamPacketizer → JitterBuffer', () => {
     fc.assert(
       fc.property(scenario, ({ params, sent, fates }) => {
         const { fmt, bpf, periodFrames, periodBytes, periods, windowPeriods: w } = params;
+        const capacityBytes = (2 * w + params.extraCapacityPeriods) * periodBytes;
+        const targetBytes = w * periodBytes;
         const jb = new JitterBuffer({
           format: fmt,
-          capacityFrames: 2 * w * periodFrames + params.extraCapacityFrames,
+          capacityFrames: capacityBytes / bpf,
           targetLatencyFrames: w * periodFrames,
         });
-        const lastTick = periods + w - 2;
+        // The last datagram of period w − 1 arrives on time: most runs start playing at tick w − 1.
         const anchor = sent.findLastIndex((d) => d.period === w - 1);
+        const fateOf = (k: number): Fate =>
+          k === anchor ? { kind: 'ok', delay: 0, order: 0 } : fates[k]!;
 
-        // Arrivals per tick (ticks past the last pull are delivered after it), and expectations.
-        const arrivals = new Map<number, Array<{ order: number; datagram: Uint8Array }>>();
-        const arrive = (tick: number, order: number, d: Sent): void => {
-          const at = Math.min(tick, lastTick + 1);
-          const list = arrivals.get(at) ?? [];
-          list.push({ order, datagram: d.datagram });
-          arrivals.set(at, list);
+        // Arrivals (datagram indices) per tick, in the order they are pushed.
+        const arrivals = new Map<number, Array<{ order: number; k: number }>>();
+        let lastArrival = 0;
+        const arrive = (tick: number, order: number, k: number): void => {
+          const list = arrivals.get(tick) ?? [];
+          list.push({ order, k });
+          arrivals.set(tick, list);
+          lastArrival = Math.max(lastArrival, tick);
         };
-        const lost: Range[] = [];
-        let late = 0;
-        let duplicate = 0;
-        let pushes = 0;
         sent.forEach((d, k) => {
-          const f: Fate = k === anchor ? { kind: 'ok', delay: 0, order: 0 } : fates[k]!;
-          if (f.kind === 'drop' || f.kind === 'late') lost.push([d.start, d.end]);
+          const f = fateOf(k);
           if (f.kind === 'drop') return;
-          arrive(d.period + f.delay, f.order, d);
-          pushes++;
-          if (f.kind === 'late') late++;
-          if (f.kind === 'dup') {
-            arrive(d.period + f.copyDelay, f.copyOrder, d);
-            pushes++;
-            duplicate++;
-          }
+          arrive(d.period + f.delay, f.order, k);
+          if (f.kind === 'dup') arrive(d.period + f.copyDelay, f.copyOrder, k);
         });
+        const byPeriod: number[][] = Array.from({ length: periods }, () => []);
+        sent.forEach((d, k) => byPeriod[d.period]!.push(k));
+
+        // The model, datagram by datagram: what becomes of each copy, and of each period when due.
+        const state = sent.map((): 'missing' | 'buffered' | 'played' | 'concealed' => 'missing');
+        const overrun = new Set<number>();
+        const counts = {
+          datagrams: 0,
+          receivedBytes: 0,
+          late: 0,
+          duplicate: 0,
+          overrunDatagrams: 0,
+          overrunBytes: 0,
+          underruns: 0,
+          primingFrames: 0,
+        };
+        let playhead = 0;
+        let highest = 0;
+        let priming = true;
+        const lost: Range[] = [];
 
         const header = createAudioHeader();
-        let highest = 0;
-        // Runs that end before the playhead are dropped and never raise the highest byte.
-        const deliver = (tick: number, playhead: number): void => {
+        const deliver = (tick: number): void => {
           const list = (arrivals.get(tick) ?? []).sort((a, b) => a.order - b.order);
-          for (const { datagram } of list) {
-            readAudioHeader(datagram, header);
-            jb.push(header.byteIndex, datagram, header.payloadOffset, header.byteCount);
-            const end = header.byteIndex + header.byteCount;
-            if (end > playhead) highest = Math.max(highest, end);
+          for (const { k } of list) {
+            const d = sent[k]!;
+            readAudioHeader(d.datagram, header);
+            jb.push(header.byteIndex, d.datagram, header.payloadOffset, header.byteCount);
+            counts.datagrams++;
+            if (d.end <= playhead) {
+              if (state[k] === 'concealed') counts.late++;
+              else counts.duplicate++;
+            } else if (d.end > playhead + capacityBytes) {
+              counts.overrunDatagrams++;
+              counts.overrunBytes += d.end - d.start;
+              overrun.add(k);
+            } else if (state[k] === 'buffered') {
+              counts.duplicate++;
+            } else {
+              state[k] = 'buffered';
+              counts.receivedBytes += d.end - d.start;
+              highest = Math.max(highest, d.end);
+            }
           }
         };
 
         const played: Uint8Array[] = [];
-        let underruns = 0;
         let concealedBytes = 0;
-        for (let tick = 0; tick <= lastTick; tick++) {
-          const playhead = Math.max(0, tick - w + 1) * periodBytes;
-          deliver(tick, playhead);
+        // Once nothing more arrives and a pull does not play, no later pull will.
+        for (let tick = 0, playing = true; tick <= lastArrival || playing; tick++) {
+          deliver(tick);
+          let expected: PullResult;
+          if (priming && highest - playhead < targetBytes) {
+            expected = { playing: false, concealedBytes: 0, underrun: false };
+          } else if (highest < playhead + periodBytes) {
+            counts.underruns++;
+            priming = true;
+            expected = { playing: false, concealedBytes: 0, underrun: true };
+          } else {
+            priming = false;
+            let concealed = 0;
+            for (const k of byPeriod[playhead / periodBytes]!) {
+              const d = sent[k]!;
+              if (state[k] === 'buffered') {
+                state[k] = 'played';
+              } else {
+                state[k] = 'concealed';
+                lost.push([d.start, d.end]);
+                concealed += d.end - d.start;
+              }
+            }
+            playhead += periodBytes;
+            expected = { playing: true, concealedBytes: concealed, underrun: false };
+          }
+          if (!expected.playing) counts.primingFrames += periodFrames;
           const out = new Uint8Array(periodBytes);
-          if (tick >= w - 1 && highest <= playhead) underruns++;
-          const result = jb.pull(out, 0, periodFrames);
-          expect(result.playing).toBe(tick >= w - 1);
-          if (result.playing) played.push(out);
-          concealedBytes += result.concealedBytes;
+          expect(jb.pull(out, 0, periodFrames)).toEqual(expected);
+          if (expected.playing) played.push(out);
+          concealedBytes += expected.concealedBytes;
+          playing = expected.playing;
         }
-        const streamBytes = periods * periodBytes;
-        deliver(lastTick + 1, streamBytes);
+
+        // Only a dropped datagram, a late one or one that met a full buffer is ever lost.
+        sent.forEach((_, k) => {
+          if (state[k] === 'concealed') {
+            expect(fateOf(k).kind === 'drop' || fateOf(k).kind === 'late' || overrun.has(k)).toBe(
+              true,
+            );
+          }
+        });
 
         const merged: Range[] = [];
         for (const [s, e] of lost) {
@@ -595,27 +845,21 @@ describe('StreamPacketizer → JitterBuffer', () => {
         }
         const lostBytes = lost.reduce((sum, [s, e]) => sum + e - s, 0);
 
-        const expected = pattern(0, streamBytes);
+        const expected = pattern(0, playhead);
         for (const [s, e] of merged)
           for (let b = s; b < e; b++) expected[b] = silence(fmt, b % bpf);
         expect(Buffer.concat(played)).toEqual(Buffer.from(expected));
         expect(jb.concealedRanges()).toEqual(merged.slice(-CONCEALED_RANGE_HISTORY));
         expect(concealedBytes).toBe(lostBytes);
         expect(jb.stats()).toEqual({
-          receivedBytes: streamBytes - lostBytes,
-          datagrams: pushes,
+          ...counts,
           lostBytes,
           lostFrames: Math.floor(lostBytes / bpf),
-          late,
-          duplicate,
           overlapTrimmed: 0,
-          overrunDatagrams: 0,
-          overrunBytes: 0,
-          underruns,
-          primingFrames: (w - 1) * periodFrames,
-          bufferedFrames: 0,
+          skippedFrames: 0,
+          bufferedFrames: Math.floor(Math.max(0, highest - playhead) / bpf),
           targetLatencyFrames: w * periodFrames,
-          playheadByte: streamBytes,
+          playheadByte: playhead,
           highestByte: highest,
         });
       }),

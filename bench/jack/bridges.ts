@@ -1,0 +1,386 @@
+/**
+ * The bridges the JACK benches compare, and every command line and port name they use, in one
+ * place. A bridge links server A's JACK graph (the "server side") with server B's (the "client
+ * side"): on B it offers a send port (into the bridge, towards A) and a receive port (out of
+ * the bridge, from A) per channel; on A it offers the same pair, and the rig loops A's received
+ * stream back into its send stream (DESIGN §7).
+ */
+import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
+import { ManagedProcess, treeCpuSeconds, type JackServer } from '@syfala/jack-rig';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CONNECT_TIMEOUT_MS = 15_000;
+
+/** Cumulative glitch counters one side of a bridge reports about the audio it receives. */
+export interface BridgeCounters {
+  /** Receive-buffer underruns (a period played without the data for it). */
+  underruns: number;
+  /** Receive-buffer overflows (data dropped because the buffer was full); null if not reported. */
+  overflows: number | null;
+  /** Lost audio: JackTrip counts packets, syfala counts frames. */
+  lost: number;
+}
+
+export interface BridgeRun {
+  /** B-side JACK input port carrying channel c (1-based) towards A. */
+  sendB(channel: number): string;
+  /** B-side JACK output port carrying channel c back from A. */
+  receiveB(channel: number): string;
+  /** The latest cumulative counters each side printed (null until it printed any). */
+  counters(): { a: BridgeCounters | null; b: BridgeCounters | null };
+  /** CPU seconds used so far by each side's process (and its descendants). */
+  cpu(): { a: number; b: number };
+  /** The last output lines of each side, for --verbose and for failures. */
+  tails(lines: number): { a: string[]; b: string[] };
+  /** Stops the client side, then the server side; waits for both. */
+  stop(): Promise<void>;
+}
+
+export interface Bridge {
+  /** Row label, e.g. "jacktrip q4". */
+  label: string;
+  kind: 'jacktrip' | 'syfala';
+  /** What the "lost" counter counts. */
+  lostUnit: 'packets' | 'frames';
+  start(a: JackServer, b: JackServer, channels: number): Promise<BridgeRun>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JackTrip 1.7 (Debian's jacktrip), P2P mode, as DESIGN §7 runs it. -D: connect no ports (the
+// rig wires them); -I 1: an IO stat line every second ("… send: U/O recv: U/O prot: lost/ooo/
+// revived tot: N …", cumulative); -J: the JACK client name (B's defaults to the peer address).
+
+export const JACKTRIP = {
+  serverPort: 4464,
+  clientPort: 4474,
+  clientA: 'jacktrip-a',
+  clientB: 'jacktrip-b',
+  serverArgs: (channels: number, queue: number, bits: number | undefined): string[] => [
+    '-s',
+    '-n',
+    String(channels),
+    '-q',
+    String(queue),
+    '-B',
+    String(JACKTRIP.serverPort),
+    ...(bits === undefined ? [] : ['-b', String(bits)]),
+    '-D',
+    '-I',
+    '1',
+    '-J',
+    JACKTRIP.clientA,
+  ],
+  clientArgs: (channels: number, queue: number, bits: number | undefined): string[] => [
+    '-c',
+    '127.0.0.1',
+    '-n',
+    String(channels),
+    '-q',
+    String(queue),
+    '-B',
+    String(JACKTRIP.clientPort),
+    '-P',
+    String(JACKTRIP.serverPort),
+    ...(bits === undefined ? [] : ['-b', String(bits)]),
+    '-D',
+    '-I',
+    '1',
+    '-J',
+    JACKTRIP.clientB,
+  ],
+  /** JACK input port (into the network) and output port (from it) of a JackTrip client. */
+  send: (client: string, channel: number): string => `${client}:send_${channel}`,
+  receive: (client: string, channel: number): string => `${client}:receive_${channel}`,
+  connected: /Received Connection from Peer!/,
+  stat: /send: (\d+)\/(\d+) recv: (\d+)\/(\d+) prot: (\d+)\/(\d+)\/(\d+) tot: (\d+)/,
+};
+
+function jacktripCounters(line: string): BridgeCounters | null {
+  const m = JACKTRIP.stat.exec(line);
+  if (!m) return null;
+  return { underruns: Number(m[3]), overflows: Number(m[4]), lost: Number(m[5]) };
+}
+
+/** JackTrip with a receive queue of `queue` packets; bits: -b (16 when undefined). */
+export function jacktrip(queue: number, bits?: number): Bridge {
+  return {
+    label: `jacktrip q${queue}${bits === undefined ? '' : ` b${bits}`}`,
+    kind: 'jacktrip',
+    lostUnit: 'packets',
+    async start(a, b, channels) {
+      const counters = { a: null as BridgeCounters | null, b: null as BridgeCounters | null };
+      const connected = { a: false, b: false };
+      const spawnSide = (side: 'a' | 'b', server: JackServer, args: string[]): ManagedProcess =>
+        new ManagedProcess('jacktrip', args, {
+          env: server.env(),
+          onLine: (line) => {
+            if (JACKTRIP.connected.test(line)) connected[side] = true;
+            counters[side] = jacktripCounters(line) ?? counters[side];
+          },
+        });
+      const procA = spawnSide('a', a, JACKTRIP.serverArgs(channels, queue, bits));
+      let procB: ManagedProcess | undefined;
+      const stop = async (): Promise<void> => {
+        await procB?.stop();
+        await procA.stop();
+      };
+      try {
+        await waitUntil(
+          () => procA.lines.some((l) => /Waiting for Connection From a Client/.test(l)),
+          procA,
+          'A',
+        );
+        procB = spawnSide('b', b, JACKTRIP.clientArgs(channels, queue, bits));
+        const started = procB;
+        await waitUntil(() => connected.a && connected.b, started, 'B', procA);
+        const ports = (client: string): string[] =>
+          range(channels).flatMap((c) => [JACKTRIP.send(client, c), JACKTRIP.receive(client, c)]);
+        await a.waitForPorts(ports(JACKTRIP.clientA));
+        await b.waitForPorts(ports(JACKTRIP.clientB));
+        for (const c of range(channels)) {
+          await a.connect(
+            JACKTRIP.receive(JACKTRIP.clientA, c),
+            JACKTRIP.send(JACKTRIP.clientA, c),
+          );
+        }
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+      const b_ = procB;
+      return {
+        sendB: (c) => JACKTRIP.send(JACKTRIP.clientB, c),
+        receiveB: (c) => JACKTRIP.receive(JACKTRIP.clientB, c),
+        counters: () => ({ ...counters }),
+        cpu: () => ({ a: treeCpuSeconds(procA.pid!), b: treeCpuSeconds(b_.pid!) }),
+        tails: (n) => ({ a: procA.lines.slice(-n), b: b_.lines.slice(-n) }),
+        stop,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// syfala (apps/syfala), JACK backend (issue #5). serve on A exposes JACK client `syfala-server`:
+// JACK input ports in<k>_<c> (captured, sent to clients: input stream k, channel c) and output
+// ports out<k>_<c> (what clients send to output stream k, played). connect on B opens JACK
+// client `syfala-<endpoint name>`: output ports in1_<c> (the endpoint's input stream 1) and input
+// ports out1_<c> (sent to its output stream 1). Stats: connect --json prints a JSON line a second
+// on stdout; serve --log json prints `{"event":"stats","peers":[…]}` lines on stderr.
+
+export const SYFALA = {
+  bin: `${REPO}apps/syfala/bin/syfala.mjs`,
+  endpointName: 'rig-a',
+  serverClient: 'syfala-server',
+  clientClient: 'syfala-rig-a',
+  format: (channels: number, period: number): string => `f32/48000/${channels}/${period}`,
+  serveArgs: (
+    server: string,
+    udpPort: number,
+    latency: number,
+    channels: number,
+    period: number,
+  ): string[] => [
+    SYFALA.bin,
+    'serve',
+    '--backend',
+    'jack',
+    '--jack-server',
+    server,
+    '--bind',
+    '127.0.0.1',
+    '--no-mdns',
+    '--no-multicast',
+    '--udp-port',
+    String(udpPort),
+    '--control-port',
+    '0',
+    '--no-auto-connect',
+    '--latency',
+    String(latency),
+    '--name',
+    SYFALA.endpointName,
+    '--inputs',
+    SYFALA.format(channels, period),
+    '--outputs',
+    SYFALA.format(channels, period),
+    '--log',
+    'json',
+  ],
+  // The endpoint as HOST:UDPPORT: connect asks that address with a unicast discovery beacon,
+  // and the answer carries the control port (apps/syfala/src/resolve-endpoint.ts).
+  connectArgs: (server: string, udpPort: number, latency: number): string[] => [
+    SYFALA.bin,
+    'connect',
+    `127.0.0.1:${udpPort}`,
+    '--backend',
+    'jack',
+    '--jack-server',
+    server,
+    '--no-auto-connect',
+    '--latency',
+    String(latency),
+    '--json',
+  ],
+  /** Server side: in<k>_<c> is a JACK input (sent to clients), out<k>_<c> a JACK output. */
+  serverIn: (channel: number): string => `${SYFALA.serverClient}:in1_${channel}`,
+  serverOut: (channel: number): string => `${SYFALA.serverClient}:out1_${channel}`,
+  /** Client side: in1_<c> is a JACK output (from the endpoint), out1_<c> a JACK input. */
+  clientIn: (channel: number): string => `${SYFALA.clientClient}:in1_${channel}`,
+  clientOut: (channel: number): string => `${SYFALA.clientClient}:out1_${channel}`,
+};
+
+/** Reads syfala's stats from one JSON line of either side; null for any other line. */
+export function syfalaCounters(line: string): BridgeCounters | null {
+  if (!line.startsWith('{')) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const o = value as Record<string, unknown>;
+  const sum = (items: unknown, key: string): number =>
+    Array.isArray(items)
+      ? items.reduce((t: number, s) => t + (Number((s as Record<string, unknown>)[key]) || 0), 0)
+      : 0;
+  if (o.event === 'stats' && Array.isArray(o.peers)) {
+    // serve: per peer, summed over its received streams
+    return {
+      underruns: sum(o.peers, 'underruns'),
+      overflows: null,
+      lost: sum(o.peers, 'lostFrames'),
+    };
+  }
+  if (Array.isArray(o.received)) {
+    const lost = sum(o.received, 'lostFrames') || sum(o.received, 'lostBytes');
+    return { underruns: sum(o.received, 'underruns'), overflows: null, lost };
+  }
+  if (o.type === 'stats' && typeof o.underruns === 'number') {
+    // connect --json: summed over the received streams
+    return { underruns: o.underruns, overflows: null, lost: Number(o.lostFrames) || 0 };
+  }
+  return null;
+}
+
+/** The syfala bridge with a jitter-buffer target of `latency` frames on both sides. */
+export function syfala(latency: number): Bridge {
+  return {
+    label: `syfala ${latency}`,
+    kind: 'syfala',
+    lostUnit: 'frames',
+    async start(a, b, channels) {
+      const counters = { a: null as BridgeCounters | null, b: null as BridgeCounters | null };
+      const udpPort = await freeUdpPort();
+      const period = a.periodFrames;
+      const serve = new ManagedProcess(
+        process.execPath,
+        SYFALA.serveArgs(a.name, udpPort, latency, channels, period),
+        { onLine: (line) => (counters.a = syfalaCounters(line) ?? counters.a) },
+      );
+      let connect: ManagedProcess | undefined;
+      const stop = async (): Promise<void> => {
+        await connect?.stop();
+        await serve.stop();
+      };
+      const missing = (what: string, proc: ManagedProcess) =>
+        new Error(
+          `syfala bridge: ${what} ${proc.exit ? `exited ${proc.exit.code ?? proc.exit.signal}` : 'is running'} ` +
+            `but its JACK ports did not appear (the JACK backend, issue #5, may not be built ` +
+            `yet; build with \`pnpm exec tsc -b\`): ${proc.tail(6) || '(no output)'}`,
+        );
+      try {
+        await waitForPortsOrExit(
+          a,
+          range(channels).flatMap((c) => [SYFALA.serverIn(c), SYFALA.serverOut(c)]),
+          serve,
+        ).catch(() => {
+          throw missing('`syfala serve --backend jack`', serve);
+        });
+        for (const c of range(channels)) await a.connect(SYFALA.serverOut(c), SYFALA.serverIn(c));
+        connect = new ManagedProcess(
+          process.execPath,
+          SYFALA.connectArgs(b.name, udpPort, latency),
+          { onLine: (line) => (counters.b = syfalaCounters(line) ?? counters.b) },
+        );
+        const started = connect;
+        await waitForPortsOrExit(
+          b,
+          range(channels).flatMap((c) => [SYFALA.clientIn(c), SYFALA.clientOut(c)]),
+          started,
+        ).catch(() => {
+          throw missing('`syfala connect --backend jack`', started);
+        });
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+      const c_ = connect;
+      return {
+        sendB: SYFALA.clientOut,
+        receiveB: SYFALA.clientIn,
+        counters: () => ({ ...counters }),
+        cpu: () => ({ a: treeCpuSeconds(serve.pid!), b: treeCpuSeconds(c_.pid!) }),
+        tails: (n) => ({ a: serve.lines.slice(-n), b: c_.lines.slice(-n) }),
+        stop,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** 1..n */
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+async function waitUntil(
+  ready: () => boolean,
+  proc: ManagedProcess,
+  side: string,
+  other?: ManagedProcess,
+): Promise<void> {
+  const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+  while (!ready()) {
+    for (const p of [proc, other]) {
+      if (p?.exit) {
+        throw new Error(
+          `${p.command} ${p.args.join(' ')} exited ${p.exit.code ?? p.exit.signal}: ${p.spawnError?.message ?? p.tail(6)}`,
+        );
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${proc.command} (side ${side}) not connected after ${CONNECT_TIMEOUT_MS} ms: ${proc.tail(6)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitForPortsOrExit(
+  server: JackServer,
+  ports: string[],
+  proc: ManagedProcess,
+): Promise<void> {
+  await Promise.race([
+    server.waitForPorts(ports, CONNECT_TIMEOUT_MS),
+    proc.exited.then(() => {
+      throw new Error('exited');
+    }),
+  ]);
+}
+
+/** A UDP port that was free a moment ago on 127.0.0.1. */
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.on('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}

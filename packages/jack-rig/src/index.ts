@@ -1,0 +1,25 @@
+export { JackRigError, INSTALL_HINT, type JackRigErrorCode } from './errors.js';
+export { jackEnv, runCommand, type CommandResult } from './exec.js';
+export { ManagedProcess, sleep, type ManagedProcessOptions, type ProcessExit } from './process.js';
+export { JackServer, startJackServer, uniqueServerName, type JackServerOptions } from './server.js';
+export {
+  freeStaleJackSlots,
+  readJackRegistry,
+  processAlive,
+  JACK_REGISTRY_PATH,
+  JACK_TMP_DIR,
+  type JackRegistry,
+  type JackServerSlot,
+  type JackSegment,
+  type StaleCleanup,
+} from './registry.js';
+export {
+  measureRoundTrip,
+  parseIodelayLine,
+  summarizeIodelay,
+  IODELAY_IN,
+  IODELAY_OUT,
+  type RoundTrip,
+  type RoundTripOptions,
+} from './iodelay.js';
+export { cpuSeconds, processTree, treeCpuSeconds } from './cpu.js';
