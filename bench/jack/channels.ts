@@ -55,7 +55,9 @@ if (which !== 'syfala') bridges.push(jacktrip(queue!, bits));
 if (which !== 'jacktrip') bridges.push(syfala(syfalaLatency!));
 
 console.log(machine());
-console.log(`f32 channels, period ${period} frames, ${seconds} s per run\n`);
+console.log(
+  `Channels at 48 kHz (syfala f32; JackTrip -b ${bits}), period ${period} frames, ${seconds} s per run\n`,
+);
 
 const results: RigResult[] = [];
 const failures: string[] = [];
