@@ -169,7 +169,7 @@ class Reference {
     lowest_ = std::min(lowest_, highest_ - playhead_);
     window_frames_ += frames;
     if (window_frames_ < window_) return;
-    if (lowest_ > 2 * target_ * bpf_) {
+    if (lowest_ > target_ * bpf_) {
       const uint64_t bytes = (lowest_ - target_ * bpf_) / bpf_ * bpf_;
       int64_t gap_start = -1;
       for (uint64_t i = 0; i < bytes; ++i) {
@@ -298,12 +298,12 @@ TEST(jitter_buffer_underruns_once_when_the_sender_stalls_then_plays_on_losing_no
 TEST(jitter_buffer_skips_a_surplus_held_for_a_window_and_conceals_its_gaps) {
   // 8 Hz: the slip window is 4 frames, two pulls of 2. A 40-byte ring, target 8 bytes.
   JitterBuffer jb(Format{8, 2, SampleType::I16}, 10, 2);
-  push_run(jb, 0, 32);
+  push_run(jb, 0, 24);
   CHECK(pull(jb, 2) == pattern(0, 8));
-  // Lowest fill 16 bytes, twice the target exactly: not a surplus.
+  // Lowest fill 8 bytes, the target exactly: not a surplus.
   CHECK(pull(jb, 2) == pattern(8, 8));
   CHECK_EQ(jb.stats().skipped_frames.load(), 0u);
-  push_run(jb, 32, 36);
+  push_run(jb, 24, 36);
   push_run(jb, 40, 56);
   CHECK(pull(jb, 2) == pattern(16, 8));
   // Lowest fill 24 bytes: skip 16, [32, 48), across the end of the ring, gap [36, 40) inside.

@@ -14,7 +14,7 @@
 // a period that is due and has not all arrived is an underrun, played as silence without moving
 // the playhead, and the buffer primes again (nothing is lost; the latency grows back to the
 // target). A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
-// twice the target, the surplus is skipped and the latency falls back to the target.
+// the target, the surplus is skipped and the latency falls back to the target.
 //
 // Everything is allocated in the constructor; push, pull, reset and the setters allocate, lock,
 // throw and log nothing. One thread (the owner) calls them; stats() may be read from any thread.
@@ -82,7 +82,7 @@ struct JitterStats {
   std::atomic<uint64_t> underruns{0};
   /// Frames of silence played while priming, or priming again after an underrun (not loss).
   std::atomic<uint64_t> priming_frames{0};
-  /// Frames dropped unplayed because the buffer held more than twice the target for a whole
+  /// Frames dropped unplayed because the buffer held more than the target for a whole
   /// kSlipWindowSeconds: the sender's clock runs faster than the receiver's.
   std::atomic<uint64_t> skipped_frames{0};
   /// Gauges: frames between the playhead and the furthest byte received, the target, the byte
@@ -326,14 +326,14 @@ class JitterBuffer {
     window_frames_ = 0;
   }
 
-  /// Tracks the lowest fill after each played period; when a whole window never came below
-  /// twice the target, the sender runs ahead of our clock: skip back down to the target.
+  /// Tracks the lowest fill after each played period; when a whole window never came down to
+  /// the target, the sender runs ahead of our clock: skip back down to the target.
   void watch_fill(size_t frames) {
     lowest_fill_ = std::min(lowest_fill_, buffered_bytes());
     window_frames_ += frames;
     if (window_frames_ < slip_window_frames_) return;
     const uint64_t target = target_bytes();
-    if (lowest_fill_ > 2 * target) {
+    if (lowest_fill_ > target) {
       skip((lowest_fill_ - target) / bytes_per_frame_ * bytes_per_frame_);
     }
     restart_window();

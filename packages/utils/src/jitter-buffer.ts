@@ -57,7 +57,7 @@ export interface JitterBufferStats {
   /** Frames of silence played while priming or priming again after an underrun (not loss). */
   readonly primingFrames: number;
   /**
-   * Frames dropped unplayed because the buffer held more than twice the target for a whole
+   * Frames dropped unplayed because the buffer held more than the target for a whole
    * SLIP_WINDOW_SECONDS: the sender's clock runs faster than the receiver's.
    */
   readonly skippedFrames: number;
@@ -91,7 +91,7 @@ export interface JitterBufferStats {
  * buffer: when a period is due and has not all arrived, the buffer plays silence without moving
  * the playhead and primes again (an underrun; nothing is lost, the latency grows back to the
  * target). A faster sender fills it: when its lowest fill over SLIP_WINDOW_SECONDS stays above
- * twice the target, the surplus is skipped and the latency falls back to the target.
+ * the target, the surplus is skipped and the latency falls back to the target.
  *
  * Everything is allocated in the constructor: `push` and `pull` allocate nothing.
  */
@@ -165,8 +165,9 @@ export class JitterBuffer {
   }
 
   /**
-   * Frames to buffer before playback starts, 1 to capacity / 2. Changing it affects only
-   * priming (now or after the next `reset()`); it never moves the playhead.
+   * Frames to buffer before playback starts, 1 to capacity / 2, and the fill a slip window must
+   * stay above to skip its surplus. Changing it affects priming (now or after the next `reset()`)
+   * and the next slip check; it never moves the playhead by itself.
    */
   get targetLatencyFrames(): number {
     return this.#targetLatencyFrames;
@@ -378,8 +379,8 @@ export class JitterBuffer {
   }
 
   /**
-   * Tracks the lowest fill after each played period; when a whole window never came below twice
-   * the target, the sender runs ahead of our clock: skip back down to the target.
+   * Tracks the lowest fill after each played period; when a whole window never came down to the
+   * target, the sender runs ahead of our clock: skip back down to the target.
    */
   #watchFill(frames: number): void {
     const fill = this.#highest - this.#playhead;
@@ -388,7 +389,7 @@ export class JitterBuffer {
     if (this.#windowFrames < this.#slipWindowFrames) return;
     const bpf = this.#bytesPerFrame;
     const target = this.#targetLatencyFrames * bpf;
-    if (this.#lowestFill > 2 * target) {
+    if (this.#lowestFill > target) {
       this.#skip(Math.floor((this.#lowestFill - target) / bpf) * bpf);
     }
     this.#lowestFill = Number.POSITIVE_INFINITY;

@@ -368,12 +368,14 @@ describe('JitterBuffer', () => {
     // A window is 4,000 frames (125 periods): the sender gets 125 / 20 periods ahead in one.
     const growth = Math.ceil(8000 * SLIP_WINDOW_SECONDS) / 20;
     const periodBytes = periodFrames * BPF;
-    // The sender's clock runs 5 % fast: an extra period every 20.
+    // The sender's clock runs 5 % fast: an extra period every 20, up to tick 1890; then the
+    // clocks agree.
     let sent = 0;
     let skippedBytes = 0;
     let maxBuffered = 0;
-    for (let tick = 0; tick < 2000; tick++) {
-      for (let n = tick % 20 === 19 ? 2 : 1; n > 0; n--) {
+    const skips: number[] = [];
+    for (let tick = 0; tick < 2200; tick++) {
+      for (let n = tick < 1890 && tick % 20 === 19 ? 2 : 1; n > 0; n--) {
         pushRun(jb, [sent, sent + periodBytes]);
         sent += periodBytes;
       }
@@ -383,18 +385,26 @@ describe('JitterBuffer', () => {
       if (tick === 0) continue; // priming ends at tick 1, with 2 periods buffered
       expect(result).toEqual({ playing: true, concealedBytes: 0, underrun: false });
       expect(out).toEqual(pattern(playhead, periodBytes));
-      skippedBytes += jb.stats().playheadByte - (playhead + periodBytes);
+      const skipped = jb.stats().playheadByte - (playhead + periodBytes);
+      if (skipped > 0) skips.push(skipped / BPF);
+      skippedBytes += skipped;
       maxBuffered = Math.max(maxBuffered, jb.stats().bufferedFrames);
     }
     const stats = jb.stats();
-    // Left alone the surplus would reach 100 periods (3,200 frames) and overrun the capacity.
+    // Left alone the surplus would reach 94 periods (3,008 frames) and overrun the capacity.
     expect(stats.skippedFrames).toBeGreaterThan(0);
     expect(stats.skippedFrames * BPF).toBe(skippedBytes);
-    // A window whose lowest fill stayed at or below twice the target skips nothing, and the next
-    // one skips only at its end: the fill never goes beyond twice the target plus two windows'
-    // growth (and a period).
-    expect(maxBuffered).toBeGreaterThan(2 * target);
-    expect(maxBuffered).toBeLessThanOrEqual(2 * target + 2 * growth + periodFrames);
+    // A window whose lowest fill stayed at or below the target skips nothing, and the next one
+    // skips only at its end: the fill never goes beyond the target plus two windows' growth (and
+    // a period).
+    expect(maxBuffered).toBeGreaterThan(target + growth);
+    expect(maxBuffered).toBeLessThanOrEqual(target + 2 * growth + periodFrames);
+    // The window ending at tick 2000 saw one extra period (tick 1879) after its lowest fill: it
+    // skips down to the target plus that period. The next window's lowest fill is that period
+    // above the target, a surplus smaller than the target, skipped all the same: the fill stays
+    // at the target from then on.
+    expect(skips.slice(-2)).toEqual([192, periodFrames]);
+    expect(stats.bufferedFrames).toBe(target);
     expect(stats).toMatchObject({
       lostBytes: 0,
       underruns: 0,
@@ -403,7 +413,7 @@ describe('JitterBuffer', () => {
       receivedBytes: sent,
     });
     // Every byte was played or skipped, nothing concealed.
-    expect(stats.playheadByte).toBe(1999 * periodBytes + skippedBytes);
+    expect(stats.playheadByte).toBe(2199 * periodBytes + skippedBytes);
     expect(jb.concealedRanges()).toEqual([]);
   });
 
@@ -414,7 +424,7 @@ describe('JitterBuffer', () => {
     pushRun(jb, [0, 20]);
     pushRun(jb, [24, 64]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
-    // The window's lowest fill: 48 bytes after this pull, above twice the 8-byte target. The
+    // The window's lowest fill: 48 bytes after this pull, above the 8-byte target. The
     // playhead skips 40 bytes, down to the target: [16, 56), gap [20, 24) included.
     const result = jb.pull(new Uint8Array(8), 0, 2);
     expect(result).toEqual({ playing: true, concealedBytes: 0, underrun: false });
@@ -440,18 +450,23 @@ describe('JitterBuffer', () => {
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
     jb.reset();
     pushRun(jb, [0, 48]);
-    // Half a window since the reset: no skip yet, though the fill is far above twice the target.
+    // Half a window since the reset: no skip yet, though the fill is far above the target.
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
     expect(jb.stats()).toMatchObject({ skippedFrames: 0, playheadByte: 8 });
     // A whole window, lowest fill 32 bytes: skip 24, down to the 8-byte target.
     expect(pull(jb, BPF, 2)).toEqual(pattern(8, 8));
     expect(jb.stats()).toMatchObject({ skippedFrames: 6, playheadByte: 40, lostBytes: 0 });
-    // Twice the target exactly is not a surplus: no skip.
-    expect(pull(jb, BPF, 1)).toEqual(pattern(40, 4));
-    pushRun(jb, [48, 68]);
-    expect(pull(jb, BPF, 1)).toEqual(pattern(44, 4));
+    // The target exactly is not a surplus: lowest fill 8 bytes, no skip.
+    pushRun(jb, [48, 64]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(40, 8));
     expect(pull(jb, BPF, 2)).toEqual(pattern(48, 8));
-    expect(jb.stats()).toMatchObject({ skippedFrames: 6, playheadByte: 56 });
+    expect(jb.stats()).toMatchObject({ skippedFrames: 6, playheadByte: 56, bufferedFrames: 2 });
+    // One frame more is: lowest fill 12 bytes, skip 4, back down to the target.
+    pushRun(jb, [64, 84]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(56, 8));
+    expect(pull(jb, BPF, 2)).toEqual(pattern(64, 8));
+    expect(jb.stats()).toMatchObject({ skippedFrames: 7, playheadByte: 76, bufferedFrames: 2 });
+    expect(pull(jb, BPF, 2)).toEqual(pattern(76, 8));
   });
 
   it.each<[SampleType, string]>([
