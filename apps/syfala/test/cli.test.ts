@@ -337,9 +337,14 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
       /--psk must be at least 16 bytes/,
     ],
     [
-      'the jack backend',
-      ['serve', ...LOOPBACK, '--backend', 'jack'],
-      /jack backend arrives with the native core \(issue #5\)/,
+      'a JACK server that is not running (libjack itself says nothing)',
+      ['serve', ...LOOPBACK, '--backend', 'jack', '--jack-server', 'syfala-no-such-server'],
+      /cannot connect to JACK server 'syfala-no-such-server': is jackd running\?/,
+    ],
+    [
+      'a JACK option with another backend',
+      ['serve', ...LOOPBACK, '--jack-server', 'studio'],
+      /--jack-server does not apply to --backend virtual/,
     ],
     [
       'a WAV file to play that does not exist',

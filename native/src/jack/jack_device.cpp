@@ -6,7 +6,12 @@ namespace syfala {
 
 namespace {
 
+/** libjack prints its own diagnostics to stderr; ours are the typed errors, one sentence each. */
+void quiet(const char*) {}
+
 jack_client_t* open_client(const std::string& name, const std::string& server) {
+  jack_set_error_function(quiet);
+  jack_set_info_function(quiet);
   jack_status_t status;
   const auto options =
       static_cast<jack_options_t>(JackNoStartServer | (server.empty() ? 0 : JackServerName));
