@@ -51,6 +51,27 @@ export interface Bridge {
 // rig wires them); -I 1: an IO stat line every second ("… send: U/O recv: U/O prot: lost/ooo/
 // revived tot: N …", cumulative); -J: the JACK client name (B's defaults to the peer address).
 
+/** The flags both JackTrip sides share (see above). */
+function jacktripCommon(
+  channels: number,
+  queue: number,
+  bits: number | undefined,
+  client: string,
+): string[] {
+  return [
+    '-n',
+    String(channels),
+    '-q',
+    String(queue),
+    ...(bits === undefined ? [] : ['-b', String(bits)]),
+    '-D',
+    '-I',
+    '1',
+    '-J',
+    client,
+  ];
+}
+
 export const JACKTRIP = {
   serverPort: 4464,
   clientPort: 4474,
@@ -58,36 +79,18 @@ export const JACKTRIP = {
   clientB: 'jacktrip-b',
   serverArgs: (channels: number, queue: number, bits: number | undefined): string[] => [
     '-s',
-    '-n',
-    String(channels),
-    '-q',
-    String(queue),
     '-B',
     String(JACKTRIP.serverPort),
-    ...(bits === undefined ? [] : ['-b', String(bits)]),
-    '-D',
-    '-I',
-    '1',
-    '-J',
-    JACKTRIP.clientA,
+    ...jacktripCommon(channels, queue, bits, JACKTRIP.clientA),
   ],
   clientArgs: (channels: number, queue: number, bits: number | undefined): string[] => [
     '-c',
     '127.0.0.1',
-    '-n',
-    String(channels),
-    '-q',
-    String(queue),
     '-B',
     String(JACKTRIP.clientPort),
     '-P',
     String(JACKTRIP.serverPort),
-    ...(bits === undefined ? [] : ['-b', String(bits)]),
-    '-D',
-    '-I',
-    '1',
-    '-J',
-    JACKTRIP.clientB,
+    ...jacktripCommon(channels, queue, bits, JACKTRIP.clientB),
   ],
   /** JACK input port (into the network) and output port (from it) of a JackTrip client. */
   send: (client: string, channel: number): string => `${client}:send_${channel}`,

@@ -15,6 +15,7 @@
 import { parseArgs } from 'node:util';
 import { jacktrip, syfala, type Bridge } from './bridges.js';
 import {
+  bridgeChoice,
   fmt,
   machine,
   numberList,
@@ -43,10 +44,7 @@ const counts = numberList(values.channels, '--channels');
 const [queue] = numberList(values.queue, '--queue');
 const [bits] = numberList(values['jacktrip-bits'], '--jacktrip-bits');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
-const which = values.bridge;
-if (!['jacktrip', 'syfala', 'all'].includes(which)) {
-  throw new Error(`--bridge: expected jacktrip, syfala or all, got "${which}"`);
-}
+const which = bridgeChoice(values.bridge);
 const [syfalaLatency] = values['syfala-latency']
   ? numberList(values['syfala-latency'], '--syfala-latency')
   : [2 * period!];

@@ -14,6 +14,7 @@
 import { parseArgs } from 'node:util';
 import { jacktrip, syfala, type Bridge } from './bridges.js';
 import {
+  bridgeChoice,
   fmt,
   machine,
   numberList,
@@ -39,10 +40,7 @@ const period = Number(values.period);
 if (!(seconds > 0) || !Number.isInteger(period) || period <= 0) {
   throw new Error(`--seconds and --period: expected positive numbers, got ${seconds}, ${period}`);
 }
-const which = values.bridge;
-if (!['jacktrip', 'syfala', 'all'].includes(which)) {
-  throw new Error(`--bridge: expected jacktrip, syfala or all, got "${which}"`);
-}
+const which = bridgeChoice(values.bridge);
 const bridges: Bridge[] = [];
 if (which !== 'syfala')
   bridges.push(...numberList(values.queues, '--queues').map((q) => jacktrip(q)));

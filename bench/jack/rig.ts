@@ -179,6 +179,14 @@ export function numberList(text: string, what: string): number[] {
   return list;
 }
 
+/** --bridge: which bridges a script runs. */
+export function bridgeChoice(text: string): 'jacktrip' | 'syfala' | 'all' {
+  if (text !== 'jacktrip' && text !== 'syfala' && text !== 'all') {
+    throw new Error(`--bridge: expected jacktrip, syfala or all, got "${text}"`);
+  }
+  return text;
+}
+
 /** --verbose: each bridge side's last output lines. */
 export function printTails(results: readonly RigResult[]): void {
   for (const r of results) {

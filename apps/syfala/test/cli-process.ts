@@ -8,6 +8,16 @@ import { sleep } from './fixtures.js';
 // The real command, as a user runs it: the built bin in a child process (`tsc -b` first).
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
+/** Serve flags that keep every packet on 127.0.0.1 (no mDNS; no multicast on a loopback bind). */
+export const LOOPBACK_SERVE = [
+  '--bind',
+  '127.0.0.1',
+  '--no-mdns',
+  '--udp-port',
+  '0',
+  '--control-port',
+  '0',
+];
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 

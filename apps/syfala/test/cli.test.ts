@@ -7,24 +7,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readWavFile } from '@syfala/audio';
 import { matchingFrames, tempDir, writeSignal } from './fixtures.js';
-import { Cli, jsonLines, serve, syfala } from './cli-process.js';
+import { Cli, LOOPBACK_SERVE, ROOT, jsonLines, serve, syfala } from './cli-process.js';
 
-/** Serve flags that keep every packet on 127.0.0.1 (no mDNS; no multicast on a loopback bind). */
 /**
  * Jitter-buffer target for these tests: 100 ms, so that checks of exact audio do not depend on
  * how a loaded 2-core machine schedules two processes (the default, 10 ms, is what the demo runs).
  */
 const LATENCY = ['--latency', '4800'];
-const LOOPBACK = [
-  '--bind',
-  '127.0.0.1',
-  '--no-mdns',
-  '--udp-port',
-  '0',
-  '--control-port',
-  '0',
-  ...LATENCY,
-];
+const LOOPBACK = [...LOOPBACK_SERVE, ...LATENCY];
 /** Long enough for a unicast beacon's answer on loopback, short enough to keep the file quick. */
 const RESOLVE = ['--timeout', '300'];
 
@@ -34,6 +24,11 @@ const needsNetns = NETNS
   : ' [skipped: needs a private network namespace: bash scripts/in-netns.sh …]';
 const hasSox = spawnSync('sox', ['--version']).status === 0;
 const needsSox = hasSox ? '' : ' [skipped: sox is not installed; apt-get install sox]';
+/**
+ * Whether the native addon was built with libjack (its JACK test tool is built only then): each
+ * build is checked for its own answer to `--backend jack` without a server.
+ */
+const jackBuilt = existsSync(join(ROOT, 'native/build/Release/jack_signal'));
 
 async function run(
   args: readonly string[],
@@ -337,9 +332,13 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
       /--psk must be at least 16 bytes/,
     ],
     [
-      'a JACK server that is not running (libjack itself says nothing)',
+      jackBuilt
+        ? 'a JACK server that is not running (libjack itself says nothing)'
+        : 'the JACK backend in a build without libjack: what to install',
       ['serve', ...LOOPBACK, '--backend', 'jack', '--jack-server', 'syfala-no-such-server'],
-      /cannot connect to JACK server 'syfala-no-such-server': is jackd running\?/,
+      jackBuilt
+        ? /cannot connect to JACK server 'syfala-no-such-server': is jackd running\?/
+        : /no JACK support: install jackd2 and libjack-jackd2-dev \(apt-get install -y jackd2 libjack-jackd2-dev\)/,
     ],
     [
       'a JACK option with another backend',

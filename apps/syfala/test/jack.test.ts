@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startJackServer, uniqueServerName, type JackServer } from '@syfala/jack-rig';
-import { ROOT, serve, syfala } from './cli-process.js';
+import { LOOPBACK_SERVE, ROOT, serve, syfala } from './cli-process.js';
 import { tempDir } from './fixtures.js';
 
 /** A JACK client of ours that plays a seeded signal and records its return (native/tools). */
@@ -80,13 +80,7 @@ describe('the JACK backend end to end', () => {
       '--no-auto-connect',
       '--name',
       'rig-a',
-      '--bind',
-      '127.0.0.1',
-      '--no-mdns',
-      '--udp-port',
-      '0',
-      '--control-port',
-      '0',
+      ...LOOPBACK_SERVE,
       '--log',
       'json',
       ...LATENCY,
@@ -143,4 +137,27 @@ describe('the JACK backend end to end', () => {
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
   }, 30_000);
+
+  it(`refuses streams at another rate than the JACK server's, in one sentence${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const a = await jackServer();
+    const server = syfala([
+      'serve',
+      '--backend',
+      'jack',
+      '--jack-server',
+      a.name,
+      '--inputs',
+      'f32/44100/2/64',
+      '--outputs',
+      '',
+      ...LOOPBACK_SERVE,
+    ]);
+    expect((await server.exited).code).toBe(1);
+    expect(server.stderr.trimEnd().split('\n')).toEqual([
+      'syfala: the streams run at 44100 Hz but the JACK server at 48000 Hz (this path does not resample)',
+    ]);
+    // Refused before activation: the client left nothing behind on the server.
+    expect(await a.ports('syfala-server')).toEqual([]);
+  }, 20_000);
 });

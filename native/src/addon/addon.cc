@@ -82,7 +82,15 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       return jack_device_options(info[0].As<Napi::Object>());
     });
     device_ = guarded(env, "DEVICE_FAILED", [&] { return open_jack(options, *engine_, events_); });
-    engine_->set_device(options.inputs, options.outputs, device_->sample_rate());
+    const uint32_t rate = device_->sample_rate();
+    if (options.sample_rate != 0 && rate != options.sample_rate) {
+      device_.reset();  // not started yet: closing the client is all it takes
+      throw coded_error(env, "FORMAT_MISMATCH",
+                        "the streams run at " + std::to_string(options.sample_rate) +
+                            " Hz but the JACK server at " + std::to_string(rate) +
+                            " Hz (this path does not resample)");
+    }
+    engine_->set_device(options.inputs, options.outputs, rate);
     on_event_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "syfala-events",
                                               0, 1);
     // Device events must not keep the process alive by themselves.

@@ -149,6 +149,7 @@ JackDeviceOptions jack_device_options(const Napi::Object& options) {
   o.connect_inputs_from = string_list(options, "connectInputsFrom");
   o.connect_outputs_to = string_list(options, "connectOutputsTo");
   o.auto_connect = bool_field(options, "autoConnect", true);
+  o.sample_rate = unsigned_field(options, "sampleRate", 0);
   return o;
 }
 

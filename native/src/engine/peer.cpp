@@ -14,12 +14,18 @@ size_t next_power_of_two(size_t n) {
   return p;
 }
 
+/**
+ * A stream makes at least one datagram per period however few its bytes; periods come at most
+ * this often (32 frames at 48 kHz).
+ */
+constexpr double kMaxPeriodsPerSecond = 1500;
+
 /** Datagrams a peer's streams make in `seconds` each way, with a floor for tiny streams. */
 size_t ring_slots(const std::vector<StreamRoute>& routes, size_t datagram_budget, double seconds) {
   double per_second = 0;
   for (const StreamRoute& r : routes) {
     const double bytes = double(r.format.sample_rate) * double(bytes_per_frame(r.format));
-    per_second += bytes / double(datagram_budget - kAudioHeaderBytes) + 1000.0;
+    per_second += bytes / double(datagram_budget - kAudioHeaderBytes) + kMaxPeriodsPerSecond;
   }
   return next_power_of_two(std::max<size_t>(256, size_t(per_second * seconds)));
 }

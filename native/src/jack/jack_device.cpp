@@ -23,13 +23,9 @@ jack_client_t* open_client(const std::string& name, const std::string& server) {
     if (status & JackServerFailed) {
       throw JackError("SERVER_UNAVAILABLE", "cannot connect to " + which + ": is jackd running?");
     }
-    throw JackError("SERVER_UNAVAILABLE", "cannot open a JACK client on " + which + " (status 0x" +
-                    [&] {
-                      char hex[16];
-                      std::snprintf(hex, sizeof hex, "%x", unsigned(status));
-                      return std::string(hex);
-                    }() +
-                    ")");
+    throw JackError("SERVER_UNAVAILABLE", "cannot open a JACK client on " + which +
+                                              " (JACK status " + std::to_string(unsigned(status)) +
+                                              ")");
   }
   return client;
 }

@@ -41,6 +41,8 @@ struct JackDeviceOptions {
   std::vector<std::string> connect_inputs_from;
   std::vector<std::string> connect_outputs_to;
   bool auto_connect = true;
+  /** The streams' rate: the device refuses a server at another one (no resampling). 0: any. */
+  uint32_t sample_rate = 0;
 };
 
 /** Whether this build links libjack. */

@@ -22,6 +22,8 @@ export interface NativeJackOptions {
   readonly connectInputsFrom: readonly string[];
   readonly connectOutputsTo: readonly string[];
   readonly autoConnect: boolean;
+  /** The streams' rate; the client is refused (FORMAT_MISMATCH) at a server of another rate. */
+  readonly sampleRate?: number;
 }
 
 export interface NativeDeviceInfo {
@@ -83,6 +85,7 @@ const NATIVE_CODES: readonly JackError['code'][] = [
   'NOT_INSTALLED',
   'SERVER_UNAVAILABLE',
   'PORT_FAILED',
+  'FORMAT_MISMATCH',
   'BAD_OPTION',
   'BAD_STATE',
   'ENGINE_FAILED',

@@ -84,19 +84,17 @@ export class JackEngine implements StreamEngine {
     if (this.#info !== undefined) {
       return Promise.reject(new JackError('BAD_STATE', 'JACK engine: a device is already open'));
     }
-    const addon = nativeAddon();
-    try {
-      const { sampleRate } = addon.probeJack(options.server);
-      const other = [...streams.inputs, ...streams.outputs].find(
-        (format) => format.sampleRate !== sampleRate,
-      );
-      if (other !== undefined) {
-        throw new JackError(
+    const rates = new Set([...streams.inputs, ...streams.outputs].map((f) => f.sampleRate));
+    if (rates.size > 1) {
+      return Promise.reject(
+        new JackError(
           'FORMAT_MISMATCH',
-          `a stream runs at ${other.sampleRate} Hz but the JACK server at ${sampleRate} Hz ` +
-            '(this path does not resample)',
-        );
-      }
+          `the streams run at ${[...rates].join(' and ')} Hz, but a JACK client has one rate`,
+        ),
+      );
+    }
+    try {
+      // The native side checks the rate against the server's before activating the client.
       const info = this.#native.openJack(
         {
           ...(options.server !== undefined && { server: options.server }),
@@ -108,6 +106,7 @@ export class JackEngine implements StreamEngine {
           connectInputsFrom: options.connectInputsFrom ?? [],
           connectOutputsTo: options.connectOutputsTo ?? [],
           autoConnect: options.autoConnect ?? true,
+          ...(rates.size === 1 && { sampleRate: [...rates][0]! }),
         },
         (flags) => this.#onEvent(flags),
       );

@@ -21,6 +21,15 @@ import {
 } from '../option-values.js';
 import type { LogFormat } from '../output.js';
 
+/** Options that only mean something to one backend: given with another, they are a mistake. */
+const JACK_KEYS = [
+  'jackServer',
+  'jackName',
+  'capturePorts',
+  'playbackPorts',
+  'autoConnect',
+] as const;
+
 /** Every serve option a config file may set: the flags' names in camelCase. */
 const SERVE_KEYS = [
   'backend',
@@ -41,26 +50,13 @@ const SERVE_KEYS = [
   'multicast',
   'maxSessions',
   'log',
-  'jackServer',
-  'jackName',
-  'capturePorts',
-  'playbackPorts',
-  'autoConnect',
+  ...JACK_KEYS,
 ] as const;
 
 type ServeKey = (typeof SERVE_KEYS)[number];
 
 const BACKENDS = ['virtual', 'jack', 'coreaudio'] as const;
-/** Options that only mean something to one backend: given with another, they are a mistake. */
-const JACK_KEYS = [
-  'jackServer',
-  'jackName',
-  'capturePorts',
-  'playbackPorts',
-  'autoConnect',
-] as const;
 const VIRTUAL_KEYS = ['source', 'sink'] as const;
-const DEFAULT_JACK_SERVER_CLIENT = 'syfala-server';
 /** The jitter buffer holds 4 × its target: this keeps it to about 22 s at 48 kHz. */
 const MAX_LATENCY_FRAMES = 2 ** 20;
 const MAX_SESSIONS = 1024;
@@ -121,14 +117,18 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     backend === 'jack'
       ? {
           ...(jackServer !== undefined && { server: jackServer }),
-          clientName: optional('jackName', nonEmpty) ?? DEFAULT_JACK_SERVER_CLIENT,
+          clientName: required('jackName', nonEmpty),
           connectInputsFrom: optional('capturePorts', portList) ?? [],
           connectOutputsTo: optional('playbackPorts', portList) ?? [],
           autoConnect: required('autoConnect', booleanValue),
         }
       : undefined;
   // JACK's clock sets the default streams: all physical ports, at its rate and period.
-  const defaults = jack === undefined ? undefined : jackDefaultFormats(jack.server);
+  // Asked of the server only when a direction was not given.
+  const defaults =
+    jack === undefined || (given('inputs').set && given('outputs').set)
+      ? undefined
+      : jackDefaultFormats(jack.server);
   const formatsOf = (key: 'inputs' | 'outputs'): Format[] =>
     defaults !== undefined && !given(key).set ? defaults[key] : required(key, formatList);
   const formats = { inputs: formatsOf('inputs'), outputs: formatsOf('outputs') };
