@@ -52,6 +52,39 @@
               "src/jack/jack_missing.cpp"
             ]
           }
+        ],
+        [
+          "OS==\"mac\"",
+          {
+            "sources": [
+              "src/coreaudio/hal.cpp",
+              "src/coreaudio/coreaudio_device.cpp"
+            ],
+            "xcode_settings": {
+              "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+              "GCC_ENABLE_CPP_RTTI": "YES",
+              "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+              "CLANG_CXX_LIBRARY": "libc++",
+              "MACOSX_DEPLOYMENT_TARGET": "11.0",
+              "OTHER_CPLUSPLUSFLAGS": [
+                "-Wall",
+                "-Wextra",
+                "-O2"
+              ]
+            },
+            "link_settings": {
+              "libraries": [
+                "-framework CoreAudio",
+                "-framework AudioToolbox",
+                "-framework CoreFoundation"
+              ]
+            }
+          },
+          {
+            "sources": [
+              "src/coreaudio/coreaudio_unsupported.cpp"
+            ]
+          }
         ]
       ]
     }

@@ -15,8 +15,8 @@ echo "== lint (eslint)"
 pnpm exec eslint .
 echo "== format (prettier --check)"
 pnpm exec prettier --check . --log-level warn
-echo "== C++ core (make -C native test sanitize tsan: plain, ASan+UBSan, TSan)"
-make -s -C native test sanitize tsan
+echo "== C++ core (make -C native test sanitize tsan portable: plain, ASan+UBSan, TSan, no mmsg)"
+make -s -C native test sanitize tsan portable
 echo "== tests (vitest, in a private network namespace: scripts/in-netns.sh)"
 mkdir -p .tmp
 status=0

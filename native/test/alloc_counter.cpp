@@ -6,7 +6,7 @@
 
 #include "harness.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SYFALA_ASAN)
 
 bool test::allocations_counted() { return false; }
 size_t test::allocations() { return 0; }

@@ -2,6 +2,23 @@
 // carry on, REQUIRE stops the case. SCOPE adds context (a vector's name) to failures inside it.
 #pragma once
 
+// Which sanitizer this build runs under: gcc defines __SANITIZE_*__, clang (Apple's included)
+// answers __has_feature instead.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SYFALA_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define SYFALA_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SYFALA_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SYFALA_TSAN 1
+#endif
+
 #include <cstddef>
 #include <cstdint>
 #include <sstream>

@@ -71,6 +71,46 @@ TEST(spsc_ring_push_and_pop_allocate_nothing) {
   CHECK_EQ(test::allocations(), before);
 }
 
+TEST(spsc_ring_moves_runs_all_or_nothing_across_wraps) {
+  SpscRing<int> ring(8);
+  int in[8];
+  int out[8];
+  int next_in = 0;
+  int next_out = 0;
+  for (int round = 0; round < 200; ++round) {
+    const size_t n = 1 + round % 5;
+    for (size_t i = 0; i < n; ++i) in[i] = next_in + int(i);
+    if (ring.push_all(in, n)) next_in += int(n);
+    if (round % 3 == 2) continue;  // let the ring fill up now and then
+    const size_t m = 1 + round % 4;
+    if (ring.pop_all(out, m)) {
+      for (size_t i = 0; i < m; ++i) CHECK_EQ(out[i], next_out + int(i));
+      next_out += int(m);
+    }
+  }
+  CHECK(next_out > 100);
+  CHECK_EQ(ring.size(), size_t(next_in - next_out));
+  // A run larger than the free space (or the fill) moves nothing.
+  SpscRing<int> small(4);
+  CHECK(small.push_all(in, 3));
+  CHECK(!small.push_all(in, 2));
+  CHECK_EQ(small.size(), 3u);
+  CHECK(!small.pop_all(out, 4));
+  CHECK_EQ(small.size(), 3u);
+}
+
+TEST(spsc_ring_skip_drops_the_oldest_up_to_the_fill) {
+  SpscRing<int> ring(8);
+  const int in[6] = {0, 1, 2, 3, 4, 5};
+  CHECK(ring.push_all(in, 6));
+  CHECK_EQ(ring.skip(4), 4u);
+  int out = -1;
+  CHECK(ring.pop(out));
+  CHECK_EQ(out, 4);
+  CHECK_EQ(ring.skip(10), 1u);
+  CHECK_EQ(ring.size(), 0u);
+}
+
 TEST(datagram_ring_rejects_bad_sizes) {
   CHECK_THROWS(DatagramRing(0, 1500), std::invalid_argument);
   CHECK_THROWS(DatagramRing(6, 1500), std::invalid_argument);

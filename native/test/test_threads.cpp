@@ -16,7 +16,7 @@ using namespace syfala;
 
 namespace {
 
-#if defined(__SANITIZE_THREAD__)
+#if defined(SYFALA_TSAN)
 constexpr uint64_t kItems = 2'000'000;
 constexpr uint64_t kDatagrams = 500'000;
 #else

@@ -5,7 +5,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { SyfalaError } from '@syfala/proto';
 import { DEFAULT_CONTROL_PORT, DEFAULT_MAX_SESSIONS, DEFAULT_UDP_PORT } from '@syfala/network';
 import { describeError } from './cli-error.js';
+import { BACKENDS } from './backend-flags.js';
 import { connectCommand, type ConnectFlags } from './commands/connect.js';
+import { devicesCommand, type DevicesFlags } from './commands/devices.js';
 import { discoverCommand, type DiscoverFlags } from './commands/discover.js';
 import { infoCommand, type InfoFlags } from './commands/info.js';
 import { serveCommand } from './commands/serve.js';
@@ -82,13 +84,11 @@ function buildProgram(run: Runner): Command {
     )
     .action(run((flags: DiscoverFlags) => discoverCommand(flags)));
 
-  program
+  const serve = program
     .command('serve')
     .description('expose a sound card on the network as a Syfala server, until Ctrl-C or SIGTERM')
     .addOption(
-      new Option('--backend <name>', 'sound card backend')
-        .choices(['virtual', 'jack', 'coreaudio'])
-        .default('virtual'),
+      new Option('--backend <name>', 'sound card backend').choices(BACKENDS).default('virtual'),
     )
     .option('--name <name>', 'the name clients see', hostname())
     .option(
@@ -188,8 +188,9 @@ function buildProgram(run: Runner): Command {
         '  syfala serve --bind 127.0.0.1 --no-mdns --inputs f32/48000/2/32,i24/48000/8/64 --source noise:-20\n',
     )
     .action(run((_flags: unknown, command: Command) => serveCommand(command)));
+  addCoreAudioFlags(serve);
 
-  program
+  const connect = program
     .command('connect')
     .description('stream with a server: record what it sends, play a file or a tone to it')
     .argument('<endpoint>', ENDPOINT_HELP)
@@ -204,9 +205,7 @@ function buildProgram(run: Runner): Command {
     .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)')
     .option('--json', 'print JSON lines: stats every second, then a summary')
     .addOption(
-      new Option('--backend <name>', 'the local sound card')
-        .choices(['virtual', 'jack'])
-        .default('virtual'),
+      new Option('--backend <name>', 'the local sound card').choices(BACKENDS).default('virtual'),
     )
     .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
     .option('--jack-name <name>', 'JACK: the client name (default: syfala-<endpoint name>)')
@@ -230,6 +229,15 @@ function buildProgram(run: Runner): Command {
       '\nExample:\n  syfala connect "Studio A" --record take.wav --duration 10\n',
     )
     .action(run((endpoint: string, flags: ConnectFlags) => connectCommand(endpoint, flags)));
+  addCoreAudioFlags(connect);
+
+  program
+    .command('devices')
+    .description('list the sound cards serve and connect can use: virtual, JACK, CoreAudio')
+    .addOption(new Option('--backend <name>', 'list this backend only').choices(BACKENDS))
+    .option('--jack-server <name>', "JACK: the server to ask (jackd -n; default: JACK's own)")
+    .option('--json', 'print one JSON array')
+    .action(run((flags: DevicesFlags) => devicesCommand(flags)));
 
   program
     .command('info')
@@ -246,6 +254,26 @@ function buildProgram(run: Runner): Command {
     .action(run((endpoint: string, flags: InfoFlags) => infoCommand(endpoint, flags)));
 
   return program;
+}
+
+/** CoreAudio's device flags, the same for serve and connect. */
+function addCoreAudioFlags(command: Command): void {
+  command
+    .option(
+      '--device <uid|name>',
+      'CoreAudio: the device both ways (default: the system default input and output)',
+    )
+    .option('--input-device <uid|name>', 'CoreAudio: the device that captures')
+    .option('--output-device <uid|name>', 'CoreAudio: the device that plays')
+    .option(
+      '--input-channels <list>',
+      'CoreAudio: device channels (from 1) the captured streams take, e.g. 3,4 (default: the first)',
+    )
+    .option(
+      '--output-channels <list>',
+      'CoreAudio: device channels (from 1) the played streams feed (default: the first)',
+    )
+    .option('--period <frames>', 'CoreAudio: ask the device for this I/O buffer size');
 }
 
 /** A flag whose default is a number; the value given is a string, checked with the config's. */

@@ -4,12 +4,17 @@ import {
   type EngineOptions,
   type StreamEngine,
 } from '@syfala/audio';
+import { CoreAudioEngine, type CoreAudioDeviceOptions } from '@syfala/backend-coreaudio';
 import { JackEngine, type JackDeviceOptions } from '@syfala/backend-jack';
 
-/** The sound card an engine drives: the virtual card (TS data plane) or JACK (native core). */
+/**
+ * The sound card an engine drives: the virtual card (TS data plane), or JACK or CoreAudio (the
+ * native core).
+ */
 export type DeviceChoice =
   | { readonly backend: 'virtual'; readonly options: Record<string, unknown> }
-  | { readonly backend: 'jack'; readonly options: JackDeviceOptions };
+  | { readonly backend: 'jack'; readonly options: JackDeviceOptions }
+  | { readonly backend: 'coreaudio'; readonly options: CoreAudioDeviceOptions };
 
 /** An engine whose socket is bound (its port goes in the handshake) and whose device opens later. */
 export interface StartedEngine {
@@ -18,23 +23,28 @@ export interface StartedEngine {
   openDevice(streams: DeviceStreams): Promise<void>;
 }
 
-/** Starts the engine that fits the device: a worker thread for the virtual card, C++ for JACK. */
+/** Starts the engine that fits the device: a worker thread for the virtual card, C++ otherwise. */
 export async function startEngine(
   device: DeviceChoice,
   bind: NonNullable<EngineOptions['bind']>,
 ): Promise<StartedEngine> {
+  if (device.backend === 'virtual') {
+    const engine = await AudioEngine.start({ bind });
+    return {
+      engine,
+      openDevice: (streams) => engine.openDevice({ ...device, streams }),
+    };
+  }
   if (device.backend === 'jack') {
     const engine = await JackEngine.start({ bind });
     return {
       engine,
-      openDevice: async (streams) => {
-        await engine.openDevice(streams, device.options);
-      },
+      openDevice: async (streams) => void (await engine.openDevice(streams, device.options)),
     };
   }
-  const engine = await AudioEngine.start({ bind });
+  const engine = await CoreAudioEngine.start({ bind });
   return {
     engine,
-    openDevice: (streams) => engine.openDevice({ ...device, streams }),
+    openDevice: async (streams) => void (await engine.openDevice(streams, device.options)),
   };
 }

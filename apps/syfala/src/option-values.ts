@@ -162,3 +162,10 @@ export function portList(value: unknown, name: string): string[] {
   }
   return ports;
 }
+
+/** "1,2" or [1, 2]: sound-card channels, from 1. */
+export function channelList(value: unknown, name: string): number[] {
+  const items = Array.isArray(value) ? (value as unknown[]) : stringValue(value, name).split(',');
+  if (items.length === 0) throw new CliError(`${name} must list channels from 1, comma-separated`);
+  return items.map((item) => integerValue(item, name, 1, 1024));
+}

@@ -314,6 +314,69 @@ describe('config file', () => {
   });
 });
 
+describe('syfala devices', () => {
+  it('lists every backend, and says in one sentence why one cannot be used here', async () => {
+    const { code, stdout } = await run([
+      'devices',
+      '--json',
+      '--jack-server',
+      'syfala-no-such-server',
+    ]);
+    expect(code).toBe(0);
+    const listings = JSON.parse(stdout) as {
+      backend: string;
+      available: boolean;
+      reason?: string;
+    }[];
+    expect(listings.map((l) => l.backend)).toEqual(['virtual', 'jack', 'coreaudio']);
+    expect(listings[0]).toEqual({ backend: 'virtual', available: true });
+    expect(listings[1]).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(
+        /JACK server 'syfala-no-such-server'|no JACK support/,
+      ) as string,
+    });
+    if (process.platform !== 'darwin') {
+      expect(listings[2]).toMatchObject({
+        available: false,
+        reason: expect.stringMatching(/^CoreAudio exists only on macOS/) as string,
+      });
+    }
+  });
+
+  it('prints one line per backend for a person', async () => {
+    const { code, stdout } = await run(['devices', '--jack-server', 'syfala-no-such-server']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^virtual: the built-in virtual sound card/m);
+    expect(stdout).toMatch(/^jack: not available: /m);
+    if (process.platform !== 'darwin') {
+      expect(stdout).toMatch(/^coreaudio: not available: CoreAudio exists only on macOS/m);
+    }
+  });
+});
+
+/** Error cases only a system without CoreAudio has. */
+const OFF_MACOS: [string, string[], RegExp][] =
+  process.platform === 'darwin'
+    ? []
+    : [
+        [
+          'serving CoreAudio off macOS',
+          ['serve', ...LOOPBACK, '--backend', 'coreaudio'],
+          /CoreAudio exists only on macOS \(this is linux\): use --backend jack or --backend virtual/,
+        ],
+        [
+          'serving CoreAudio off macOS with every stream given',
+          ['serve', ...LOOPBACK, '--backend', 'coreaudio', '--inputs', 'f32/48000/2/64'],
+          /CoreAudio exists only on macOS/,
+        ],
+        [
+          'listing CoreAudio devices off macOS',
+          ['devices', '--backend', 'coreaudio'],
+          /CoreAudio exists only on macOS/,
+        ],
+      ];
+
 describe('errors: one sentence on stderr, exit 1, no stack', () => {
   it.each([
     [
@@ -343,8 +406,19 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
     [
       'a JACK option with another backend',
       ['serve', ...LOOPBACK, '--jack-server', 'studio'],
-      /--jack-server does not apply to --backend virtual/,
+      /--jack-server needs --backend jack \(this is --backend virtual\)/,
     ],
+    [
+      'a CoreAudio option with another backend',
+      ['connect', '127.0.0.1:1', '--backend', 'jack', '--input-channels', '3,4'],
+      /--input-channels needs --backend coreaudio \(this is --backend jack\)/,
+    ],
+    [
+      'channels that are not channel numbers',
+      ['serve', ...LOOPBACK, '--backend', 'coreaudio', '--input-channels', '0,1'],
+      /--input-channels must be an integer from 1 to 1024, got "0"/,
+    ],
+    ...OFF_MACOS,
     [
       'a WAV file to play that does not exist',
       ['connect', '127.0.0.1:1', '--play', '/nonexistent/in.wav'],

@@ -160,4 +160,18 @@ describe('the JACK backend end to end', () => {
     // Refused before activation: the client left nothing behind on the server.
     expect(await a.ports('syfala-server')).toEqual([]);
   }, 20_000);
+
+  it(`syfala devices --backend jack shows the server's clock and physical ports${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const a = await jackServer();
+    const devices = syfala(['devices', '--backend', 'jack', '--jack-server', a.name, '--json']);
+    expect((await devices.exited).code).toBe(0);
+    const [jack] = JSON.parse(devices.stdout) as {
+      backend: string;
+      server: { sampleRate: number; periodFrames: number; physicalCapture: string[] };
+    }[];
+    expect(jack?.backend).toBe('jack');
+    expect(jack?.server).toMatchObject({ sampleRate: 48000, periodFrames: 64 });
+    expect(jack?.server.physicalCapture).toEqual(await a.ports(/^system:capture_/));
+  }, 20_000);
 });

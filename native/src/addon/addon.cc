@@ -7,6 +7,7 @@
 
 #include "../engine/device_events.hpp"
 #include "../engine/engine.hpp"
+#include "../coreaudio/coreaudio_options.hpp"
 #include "../jack/jack_options.hpp"
 #include "convert.hpp"
 
@@ -27,7 +28,7 @@ auto guarded(Napi::Env env, const char* code, Body&& body) -> decltype(body()) {
     return body();
   } catch (const ArgumentError& e) {
     throw coded_error(env, "BAD_OPTION", e.what());
-  } catch (const JackError& e) {
+  } catch (const DeviceError& e) {
     throw coded_error(env, e.code, e.what());
   } catch (const std::exception& e) {
     throw coded_error(env, code, e.what());
@@ -43,6 +44,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                        {InstanceAccessor<&EngineWrap::Port>("port"),
                         InstanceMethod<&EngineWrap::Clock>("clock"),
                         InstanceMethod<&EngineWrap::OpenJack>("openJack"),
+                        InstanceMethod<&EngineWrap::OpenCoreAudio>("openCoreAudio"),
                         InstanceMethod<&EngineWrap::AddPeer>("addPeer"),
                         InstanceMethod<&EngineWrap::SetSending>("setSending"),
                         InstanceMethod<&EngineWrap::RemovePeer>("removePeer"),
@@ -73,31 +75,24 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return clock;
   }
 
-  /** openJack(options, onEvent(flags)) → { clientName, sampleRate, periodFrames, ports }. */
+  /** openJack(options, onEvent(flags)) → { name, sampleRate, periodFrames, ports }. */
   Napi::Value OpenJack(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!engine_) throw coded_error(env, "BAD_STATE", "audio engine: closed");
-    if (device_) throw coded_error(env, "BAD_STATE", "audio engine: a device is already open");
-    JackDeviceOptions options = guarded(env, "BAD_OPTION", [&] {
+    check_can_open(info.Env());
+    const JackDeviceOptions options = guarded(info.Env(), "BAD_OPTION", [&] {
       return jack_device_options(info[0].As<Napi::Object>());
     });
-    device_ = guarded(env, "DEVICE_FAILED", [&] { return open_jack(options, *engine_, events_); });
-    const uint32_t rate = device_->sample_rate();
-    if (options.sample_rate != 0 && rate != options.sample_rate) {
-      device_.reset();  // not started yet: closing the client is all it takes
-      throw coded_error(env, "FORMAT_MISMATCH",
-                        "the streams run at " + std::to_string(options.sample_rate) +
-                            " Hz but the JACK server at " + std::to_string(rate) +
-                            " Hz (this path does not resample)");
-    }
-    engine_->set_device(options.inputs, options.outputs, rate);
-    on_event_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "syfala-events",
-                                              0, 1);
-    // Device events must not keep the process alive by themselves.
-    on_event_.Unref(env);
-    watcher_ = std::thread([this] { watch_events(); });
-    guarded(env, "DEVICE_FAILED", [&] { device_->start(); });
-    return device_info(env, *device_);
+    return open_device(info, options.inputs, options.outputs,
+                       [&] { return open_jack(options, *engine_, events_); });
+  }
+
+  /** openCoreAudio(options, onEvent(flags)) → as openJack; UNSUPPORTED_PLATFORM off macOS. */
+  Napi::Value OpenCoreAudio(const Napi::CallbackInfo& info) {
+    check_can_open(info.Env());
+    const CoreAudioDeviceOptions options = guarded(info.Env(), "BAD_OPTION", [&] {
+      return coreaudio_device_options(info[0].As<Napi::Object>());
+    });
+    return open_device(info, options.inputs, options.outputs,
+                       [&] { return open_coreaudio(options, *engine_, events_); });
   }
 
   Napi::Value AddPeer(const Napi::CallbackInfo& info) {
@@ -129,6 +124,30 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value Close(const Napi::CallbackInfo& info) {
     shut_down();
     return info.Env().Undefined();
+  }
+
+  void check_can_open(Napi::Env env) const {
+    if (!engine_) throw coded_error(env, "BAD_STATE", "audio engine: closed");
+    if (device_) throw coded_error(env, "BAD_STATE", "audio engine: a device is already open");
+  }
+
+  /**
+   * Opens the device (which refuses streams at another rate than its own), gives the engine its
+   * channel layout, starts the event watcher (info[1] is the JS callback), then the device.
+   */
+  template <class Open>
+  Napi::Value open_device(const Napi::CallbackInfo& info, const std::vector<uint32_t>& inputs,
+                          const std::vector<uint32_t>& outputs, Open&& open) {
+    Napi::Env env = info.Env();
+    device_ = guarded(env, "DEVICE_FAILED", open);
+    engine_->set_device(inputs, outputs, device_->sample_rate());
+    on_event_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "syfala-events",
+                                              0, 1);
+    // Device events must not keep the process alive by themselves.
+    on_event_.Unref(env);
+    watcher_ = std::thread([this] { watch_events(); });
+    guarded(env, "DEVICE_FAILED", [&] { device_->start(); });
+    return device_info(env, *device_);
   }
 
   /** Device first (no more process() calls), then the engine's threads, then the watcher. */
@@ -173,6 +192,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                 JackServerInfo probed =
                     guarded(env, "DEVICE_FAILED", [&] { return probe_jack(server); });
                 return server_info(env, probed);
+              }));
+  exports.Set("coreAudioAvailable", Napi::Boolean::New(env, coreaudio_available()));
+  exports.Set("coreAudioDevices", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                Napi::Env env = info.Env();
+                const auto devices =
+                    guarded(env, "DEVICE_FAILED", [] { return list_coreaudio_devices(); });
+                return coreaudio_devices(env, devices);
               }));
   exports.Set("events", event_names(env));
   return exports;

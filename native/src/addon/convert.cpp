@@ -51,7 +51,7 @@ std::vector<uint32_t> channel_list(const Napi::Object& object, const char* name)
     Napi::Value v = list.Get(i);
     const double n = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
     if (!(n >= 1 && n <= 1024 && std::floor(n) == n)) {
-      throw ArgumentError(std::string(name) + " must list channel counts from 1 to 1024");
+      throw ArgumentError(std::string(name) + " must list numbers from 1 to 1024");
     }
     out.push_back(uint32_t(n));
   }
@@ -153,6 +153,19 @@ JackDeviceOptions jack_device_options(const Napi::Object& options) {
   return o;
 }
 
+CoreAudioDeviceOptions coreaudio_device_options(const Napi::Object& options) {
+  CoreAudioDeviceOptions o;
+  o.input_device = string_field(options, "inputDevice", "");
+  o.output_device = string_field(options, "outputDevice", "");
+  o.inputs = channel_list(options, "inputs");
+  o.outputs = channel_list(options, "outputs");
+  o.input_channels = channel_list(options, "inputChannels");
+  o.output_channels = channel_list(options, "outputChannels");
+  o.period_frames = unsigned_field(options, "periodFrames", 0);
+  o.sample_rate = unsigned_field(options, "sampleRate", 0);
+  return o;
+}
+
 PeerSpec peer_spec(const Napi::Object& spec) {
   PeerSpec p;
   p.id = string_field(spec, "id", "");
@@ -183,6 +196,24 @@ Napi::Object server_info(Napi::Env env, const JackServerInfo& info) {
   o.Set("physicalCapture", string_array(env, info.physical_capture));
   o.Set("physicalPlayback", string_array(env, info.physical_playback));
   return o;
+}
+
+Napi::Array coreaudio_devices(Napi::Env env, const std::vector<CoreAudioDeviceInfo>& devices) {
+  Napi::Array out = Napi::Array::New(env, devices.size());
+  for (uint32_t i = 0; i < devices.size(); ++i) {
+    const CoreAudioDeviceInfo& d = devices[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("uid", d.uid);
+    o.Set("name", d.name);
+    o.Set("inputChannels", d.input_channels);
+    o.Set("outputChannels", d.output_channels);
+    o.Set("sampleRate", d.sample_rate);
+    o.Set("periodFrames", d.period_frames);
+    o.Set("defaultInput", d.default_input);
+    o.Set("defaultOutput", d.default_output);
+    out.Set(i, o);
+  }
+  return out;
 }
 
 Napi::Object engine_stats(Napi::Env env, const Engine& engine, const Device* device) {

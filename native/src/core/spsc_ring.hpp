@@ -77,6 +77,39 @@ class SpscRing {
     return true;
   }
 
+  /// Producer: copies all `n` items in, or none (false) when fewer than `n` slots are free.
+  bool push_all(const T* items, size_t n) {
+    const size_t w = producer_.write.load(std::memory_order_relaxed);
+    if (capacity_ - (w - producer_.read_seen) < n) {
+      producer_.read_seen = consumer_.read.load(std::memory_order_acquire);
+      if (capacity_ - (w - producer_.read_seen) < n) return false;
+    }
+    for (size_t i = 0; i < n; ++i) items_[(w + i) & mask_] = items[i];
+    producer_.write.store(w + n, std::memory_order_release);
+    return true;
+  }
+
+  /// Consumer: copies the `n` oldest items out, or none (false) when fewer are waiting.
+  bool pop_all(T* out, size_t n) {
+    const size_t r = consumer_.read.load(std::memory_order_relaxed);
+    if (consumer_.write_seen - r < n) {
+      consumer_.write_seen = producer_.write.load(std::memory_order_acquire);
+      if (consumer_.write_seen - r < n) return false;
+    }
+    for (size_t i = 0; i < n; ++i) out[i] = items_[(r + i) & mask_];
+    consumer_.read.store(r + n, std::memory_order_release);
+    return true;
+  }
+
+  /// Consumer: drops up to `n` of the oldest items; returns how many it dropped.
+  size_t skip(size_t n) {
+    const size_t r = consumer_.read.load(std::memory_order_relaxed);
+    consumer_.write_seen = producer_.write.load(std::memory_order_acquire);
+    const size_t dropped = std::min(n, consumer_.write_seen - r);
+    consumer_.read.store(r + dropped, std::memory_order_release);
+    return dropped;
+  }
+
   /// Items waiting, from either thread (a snapshot: the other side may move meanwhile).
   size_t size() const {
     // Read first: the write counter loaded after it can only be larger.

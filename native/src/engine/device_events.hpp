@@ -1,12 +1,10 @@
 #pragma once
-// Device callbacks (JACK's xrun, shutdown, rate and period changes) may run on threads where
-// nothing but atomics and a semaphore post is safe; a watcher thread collects what they raised.
-#include <semaphore.h>
-
+// Device callbacks (xruns, shutdown, rate and period changes, from JACK or CoreAudio) may run on
+// threads where nothing but atomics and a semaphore post is safe; a watcher thread collects them.
 #include <atomic>
-#include <cerrno>
 #include <cstdint>
-#include <ctime>
+
+#include "wake_semaphore.hpp"
 
 namespace syfala {
 
@@ -21,26 +19,20 @@ enum DeviceEvent : uint32_t {
 
 class DeviceEvents {
  public:
-  DeviceEvents() { sem_init(&wake_, 0, 0); }
-  ~DeviceEvents() { sem_destroy(&wake_); }
-  DeviceEvents(const DeviceEvents&) = delete;
-  DeviceEvents& operator=(const DeviceEvents&) = delete;
-
   void raise(uint32_t events) {
     pending_.fetch_or(events, std::memory_order_release);
-    sem_post(&wake_);
+    wake_.post();
   }
 
   /** Blocks until something is raised; returns and clears everything raised so far. */
   uint32_t wait() {
-    while (sem_wait(&wake_) != 0 && errno == EINTR) {
-    }
+    wake_.wait();
     return pending_.exchange(0, std::memory_order_acquire);
   }
 
  private:
   std::atomic<uint32_t> pending_{0};
-  sem_t wake_;
+  WakeSemaphore wake_;
 };
 
 }  // namespace syfala

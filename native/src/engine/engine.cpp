@@ -1,9 +1,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <ctime>
 
 #include "../core/sample_convert.hpp"
 
@@ -12,7 +10,7 @@ namespace syfala {
 namespace {
 /** Kernel socket buffers asked for (capped by net.core.rmem_max/wmem_max): bursts must fit. */
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
-/** Datagrams taken per recvmmsg/sendmmsg call. */
+/** Datagrams taken per receive_batch/send_batch call. */
 constexpr unsigned kBatch = 64;
 /** Receive buffers are larger than any ring slot, so an oversized datagram is seen as such. */
 constexpr size_t kReceiveBufferBytes = 2048;
@@ -40,15 +38,6 @@ bool formats_match_device(const std::vector<StreamRoute>& routes,
   }
   return true;
 }
-
-timespec deadline_in_ms(long ms) {
-  timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  t.tv_nsec += ms * 1000000L;
-  t.tv_sec += t.tv_nsec / 1000000000L;
-  t.tv_nsec %= 1000000000L;
-  return t;
-}
 }  // namespace
 
 Engine::Engine(const EngineOptions& options)
@@ -61,15 +50,11 @@ Engine::Engine(const EngineOptions& options)
                       std::to_string(kSlotBytes) + " bytes");
   }
   published_.store(current_.get());
-  sem_init(&send_wake_, 0, 0);
   receiver_ = std::thread([this] { receive_loop(); });
   sender_ = std::thread([this] { send_loop(); });
 }
 
-Engine::~Engine() {
-  close();
-  sem_destroy(&send_wake_);
-}
+Engine::~Engine() { close(); }
 
 void Engine::set_device(std::vector<uint32_t> inputs, std::vector<uint32_t> outputs,
                         uint32_t sample_rate) {
@@ -181,8 +166,8 @@ void Engine::process(const DevicePeriod& period) {
       }
     }
   }
-  // sem_post is async-signal-safe and takes no lock: the one wake-up the audio thread makes.
-  if (queued) sem_post(&send_wake_);
+  // The one wake-up the audio thread makes (WakeSemaphore::post takes no lock).
+  if (queued) send_wake_.post();
 }
 
 Peer* Engine::find_by_source(const PeerList& list, const sockaddr_in& source) const {
@@ -247,8 +232,7 @@ void Engine::send_loop() {
   std::array<mmsghdr, kBatch> messages{};
   std::array<iovec, kBatch> vectors{};
   while (running_.load(std::memory_order_relaxed)) {
-    timespec deadline = deadline_in_ms(100);
-    if (sem_timedwait(&send_wake_, &deadline) != 0 && errno != EINTR) continue;
+    if (!send_wake_.wait_for_ms(100)) continue;
     ReadPass pass(send_reader_);
     const PeerList& list = *published_.load(std::memory_order_seq_cst);
     for (Peer* peer : list.peers) {
@@ -278,7 +262,7 @@ void Engine::send_loop() {
 void Engine::close() {
   if (!running_.exchange(false)) return;
   socket_.shutdown();
-  sem_post(&send_wake_);
+  send_wake_.post();
   receiver_.join();
   sender_.join();
   // A device still running sees an empty list before the peers go.

@@ -1,8 +1,6 @@
 #pragma once
 // The native data plane: one UDP audio socket with its receive and send threads, the peers a
 // device streams with, and the per-period work the device's real-time callback hands it.
-#include <semaphore.h>
-
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -15,6 +13,7 @@
 #include "peer.hpp"
 #include "quiescence.hpp"
 #include "udp_socket.hpp"
+#include "wake_semaphore.hpp"
 
 namespace syfala {
 
@@ -103,7 +102,7 @@ class Engine {
   Quiescence receive_reader_, send_reader_, audio_reader_;
 
   SocketCounters counters_;
-  sem_t send_wake_;
+  WakeSemaphore send_wake_;
   std::atomic<bool> running_{true};
   std::thread receiver_;
   std::thread sender_;

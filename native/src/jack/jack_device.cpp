@@ -21,9 +21,9 @@ jack_client_t* open_client(const std::string& name, const std::string& server) {
   if (client == nullptr) {
     const std::string which = server.empty() ? "the default JACK server" : "JACK server '" + server + "'";
     if (status & JackServerFailed) {
-      throw JackError("SERVER_UNAVAILABLE", "cannot connect to " + which + ": is jackd running?");
+      throw DeviceError("SERVER_UNAVAILABLE", "cannot connect to " + which + ": is jackd running?");
     }
-    throw JackError("SERVER_UNAVAILABLE", "cannot open a JACK client on " + which +
+    throw DeviceError("SERVER_UNAVAILABLE", "cannot open a JACK client on " + which +
                                               " (JACK status " + std::to_string(unsigned(status)) +
                                               ")");
   }
@@ -65,6 +65,13 @@ JackDevice::JackDevice(const JackDeviceOptions& options, Engine& engine, DeviceE
   sample_rate_ = jack_get_sample_rate(client_);
   period_frames_ = jack_get_buffer_size(client_);
   try {
+    if (options.sample_rate != 0 && sample_rate_ != options.sample_rate) {
+      throw DeviceError("FORMAT_MISMATCH", "the streams run at " +
+                                               std::to_string(options.sample_rate) +
+                                               " Hz but the JACK server at " +
+                                               std::to_string(sample_rate_.load()) +
+                                               " Hz (this path does not resample)");
+    }
     register_ports(options.inputs, options.input_prefix, JackPortIsInput, input_ports_);
     register_ports(options.outputs, options.output_prefix, JackPortIsOutput, output_ports_);
   } catch (...) {
@@ -94,7 +101,7 @@ void JackDevice::register_ports(const std::vector<uint32_t>& streams, const std:
       const std::string name = prefix + std::to_string(k + 1) + "_" + std::to_string(c + 1);
       jack_port_t* port = jack_port_register(client_, name.c_str(), JACK_DEFAULT_AUDIO_TYPE, flags, 0);
       if (port == nullptr) {
-        throw JackError("PORT_FAILED", "JACK refused to register port " + client_name_ + ":" + name);
+        throw DeviceError("PORT_FAILED", "JACK refused to register port " + client_name_ + ":" + name);
       }
       out.back().push_back(port);
     }
@@ -102,7 +109,7 @@ void JackDevice::register_ports(const std::vector<uint32_t>& streams, const std:
 }
 
 void JackDevice::start() {
-  if (jack_activate(client_) != 0) throw JackError("SERVER_UNAVAILABLE", "JACK refused to activate " + client_name_);
+  if (jack_activate(client_) != 0) throw DeviceError("SERVER_UNAVAILABLE", "JACK refused to activate " + client_name_);
   active_ = true;
   connect_ports();
 }
@@ -122,7 +129,7 @@ void JackDevice::connect_ports() {
       if (i >= sources.size()) break;
       const int failed = jack_connect(client_, sources[i].c_str(), jack_port_name(port));
       if (failed && failed != EEXIST && explicit_inputs) {
-        throw JackError("PORT_FAILED", "cannot connect " + sources[i] + " to " + jack_port_name(port));
+        throw DeviceError("PORT_FAILED", "cannot connect " + sources[i] + " to " + jack_port_name(port));
       }
       ++i;
     }
@@ -133,7 +140,7 @@ void JackDevice::connect_ports() {
       if (i >= sinks.size()) break;
       const int failed = jack_connect(client_, jack_port_name(port), sinks[i].c_str());
       if (failed && failed != EEXIST && explicit_outputs) {
-        throw JackError("PORT_FAILED", "cannot connect " + std::string(jack_port_name(port)) + " to " + sinks[i]);
+        throw DeviceError("PORT_FAILED", "cannot connect " + std::string(jack_port_name(port)) + " to " + sinks[i]);
       }
       ++i;
     }

@@ -11,10 +11,10 @@ const char* const kInstall =
 
 bool jack_available() { return false; }
 
-JackServerInfo probe_jack(const std::string&) { throw JackError("NOT_INSTALLED", kInstall); }
+JackServerInfo probe_jack(const std::string&) { throw DeviceError("NOT_INSTALLED", kInstall); }
 
 std::unique_ptr<Device> open_jack(const JackDeviceOptions&, Engine&, DeviceEvents&) {
-  throw JackError("NOT_INSTALLED", kInstall);
+  throw DeviceError("NOT_INSTALLED", kInstall);
 }
 
 }  // namespace syfala

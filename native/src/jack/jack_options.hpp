@@ -2,7 +2,6 @@
 // The JACK layer as the addon sees it; no JACK header here, so a build without libjack's headers
 // still compiles and says what to install when asked for JACK.
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -11,16 +10,6 @@
 #include "../engine/engine.hpp"
 
 namespace syfala {
-
-/**
- * Thrown when JACK can't be reached or refuses something; `what()` is one sentence, `code` one of
- * SERVER_UNAVAILABLE, PORT_FAILED, NOT_INSTALLED (the JS JackError codes).
- */
-struct JackError : std::runtime_error {
-  JackError(const char* error_code, const std::string& message)
-      : std::runtime_error(message), code(error_code) {}
-  const char* code;
-};
 
 struct JackServerInfo {
   uint32_t sample_rate;
@@ -41,7 +30,7 @@ struct JackDeviceOptions {
   std::vector<std::string> connect_inputs_from;
   std::vector<std::string> connect_outputs_to;
   bool auto_connect = true;
-  /** The streams' rate: the device refuses a server at another one (no resampling). 0: any. */
+  /** The streams' rate: a server at another one is refused (no resampling). 0: any. */
   uint32_t sample_rate = 0;
 };
 

@@ -1,4 +1,4 @@
 export { JackError, type JackErrorCode } from './errors.js';
-export { type JackServerInfo } from './addon.js';
+export { type JackServerInfo } from '@syfala/native-engine';
 export { JackEngine, type JackDeviceOptions, type JackDeviceInfo } from './jack-engine.js';
 export { probeJack } from './probe.js';

@@ -17,6 +17,14 @@ import {
 } from '../option-values.js';
 import { describeFormats, endpointAddress, statusLine, streamStatus } from '../output.js';
 import type { DeviceChoice } from '../engines.js';
+import {
+  COREAUDIO_FLAGS,
+  coreAudioOptions,
+  flagOf,
+  foreignFlag,
+  JACK_FLAGS,
+  type Backend,
+} from '../backend-flags.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
 import { streamWith, type StreamResult } from '../stream-client.js';
@@ -30,13 +38,26 @@ export interface ConnectFlags {
   readonly latency?: string;
   readonly timeout: string | number;
   readonly interface?: string;
-  readonly backend: 'virtual' | 'jack';
+  readonly backend: Backend;
   readonly jackServer?: string;
   readonly jackName?: string;
   readonly capturePorts?: string;
   readonly playbackPorts?: string;
   readonly autoConnect: boolean;
+  readonly device?: string;
+  readonly inputDevice?: string;
+  readonly outputDevice?: string;
+  readonly inputChannels?: string;
+  readonly outputChannels?: string;
+  readonly period?: string;
 }
+
+/** Flags only one backend reads (--record and --play are the virtual card's). */
+const BACKEND_FLAGS = {
+  virtual: ['record', 'play'],
+  jack: JACK_FLAGS,
+  coreaudio: COREAUDIO_FLAGS,
+} as const;
 
 /** A bound on the jitter buffer's memory, which is 4 × the target: about 22 s at 48 kHz. */
 const MAX_LATENCY_FRAMES = 2 ** 20;
@@ -50,7 +71,12 @@ const REDRAW = '\r\x1b[K';
  * when the server ended the session first.
  */
 export async function connectCommand(text: string, flags: ConnectFlags): Promise<number> {
-  checkJackFlags(flags);
+  const misplaced = foreignFlag(flags.backend, BACKEND_FLAGS, (key) => flags[key] !== undefined);
+  if (misplaced !== undefined) {
+    throw new CliError(
+      `${flagOf(misplaced.key)} needs --backend ${misplaced.backend} (this is --backend ${flags.backend})`,
+    );
+  }
   const timeoutMs = positiveValue(flags.timeout, '--timeout', 'milliseconds');
   const durationMs =
     flags.duration === undefined
@@ -78,7 +104,9 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   const card: DeviceChoice =
     flags.backend === 'jack'
       ? { backend: 'jack', options: jackClient(endpoint, flags) }
-      : { backend: 'virtual', options: { ...device } };
+      : flags.backend === 'coreaudio'
+        ? { backend: 'coreaudio', options: coreAudioOptions((key) => flags[key], flagOf) }
+        : { backend: 'virtual', options: { ...device } };
   if (flags.play !== undefined) await checkPlayable(flags.play, formats.outputs[0]!);
   const mode = flags.json === true || !process.stdout.isTTY ? 'json' : 'status';
 
@@ -160,12 +188,6 @@ function clientDevice(
   flags: ConnectFlags,
 ): ClientDevice {
   const { record, play } = flags;
-  if (flags.backend === 'jack' && (record !== undefined || play !== undefined)) {
-    throw new CliError(
-      `${record !== undefined ? '--record' : '--play'} works with the virtual card; with ` +
-        '--backend jack, wire the ports to a JACK recorder or player instead',
-    );
-  }
   if (record !== undefined && formats.inputs.length === 0) {
     throw new CliError(`${endpoint.name} has no input streams, so --record has nothing to record`);
   }
@@ -199,17 +221,6 @@ function jackClient(endpoint: Endpoint, flags: ConnectFlags): JackDeviceOptions 
       flags.playbackPorts === undefined ? [] : portList(flags.playbackPorts, '--playback-ports'),
     autoConnect: flags.autoConnect,
   };
-}
-
-/** JACK's flags with another backend are a mistake worth one sentence, not silence. */
-function checkJackFlags(flags: ConnectFlags): void {
-  if (flags.backend === 'jack') return;
-  const jackOnly = (['jackServer', 'jackName', 'capturePorts', 'playbackPorts'] as const).find(
-    (key) => flags[key] !== undefined,
-  );
-  if (jackOnly === undefined) return;
-  const flag = jackOnly.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-  throw new CliError(`--${flag} needs --backend jack`);
 }
 
 /**

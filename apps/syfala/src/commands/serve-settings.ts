@@ -4,7 +4,16 @@ import type { ServerDiscoveryOptions } from '@syfala/network';
 import { probeJack } from '@syfala/backend-jack';
 import { isId, makeFormat, type Format } from '@syfala/proto';
 import { CliError, describeError } from '../cli-error.js';
+import {
+  BACKENDS,
+  COREAUDIO_FLAGS,
+  coreAudioDefaultFormats,
+  coreAudioOptions,
+  foreignFlag,
+  JACK_FLAGS,
+} from '../backend-flags.js';
 import type { DaemonOptions } from '../daemon.js';
+import type { DeviceChoice } from '../engines.js';
 import { parseFormats } from '../format-spec.js';
 import {
   booleanValue,
@@ -22,13 +31,11 @@ import {
 import type { LogFormat } from '../output.js';
 
 /** Options that only mean something to one backend: given with another, they are a mistake. */
-const JACK_KEYS = [
-  'jackServer',
-  'jackName',
-  'capturePorts',
-  'playbackPorts',
-  'autoConnect',
-] as const;
+const BACKEND_KEYS = {
+  virtual: ['source', 'sink'],
+  jack: [...JACK_FLAGS, 'autoConnect'],
+  coreaudio: COREAUDIO_FLAGS,
+} as const;
 
 /** Every serve option a config file may set: the flags' names in camelCase. */
 const SERVE_KEYS = [
@@ -50,13 +57,12 @@ const SERVE_KEYS = [
   'multicast',
   'maxSessions',
   'log',
-  ...JACK_KEYS,
+  ...BACKEND_KEYS.jack,
+  ...BACKEND_KEYS.coreaudio,
 ] as const;
 
 type ServeKey = (typeof SERVE_KEYS)[number];
 
-const BACKENDS = ['virtual', 'jack', 'coreaudio'] as const;
-const VIRTUAL_KEYS = ['source', 'sink'] as const;
 /** The jitter buffer holds 4 × its target: this keeps it to about 22 s at 48 kHz. */
 const MAX_LATENCY_FRAMES = 2 ** 20;
 const MAX_SESSIONS = 1024;
@@ -103,32 +109,45 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   };
 
   const backend = required('backend', (value, name) => oneOf(value, name, BACKENDS));
-  if (backend === 'coreaudio') {
+  const misplaced = foreignFlag(backend, BACKEND_KEYS, (key) => given(key).set);
+  if (misplaced !== undefined) {
     throw new CliError(
-      'the coreaudio backend arrives with issue #6 (macOS only); on Linux use --backend jack or virtual',
+      `${given(misplaced.key).name} needs --backend ${misplaced.backend} (this is --backend ${backend})`,
     );
   }
-  const misplaced = (backend === 'jack' ? VIRTUAL_KEYS : JACK_KEYS).find((key) => given(key).set);
-  if (misplaced !== undefined) {
-    throw new CliError(`${given(misplaced).name} does not apply to --backend ${backend}`);
-  }
+  // The virtual card's sources and sinks are checked once the formats are known.
+  const sources = optional('source', (value, name) => specs(value, name, sourceSpec)) ?? [];
+  const sinks = optional('sink', (value, name) => specs(value, name, sinkSpec)) ?? [];
   const jackServer = optional('jackServer', nonEmpty);
-  const jack =
+  const device: DeviceChoice =
     backend === 'jack'
       ? {
-          ...(jackServer !== undefined && { server: jackServer }),
-          clientName: required('jackName', nonEmpty),
-          connectInputsFrom: optional('capturePorts', portList) ?? [],
-          connectOutputsTo: optional('playbackPorts', portList) ?? [],
-          autoConnect: required('autoConnect', booleanValue),
+          backend,
+          options: {
+            ...(jackServer !== undefined && { server: jackServer }),
+            clientName: required('jackName', nonEmpty),
+            connectInputsFrom: optional('capturePorts', portList) ?? [],
+            connectOutputsTo: optional('playbackPorts', portList) ?? [],
+            autoConnect: required('autoConnect', booleanValue),
+          },
         }
-      : undefined;
-  // JACK's clock sets the default streams: all physical ports, at its rate and period.
-  // Asked of the server only when a direction was not given.
+      : backend === 'coreaudio'
+        ? {
+            backend,
+            options: coreAudioOptions(
+              (key) => given(key).value,
+              (key) => given(key).name,
+            ),
+          }
+        : { backend, options: { sources, sinks } };
+  // A native device's clock sets the default streams: all its channels, at its rate and period.
+  // Asked of the device only when a direction was not given.
   const defaults =
-    jack === undefined || (given('inputs').set && given('outputs').set)
+    device.backend === 'virtual' || (given('inputs').set && given('outputs').set)
       ? undefined
-      : jackDefaultFormats(jack.server);
+      : device.backend === 'jack'
+        ? jackDefaultFormats(device.options.server)
+        : coreAudioDefaultFormats(device.options);
   const formatsOf = (key: 'inputs' | 'outputs'): Format[] =>
     defaults !== undefined && !given(key).set ? defaults[key] : required(key, formatList);
   const formats = { inputs: formatsOf('inputs'), outputs: formatsOf('outputs') };
@@ -145,15 +164,15 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     ...(networkInterface !== undefined && { interfaces: [networkInterface] }),
     mdns: mdns ? (networkInterface === undefined ? {} : { interface: networkInterface }) : false,
   };
-  const sources = optional('source', (value, name) => specs(value, name, sourceSpec)) ?? [];
-  const sinks = optional('sink', (value, name) => specs(value, name, sinkSpec)) ?? [];
-  checkCount(sources, formats.inputs, given('source').name, 'input');
-  checkCount(sinks, formats.outputs, given('sink').name, 'output');
-  for (const source of sources) {
-    if (source.kind === 'wav') await checkReadable(source.path, given('source').name);
-  }
-  for (const sink of sinks) {
-    if (sink.kind === 'wav') await checkWritable(sink.path, given('sink').name);
+  if (backend === 'virtual') {
+    checkCount(sources, formats.inputs, given('source').name, 'input');
+    checkCount(sinks, formats.outputs, given('sink').name, 'output');
+    for (const source of sources) {
+      if (source.kind === 'wav') await checkReadable(source.path, given('source').name);
+    }
+    for (const sink of sinks) {
+      if (sink.kind === 'wav') await checkWritable(sink.path, given('sink').name);
+    }
   }
   const psk = optional('psk', pskValue);
   const id = optional('id', (value, name) => {
@@ -186,10 +205,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
       ...(maxSessions !== undefined && { maxSessions }),
       ...(latency !== undefined && { targetLatencyFrames: latency }),
       discovery,
-      device:
-        jack === undefined
-          ? { backend: 'virtual', options: { sources, sinks } }
-          : { backend: 'jack', options: jack },
+      device,
     },
   };
 }

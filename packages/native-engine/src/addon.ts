@@ -1,0 +1,122 @@
+import { createRequire } from 'node:module';
+import type { EngineStats, PeerSpec } from '@syfala/audio';
+
+/** What a JACK server reports of itself: its clock, and the ports that are the sound card. */
+export interface JackServerInfo {
+  readonly sampleRate: number;
+  readonly periodFrames: number;
+  /** Ports that capture (JACK output ports, e.g. system:capture_1). */
+  readonly physicalCapture: readonly string[];
+  /** Ports that play (JACK input ports, e.g. system:playback_1). */
+  readonly physicalPlayback: readonly string[];
+}
+
+/** One CoreAudio device, as `syfala devices` lists it. */
+export interface CoreAudioDevice {
+  /** Stable across reboots and ports: the name to put in scripts. */
+  readonly uid: string;
+  readonly name: string;
+  readonly inputChannels: number;
+  readonly outputChannels: number;
+  /** The device's nominal rate. */
+  readonly sampleRate: number;
+  /** Its I/O buffer size. */
+  readonly periodFrames: number;
+  readonly defaultInput: boolean;
+  readonly defaultOutput: boolean;
+}
+
+interface NativeDeviceOptions {
+  /** Channels of each stream the device captures (sends) and plays (receives). */
+  readonly inputs: readonly number[];
+  readonly outputs: readonly number[];
+  /** The streams' rate: a device at another rate is refused (FORMAT_MISMATCH). */
+  readonly sampleRate?: number;
+}
+
+export interface NativeJackOptions extends NativeDeviceOptions {
+  readonly server?: string;
+  readonly clientName: string;
+  readonly inputPrefix: string;
+  readonly outputPrefix: string;
+  readonly connectInputsFrom: readonly string[];
+  readonly connectOutputsTo: readonly string[];
+  readonly autoConnect: boolean;
+}
+
+export interface NativeCoreAudioOptions extends NativeDeviceOptions {
+  /** A device UID or name; absent: the system's default. */
+  readonly inputDevice?: string;
+  readonly outputDevice?: string;
+  /** Device channels (from 1) the streams use, in order; absent: the first ones. */
+  readonly inputChannels?: readonly number[];
+  readonly outputChannels?: readonly number[];
+  /** Asks the device for this I/O buffer size. */
+  readonly periodFrames?: number;
+}
+
+/** An open device: its name, clock and the names of the channels in use. */
+export interface NativeDeviceInfo {
+  readonly name: string;
+  readonly sampleRate: number;
+  readonly periodFrames: number;
+  readonly inputPorts: readonly string[];
+  readonly outputPorts: readonly string[];
+}
+
+/** The C++ engine: its socket and UDP threads, and at most one device driving process(). */
+export interface NativeEngine {
+  readonly port: number;
+  /** The device's clock now; undefined before a device is open. */
+  clock(): { sampleRate: number; periodFrames: number } | undefined;
+  openJack(options: NativeJackOptions, onEvent: (flags: number) => void): NativeDeviceInfo;
+  openCoreAudio(
+    options: NativeCoreAudioOptions,
+    onEvent: (flags: number) => void,
+  ): NativeDeviceInfo;
+  addPeer(peer: PeerSpec): void;
+  setSending(id: string, enabled: boolean): void;
+  removePeer(id: string): boolean;
+  stats(): EngineStats;
+  close(): void;
+}
+
+/** Device event bits, as passed to onEvent. */
+export interface DeviceEventBits {
+  readonly xrun: number;
+  readonly shutdown: number;
+  readonly sampleRate: number;
+  readonly bufferSize: number;
+}
+
+export interface NativeAddon {
+  /** Whether this build links libjack. */
+  readonly jackAvailable: boolean;
+  /** Whether this build has the CoreAudio layer (macOS builds only). */
+  readonly coreAudioAvailable: boolean;
+  readonly events: DeviceEventBits;
+  readonly Engine: new (options: {
+    address: string;
+    port: number;
+    datagramBudgetBytes: number;
+  }) => NativeEngine;
+  probeJack(server?: string): JackServerInfo;
+  coreAudioDevices(): CoreAudioDevice[];
+}
+
+let loaded: NativeAddon | undefined;
+
+/**
+ * The addon built at install time. When it is missing (no compiler at install), `missing` makes
+ * the backend's own NOT_INSTALLED error, which says what to install.
+ */
+export function loadNativeAddon(missing: (cause: unknown) => Error): NativeAddon {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  try {
+    loaded = require('@syfala/native/build/Release/syfala_native.node') as NativeAddon;
+  } catch (cause) {
+    throw missing(cause);
+  }
+  return loaded;
+}

@@ -1,0 +1,18 @@
+export {
+  loadNativeAddon,
+  type CoreAudioDevice,
+  type DeviceEventBits,
+  type JackServerInfo,
+  type NativeAddon,
+  type NativeCoreAudioOptions,
+  type NativeDeviceInfo,
+  type NativeEngine,
+  type NativeJackOptions,
+} from './addon.js';
+export { fromNative } from './native-error.js';
+export {
+  bindNativeEngine,
+  NativeStreamEngine,
+  type DeviceLayout,
+  type SharedCode,
+} from './native-stream-engine.js';
