@@ -98,7 +98,7 @@ function buildProgram(run: Runner): Command {
     .option(
       '--inputs <formats>',
       'streams the card captures and sends: TYPE/RATE/CHANNELS/FRAMES, comma-separated ("" for ' +
-        "none; --backend jack: one f32 stream over the physical ports at JACK's rate)",
+        "none; --backend jack or coreaudio: one f32 stream over the device's channels at its rate)",
       DEFAULT_FORMATS,
     )
     .option(
