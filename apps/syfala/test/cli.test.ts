@@ -367,7 +367,16 @@ const OFF_MACOS: [string, string[], RegExp][] =
         ],
         [
           'serving CoreAudio off macOS with every stream given',
-          ['serve', ...LOOPBACK, '--backend', 'coreaudio', '--inputs', 'f32/48000/2/64'],
+          [
+            'serve',
+            ...LOOPBACK,
+            '--backend',
+            'coreaudio',
+            '--inputs',
+            'f32/48000/2/64',
+            '--outputs',
+            '',
+          ],
           /CoreAudio exists only on macOS/,
         ],
         [
