@@ -11,3 +11,8 @@ export { StreamPacketizer } from './packetizer.js';
 export type { EmitDatagram, StreamPacketizerOptions } from './packetizer.js';
 export { decodeSamples, deinterleave, encodeSamples, interleave } from './sample-conversion.js';
 export { MAX_RING_CAPACITY_SAMPLES, SpscRing } from './spsc-ring.js';
+export { DriftCompensatedStream } from './drift-compensated-stream.js';
+export type { DriftCompensatedStreamOptions } from './drift-compensated-stream.js';
+export { DRIFT_LOOP_HZ, DriftController, MAX_DRIFT_PPM } from './drift-controller.js';
+export type { DriftControllerOptions } from './drift-controller.js';
+export { DriftResampler } from './resampler.js';

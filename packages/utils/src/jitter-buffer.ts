@@ -12,6 +12,11 @@ export interface JitterBufferOptions {
   readonly capacityFrames: number;
   /** Frames buffered ahead of the playhead before playback starts; an integer ≥ 1. */
   readonly targetLatencyFrames: number;
+  /**
+   * Drop the surplus when the fill stays above the target for SLIP_WINDOW_SECONDS (a faster
+   * sender). Default true; false when a DriftCompensatedStream resamples to hold the fill.
+   */
+  readonly skipSurplus?: boolean;
 }
 
 /**
@@ -114,6 +119,7 @@ export class JitterBuffer {
   #forgottenBefore = 0;
 
   #targetLatencyFrames: number;
+  readonly #skipSurplus: boolean;
   readonly #slipWindowFrames: number;
   /** Lowest fill (bytes) after a pull since the window began, and the frames pulled in it. */
   #lowestFill = Number.POSITIVE_INFINITY;
@@ -134,7 +140,12 @@ export class JitterBuffer {
   #primingFrames = 0;
   #skippedFrames = 0;
 
-  constructor({ format, capacityFrames, targetLatencyFrames }: JitterBufferOptions) {
+  constructor({
+    format,
+    capacityFrames,
+    targetLatencyFrames,
+    skipSurplus = true,
+  }: JitterBufferOptions) {
     const valid = makeFormat(format);
     checkTarget(targetLatencyFrames, Number.MAX_SAFE_INTEGER, 'an integer ≥ 1');
     if (!Number.isInteger(capacityFrames) || capacityFrames < 2 * targetLatencyFrames) {
@@ -147,6 +158,7 @@ export class JitterBuffer {
     this.#capacityFrames = capacityFrames;
     this.#capacityBytes = capacityFrames * this.#bytesPerFrame;
     this.#targetLatencyFrames = targetLatencyFrames;
+    this.#skipSurplus = skipSurplus;
     this.#slipWindowFrames = Math.ceil(valid.sampleRate * SLIP_WINDOW_SECONDS);
     this.#data = new Uint8Array(this.#capacityBytes);
     this.#present = new Uint8Array(this.#capacityBytes);
@@ -177,6 +189,11 @@ export class JitterBuffer {
     const max = Math.floor(this.#capacityFrames / 2);
     checkTarget(frames, max, `an integer from 1 to ${max} (half the capacity)`);
     this.#targetLatencyFrames = frames;
+  }
+
+  /** Frames between the playhead and the end of the furthest byte received (stats() allocates). */
+  get bufferedFrames(): number {
+    return Math.floor(Math.max(0, this.#highest - this.#playhead) / this.#bytesPerFrame);
   }
 
   /**
@@ -295,7 +312,7 @@ export class JitterBuffer {
     if (gapStart >= 0) this.#recordConcealed(gapStart, playhead + length);
     this.#playhead = playhead + length;
     this.#lostBytes += concealed;
-    this.#watchFill(frames);
+    if (this.#skipSurplus) this.#watchFill(frames);
     const result = this.#pullResult;
     result.playing = true;
     result.concealedBytes = concealed;
@@ -347,7 +364,7 @@ export class JitterBuffer {
       underruns: this.#underruns,
       primingFrames: this.#primingFrames,
       skippedFrames: this.#skippedFrames,
-      bufferedFrames: Math.floor(Math.max(0, this.#highest - this.#playhead) / bpf),
+      bufferedFrames: this.bufferedFrames,
       targetLatencyFrames: this.#targetLatencyFrames,
       playheadByte: this.#playhead,
       highestByte: this.#highest,

@@ -7,7 +7,13 @@ import {
   readAudioHeader,
   type DecodeErrorCode,
 } from '@syfala/proto';
-import { JitterBuffer, StreamPacketizer, decodeSamples, encodeSamples } from '@syfala/utils';
+import {
+  DriftCompensatedStream,
+  JitterBuffer,
+  StreamPacketizer,
+  decodeSamples,
+  encodeSamples,
+} from '@syfala/utils';
 import type { AudioDevice } from '../backend.js';
 import { AudioError } from '../errors.js';
 import { openDevice } from './devices.js';
@@ -46,6 +52,8 @@ interface SendRoute {
 interface ReceiveRoute {
   readonly route: StreamRoute;
   readonly buffer: JitterBuffer;
+  /** With drift compensation: pulls from `buffer`, resampled to the device's clock. */
+  readonly compensated: DriftCompensatedStream | undefined;
   readonly wire: Uint8Array;
   readonly samples: Float32Array;
 }
@@ -149,17 +157,23 @@ export class EngineCore {
       stats: { wire: route.wire, datagrams: 0, bytes: 0 },
     }));
     const receive: (ReceiveRoute | undefined)[] = [];
+    const compensate = spec.driftCompensation === true;
     for (const route of spec.receive) {
+      const buffer = new JitterBuffer({
+        format: route.format,
+        targetLatencyFrames: spec.targetLatencyFrames,
+        capacityFrames: Math.max(
+          4 * spec.targetLatencyFrames,
+          Math.ceil(route.format.sampleRate * JITTER_CAPACITY_SECONDS),
+        ),
+        skipSurplus: !compensate,
+      });
       receive[route.wire] = {
         route,
-        buffer: new JitterBuffer({
-          format: route.format,
-          targetLatencyFrames: spec.targetLatencyFrames,
-          capacityFrames: Math.max(
-            4 * spec.targetLatencyFrames,
-            Math.ceil(route.format.sampleRate * JITTER_CAPACITY_SECONDS),
-          ),
-        }),
+        buffer,
+        compensated: compensate
+          ? new DriftCompensatedStream({ buffer, format: route.format, maxPeriodFrames: frames })
+          : undefined,
         wire: new Uint8Array(frames * bytesPerFrame(route.format)),
         samples: new Float32Array(frames * route.format.channels),
       };
@@ -201,6 +215,10 @@ export class EngineCore {
             wire: r.route.wire,
             ...r.buffer.stats(),
             concealed: r.buffer.concealedRanges(),
+            ...(r.compensated && {
+              driftPpm: r.compensated.driftPpm,
+              resampleRatio: r.compensated.ratio,
+            }),
           })),
       })),
       socket: { ...this.#socketStats, rejected: { ...this.#socketStats.rejected } },
@@ -220,8 +238,12 @@ export class EngineCore {
         if (r === undefined) continue;
         const output = outputs[r.route.device]!;
         const frames = output.length / r.route.format.channels;
-        r.buffer.pull(r.wire, 0, frames);
-        decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
+        if (r.compensated) {
+          r.compensated.pull(r.samples, 0, frames);
+        } else {
+          r.buffer.pull(r.wire, 0, frames);
+          decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
+        }
         for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
       }
       if (!peer.sending) continue;

@@ -28,6 +28,12 @@ export interface PeerSpec {
   readonly receive: readonly StreamRoute[];
   readonly targetLatencyFrames: number;
   /**
+   * Resample each received stream so the jitter buffer's fill holds at the target however the
+   * peer's clock drifts from the device's (DriftCompensatedStream). Off: slips and rebuffers,
+   * but bit-exact. TS engine only for now; default off.
+   */
+  readonly driftCompensation?: boolean;
+  /**
    * Whether to send from the start. A client adds its server before asking to start I/O, so it
    * receives from byte 0, and turns sending on when the server has said ok (PROTOCOL.md §6).
    */
@@ -42,6 +48,10 @@ export interface StreamSendStats {
 
 export interface ReceivedStreamStats extends JitterBufferStats {
   readonly wire: number;
+  /** With drift compensation: the peer's clock against the device's, ppm (+: the peer's is faster). */
+  readonly driftPpm?: number;
+  /** With drift compensation: peer frames consumed per device frame now. */
+  readonly resampleRatio?: number;
   /** The last concealed byte ranges [start, end) of the stream, oldest first (up to 1024). */
   readonly concealed: Array<[number, number]>;
 }

@@ -1,0 +1,31 @@
+// An accelerated hour of clock drift: sender ±500 ppm against the receiver, ±2 ms arrival jitter,
+// through the real packetizer, jitter buffer, resampler and controller on virtual clocks
+// (packages/utils/test/fixtures/drifting-link.ts). Prints underruns, overruns, slips, loss and the
+// measured drift over the last quarter.
+//   bash scripts/pnpm.sh exec tsx bench/drift.ts [--seconds 3600]
+import { runDriftingLink } from '../packages/utils/test/fixtures/drifting-link.js';
+
+const at = process.argv.indexOf('--seconds');
+const seconds = at > 0 ? Number(process.argv[at + 1]) : 3600;
+console.log(
+  `| injected | underruns | overruns | skipped | lost frames | drift measured (last quarter: mean, min..max) | fill (frames) | run time |`,
+);
+console.log('|---:|---:|---:|---:|---:|---|---|---:|');
+for (const skewPpm of [500, -500, 100, 0]) {
+  const started = performance.now();
+  const r = runDriftingLink({
+    skewPpm,
+    baseDelayMs: 3,
+    jitterMs: 2,
+    seconds,
+    periodFrames: 128,
+    targetLatencyFrames: 480,
+    seed: 7,
+  });
+  const d = r.driftPpm;
+  console.log(
+    `| ${skewPpm} ppm | ${r.underruns} | ${r.overrunDatagrams} | ${r.skippedFrames} | ${r.lostFrames} | ` +
+      `${d.mean.toFixed(2)} (${d.min.toFixed(2)}..${d.max.toFixed(2)}) | ${r.fill.min}..${r.fill.max} | ` +
+      `${((performance.now() - started) / 1000).toFixed(0)} s |`,
+  );
+}
