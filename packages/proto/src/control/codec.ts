@@ -675,8 +675,12 @@ function readBody(frame: WireFrame): ControlMessage {
  */
 export function decodeControlMessage(bytes: Uint8Array): ControlMessage {
   let frame: WireFrame;
+  // A plain view of a Node Buffer: protobufjs reads a Buffer's strings leniently (a string running
+  // past the end is cut short, invalid UTF-8 decodes differently), and TCP reads are Buffers while
+  // split frames are gathered in a Uint8Array, so the verdict would depend on where TCP cut.
+  const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    frame = CONTROL_FRAME.decode(bytes) as unknown as WireFrame;
+    frame = CONTROL_FRAME.decode(plain) as unknown as WireFrame;
   } catch (error) {
     throw fromProtobufError(error);
   }

@@ -37,7 +37,9 @@ import {
 const MAX_U8 = 0xff;
 const MAX_U32 = 0xffff_ffff;
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the name: stripping it would accept 3 bytes the message
+// does not hold, so the datagram would not re-encode to itself.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 

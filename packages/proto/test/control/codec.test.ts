@@ -271,6 +271,18 @@ describe('control decode rejects', () => {
     expect(decodeError(new Uint8Array(12).fill(0xff)).code).toMatch(/TRUNCATED|BAD_FIELD/);
   });
 
+  it('a Node Buffer exactly as a Uint8Array (found by the fuzzer)', () => {
+    // An Error whose message announces 1 byte and has none, and a Disconnect text holding an
+    // encoded surrogate (ED B0 90): protobufjs cuts the first short and reads the second as
+    // U+FFFD when handed a Buffer, which is what TCP reads are.
+    for (const hex of ['088b8cab20c2020408041201', '0800ca020708011203edb090']) {
+      const bytes = Buffer.from(hex, 'hex');
+      const code = decodeError(new Uint8Array(bytes)).code;
+      expect(code).toMatch(/TRUNCATED|BAD_FIELD/);
+      expect(decodeError(bytes).code).toBe(code);
+    }
+  });
+
   it('deeply nested unknown groups without overflowing the stack', () => {
     // 32 K start-group tags of unknown field 100: protobufjs recurses once per level.
     const bytes = new Uint8Array(64 * 1024);

@@ -179,6 +179,18 @@ describe('ControlFrameDecoder', () => {
     expect(['TRUNCATED', 'BAD_FIELD']).toContain(error.code);
   });
 
+  it('gives the same verdict whether a frame arrives whole or split, in Node Buffers', () => {
+    // A Disconnect whose text announces 5 bytes and has 1: decoded in place from a Buffer when it
+    // arrives whole, gathered into a Uint8Array when split (found by the fuzzer).
+    const frame = Buffer.from('0a0000000800ca02050801120541', 'hex');
+    const whole = pushError(new ControlFrameDecoder(), frame);
+    const decoder = new ControlFrameDecoder();
+    expect(decoder.push(frame.subarray(0, 6))).toEqual([]);
+    const split = pushError(decoder, frame.subarray(6));
+    expect(whole.code).toBe('TRUNCATED');
+    expect(split.code).toBe('TRUNCATED');
+  });
+
   it('stays failed after an error: every later push throws the same code', () => {
     const decoder = new ControlFrameDecoder();
     const first = pushError(decoder, Uint8Array.of(0, 0, 2, 0));

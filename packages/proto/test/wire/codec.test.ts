@@ -116,6 +116,18 @@ describe('message codec', () => {
     expect(codeOf(() => decodeMessage(beat, 'server'))).toBe('BAD_VERSION');
   });
 
+  it('keeps a byte-order mark that starts a CONN name (found by the fuzzer)', () => {
+    // No streams, name = EF BB BF: a decoder that strips the BOM reads name "" from 3 name
+    // bytes, and the message then re-encodes to 3 bytes less.
+    const hex = '53594601434f4e4e' + '00'.repeat(16) + '0000' + '0000' + '0000' + '03' + 'efbbbf';
+    const datagram = new Uint8Array(Buffer.from(hex, 'hex'));
+    const message = decodeMessage(datagram, 'server');
+    expect(message).toMatchObject({ type: 'connect', name: '\ufeff' });
+    expect(encode(message)).toEqual(datagram);
+    const named = { ...message, name: '\ufeffStudio' } as Message;
+    expect(decodeMessage(encode(named), 'server')).toEqual(named);
+  });
+
   it('names the field at fault', () => {
     const result = encode({ type: 'start-io-result', requestId: 1, outcome: 'ok' });
     result[12] = 9;

@@ -1,0 +1,73 @@
+import { SAMPLE_TYPES, makeFormat, type Format } from '../../src/index.js';
+import type { Rng } from './rng.js';
+
+/** Field values for seed messages: valid, with their boundaries drawn often. */
+
+export function u32(rng: Rng): number {
+  return rng.chance(0.3) ? rng.pick([0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff]) : rng.u32();
+}
+
+/** Below 2^53, as every u64 on either wire. */
+export function u53(rng: Rng): number {
+  return rng.chance(0.3)
+    ? rng.pick([0, 1, 0xffff_ffff, 0x1_0000_0000, Number.MAX_SAFE_INTEGER])
+    : rng.below(0x20_0000) * 0x1_0000_0000 + rng.u32();
+}
+
+/** Any positive finite double, bit pattern included (subnormals, the largest double). */
+function positiveDouble(rng: Rng): number {
+  if (rng.chance(0.5)) return rng.pick([Number.MIN_VALUE, 1, 44_100, 48_000, Number.MAX_VALUE]);
+  const value = Math.abs(new DataView(rng.bytes(8).buffer).getFloat64(0, true));
+  return Number.isFinite(value) && value > 0 ? value : 96_000;
+}
+
+export function format(rng: Rng): Format {
+  return makeFormat({
+    sampleType: rng.pick(SAMPLE_TYPES),
+    channels: rng.chance(0.3) ? rng.pick([1, 2, 0xffff]) : rng.int(1, 0xffff),
+    bufferFrames: u32(rng),
+    sampleRate: positiveDouble(rng),
+  });
+}
+
+export function formats(rng: Rng, most: number): Format[] {
+  const count = rng.chance(0.01) ? most : rng.below(5);
+  return Array.from({ length: count }, () => format(rng));
+}
+
+// Multi-byte UTF-8 of every length, a BOM (which a UTF-8 decoder may strip), NUL, U+FFFD.
+const TEXT_PIECES = ['a', 'Z', ' ', 'é', '—', '\u07ff', '\u0800', '\uffff', '𝄞', '\u{10ffff}'];
+const TEXT_TRAPS = ['\ufeff', '\u0000', '\ufffd'];
+
+/** Well-formed text of at most 4 × `most` UTF-8 bytes. */
+export function text(rng: Rng, most: number): string {
+  let out = '';
+  const length = rng.below(most + 1);
+  for (let i = 0; i < length; i++) {
+    out += rng.pick(rng.chance(0.1) ? TEXT_TRAPS : TEXT_PIECES);
+  }
+  return out;
+}
+
+export function uuid(rng: Rng): string {
+  const hex = Array.from(rng.bytes(16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** The same bytes as a Node Buffer, which is what sockets hand to the decoders. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The same bytes as a plain Uint8Array. */
+export function asPlain(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
