@@ -1,8 +1,8 @@
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { encode, type Format } from '@syfala/proto';
+import { ImpairmentRelay } from '@syfala/relay';
 import { AudioEngine, type ReceivedStreamStats } from '../src/index.js';
-import { ImpairmentRelay } from './impairment-relay.js';
 
 const FORMAT: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,6 +14,14 @@ async function engine(device: { inputs: Format[]; outputs: Format[] }): Promise<
   onTestFinished(() => started.close());
   await started.openDevice({ backend: 'virtual', streams: device, options: {} });
   return started;
+}
+
+/** A UDP socket on 127.0.0.1, closed when the test ends. */
+async function boundSocket(): Promise<Socket> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  return socket;
 }
 
 /** Ranges merged where they touch and cut at `end`, as the jitter buffer reports concealment. */
@@ -35,10 +43,12 @@ describe('the streaming engine', () => {
     async () => {
       const sender = await engine({ inputs: [FORMAT], outputs: [] });
       const receiver = await engine({ inputs: [], outputs: [FORMAT] });
-      const relay = await ImpairmentRelay.start(receiver.port, {
-        drop: 0.02,
-        duplicate: 0.02,
-        swap: 0.02,
+      // Reordered by one position: the neighbours swap places.
+      const relay = await ImpairmentRelay.start({
+        target: { address: '127.0.0.1', port: receiver.port },
+        impairments: {
+          toTarget: { loss: 0.02, duplicate: 0.02, reorder: { probability: 0.02, positions: 1 } },
+        },
         seed: 7,
       });
       onTestFinished(() => relay.close());
@@ -64,21 +74,21 @@ describe('the streaming engine', () => {
 
       await sleep(1500);
       const stats = (await receiver.stats()).peers[0]!.received[0]! as ReceivedStreamStats;
-      const { report } = relay;
+      const stream = relay.report().toTarget.streams[0]!;
 
-      expect(report.dropped.length).toBeGreaterThan(5);
-      expect(report.duplicated.length).toBeGreaterThan(5);
-      expect(report.swapped).toBeGreaterThan(5);
+      expect(stream.dropped.length).toBeGreaterThan(5);
+      expect(stream.duplicated.length).toBeGreaterThan(5);
+      expect(stream.reordered.length).toBeGreaterThan(5);
       // Every dropped range that has been played is concealed, and nothing else is.
-      expect(stats.concealed).toEqual(played(report.dropped, stats.playheadByte));
-      const playedLoss = played(report.dropped, stats.playheadByte).reduce(
+      expect(stats.concealed).toEqual(played(stream.dropped, stats.playheadByte));
+      const playedLoss = played(stream.dropped, stats.playheadByte).reduce(
         (sum, [a, b]) => sum + b - a,
         0,
       );
       expect(stats.lostBytes).toBe(playedLoss);
       // The relay runs on while the worker counts: compare what had reached the receiver then.
       expect(stats.duplicate).toBe(
-        report.duplicated.filter(([, end]) => end <= stats.highestByte).length,
+        stream.duplicated.filter(([, end]) => end <= stats.highestByte).length,
       );
       // Swapped neighbours arrive well within the window: reordering costs nothing.
       expect(stats.late).toBe(0);
@@ -87,30 +97,35 @@ describe('the streaming engine', () => {
   );
 
   it(
-    'counts garbage and strangers on its socket and keeps streaming',
+    "counts a peer's garbage by decode error, and drops strangers' datagrams undecoded",
     { timeout: 20_000 },
     async () => {
       const receiver = await engine({ inputs: [], outputs: [FORMAT] });
-      const stranger = createSocket('udp4');
-      await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.1', resolve));
-      onTestFinished(() => new Promise<void>((resolve) => stranger.close(() => resolve())));
-      stranger.send(Buffer.from('not a datagram of ours'), receiver.port, '127.0.0.1');
-      stranger.send(
+      const [peer, stranger] = await Promise.all([boundSocket(), boundSocket()]);
+      await receiver.addPeer({
+        id: 'peer',
+        address: '127.0.0.1',
+        port: peer.address().port,
+        send: [],
+        receive: [{ device: 0, wire: 0, format: FORMAT }],
+        targetLatencyFrames: TARGET_LATENCY_FRAMES,
+        sending: false,
+      });
+      const datagrams = [
+        Buffer.from('not a datagram of ours'),
         encode({ type: 'heartbeat', sequence: 1, senderTimeUs: 1 }),
-        receiver.port,
-        '127.0.0.1',
-      );
-      stranger.send(
         encode({ type: 'audio', streamIndex: 0, byteIndex: 0, payload: new Uint8Array(8) }),
-        receiver.port,
-        '127.0.0.1',
-      );
-      await sleep(200);
+      ];
+      for (const from of [peer, stranger]) {
+        for (const datagram of datagrams) from.send(datagram, receiver.port, '127.0.0.1');
+      }
+      while ((await receiver.stats()).socket.datagramsReceived < 6) await sleep(10);
       const { socket } = await receiver.stats();
+      // A stranger's garbage costs no decode (and no thrown error): a flood of it is cheap.
       expect(socket).toMatchObject({
-        datagramsReceived: 3,
+        datagramsReceived: 6,
         rejected: { BAD_MAGIC: 1, UNKNOWN_TAG: 1 },
-        unknownSource: 1,
+        unknownSource: 3,
       });
     },
   );

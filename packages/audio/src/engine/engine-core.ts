@@ -258,17 +258,19 @@ export class EngineCore {
 
   #receive(datagram: Buffer, from: RemoteInfo): void {
     this.#socketStats.datagramsReceived++;
+    // Strangers first: a flood from unknown sources then costs a lookup per datagram, not a
+    // decode (a rejected one throws), so it crowds the peers' audio out of the socket less.
+    const peer = this.#peerAt(from);
+    if (peer === undefined) {
+      this.#socketStats.unknownSource++;
+      return;
+    }
     const header = this.#header;
     try {
       readAudioHeader(datagram, header);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       this.#count(error.code);
-      return;
-    }
-    const peer = this.#peerAt(from);
-    if (peer === undefined) {
-      this.#socketStats.unknownSource++;
       return;
     }
     const route = peer.receive[header.streamIndex];

@@ -74,7 +74,12 @@ export interface EngineStats {
   /** Datagrams that reached the socket, and those rejected before any peer saw them. */
   readonly socket: {
     datagramsReceived: number;
+    /**
+     * Datagrams that are not valid audio, by decode error: a peer's (the TS engine checks the
+     * source first), or anyone's (the native core decodes first).
+     */
     rejected: Partial<Record<DecodeErrorCode, number>>;
+    /** Datagrams from an address and port that is no peer's. */
     unknownSource: number;
     unknownStream: number;
     sendErrors: number;

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import {
   ControlFrameDecoder,
   DecodeError,
+  MAX_CONTROL_FRAME_BYTES,
   encodeControlFrame,
   type ControlMessage,
 } from '@syfala/proto';
@@ -13,6 +14,12 @@ import { formatAddress } from './address.js';
  * in milliseconds. Ending gracefully (FIN, not RST) lets a final Disconnect frame arrive.
  */
 export const CLOSE_LINGER_MS = 1000;
+/**
+ * Bytes of frames queued unsent, past what the kernel holds, beyond which the peer counts as not
+ * reading: it could otherwise make us buffer without bound by asking and never reading the
+ * answers. Sixteen frames of the largest size: an honest peer never gets near it.
+ */
+export const MAX_UNSENT_BYTES = 16 * MAX_CONTROL_FRAME_BYTES;
 
 export interface FrameSocketHandlers {
   /** A decoded frame, in arrival order. */
@@ -88,8 +95,16 @@ export class FrameSocket {
     this.#handlers = handlers;
   }
 
+  /** Drops the connection instead when the peer has left MAX_UNSENT_BYTES unread (`lost` follows). */
   send(message: ControlMessage): void {
-    if (this.#open) this.#socket.write(encodeControlFrame(message));
+    if (!this.#open || this.#socket.destroyed) return;
+    if (this.#socket.writableLength > MAX_UNSENT_BYTES) {
+      this.#socket.destroy(
+        new Error(`the peer is not reading (over ${MAX_UNSENT_BYTES} bytes of frames unsent)`),
+      );
+      return;
+    }
+    this.#socket.write(encodeControlFrame(message));
   }
 
   /**

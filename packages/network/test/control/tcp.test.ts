@@ -354,7 +354,7 @@ describe('TCP control bad input', { timeout: 15_000 }, () => {
     const { server, admitted } = await startServer(options);
     const { recorder } = await connectClient(server.port);
     await waitFor('the server-side channel', () => admitted.length === 1);
-    return { server, client: recorder, serverSide: admitted[0]!.recorder };
+    return { server, client: recorder, serverSide: admitted[0]!.recorder, admitted };
   }
 
   it('closes a connection announcing a 4 GB frame, counts TOO_LARGE, and others go on', async () => {
@@ -434,6 +434,30 @@ describe('TCP control bad input', { timeout: 15_000 }, () => {
     await exchange(client, serverSide, 14);
     for (const raw of flood) raw.socket.destroy();
     await Promise.all(flood.map((raw) => raw.closed));
+  });
+
+  it('drops an admitted peer that asks and never reads the answers, and others go on', async () => {
+    const { server, client, serverSide, admitted } = await serverWithClient();
+    const raw = await RawTcpPeer.connect(server.port);
+    raw.send(helloFrame());
+    await raw.next('welcome');
+    // Each Hello after Welcome is answered with an Error frame, which this peer leaves unread:
+    // kernel buffers fill, then the server's own would grow without bound.
+    raw.socket.pause();
+    const batch = Buffer.concat(
+      Array.from({ length: 1000 }, () => encodeControlFrame(helloFrame(2))),
+    );
+    let closed = false;
+    void raw.closed.then(() => (closed = true));
+    // 400,000 Errors (about 20 MB) are far more than kernel buffers and MAX_UNSENT_BYTES hold.
+    for (let batches = 0; !closed && batches < 400; batches++) {
+      const drained = new Promise((resolve) => raw.socket.once('drain', resolve));
+      if (!raw.socket.write(batch)) await Promise.race([drained, raw.closed]);
+    }
+    expect(closed).toBe(true);
+    const lost = await admitted[1]!.recorder.closed;
+    expect(lost?.message).toMatch(/not reading/);
+    await exchange(client, serverSide, 15);
   });
 });
 
