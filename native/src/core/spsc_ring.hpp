@@ -24,6 +24,13 @@ namespace syfala {
 
 inline constexpr size_t kCacheLineBytes = 64;
 
+/// The smallest power of two ≥ n (≥ 1): a ring's capacity for at least n items.
+inline size_t next_power_of_two(size_t n) {
+  size_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
 namespace detail {
 
 inline void check_ring_capacity(size_t capacity, const char* message) {

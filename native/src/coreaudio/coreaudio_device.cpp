@@ -9,6 +9,7 @@
 #include <numeric>
 #include <thread>
 
+#include "../core/sample_convert.hpp"
 #include "hal.hpp"
 
 namespace syfala {
@@ -25,12 +26,6 @@ AudioUnitElement bus(bool input) { return input ? kInputBus : kOutputBus; }
 
 uint32_t total(const std::vector<uint32_t>& streams) {
   return std::accumulate(streams.begin(), streams.end(), uint32_t(0));
-}
-
-size_t next_power_of_two(size_t n) {
-  size_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
 }
 
 std::string quoted_name(AudioDeviceID device) { return "'" + hal::device_name(device) + "'"; }
@@ -257,7 +252,11 @@ PlaneBuffer::PlaneBuffer(uint32_t channels)
       samples_(size_t(channels) * kMaxCoreAudioFrames, 0.0f),
       list_storage_(offsetof(AudioBufferList, mBuffers) +
                         sizeof(AudioBuffer) * std::max<size_t>(channels, 1),
-                    0) {}
+                    0) {
+  for (uint32_t c = 0; c < channels; ++c) {
+    planes_.push_back(samples_.data() + size_t(c) * kMaxCoreAudioFrames);
+  }
+}
 
 AudioBufferList* PlaneBuffer::list(uint32_t frames) {
   auto* list = reinterpret_cast<AudioBufferList*>(list_storage_.data());
@@ -460,10 +459,9 @@ std::vector<AudioDeviceID> CoreAudioDevice::used_devices() const {
 
 void CoreAudioDevice::bridge_captured(uint32_t frames) {
   const size_t channels = input_channels_;
-  for (size_t c = 0; c < channels; ++c) {
-    const float* plane = capture_->plane(c);
-    for (size_t f = 0; f < frames; ++f) bridge_in_[f * channels + c] = plane[f];
-  }
+  // f32 in wire layout is the host's float: every Mac is little-endian.
+  encode_interleave(SampleType::F32, capture_->planes(), channels, frames,
+                    reinterpret_cast<uint8_t*>(bridge_in_.data()));
   if (!bridge_->push_all(bridge_in_.data(), size_t(frames) * channels)) {
     count_xrun();  // the output side stopped taking: these frames are dropped
   }
@@ -488,10 +486,8 @@ void CoreAudioDevice::take_bridged_input(uint32_t frames) {
     engine_input_->silence(frames);
     return;
   }
-  for (size_t c = 0; c < channels; ++c) {
-    float* plane = engine_input_->plane(c);
-    for (size_t f = 0; f < frames; ++f) plane[f] = bridge_out_[f * channels + c];
-  }
+  decode_deinterleave(SampleType::F32, reinterpret_cast<const uint8_t*>(bridge_out_.data()),
+                      channels, frames, engine_input_->planes(), false);
   // Two clocks drift apart: when the input side has run ahead by more than a margin, drop back
   // to the target (a slip, counted as an xrun) rather than let the latency grow.
   const size_t waiting = bridge_->size() / channels;

@@ -53,7 +53,9 @@ class AuhalUnit {
 class PlaneBuffer {
  public:
   explicit PlaneBuffer(uint32_t channels);
-  float* plane(size_t channel) { return samples_.data() + channel * kMaxCoreAudioFrames; }
+  float* plane(size_t channel) { return planes_[channel]; }
+  /** One pointer per channel, for the core's (de)interleaving. */
+  float* const* planes() const { return planes_.data(); }
   /** The list AudioUnitRender fills, set to `frames` per plane. */
   AudioBufferList* list(uint32_t frames);
   void silence(uint32_t frames);
@@ -61,6 +63,7 @@ class PlaneBuffer {
  private:
   uint32_t channels_;
   std::vector<float> samples_;
+  std::vector<float*> planes_;
   std::vector<uint8_t> list_storage_;
 };
 

@@ -8,12 +8,6 @@ namespace {
 /** Room in each jitter buffer: a stall of the audio thread must not overrun it (TS path: same). */
 constexpr double kJitterCapacitySeconds = 0.25;
 
-size_t next_power_of_two(size_t n) {
-  size_t p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
-
 /**
  * A stream makes at least one datagram per period however few its bytes; periods come at most
  * this often (32 frames at 48 kHz).
