@@ -1,4 +1,4 @@
-/** Small helpers the flood and churn benches print with. */
+/** Small helpers the benches print with. */
 import { cpus, loadavg, totalmem } from 'node:os';
 
 export function machineLine(): string {
@@ -35,9 +35,14 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
 
 export const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A markdown table; columns are right-aligned but for those `left` picks (the first one). */
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  left: (name: string, column: number) => boolean = (_, column) => column === 0,
+): string {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
-  const rule = header.map((_, i) => (i === 0 ? '---' : '---:'));
+  const rule = header.map((name, i) => (left(name, i) ? '---' : '---:'));
   return [line(header), line(rule), ...rows.map(line)].join('\n');
 }
 

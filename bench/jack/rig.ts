@@ -11,6 +11,7 @@ import {
   type JackServer,
   type RoundTrip,
 } from '@syfala/jack-rig';
+import { table as markdownTable } from '../bench-report.js';
 import type { Bridge, BridgeCounters, BridgeRun } from './bridges.js';
 
 export const SAMPLE_RATE = 48_000;
@@ -149,10 +150,9 @@ export function machine(): string {
   );
 }
 
-/** A markdown table. */
+/** A markdown table, the bridge and steady-state columns left-aligned. */
 export function table(header: string[], rows: string[][]): string {
-  const align = header.map((h) => (/^(bridge$|steady)/.test(h) ? '---' : '---:'));
-  return [header, align, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  return markdownTable(header, rows, (name) => /^(bridge$|steady)/.test(name));
 }
 
 export const fmt = (n: number | null | undefined, digits = 0): string =>
