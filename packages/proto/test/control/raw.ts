@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 
+export { concat } from '../../scripts/fuzz/mutate.js';
+
 // The schema parsed independently of src/control, to build frames the encoder would refuse.
 const root = protobuf.parse(
   readFileSync(new URL('../../control.proto', import.meta.url), 'utf8'),
@@ -25,14 +27,4 @@ export function framed(body: Uint8Array, length = body.length): Uint8Array {
   new DataView(frame.buffer).setUint32(0, length, true);
   frame.set(body, 4);
   return frame;
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
