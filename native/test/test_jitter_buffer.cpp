@@ -65,6 +65,20 @@ class Reference {
       (met_concealment(index, end) ? s.late : s.duplicate)++;
       return 0;
     }
+    if (index >= playhead_ + capacity_) {
+      if (++past_window_ < kResyncAfterRuns) {
+        s.overrun_datagrams++;
+        s.overrun_bytes += length;
+        return 0;
+      }
+      skip(index / bpf_ * bpf_ - playhead_);
+      highest_ = playhead_;
+      playing_ = false;
+      lowest_ = UINT64_MAX;
+      window_frames_ = 0;
+      s.resyncs++;
+    }
+    past_window_ = 0;
     uint64_t start = index;
     if (start < playhead_) {
       start = playhead_;
@@ -73,8 +87,7 @@ class Reference {
     const uint64_t limit = playhead_ + capacity_;
     if (end > limit) {
       s.overrun_datagrams++;
-      s.overrun_bytes += end - std::max(start, limit);
-      if (start >= limit) return 0;
+      s.overrun_bytes += end - limit;
       end = limit;
     }
     size_t stored = 0;
@@ -130,6 +143,7 @@ class Reference {
     playing_ = false;
     lowest_ = UINT64_MAX;
     window_frames_ = 0;
+    past_window_ = 0;
     playhead_ = highest_ = 0;
     ranges_.clear();
     forgotten_before_ = 0;
@@ -145,7 +159,7 @@ class Reference {
     const uint64_t buffered = highest_ > playhead_ ? highest_ - playhead_ : 0;
     return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_bytes / bpf_, s.late,
             s.duplicate, s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns,
-            s.priming_frames, s.skipped_frames, buffered / bpf_, target_, playhead_, highest_};
+            s.priming_frames, s.skipped_frames, s.resyncs, buffered / bpf_, target_, playhead_, highest_};
   }
 
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
@@ -154,7 +168,7 @@ class Reference {
   struct {
     uint64_t received_bytes = 0, datagrams = 0, lost_bytes = 0, late = 0, duplicate = 0,
              overlap_trimmed = 0, overrun_datagrams = 0, overrun_bytes = 0, underruns = 0,
-             priming_frames = 0, skipped_frames = 0;
+             priming_frames = 0, skipped_frames = 0, resyncs = 0;
   } s;
 
   PullResult silence(uint8_t* dst, size_t frames, bool underrun) {
@@ -169,31 +183,33 @@ class Reference {
     lowest_ = std::min(lowest_, highest_ - playhead_);
     window_frames_ += frames;
     if (window_frames_ < window_) return;
-    if (lowest_ > target_ * bpf_) {
-      const uint64_t bytes = (lowest_ - target_ * bpf_) / bpf_ * bpf_;
-      int64_t gap_start = -1;
-      for (uint64_t i = 0; i < bytes; ++i) {
-        const size_t slot = size_t((playhead_ + i) % capacity_);
-        if (present_[slot] == 1) {
-          present_[slot] = 0;
-          if (gap_start >= 0) {
-            record(uint64_t(gap_start), playhead_ + i);
-            s.lost_bytes += playhead_ + i - uint64_t(gap_start);
-          }
-          gap_start = -1;
-        } else if (gap_start < 0) {
-          gap_start = int64_t(playhead_ + i);
-        }
-      }
-      if (gap_start >= 0) {
-        record(uint64_t(gap_start), playhead_ + bytes);
-        s.lost_bytes += playhead_ + bytes - uint64_t(gap_start);
-      }
-      playhead_ += bytes;
-      s.skipped_frames += bytes / bpf_;
-    }
+    if (lowest_ > target_ * bpf_) skip((lowest_ - target_ * bpf_) / bpf_ * bpf_);
     lowest_ = UINT64_MAX;
     window_frames_ = 0;
+  }
+
+  // Byte by byte; past the window (a resync) nothing is present, so each byte there is missing.
+  void skip(uint64_t bytes) {
+    int64_t gap_start = -1;
+    for (uint64_t i = 0; i < bytes; ++i) {
+      const size_t slot = size_t((playhead_ + i) % capacity_);
+      if (i < capacity_ && present_[slot] == 1) {
+        present_[slot] = 0;
+        if (gap_start >= 0) {
+          record(uint64_t(gap_start), playhead_ + i);
+          s.lost_bytes += playhead_ + i - uint64_t(gap_start);
+        }
+        gap_start = -1;
+      } else if (gap_start < 0) {
+        gap_start = int64_t(playhead_ + i);
+      }
+    }
+    if (gap_start >= 0) {
+      record(uint64_t(gap_start), playhead_ + bytes);
+      s.lost_bytes += playhead_ + bytes - uint64_t(gap_start);
+    }
+    playhead_ += bytes;
+    s.skipped_frames += bytes / bpf_;
   }
 
   void record(uint64_t start, uint64_t end) {
@@ -217,7 +233,7 @@ class Reference {
   }
 
   size_t bpf_, capacity_frames_, capacity_, target_;
-  uint64_t window_, lowest_ = UINT64_MAX, window_frames_ = 0;
+  uint64_t window_, lowest_ = UINT64_MAX, window_frames_ = 0, past_window_ = 0;
   std::vector<uint8_t> data_, present_, silent_;
   bool playing_ = false;
   uint64_t playhead_ = 0, highest_ = 0, forgotten_before_ = 0;
@@ -227,7 +243,7 @@ std::vector<uint64_t> stats_of(const JitterBuffer& jb) {
   const JitterStatsSnapshot s = jb.stats().snapshot();
   return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_frames, s.late, s.duplicate,
           s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns, s.priming_frames,
-          s.skipped_frames, s.buffered_frames, s.target_latency_frames, s.playhead_byte,
+          s.skipped_frames, s.resyncs, s.buffered_frames, s.target_latency_frames, s.playhead_byte,
           s.highest_byte};
 }
 
@@ -409,6 +425,7 @@ TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
   std::mt19937_64 random(42);
   uint64_t skipped = 0;
   uint64_t underruns = 0;
+  uint64_t resyncs = 0;
   auto uniform = [&](uint64_t lo, uint64_t hi) { return lo + random() % (hi - lo + 1); };
   for (const Format& f : formats) {
     SCOPE(std::string(sample_type_name(f.type)) + " x" + std::to_string(f.channels));
@@ -452,8 +469,10 @@ TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
     CHECK(ranges(jb) == ref.ranges_);
     skipped += jb.stats().skipped_frames.load();
     underruns += jb.stats().underruns.load();
+    resyncs += jb.stats().resyncs.load();
   }
-  // The ops reach both clock cases: underruns, and (at the low rates) skips.
+  // The ops reach both clock cases, underruns and (at the low rates) skips, and resyncs.
   CHECK(skipped > 0);
   CHECK(underruns > 0);
+  CHECK(resyncs > 0);
 }

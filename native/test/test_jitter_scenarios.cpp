@@ -18,14 +18,14 @@ const char* const kStatsFields[] = {
     "receivedBytes", "datagrams",        "lostBytes",    "lostFrames",
     "late",          "duplicate",        "overlapTrimmed", "overrunDatagrams",
     "overrunBytes",  "underruns",        "primingFrames", "skippedFrames",
-    "bufferedFrames", "targetLatencyFrames", "playheadByte", "highestByte"};
+    "resyncs", "bufferedFrames", "targetLatencyFrames", "playheadByte", "highestByte"};
 
 std::vector<uint64_t> stats_values(const JitterStats& stats) {
   const JitterStatsSnapshot s = stats.snapshot();
   return {s.received_bytes,    s.datagrams,       s.lost_bytes,      s.lost_frames,
           s.late,              s.duplicate,       s.overlap_trimmed, s.overrun_datagrams,
           s.overrun_bytes,     s.underruns,       s.priming_frames,  s.skipped_frames,
-          s.buffered_frames, s.target_latency_frames, s.playhead_byte, s.highest_byte};
+          s.resyncs, s.buffered_frames, s.target_latency_frames, s.playhead_byte, s.highest_byte};
 }
 
 void check_stats(const JitterStats& stats, const test::Json& expected) {

@@ -119,6 +119,7 @@ Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
   o.Set("underruns", load(s.underruns));
   o.Set("primingFrames", load(s.priming_frames));
   o.Set("skippedFrames", load(s.skipped_frames));
+  o.Set("resyncs", load(s.resyncs));
   o.Set("bufferedFrames", load(s.buffered_frames));
   o.Set("targetLatencyFrames", load(s.target_latency_frames));
   o.Set("playheadByte", load(s.playhead_byte));

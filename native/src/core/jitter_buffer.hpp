@@ -14,7 +14,10 @@
 // a period that is due and has not all arrived is an underrun, played as silence without moving
 // the playhead, and the buffer primes again (nothing is lost; the latency grows back to the
 // target). A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
-// the target, the surplus is skipped and the latency falls back to the target.
+// the target, the surplus is skipped and the latency falls back to the target. A receiver that
+// stalled longer than its capacity finds every new run past its window: after kResyncAfterRuns
+// of them in a row it jumps to the newest and primes again (a resync), rather than overrun for
+// ever.
 //
 // Everything is allocated in the constructor; push, pull, reset and the setters allocate, lock,
 // throw and log nothing. One thread (the owner) calls them; stats() may be read from any thread.
@@ -42,6 +45,10 @@ inline constexpr size_t kConcealedRangeHistory = 1024;
 /// long enough that arrival jitter has shown its low points, short enough to follow a drift.
 inline constexpr double kSlipWindowSeconds = 0.5;
 
+/// Runs in a row that land wholly past the buffer before the playhead jumps to them: the receiver
+/// stalled longer than its capacity. More than one, so one corrupted byte index can't do it.
+inline constexpr uint64_t kResyncAfterRuns = 4;
+
 /// What one pull() did; the buffer reuses it, read it before the next pull.
 struct PullResult {
   bool playing;            ///< false while priming: the period is silence, the playhead stays
@@ -52,7 +59,7 @@ struct PullResult {
 /// A plain copy of JitterStats, field for field the TS JitterBufferStats.
 struct JitterStatsSnapshot {
   uint64_t received_bytes, datagrams, lost_bytes, lost_frames, late, duplicate, overlap_trimmed,
-      overrun_datagrams, overrun_bytes, underruns, priming_frames, skipped_frames,
+      overrun_datagrams, overrun_bytes, underruns, priming_frames, skipped_frames, resyncs,
       buffered_frames, target_latency_frames, playhead_byte, highest_byte;
 };
 
@@ -85,6 +92,9 @@ struct JitterStats {
   /// Frames dropped unplayed because the buffer held more than the target for a whole
   /// kSlipWindowSeconds: the sender's clock runs faster than the receiver's.
   std::atomic<uint64_t> skipped_frames{0};
+  /// Jumps of the playhead to a run that landed wholly past the buffer, after kResyncAfterRuns
+  /// such runs in a row; the frames jumped over count as skipped, those never received as lost.
+  std::atomic<uint64_t> resyncs{0};
   /// Gauges: frames between the playhead and the furthest byte received, the target, the byte
   /// index of the next byte to play, and the end of the furthest byte received.
   std::atomic<uint64_t> buffered_frames{0};
@@ -109,6 +119,7 @@ struct JitterStats {
     s.underruns = read(underruns);
     s.priming_frames = read(priming_frames);
     s.skipped_frames = read(skipped_frames);
+    s.resyncs = read(resyncs);
     s.buffered_frames = read(buffered_frames);
     s.target_latency_frames = read(target_latency_frames);
     s.playhead_byte = read(playhead_byte);
@@ -165,12 +176,21 @@ class JitterBuffer {
     if (len == 0 || byte_index > kMaxByteIndex) return 0;
     JitterStats& s = *stats_;
     add(s.datagrams);
-    const uint64_t playhead = playhead_;
     uint64_t end = byte_index + len;
-    if (end <= playhead) {
+    if (end <= playhead_) {
       add(met_concealment(byte_index, end) ? s.late : s.duplicate);
       return 0;
     }
+    if (byte_index >= playhead_ + capacity_bytes_) {
+      if (++runs_past_window_ < kResyncAfterRuns) {
+        add(s.overrun_datagrams);
+        add(s.overrun_bytes, len);
+        return 0;
+      }
+      resync(byte_index);
+    }
+    runs_past_window_ = 0;
+    const uint64_t playhead = playhead_;
     uint64_t start = byte_index;
     if (start < playhead) {
       start = playhead;
@@ -179,8 +199,7 @@ class JitterBuffer {
     const uint64_t limit = playhead + capacity_bytes_;
     if (end > limit) {
       add(s.overrun_datagrams);
-      add(s.overrun_bytes, end - std::max(start, limit));
-      if (start >= limit) return 0;
+      add(s.overrun_bytes, end - limit);
       end = limit;
     }
     const size_t stored = store(start, data + (start - byte_index), size_t(end - start));
@@ -248,6 +267,7 @@ class JitterBuffer {
     std::memset(present_.get(), 0, capacity_bytes_);
     playing_ = false;
     restart_window();
+    runs_past_window_ = 0;
     playhead_ = 0;
     highest_ = 0;
     range_head_ = 0;
@@ -339,13 +359,25 @@ class JitterBuffer {
     restart_window();
   }
 
-  /// Moves the playhead `bytes` on without playing them; missing ones count as concealed.
+  /// Jumps the playhead to the frame that holds `byte_index`, past everything buffered, and
+  /// primes again from there.
+  void resync(uint64_t byte_index) {
+    skip(byte_index / bytes_per_frame_ * bytes_per_frame_ - playhead_);
+    highest_ = playhead_;
+    playing_ = false;
+    restart_window();
+    add(stats_->resyncs);
+  }
+
+  /// Moves the playhead `bytes` on without playing them; missing ones count as concealed. Past
+  /// the window nothing is stored, so that part is one concealed range.
   void skip(uint64_t bytes) {
     const uint64_t playhead = playhead_;
+    const uint64_t stored = std::min<uint64_t>(bytes, capacity_bytes_);
     uint64_t lost = 0;
     size_t slot = size_t(playhead % capacity_bytes_);
-    for (uint64_t i = 0; i < bytes;) {
-      const size_t segment = size_t(std::min<uint64_t>(bytes - i, capacity_bytes_ - slot));
+    for (uint64_t i = 0; i < stored;) {
+      const size_t segment = size_t(std::min<uint64_t>(stored - i, capacity_bytes_ - slot));
       uint8_t* flags = present_.get() + slot;
       for (size_t j = 0; j < segment;) {
         const size_t have = span_of(flags + j, segment - j, 1);
@@ -360,6 +392,10 @@ class JitterBuffer {
       }
       i += segment;
       slot = 0;
+    }
+    if (stored < bytes) {
+      record_concealed(playhead + stored, playhead + bytes);
+      lost += bytes - stored;
     }
     playhead_ = playhead + bytes;
     add(stats_->lost_bytes, lost);
@@ -470,6 +506,8 @@ class JitterBuffer {
   uint64_t slip_window_frames_;
   uint64_t lowest_fill_ = UINT64_MAX;
   uint64_t window_frames_ = 0;
+  /// Runs in a row that landed wholly past the window (kResyncAfterRuns).
+  uint64_t runs_past_window_ = 0;
   std::unique_ptr<uint8_t[]> data_;
   std::unique_ptr<uint8_t[]> present_;
   /// One frame of the format's zero in wire bytes, the concealment pattern.

@@ -27,6 +27,7 @@ export const STATS_FIELDS = [
   'underruns',
   'primingFrames',
   'skippedFrames',
+  'resyncs',
   'bufferedFrames',
   'targetLatencyFrames',
   'playheadByte',
@@ -281,10 +282,11 @@ function unsignedGapsInsideFrames(): object {
 
 function quadStallsAndRestart(): object {
   // i16 4ch, 3 frames per datagram; the sender hands over odd byte counts (partial frames) that
-  // average a period. The receiver stalls (overrun), then the sender (underruns), then I/O
+  // average a period. The receiver stalls longer than its capacity (overruns, then resyncs to the
+  // sender), then the sender stalls (underruns), then I/O
   // restarts with old datagrams still in flight, and the period size changes.
   const sim = new Simulation({
-    name: 'i16 4ch: partial-frame hand-overs, receiver stall (overrun), sender stall (underrun), restart',
+    name: 'i16 4ch: partial-frame hand-overs, receiver stall (overrun, resync), sender stall (underrun), restart',
     seed: 3,
     sampleType: 'i16',
     channels: 4,

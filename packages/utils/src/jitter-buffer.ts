@@ -25,6 +25,13 @@ export interface JitterBufferOptions {
  */
 export const SLIP_WINDOW_SECONDS = 0.5;
 
+/**
+ * Runs in a row that land wholly past the buffer before the playhead jumps to them: the receiver
+ * stalled longer than its capacity and the sender is that far ahead. More than one, so that one
+ * corrupted byte index cannot throw the stream away.
+ */
+export const RESYNC_AFTER_RUNS = 4;
+
 /** `priming`: waiting to reach the target latency, playing silence; `playing`: on the clock. */
 export type JitterBufferState = 'priming' | 'playing';
 
@@ -54,7 +61,7 @@ export interface JitterBufferStats {
   readonly duplicate: number;
   /** Runs that started before the playhead and ended after it; only the part at or after it was kept. */
   readonly overlapTrimmed: number;
-  /** Runs that reached past playhead + capacity; the part past it was dropped. */
+  /** Runs that reached past playhead + capacity; the part past it was dropped (see `resyncs`). */
   readonly overrunDatagrams: number;
   readonly overrunBytes: number;
   /** Pulls whose period had not all arrived when due; each starts priming again (no loss). */
@@ -66,6 +73,12 @@ export interface JitterBufferStats {
    * SLIP_WINDOW_SECONDS: the sender's clock runs faster than the receiver's.
    */
   readonly skippedFrames: number;
+  /**
+   * Jumps of the playhead to a run that landed wholly past the buffer, after RESYNC_AFTER_RUNS
+   * such runs in a row (the receiver had stalled longer than its capacity). The frames jumped
+   * over count as skipped, and those that had not arrived as lost; playback primes again.
+   */
+  readonly resyncs: number;
   /** Gauge: frames between the playhead and the end of the furthest byte received, ≥ 0. */
   readonly bufferedFrames: number;
   readonly targetLatencyFrames: number;
@@ -96,7 +109,10 @@ export interface JitterBufferStats {
  * buffer: when a period is due and has not all arrived, the buffer plays silence without moving
  * the playhead and primes again (an underrun; nothing is lost, the latency grows back to the
  * target). A faster sender fills it: when its lowest fill over SLIP_WINDOW_SECONDS stays above
- * the target, the surplus is skipped and the latency falls back to the target.
+ * the target, the surplus is skipped and the latency falls back to the target. A receiver that
+ * stalled longer than its capacity finds every new run past its window: after RESYNC_AFTER_RUNS
+ * of them in a row it jumps to the newest and primes again (a resync), rather than overrun for
+ * ever.
  *
  * Everything is allocated in the constructor: `push` and `pull` allocate nothing.
  */
@@ -139,6 +155,9 @@ export class JitterBuffer {
   #underruns = 0;
   #primingFrames = 0;
   #skippedFrames = 0;
+  #resyncs = 0;
+  /** Runs in a row that landed wholly past the window (RESYNC_AFTER_RUNS). */
+  #runsPastWindow = 0;
 
   constructor({
     format,
@@ -211,13 +230,22 @@ export class JitterBuffer {
     }
     if (length === 0) return 0;
     this.#datagrams++;
-    const playhead = this.#playhead;
     let end = byteIndex + length;
-    if (end <= playhead) {
+    if (end <= this.#playhead) {
       if (this.#metConcealment(byteIndex, end)) this.#late++;
       else this.#duplicate++;
       return 0;
     }
+    if (byteIndex >= this.#playhead + this.#capacityBytes) {
+      if (++this.#runsPastWindow < RESYNC_AFTER_RUNS) {
+        this.#overrunDatagrams++;
+        this.#overrunBytes += length;
+        return 0;
+      }
+      this.#resync(byteIndex);
+    }
+    this.#runsPastWindow = 0;
+    const playhead = this.#playhead;
     let start = byteIndex;
     if (start < playhead) {
       start = playhead;
@@ -226,8 +254,7 @@ export class JitterBuffer {
     const limit = playhead + this.#capacityBytes;
     if (end > limit) {
       this.#overrunDatagrams++;
-      this.#overrunBytes += end - Math.max(start, limit);
-      if (start >= limit) return 0;
+      this.#overrunBytes += end - limit;
       end = limit;
     }
 
@@ -329,6 +356,7 @@ export class JitterBuffer {
     this.#state = 'priming';
     this.#lowestFill = Number.POSITIVE_INFINITY;
     this.#windowFrames = 0;
+    this.#runsPastWindow = 0;
     this.#playhead = 0;
     this.#highest = 0;
     this.#rangeHead = 0;
@@ -364,6 +392,7 @@ export class JitterBuffer {
       underruns: this.#underruns,
       primingFrames: this.#primingFrames,
       skippedFrames: this.#skippedFrames,
+      resyncs: this.#resyncs,
       bufferedFrames: this.bufferedFrames,
       targetLatencyFrames: this.#targetLatencyFrames,
       playheadByte: this.#playhead,
@@ -413,14 +442,32 @@ export class JitterBuffer {
     this.#windowFrames = 0;
   }
 
-  /** Moves the playhead `bytes` on without playing them; missing ones count as concealed. */
+  /**
+   * Jumps the playhead to the frame that holds `byteIndex`, past everything buffered, and primes
+   * again from there.
+   */
+  #resync(byteIndex: number): void {
+    const bpf = this.#bytesPerFrame;
+    this.#skip(Math.floor(byteIndex / bpf) * bpf - this.#playhead);
+    this.#highest = this.#playhead;
+    this.#state = 'priming';
+    this.#lowestFill = Number.POSITIVE_INFINITY;
+    this.#windowFrames = 0;
+    this.#resyncs++;
+  }
+
+  /**
+   * Moves the playhead `bytes` on without playing them; missing ones count as concealed. Past the
+   * window nothing is stored, so that part is one concealed range.
+   */
   #skip(bytes: number): void {
     const present = this.#present;
     const capacity = this.#capacityBytes;
     const playhead = this.#playhead;
+    const stored = Math.min(bytes, capacity);
     let slot = playhead % capacity;
     let gapStart = -1;
-    for (let i = 0; i < bytes; i++) {
+    for (let i = 0; i < stored; i++) {
       if (present[slot] === 1) {
         present[slot] = 0;
         if (gapStart >= 0) {
@@ -433,6 +480,7 @@ export class JitterBuffer {
       }
       if (++slot === capacity) slot = 0;
     }
+    if (stored < bytes && gapStart < 0) gapStart = playhead + stored;
     if (gapStart >= 0) {
       this.#recordConcealed(gapStart, playhead + bytes);
       this.#lostBytes += playhead + bytes - gapStart;

@@ -16,6 +16,7 @@ import { BoundsError } from '../src/errors.js';
 import {
   CONCEALED_RANGE_HISTORY,
   JitterBuffer,
+  RESYNC_AFTER_RUNS,
   SLIP_WINDOW_SECONDS,
 } from '../src/jitter-buffer.js';
 import type { PullResult } from '../src/jitter-buffer.js';
@@ -98,6 +99,7 @@ describe('JitterBuffer', () => {
       underruns: 0,
       primingFrames: 4,
       skippedFrames: 0,
+      resyncs: 0,
       bufferedFrames: 4,
       targetLatencyFrames: 8,
       playheadByte: 11 * periodBytes,
@@ -272,6 +274,46 @@ describe('JitterBuffer', () => {
     expect(jb.concealedRanges()).toEqual([[32, 40]]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(40, 8));
     expect(jb.stats()).toMatchObject({ lostBytes: 8, underruns: 1, playheadByte: 48 });
+  });
+
+  it('jumps to the sender after RESYNC_AFTER_RUNS runs in a row land past the buffer', () => {
+    const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 8, targetLatencyFrames: 2 });
+    pushRun(jb, [0, 32]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    // The receiver stalls while the sender runs on: its window is [8, 40), the runs start at 64.
+    const ahead = runs(64, 64 + 8 * RESYNC_AFTER_RUNS, 8);
+    for (const run of ahead.slice(0, -1)) expect(pushRun(jb, run)).toBe(0);
+    expect(jb.stats()).toMatchObject({ resyncs: 0, overrunDatagrams: RESYNC_AFTER_RUNS - 1 });
+    // The last one of the row: everything buffered is dropped, the playhead jumps to it.
+    const last = ahead.at(-1)!;
+    expect(pushRun(jb, last)).toBe(8);
+    expect(jb.state).toBe('priming');
+    expect(jb.stats()).toMatchObject({
+      resyncs: 1,
+      overrunDatagrams: RESYNC_AFTER_RUNS - 1,
+      playheadByte: last[0],
+      highestByte: last[1],
+      // [8, 32) was buffered and is skipped; [32, last[0]) never arrived and is lost.
+      skippedFrames: (last[0] - 8) / BPF,
+      lostBytes: last[0] - 32,
+    });
+    expect(jb.concealedRanges()).toEqual([[32, last[0]]]);
+    // It plays on from there at the target latency, and what it jumped over is late.
+    pushRun(jb, [last[1], last[1] + 8]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(last[0], 8));
+    expect(pushRun(jb, ahead[0]!)).toBe(0);
+    expect(jb.stats()).toMatchObject({ late: 1, underruns: 0 });
+  });
+
+  it('does not resync for fewer runs in a row past the buffer than RESYNC_AFTER_RUNS', () => {
+    const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 8, targetLatencyFrames: 2 });
+    // A corrupted byte index now and then lands far ahead; the stream in between is sound.
+    for (let at = 0; at < 32 * RESYNC_AFTER_RUNS; at += 8) {
+      for (let k = 1; k < RESYNC_AFTER_RUNS; k++) pushRun(jb, [1e9 + k * 8, 1e9 + k * 8 + 8]);
+      pushRun(jb, [at, at + 8]);
+      expect(pull(jb, BPF, 2)).toEqual(pattern(at, 8));
+    }
+    expect(jb.stats()).toMatchObject({ resyncs: 0, lostBytes: 0, skippedFrames: 0 });
   });
 
   it('counts one underrun when the sender stalls, primes again, and loses nothing', () => {
@@ -656,8 +698,8 @@ interface Sent {
  * one period per tick and wants `windowPeriods` periods buffered. Priming can end at tick
  * windowPeriods − 1 at the earliest, and an underrun only ever makes a period due later, so a
  * datagram delayed fewer than windowPeriods ticks is always in time: only a dropped one, one held
- * back longer or one beyond the capacity can be lost. The capacity is whole periods and no
- * datagram crosses a period, so a datagram is stored whole or dropped whole as an overrun.
+ * back longer, one beyond the capacity or one a resync jumped over can be lost. A resync moves
+ * the playhead off period boundaries, so the model follows every byte.
  */
 const scenario = fc
   .record({
@@ -764,23 +806,57 @@ describe('StreamPacketizer → JitterBuffer', () => {
         const byPeriod: number[][] = Array.from({ length: periods }, () => []);
         sent.forEach((d, k) => byPeriod[d.period]!.push(k));
 
-        // The model, datagram by datagram: what becomes of each copy, and of each period when due.
-        const state = sent.map((): 'missing' | 'buffered' | 'played' | 'concealed' => 'missing');
+        // The model, byte by byte: what becomes of each datagram copy, and of each byte.
+        const MISSING = 0;
+        const BUFFERED = 1;
+        const PLAYED = 2;
+        const CONCEALED = 3;
+        const JUMPED = 4;
+        const totalBytes = sent.at(-1)!.end;
+        const state = new Uint8Array(totalBytes);
+        /** Bytes a resync jumped over before they arrived (concealed without being played). */
+        const jumpedMissing = new Uint8Array(totalBytes);
         const overrun = new Set<number>();
         const counts = {
           datagrams: 0,
           receivedBytes: 0,
           late: 0,
           duplicate: 0,
+          overlapTrimmed: 0,
           overrunDatagrams: 0,
           overrunBytes: 0,
           underruns: 0,
           primingFrames: 0,
+          skippedFrames: 0,
+          resyncs: 0,
         };
         let playhead = 0;
         let highest = 0;
         let priming = true;
+        let runsPastWindow = 0;
+        let lostBytes = 0;
         const lost: Range[] = [];
+        const conceal = (b: number): void => {
+          state[b] = CONCEALED;
+          lostBytes++;
+          const last = lost.at(-1);
+          if (last !== undefined && last[1] === b) last[1] = b + 1;
+          else lost.push([b, b + 1]);
+        };
+        const resync = (to: number): void => {
+          for (let b = playhead; b < to; b++) {
+            if (state[b] === BUFFERED) {
+              state[b] = JUMPED;
+            } else {
+              conceal(b);
+              jumpedMissing[b] = 1;
+            }
+          }
+          counts.skippedFrames += (to - playhead) / bpf;
+          counts.resyncs++;
+          playhead = highest = to;
+          priming = true;
+        };
 
         const header = createAudioHeader();
         const deliver = (tick: number): void => {
@@ -791,28 +867,47 @@ describe('StreamPacketizer → JitterBuffer', () => {
             jb.push(header.byteIndex, d.datagram, header.payloadOffset, header.byteCount);
             counts.datagrams++;
             if (d.end <= playhead) {
-              if (state[k] === 'concealed') counts.late++;
+              if (state.subarray(d.start, d.end).includes(CONCEALED)) counts.late++;
               else counts.duplicate++;
-            } else if (d.end > playhead + capacityBytes) {
-              counts.overrunDatagrams++;
-              counts.overrunBytes += d.end - d.start;
-              overrun.add(k);
-            } else if (state[k] === 'buffered') {
-              counts.duplicate++;
-            } else {
-              state[k] = 'buffered';
-              counts.receivedBytes += d.end - d.start;
-              highest = Math.max(highest, d.end);
+              continue;
             }
+            if (d.start >= playhead + capacityBytes) {
+              if (++runsPastWindow < RESYNC_AFTER_RUNS) {
+                counts.overrunDatagrams++;
+                counts.overrunBytes += d.end - d.start;
+                overrun.add(k);
+                continue;
+              }
+              resync(Math.floor(d.start / bpf) * bpf);
+            }
+            runsPastWindow = 0;
+            const start = Math.max(d.start, playhead);
+            if (start > d.start) counts.overlapTrimmed++;
+            const end = Math.min(d.end, playhead + capacityBytes);
+            if (end < d.end) {
+              counts.overrunDatagrams++;
+              counts.overrunBytes += d.end - end;
+              overrun.add(k);
+            }
+            let stored = 0;
+            for (let b = start; b < end; b++) {
+              if (state[b] === MISSING) {
+                state[b] = BUFFERED;
+                stored++;
+              }
+            }
+            if (stored === 0) counts.duplicate++;
+            counts.receivedBytes += stored;
+            highest = Math.max(highest, end);
           }
         };
 
-        const played: Uint8Array[] = [];
         let concealedBytes = 0;
         // Once nothing more arrives and a pull does not play, no later pull will.
         for (let tick = 0, playing = true; tick <= lastArrival || playing; tick++) {
           deliver(tick);
           let expected: PullResult;
+          const expectedOut = new Uint8Array(periodBytes);
           if (priming && highest - playhead < targetBytes) {
             expected = { playing: false, concealedBytes: 0, underrun: false };
           } else if (highest < playhead + periodBytes) {
@@ -821,62 +916,53 @@ describe('StreamPacketizer → JitterBuffer', () => {
             expected = { playing: false, concealedBytes: 0, underrun: true };
           } else {
             priming = false;
-            let concealed = 0;
-            for (const k of byPeriod[playhead / periodBytes]!) {
-              const d = sent[k]!;
-              if (state[k] === 'buffered') {
-                state[k] = 'played';
+            const before = lostBytes;
+            const bytes = pattern(playhead, periodBytes);
+            for (let i = 0; i < periodBytes; i++) {
+              const b = playhead + i;
+              if (state[b] === BUFFERED) {
+                state[b] = PLAYED;
+                expectedOut[i] = bytes[i]!;
               } else {
-                state[k] = 'concealed';
-                lost.push([d.start, d.end]);
-                concealed += d.end - d.start;
+                conceal(b);
+                expectedOut[i] = silence(fmt, b % bpf);
               }
             }
             playhead += periodBytes;
-            expected = { playing: true, concealedBytes: concealed, underrun: false };
+            expected = { playing: true, concealedBytes: lostBytes - before, underrun: false };
           }
-          if (!expected.playing) counts.primingFrames += periodFrames;
+          if (!expected.playing) {
+            counts.primingFrames += periodFrames;
+            for (let i = 0; i < periodBytes; i++) expectedOut[i] = silence(fmt, i % bpf);
+          }
           const out = new Uint8Array(periodBytes);
           expect(jb.pull(out, 0, periodFrames)).toEqual(expected);
-          if (expected.playing) played.push(out);
+          expect(out).toEqual(expectedOut);
           concealedBytes += expected.concealedBytes;
           playing = expected.playing;
         }
 
-        // Only a dropped datagram, a late one or one that met a full buffer is ever lost.
-        sent.forEach((_, k) => {
-          if (state[k] === 'concealed') {
-            expect(fateOf(k).kind === 'drop' || fateOf(k).kind === 'late' || overrun.has(k)).toBe(
-              true,
-            );
+        // Only a dropped datagram, a late one, one that met a full buffer or one a resync jumped
+        // over before it arrived is ever lost.
+        sent.forEach((d, k) => {
+          if (state.subarray(d.start, d.end).includes(CONCEALED)) {
+            const { kind } = fateOf(k);
+            const jumped = jumpedMissing.subarray(d.start, d.end).includes(1);
+            expect(kind === 'drop' || kind === 'late' || overrun.has(k) || jumped).toBe(true);
           }
         });
 
-        const merged: Range[] = [];
-        for (const [s, e] of lost) {
-          const last = merged.at(-1);
-          if (last !== undefined && last[1] === s) last[1] = e;
-          else merged.push([s, e]);
-        }
-        const lostBytes = lost.reduce((sum, [s, e]) => sum + e - s, 0);
-
-        const expected = pattern(0, playhead);
-        for (const [s, e] of merged)
-          for (let b = s; b < e; b++) expected[b] = silence(fmt, b % bpf);
-        expect(Buffer.concat(played)).toEqual(Buffer.from(expected));
-        expect(jb.concealedRanges()).toEqual(merged.slice(-CONCEALED_RANGE_HISTORY));
-        expect(concealedBytes).toBe(lostBytes);
+        expect(jb.concealedRanges()).toEqual(lost.slice(-CONCEALED_RANGE_HISTORY));
         expect(jb.stats()).toEqual({
           ...counts,
           lostBytes,
           lostFrames: Math.floor(lostBytes / bpf),
-          overlapTrimmed: 0,
-          skippedFrames: 0,
           bufferedFrames: Math.floor(Math.max(0, highest - playhead) / bpf),
           targetLatencyFrames: w * periodFrames,
           playheadByte: playhead,
           highestByte: highest,
         });
+        expect(concealedBytes + jumpedMissing.reduce((sum, b) => sum + b, 0)).toBe(lostBytes);
       }),
     );
   });
