@@ -18,6 +18,11 @@ export type JitterBufferErrorCode = 'BAD_CAPACITY' | 'BAD_TARGET_LATENCY' | 'BAD
 
 export class JitterBufferError extends SyfalaError<JitterBufferErrorCode> {}
 
+/** A loss concealer built with a channel count, sample rate or longest period out of range. */
+export type ConcealerErrorCode = 'BAD_CHANNELS' | 'BAD_SAMPLE_RATE' | 'BAD_PERIOD';
+
+export class ConcealerError extends SyfalaError<ConcealerErrorCode> {}
+
 /**
  * An offset/count pair that is not a range of non-negative integers inside the array it indexes.
  * A caller's bug, never a property of received data.

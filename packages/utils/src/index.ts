@@ -1,5 +1,16 @@
-export { BoundsError, JitterBufferError, PacketizerError, RingError } from './errors.js';
-export type { JitterBufferErrorCode, PacketizerErrorCode, RingErrorCode } from './errors.js';
+export {
+  BoundsError,
+  ConcealerError,
+  JitterBufferError,
+  PacketizerError,
+  RingError,
+} from './errors.js';
+export type {
+  ConcealerErrorCode,
+  JitterBufferErrorCode,
+  PacketizerErrorCode,
+  RingErrorCode,
+} from './errors.js';
 export { CONCEALED_RANGE_HISTORY, JitterBuffer, SLIP_WINDOW_SECONDS } from './jitter-buffer.js';
 export type {
   JitterBufferOptions,
@@ -16,3 +27,12 @@ export type { DriftCompensatedStreamOptions } from './drift-compensated-stream.j
 export { DRIFT_LOOP_HZ, DriftController, MAX_DRIFT_PPM } from './drift-controller.js';
 export type { DriftControllerOptions } from './drift-controller.js';
 export { DriftResampler } from './resampler.js';
+export {
+  CROSSFADE_SECONDS,
+  FADE_SECONDS,
+  HOLD_SECONDS,
+  LossConcealer,
+  MAX_CYCLE_SECONDS,
+  MIN_CYCLE_SECONDS,
+} from './loss-concealer.js';
+export type { ConcealmentMode, LossConcealerOptions } from './loss-concealer.js';

@@ -43,6 +43,8 @@ export interface PullResult {
   concealedBytes: number;
   /** The period was due but had not all arrived: silence played, the buffer primes again. */
   underrun: boolean;
+  /** Frames skipped right after this period (a slip): the next period does not continue it. */
+  skippedFrames: number;
 }
 
 /** Counters are cumulative over the buffer's life, across `reset()`; gauges are current. */
@@ -124,7 +126,12 @@ export class JitterBuffer {
   readonly #present: Uint8Array;
   /** One frame of the format's zero in wire bytes, the concealment pattern. */
   readonly #silentFrame: Uint8Array;
-  readonly #pullResult: PullResult = { playing: false, concealedBytes: 0, underrun: false };
+  readonly #pullResult: PullResult = {
+    playing: false,
+    concealedBytes: 0,
+    underrun: false,
+    skippedFrames: 0,
+  };
 
   /** Concealed ranges [start, end), oldest first from `#rangeHead`, merged when contiguous. */
   readonly #rangeStarts = new Float64Array(CONCEALED_RANGE_HISTORY);
@@ -284,9 +291,15 @@ export class JitterBuffer {
    * buffered. A period that has not all arrived when due is an underrun: silence, the playhead
    * stays, priming starts again. Otherwise the playhead advances by `frames`, and every byte of
    * the period that is missing (lost, or later than the data after it) is concealed with silence
-   * and counted as lost.
+   * and counted as lost. With `missing`, its first `frames` entries say which frames were (1) or
+   * were not (0) concealed, for a LossConcealer; all 0 when the period did not play.
    */
-  pull(dst: Uint8Array, offset: number, frames: number): Readonly<PullResult> {
+  pull(
+    dst: Uint8Array,
+    offset: number,
+    frames: number,
+    missing?: Uint8Array,
+  ): Readonly<PullResult> {
     if (!Number.isInteger(frames) || frames < 0) {
       throw new BoundsError(
         'OUT_OF_BOUNDS',
@@ -296,6 +309,10 @@ export class JitterBuffer {
     const bpf = this.#bytesPerFrame;
     const length = frames * bpf;
     checkRange('jitter buffer pull: destination', dst.length, offset, length);
+    if (missing !== undefined) {
+      checkRange('jitter buffer pull: missing-frame mask', missing.length, 0, frames);
+      missing.fill(0, 0, frames);
+    }
     const playhead = this.#playhead;
     if (
       this.#state === 'priming' &&
@@ -318,6 +335,7 @@ export class JitterBuffer {
     let slot = playhead % capacity;
     // The playhead only ever moves by whole frames from 0, so a frame starts at phase 0.
     let phase = 0;
+    let frame = 0;
     let gapStart = -1;
     let concealed = 0;
     for (let i = 0; i < length; i++) {
@@ -332,18 +350,22 @@ export class JitterBuffer {
         dst[offset + i] = silent[phase]!;
         concealed++;
         if (gapStart < 0) gapStart = playhead + i;
+        if (missing !== undefined) missing[frame] = 1;
       }
       if (++slot === capacity) slot = 0;
-      if (++phase === bpf) phase = 0;
+      if (++phase === bpf) {
+        phase = 0;
+        frame++;
+      }
     }
     if (gapStart >= 0) this.#recordConcealed(gapStart, playhead + length);
     this.#playhead = playhead + length;
     this.#lostBytes += concealed;
-    if (this.#skipSurplus) this.#watchFill(frames);
     const result = this.#pullResult;
     result.playing = true;
     result.concealedBytes = concealed;
     result.underrun = false;
+    result.skippedFrames = this.#skipSurplus ? this.#watchFill(frames) : 0;
     return result;
   }
 
@@ -421,25 +443,27 @@ export class JitterBuffer {
     result.playing = false;
     result.concealedBytes = 0;
     result.underrun = underrun;
+    result.skippedFrames = 0;
     return result;
   }
 
   /**
    * Tracks the lowest fill after each played period; when a whole window never came down to the
-   * target, the sender runs ahead of our clock: skip back down to the target.
+   * target, the sender runs ahead of our clock: skip back down to the target. Returns the frames
+   * skipped.
    */
-  #watchFill(frames: number): void {
+  #watchFill(frames: number): number {
     const fill = this.#highest - this.#playhead;
     if (fill < this.#lowestFill) this.#lowestFill = fill;
     this.#windowFrames += frames;
-    if (this.#windowFrames < this.#slipWindowFrames) return;
+    if (this.#windowFrames < this.#slipWindowFrames) return 0;
     const bpf = this.#bytesPerFrame;
-    const target = this.#targetLatencyFrames * bpf;
-    if (this.#lowestFill > target) {
-      this.#skip(Math.floor((this.#lowestFill - target) / bpf) * bpf);
-    }
+    const surplus = this.#lowestFill - this.#targetLatencyFrames * bpf;
+    const skipped = surplus > 0 ? Math.floor(surplus / bpf) : 0;
+    if (skipped > 0) this.#skip(skipped * bpf);
     this.#lowestFill = Number.POSITIVE_INFINITY;
     this.#windowFrames = 0;
+    return skipped;
   }
 
   /**

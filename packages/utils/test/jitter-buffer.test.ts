@@ -144,14 +144,34 @@ describe('JitterBuffer', () => {
   it('reports per pull whether it played, what it concealed and whether it underran', () => {
     const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 8, targetLatencyFrames: 2 });
     const out = new Uint8Array(8);
-    expect(jb.pull(out, 0, 2)).toEqual({ playing: false, concealedBytes: 0, underrun: false });
+    expect(jb.pull(out, 0, 2)).toEqual({
+      playing: false,
+      concealedBytes: 0,
+      underrun: false,
+      skippedFrames: 0,
+    });
     pushRun(jb, [0, 4]);
     pushRun(jb, [6, 8]);
-    expect(jb.pull(out, 0, 2)).toEqual({ playing: true, concealedBytes: 2, underrun: false });
+    expect(jb.pull(out, 0, 2)).toEqual({
+      playing: true,
+      concealedBytes: 2,
+      underrun: false,
+      skippedFrames: 0,
+    });
     // Nothing of the next period: due, not there, so an underrun, not a loss.
-    expect(jb.pull(out, 0, 2)).toEqual({ playing: false, concealedBytes: 0, underrun: true });
+    expect(jb.pull(out, 0, 2)).toEqual({
+      playing: false,
+      concealedBytes: 0,
+      underrun: true,
+      skippedFrames: 0,
+    });
     pushRun(jb, [8, 16]);
-    expect(jb.pull(out, 0, 2)).toEqual({ playing: true, concealedBytes: 0, underrun: false });
+    expect(jb.pull(out, 0, 2)).toEqual({
+      playing: true,
+      concealedBytes: 0,
+      underrun: false,
+      skippedFrames: 0,
+    });
     expect(jb.stats()).toMatchObject({ underruns: 1, lostBytes: 2, primingFrames: 4 });
   });
 
@@ -206,6 +226,7 @@ describe('JitterBuffer', () => {
       playing: false,
       concealedBytes: 0,
       underrun: false,
+      skippedFrames: 0,
     });
     pushRun(jb, [12, 16]);
     expect(pull(jb, BPF, 4)).toEqual(pattern(0, 16));
@@ -425,9 +446,14 @@ describe('JitterBuffer', () => {
       const out = new Uint8Array(periodBytes);
       const result = jb.pull(out, 0, periodFrames);
       if (tick === 0) continue; // priming ends at tick 1, with 2 periods buffered
-      expect(result).toEqual({ playing: true, concealedBytes: 0, underrun: false });
-      expect(out).toEqual(pattern(playhead, periodBytes));
       const skipped = jb.stats().playheadByte - (playhead + periodBytes);
+      expect(result).toEqual({
+        playing: true,
+        concealedBytes: 0,
+        underrun: false,
+        skippedFrames: skipped / BPF,
+      });
+      expect(out).toEqual(pattern(playhead, periodBytes));
       if (skipped > 0) skips.push(skipped / BPF);
       skippedBytes += skipped;
       maxBuffered = Math.max(maxBuffered, jb.stats().bufferedFrames);
@@ -469,7 +495,12 @@ describe('JitterBuffer', () => {
     // The window's lowest fill: 48 bytes after this pull, above the 8-byte target. The
     // playhead skips 40 bytes, down to the target: [16, 56), gap [20, 24) included.
     const result = jb.pull(new Uint8Array(8), 0, 2);
-    expect(result).toEqual({ playing: true, concealedBytes: 0, underrun: false });
+    expect(result).toEqual({
+      playing: true,
+      concealedBytes: 0,
+      underrun: false,
+      skippedFrames: 10,
+    });
     expect(jb.concealedRanges()).toEqual([[20, 24]]);
     expect(jb.stats()).toMatchObject({
       skippedFrames: 10,
@@ -909,11 +940,11 @@ describe('StreamPacketizer → JitterBuffer', () => {
           let expected: PullResult;
           const expectedOut = new Uint8Array(periodBytes);
           if (priming && highest - playhead < targetBytes) {
-            expected = { playing: false, concealedBytes: 0, underrun: false };
+            expected = { playing: false, concealedBytes: 0, underrun: false, skippedFrames: 0 };
           } else if (highest < playhead + periodBytes) {
             counts.underruns++;
             priming = true;
-            expected = { playing: false, concealedBytes: 0, underrun: true };
+            expected = { playing: false, concealedBytes: 0, underrun: true, skippedFrames: 0 };
           } else {
             priming = false;
             const before = lostBytes;
@@ -929,7 +960,12 @@ describe('StreamPacketizer → JitterBuffer', () => {
               }
             }
             playhead += periodBytes;
-            expected = { playing: true, concealedBytes: lostBytes - before, underrun: false };
+            expected = {
+              playing: true,
+              concealedBytes: lostBytes - before,
+              underrun: false,
+              skippedFrames: 0,
+            };
           }
           if (!expected.playing) {
             counts.primingFrames += periodFrames;
