@@ -1,6 +1,7 @@
 import { bytesPerFrame, type Format } from '@syfala/proto';
 import { DriftController, MAX_DRIFT_PPM } from './drift-controller.js';
 import type { JitterBuffer, PullResult } from './jitter-buffer.js';
+import type { LossConcealer } from './loss-concealer.js';
 import { DriftResampler } from './resampler.js';
 import { decodeSamples } from './sample-conversion.js';
 
@@ -12,6 +13,8 @@ export interface DriftCompensatedStreamOptions {
   readonly maxPeriodFrames: number;
   /** The controller's loop bandwidth, Hz (DriftController's default otherwise). */
   readonly loopHz?: number;
+  /** Fills gaps before resampling. */
+  readonly concealer?: LossConcealer;
 }
 
 /**
@@ -27,10 +30,19 @@ export class DriftCompensatedStream {
   readonly #resampler: DriftResampler;
   readonly #wire: Uint8Array;
   readonly #samples: Float32Array;
+  readonly #missing: Uint8Array;
+  readonly #concealer: LossConcealer | undefined;
 
-  constructor({ buffer, format, maxPeriodFrames, loopHz }: DriftCompensatedStreamOptions) {
+  constructor({
+    buffer,
+    format,
+    maxPeriodFrames,
+    loopHz,
+    concealer,
+  }: DriftCompensatedStreamOptions) {
     this.#buffer = buffer;
     this.#format = format;
+    this.#concealer = concealer;
     this.#controller = new DriftController({
       sampleRate: format.sampleRate,
       setpointFrames: buffer.targetLatencyFrames,
@@ -41,6 +53,7 @@ export class DriftCompensatedStream {
     const maxInput = Math.ceil(maxPeriodFrames * maxRatio) + 4;
     this.#wire = new Uint8Array(maxInput * bytesPerFrame(format));
     this.#samples = new Float32Array(maxInput * format.channels);
+    this.#missing = new Uint8Array(maxInput);
   }
 
   /** Sender frames consumed per device frame now. */
@@ -57,9 +70,10 @@ export class DriftCompensatedStream {
   pull(out: Float32Array, offset: number, frames: number): Readonly<PullResult> {
     const controller = this.#controller;
     const needed = this.#resampler.inputFramesNeeded(frames, controller.ratio);
-    const result = this.#buffer.pull(this.#wire, 0, needed);
+    const result = this.#buffer.pull(this.#wire, 0, needed, this.#missing);
     const samples = needed * this.#format.channels;
     decodeSamples(this.#format.sampleType, this.#wire, 0, this.#samples, 0, samples);
+    this.#concealer?.conceal(this.#samples, 0, needed, result, this.#missing);
     this.#resampler.write(this.#samples, 0, needed);
     this.#resampler.read(out, offset, frames, controller.ratio);
     this.#controller.setpointFrames = this.#buffer.targetLatencyFrames;

@@ -18,8 +18,8 @@ export type JitterBufferErrorCode = 'BAD_CAPACITY' | 'BAD_TARGET_LATENCY' | 'BAD
 
 export class JitterBufferError extends SyfalaError<JitterBufferErrorCode> {}
 
-/** A loss concealer built with a channel count, sample rate or longest period out of range. */
-export type ConcealerErrorCode = 'BAD_CHANNELS' | 'BAD_SAMPLE_RATE' | 'BAD_PERIOD';
+/** A loss concealer built with a channel count or sample rate out of range. */
+export type ConcealerErrorCode = 'BAD_CHANNELS' | 'BAD_SAMPLE_RATE';
 
 export class ConcealerError extends SyfalaError<ConcealerErrorCode> {}
 

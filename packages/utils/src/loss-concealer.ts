@@ -23,8 +23,6 @@ export type ConcealmentMode = 'silence' | 'fade';
 export interface LossConcealerOptions {
   readonly channels: number;
   readonly sampleRate: number;
-  /** The longest period passed to `conceal`, in frames. */
-  readonly maxPeriodFrames: number;
 }
 
 type State = 'idle' | 'playing' | 'concealing' | 'recovering';
@@ -77,7 +75,7 @@ export class LossConcealer {
   /** The last period ended in a slip: the next one does not continue it. */
   #splice = false;
 
-  constructor({ channels, sampleRate, maxPeriodFrames }: LossConcealerOptions) {
+  constructor({ channels, sampleRate }: LossConcealerOptions) {
     if (!Number.isInteger(channels) || channels < 1 || channels > 0xffff) {
       throw new ConcealerError(
         'BAD_CHANNELS',
@@ -88,12 +86,6 @@ export class LossConcealer {
       throw new ConcealerError(
         'BAD_SAMPLE_RATE',
         `loss concealer: sample rate must be positive and finite, got ${String(sampleRate)}`,
-      );
-    }
-    if (!Number.isInteger(maxPeriodFrames) || maxPeriodFrames < 1) {
-      throw new ConcealerError(
-        'BAD_PERIOD',
-        `loss concealer: the longest period must be an integer ≥ 1 frame, got ${String(maxPeriodFrames)}`,
       );
     }
     this.#channels = channels;

@@ -10,6 +10,7 @@ import {
 import {
   DriftCompensatedStream,
   JitterBuffer,
+  LossConcealer,
   StreamPacketizer,
   decodeSamples,
   encodeSamples,
@@ -54,8 +55,12 @@ interface ReceiveRoute {
   readonly buffer: JitterBuffer;
   /** With drift compensation: pulls from `buffer`, resampled to the device's clock. */
   readonly compensated: DriftCompensatedStream | undefined;
+  /** With 'fade' concealment; with drift compensation too, it conceals before resampling. */
+  readonly concealer: LossConcealer | undefined;
   readonly wire: Uint8Array;
   readonly samples: Float32Array;
+  /** The pull's missing-frame mask, for the concealer. */
+  readonly missing: Uint8Array;
 }
 
 interface Peer {
@@ -160,6 +165,7 @@ export class EngineCore {
     const compensate = spec.driftCompensation === true;
     for (const route of spec.receive) {
       const buffer = new JitterBuffer({
+    const fade = (spec.concealment ?? 'fade') === 'fade';
         format: route.format,
         targetLatencyFrames: spec.targetLatencyFrames,
         capacityFrames: Math.max(
@@ -170,14 +176,27 @@ export class EngineCore {
       });
       receive[route.wire] = {
         route,
+      const concealer = fade
+        ? new LossConcealer({
+            channels: route.format.channels,
+            sampleRate: route.format.sampleRate,
+          })
+        : undefined;
         buffer,
         compensated: compensate
-          ? new DriftCompensatedStream({ buffer, format: route.format, maxPeriodFrames: frames })
+          ? new DriftCompensatedStream({
+              buffer,
+              format: route.format,
+              maxPeriodFrames: frames,
+              ...(concealer && { concealer }),
+            })
           : undefined,
         wire: new Uint8Array(frames * bytesPerFrame(route.format)),
         samples: new Float32Array(frames * route.format.channels),
+        concealer,
       };
     }
+        missing: new Uint8Array(frames),
     const emit = (datagram: Uint8Array, length: number): void => {
       const buffer = this.#sendPool[this.#sendSlot]!;
       this.#sendSlot = (this.#sendSlot + 1) % SEND_POOL_SIZE;
@@ -217,6 +236,7 @@ export class EngineCore {
             concealed: r.buffer.concealedRanges(),
             ...(r.compensated && {
               driftPpm: r.compensated.driftPpm,
+            ...(r.concealer && { concealedGaps: r.concealer.gaps }),
               resampleRatio: r.compensated.ratio,
             }),
           })),
@@ -241,10 +261,11 @@ export class EngineCore {
         if (r.compensated) {
           r.compensated.pull(r.samples, 0, frames);
         } else {
-          r.buffer.pull(r.wire, 0, frames);
+          const pulled = r.buffer.pull(r.wire, 0, frames, r.missing);
           decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
         }
         for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
+          r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
       }
       if (!peer.sending) continue;
       for (const s of peer.send) {

@@ -1,5 +1,5 @@
 import type { DecodeErrorCode, Format } from '@syfala/proto';
-import type { JitterBufferStats } from '@syfala/utils';
+import type { ConcealmentMode, JitterBufferStats } from '@syfala/utils';
 import type { DeviceStats, DeviceStreams } from '../backend.js';
 
 /** Which backend the engine's worker opens, with its options (plain data: it crosses threads). */
@@ -34,6 +34,12 @@ export interface PeerSpec {
    */
   readonly driftCompensation?: boolean;
   /**
+   * What plays where received audio is missing (lost, late, or an underrun): 'fade' (default)
+   * repeats the last cycle and fades it (LossConcealer), 'silence' plays the format's zero. A
+   * stream that loses nothing plays bit for bit either way.
+   */
+  readonly concealment?: ConcealmentMode;
+  /**
    * Whether to send from the start. A client adds its server before asking to start I/O, so it
    * receives from byte 0, and turns sending on when the server has said ok (PROTOCOL.md §6).
    */
@@ -59,6 +65,8 @@ export interface ReceivedStreamStats extends JitterBufferStats {
 export interface PeerStats {
   readonly id: string;
   readonly sent: StreamSendStats[];
+  /** With 'fade' concealment: gaps (and slips) the concealer filled. */
+  readonly concealedGaps?: number;
   readonly received: ReceivedStreamStats[];
   /**
    * Native core only: datagrams dropped because a ring between threads was full (receive: the
