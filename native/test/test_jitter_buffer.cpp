@@ -1,5 +1,6 @@
 // JitterBuffer edge cases, and a differential fuzz against a byte-by-byte transliteration of
 // packages/utils/src/jitter-buffer.ts (the C++ works in runs of bytes; the TS byte by byte).
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -105,8 +106,9 @@ class Reference {
     return stored;
   }
 
-  PullResult pull(uint8_t* dst, size_t frames) {
+  PullResult pull(uint8_t* dst, size_t frames, uint8_t* missing_frames) {
     const size_t length = frames * bpf_;
+    std::fill(missing_frames, missing_frames + frames, 0);
     if (!playing_ && highest_ - playhead_ < std::max<uint64_t>(target_ * bpf_, length)) {
       return silence(dst, frames, false);
     }
@@ -128,14 +130,14 @@ class Reference {
       } else {
         dst[i] = silent_[i % bpf_];
         concealed++;
+        missing_frames[i / bpf_] = 1;
         if (gap_start < 0) gap_start = int64_t(playhead_ + i);
       }
     }
     if (gap_start >= 0) record(uint64_t(gap_start), playhead_ + length);
     playhead_ += length;
     s.lost_bytes += concealed;
-    watch_fill(frames);
-    return {true, concealed, false};
+    return {true, concealed, false, watch_fill(frames)};
   }
 
   void reset() {
@@ -176,16 +178,18 @@ class Reference {
     s.priming_frames += frames;
     lowest_ = UINT64_MAX;
     window_frames_ = 0;
-    return {false, 0, underrun};
+    return {false, 0, underrun, 0};
   }
 
-  void watch_fill(size_t frames) {
+  size_t watch_fill(size_t frames) {
     lowest_ = std::min(lowest_, highest_ - playhead_);
     window_frames_ += frames;
-    if (window_frames_ < window_) return;
-    if (lowest_ > target_ * bpf_) skip((lowest_ - target_ * bpf_) / bpf_ * bpf_);
+    if (window_frames_ < window_) return 0;
+    const size_t skipped = lowest_ > target_ * bpf_ ? (lowest_ - target_ * bpf_) / bpf_ : 0;
+    skip(skipped * bpf_);
     lowest_ = UINT64_MAX;
     window_frames_ = 0;
+    return skipped;
   }
 
   // Byte by byte; past the window (a resync) nothing is present, so each byte there is missing.
@@ -328,6 +332,7 @@ TEST(jitter_buffer_skips_a_surplus_held_for_a_window_and_conceals_its_gaps) {
   CHECK(out == pattern(24, 8));
   CHECK(r.playing);
   CHECK_EQ(r.concealed_bytes, 0u);
+  CHECK_EQ(r.skipped_frames, 4u);
   CHECK(ranges(jb) == (std::vector<std::pair<uint64_t, uint64_t>>{{36, 40}}));
   JitterStatsSnapshot s = jb.stats().snapshot();
   CHECK_EQ(s.skipped_frames, 4u);
@@ -342,6 +347,30 @@ TEST(jitter_buffer_skips_a_surplus_held_for_a_window_and_conceals_its_gaps) {
   CHECK_EQ(s.late, 1u);
   CHECK_EQ(s.duplicate, 1u);
   CHECK_EQ(s.underruns, 0u);
+}
+
+TEST(jitter_buffer_masks_each_frame_a_missing_byte_touches_and_no_frame_when_not_playing) {
+  JitterBuffer jb(kI16Stereo, 16, 4);
+  std::vector<uint8_t> mask(4, 0xee);
+  std::vector<uint8_t> out(16);
+  // Priming: silence, nothing concealed, the mask all 0.
+  CHECK(!jb.pull(out.data(), 4, mask.data()).playing);
+  CHECK(mask == std::vector<uint8_t>(4, 0));
+  // Frame 2 (bytes 8 to 11) never comes, frame 3 misses one byte (15).
+  push_run(jb, 0, 8);
+  push_run(jb, 12, 15);
+  push_run(jb, 16, 32);
+  const PullResult& r = jb.pull(out.data(), 4, mask.data());
+  CHECK(r.playing);
+  CHECK_EQ(r.concealed_bytes, 5u);
+  CHECK_EQ(r.skipped_frames, 0u);
+  CHECK(mask == (std::vector<uint8_t>{0, 0, 1, 1}));
+  CHECK(jb.pull(out.data(), 4, mask.data()).playing);
+  CHECK(mask == std::vector<uint8_t>(4, 0));
+  // An underrun: not playing, the mask cleared all the same.
+  mask.assign(4, 1);
+  CHECK(jb.pull(out.data(), 4, mask.data()).underrun);
+  CHECK(mask == std::vector<uint8_t>(4, 0));
 }
 
 TEST(jitter_buffer_ignores_empty_runs_and_byte_indices_from_2_pow_53) {
@@ -426,6 +455,7 @@ TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
   uint64_t skipped = 0;
   uint64_t underruns = 0;
   uint64_t resyncs = 0;
+  size_t masked_frames = 0;
   auto uniform = [&](uint64_t lo, uint64_t hi) { return lo + random() % (hi - lo + 1); };
   for (const Format& f : formats) {
     SCOPE(std::string(sample_type_name(f.type)) + " x" + std::to_string(f.channels));
@@ -450,12 +480,17 @@ TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
       } else if (kind < 97) {
         const size_t frames = uniform(0, kind == 96 ? 3 * capacity : 6);
         std::vector<uint8_t> a(frames * bpf, 0xee), b(frames * bpf, 0xee);
-        const PullResult ra = jb.pull(a.data(), frames);
-        const PullResult rb = ref.pull(b.data(), frames);
+        std::vector<uint8_t> mask_a(frames, 0xee), mask_b(frames, 0xee);
+        // Half the pulls without a mask: the default path must play the same.
+        const PullResult ra = jb.pull(a.data(), frames, kind % 2 == 0 ? mask_a.data() : nullptr);
+        const PullResult rb = ref.pull(b.data(), frames, mask_b.data());
         CHECK(a == b);
+        if (kind % 2 == 0) CHECK(mask_a == mask_b);
         CHECK_EQ(ra.playing, rb.playing);
         CHECK_EQ(ra.concealed_bytes, rb.concealed_bytes);
         CHECK_EQ(ra.underrun, rb.underrun);
+        CHECK_EQ(ra.skipped_frames, rb.skipped_frames);
+        masked_frames += std::count(mask_b.begin(), mask_b.end(), 1);
       } else if (kind < 98) {
         jb.reset();
         ref.reset();
@@ -475,4 +510,5 @@ TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
   CHECK(skipped > 0);
   CHECK(underruns > 0);
   CHECK(resyncs > 0);
+  CHECK(masked_frames > 0);
 }

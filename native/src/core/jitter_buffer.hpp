@@ -54,6 +54,7 @@ struct PullResult {
   bool playing;            ///< false while priming: the period is silence, the playhead stays
   size_t concealed_bytes;  ///< bytes of this period that had not arrived and were concealed
   bool underrun;           ///< the period was due but had not all arrived: silence, primes again
+  size_t skipped_frames;   ///< frames skipped right after this period (a slip); 0 otherwise
 };
 
 /// A plain copy of JitterStats, field for field the TS JitterBufferStats.
@@ -215,9 +216,12 @@ class JitterBuffer {
   /// not all arrived when due is an underrun: silence, the playhead stays, priming starts again.
   /// Otherwise the playhead advances by `frames`, and every byte of the period that is missing
   /// (lost, or later than the data after it) is concealed with the format's zero and counted as
-  /// lost; then a surplus held for a whole slip window is skipped.
-  const PullResult& pull(uint8_t* dst, size_t frames) {
+  /// lost; then a surplus held for a whole slip window is skipped. With `missing_frames`, its
+  /// first `frames` entries say which frames had (1) or had not (0) a byte concealed, for a
+  /// LossConcealer; all 0 when the period did not play.
+  const PullResult& pull(uint8_t* dst, size_t frames, uint8_t* missing_frames = nullptr) {
     JitterStats& s = *stats_;
+    if (missing_frames != nullptr && frames > 0) std::memset(missing_frames, 0, frames);
     const size_t length = frames * bytes_per_frame_;
     const uint64_t playhead = playhead_;
     if (!playing_ && buffered_bytes() < std::max<uint64_t>(target_bytes(), length)) {
@@ -246,6 +250,7 @@ class JitterBuffer {
           // The playhead moves by whole frames from 0, so a pull starts at phase 0.
           fill_silence(dst + i + j, (i + j) % bytes_per_frame_, missing);
           record_concealed(playhead + i + j, playhead + i + j + missing);
+          if (missing_frames != nullptr) mark_frames(missing_frames, i + j, missing);
           concealed += missing;
           j += missing;
         }
@@ -255,8 +260,8 @@ class JitterBuffer {
     }
     playhead_ = playhead + length;
     add(s.lost_bytes, concealed);
-    watch_fill(frames);
-    result_ = {true, concealed, false};
+    const size_t skipped = watch_fill(frames);
+    result_ = {true, concealed, false, skipped};
     publish_gauges();
     return result_;
   }
@@ -337,7 +342,7 @@ class JitterBuffer {
     fill_silence(dst, 0, frames * bytes_per_frame_);
     add(stats_->priming_frames, frames);
     restart_window();
-    result_ = {false, 0, underrun};
+    result_ = {false, 0, underrun, 0};
     return result_;
   }
 
@@ -347,16 +352,18 @@ class JitterBuffer {
   }
 
   /// Tracks the lowest fill after each played period; when a whole window never came down to
-  /// the target, the sender runs ahead of our clock: skip back down to the target.
-  void watch_fill(size_t frames) {
+  /// the target, the sender runs ahead of our clock: skip back down to the target. Returns the
+  /// frames skipped.
+  size_t watch_fill(size_t frames) {
     lowest_fill_ = std::min(lowest_fill_, buffered_bytes());
     window_frames_ += frames;
-    if (window_frames_ < slip_window_frames_) return;
+    if (window_frames_ < slip_window_frames_) return 0;
     const uint64_t target = target_bytes();
-    if (lowest_fill_ > target) {
-      skip((lowest_fill_ - target) / bytes_per_frame_ * bytes_per_frame_);
-    }
+    const size_t skipped =
+        lowest_fill_ > target ? size_t((lowest_fill_ - target) / bytes_per_frame_) : 0;
+    if (skipped > 0) skip(uint64_t(skipped) * bytes_per_frame_);
     restart_window();
+    return skipped;
   }
 
   /// Jumps the playhead to the frame that holds `byte_index`, past everything buffered, and
@@ -444,6 +451,13 @@ class JitterBuffer {
     return stored;
   }
 
+  /// Marks the frames that bytes [from, from + n) of a pull touch.
+  void mark_frames(uint8_t* missing_frames, size_t from, size_t n) const {
+    const size_t first = from / bytes_per_frame_;
+    const size_t last = (from + n - 1) / bytes_per_frame_;
+    std::memset(missing_frames + first, 1, last - first + 1);
+  }
+
   /// Silence for `n` bytes of a pull, starting `phase` bytes into a frame.
   void fill_silence(uint8_t* dst, size_t phase, size_t n) const {
     if (n == 0) return;  // dst may be null for an empty pull
@@ -522,7 +536,7 @@ class JitterBuffer {
   bool playing_ = false;
   uint64_t playhead_ = 0;
   uint64_t highest_ = 0;
-  PullResult result_{false, 0, false};
+  PullResult result_{false, 0, false, 0};
   /// On the heap so its address survives moving the buffer while another thread reads it.
   std::unique_ptr<JitterStats> stats_;
 };

@@ -1,18 +1,23 @@
 /**
- * Writes vectors/samples.json and vectors/jitter-scenarios.json from the TS sample conversion,
- * packetizer and jitter buffer: the reference the native core's tests compare against.
+ * Writes vectors/samples.json, vectors/jitter-scenarios.json, vectors/latency-adapter.json and
+ * vectors/concealment.json from the TS sample conversion, packetizer, jitter buffer, latency
+ * adapter and loss concealer: the reference the native core's tests compare against.
  * test/vectors.test.ts fails when a file no longer matches the code.
  * Run: pnpm --filter @syfala/utils generate:vectors
  */
 import { writeFileSync } from 'node:fs';
 
+import { concealmentVectors } from './concealment-vectors.js';
 import { jitterScenarios } from './jitter-scenarios.js';
+import { latencyAdapterVectors } from './latency-adapter-vectors.js';
 import { sampleVectors } from './sample-vectors.js';
 import { vectorFileText } from './vector-json.js';
 
 for (const [file, content] of [
   ['samples.json', sampleVectors()],
   ['jitter-scenarios.json', jitterScenarios()],
+  ['latency-adapter.json', latencyAdapterVectors()],
+  ['concealment.json', concealmentVectors()],
 ] as const) {
   const text = vectorFileText(content);
   writeFileSync(new URL(`../vectors/${file}`, import.meta.url), text);

@@ -18,6 +18,16 @@ export type JitterBufferErrorCode = 'BAD_CAPACITY' | 'BAD_TARGET_LATENCY' | 'BAD
 
 export class JitterBufferError extends SyfalaError<JitterBufferErrorCode> {}
 
+/**
+ * A latency adapter set up or fed wrongly: a sample rate, period, target bound or safety margin
+ * out of range, a run end that is not a finite number, or pulled frames that are not a whole
+ * number ≥ 0.
+ */
+export type LatencyAdapterErrorCode =
+  'BAD_SAMPLE_RATE' | 'BAD_PERIOD' | 'BAD_TARGET' | 'BAD_SAFETY' | 'BAD_ARRIVAL' | 'BAD_FRAMES';
+
+export class LatencyAdapterError extends SyfalaError<LatencyAdapterErrorCode> {}
+
 /** A loss concealer built with a channel count or sample rate out of range. */
 export type ConcealerErrorCode = 'BAD_CHANNELS' | 'BAD_SAMPLE_RATE';
 

@@ -2,12 +2,14 @@ export {
   BoundsError,
   ConcealerError,
   JitterBufferError,
+  LatencyAdapterError,
   PacketizerError,
   RingError,
 } from './errors.js';
 export type {
   ConcealerErrorCode,
   JitterBufferErrorCode,
+  LatencyAdapterErrorCode,
   PacketizerErrorCode,
   RingErrorCode,
 } from './errors.js';
@@ -36,3 +38,11 @@ export {
   MIN_CYCLE_SECONDS,
 } from './loss-concealer.js';
 export type { ConcealmentMode, LossConcealerOptions } from './loss-concealer.js';
+export {
+  JITTER_WINDOW_SECONDS,
+  LatencyAdapter,
+  SHRINK_HOLD_SECONDS,
+  SHRINK_INTERVAL_SECONDS,
+  SHRINK_STEP_MS,
+} from './latency-adapter.js';
+export type { LatencyAdapterOptions } from './latency-adapter.js';

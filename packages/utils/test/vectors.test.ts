@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 
 import { SAMPLE_TYPES } from '@syfala/proto';
 
+import { concealmentVectors } from '../scripts/concealment-vectors.js';
 import { jitterScenarios } from '../scripts/jitter-scenarios.js';
+import { latencyAdapterVectors } from '../scripts/latency-adapter-vectors.js';
 import { sampleVectors } from '../scripts/sample-vectors.js';
 import { vectorFileText } from '../scripts/vector-json.js';
 
@@ -21,6 +23,14 @@ describe('vector files shared with the native tests', () => {
     expect(vectorFile('jitter-scenarios.json')).toBe(vectorFileText(jitterScenarios()));
   });
 
+  it('latency-adapter.json is what the TS latency adapter gives', () => {
+    expect(vectorFile('latency-adapter.json')).toBe(vectorFileText(latencyAdapterVectors()));
+  });
+
+  it('concealment.json is what the TS jitter buffer and loss concealer give', () => {
+    expect(vectorFile('concealment.json')).toBe(vectorFileText(concealmentVectors()));
+  });
+
   it('samples.json covers every sample type', () => {
     const { types } = JSON.parse(vectorFile('samples.json')) as { types: { type: string }[] };
     expect(types.map((t) => t.type)).toEqual([...SAMPLE_TYPES]);
@@ -33,5 +43,43 @@ describe('vector files shared with the native tests', () => {
     };
     const reached = statsFields.filter((_, i) => scenarios.some((s) => s.finalStats[i]! > 0));
     expect(reached).toEqual(statsFields);
+  });
+
+  it('the latency adapter runs grow, shrink, and reach both bounds of the target', () => {
+    type Op = [string, ...(number | boolean)[]];
+    const { scenarios } = JSON.parse(vectorFile('latency-adapter.json')) as {
+      scenarios: { minTargetFrames: number; maxTargetFrames: number; ops: Op[] }[];
+    };
+    const seen = { grew: false, shrank: false, atMin: false, atMax: false };
+    for (const { minTargetFrames, maxTargetFrames, ops } of scenarios) {
+      const targets = ops.map((op) => op.at(-2) as number);
+      targets.forEach((target, i) => {
+        if (i > 0 && target > targets[i - 1]!) seen.grew = true;
+        if (i > 0 && target < targets[i - 1]!) seen.shrank = true;
+        // A minimum above the need holds the target within two 1-frame steps of it (1 kHz).
+        if (target <= minTargetFrames + 1) seen.atMin = true;
+        if (target === maxTargetFrames) seen.atMax = true;
+      });
+    }
+    expect(seen).toEqual({ grew: true, shrank: true, atMin: true, atMax: true });
+  });
+
+  it('the concealment scenarios reach every case the C++ must match', () => {
+    const { scenarios } = JSON.parse(vectorFile('concealment.json')) as {
+      scenarios: {
+        channels: number;
+        sampleRate: number;
+        ops: { op: string; playing?: boolean; skippedFrames?: number; missing?: string }[];
+      }[];
+    };
+    const ops = scenarios.flatMap((s) => s.ops);
+    const pulls = ops.filter((o) => o.op === 'pull');
+    expect(new Set(scenarios.map((s) => s.channels))).toEqual(new Set([1, 2]));
+    expect(scenarios.some((s) => s.sampleRate === 48_000)).toBe(true);
+    expect(scenarios.some((s) => s.sampleRate < 48_000)).toBe(true);
+    expect(pulls.some((p) => p.playing === true && p.missing!.includes('1'))).toBe(true);
+    expect(pulls.some((p) => p.playing === false)).toBe(true);
+    expect(pulls.some((p) => p.skippedFrames! > 0)).toBe(true);
+    expect(ops.some((o) => o.op === 'reset')).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import {
 import {
   DriftCompensatedStream,
   JitterBuffer,
+  LatencyAdapter,
   LossConcealer,
   StreamPacketizer,
   decodeSamples,
@@ -61,6 +62,9 @@ interface ReceiveRoute {
   readonly samples: Float32Array;
   /** The pull's missing-frame mask, for the concealer. */
   readonly missing: Uint8Array;
+  /** With adaptive latency: sets the buffer's target from the arrivals it measures. */
+  readonly adapter: LatencyAdapter | undefined;
+  readonly bytesPerFrame: number;
 }
 
 interface Peer {
@@ -166,6 +170,12 @@ export class EngineCore {
     for (const route of spec.receive) {
       const buffer = new JitterBuffer({
     const fade = (spec.concealment ?? 'fade') === 'fade';
+    if (spec.adaptiveLatency === true && !compensate) {
+      // Played straight, a jitter buffer only primes to its target: a raised target would wait
+      // for the next underrun, so adapting it needs the resampler to hold the fill there.
+      throw new AudioError('BAD_OPTION', 'audio engine: adaptive latency needs drift compensation');
+    }
+    const fade = (spec.concealment ?? 'fade') === 'fade';
         format: route.format,
         targetLatencyFrames: spec.targetLatencyFrames,
         capacityFrames: Math.max(
@@ -193,7 +203,18 @@ export class EngineCore {
           : undefined,
         wire: new Uint8Array(frames * bytesPerFrame(route.format)),
         samples: new Float32Array(frames * route.format.channels),
-        concealer,
+        missing: new Uint8Array(frames),
+        adapter:
+          spec.adaptiveLatency === true
+            ? new LatencyAdapter({
+                sampleRate: route.format.sampleRate,
+                periodFrames: this.#device.periodFrames,
+                minTargetFrames: 1,
+                maxTargetFrames: Math.floor(capacityFrames / 2),
+                initialTargetFrames: spec.targetLatencyFrames,
+              })
+            : undefined,
+        bytesPerFrame: bytesPerFrame(route.format),
       };
     }
         missing: new Uint8Array(frames),
@@ -237,6 +258,10 @@ export class EngineCore {
             ...(r.compensated && {
               driftPpm: r.compensated.driftPpm,
             ...(r.concealer && { concealedGaps: r.concealer.gaps }),
+            ...(r.adapter && {
+              jitterUs: (r.adapter.jitterFrames * 1e6) / r.route.format.sampleRate,
+            }),
+            ...(r.concealer && { concealedGaps: r.concealer.gaps }),
               resampleRatio: r.compensated.ratio,
             }),
           })),
@@ -259,7 +284,8 @@ export class EngineCore {
         const output = outputs[r.route.device]!;
         const frames = output.length / r.route.format.channels;
         if (r.compensated) {
-          r.compensated.pull(r.samples, 0, frames);
+          const pulled = r.compensated.pull(r.samples, 0, frames);
+          if (r.adapter) r.buffer.targetLatencyFrames = r.adapter.period(frames, pulled.underrun);
         } else {
           const pulled = r.buffer.pull(r.wire, 0, frames, r.missing);
           decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
@@ -302,6 +328,7 @@ export class EngineCore {
     route.buffer.push(header.byteIndex, datagram, header.payloadOffset, header.byteCount);
   }
 
+    route.adapter?.arrival((header.byteIndex + header.byteCount) / route.bytesPerFrame);
   #peerAt(from: RemoteInfo): Peer | undefined {
     const samePort = this.#peersByPort.get(from.port);
     if (samePort === undefined) return undefined;

@@ -40,6 +40,12 @@ export interface PeerSpec {
    */
   readonly concealment?: ConcealmentMode;
   /**
+   * Let the measured arrival jitter set each received stream's target latency (LatencyAdapter),
+   * starting from `targetLatencyFrames`: the smallest that keeps underruns rare, raised at once
+   * when jitter grows, lowered slowly. Needs `driftCompensation`. Default off: a fixed target.
+   */
+  readonly adaptiveLatency?: boolean;
+  /**
    * Whether to send from the start. A client adds its server before asking to start I/O, so it
    * receives from byte 0, and turns sending on when the server has said ok (PROTOCOL.md §6).
    */
@@ -65,6 +71,10 @@ export interface ReceivedStreamStats extends JitterBufferStats {
 export interface PeerStats {
   readonly id: string;
   readonly sent: StreamSendStats[];
+  /** With adaptive latency: the arrival jitter measured over the last 4 s, µs (a peak). */
+  readonly jitterUs?: number;
+  /** With 'fade' concealment: gaps (and slips) the concealer filled. */
+  readonly concealedGaps?: number;
   /** With 'fade' concealment: gaps (and slips) the concealer filled. */
   readonly concealedGaps?: number;
   readonly received: ReceivedStreamStats[];

@@ -1,0 +1,184 @@
+// Adaptive target latency for a jitter buffer (issue #7), with exactly the semantics of
+// packages/utils/src/latency-adapter.ts (the reference, where the choices are explained;
+// packages/utils/vectors/latency-adapter.json holds its exact results).
+//
+// It measures how much later than the best of its neighbours each datagram arrives, on the
+// device clock (the run's end in stream frames minus the frames pulled so far: playhead jumps are
+// not jitter), keeps the largest lateness of each 0.25 s block over a 4 s window, and proposes
+// the smallest target that covers it: jitter + period + safety. Quick to grow (an arrival that
+// needs more, or an underrun: one period more), slow to shrink (after 8 s with headroom of two
+// steps, one 0.25 ms step a second).
+//
+// Nothing is allocated; arrival, period and reset allocate, lock, throw and log nothing. One
+// thread (the owner) calls them.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+
+namespace syfala {
+
+/// The jitter is the latest arrival over this many seconds.
+inline constexpr double kJitterWindowSeconds = 4;
+/// The target shrinks only once it has had headroom for this long.
+inline constexpr double kShrinkHoldSeconds = 8;
+/// Then it shrinks by one kShrinkStepMs step this often while the headroom lasts.
+inline constexpr double kShrinkIntervalSeconds = 1;
+/// One shrink step, ms of audio (at least a frame).
+inline constexpr double kShrinkStepMs = 0.25;
+
+struct LatencyAdapterOptions {
+  /// The stream's sample rate, Hz: the window and the steps are in seconds of device time.
+  double sample_rate = 0;
+  /// The device period, frames: a period is pulled whole, so it must have arrived whole.
+  size_t period_frames = 0;
+  /// Bounds of the target, frames: 1 ≤ min ≤ max; max is the jitter buffer's capacity / 2.
+  size_t min_target_frames = 0;
+  size_t max_target_frames = 0;
+  /// The target before anything is measured, within the bounds. Default the minimum.
+  std::optional<size_t> initial_target_frames;
+  /// Frames kept above the measured jitter and the period. Default a quarter of the period.
+  std::optional<size_t> safety_frames;
+};
+
+class LatencyAdapter {
+ public:
+  /// Throws std::invalid_argument for a sample rate that is not finite and > 0, a period below
+  /// 1, bounds not 1 ≤ min ≤ max, or an initial target outside them.
+  explicit LatencyAdapter(const LatencyAdapterOptions& o)
+      : period_frames_(o.period_frames),
+        min_target_(o.min_target_frames),
+        max_target_(o.max_target_frames),
+        safety_(o.safety_frames.value_or((o.period_frames + 3) / 4)),
+        block_frames_(std::ceil(o.sample_rate * kBlockSeconds)),
+        step_frames_(std::max(1.0, std::round(o.sample_rate * kShrinkStepMs / 1000))),
+        target_(o.initial_target_frames.value_or(o.min_target_frames)) {
+    if (!(std::isfinite(o.sample_rate) && o.sample_rate > 0)) {
+      throw std::invalid_argument("latency adapter: sample rate must be a finite number > 0");
+    }
+    if (period_frames_ < 1) throw std::invalid_argument("latency adapter: period must be ≥ 1");
+    if (min_target_ < 1 || max_target_ < min_target_) {
+      throw std::invalid_argument("latency adapter: target bounds must be 1 ≤ min ≤ max");
+    }
+    if (target_ < min_target_ || target_ > max_target_) {
+      throw std::invalid_argument("latency adapter: initial target must lie within the bounds");
+    }
+  }
+
+  /// The proposed target latency, frames, within the bounds.
+  size_t target_frames() const { return target_; }
+
+  /// Measured arrival jitter, frames: how much later than the best of its neighbours the latest
+  /// datagram of the last kJitterWindowSeconds arrived. In µs: frames × 1e6 / sample rate.
+  double jitter_frames() const { return jitter_; }
+
+  /// A datagram arrived whose run ends (exclusive) at `run_end_frame` stream frames:
+  /// (byte_index + byte_count) / bytes_per_frame, fractional when it ends inside a frame. Call
+  /// it for every datagram pushed; a value that is not finite is ignored. Returns the target.
+  size_t arrival(double run_end_frame) {
+    if (!std::isfinite(run_end_frame)) return target_;
+    const double offset = run_end_frame - clock_;
+    if (offset > current_best_) current_best_ = offset;
+    const double best = std::max(current_best_, previous_best_);
+    const double lateness = std::min(best - offset, double(max_target_));
+    arrived_in_block_ = true;
+    if (lateness > block_lateness_[head_]) block_lateness_[head_] = lateness;
+    if (lateness > jitter_) jitter_ = lateness;
+    const size_t need = need_for(lateness);
+    if (need > target_) {
+      target_ = need;
+      headroom_blocks_ = 0;
+    }
+    return target_;
+  }
+
+  /// A period of `frames` device frames was pulled (whether it played, primed or underran), and
+  /// whether it underran. Returns the target.
+  size_t period(size_t frames, bool underrun) {
+    if (underrun) {
+      target_ = std::min(max_target_, target_ + period_frames_);
+      headroom_blocks_ = 0;
+    }
+    clock_ += double(frames);
+    block_elapsed_ += double(frames);
+    while (block_elapsed_ >= block_frames_) {
+      block_elapsed_ -= block_frames_;
+      end_block();
+    }
+    return target_;
+  }
+
+  /// Forgets what was measured, keeping the target: call it with the jitter buffer's reset().
+  void reset() {
+    block_lateness_.fill(0);
+    current_best_ = -kInfinity;
+    previous_best_ = -kInfinity;
+    arrived_in_block_ = false;
+    jitter_ = 0;
+    clock_ = 0;
+    block_elapsed_ = 0;
+    headroom_blocks_ = 0;
+  }
+
+ private:
+  static constexpr double kBlockSeconds = 0.25;
+  static constexpr size_t kWindowBlocks = size_t(kJitterWindowSeconds / kBlockSeconds);
+  static constexpr size_t kHoldBlocks = size_t(kShrinkHoldSeconds / kBlockSeconds);
+  static constexpr size_t kIntervalBlocks = size_t(kShrinkIntervalSeconds / kBlockSeconds);
+  static constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+  /// The smallest target that covers `lateness`, within the bounds.
+  size_t need_for(double lateness) const {
+    const double need = std::ceil(lateness + double(period_frames_) + double(safety_));
+    return size_t(std::min(double(max_target_), std::max(double(min_target_), need)));
+  }
+
+  /// Moves the window on a block, then shrinks the target if it has had headroom long enough.
+  void end_block() {
+    if (arrived_in_block_) {
+      const size_t step = size_t(step_frames_);
+      if (target_ >= need_for(jitter_) + 2 * step) {
+        ++headroom_blocks_;
+      } else {
+        headroom_blocks_ = 0;
+      }
+      const bool held = headroom_blocks_ >= kHoldBlocks;
+      if (held && (headroom_blocks_ - kHoldBlocks) % kIntervalBlocks == 0) target_ -= step;
+    }
+    head_ = (head_ + 1) % kWindowBlocks;
+    block_lateness_[head_] = 0;
+    jitter_ = 0;
+    for (const double lateness : block_lateness_) jitter_ = std::max(jitter_, lateness);
+    previous_best_ = current_best_;
+    current_best_ = -kInfinity;
+    arrived_in_block_ = false;
+  }
+
+  const size_t period_frames_;
+  const size_t min_target_;
+  const size_t max_target_;
+  const size_t safety_;
+  const double block_frames_;
+  const double step_frames_;
+  /// Largest lateness per block, a ring with the current block at head_.
+  std::array<double, kWindowBlocks> block_lateness_{};
+  size_t head_ = 0;
+  /// Best offsets of the current and the previous block (−∞ when no arrival).
+  double current_best_ = -kInfinity;
+  double previous_best_ = -kInfinity;
+  bool arrived_in_block_ = false;
+  double jitter_ = 0;
+  /// Device frames pulled so far, and those of the current block.
+  double clock_ = 0;
+  double block_elapsed_ = 0;
+  /// Blocks in a row that had headroom.
+  size_t headroom_blocks_ = 0;
+  size_t target_;
+};
+
+}  // namespace syfala

@@ -1,0 +1,122 @@
+// Replays packages/utils/vectors/latency-adapter.json, which the TS LatencyAdapter generated,
+// through the C++ one: the target and the jitter after every op must be exactly the same, and
+// nothing may allocate. Then what the TS rejects with a LatencyAdapterError: here the
+// constructor throws, and arrival() ignores what is not a number (no throwing on the audio
+// thread).
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "core/latency_adapter.hpp"
+#include "harness.hpp"
+#include "json.hpp"
+
+using namespace syfala;
+
+namespace {
+
+LatencyAdapterOptions options_of(const test::Json& scenario) {
+  LatencyAdapterOptions o;
+  o.sample_rate = scenario["sampleRate"].number();
+  o.period_frames = scenario["periodFrames"].u64();
+  o.min_target_frames = scenario["minTargetFrames"].u64();
+  o.max_target_frames = scenario["maxTargetFrames"].u64();
+  if (scenario.has("initialTargetFrames")) {
+    o.initial_target_frames = scenario["initialTargetFrames"].u64();
+  }
+  if (scenario.has("safetyFrames")) o.safety_frames = scenario["safetyFrames"].u64();
+  return o;
+}
+
+/// Replays one scenario; stops at the first op that differs, since everything after would too.
+void replay(const test::Json& scenario) {
+  LatencyAdapter adapter(options_of(scenario));
+  size_t index = 0;
+  for (const test::Json& op : scenario["ops"].items()) {
+    SCOPE("op " + std::to_string(index++) + " " + op[0].str());
+    const std::string& kind = op[0].str();
+    const size_t before = test::allocations();
+    size_t expected_at = 0;
+    if (kind == "arrival") {
+      CHECK_EQ(adapter.arrival(op[1].number()), op[2].u64());
+      expected_at = 2;
+    } else if (kind == "period") {
+      CHECK_EQ(adapter.period(op[1].u64(), op[2].boolean()), op[3].u64());
+      expected_at = 3;
+    } else if (kind == "reset") {
+      adapter.reset();
+      expected_at = 1;
+    } else {
+      REQUIRE(!"unknown op");
+    }
+    CHECK_EQ(test::allocations(), before);
+    CHECK_EQ(adapter.target_frames(), op[expected_at].u64());
+    CHECK_EQ(adapter.jitter_frames(), op[expected_at + 1].number());
+    if (test::failures() > 0) return;
+  }
+}
+
+LatencyAdapterOptions valid() {
+  LatencyAdapterOptions o;
+  o.sample_rate = 48000;
+  o.period_frames = 64;
+  o.min_target_frames = 1;
+  o.max_target_frames = 6000;
+  return o;
+}
+
+}  // namespace
+
+TEST(latency_adapter_replays_exactly_as_the_ts) {
+  const test::Json file =
+      test::Json::parse_file(test::repo_path("packages/utils/vectors/latency-adapter.json"));
+  CHECK(file["scenarios"].size() >= 2);
+  for (const test::Json& scenario : file["scenarios"].items()) {
+    SCOPE(scenario["name"].str());
+    replay(scenario);
+  }
+}
+
+TEST(latency_adapter_rejects_options_out_of_range) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const double rate : {0.0, -1.0, nan, std::numeric_limits<double>::infinity()}) {
+    LatencyAdapterOptions o = valid();
+    o.sample_rate = rate;
+    CHECK_THROWS(LatencyAdapter{o}, std::invalid_argument);
+  }
+  LatencyAdapterOptions o = valid();
+  o.period_frames = 0;
+  CHECK_THROWS(LatencyAdapter{o}, std::invalid_argument);
+  o = valid();
+  o.min_target_frames = 0;
+  CHECK_THROWS(LatencyAdapter{o}, std::invalid_argument);
+  o = valid();
+  o.max_target_frames = o.min_target_frames = 100;
+  o.max_target_frames = 99;
+  CHECK_THROWS(LatencyAdapter{o}, std::invalid_argument);
+  for (const size_t initial : {size_t(0), size_t(6001)}) {
+    o = valid();
+    o.initial_target_frames = initial;
+    CHECK_THROWS(LatencyAdapter{o}, std::invalid_argument);
+  }
+  o = valid();
+  o.initial_target_frames = 6000;
+  CHECK_EQ(LatencyAdapter{o}.target_frames(), size_t(6000));
+}
+
+TEST(latency_adapter_ignores_an_arrival_that_is_not_a_number) {
+  LatencyAdapter adapter(valid());
+  adapter.arrival(1000);
+  const size_t target = adapter.target_frames();
+  const double jitter = adapter.jitter_frames();
+  for (const double end : {std::numeric_limits<double>::quiet_NaN(),
+                           -std::numeric_limits<double>::infinity()}) {
+    CHECK_EQ(adapter.arrival(end), target);
+    CHECK_EQ(adapter.jitter_frames(), jitter);
+  }
+  // A real arrival after them is measured against the best one, as if they never came.
+  adapter.arrival(1000 - 200);
+  CHECK_EQ(adapter.jitter_frames(), 200.0);
+  CHECK_EQ(adapter.target_frames(), size_t(200 + 64 + 16));
+}
