@@ -85,10 +85,13 @@ size_t signal_frames(const std::vector<float>& played) {
   return n;
 }
 
-void stream_both_ways(SampleType type) {
+void stream_both_ways(SampleType type, uint32_t redundancy = 0) {
   Rig a, b;
-  a.engine().add_peer(peer_to("b", b.engine().port(), type));
-  b.engine().add_peer(peer_to("a", a.engine().port(), type));
+  PeerSpec to_b = peer_to("b", b.engine().port(), type);
+  PeerSpec to_a = peer_to("a", a.engine().port(), type);
+  to_b.redundancy = to_a.redundancy = redundancy;
+  a.engine().add_peer(to_b);
+  b.engine().add_peer(to_a);
   std::vector<float> played_a, played_b;
   // Faster than real time: what matters is that every datagram makes it, in any interleaving.
   std::thread clock_a([&] { a.run(400, 200, played_a); });
@@ -99,7 +102,12 @@ void stream_both_ways(SampleType type) {
   CHECK(signal_frames(played_a) >= 200 * kPeriod);
   CHECK(signal_frames(played_b) >= 200 * kPeriod);
   const Peer& peer = *a.engine().peers()[0];
+  // A period and its history fit one datagram; period k repeats min(k, redundancy) periods.
   CHECK_EQ(peer.send[0]->datagrams.load(), uint64_t(400));
+  uint64_t periods_sent = 0;
+  for (uint64_t k = 0; k < 400; ++k) periods_sent += 1 + std::min<uint64_t>(k, redundancy);
+  const uint64_t period_bytes = kPeriod * bytes_per_frame(Format{kRate, kChannels, type});
+  CHECK_EQ(peer.send[0]->bytes.load(), periods_sent * period_bytes);
   CHECK_EQ(peer.receive[0]->buffer.stats().lost_bytes.load(), uint64_t(0));
   CHECK_EQ(a.engine().socket_counters().unknown_source.load(), uint64_t(0));
 }
@@ -112,6 +120,10 @@ TEST(engine_two_engines_stream_f32_both_ways_over_loopback_sample_for_sample) {
 
 TEST(engine_i16_on_the_wire_arrives_as_the_same_f32_samples) {
   stream_both_ways(SampleType::I16);
+}
+
+TEST(engine_with_redundancy_sends_every_byte_twice_and_plays_it_once) {
+  stream_both_ways(SampleType::F32, 1);
 }
 
 TEST(engine_peers_come_and_go_while_the_audio_thread_runs) {

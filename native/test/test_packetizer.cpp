@@ -1,6 +1,8 @@
 // StreamPacketizer: the cuts of packages/utils/test/packetizer.test.ts, plus what the C++
 // interface adds (headers handed over, no copy, no allocation).
+#include <algorithm>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "core/packetizer.hpp"
@@ -40,6 +42,16 @@ std::vector<size_t> sizes(const std::vector<Sent>& sent) {
 }
 
 std::vector<size_t> list(std::initializer_list<size_t> v) { return v; }
+
+/// Byte ranges [first, end) of the runs sent.
+using Runs = std::vector<std::pair<uint64_t, uint64_t>>;
+Runs runs(const std::vector<Sent>& sent) {
+  Runs out;
+  for (const Sent& s : sent) {
+    out.emplace_back(s.header.byte_index, s.header.byte_index + s.payload.size());
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -153,4 +165,100 @@ TEST(packetizer_allocates_nothing_while_cutting) {
               [&](const AudioHeader&, const uint8_t*, size_t n) { bytes += n; });
   CHECK_EQ(test::allocations(), before);
   CHECK_EQ(bytes, payload.size());
+}
+
+TEST(packetizer_with_redundancy_starts_each_run_the_previous_periods_early) {
+  StreamPacketizer p(2, 8, kDefaultDatagramBudgetBytes, 1, 64 * 8);
+  CHECK(runs(send(p, pattern(0, 256))) == (Runs{{0, 256}}));
+  CHECK_EQ(p.history_bytes(), 256u);
+  const std::vector<Sent> second = send(p, pattern(256, 256));
+  CHECK(runs(second) == (Runs{{0, 512}}));
+  CHECK(second[0].payload == pattern(0, 512));
+  CHECK(runs(send(p, pattern(512, 256))) == (Runs{{256, 768}}));
+  CHECK_EQ(p.byte_index(), 768u);
+}
+
+TEST(packetizer_with_redundancy_cuts_a_long_run_at_the_budget_from_its_first_byte) {
+  StreamPacketizer p(0, 8, kAudioHeaderBytes + 400, 2, 512);
+  send(p, pattern(0, 512));
+  send(p, pattern(512, 512));
+  CHECK(runs(send(p, pattern(1024, 512))) ==
+        (Runs{{0, 400}, {400, 800}, {800, 1200}, {1200, 1536}}));
+}
+
+TEST(packetizer_with_redundancy_forgets_empty_periods_and_everything_at_reset) {
+  StreamPacketizer p(0, 8, kDefaultDatagramBudgetBytes, 1, 512);
+  send(p, pattern(0, 256));
+  CHECK_EQ(p.packetize(nullptr, 0, [](const AudioHeader&, const uint8_t*, size_t) {
+    CHECK(false);
+  }), 0u);
+  CHECK(runs(send(p, pattern(256, 8))) == (Runs{{0, 264}}));
+  p.reset();
+  CHECK_EQ(p.history_bytes(), 0u);
+  CHECK(runs(send(p, pattern(0, 8))) == (Runs{{0, 8}}));
+}
+
+TEST(packetizer_with_redundancy_sends_every_byte_redundancy_plus_one_times) {
+  // Frames of 1 to 24 bytes, budgets from 1 payload byte up, periods of varied lengths.
+  const size_t frame_sizes[] = {1, 3, 8, 24};
+  const size_t rooms[] = {1, 7, 40, 1376};
+  const size_t period_frames[] = {5, 0, 32, 1, 17, 32, 9, 3};
+  for (uint32_t redundancy = 0; redundancy <= kMaxRedundancyPeriods; ++redundancy) {
+    for (size_t bpf : frame_sizes) {
+      for (size_t room : rooms) {
+        StreamPacketizer p(0, bpf, kAudioHeaderBytes + room, redundancy, 32 * bpf);
+        std::vector<int> copies;
+        std::vector<uint64_t> ends;
+        for (size_t frames : period_frames) {
+          const uint64_t from = p.byte_index();
+          uint64_t next = from - p.history_bytes();
+          for (const Sent& s : send(p, pattern(from, frames * bpf))) {
+            CHECK_EQ(s.header.byte_index, next);
+            CHECK(s.payload.size() <= room);
+            CHECK(s.payload == pattern(next, s.payload.size()));
+            copies.resize(std::max<size_t>(copies.size(), next + s.payload.size()));
+            for (size_t b = next; b < next + s.payload.size(); ++b) ++copies[b];
+            next += s.payload.size();
+          }
+          if (frames > 0) {
+            CHECK_EQ(next, p.byte_index());
+            ends.push_back(next);
+          }
+        }
+        // A byte of the k-th last period has been sent min(k, redundancy + 1) times so far.
+        for (size_t k = 1; k <= ends.size(); ++k) {
+          const uint64_t end = ends[ends.size() - k];
+          const uint64_t start = k < ends.size() ? ends[ends.size() - k - 1] : 0;
+          const int expected = int(std::min<size_t>(k, redundancy + 1));
+          for (uint64_t b = start; b < end; ++b) CHECK_EQ(copies[b], expected);
+        }
+      }
+    }
+  }
+}
+
+TEST(packetizer_with_redundancy_rejects_bad_settings_and_oversized_periods) {
+  CHECK_THROWS(StreamPacketizer(0, 8, 1400, kMaxRedundancyPeriods + 1, 512),
+               std::invalid_argument);
+  CHECK_THROWS(StreamPacketizer(0, 8, 1400, 1, 0), std::invalid_argument);
+  StreamPacketizer p(0, 8, 1400, 1, 16);
+  const std::vector<uint8_t> big = pattern(0, 17);
+  CHECK_THROWS(p.packetize(big.data(), big.size(),
+                           [](const AudioHeader&, const uint8_t*, size_t) { CHECK(false); }),
+               std::length_error);
+  CHECK_EQ(p.byte_index(), 0u);
+}
+
+TEST(packetizer_with_redundancy_allocates_nothing_while_cutting) {
+  if (!test::allocations_counted()) return;
+  StreamPacketizer p(0, 8, 100, 3, 1024);
+  const std::vector<uint8_t> payload = pattern(0, 1024);
+  const size_t before = test::allocations();
+  size_t bytes = 0;
+  for (int period = 0; period < 6; ++period) {
+    p.packetize(payload.data(), payload.size(),
+                [&](const AudioHeader&, const uint8_t*, size_t n) { bytes += n; });
+  }
+  CHECK_EQ(test::allocations(), before);
+  CHECK_EQ(bytes, 1024u * (1 + 2 + 3 + 4 + 4 + 4));
 }

@@ -220,6 +220,10 @@ function buildProgram(run: Runner): Command {
     .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)')
     .addOption(pskOption("the server's pre-shared key"))
     .option('--latency <frames>', `jitter-buffer target (default ${DEFAULT_TARGET_LATENCY_FRAMES})`)
+    .option(
+      '--redundancy <periods>',
+      'each datagram repeats the previous 0 to 3 periods, both ways, against packet loss (default 0)',
+    )
     .addOption(
       numberOption('--timeout <ms>', 'how long to look for the endpoint', DEFAULT_TIMEOUT_MS),
     )

@@ -5,7 +5,7 @@ import {
   type ServerSession,
   type PskInput,
 } from '@syfala/network';
-import type { StreamFormats } from '@syfala/proto';
+import { MAX_REDUNDANCY_PERIODS, type StreamFormats } from '@syfala/proto';
 import { startEngine, type DeviceChoice } from './engines.js';
 import { serverRoutes } from './routes.js';
 
@@ -62,6 +62,8 @@ export class Daemon {
         ...(options.maxSessions !== undefined && { maxSessions: options.maxSessions }),
         ...(options.discovery !== undefined && { discovery: options.discovery }),
         audioPort: engine.port,
+        // Both engines send redundancy (PROTOCOL.md §7.3): grant whatever a client asks.
+        maxRedundancy: MAX_REDUNDANCY_PERIODS,
         io: {
           // The device clock already runs: adding the peer is all "ready now" takes.
           startIo: (session) =>
@@ -72,6 +74,7 @@ export class Daemon {
               ...routes,
               targetLatencyFrames,
               sending: true,
+              redundancy: session.redundancy.serverToClient,
             }),
           stopIo: (session) => engine.removePeer(peerId(session)),
         },

@@ -1,4 +1,5 @@
 import type { EngineStats } from '@syfala/audio';
+import { REDUNDANCY_CAPABILITY, type Redundancy } from '@syfala/proto';
 import {
   connect,
   type ConnectTarget,
@@ -20,6 +21,11 @@ export interface StreamOptions {
   /** Local address of the audio socket. Default: loopback for a loopback server, else any. */
   readonly localAddress?: string;
   readonly targetLatencyFrames?: number;
+  /**
+   * Redundant periods each way (PROTOCOL.md §7.3): asked of the server and sent to it, when it
+   * offers redundancy. Default 0.
+   */
+  readonly redundancy?: number;
   /** Resolves when streaming should stop (a duration elapsed, Ctrl-C). */
   readonly until: (session: { ended: Promise<SessionEnd> }) => Promise<unknown>;
   /** Called about every `statsIntervalMs` while streaming. */
@@ -29,6 +35,8 @@ export interface StreamOptions {
 
 export interface StreamResult {
   readonly offer: ServerOffer;
+  /** The redundancy in force while streaming (none when the server does not offer it). */
+  readonly redundancy: Redundancy;
   /** The engine's counters just before streaming stopped. */
   readonly stats: EngineStats;
   /** Set when the session ended before `until` did (server gone, timeout). */
@@ -57,6 +65,9 @@ export async function streamWith(
       ...(options.psk !== undefined && { psk: options.psk }),
     });
     const { offer } = connected;
+    const periods = options.redundancy ?? 0;
+    // What this client sends is its own to announce, so it is known before asking (CONTROL.md §3).
+    const sends = offer.capabilities.includes(REDUNDANCY_CAPABILITY) ? periods : 0;
     let streaming: Streaming;
     try {
       await openDevice(clientDeviceStreams(offer.formats));
@@ -67,8 +78,11 @@ export async function streamWith(
         ...clientRoutes(offer.formats),
         targetLatencyFrames: options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES,
         sending: false,
+        redundancy: sends,
       });
-      streaming = await connected.startIo();
+      streaming = await connected.startIo(
+        periods > 0 ? { redundancy: { serverToClient: periods, clientToServer: periods } } : {},
+      );
     } catch (error) {
       // Leave nothing half open: the session would keep the process alive with its heartbeats.
       await connected.disconnect().catch(() => undefined);
@@ -98,7 +112,12 @@ export async function streamWith(
       const idle = await streaming.stopIo();
       await idle.disconnect();
     }
-    return { offer, stats, ...(ended !== undefined && { ended }) };
+    return {
+      offer,
+      redundancy: streaming.redundancy,
+      stats,
+      ...(ended !== undefined && { ended }),
+    };
   } finally {
     clearInterval(ticker);
     await engine.close();

@@ -124,6 +124,7 @@ Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
   o.Set("targetLatencyFrames", load(s.target_latency_frames));
   o.Set("playheadByte", load(s.playhead_byte));
   o.Set("highestByte", load(s.highest_byte));
+  if (route.concealer) o.Set("concealedGaps", number(route.concealer->gaps()));
   // The concealed-range history belongs to the audio thread; only the TS path reports it.
   o.Set("concealed", Napi::Array::New(env));
   return o;
@@ -176,6 +177,11 @@ PeerSpec peer_spec(const Napi::Object& spec) {
   p.receive = routes(spec, "receive");
   p.target_latency_frames = unsigned_field(spec, "targetLatencyFrames", 0);
   p.sending = bool_field(spec, "sending", false);
+  p.redundancy = unsigned_field(spec, "redundancy", 0, kMaxRedundancyPeriods);
+  const std::string concealment = string_field(spec, "concealment", "fade");
+  if (!concealment_mode_from_name(concealment, p.concealment)) {
+    throw ArgumentError("concealment must be 'silence' or 'fade', got '" + concealment + "'");
+  }
   if (p.id.empty()) throw ArgumentError("a peer needs an id");
   return p;
 }

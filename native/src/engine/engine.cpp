@@ -38,6 +38,34 @@ bool formats_match_device(const std::vector<StreamRoute>& routes,
   }
   return true;
 }
+
+/** Adds interleaved f32 frames to the planes (several peers mix into the same outputs). */
+void accumulate_deinterleaved(const float* src, size_t channels, size_t frames,
+                              float* const* planes) {
+  for (size_t c = 0; c < channels; ++c) {
+    float* out = planes[c];
+    const float* in = src + c;
+    for (size_t f = 0; f < frames; ++f, in += channels) out[f] += *in;
+  }
+}
+
+/**
+ * Plays the next `frames` frames of a route into its planes. With concealment, the pull's
+ * missing frames are filled (LossConcealer) on an interleaved copy first; without, they stay the
+ * format's zero and the samples are decoded straight into the planes.
+ */
+void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
+  const SampleType type = route.route.format.type;
+  if (!route.concealer) {
+    route.buffer.pull(route.wire.data(), frames);
+    decode_deinterleave(type, route.wire.data(), channels, frames, route.planes.data(), true);
+    return;
+  }
+  const PullResult& pulled = route.buffer.pull(route.wire.data(), frames, route.missing.data());
+  decode_samples(type, route.wire.data(), frames * channels, route.samples.data());
+  route.concealer->conceal(route.samples.data(), frames, pulled, route.missing.data());
+  accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
+}
 }  // namespace
 
 Engine::Engine(const EngineOptions& options)
@@ -129,11 +157,8 @@ void Engine::process(const DevicePeriod& period) {
       const size_t channels = out.size();
       for (uint32_t done = 0; done < period.frames;) {
         const uint32_t n = std::min<uint32_t>(period.frames - done, kChunkFrames);
-        route->buffer.pull(route->wire.data(), n);
         for (size_t c = 0; c < channels; ++c) route->planes[c] = out[c] + done;
-        // Accumulate: several peers play into the same outputs, mixed.
-        decode_deinterleave(route->route.format.type, route->wire.data(), channels, n,
-                            route->planes.data(), true);
+        play_chunk(*route, channels, n);
         done += n;
       }
     }

@@ -11,6 +11,7 @@
 
 #include "../core/format.hpp"
 #include "../core/jitter_buffer.hpp"
+#include "../core/loss_concealer.hpp"
 #include "../core/packetizer.hpp"
 #include "../core/spsc_ring.hpp"
 
@@ -32,6 +33,13 @@ struct PeerSpec {
   std::vector<StreamRoute> receive;
   size_t target_latency_frames;
   bool sending;
+  /** Periods each sent run repeats (PROTOCOL.md §7.3): 0 to kMaxRedundancyPeriods. */
+  uint32_t redundancy = 0;
+  /**
+   * What plays where received audio is missing. The addon defaults to Fade, as the TS PeerSpec
+   * does; a spec built in C++ gets Silence unless it asks.
+   */
+  ConcealmentMode concealment = ConcealmentMode::Silence;
 };
 
 /**
@@ -44,7 +52,7 @@ constexpr size_t kSlotBytes = 1500;
 constexpr size_t kChunkFrames = 1024;
 
 struct SendRoute {
-  SendRoute(const StreamRoute& route, size_t datagram_budget);
+  SendRoute(const StreamRoute& route, size_t datagram_budget, uint32_t redundancy);
   const StreamRoute route;
   StreamPacketizer packetizer;
   std::vector<uint8_t> wire;            // one chunk in wire format
@@ -54,11 +62,16 @@ struct SendRoute {
 };
 
 struct ReceiveRoute {
-  ReceiveRoute(const StreamRoute& route, size_t capacity_frames, size_t target_frames);
+  ReceiveRoute(const StreamRoute& route, size_t capacity_frames, size_t target_frames,
+               ConcealmentMode concealment);
   const StreamRoute route;
   JitterBuffer buffer;
   std::vector<uint8_t> wire;
   std::vector<float*> planes;
+  /** With Fade: conceals each chunk, decoded into `samples` first; null with Silence. */
+  std::unique_ptr<LossConcealer> concealer;
+  std::vector<float> samples;    // one chunk, interleaved f32 (Fade only)
+  std::vector<uint8_t> missing;  // the chunk's missing-frame mask (Fade only)
 };
 
 struct Peer {

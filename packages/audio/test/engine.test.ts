@@ -2,19 +2,12 @@ import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { encode, type Format } from '@syfala/proto';
 import { ImpairmentRelay } from '@syfala/relay';
-import { AudioEngine, type ReceivedStreamStats } from '../src/index.js';
+import type { ReceivedStreamStats } from '../src/index.js';
+import { byteCount, played, sleep, startEngine as engine } from './engine-fixture.js';
 
 const FORMAT: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 };
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** 100 ms: the accounting under test must not hang on how a loaded machine schedules threads. */
 const TARGET_LATENCY_FRAMES = 4800;
-
-async function engine(device: { inputs: Format[]; outputs: Format[] }): Promise<AudioEngine> {
-  const started = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
-  onTestFinished(() => started.close());
-  await started.openDevice({ backend: 'virtual', streams: device, options: {} });
-  return started;
-}
 
 /** A UDP socket on 127.0.0.1, closed when the test ends. */
 async function boundSocket(): Promise<Socket> {
@@ -22,18 +15,6 @@ async function boundSocket(): Promise<Socket> {
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   onTestFinished(() => new Promise<void>((resolve) => socket.close(() => resolve())));
   return socket;
-}
-
-/** Ranges merged where they touch and cut at `end`, as the jitter buffer reports concealment. */
-function played(ranges: Array<[number, number]>, end: number): Array<[number, number]> {
-  const merged: Array<[number, number]> = [];
-  for (const [start, stop] of [...ranges].sort((a, b) => a[0] - b[0])) {
-    if (start >= end) continue;
-    const last = merged[merged.length - 1];
-    if (last !== undefined && last[1] === start) last[1] = Math.min(stop, end);
-    else merged.push([start, Math.min(stop, end)]);
-  }
-  return merged;
 }
 
 describe('the streaming engine', () => {
@@ -81,11 +62,7 @@ describe('the streaming engine', () => {
       expect(stream.reordered.length).toBeGreaterThan(5);
       // Every dropped range that has been played is concealed, and nothing else is.
       expect(stats.concealed).toEqual(played(stream.dropped, stats.playheadByte));
-      const playedLoss = played(stream.dropped, stats.playheadByte).reduce(
-        (sum, [a, b]) => sum + b - a,
-        0,
-      );
-      expect(stats.lostBytes).toBe(playedLoss);
+      expect(stats.lostBytes).toBe(byteCount(played(stream.dropped, stats.playheadByte)));
       // The relay runs on while the worker counts: compare what had reached the receiver then.
       expect(stats.duplicate).toBe(
         stream.duplicated.filter(([, end]) => end <= stats.highestByte).length,

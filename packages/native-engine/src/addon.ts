@@ -74,6 +74,10 @@ export interface NativeEngine {
     options: NativeCoreAudioOptions,
     onEvent: (flags: number) => void,
   ): NativeDeviceInfo;
+  /**
+   * Streams with a peer. Its `concealment` ('fade' by default, or 'silence') is the TS engine's;
+   * `driftCompensation` is not (TS engine only).
+   */
   addPeer(peer: PeerSpec): void;
   setSending(id: string, enabled: boolean): void;
   removePeer(id: string): boolean;

@@ -20,6 +20,7 @@ export {
   type ClientSessionOptions,
   type ClientStats,
   type RequestOptions,
+  type StartIoOptions,
 } from './session/client-session.js';
 export {
   ServerSession,

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
-import { makeFormat, type DisconnectReason, type StreamFormats } from '@syfala/proto';
+import {
+  MAX_REDUNDANCY_PERIODS,
+  REDUNDANCY_CAPABILITY,
+  makeFormat,
+  type DisconnectReason,
+  type StreamFormats,
+} from '@syfala/proto';
 import type { Admission, ClientHello, ControlChannel } from './control/channel.js';
 import type { PskInput } from './control/auth.js';
 import { TcpControlServer, type TcpControlServerStats } from './control/tcp-server.js';
@@ -12,6 +18,7 @@ import {
   type PublishOptions,
 } from './discovery/mdns-publish.js';
 import { DEFAULT_CONTROL_PORT, DEFAULT_UDP_PORT } from './endpoint.js';
+import { NetworkError } from './errors.js';
 import type { HeartbeatOptions } from './session/liveness.js';
 import { ServerSession, type IoHandlers } from './session/server-session.js';
 import type { SessionEnd } from './session/session-core.js';
@@ -58,6 +65,12 @@ export interface ServerOptions {
   readonly admit?: (client: ClientHello) => Admission | boolean;
   /** What starting and stopping I/O does on this server. */
   readonly io?: IoHandlers;
+  /**
+   * Most redundant periods this server sends to a client that asks (PROTOCOL.md §7.3), 0 to
+   * MAX_REDUNDANCY_PERIODS. Above 0, TCP control offers REDUNDANCY_CAPABILITY, and `io.startIo`
+   * must send what `session.redundancy.serverToClient` says. Default 0: not offered.
+   */
+  readonly maxRedundancy?: number;
   readonly discovery?: ServerDiscoveryOptions;
 }
 
@@ -98,6 +111,13 @@ export class SyfalaServer {
   readonly events$: Observable<ServerEvent> = this.#events.asObservable();
 
   private constructor(options: ServerOptions) {
+    const max = options.maxRedundancy ?? 0;
+    if (!Number.isInteger(max) || max < 0 || max > MAX_REDUNDANCY_PERIODS) {
+      throw new NetworkError(
+        'BAD_OPTION',
+        `maxRedundancy: expected an integer from 0 to ${MAX_REDUNDANCY_PERIODS}, got ${String(max)}`,
+      );
+    }
     this.#options = options;
     this.id = options.id ?? randomUUID();
     this.name = options.name;
@@ -153,7 +173,7 @@ export class SyfalaServer {
           endpointName: this.name,
           formats: this.formats,
           udpAudioPort: options.audioPort ?? this.#udp.port,
-          capabilities: [],
+          capabilities: (options.maxRedundancy ?? 0) > 0 ? [REDUNDANCY_CAPABILITY] : [],
         }),
         onChannel,
       });
@@ -260,6 +280,7 @@ export class SyfalaServer {
       {
         ...(this.#options.heartbeat !== undefined && { heartbeat: this.#options.heartbeat }),
         handlers: this.#options.io ?? {},
+        maxRedundancy: this.#options.maxRedundancy ?? 0,
       },
       (ended, end) => {
         this.#sessions.delete(ended);

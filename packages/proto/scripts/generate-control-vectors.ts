@@ -80,6 +80,26 @@ const invalid = [
     code: 'BAD_FIELD',
   },
   {
+    name: 'start-io asking for 4 redundant periods (at most 3)',
+    hex: hex(framed(rawFrame({ requestId: 4, startIo: { redundancy: { serverToClient: 4 } } }))),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'start-io-result granting redundancy with a failure',
+    hex: hex(
+      framed(
+        rawFrame({
+          requestId: 4,
+          startIoResult: {
+            outcome: enumValue('Outcome', 'OUTCOME_FAILURE'),
+            redundancy: { serverToClient: 1 },
+          },
+        }),
+      ),
+    ),
+    code: 'BAD_FIELD',
+  },
+  {
     name: 'a valid frame followed by a zero-length one',
     hex: hex(concat(startIo, new Uint8Array(4))),
     code: 'BAD_FIELD',

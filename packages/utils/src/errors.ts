@@ -5,8 +5,12 @@ export type RingErrorCode = 'BAD_CAPACITY' | 'BAD_BUFFER';
 
 export class RingError extends SyfalaError<RingErrorCode> {}
 
-/** Why a packetizer could not be built: a stream index or datagram budget out of range. */
-export type PacketizerErrorCode = 'BAD_STREAM_INDEX' | 'BAD_BUDGET';
+/**
+ * Why a packetizer could not be built (a stream index, datagram budget, redundancy or period
+ * size out of range) or refused a period (longer than the redundancy history holds).
+ */
+export type PacketizerErrorCode =
+  'BAD_STREAM_INDEX' | 'BAD_BUDGET' | 'BAD_REDUNDANCY' | 'BAD_MAX_PERIOD' | 'PERIOD_TOO_LARGE';
 
 export class PacketizerError extends SyfalaError<PacketizerErrorCode> {}
 

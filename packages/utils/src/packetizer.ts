@@ -2,6 +2,7 @@ import {
   AUDIO_HEADER_BYTES,
   DEFAULT_DATAGRAM_BUDGET_BYTES,
   MAX_DATAGRAM_BYTES,
+  MAX_REDUNDANCY_PERIODS,
   bytesPerFrame,
   makeFormat,
   writeAudioHeader,
@@ -18,6 +19,13 @@ export interface StreamPacketizerOptions {
   readonly format: Format;
   /** Largest whole datagram in bytes, header included; 25 to 65,507. */
   readonly datagramBudgetBytes?: number;
+  /**
+   * Periods each period's datagrams repeat before their own bytes (PROTOCOL.md §7.3), so every
+   * byte is sent 1 + `redundancy` times: 0 (default) to MAX_REDUNDANCY_PERIODS.
+   */
+  readonly redundancy?: number;
+  /** Most bytes one `packetize` call takes; required with redundancy (it sizes the history). */
+  readonly maxPeriodBytes?: number;
 }
 
 /** Receives one finished datagram: `length` bytes at the start of `datagram`, which is reused. */
@@ -33,7 +41,13 @@ export type EmitDatagram = (datagram: Uint8Array, length: number) => void;
  * 1,400-byte budget, a datagram carries up to (1400 − 24) / 8 = 172 frames, so a 32-frame period
  * is one datagram of 24 + 256 bytes.
  *
- * The one datagram buffer is allocated here; `packetize` allocates nothing.
+ * With redundancy R, each `packetize` call is a period: it cuts the last R periods' bytes and its
+ * own as one run starting R periods back, by the same rule. A byte thus rides in the runs of its
+ * own period and the R after it, each cut into separate datagrams: R + 1 copies, none sharing a
+ * datagram, whatever the budget. The receiver keeps the first copy and trims the rest (§7.2).
+ *
+ * The datagram buffer and the redundancy history are allocated here; `packetize` allocates
+ * nothing.
  */
 export class StreamPacketizer {
   readonly #streamIndex: number;
@@ -45,10 +59,22 @@ export class StreamPacketizer {
   readonly #datagram: Uint8Array;
   #byteIndex = 0;
 
+  readonly #redundancy: number;
+  readonly #maxPeriodBytes: number;
+  /** The last `#periodCount` periods' bytes at [0, `#heldBytes`), then room for one more period. */
+  readonly #window: Uint8Array;
+  /** Their lengths, a ring of `#redundancy` slots, oldest at `#periodHead`. */
+  readonly #periodLengths: Float64Array;
+  #periodHead = 0;
+  #periodCount = 0;
+  #heldBytes = 0;
+
   constructor({
     streamIndex,
     format,
     datagramBudgetBytes = DEFAULT_DATAGRAM_BUDGET_BYTES,
+    redundancy = 0,
+    maxPeriodBytes,
   }: StreamPacketizerOptions) {
     if (!Number.isInteger(streamIndex) || streamIndex < 0 || streamIndex > MAX_STREAM_INDEX) {
       throw new PacketizerError(
@@ -67,12 +93,31 @@ export class StreamPacketizer {
         `packetizer: datagram budget must be an integer from ${minBudget} (header + 1 byte) to ${MAX_DATAGRAM_BYTES} bytes, got ${String(datagramBudgetBytes)}`,
       );
     }
+    if (!Number.isInteger(redundancy) || redundancy < 0 || redundancy > MAX_REDUNDANCY_PERIODS) {
+      throw new PacketizerError(
+        'BAD_REDUNDANCY',
+        `packetizer: redundancy must be an integer from 0 to ${MAX_REDUNDANCY_PERIODS} periods, got ${String(redundancy)}`,
+      );
+    }
+    if (
+      (redundancy > 0 || maxPeriodBytes !== undefined) &&
+      !(Number.isSafeInteger(maxPeriodBytes) && maxPeriodBytes! > 0)
+    ) {
+      throw new PacketizerError(
+        'BAD_MAX_PERIOD',
+        `packetizer: maxPeriodBytes must be a positive integer${redundancy > 0 ? ' with redundancy' : ''}, got ${String(maxPeriodBytes)}`,
+      );
+    }
     this.#streamIndex = streamIndex;
     this.#bytesPerFrame = bytesPerFrame(makeFormat(format));
     const room = datagramBudgetBytes - AUDIO_HEADER_BYTES;
     this.#frameCuts = room >= this.#bytesPerFrame;
     this.#maxPayloadBytes = this.#frameCuts ? room - (room % this.#bytesPerFrame) : room;
     this.#datagram = new Uint8Array(AUDIO_HEADER_BYTES + this.#maxPayloadBytes);
+    this.#redundancy = redundancy;
+    this.#maxPeriodBytes = maxPeriodBytes ?? Number.POSITIVE_INFINITY;
+    this.#window = new Uint8Array(redundancy > 0 ? (redundancy + 1) * maxPeriodBytes! : 0);
+    this.#periodLengths = new Float64Array(redundancy);
   }
 
   /** Index of the next byte to send; 0 after construction or `reset()`. */
@@ -85,28 +130,68 @@ export class StreamPacketizer {
     return this.#maxPayloadBytes;
   }
 
+  /** Bytes of the last `redundancy` periods, which the next `packetize` sends again first. */
+  get historyBytes(): number {
+    return this.#heldBytes;
+  }
+
   /**
-   * Cuts `byteLength` bytes of `payload` at `offset` (this stream's next wire bytes) into
-   * datagrams and hands each to `emit`, which must send or copy it before returning: the same
-   * buffer carries the next datagram. Returns the number of datagrams emitted.
+   * Cuts `byteLength` bytes of `payload` at `offset` (this stream's next wire bytes, one period)
+   * into datagrams, after the redundancy history if any, and hands each to `emit`, which must
+   * send or copy it before returning: the same buffer carries the next datagram. Returns the
+   * number of datagrams emitted. An empty period sends nothing and is not remembered.
    */
   packetize(payload: Uint8Array, offset: number, byteLength: number, emit: EmitDatagram): number {
     checkRange('packetize: payload', payload.length, offset, byteLength);
+    if (byteLength > this.#maxPeriodBytes) {
+      throw new PacketizerError(
+        'PERIOD_TOO_LARGE',
+        `packetize: a period holds at most maxPeriodBytes = ${this.#maxPeriodBytes} bytes, got ${byteLength}`,
+      );
+    }
+    const start = this.#byteIndex;
+    this.#byteIndex = start + byteLength;
+    if (this.#redundancy === 0) return this.#cut(payload, offset, byteLength, start, emit);
+    if (byteLength === 0) return 0;
+    const window = this.#window;
+    const held = this.#heldBytes;
+    for (let i = 0; i < byteLength; i++) window[held + i] = payload[offset + i]!;
+    const count = this.#cut(window, 0, held + byteLength, start - held, emit);
+    this.#remember(byteLength);
+    return count;
+  }
+
+  /** Starts numbering again at byte 0 and forgets the history, as after an I/O restart (PROTOCOL.md §7.2). */
+  reset(): void {
+    this.#byteIndex = 0;
+    this.#heldBytes = 0;
+    this.#periodCount = 0;
+    this.#periodHead = 0;
+  }
+
+  /** Cuts `source[from, from + length)`, whose first byte is stream byte `byteIndex`. */
+  #cut(
+    source: Uint8Array,
+    from: number,
+    length: number,
+    byteIndex: number,
+    emit: EmitDatagram,
+  ): number {
     const datagram = this.#datagram;
     const bpf = this.#bytesPerFrame;
     const maxPayload = this.#maxPayloadBytes;
-    const end = offset + byteLength;
-    let src = offset;
+    const end = from + length;
+    let src = from;
+    let next = byteIndex;
     let count = 0;
     while (src < end) {
-      const start = this.#byteIndex;
       // Ending at absolute frame boundaries keeps later datagrams aligned even after a caller
       // hands over a partial frame; n stays > 0 because maxPayload is at least one frame.
-      let n = this.#frameCuts ? maxPayload - (start % bpf) : maxPayload;
+      let n = this.#frameCuts ? maxPayload - (next % bpf) : maxPayload;
       if (n > end - src) n = end - src;
-      writeAudioHeader(datagram, 0, this.#streamIndex, start, n);
-      for (let i = 0; i < n; i++) datagram[AUDIO_HEADER_BYTES + i] = payload[src + i]!;
-      this.#byteIndex = start + n;
+      writeAudioHeader(datagram, 0, this.#streamIndex, next, n);
+      for (let i = 0; i < n; i++) datagram[AUDIO_HEADER_BYTES + i] = source[src + i]!;
+      next += n;
       src += n;
       count++;
       emit(datagram, AUDIO_HEADER_BYTES + n);
@@ -114,8 +199,19 @@ export class StreamPacketizer {
     return count;
   }
 
-  /** Starts numbering again at byte 0, as after an I/O restart (PROTOCOL.md §7.2). */
-  reset(): void {
-    this.#byteIndex = 0;
+  /** Keeps the period just sent in the history, dropping the oldest beyond `redundancy`. */
+  #remember(length: number): void {
+    const lengths = this.#periodLengths;
+    const r = this.#redundancy;
+    this.#heldBytes += length;
+    if (this.#periodCount < r) {
+      lengths[(this.#periodHead + this.#periodCount++) % r] = length;
+      return;
+    }
+    const oldest = lengths[this.#periodHead]!;
+    this.#window.copyWithin(0, oldest, this.#heldBytes);
+    this.#heldBytes -= oldest;
+    lengths[this.#periodHead] = length;
+    this.#periodHead = (this.#periodHead + 1) % r;
   }
 }

@@ -5,6 +5,7 @@ import {
   AUDIO_HEADER_BYTES,
   DEFAULT_DATAGRAM_BUDGET_BYTES,
   MAX_DATAGRAM_BYTES,
+  MAX_REDUNDANCY_PERIODS,
   SAMPLE_TYPES,
   STANDARD_FORMAT,
   bytesPerFrame,
@@ -187,6 +188,144 @@ describe('StreamPacketizer', () => {
     expect(() => packetizer.packetize(new Uint8Array(8), 4, 8, () => undefined)).toThrow(
       BoundsError,
     );
+  });
+
+  describe('with redundancy', () => {
+    const redundant = (redundancy: number, budget = DEFAULT_DATAGRAM_BUDGET_BYTES) =>
+      new StreamPacketizer({
+        streamIndex: 2,
+        format: STANDARD_FORMAT,
+        datagramBudgetBytes: budget,
+        redundancy,
+        maxPeriodBytes: 64 * 8,
+      });
+    const runs = (sent: Sent[]): Array<[number, number]> =>
+      sent.map((d) => [d.byteIndex, d.byteIndex + d.payload.length]);
+
+    it('starts each period’s run the previous periods early, in one datagram when it fits', () => {
+      const packetizer = redundant(1);
+      expect(runs(send(packetizer, pattern(0, 256)))).toEqual([[0, 256]]);
+      expect(packetizer.historyBytes).toBe(256);
+      const second = send(packetizer, pattern(256, 256));
+      expect(runs(second)).toEqual([[0, 512]]);
+      expect(second[0]!.payload).toEqual(pattern(0, 512));
+      expect(runs(send(packetizer, pattern(512, 256)))).toEqual([[256, 768]]);
+      expect(packetizer.byteIndex).toBe(768);
+      expect(packetizer.historyBytes).toBe(256);
+    });
+
+    it('cuts a run longer than the budget as any other, from its first byte', () => {
+      // 2 periods of 64 frames (1,024 bytes) and the 1,376-byte payload room: 2 datagrams.
+      const packetizer = redundant(1);
+      expect(runs(send(packetizer, pattern(0, 512)))).toEqual([[0, 512]]);
+      const sent = send(packetizer, pattern(512, 512));
+      expect(runs(sent)).toEqual([[0, 1024]]);
+      const small = redundant(2, AUDIO_HEADER_BYTES + 400);
+      send(small, pattern(0, 512));
+      send(small, pattern(512, 512));
+      expect(runs(send(small, pattern(1024, 512)))).toEqual([
+        [0, 400],
+        [400, 800],
+        [800, 1200],
+        [1200, 1536],
+      ]);
+    });
+
+    it('forgets an empty period, and the whole history at reset()', () => {
+      const packetizer = redundant(1);
+      send(packetizer, pattern(0, 256));
+      expect(packetizer.packetize(new Uint8Array(0), 0, 0, () => expect.fail('emitted'))).toBe(0);
+      expect(runs(send(packetizer, pattern(256, 8)))).toEqual([[0, 264]]);
+      packetizer.reset();
+      expect(packetizer.historyBytes).toBe(0);
+      expect(runs(send(packetizer, pattern(0, 8)))).toEqual([[0, 8]]);
+    });
+
+    it('sends every byte redundancy + 1 times, never twice in one datagram', () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...SAMPLE_TYPES),
+          fc.integer({ min: 1, max: 6 }),
+          fc.integer({ min: AUDIO_HEADER_BYTES + 1, max: AUDIO_HEADER_BYTES + 300 }),
+          fc.integer({ min: 0, max: MAX_REDUNDANCY_PERIODS }),
+          fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 10 }),
+          (sampleType, channels, budget, redundancy, periodFrames) => {
+            const fmt = format(sampleType, channels);
+            const bpf = bytesPerFrame(fmt);
+            const packetizer = new StreamPacketizer({
+              streamIndex: 0,
+              format: fmt,
+              datagramBudgetBytes: budget,
+              redundancy,
+              maxPeriodBytes: 40 * bpf,
+            });
+            const copies: number[] = [];
+            /** End byte of each non-empty period sent so far. */
+            const ends: number[] = [];
+            for (const frames of periodFrames) {
+              const from = packetizer.byteIndex;
+              const held = packetizer.historyBytes;
+              const sent = send(packetizer, pattern(from, frames * bpf));
+              if (frames === 0) {
+                expect(sent).toEqual([]);
+                continue;
+              }
+              // One run from `held` bytes back to the period's end, cut at the budget.
+              let next = from - held;
+              for (const d of sent) {
+                expect(d.byteIndex).toBe(next);
+                expect(d.datagramBytes).toBeLessThanOrEqual(budget);
+                expect(d.payload).toEqual(pattern(next, d.payload.length));
+                for (let b = next; b < next + d.payload.length; b++)
+                  copies[b] = (copies[b] ?? 0) + 1;
+                next += d.payload.length;
+              }
+              expect(next).toBe(packetizer.byteIndex);
+              ends.push(next);
+            }
+            // A byte of the k-th last period has been sent min(k, redundancy + 1) times so far.
+            for (let k = 1; k <= ends.length; k++) {
+              const end = ends[ends.length - k]!;
+              const start = ends[ends.length - k - 1] ?? 0;
+              const expected = Math.min(k, redundancy + 1);
+              for (let b = start; b < end; b++) expect(copies[b]).toBe(expected);
+            }
+          },
+        ),
+      );
+    });
+
+    it.each([-1, 1.5, MAX_REDUNDANCY_PERIODS + 1])('rejects a redundancy of %d', (redundancy) => {
+      expect(
+        () =>
+          new StreamPacketizer({
+            streamIndex: 0,
+            format: STANDARD_FORMAT,
+            redundancy,
+            maxPeriodBytes: 256,
+          }),
+      ).toThrow(expect.objectContaining({ name: 'PacketizerError', code: 'BAD_REDUNDANCY' }));
+    });
+
+    it.each([undefined, 0, 2.5])('needs a history size, refusing maxPeriodBytes %s', (max) => {
+      expect(
+        () =>
+          new StreamPacketizer({
+            streamIndex: 0,
+            format: STANDARD_FORMAT,
+            redundancy: 1,
+            ...(max !== undefined && { maxPeriodBytes: max }),
+          }),
+      ).toThrow(expect.objectContaining({ name: 'PacketizerError', code: 'BAD_MAX_PERIOD' }));
+    });
+
+    it('refuses a period longer than maxPeriodBytes, sending nothing', () => {
+      const packetizer = redundant(1);
+      expect(() =>
+        packetizer.packetize(pattern(0, 64 * 8 + 1), 0, 64 * 8 + 1, () => expect.fail('emitted')),
+      ).toThrow(expect.objectContaining({ name: 'PacketizerError', code: 'PERIOD_TOO_LARGE' }));
+      expect(packetizer.byteIndex).toBe(0);
+    });
   });
 
   it('cuts any stream into contiguous datagrams within the budget', () => {

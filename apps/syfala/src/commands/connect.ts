@@ -2,7 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { WavReader, type EngineStats, type VirtualSink, type VirtualSource } from '@syfala/audio';
 import type { JackDeviceOptions } from '@syfala/backend-jack';
 import type { Endpoint, SessionEnd } from '@syfala/network';
-import { bytesPerFrame, describeFormat, type Format, type StreamFormats } from '@syfala/proto';
+import {
+  MAX_REDUNDANCY_PERIODS,
+  bytesPerFrame,
+  describeFormat,
+  type Format,
+  type Redundancy,
+  type StreamFormats,
+} from '@syfala/proto';
 import { CliError, describeError } from '../cli-error.js';
 import { endpointFormats } from '../endpoint-formats.js';
 import {
@@ -36,6 +43,7 @@ export interface ConnectFlags {
   readonly json?: boolean;
   readonly psk?: string;
   readonly latency?: string;
+  readonly redundancy?: string;
   readonly timeout: string | number;
   readonly interface?: string;
   readonly backend: Backend;
@@ -87,6 +95,10 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     flags.latency === undefined
       ? undefined
       : integerValue(flags.latency, '--latency', 1, MAX_LATENCY_FRAMES);
+  const redundancy =
+    flags.redundancy === undefined
+      ? undefined
+      : integerValue(flags.redundancy, '--redundancy', 0, MAX_REDUNDANCY_PERIODS);
   if (flags.play !== undefined) await checkReadable(flags.play, '--play');
   if (flags.record !== undefined) await checkWritable(flags.record, '--record');
 
@@ -132,6 +144,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
       device: card,
       ...(psk !== undefined && { psk }),
       ...(targetLatencyFrames !== undefined && { targetLatencyFrames }),
+      ...(redundancy !== undefined && { redundancy }),
       statsIntervalMs: STATS_INTERVAL_MS,
       onStats: report,
       until: ({ ended }) => {
@@ -164,6 +177,11 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   }
 
   const summary = summarize(result, formats, stoppedAt - startedAt, device, flags.play);
+  if ((redundancy ?? 0) > result.redundancy.serverToClient) {
+    process.stderr.write(
+      `syfala: ${endpoint.name} sends ${result.redundancy.serverToClient} redundant period(s), not the ${redundancy} asked for\n`,
+    );
+  }
   process.stdout.write(
     flags.json === true ? `${JSON.stringify(summary)}\n` : `${summaryText(summary, endpoint)}\n`,
   );
@@ -252,6 +270,8 @@ interface Summary {
   readonly streams: { wire: number; framesReceived: number; lostFrames: number }[];
   readonly recorded: string[];
   readonly played: string | undefined;
+  /** Redundant periods in force: received from the server, and sent to it. */
+  readonly redundancy: Redundancy;
   readonly ended: SessionEnd | undefined;
 }
 
@@ -277,6 +297,7 @@ function summarize(
     }),
     recorded: device.sinks.flatMap((sink) => (sink.kind === 'wav' ? [sink.path] : [])),
     played,
+    redundancy: result.redundancy,
     ended: result.ended,
   };
 }
@@ -290,6 +311,10 @@ function summaryText(summary: Summary, endpoint: Endpoint): string {
   ];
   if (summary.recorded.length > 0) lines.push(`recorded ${summary.recorded.join(', ')}`);
   if (summary.played !== undefined) lines.push(`played ${summary.played}`);
+  const { serverToClient, clientToServer } = summary.redundancy;
+  if (serverToClient + clientToServer > 0) {
+    lines.push(`redundancy: ${serverToClient} period(s) received again, ${clientToServer} sent`);
+  }
   return lines.join('\n');
 }
 

@@ -139,7 +139,16 @@ function logIo(log: Log, session: ServerSession): void {
   session.state$.subscribe((state) => {
     if (state === 'streaming') {
       streaming = true;
-      log.event('io-started', { client, peer }, `io started: "${client}", audio to ${peer}`);
+      const { redundancy } = session;
+      const repeats =
+        redundancy.serverToClient + redundancy.clientToServer === 0
+          ? ''
+          : `, redundancy ${redundancy.serverToClient} to it, ${redundancy.clientToServer} from it`;
+      log.event(
+        'io-started',
+        { client, peer, redundancy },
+        `io started: "${client}", audio to ${peer}${repeats}`,
+      );
     } else if (streaming && state !== 'stopping-io') {
       streaming = false;
       log.event('io-stopped', { client, peer }, `io stopped: "${client}"`);

@@ -161,37 +161,39 @@ export class EngineCore {
         streamIndex: route.wire,
         format: route.format,
         datagramBudgetBytes: this.#datagramBudgetBytes,
+        redundancy: spec.redundancy ?? 0,
+        maxPeriodBytes: frames * bytesPerFrame(route.format),
       }),
       wire: new Uint8Array(frames * bytesPerFrame(route.format)),
       stats: { wire: route.wire, datagrams: 0, bytes: 0 },
     }));
     const receive: (ReceiveRoute | undefined)[] = [];
     const compensate = spec.driftCompensation === true;
-    for (const route of spec.receive) {
-      const buffer = new JitterBuffer({
     const fade = (spec.concealment ?? 'fade') === 'fade';
     if (spec.adaptiveLatency === true && !compensate) {
       // Played straight, a jitter buffer only primes to its target: a raised target would wait
       // for the next underrun, so adapting it needs the resampler to hold the fill there.
       throw new AudioError('BAD_OPTION', 'audio engine: adaptive latency needs drift compensation');
     }
-    const fade = (spec.concealment ?? 'fade') === 'fade';
+    for (const route of spec.receive) {
+      const capacityFrames = Math.max(
+        4 * spec.targetLatencyFrames,
+        Math.ceil(route.format.sampleRate * JITTER_CAPACITY_SECONDS),
+      );
+      const buffer = new JitterBuffer({
         format: route.format,
         targetLatencyFrames: spec.targetLatencyFrames,
-        capacityFrames: Math.max(
-          4 * spec.targetLatencyFrames,
-          Math.ceil(route.format.sampleRate * JITTER_CAPACITY_SECONDS),
-        ),
+        capacityFrames,
         skipSurplus: !compensate,
       });
-      receive[route.wire] = {
-        route,
       const concealer = fade
         ? new LossConcealer({
             channels: route.format.channels,
             sampleRate: route.format.sampleRate,
           })
         : undefined;
+      receive[route.wire] = {
+        route,
         buffer,
         compensated: compensate
           ? new DriftCompensatedStream({
@@ -201,6 +203,7 @@ export class EngineCore {
               ...(concealer && { concealer }),
             })
           : undefined,
+        concealer,
         wire: new Uint8Array(frames * bytesPerFrame(route.format)),
         samples: new Float32Array(frames * route.format.channels),
         missing: new Uint8Array(frames),
@@ -217,7 +220,6 @@ export class EngineCore {
         bytesPerFrame: bytesPerFrame(route.format),
       };
     }
-        missing: new Uint8Array(frames),
     const emit = (datagram: Uint8Array, length: number): void => {
       const buffer = this.#sendPool[this.#sendSlot]!;
       this.#sendSlot = (this.#sendSlot + 1) % SEND_POOL_SIZE;
@@ -255,13 +257,12 @@ export class EngineCore {
             wire: r.route.wire,
             ...r.buffer.stats(),
             concealed: r.buffer.concealedRanges(),
-            ...(r.compensated && {
-              driftPpm: r.compensated.driftPpm,
             ...(r.concealer && { concealedGaps: r.concealer.gaps }),
             ...(r.adapter && {
               jitterUs: (r.adapter.jitterFrames * 1e6) / r.route.format.sampleRate,
             }),
-            ...(r.concealer && { concealedGaps: r.concealer.gaps }),
+            ...(r.compensated && {
+              driftPpm: r.compensated.driftPpm,
               resampleRatio: r.compensated.ratio,
             }),
           })),
@@ -289,16 +290,17 @@ export class EngineCore {
         } else {
           const pulled = r.buffer.pull(r.wire, 0, frames, r.missing);
           decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
+          r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
         }
         for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
-          r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
       }
       if (!peer.sending) continue;
       for (const s of peer.send) {
         const input = inputs[s.route.device]!;
         const bytes = encodeSamples(s.route.format.sampleType, input, 0, s.wire, 0, input.length);
+        // Redundancy sends the history again ahead of the new bytes (not for an empty period).
+        if (bytes > 0) s.stats.bytes += s.packetizer.historyBytes + bytes;
         s.stats.datagrams += s.packetizer.packetize(s.wire, 0, bytes, peer.emit);
-        s.stats.bytes += bytes;
       }
     }
   }
@@ -326,9 +328,9 @@ export class EngineCore {
       return;
     }
     route.buffer.push(header.byteIndex, datagram, header.payloadOffset, header.byteCount);
+    route.adapter?.arrival((header.byteIndex + header.byteCount) / route.bytesPerFrame);
   }
 
-    route.adapter?.arrival((header.byteIndex + header.byteCount) / route.bytesPerFrame);
   #peerAt(from: RemoteInfo): Peer | undefined {
     const samePort = this.#peersByPort.get(from.port);
     if (samePort === undefined) return undefined;

@@ -50,11 +50,18 @@ export interface PeerSpec {
    * receives from byte 0, and turns sending on when the server has said ok (PROTOCOL.md §6).
    */
   readonly sending: boolean;
+  /**
+   * Periods each datagram sent to the peer repeats before its own bytes, so every byte travels
+   * 1 + this many times (PROTOCOL.md §7.3, negotiated at start-io): 0 (default) to 3. Sending
+   * only: a receiver takes redundant runs as they come.
+   */
+  readonly redundancy?: number;
 }
 
 export interface StreamSendStats {
   readonly wire: number;
   datagrams: number;
+  /** Payload bytes sent, redundant copies included (headers excluded). */
   bytes: number;
 }
 
@@ -64,6 +71,10 @@ export interface ReceivedStreamStats extends JitterBufferStats {
   readonly driftPpm?: number;
   /** With drift compensation: peer frames consumed per device frame now. */
   readonly resampleRatio?: number;
+  /** With adaptive latency: the arrival jitter measured over the last 4 s, µs (a peak). */
+  readonly jitterUs?: number;
+  /** With 'fade' concealment: gaps (and slips) the concealer filled. */
+  readonly concealedGaps?: number;
   /** The last concealed byte ranges [start, end) of the stream, oldest first (up to 1024). */
   readonly concealed: Array<[number, number]>;
 }
@@ -71,12 +82,6 @@ export interface ReceivedStreamStats extends JitterBufferStats {
 export interface PeerStats {
   readonly id: string;
   readonly sent: StreamSendStats[];
-  /** With adaptive latency: the arrival jitter measured over the last 4 s, µs (a peak). */
-  readonly jitterUs?: number;
-  /** With 'fade' concealment: gaps (and slips) the concealer filled. */
-  readonly concealedGaps?: number;
-  /** With 'fade' concealment: gaps (and slips) the concealer filled. */
-  readonly concealedGaps?: number;
   readonly received: ReceivedStreamStats[];
   /**
    * Native core only: datagrams dropped because a ring between threads was full (receive: the

@@ -1,18 +1,31 @@
-import type { ControlErrorMessage, DisconnectReason, Outcome, StreamFormats } from '@syfala/proto';
+import type {
+  ControlErrorMessage,
+  DisconnectReason,
+  Outcome,
+  Redundancy,
+  StreamFormats,
+} from '@syfala/proto';
 
 /**
  * What a session says once the handshake is done, whatever the transport: the TCP control
  * frames and the UDP control datagrams both map onto these, so the session state machine is
  * written once (PROTOCOL.md §6, CONTROL.md §3). Fields a transport cannot carry read as empty
- * (UDP has no reason text).
+ * (UDP has no reason text, and no redundancy: CONTROL.md §3).
  */
 export type SessionMessage =
-  | { readonly type: 'start-io' | 'stop-io'; readonly requestId: number }
+  | {
+      readonly type: 'start-io' | 'stop-io';
+      readonly requestId: number;
+      /** start-io only, and only once both sides advertised REDUNDANCY_CAPABILITY. */
+      readonly redundancy?: Redundancy;
+    }
   | {
       readonly type: 'start-io-result' | 'stop-io-result';
       readonly requestId: number;
       readonly outcome: Outcome;
       readonly reason: string;
+      /** An ok start-io-result to a request that carried redundancy: what each side sends. */
+      readonly redundancy?: Redundancy;
     }
   | { readonly type: 'heartbeat'; readonly sequence: number; readonly senderTimeUs: number }
   | { readonly type: 'disconnect'; readonly reason: DisconnectReason; readonly text: string }

@@ -1,15 +1,24 @@
-import type { ControlMessage, Role } from '@syfala/proto';
+import { REDUNDANCY_CAPABILITY, type ControlMessage, type Role } from '@syfala/proto';
 import { ControlError } from '../errors.js';
 import { formatAddress } from './address.js';
 import type { ChannelHandlers, ControlChannel, PeerError, SessionMessage } from './channel.js';
 import { ChannelInbox } from './channel-inbox.js';
 import type { FrameSocket } from './frame-socket.js';
 
+/** The capabilities both Hello and Welcome advertised: the features a connection may use. */
+export function sharedCapabilities(
+  ours: readonly string[],
+  theirs: readonly string[],
+): readonly string[] {
+  return ours.filter((name) => theirs.includes(name));
+}
+
 /**
  * A ControlChannel over a TCP connection after its handshake (CONTROL.md): maps control frames
  * to session messages and back. Frames that are not session messages are handled here: a
- * request this side never takes is answered with Error UNEXPECTED_MESSAGE (§7), a stray response
- * and Stats are ignored, an Error frame is passed on, and a Disconnect from the peer ends the channel.
+ * request this side never takes is answered with Error UNEXPECTED_MESSAGE (§7), a request using a
+ * feature both sides did not advertise with Error UNSUPPORTED, a stray response and Stats are
+ * ignored, an Error frame is passed on, and a Disconnect from the peer ends the channel.
  */
 export class TcpControlChannel implements ControlChannel {
   readonly transport = 'tcp';
@@ -18,12 +27,17 @@ export class TcpControlChannel implements ControlChannel {
   readonly #frames: FrameSocket;
   /** Our side: a client takes results, a server takes requests. */
   readonly #role: Role;
+  readonly #redundancy: boolean;
   readonly #inbox = new ChannelInbox();
 
-  /** Takes over `frames` from the handshake; frames decoded from now on are this channel's. */
-  constructor(frames: FrameSocket, role: Role) {
+  /**
+   * Takes over `frames` from the handshake; frames decoded from now on are this channel's.
+   * `capabilities`: what both sides advertised (sharedCapabilities).
+   */
+  constructor(frames: FrameSocket, role: Role, capabilities: readonly string[] = []) {
     this.#frames = frames;
     this.#role = role;
+    this.#redundancy = capabilities.includes(REDUNDANCY_CAPABILITY);
     this.peer = frames.peer;
     frames.setHandlers({
       message: (message) => this.#onFrame(message),
@@ -46,6 +60,17 @@ export class TcpControlChannel implements ControlChannel {
   #onFrame(message: ControlMessage): void {
     switch (message.type) {
       case 'start-io':
+        if (this.#role !== 'server') {
+          this.#unexpected(message);
+        } else if (message.redundancy !== undefined && !this.#redundancy) {
+          this.#unsupported(
+            message,
+            `redundancy needs the "${REDUNDANCY_CAPABILITY}" capability on both sides`,
+          );
+        } else {
+          this.#inbox.message(message);
+        }
+        return;
       case 'stop-io':
         if (this.#role === 'server') {
           this.#inbox.message({ type: message.type, requestId: message.requestId });
@@ -56,9 +81,18 @@ export class TcpControlChannel implements ControlChannel {
       case 'start-io-result':
       case 'stop-io-result':
         // A result can only answer a client's request; at a server it answers nothing pending.
+        // Redundancy nobody negotiated is not acted on.
         if (this.#role === 'client') {
           const { type, requestId, outcome, reason } = message;
-          this.#inbox.message({ type, requestId, outcome, reason });
+          const redundancy =
+            this.#redundancy && message.type === 'start-io-result' ? message.redundancy : undefined;
+          this.#inbox.message({
+            type,
+            requestId,
+            outcome,
+            reason,
+            ...(redundancy && { redundancy }),
+          });
         }
         return;
       case 'heartbeat':
@@ -108,6 +142,16 @@ export class TcpControlChannel implements ControlChannel {
     });
   }
 
+  /** A request for a feature not offered (CONTROL.md §7). */
+  #unsupported(message: ControlMessage, why: string): void {
+    this.#frames.send({
+      type: 'error',
+      requestId: message.requestId,
+      code: 'unsupported',
+      message: why,
+    });
+  }
+
   #where(): string {
     return formatAddress(this.peer.address, this.peer.port);
   }
@@ -115,13 +159,25 @@ export class TcpControlChannel implements ControlChannel {
 
 function toControlMessage(message: Exclude<SessionMessage, PeerError>): ControlMessage {
   switch (message.type) {
-    case 'start-io':
+    case 'start-io': {
+      const { requestId, redundancy } = message;
+      return { type: 'start-io', requestId, ...(redundancy && { redundancy }) };
+    }
     case 'stop-io':
-      return { type: message.type, requestId: message.requestId };
-    case 'start-io-result':
+      return { type: 'stop-io', requestId: message.requestId };
+    case 'start-io-result': {
+      const { requestId, outcome, reason, redundancy } = message;
+      return {
+        type: 'start-io-result',
+        requestId,
+        outcome,
+        reason,
+        ...(redundancy && { redundancy }),
+      };
+    }
     case 'stop-io-result':
       return {
-        type: message.type,
+        type: 'stop-io-result',
         requestId: message.requestId,
         outcome: message.outcome,
         reason: message.reason,

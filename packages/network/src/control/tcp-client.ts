@@ -15,7 +15,7 @@ import { formatAddress } from './address.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { ServerOffer } from './channel.js';
 import { FrameSocket } from './frame-socket.js';
-import { TcpControlChannel } from './tcp-channel.js';
+import { TcpControlChannel, sharedCapabilities } from './tcp-channel.js';
 
 /** Time a TCP control handshake may take, connecting included, in milliseconds. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 2000;
@@ -211,7 +211,11 @@ export async function connectTcpControl(
           settled = true;
           clearTimeout(timer);
           resolve({
-            channel: new TcpControlChannel(frames!, 'client'),
+            channel: new TcpControlChannel(
+              frames!,
+              'client',
+              sharedCapabilities(capabilities, message.capabilities),
+            ),
             offer: {
               endpointId: message.endpointId,
               endpointName: message.endpointName,

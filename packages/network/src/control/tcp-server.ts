@@ -17,7 +17,7 @@ import { formatAddress } from './address.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { Admission, ClientHello, ServerOffer } from './channel.js';
 import { FrameSocket } from './frame-socket.js';
-import { TcpControlChannel } from './tcp-channel.js';
+import { TcpControlChannel, sharedCapabilities } from './tcp-channel.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './tcp-client.js';
 
 /** Handshakes in progress at once before new connections are closed unanswered. */
@@ -291,7 +291,8 @@ export class TcpControlServer {
           }),
       });
       stats.handshakesCompleted++;
-      this.#options.onChannel(new TcpControlChannel(frames, 'server'), hello);
+      const shared = sharedCapabilities(offer.capabilities, hello.capabilities);
+      this.#options.onChannel(new TcpControlChannel(frames, 'server', shared), hello);
     };
 
     const onMessage = (message: ControlMessage): void => {

@@ -1,7 +1,14 @@
 import { interval, map, takeUntil, from, type Observable } from 'rxjs';
-import type { DisconnectReason, StreamFormats } from '@syfala/proto';
+import {
+  MAX_REDUNDANCY_PERIODS,
+  NO_REDUNDANCY,
+  REDUNDANCY_CAPABILITY,
+  type DisconnectReason,
+  type Redundancy,
+  type StreamFormats,
+} from '@syfala/proto';
 import type { ControlChannel, ServerOffer, SessionMessage } from '../control/channel.js';
-import { ControlError, InvalidStateError, controlErrorFromFrame } from '../errors.js';
+import { ControlError, InvalidStateError, NetworkError, controlErrorFromFrame } from '../errors.js';
 import type { HeartbeatOptions } from './liveness.js';
 import {
   SessionCore,
@@ -38,10 +45,21 @@ export interface ClientStats extends ControlStats {
   failuresRetried: number;
 }
 
+/** What a client asks for when it starts I/O. */
+export interface StartIoOptions {
+  /**
+   * Redundant periods (PROTOCOL.md §7.3), 0 to MAX_REDUNDANCY_PERIODS each: `serverToClient` to
+   * ask of the server, which may grant less, and `clientToServer` that this client sends. Said
+   * only to a server that offers REDUNDANCY_CAPABILITY (never over UDP control): see
+   * `Streaming.redundancy` for what holds.
+   */
+  readonly redundancy?: Redundancy;
+}
+
 interface PendingRequest {
   readonly type: 'start-io' | 'stop-io';
   readonly requestId: number;
-  readonly settle: (error?: ControlError) => void;
+  readonly settle: (error?: ControlError, redundancy?: Redundancy) => void;
 }
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,6 +71,8 @@ class ClientSessionCore extends SessionCore {
   readonly #onEnd: ((end: SessionEnd) => void) | undefined;
   #nextRequestId = 1;
   #pending: PendingRequest | undefined;
+  /** Granted by the last ok to start-io. */
+  redundancy: Redundancy = NO_REDUNDANCY;
   readonly #stats = { requestsSent: 0, retransmissions: 0, failuresRetried: 0 };
 
   constructor(
@@ -90,7 +110,12 @@ class ClientSessionCore extends SessionCore {
    * with bounded backoff; a Refusal, a timeout or the session ending rejects at once. On any
    * rejection the state goes back to where it was.
    */
-  async transition(type: 'start-io' | 'stop-io'): Promise<void> {
+  async transition(type: 'start-io' | 'stop-io', redundancy?: Redundancy): Promise<void> {
+    // Asked only where both sides advertised it (CONTROL.md §3): the client always does (TCP).
+    const ask =
+      redundancy !== undefined && this.offer.capabilities.includes(REDUNDANCY_CAPABILITY)
+        ? redundancy
+        : undefined;
     const [during, after, before]: SessionStateName[] =
       type === 'start-io'
         ? ['starting-io', 'streaming', 'connected']
@@ -99,7 +124,8 @@ class ClientSessionCore extends SessionCore {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.#request(type);
+          const granted = await this.#request(type, ask);
+          if (type === 'start-io') this.redundancy = capped(granted, ask);
           this.setState(after as 'streaming');
           return;
         } catch (error) {
@@ -117,14 +143,20 @@ class ClientSessionCore extends SessionCore {
     }
   }
 
-  /** One request, retransmitted over UDP, until its result, a timeout or the session's end. */
-  #request(type: 'start-io' | 'stop-io'): Promise<void> {
+  /**
+   * One request, retransmitted over UDP, until its result, a timeout or the session's end.
+   * Resolves to the result's redundancy, if it had one.
+   */
+  #request(
+    type: 'start-io' | 'stop-io',
+    redundancy: Redundancy | undefined,
+  ): Promise<Redundancy | undefined> {
     if (this.isClosed) return Promise.reject(this.#disconnected());
     const requestId = this.#nextRequestId;
     this.#nextRequestId = (this.#nextRequestId % 0xffff_ffff) + 1;
     const { reliable } = this.channel;
     const { timeoutMs, retransmitMs, maxAttempts } = this.#options;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Redundancy | undefined>((resolve, reject) => {
       let attempts = 0;
       const send = (): void => {
         if (attempts >= (reliable ? 1 : maxAttempts)) {
@@ -139,14 +171,14 @@ class ClientSessionCore extends SessionCore {
         if (attempts > 0) this.#stats.retransmissions++;
         attempts++;
         this.#stats.requestsSent++;
-        this.channel.send({ type, requestId });
+        this.channel.send({ type, requestId, ...(redundancy && { redundancy }) });
       };
       const timer = setInterval(send, reliable ? timeoutMs : retransmitMs);
-      const finish = (error?: ControlError): void => {
+      const finish = (error?: ControlError, granted?: Redundancy): void => {
         clearInterval(timer);
         this.#pending = undefined;
         if (error) reject(error);
-        else resolve();
+        else resolve(granted);
       };
       this.#pending = { type, requestId, settle: finish };
       send();
@@ -167,7 +199,7 @@ class ClientSessionCore extends SessionCore {
       pending.settle(controlErrorFromFrame(message, 'the server'));
     } else if (message.type === `${pending.type}-result` && 'outcome' in message) {
       const words = message.reason ? `: ${message.reason}` : '';
-      if (message.outcome === 'ok') pending.settle();
+      if (message.outcome === 'ok') pending.settle(undefined, message.redundancy);
       else if (message.outcome === 'failure') {
         pending.settle(
           new ControlError('FAILURE', `${pending.type} failed on the server${words}`, {
@@ -194,6 +226,30 @@ class ClientSessionCore extends SessionCore {
     return new ControlError('DISCONNECTED', `the session ended${reason ? ` (${reason})` : ''}`, {
       ...(reason !== undefined && reason !== 'connection-lost' && { disconnectReason: reason }),
     });
+  }
+}
+
+/**
+ * What holds after an ok: the server's grant, never above what was asked (a server must not send
+ * more), and the client's own figure as announced. None when nothing was asked.
+ */
+function capped(granted: Redundancy | undefined, asked: Redundancy | undefined): Redundancy {
+  if (asked === undefined) return NO_REDUNDANCY;
+  return {
+    serverToClient: Math.min(granted?.serverToClient ?? 0, asked.serverToClient),
+    clientToServer: asked.clientToServer,
+  };
+}
+
+function checkRedundancy(redundancy: Redundancy): void {
+  for (const key of ['serverToClient', 'clientToServer'] as const) {
+    const value = redundancy[key];
+    if (!Number.isInteger(value) || value < 0 || value > MAX_REDUNDANCY_PERIODS) {
+      throw new NetworkError(
+        'BAD_OPTION',
+        `startIo: redundancy.${key} must be an integer from 0 to ${MAX_REDUNDANCY_PERIODS}, got ${String(value)}`,
+      );
+    }
   }
 }
 
@@ -257,6 +313,7 @@ abstract class ClientState {
   protected async transit<T>(
     type: 'start-io' | 'stop-io',
     next: (core: ClientSessionCore) => T,
+    redundancy?: Redundancy,
   ): Promise<T> {
     const core = this.#take(type);
     if (this.#busy) {
@@ -267,7 +324,7 @@ abstract class ClientState {
     }
     this.#busy = true;
     try {
-      await core.transition(type);
+      await core.transition(type, redundancy);
     } finally {
       this.#busy = false;
     }
@@ -292,9 +349,13 @@ abstract class ClientState {
 
 /** Connected, I/O inactive. */
 export class Connected extends ClientState {
-  /** Asks the server to start I/O; resolves once audio flows, to the Streaming state. */
-  startIo(): Promise<Streaming> {
-    return this.transit('start-io', (core) => Streaming.create(core));
+  /**
+   * Asks the server to start I/O; resolves once audio flows, to the Streaming state. Rejects with
+   * NetworkError BAD_OPTION for a redundancy out of range.
+   */
+  async startIo(options: StartIoOptions = {}): Promise<Streaming> {
+    if (options.redundancy !== undefined) checkRedundancy(options.redundancy);
+    return this.transit('start-io', (core) => Streaming.create(core), options.redundancy);
   }
 
   /** @internal */
@@ -305,6 +366,22 @@ export class Connected extends ClientState {
 
 /** Connected, I/O active: every stream of both directions flows. */
 export class Streaming extends ClientState {
+  readonly #redundancy: Redundancy;
+
+  private constructor(core: ClientSessionCore) {
+    super(core);
+    this.#redundancy = core.redundancy;
+  }
+
+  /**
+   * Redundancy in force (PROTOCOL.md §7.3): the server sends `serverToClient` periods again with
+   * each datagram, as it granted; this client announced `clientToServer` and sends that.
+   * NO_REDUNDANCY when none was asked for or the server does not offer it.
+   */
+  get redundancy(): Redundancy {
+    return this.#redundancy;
+  }
+
   /** Asks the server to stop I/O; resolves to the Connected state. */
   stopIo(): Promise<Connected> {
     return this.transit('stop-io', (core) => Connected.create(core));

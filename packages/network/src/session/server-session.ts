@@ -1,4 +1,9 @@
-import type { DisconnectReason, StreamFormats } from '@syfala/proto';
+import {
+  NO_REDUNDANCY,
+  type DisconnectReason,
+  type Redundancy,
+  type StreamFormats,
+} from '@syfala/proto';
 import type { ClientHello, ControlChannel, SessionMessage } from '../control/channel.js';
 import { ControlError } from '../errors.js';
 import type { HeartbeatOptions } from './liveness.js';
@@ -29,7 +34,9 @@ export class ServerSession extends SessionCore {
   /** The formats offered to this client, fixed for the session. */
   readonly formats: StreamFormats;
   readonly #handlers: IoHandlers;
+  readonly #maxRedundancy: number;
   readonly #onEnd: (session: ServerSession, end: SessionEnd) => void;
+  #redundancy: Redundancy = NO_REDUNDANCY;
   #lastAnswer: Answer | undefined;
   #inFlight: Promise<void> | undefined;
   #inFlightId = -1;
@@ -40,14 +47,25 @@ export class ServerSession extends SessionCore {
     channel: ControlChannel,
     client: ClientHello,
     formats: StreamFormats,
-    options: { heartbeat?: HeartbeatOptions; handlers: IoHandlers },
+    options: { heartbeat?: HeartbeatOptions; handlers: IoHandlers; maxRedundancy?: number },
     onEnd: (session: ServerSession, end: SessionEnd) => void,
   ) {
     super(channel, options.heartbeat ?? {});
     this.client = client;
     this.formats = formats;
     this.#handlers = options.handlers;
+    this.#maxRedundancy = options.maxRedundancy ?? 0;
     this.#onEnd = onEnd;
+  }
+
+  /**
+   * Redundancy for the I/O the last start-io started (PROTOCOL.md §7.3): `serverToClient` is
+   * what the client asked for, capped at the server's maximum (the ok tells the client), and
+   * `clientToServer` what the client said it sends. NO_REDUNDANCY when it said nothing (always
+   * over UDP control). `startIo` reads it to set up sending.
+   */
+  get redundancy(): Redundancy {
+    return this.#redundancy;
   }
 
   stats(): ServerSessionStats {
@@ -61,7 +79,7 @@ export class ServerSession extends SessionCore {
 
   protected handle(message: SessionMessage): void {
     if (message.type !== 'start-io' && message.type !== 'stop-io') return;
-    const { type, requestId } = message;
+    const { type, requestId, redundancy } = message;
     const last = this.#lastAnswer;
     // A retransmission of the request answered last: the same answer again, nothing done twice.
     if (last !== undefined && last.type === `${type}-result` && last.requestId === requestId) {
@@ -83,11 +101,25 @@ export class ServerSession extends SessionCore {
     }
     this.#stats.requestsHandled++;
     this.#inFlightId = requestId;
-    this.#inFlight = this.#run(type, requestId).finally(() => (this.#inFlight = undefined));
+    this.#inFlight = this.#run(type, requestId, redundancy).finally(
+      () => (this.#inFlight = undefined),
+    );
   }
 
-  async #run(type: 'start-io' | 'stop-io', requestId: number): Promise<void> {
+  async #run(
+    type: 'start-io' | 'stop-io',
+    requestId: number,
+    asked: Redundancy | undefined,
+  ): Promise<void> {
     const starting = type === 'start-io';
+    if (starting) {
+      const max = this.#maxRedundancy;
+      // The client's own sending is its choice: it is acknowledged, not capped.
+      this.#redundancy = {
+        serverToClient: Math.min(asked?.serverToClient ?? 0, max),
+        clientToServer: asked?.clientToServer ?? 0,
+      };
+    }
     this.setState(starting ? 'starting-io' : 'stopping-io');
     try {
       await (starting ? this.#handlers.startIo : this.#handlers.stopIo)?.(this);
@@ -100,7 +132,8 @@ export class ServerSession extends SessionCore {
     }
     this.#ioActive = starting;
     this.setState(starting ? 'streaming' : 'connected');
-    this.#answer(type, requestId, 'ok', '');
+    // The grant goes back only to a request that asked (CONTROL.md §3, StartIoResult).
+    this.#answer(type, requestId, 'ok', '', asked && this.#redundancy);
   }
 
   #answer(
@@ -108,9 +141,16 @@ export class ServerSession extends SessionCore {
     requestId: number,
     outcome: Answer['outcome'],
     reason: string,
+    redundancy?: Redundancy,
   ): void {
     if (this.isClosed) return;
-    const answer: Answer = { type: `${type}-result`, requestId, outcome, reason };
+    const answer: Answer = {
+      type: `${type}-result`,
+      requestId,
+      outcome,
+      reason,
+      ...(redundancy && { redundancy }),
+    };
     this.#lastAnswer = answer;
     this.channel.send(answer);
   }

@@ -9,6 +9,7 @@ import {
   AUTH_NONCE_BYTES,
   CONTROL_ERROR_CODES,
   CORRELATED_CONTROL_MESSAGE_TYPES,
+  MAX_REDUNDANCY_PERIODS,
   STREAM_DIRECTIONS,
 } from './messages.js';
 import type {
@@ -17,6 +18,7 @@ import type {
   ControlMessageType,
   ControlStatsCounters,
   ControlStreamStats,
+  Redundancy,
 } from './messages.js';
 import { controlType, enumCodec, schemaMismatch } from './schema.js';
 import type { EnumCodec } from './schema.js';
@@ -67,9 +69,20 @@ interface WireWelcome {
   readonly authProof: WireBytes;
 }
 
+interface WireRedundancy {
+  readonly serverToClient: number;
+  readonly clientToServer: number;
+}
+
+interface WireStartIo {
+  readonly redundancy?: WireRedundancy | null;
+}
+
 interface WireResult {
   readonly outcome: number;
   readonly reason: string;
+  /** Only in StartIoResult. */
+  readonly redundancy?: WireRedundancy | null;
 }
 
 interface WireHeartbeat {
@@ -121,7 +134,7 @@ interface WireFrame {
   readonly hello?: WireHello | null;
   readonly authChallenge?: WireAuthChallenge | null;
   readonly welcome?: WireWelcome | null;
-  readonly startIo?: object | null;
+  readonly startIo?: WireStartIo | null;
   readonly startIoResult?: WireResult | null;
   readonly stopIo?: object | null;
   readonly stopIoResult?: WireResult | null;
@@ -319,6 +332,23 @@ function streamStatsField(stream: ControlStreamStats, path: string): object {
   };
 }
 
+function redundancyField(redundancy: Redundancy, path: string): object {
+  return {
+    serverToClient: uint32Field(
+      redundancy.serverToClient,
+      `${path}.serverToClient`,
+      0,
+      MAX_REDUNDANCY_PERIODS,
+    ),
+    clientToServer: uint32Field(
+      redundancy.clientToServer,
+      `${path}.clientToServer`,
+      0,
+      MAX_REDUNDANCY_PERIODS,
+    ),
+  };
+}
+
 function authResponseField(auth: AuthResponse, path: string): object {
   return {
     clientNonce: bytesField(auth.clientNonce, AUTH_NONCE_BYTES, `${path}.clientNonce`),
@@ -355,13 +385,26 @@ function encodeBody(message: ControlMessage): object {
         }),
       };
     case 'start-io':
+      return message.redundancy === undefined
+        ? {}
+        : { redundancy: redundancyField(message.redundancy, 'start-io.redundancy') };
     case 'stop-io':
       return {};
     case 'start-io-result':
+      if (message.redundancy !== undefined && message.outcome !== 'ok') {
+        throw invalid('start-io-result.redundancy', 'none unless the outcome is ok', 'present');
+      }
+      return {
+        outcome: enumField(OUTCOME, message.outcome, 'start-io-result.outcome'),
+        reason: stringField(message.reason, 'start-io-result.reason'),
+        ...(message.redundancy !== undefined && {
+          redundancy: redundancyField(message.redundancy, 'start-io-result.redundancy'),
+        }),
+      };
     case 'stop-io-result':
       return {
-        outcome: enumField(OUTCOME, message.outcome, `${message.type}.outcome`),
-        reason: stringField(message.reason, `${message.type}.reason`),
+        outcome: enumField(OUTCOME, message.outcome, 'stop-io-result.outcome'),
+        reason: stringField(message.reason, 'stop-io-result.reason'),
       };
     case 'heartbeat':
       return {
@@ -557,6 +600,22 @@ function readText(value: string, path: string): string {
   return value;
 }
 
+function readRedundancy(wire: WireRedundancy, path: string): Redundancy {
+  const read = (value: number, field: string): number => {
+    if (value > MAX_REDUNDANCY_PERIODS) {
+      throw bad(
+        `${path}.${field}`,
+        `expected 0 to ${MAX_REDUNDANCY_PERIODS} periods, got ${value}`,
+      );
+    }
+    return value;
+  };
+  return {
+    serverToClient: read(wire.serverToClient, 'serverToClient'),
+    clientToServer: read(wire.clientToServer, 'clientToServer'),
+  };
+}
+
 function readAuthResponse(wire: WireAuthResponse, path: string): AuthResponse {
   return {
     clientNonce: readBytes(wire.clientNonce, AUTH_NONCE_BYTES, `${path}.clientNonce`),
@@ -605,14 +664,28 @@ function readBody(frame: WireFrame): ControlMessage {
     };
   }
   if (startIo) {
-    return { type: 'start-io', requestId };
+    return {
+      type: 'start-io',
+      requestId,
+      ...(startIo.redundancy && {
+        redundancy: readRedundancy(startIo.redundancy, 'start-io.redundancy'),
+      }),
+    };
   }
   if (startIoResult) {
+    const outcome = readEnum(OUTCOME, startIoResult.outcome, 'start-io-result.outcome');
+    const { redundancy } = startIoResult;
+    if (redundancy && outcome !== 'ok') {
+      throw bad('start-io-result.redundancy', `present with outcome ${outcome}`);
+    }
     return {
       type: 'start-io-result',
       requestId,
-      outcome: readEnum(OUTCOME, startIoResult.outcome, 'start-io-result.outcome'),
+      outcome,
       reason: readText(startIoResult.reason, 'start-io-result.reason'),
+      ...(redundancy && {
+        redundancy: readRedundancy(redundancy, 'start-io-result.redundancy'),
+      }),
     };
   }
   if (stopIo) {

@@ -7,6 +7,13 @@ export const CONTROL_PROTOCOL_VERSION = 1;
 export const AUTH_NONCE_BYTES = 32;
 /** Length of an HMAC-SHA256 tag (AuthResponse `mac`, Welcome `authProof`), in bytes. */
 export const AUTH_MAC_BYTES = 32;
+/**
+ * The capability (Hello and Welcome `capabilities`) that lets StartIo requests and results carry
+ * `redundancy`; a peer sends that field only when both sides advertised it (CONTROL.md §3).
+ */
+export const REDUNDANCY_CAPABILITY = 'redundancy';
+/** Most redundant periods a direction may carry (PROTOCOL.md §7.3). */
+export const MAX_REDUNDANCY_PERIODS = 3;
 
 /** What an Error frame complains about (control.proto `ErrorCode`). */
 export const CONTROL_ERROR_CODES = [
@@ -77,10 +84,27 @@ export interface ControlWelcome {
   readonly authProof?: Uint8Array;
 }
 
+/**
+ * Redundant periods each direction's audio carries (PROTOCOL.md §7.3): every byte travels in
+ * 1 + that many datagrams. Each is an integer from 0 to MAX_REDUNDANCY_PERIODS.
+ */
+export interface Redundancy {
+  readonly serverToClient: number;
+  readonly clientToServer: number;
+}
+
+/** None either way: what an absent `redundancy` means. */
+export const NO_REDUNDANCY: Redundancy = Object.freeze({ serverToClient: 0, clientToServer: 0 });
+
 /** Client → server request: start all streams of both directions. */
 export interface ControlStartIo {
   readonly type: 'start-io';
   readonly requestId: number;
+  /**
+   * What the client asks the server to send and will send itself; only when both sides
+   * advertised REDUNDANCY_CAPABILITY.
+   */
+  readonly redundancy?: Redundancy;
 }
 
 /** Server → client response to start-io. `ok` means audio flows now. */
@@ -90,6 +114,11 @@ export interface ControlStartIoResult {
   readonly outcome: Outcome;
   /** Human-readable; empty when ok. */
   readonly reason: string;
+  /**
+   * Only with `ok`, when the request had one: what the server sends (at most what was asked),
+   * and the client's own figure acknowledged.
+   */
+  readonly redundancy?: Redundancy;
 }
 
 /** Client → server request: stop all streams. */

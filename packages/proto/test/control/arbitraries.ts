@@ -7,6 +7,7 @@ import {
   AUTH_METHODS,
   AUTH_NONCE_BYTES,
   CONTROL_ERROR_CODES,
+  MAX_REDUNDANCY_PERIODS,
   STREAM_DIRECTIONS,
 } from '../../src/control/messages.js';
 import type { ControlMessage, ControlStatsCounters } from '../../src/control/messages.js';
@@ -52,6 +53,9 @@ const counters: fc.Arbitrary<ControlStatsCounters> = fc.record(
   },
   { requiredKeys: [] },
 );
+
+const periods = fc.integer({ min: 0, max: MAX_REDUNDANCY_PERIODS });
+const redundancy = fc.record({ serverToClient: periods, clientToServer: periods });
 
 const result = <T extends 'start-io-result' | 'stop-io-result'>(type: T) =>
   fc.record({
@@ -120,8 +124,21 @@ export const controlMessage: fc.Arbitrary<ControlMessage> = fc.oneof(
       ],
     },
   ),
-  fc.record({ type: fc.constant('start-io' as const), requestId }),
+  fc.record(
+    { type: fc.constant('start-io' as const), requestId, redundancy },
+    { requiredKeys: ['type', 'requestId'] },
+  ),
   result('start-io-result'),
+  fc.record(
+    {
+      type: fc.constant('start-io-result' as const),
+      requestId,
+      outcome: fc.constant('ok' as const),
+      reason: text,
+      redundancy,
+    },
+    { requiredKeys: ['type', 'requestId', 'outcome', 'reason', 'redundancy'] },
+  ),
   fc.record({ type: fc.constant('stop-io' as const), requestId }),
   result('stop-io-result'),
   fc.record({

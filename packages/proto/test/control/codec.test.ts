@@ -184,6 +184,39 @@ describe('control decode rejects', () => {
     expect(error.message).toMatch(detail);
   });
 
+  it('tells a redundancy of all zeros from none', () => {
+    expect(decodeControlMessage(rawFrame({ requestId: 3, startIo: {} }))).toEqual({
+      type: 'start-io',
+      requestId: 3,
+    });
+    expect(decodeControlMessage(rawFrame({ requestId: 3, startIo: { redundancy: {} } }))).toEqual({
+      type: 'start-io',
+      requestId: 3,
+      redundancy: { serverToClient: 0, clientToServer: 0 },
+    });
+  });
+
+  it.each([
+    ['start-io.redundancy.serverToClient', { startIo: { redundancy: { serverToClient: 4 } } }],
+    [
+      'start-io-result.redundancy.clientToServer',
+      { startIoResult: { outcome: 1, redundancy: { clientToServer: 0xffff_ffff } } },
+    ],
+  ])('%s above 3 periods', (path, body) => {
+    const error = decodeError(rawFrame({ requestId: 6, ...body }));
+    expect(error.code).toBe('BAD_FIELD');
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(/0 to 3 periods/);
+  });
+
+  it.each([2, 3])('a start-io-result with outcome %d carrying redundancy', (outcome) => {
+    const error = decodeError(
+      rawFrame({ requestId: 6, startIoResult: { outcome, redundancy: { serverToClient: 1 } } }),
+    );
+    expect(error.code).toBe('BAD_FIELD');
+    expect(error.message).toContain('start-io-result.redundancy');
+  });
+
   it.each([
     ['a zero sample rate', { sampleRate: 0 }, /sample rate/],
     ['a NaN sample rate', { sampleRate: Number.NaN }, /sample rate/],
@@ -355,6 +388,27 @@ describe('control encode rejects', () => {
       'disconnect.reason',
       { type: 'disconnect', requestId: 0, reason: 'unspecified', text: '' },
       /normal/,
+    ],
+    [
+      'start-io.redundancy.serverToClient',
+      { type: 'start-io', requestId: 1, redundancy: { serverToClient: 4, clientToServer: 0 } },
+      /from 0 to 3/,
+    ],
+    [
+      'start-io.redundancy.clientToServer',
+      { type: 'start-io', requestId: 1, redundancy: { serverToClient: 0, clientToServer: 0.5 } },
+      /from 0 to 3/,
+    ],
+    [
+      'start-io-result.redundancy',
+      {
+        type: 'start-io-result',
+        requestId: 1,
+        outcome: 'refusal',
+        reason: 'no',
+        redundancy: { serverToClient: 1, clientToServer: 1 },
+      },
+      /unless the outcome is ok/,
     ],
     ['message.type', { type: 'audio', requestId: 1 }, /hello/],
   ])('a bad %s with ValueError BAD_FIELD', (path, message, detail) => {

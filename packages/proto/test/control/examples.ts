@@ -91,4 +91,18 @@ export const EXAMPLES: readonly ControlMessage[] = [
   { type: 'error', requestId: 0, code: 'internal', message: '' },
   { type: 'disconnect', requestId: 1, reason: 'auth-failed', text: 'wrong key' },
   { type: 'disconnect', requestId: 0, reason: 'shutdown', text: '' },
+  // Redundancy (capability "redundancy"): asked for, granted capped, and present but all zero.
+  {
+    type: 'start-io',
+    requestId: 10,
+    redundancy: { serverToClient: 3, clientToServer: 1 },
+  },
+  {
+    type: 'start-io-result',
+    requestId: 10,
+    outcome: 'ok',
+    reason: '',
+    redundancy: { serverToClient: 2, clientToServer: 1 },
+  },
+  { type: 'start-io', requestId: 11, redundancy: { serverToClient: 0, clientToServer: 0 } },
 ];
