@@ -21,6 +21,8 @@ const EXIT_USAGE = 2;
 
 const DEFAULT_FORMATS = 'f32/48000/2/32';
 const DEFAULT_TIMEOUT_MS = 1500;
+const CONCEALMENT_HELP =
+  'what plays where received audio is missing: fade (repeat the last cycle and fade it out; default) or silence';
 const ENDPOINT_HELP = 'a name, an endpoint id or id prefix (8+ hex digits), or HOST[:UDPPORT]';
 
 /**
@@ -151,6 +153,7 @@ function buildProgram(run: Runner): Command {
         DEFAULT_TARGET_LATENCY_FRAMES,
       ),
     )
+    .option('--concealment <mode>', CONCEALMENT_HELP)
     .option('--no-mdns', 'do not announce over DNS-SD (mDNS)')
     .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
     .option('--jack-name <name>', 'JACK: the client name', 'syfala-server')
@@ -220,6 +223,7 @@ function buildProgram(run: Runner): Command {
     .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)')
     .addOption(pskOption("the server's pre-shared key"))
     .option('--latency <frames>', `jitter-buffer target (default ${DEFAULT_TARGET_LATENCY_FRAMES})`)
+    .option('--concealment <mode>', CONCEALMENT_HELP)
     .option(
       '--redundancy <periods>',
       'each datagram repeats the previous 0 to 3 periods, both ways, against packet loss (default 0)',

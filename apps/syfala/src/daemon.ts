@@ -1,4 +1,4 @@
-import type { StreamEngine } from '@syfala/audio';
+import type { PeerSpec, StreamEngine } from '@syfala/audio';
 import {
   SyfalaServer,
   type ServerDiscoveryOptions,
@@ -28,7 +28,12 @@ export interface DaemonOptions {
   /** The sound card: backend and its options (sources and sinks, or JACK ports). */
   readonly device: DeviceChoice;
   readonly targetLatencyFrames?: number;
+  /** What plays where a client's audio is missing (PeerSpec.concealment). Default 'fade'. */
+  readonly concealment?: ConcealmentMode;
 }
+
+export type ConcealmentMode = NonNullable<PeerSpec['concealment']>;
+export const CONCEALMENT_MODES = ['fade', 'silence'] as const satisfies readonly ConcealmentMode[];
 
 /** `syfala serve`: a device exposed as a Syfala server, streaming with every client that starts I/O. */
 export class Daemon {
@@ -73,6 +78,7 @@ export class Daemon {
               port: session.client.udpAudioPort,
               ...routes,
               targetLatencyFrames,
+              ...(options.concealment !== undefined && { concealment: options.concealment }),
               sending: true,
               redundancy: session.redundancy.serverToClient,
             }),

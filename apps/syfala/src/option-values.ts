@@ -12,6 +12,15 @@ const MIN_PSK_BYTES = 16;
  * Checkers for option values, from a flag (a string) or a config file (any JSON value). `name`
  * is how the user wrote the option ("--udp-port", "udpPort in serve.json"); errors quote it.
  */
+export function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
+  if (!choices.includes(value as T)) {
+    throw new CliError(
+      `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as T;
+}
+
 export function integerValue(value: unknown, name: string, min: number, max: number): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {

@@ -9,7 +9,7 @@ import {
   type Streaming,
 } from '@syfala/network';
 import { clientDeviceStreams, clientRoutes } from './routes.js';
-import { DEFAULT_TARGET_LATENCY_FRAMES } from './daemon.js';
+import { DEFAULT_TARGET_LATENCY_FRAMES, type ConcealmentMode } from './daemon.js';
 import { startEngine, type DeviceChoice } from './engines.js';
 
 const SERVER_PEER = 'server';
@@ -26,6 +26,8 @@ export interface StreamOptions {
    * offers redundancy. Default 0.
    */
   readonly redundancy?: number;
+  /** What plays where the server's audio is missing (PeerSpec.concealment). Default 'fade'. */
+  readonly concealment?: ConcealmentMode;
   /** Resolves when streaming should stop (a duration elapsed, Ctrl-C). */
   readonly until: (session: { ended: Promise<SessionEnd> }) => Promise<unknown>;
   /** Called about every `statsIntervalMs` while streaming. */
@@ -77,6 +79,7 @@ export async function streamWith(
         port: offer.udpAudioPort,
         ...clientRoutes(offer.formats),
         targetLatencyFrames: options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES,
+        ...(options.concealment !== undefined && { concealment: options.concealment }),
         sending: false,
         redundancy: sends,
       });

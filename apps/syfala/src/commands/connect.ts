@@ -18,6 +18,7 @@ import {
   integerValue,
   ipv4Value,
   numberedPath,
+  oneOf,
   portList,
   positiveValue,
   pskValue,
@@ -32,6 +33,7 @@ import {
   JACK_FLAGS,
   type Backend,
 } from '../backend-flags.js';
+import { CONCEALMENT_MODES } from '../daemon.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
 import { streamWith, type StreamResult } from '../stream-client.js';
@@ -44,6 +46,7 @@ export interface ConnectFlags {
   readonly psk?: string;
   readonly latency?: string;
   readonly redundancy?: string;
+  readonly concealment?: string;
   readonly timeout: string | number;
   readonly interface?: string;
   readonly backend: Backend;
@@ -99,6 +102,10 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     flags.redundancy === undefined
       ? undefined
       : integerValue(flags.redundancy, '--redundancy', 0, MAX_REDUNDANCY_PERIODS);
+  const concealment =
+    flags.concealment === undefined
+      ? undefined
+      : oneOf(flags.concealment, '--concealment', CONCEALMENT_MODES);
   if (flags.play !== undefined) await checkReadable(flags.play, '--play');
   if (flags.record !== undefined) await checkWritable(flags.record, '--record');
 
@@ -145,6 +152,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
       ...(psk !== undefined && { psk }),
       ...(targetLatencyFrames !== undefined && { targetLatencyFrames }),
       ...(redundancy !== undefined && { redundancy }),
+      ...(concealment !== undefined && { concealment }),
       statsIntervalMs: STATS_INTERVAL_MS,
       onStats: report,
       until: ({ ended }) => {

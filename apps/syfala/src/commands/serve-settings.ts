@@ -12,7 +12,7 @@ import {
   foreignFlag,
   JACK_FLAGS,
 } from '../backend-flags.js';
-import type { DaemonOptions } from '../daemon.js';
+import { CONCEALMENT_MODES, type DaemonOptions } from '../daemon.js';
 import type { DeviceChoice } from '../engines.js';
 import { parseFormats } from '../format-spec.js';
 import {
@@ -21,6 +21,7 @@ import {
   checkWritable,
   integerValue,
   ipv4Value,
+  oneOf,
   portValue,
   portList,
   pskValue,
@@ -53,6 +54,7 @@ const SERVE_KEYS = [
   'source',
   'sink',
   'latency',
+  'concealment',
   'mdns',
   'multicast',
   'maxSessions',
@@ -190,6 +192,9 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     integerValue(value, name, 1, MAX_LATENCY_FRAMES),
   );
   const log = optional('log', (value, name) => oneOf(value, name, ['text', 'json'] as const));
+  const concealment = optional('concealment', (value, name) =>
+    oneOf(value, name, CONCEALMENT_MODES),
+  );
 
   return {
     log: log ?? (process.stderr.isTTY ? 'text' : 'json'),
@@ -204,6 +209,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
       ...(psk !== undefined && { psk }),
       ...(maxSessions !== undefined && { maxSessions }),
       ...(latency !== undefined && { targetLatencyFrames: latency }),
+      ...(concealment !== undefined && { concealment }),
       discovery,
       device,
     },
@@ -268,15 +274,6 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
 /** "--udp-port", "--no-mdns": the flag as the user types it. */
 function flagName(command: Command, key: ServeKey): string {
   return command.options.find((option) => option.attributeName() === key)?.long ?? key;
-}
-
-function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
-  if (!choices.includes(value as T)) {
-    throw new CliError(
-      `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as T;
 }
 
 function nonEmpty(value: unknown, name: string): string {
