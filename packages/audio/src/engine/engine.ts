@@ -42,7 +42,7 @@ export class AudioEngine implements StreamEngine {
       const key =
         event.type === 'stats'
           ? `stats:${event.requestId}`
-          : event.type === 'peer-added'
+          : event.type === 'peer-added' || event.type === 'peer-failed'
             ? `peer:${event.id}`
             : event.type === 'device-failed'
               ? 'device-opened'
@@ -96,12 +96,16 @@ export class AudioEngine implements StreamEngine {
     this.#device = { sampleRate: opened.sampleRate, periodFrames: opened.periodFrames };
   }
 
-  /** Streams with a peer from now on; resolves once the worker has it. */
+  /**
+   * Streams with a peer from now on; resolves once the worker has it. Rejects with AudioError
+   * BAD_OPTION for a spec the worker refuses (the worker and its other peers run on).
+   */
   async addPeer(peer: PeerSpec): Promise<void> {
     if (this.#device === undefined) {
       throw new AudioError('BAD_OPTION', 'audio engine: open a device before adding peers');
     }
-    await this.#ask({ type: 'add-peer', peer }, `peer:${peer.id}`);
+    const reply = await this.#ask({ type: 'add-peer', peer }, `peer:${peer.id}`);
+    if (reply.type === 'peer-failed') throw new AudioError('BAD_OPTION', reply.message);
   }
 
   /** Turns sending to a peer on or off; receiving goes on either way. */

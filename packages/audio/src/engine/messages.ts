@@ -132,6 +132,7 @@ export type EngineEvent =
   | { readonly type: 'device-failed'; readonly code: string; readonly message: string }
   | { readonly type: 'stats'; readonly requestId: number; readonly stats: EngineStats }
   | { readonly type: 'peer-added'; readonly id: string }
+  | { readonly type: 'peer-failed'; readonly id: string; readonly message: string }
   | { readonly type: 'closed' };
 
 /**

@@ -38,7 +38,13 @@ export async function runEngineWorker(port: MessagePort, data: EngineWorkerData)
         );
         return;
       case 'add-peer':
-        core.addPeer(command.peer);
+        try {
+          core.addPeer(command.peer);
+        } catch (error) {
+          // A spec the core refuses must not take the worker (and every other peer) down.
+          post({ type: 'peer-failed', id: command.peer.id, message: (error as Error).message });
+          return;
+        }
         post({ type: 'peer-added', id: command.peer.id });
         return;
       case 'send':
