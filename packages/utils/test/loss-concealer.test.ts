@@ -18,6 +18,21 @@ const render = (signal: ReturnType<typeof tone>, start: number, frames: number):
   return out;
 };
 
+const stereo = (): LossConcealer => new LossConcealer({ channels: CHANNELS, sampleRate: RATE });
+
+/** Plays `periods` whole periods of `signal` through `concealer`, nothing lost. */
+const playNote = (
+  concealer: LossConcealer,
+  signal: ReturnType<typeof tone>,
+  periods: number,
+  period: number,
+): void => {
+  const none = new Uint8Array(period);
+  for (let p = 0; p < periods; p++) {
+    concealer.conceal(render(signal, p * period, period), 0, period, PLAYED, none);
+  }
+};
+
 /** Largest step between neighbouring frames of one channel. */
 const largestStep = (samples: Float32Array, from = 1, to = samples.length / CHANNELS): number => {
   let step = 0;
@@ -55,10 +70,7 @@ describe('LossConcealer', () => {
   it('fills a lost period of a held note in phase, with no step at either edge', () => {
     const signal = tone(RATE);
     const period = 64;
-    const concealer = new LossConcealer({
-      channels: CHANNELS,
-      sampleRate: RATE,
-    });
+    const concealer = stereo();
     const none = new Uint8Array(period);
     const all = new Uint8Array(period).fill(1);
     const periods = 40;
@@ -95,14 +107,10 @@ describe('LossConcealer', () => {
   it('fades a long gap to exact silence, then fades the stream back in without a step', () => {
     const signal = tone(RATE);
     const period = 64;
-    const concealer = new LossConcealer({
-      channels: CHANNELS,
-      sampleRate: RATE,
-    });
+    const concealer = stereo();
     const all = new Uint8Array(period).fill(1);
     const none = new Uint8Array(period);
-    for (let p = 0; p < 20; p++)
-      concealer.conceal(render(signal, p * period, period), 0, period, PLAYED, none);
+    playNote(concealer, signal, 20, period);
     // 100 ms of nothing: the buffer underran (played false), then primed.
     const gap = new Float32Array((RATE / 10) * CHANNELS);
     const gapPeriods = gap.length / CHANNELS / period;
@@ -126,13 +134,8 @@ describe('LossConcealer', () => {
   it('conceals only the masked frames of a period, leaving the rest as they came', () => {
     const signal = tone(RATE);
     const period = 64;
-    const concealer = new LossConcealer({
-      channels: CHANNELS,
-      sampleRate: RATE,
-    });
-    const none = new Uint8Array(period);
-    for (let p = 0; p < 20; p++)
-      concealer.conceal(render(signal, p * period, period), 0, period, PLAYED, none);
+    const concealer = stereo();
+    playNote(concealer, signal, 20, period);
     const mask = new Uint8Array(period);
     mask.fill(1, 10, 20);
     const block = render(signal, 20 * period, period);
@@ -156,10 +159,7 @@ describe('LossConcealer', () => {
     const none = new Uint8Array(period);
     const natural = largestStep(render(signal, 0, RATE / 10));
     const across = (skippedFrames: number): number => {
-      const concealer = new LossConcealer({
-        channels: CHANNELS,
-        sampleRate: RATE,
-      });
+      const concealer = stereo();
       const out = new Float32Array(21 * period * CHANNELS);
       for (let p = 0; p < 21; p++) {
         // The buffer skipped 37 frames after period 19: period 20 starts 37 frames later.
