@@ -83,13 +83,19 @@ export const JACKTRIP = {
     String(JACKTRIP.serverPort),
     ...jacktripCommon(channels, queue, bits, JACKTRIP.clientA),
   ],
-  clientArgs: (channels: number, queue: number, bits: number | undefined): string[] => [
+  /** peerPort: where the client sends, the server's port unless something sits in between. */
+  clientArgs: (
+    channels: number,
+    queue: number,
+    bits: number | undefined,
+    peerPort?: number,
+  ): string[] => [
     '-c',
     '127.0.0.1',
     '-B',
     String(JACKTRIP.clientPort),
     '-P',
-    String(JACKTRIP.serverPort),
+    String(peerPort ?? JACKTRIP.serverPort),
     ...jacktripCommon(channels, queue, bits, JACKTRIP.clientB),
   ],
   /** JACK input port (into the network) and output port (from it) of a JackTrip client. */
@@ -105,8 +111,11 @@ function jacktripCounters(line: string): BridgeCounters | null {
   return { underruns: Number(m[3]), overflows: Number(m[4]), lost: Number(m[5]) };
 }
 
-/** JackTrip with a receive queue of `queue` packets; bits: -b (16 when undefined). */
-export function jacktrip(queue: number, bits?: number): Bridge {
+/**
+ * JackTrip with a receive queue of `queue` packets; bits: -b (16 when undefined). peerPort: where
+ * the client sends (a relay's port; default the server's). The server answers whoever sent.
+ */
+export function jacktrip(queue: number, bits?: number, peerPort?: number): Bridge {
   return {
     label: `jacktrip q${queue}${bits === undefined ? '' : ` b${bits}`}`,
     kind: 'jacktrip',
@@ -134,7 +143,7 @@ export function jacktrip(queue: number, bits?: number): Bridge {
           procA,
           'A',
         );
-        procB = spawnSide('b', b, JACKTRIP.clientArgs(channels, queue, bits));
+        procB = spawnSide('b', b, JACKTRIP.clientArgs(channels, queue, bits, peerPort));
         const started = procB;
         await waitUntil(() => connected.a && connected.b, started, 'B', procA);
         const ports = (client: string): string[] =>
@@ -377,7 +386,7 @@ async function waitForPortsOrExit(
 }
 
 /** A UDP port that was free a moment ago on 127.0.0.1. */
-function freeUdpPort(): Promise<number> {
+export function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
     socket.on('error', reject);

@@ -33,13 +33,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function track<T extends { stop(): Promise<unknown> }>(thing: Promise<T>): Promise<T> {
+/** Awaits `thing`; SIGINT or SIGTERM stops it, unless untrackAndStop() already has. */
+export async function track<T extends { stop(): Promise<unknown> }>(thing: Promise<T>): Promise<T> {
   const t = await thing;
   running.push(t);
   return t;
 }
 
-async function untrackAndStop(thing: { stop(): Promise<unknown> }): Promise<void> {
+/** Stops what track() started (clients before their server: call in reverse order). */
+export async function untrackAndStop(thing: { stop(): Promise<unknown> }): Promise<void> {
   const i = running.indexOf(thing);
   if (i >= 0) running.splice(i, 1);
   await thing.stop();

@@ -7,6 +7,9 @@ import { RelayError } from './errors.js';
 import { checkImpairments, checkSeed, type Impairments } from './options.js';
 import type { RelayReport } from './report.js';
 
+/** Socket buffers asked of the kernel, as the engines ask (4 MiB). */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface RelayOptions {
   /** Where datagrams from sources go. Loopback only, unless `allowRemote`. */
   readonly target: Endpoint;
@@ -82,6 +85,10 @@ export class ImpairmentRelay {
       socket.close();
       throw error;
     }
+    // As the engines do: a stall of the relay's thread must not let the kernel drop what its
+    // report would then never see (Linux caps this at net.core.rmem_max).
+    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
     return new ImpairmentRelay(socket, target, options);
   }
 
