@@ -15,6 +15,7 @@ import { JitterBuffer, LossConcealer, decodeSamples, encodeSamples } from '../sr
 import { chord, tone } from '../test/fixtures/lossy-tone.js';
 import type { Signal } from '../test/fixtures/lossy-tone.js';
 import { Random } from './random.js';
+import { hex } from './vector-json.js';
 
 type Op =
   | { op: 'push'; at: number; payload: string }
@@ -46,7 +47,6 @@ interface Setup {
   readonly signal: (sampleRate: number) => Signal;
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const F32_BYTES = 4;
 
 /** One scenario's sender, link and receiver, one device period per tick. */

@@ -12,6 +12,7 @@ import type { Format, SampleType } from '@syfala/proto';
 import { JitterBuffer, StreamPacketizer } from '../src/index.js';
 import type { JitterBufferStats } from '../src/index.js';
 import { Random } from './random.js';
+import { hex } from './vector-json.js';
 
 /** The order of the numbers in each recorded `stats` array. */
 export const STATS_FIELDS = [
@@ -78,7 +79,6 @@ interface Run {
   readonly payload: Uint8Array;
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const STREAM_INDEX = 2;
 
 /** One scenario's sender, network and receiver, on a clock of ticks (device periods). */

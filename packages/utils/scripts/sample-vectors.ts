@@ -8,8 +8,7 @@ import type { SampleType } from '@syfala/proto';
 
 import { decodeSamples, encodeSamples } from '../src/index.js';
 import { Random } from './random.js';
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+import { hex } from './vector-json.js';
 
 /** An f32 as its IEEE 754 bits, 8 hex digits, most significant first ("3f800000" is 1.0). */
 function f32Bits(value: number): string {

@@ -3,6 +3,9 @@
  * plain values and plain arrays, is written on one line; anything deeper is broken up. The files
  * stay small and a changed vector shows up as a changed line.
  */
+/** Bytes as the vector files write them: lowercase hex, no separators. */
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
 type Plain = null | boolean | number | string;
 type Json = Plain | Json[] | { [key: string]: Json };
 
