@@ -3,6 +3,7 @@ import {
   AUTH_MAC_BYTES,
   AUTH_NONCE_BYTES,
   CONTROL_ERROR_CODES,
+  CONTROL_MESSAGE_TYPES,
   CONTROL_LENGTH_PREFIX_BYTES,
   DISCONNECT_REASONS,
   MAX_CONTROL_FRAME_BYTES,
@@ -11,26 +12,11 @@ import {
   encodeControlFrame,
   encodeControlMessage,
   type ControlMessage,
-  type ControlMessageType,
   type ControlStatsCounters,
 } from '../../src/index.js';
 import { concat, mutate, type Field } from './mutate.js';
 import type { Rng } from './rng.js';
 import { formats, fromHex, text, u32, u53, uuid } from './values.js';
-
-const TYPES: readonly ControlMessageType[] = [
-  'hello',
-  'auth-challenge',
-  'welcome',
-  'start-io',
-  'start-io-result',
-  'stop-io',
-  'stop-io-result',
-  'heartbeat',
-  'stats',
-  'error',
-  'disconnect',
-];
 
 const requestId = (rng: Rng): number => u32(rng) || 1;
 const port = (rng: Rng): number => rng.int(1, 0xffff);
@@ -49,7 +35,7 @@ function counters(rng: Rng): ControlStatsCounters {
 
 /** A valid control message of a random type, fields at their boundaries often. */
 export function randomControlMessage(rng: Rng): ControlMessage {
-  const type = rng.pick(TYPES);
+  const type = rng.pick(CONTROL_MESSAGE_TYPES);
   switch (type) {
     case 'hello':
       return {

@@ -161,6 +161,8 @@ const BODY_FIELDS = {
   disconnect: 'disconnect',
 } as const satisfies Record<ControlMessageType, BodyField>;
 const BODY_FIELD_NAMES: readonly BodyField[] = Object.values(BODY_FIELDS);
+/** Every control message type, in the schema's order. */
+export const CONTROL_MESSAGE_TYPES = Object.keys(BODY_FIELDS) as readonly ControlMessageType[];
 
 const CONTROL_FRAME = controlType('ControlFrame');
 // A body field missing from BODY_FIELDS would decode as "no body"; catch the drift at load instead.

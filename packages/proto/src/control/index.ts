@@ -1,5 +1,5 @@
 export * from './messages.js';
-export { encodeControlMessage, decodeControlMessage } from './codec.js';
+export { CONTROL_MESSAGE_TYPES, encodeControlMessage, decodeControlMessage } from './codec.js';
 export {
   CONTROL_LENGTH_PREFIX_BYTES,
   MAX_CONTROL_FRAME_BYTES,
