@@ -103,27 +103,26 @@ Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items) {
 double number(uint64_t value) { return double(value); }
 
 Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
-  const JitterStats& s = route.buffer.stats();
-  const auto load = [](const auto& counter) { return number(counter.load(std::memory_order_relaxed)); };
+  const JitterStatsSnapshot s = route.buffer.stats().snapshot();
   Napi::Object o = Napi::Object::New(env);
   o.Set("wire", route.route.wire);
-  o.Set("receivedBytes", load(s.received_bytes));
-  o.Set("datagrams", load(s.datagrams));
-  o.Set("lostBytes", load(s.lost_bytes));
-  o.Set("lostFrames", std::floor(load(s.lost_bytes) / double(bytes_per_frame(route.route.format))));
-  o.Set("late", load(s.late));
-  o.Set("duplicate", load(s.duplicate));
-  o.Set("overlapTrimmed", load(s.overlap_trimmed));
-  o.Set("overrunDatagrams", load(s.overrun_datagrams));
-  o.Set("overrunBytes", load(s.overrun_bytes));
-  o.Set("underruns", load(s.underruns));
-  o.Set("primingFrames", load(s.priming_frames));
-  o.Set("skippedFrames", load(s.skipped_frames));
-  o.Set("resyncs", load(s.resyncs));
-  o.Set("bufferedFrames", load(s.buffered_frames));
-  o.Set("targetLatencyFrames", load(s.target_latency_frames));
-  o.Set("playheadByte", load(s.playhead_byte));
-  o.Set("highestByte", load(s.highest_byte));
+  o.Set("receivedBytes", number(s.received_bytes));
+  o.Set("datagrams", number(s.datagrams));
+  o.Set("lostBytes", number(s.lost_bytes));
+  o.Set("lostFrames", number(s.lost_frames));
+  o.Set("late", number(s.late));
+  o.Set("duplicate", number(s.duplicate));
+  o.Set("overlapTrimmed", number(s.overlap_trimmed));
+  o.Set("overrunDatagrams", number(s.overrun_datagrams));
+  o.Set("overrunBytes", number(s.overrun_bytes));
+  o.Set("underruns", number(s.underruns));
+  o.Set("primingFrames", number(s.priming_frames));
+  o.Set("skippedFrames", number(s.skipped_frames));
+  o.Set("resyncs", number(s.resyncs));
+  o.Set("bufferedFrames", number(s.buffered_frames));
+  o.Set("targetLatencyFrames", number(s.target_latency_frames));
+  o.Set("playheadByte", number(s.playhead_byte));
+  o.Set("highestByte", number(s.highest_byte));
   if (route.concealer) o.Set("concealedGaps", number(route.concealer->gaps()));
   // The concealed-range history belongs to the audio thread; only the TS path reports it.
   o.Set("concealed", Napi::Array::New(env));
