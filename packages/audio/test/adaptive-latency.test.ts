@@ -7,6 +7,14 @@ const FORMAT: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 2, buf
 const ROUTE = { device: 0, wire: 0, format: FORMAT };
 /** Far below what the virtual card's bursts of periods (~1 ms wake-ups) need. */
 const INITIAL_TARGET = 16;
+/** The receiving side's peer, but for where the peer is and how the target is set. */
+const RECEIVING = {
+  id: 'sender',
+  address: '127.0.0.1',
+  send: [],
+  receive: [ROUTE],
+  sending: false,
+};
 
 describe('adaptive latency in the streaming engine', () => {
   it(
@@ -16,15 +24,11 @@ describe('adaptive latency in the streaming engine', () => {
       const sender = await startEngine({ inputs: [FORMAT], outputs: [] });
       const receiver = await startEngine({ inputs: [], outputs: [FORMAT] });
       await receiver.addPeer({
-        id: 'sender',
-        address: '127.0.0.1',
+        ...RECEIVING,
         port: sender.port,
-        send: [],
-        receive: [ROUTE],
         targetLatencyFrames: INITIAL_TARGET,
         driftCompensation: true,
         adaptiveLatency: true,
-        sending: false,
       });
       await sender.addPeer({
         id: 'receiver',
@@ -49,30 +53,13 @@ describe('adaptive latency in the streaming engine', () => {
   it('refuses adaptive latency without drift compensation, and goes on working', async () => {
     const receiver = await startEngine({ inputs: [], outputs: [FORMAT] });
     await expect(
-      receiver.addPeer({
-        id: 'sender',
-        address: '127.0.0.1',
-        port: 9,
-        send: [],
-        receive: [ROUTE],
-        targetLatencyFrames: 480,
-        adaptiveLatency: true,
-        sending: false,
-      }),
+      receiver.addPeer({ ...RECEIVING, port: 9, targetLatencyFrames: 480, adaptiveLatency: true }),
     ).rejects.toMatchObject({
       code: 'BAD_OPTION',
       message: 'audio engine: adaptive latency needs drift compensation',
     });
     // The worker survived the refusal.
-    await receiver.addPeer({
-      id: 'sender',
-      address: '127.0.0.1',
-      port: 9,
-      send: [],
-      receive: [ROUTE],
-      targetLatencyFrames: 480,
-      sending: false,
-    });
+    await receiver.addPeer({ ...RECEIVING, port: 9, targetLatencyFrames: 480 });
     expect((await receiver.stats()).peers.map((peer) => peer.id)).toEqual(['sender']);
   });
 });
