@@ -31,12 +31,12 @@ import {
   type RoundTrip,
 } from '@syfala/jack-rig';
 import type { RelayReport } from '@syfala/relay';
+import { deinterleave } from '@syfala/utils';
 import { median } from '../bench-report.js';
 import { freeUdpPort, JACKTRIP, jacktrip, range } from './bridges.js';
-import { fmt, machine, numberList, table, track, untrackAndStop } from './rig.js';
+import { fmt, machine, numberList, SAMPLE_RATE, table, track, untrackAndStop } from './rig.js';
 import { sineGlitches, type SineGlitches, type Tone } from './sine-glitches.js';
 
-const SAMPLE_RATE = 48_000;
 const PERIOD_FRAMES = 64;
 /** Channel 1 carries jack_iodelay's round trip, channel 2 the tone. */
 const CHANNELS = 2;
@@ -273,13 +273,6 @@ interface Measurement {
   relay: RelayReport | undefined;
 }
 
-/** One channel of interleaved stereo. */
-function channel(samples: Float32Array, c: number): Float32Array {
-  const out = new Float32Array(samples.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = samples[2 * i + c]!;
-  return out;
-}
-
 /**
  * One contender, one run: servers, relay, bridge, tone and recorder, each stopped in the reverse
  * order it started (clients before their server, DESIGN §7), whatever happens.
@@ -342,13 +335,16 @@ async function measure(
     await recorder?.exited;
     while (started.length > 2) await untrackAndStop(started.pop()!);
     const { samples } = await readWavFile(recording);
+    const frames = samples.length / 2;
+    const [bridged, direct] = [new Float32Array(frames), new Float32Array(frames)];
+    deinterleave(samples, frames, [bridged, direct]);
     return {
       contender,
       order,
       seed,
       roundTrip,
-      bridged: sineGlitches(channel(samples, 0), TONE, PERIOD_FRAMES),
-      direct: sineGlitches(channel(samples, 1), TONE, PERIOD_FRAMES),
+      bridged: sineGlitches(bridged, TONE, PERIOD_FRAMES),
+      direct: sineGlitches(direct, TONE, PERIOD_FRAMES),
       own: {
         underruns: last!.underruns - first!.underruns,
         concealedFrames: last!.concealedFrames - first!.concealedFrames,
