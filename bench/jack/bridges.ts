@@ -303,13 +303,15 @@ export function syfala(latency: number): Bridge {
             `yet; build with \`pnpm exec tsc -b\`): ${proc.tail(6) || '(no output)'}`,
         );
       try {
-        await waitForPortsOrExit(
-          a,
-          range(channels).flatMap((c) => [SYFALA.serverIn(c), SYFALA.serverOut(c)]),
-          serve,
-        ).catch(() => {
-          throw missing('`syfala serve --backend jack`', serve);
-        });
+        await a
+          .waitForPorts(
+            range(channels).flatMap((c) => [SYFALA.serverIn(c), SYFALA.serverOut(c)]),
+            CONNECT_TIMEOUT_MS,
+            serve,
+          )
+          .catch(() => {
+            throw missing('`syfala serve --backend jack`', serve);
+          });
         for (const c of range(channels)) await a.connect(SYFALA.serverOut(c), SYFALA.serverIn(c));
         connect = new ManagedProcess(
           process.execPath,
@@ -317,13 +319,15 @@ export function syfala(latency: number): Bridge {
           { onLine: (line) => (counters.b = syfalaCounters(line) ?? counters.b) },
         );
         const started = connect;
-        await waitForPortsOrExit(
-          b,
-          range(channels).flatMap((c) => [SYFALA.clientIn(c), SYFALA.clientOut(c)]),
-          started,
-        ).catch(() => {
-          throw missing('`syfala connect --backend jack`', started);
-        });
+        await b
+          .waitForPorts(
+            range(channels).flatMap((c) => [SYFALA.clientIn(c), SYFALA.clientOut(c)]),
+            CONNECT_TIMEOUT_MS,
+            started,
+          )
+          .catch(() => {
+            throw missing('`syfala connect --backend jack`', started);
+          });
       } catch (err) {
         await stop();
         throw err;
@@ -370,19 +374,6 @@ async function waitUntil(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function waitForPortsOrExit(
-  server: JackServer,
-  ports: string[],
-  proc: ManagedProcess,
-): Promise<void> {
-  await Promise.race([
-    server.waitForPorts(ports, CONNECT_TIMEOUT_MS),
-    proc.exited.then(() => {
-      throw new Error('exited');
-    }),
-  ]);
 }
 
 /** A UDP port that was free a moment ago on 127.0.0.1. */

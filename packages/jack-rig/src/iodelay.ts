@@ -1,4 +1,3 @@
-import { JackRigError } from './errors.js';
 import { ManagedProcess, sleep } from './process.js';
 import type { JackServer } from './server.js';
 
@@ -114,15 +113,7 @@ export async function measureRoundTrip(
     },
   });
   try {
-    await Promise.race([
-      server.waitForPorts([IODELAY_OUT, IODELAY_IN]),
-      iodelay.exited.then(() => {
-        throw new JackRigError(
-          'COMMAND_FAILED',
-          `jack_iodelay on ${server.name} exited ${iodelay.exit?.code ?? iodelay.exit?.signal} before registering its ports: ${iodelay.spawnError?.message ?? iodelay.tail()}`,
-        );
-      }),
-    ]);
+    await server.waitForPorts([IODELAY_OUT, IODELAY_IN], undefined, iodelay);
     await server.connect(IODELAY_OUT, options.sendPort);
     // sendPort jack_delay:in with receivePort jack_delay:out is the direct loop: one connection.
     if (options.sendPort !== IODELAY_IN || options.receivePort !== IODELAY_OUT) {

@@ -201,13 +201,27 @@ export class JackServer {
     return result;
   }
 
-  /** Waits until every named port exists (a client registers ports after it starts). */
-  async waitForPorts(names: readonly string[], timeoutMs = 10_000): Promise<void> {
+  /**
+   * Waits until every named port exists (a client registers ports after it starts). With
+   * `owner`, the client that registers them: its exit ends the wait at once.
+   */
+  async waitForPorts(
+    names: readonly string[],
+    timeoutMs = 10_000,
+    owner?: ManagedProcess,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const present = new Set(await this.ports());
       const missing = names.filter((n) => !present.has(n));
       if (missing.length === 0) return;
+      const exit = owner?.exit;
+      if (exit) {
+        throw new JackRigError(
+          'COMMAND_FAILED',
+          `${owner!.command} on ${this.name} exited ${exit.code ?? exit.signal} before registering its ports: ${owner!.spawnError?.message ?? owner!.tail()}`,
+        );
+      }
       if (Date.now() > deadline) {
         throw new JackRigError(
           'COMMAND_FAILED',
