@@ -26,6 +26,7 @@ export interface PeriodInfo {
  * Called once per period on the device's own thread. `inputs[i]` holds stream i's captured
  * frames and `outputs[i]` must be filled with stream i's frames to play, interleaved Float32, each
  * sized `frames × channels` for its stream (streams of other rates get their share of the period).
+ * Outputs arrive zeroed, so a callback may mix into them.
  * It must not block, allocate per call, or throw.
  */
 export type ProcessCallback = (

@@ -60,8 +60,8 @@ interface ReceiveRoute {
   readonly concealer: LossConcealer | undefined;
   readonly wire: Uint8Array;
   readonly samples: Float32Array;
-  /** The pull's missing-frame mask, for the concealer. */
-  readonly missing: Uint8Array;
+  /** The mask a pull fills for a concealer after the buffer; absent when none runs there. */
+  readonly missing: Uint8Array | undefined;
   /** With adaptive latency: sets the buffer's target from the arrivals it measures. */
   readonly adapter: LatencyAdapter | undefined;
   readonly bytesPerFrame: number;
@@ -206,7 +206,7 @@ export class EngineCore {
         concealer,
         wire: new Uint8Array(frames * bytesPerFrame(route.format)),
         samples: new Float32Array(frames * route.format.channels),
-        missing: new Uint8Array(frames),
+        missing: fade && !compensate ? new Uint8Array(frames) : undefined,
         adapter:
           spec.adaptiveLatency === true
             ? new LatencyAdapter({
@@ -278,7 +278,6 @@ export class EngineCore {
   }
 
   #process(inputs: readonly Float32Array[], outputs: readonly Float32Array[]): void {
-    for (const output of outputs) output.fill(0);
     for (const peer of this.#peersById.values()) {
       for (const r of peer.receive) {
         if (r === undefined) continue;
@@ -290,7 +289,7 @@ export class EngineCore {
         } else {
           const pulled = r.buffer.pull(r.wire, 0, frames, r.missing);
           decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
-          r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
+          if (r.missing) r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
         }
         for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
       }
