@@ -61,5 +61,11 @@ describe('adaptive latency in the streaming engine', () => {
     // The worker survived the refusal.
     await receiver.addPeer({ ...RECEIVING, port: 9, targetLatencyFrames: 480 });
     expect((await receiver.stats()).peers.map((peer) => peer.id)).toEqual(['sender']);
+    // A refused replacement leaves the peer it would have replaced as it was.
+    await expect(
+      receiver.addPeer({ ...RECEIVING, port: 9, targetLatencyFrames: 96, adaptiveLatency: true }),
+    ).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    const [peer] = (await receiver.stats()).peers;
+    expect(peer).toMatchObject({ id: 'sender', received: [{ targetLatencyFrames: 480 }] });
   });
 });

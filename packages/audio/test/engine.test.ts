@@ -106,4 +106,29 @@ describe('the streaming engine', () => {
       });
     },
   );
+
+  it('refuses routes the device cannot carry, in one sentence, and keeps working', async () => {
+    const receiver = await engine({ inputs: [], outputs: [FORMAT] });
+    const peer = { id: 'p', address: '127.0.0.1', port: 9, send: [], sending: false };
+    const spec = (route: { device: number; wire: number; format: Format }) => ({
+      ...peer,
+      receive: [route],
+      targetLatencyFrames: 480,
+    });
+    await expect(
+      receiver.addPeer(spec({ device: 1, wire: 0, format: FORMAT })),
+    ).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: 'audio engine: device output stream 1 does not exist',
+    });
+    await expect(
+      receiver.addPeer(spec({ device: 0, wire: 0, format: { ...FORMAT, channels: 4 } })),
+    ).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message:
+        'audio engine: wire stream 0 is 4 ch at 48000 Hz, device output stream 0 2 ch at 48000 Hz',
+    });
+    await receiver.addPeer(spec({ device: 0, wire: 0, format: FORMAT }));
+    expect((await receiver.stats()).peers.map((p) => p.id)).toEqual(['p']);
+  });
 });

@@ -6,6 +6,7 @@ import {
   createAudioHeader,
   readAudioHeader,
   type DecodeErrorCode,
+  type Format,
 } from '@syfala/proto';
 import {
   DriftCompensatedStream,
@@ -149,11 +150,14 @@ export class EngineCore {
     return device;
   }
 
+  /** Adds (or replaces) a peer; a spec it refuses leaves the peers as they were. */
   addPeer(spec: PeerSpec): void {
-    if (this.#device === undefined) {
+    const device = this.#device;
+    if (device === undefined) {
       throw new AudioError('BAD_OPTION', 'audio engine: open a device before adding peers');
     }
-    this.removePeer(spec.id);
+    checkRoutes(spec.send, device.streams.inputs, 'input');
+    checkRoutes(spec.receive, device.streams.outputs, 'output');
     const frames = this.#maxPeriodFrames;
     const send = spec.send.map((route) => ({
       route,
@@ -211,7 +215,10 @@ export class EngineCore {
           spec.adaptiveLatency === true
             ? new LatencyAdapter({
                 sampleRate: route.format.sampleRate,
-                periodFrames: this.#device.periodFrames,
+                // In the stream's frames: a stream at another rate gets its share of a period.
+                periodFrames: Math.round(
+                  (device.periodFrames * route.format.sampleRate) / device.sampleRate,
+                ),
                 minTargetFrames: 1,
                 maxTargetFrames: Math.floor(capacityFrames / 2),
                 initialTargetFrames: spec.targetLatencyFrames,
@@ -227,6 +234,7 @@ export class EngineCore {
       this.#socket.send(buffer, 0, length, spec.port, spec.address, this.#onSent);
     };
     const peer: Peer = { spec, sending: spec.sending, send, receive, emit };
+    this.removePeer(spec.id);
     this.#peersById.set(spec.id, peer);
     this.#peersByPort.set(spec.port, [...(this.#peersByPort.get(spec.port) ?? []), peer]);
   }
@@ -339,5 +347,31 @@ export class EngineCore {
 
   #count(code: DecodeErrorCode): void {
     this.#socketStats.rejected[code] = (this.#socketStats.rejected[code] ?? 0) + 1;
+  }
+}
+
+/**
+ * Refuses routes the device cannot carry, before anything runs: a route to a stream the device
+ * lacks, or of another channel count or rate, would throw in the device's period callback.
+ */
+function checkRoutes(
+  routes: readonly StreamRoute[],
+  streams: readonly Format[],
+  direction: 'input' | 'output',
+): void {
+  for (const { device, wire, format } of routes) {
+    const stream = streams[device];
+    if (stream === undefined) {
+      throw new AudioError(
+        'BAD_OPTION',
+        `audio engine: device ${direction} stream ${device} does not exist`,
+      );
+    }
+    if (stream.channels !== format.channels || stream.sampleRate !== format.sampleRate) {
+      throw new AudioError(
+        'BAD_OPTION',
+        `audio engine: wire stream ${wire} is ${format.channels} ch at ${format.sampleRate} Hz, device ${direction} stream ${device} ${stream.channels} ch at ${stream.sampleRate} Hz`,
+      );
+    }
   }
 }
