@@ -57,19 +57,8 @@ export class JackEngine extends NativeStreamEngine<JackDeviceOptions> {
     onEvent: (flags: number) => void,
   ): JackDeviceInfo {
     try {
-      return this.native.openJack(
-        {
-          ...layout,
-          ...(options.server !== undefined && { server: options.server }),
-          clientName: options.clientName,
-          inputPrefix: options.inputPrefix ?? 'in',
-          outputPrefix: options.outputPrefix ?? 'out',
-          connectInputsFrom: options.connectInputsFrom ?? [],
-          connectOutputsTo: options.connectOutputsTo ?? [],
-          autoConnect: options.autoConnect ?? true,
-        },
-        onEvent,
-      );
+      // The addon applies the defaults JackDeviceOptions documents.
+      return this.native.openJack({ ...layout, ...options }, onEvent);
     } catch (error) {
       throw jackError(error, 'SERVER_UNAVAILABLE');
     }

@@ -26,7 +26,8 @@ export interface CoreAudioDevice {
   readonly defaultOutput: boolean;
 }
 
-interface NativeDeviceOptions {
+/** A device's channel layout as the addon takes it: channels per stream, and their one rate. */
+export interface DeviceLayout {
   /** Channels of each stream the device captures (sends) and plays (receives). */
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
@@ -34,17 +35,21 @@ interface NativeDeviceOptions {
   readonly sampleRate?: number;
 }
 
-export interface NativeJackOptions extends NativeDeviceOptions {
+/** What the addon does without a field is the default (convert.cpp, jack_options.hpp). */
+export interface NativeJackOptions extends DeviceLayout {
   readonly server?: string;
   readonly clientName: string;
-  readonly inputPrefix: string;
-  readonly outputPrefix: string;
-  readonly connectInputsFrom: readonly string[];
-  readonly connectOutputsTo: readonly string[];
-  readonly autoConnect: boolean;
+  /** Default 'in' and 'out'. */
+  readonly inputPrefix?: string;
+  readonly outputPrefix?: string;
+  /** Default: none named (the physical ports, with autoConnect). */
+  readonly connectInputsFrom?: readonly string[];
+  readonly connectOutputsTo?: readonly string[];
+  /** Default true. */
+  readonly autoConnect?: boolean;
 }
 
-export interface NativeCoreAudioOptions extends NativeDeviceOptions {
+export interface NativeCoreAudioOptions extends DeviceLayout {
   /** A device UID or name; absent: the system's default. */
   readonly inputDevice?: string;
   readonly outputDevice?: string;

@@ -2,6 +2,7 @@ export {
   loadNativeAddon,
   type CoreAudioDevice,
   type DeviceEventBits,
+  type DeviceLayout,
   type JackServerInfo,
   type NativeAddon,
   type NativeCoreAudioOptions,
@@ -10,9 +11,4 @@ export {
   type NativeJackOptions,
 } from './addon.js';
 export { fromNative } from './native-error.js';
-export {
-  bindNativeEngine,
-  NativeStreamEngine,
-  type DeviceLayout,
-  type SharedCode,
-} from './native-stream-engine.js';
+export { bindNativeEngine, NativeStreamEngine, type SharedCode } from './native-stream-engine.js';

@@ -6,17 +6,16 @@ import type {
   StreamEngine,
 } from '@syfala/audio';
 import { DEFAULT_DATAGRAM_BUDGET_BYTES } from '@syfala/proto';
-import type { DeviceEventBits, NativeAddon, NativeDeviceInfo, NativeEngine } from './addon.js';
+import type {
+  DeviceEventBits,
+  DeviceLayout,
+  NativeAddon,
+  NativeDeviceInfo,
+  NativeEngine,
+} from './addon.js';
 
 /** Error codes every native backend has (its error type may have more). */
 export type SharedCode = 'BAD_OPTION' | 'BAD_STATE' | 'ENGINE_FAILED' | 'FORMAT_MISMATCH';
-
-/** A device's channel layout as the addon takes it: channels per stream, and their one rate. */
-export interface DeviceLayout {
-  readonly inputs: readonly number[];
-  readonly outputs: readonly number[];
-  readonly sampleRate?: number;
-}
 
 /** Binds the engine's UDP socket and starts its receive and send threads (no device yet). */
 export function bindNativeEngine(addon: NativeAddon, options: EngineOptions): NativeEngine {
