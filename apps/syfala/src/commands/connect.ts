@@ -17,6 +17,7 @@ import {
   checkWritable,
   integerValue,
   ipv4Value,
+  latencyValue,
   numberedPath,
   oneOf,
   portList,
@@ -70,8 +71,6 @@ const BACKEND_FLAGS = {
   coreaudio: COREAUDIO_FLAGS,
 } as const;
 
-/** A bound on the jitter buffer's memory, which is 4 × the target: about 22 s at 48 kHz. */
-const MAX_LATENCY_FRAMES = 2 ** 20;
 const STATS_INTERVAL_MS = 1000;
 /** Carriage return, then erase to the end of the line: the status line is redrawn in place. */
 const REDRAW = '\r\x1b[K';
@@ -95,9 +94,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
       : positiveValue(flags.duration, '--duration', 'seconds') * 1000;
   const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
   const targetLatencyFrames =
-    flags.latency === undefined
-      ? undefined
-      : integerValue(flags.latency, '--latency', 1, MAX_LATENCY_FRAMES);
+    flags.latency === undefined ? undefined : latencyValue(flags.latency, '--latency');
   const redundancy =
     flags.redundancy === undefined
       ? undefined

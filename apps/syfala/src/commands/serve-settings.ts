@@ -21,6 +21,7 @@ import {
   checkWritable,
   integerValue,
   ipv4Value,
+  latencyValue,
   oneOf,
   portValue,
   portList,
@@ -65,8 +66,6 @@ const SERVE_KEYS = [
 
 type ServeKey = (typeof SERVE_KEYS)[number];
 
-/** The jitter buffer holds 4 × its target: this keeps it to about 22 s at 48 kHz. */
-const MAX_LATENCY_FRAMES = 2 ** 20;
 const MAX_SESSIONS = 1024;
 
 export interface ServeSettings {
@@ -188,9 +187,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   const maxSessions = optional('maxSessions', (value, name) =>
     integerValue(value, name, 1, MAX_SESSIONS),
   );
-  const latency = optional('latency', (value, name) =>
-    integerValue(value, name, 1, MAX_LATENCY_FRAMES),
-  );
+  const latency = optional('latency', latencyValue);
   const log = optional('log', (value, name) => oneOf(value, name, ['text', 'json'] as const));
   const concealment = optional('concealment', (value, name) =>
     oneOf(value, name, CONCEALMENT_MODES),
