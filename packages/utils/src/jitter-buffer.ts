@@ -376,8 +376,7 @@ export class JitterBuffer {
   reset(): void {
     this.#present.fill(0);
     this.#state = 'priming';
-    this.#lowestFill = Number.POSITIVE_INFINITY;
-    this.#windowFrames = 0;
+    this.#restartWindow();
     this.#runsPastWindow = 0;
     this.#playhead = 0;
     this.#highest = 0;
@@ -437,14 +436,19 @@ export class JitterBuffer {
       if (++phase === bpf) phase = 0;
     }
     this.#primingFrames += frames;
-    this.#lowestFill = Number.POSITIVE_INFINITY;
-    this.#windowFrames = 0;
+    this.#restartWindow();
     const result = this.#pullResult;
     result.playing = false;
     result.concealedBytes = 0;
     result.underrun = underrun;
     result.skippedFrames = 0;
     return result;
+  }
+
+  /** Starts a new slip window: no fill seen, no frames pulled. */
+  #restartWindow(): void {
+    this.#lowestFill = Number.POSITIVE_INFINITY;
+    this.#windowFrames = 0;
   }
 
   /**
@@ -461,8 +465,7 @@ export class JitterBuffer {
     const surplus = this.#lowestFill - this.#targetLatencyFrames * bpf;
     const skipped = surplus > 0 ? Math.floor(surplus / bpf) : 0;
     if (skipped > 0) this.#skip(skipped * bpf);
-    this.#lowestFill = Number.POSITIVE_INFINITY;
-    this.#windowFrames = 0;
+    this.#restartWindow();
     return skipped;
   }
 
@@ -475,8 +478,7 @@ export class JitterBuffer {
     this.#skip(Math.floor(byteIndex / bpf) * bpf - this.#playhead);
     this.#highest = this.#playhead;
     this.#state = 'priming';
-    this.#lowestFill = Number.POSITIVE_INFINITY;
-    this.#windowFrames = 0;
+    this.#restartWindow();
     this.#resyncs++;
   }
 
