@@ -5,7 +5,10 @@
 namespace syfala {
 
 namespace {
-/** Room in each jitter buffer: a stall of the audio thread must not overrun it (TS path: same). */
+/**
+ * Room in each jitter buffer: a stall of the audio thread must not overrun it. The TS path has
+ * the same room but takes at least 4 × the target; this takes at least 2 ×.
+ */
 constexpr double kJitterCapacitySeconds = 0.25;
 
 /**
