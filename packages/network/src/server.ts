@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Subject, type Observable } from 'rxjs';
 import {
   MAX_REDUNDANCY_PERIODS,
+  isRedundancyPeriods,
   REDUNDANCY_CAPABILITY,
   makeFormat,
   type DisconnectReason,
@@ -98,6 +99,7 @@ export class SyfalaServer {
   readonly name: string;
   readonly formats: StreamFormats;
   readonly #options: ServerOptions;
+  readonly #maxRedundancy: number;
   readonly #sessions = new Set<ServerSession>();
   readonly #events = new Subject<ServerEvent>();
   readonly #refused: Partial<Record<DisconnectReason, number>> = {};
@@ -112,13 +114,14 @@ export class SyfalaServer {
 
   private constructor(options: ServerOptions) {
     const max = options.maxRedundancy ?? 0;
-    if (!Number.isInteger(max) || max < 0 || max > MAX_REDUNDANCY_PERIODS) {
+    if (!isRedundancyPeriods(max)) {
       throw new NetworkError(
         'BAD_OPTION',
         `maxRedundancy: expected an integer from 0 to ${MAX_REDUNDANCY_PERIODS}, got ${String(max)}`,
       );
     }
     this.#options = options;
+    this.#maxRedundancy = max;
     this.id = options.id ?? randomUUID();
     this.name = options.name;
     this.formats = {
@@ -173,7 +176,7 @@ export class SyfalaServer {
           endpointName: this.name,
           formats: this.formats,
           udpAudioPort: options.audioPort ?? this.#udp.port,
-          capabilities: (options.maxRedundancy ?? 0) > 0 ? [REDUNDANCY_CAPABILITY] : [],
+          capabilities: this.#maxRedundancy > 0 ? [REDUNDANCY_CAPABILITY] : [],
         }),
         onChannel,
       });
@@ -280,7 +283,7 @@ export class SyfalaServer {
       {
         ...(this.#options.heartbeat !== undefined && { heartbeat: this.#options.heartbeat }),
         handlers: this.#options.io ?? {},
-        maxRedundancy: this.#options.maxRedundancy ?? 0,
+        maxRedundancy: this.#maxRedundancy,
       },
       (ended, end) => {
         this.#sessions.delete(ended);

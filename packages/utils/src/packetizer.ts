@@ -3,6 +3,7 @@ import {
   DEFAULT_DATAGRAM_BUDGET_BYTES,
   MAX_DATAGRAM_BYTES,
   MAX_REDUNDANCY_PERIODS,
+  isRedundancyPeriods,
   bytesPerFrame,
   makeFormat,
   writeAudioHeader,
@@ -93,7 +94,7 @@ export class StreamPacketizer {
         `packetizer: datagram budget must be an integer from ${minBudget} (header + 1 byte) to ${MAX_DATAGRAM_BYTES} bytes, got ${String(datagramBudgetBytes)}`,
       );
     }
-    if (!Number.isInteger(redundancy) || redundancy < 0 || redundancy > MAX_REDUNDANCY_PERIODS) {
+    if (!isRedundancyPeriods(redundancy)) {
       throw new PacketizerError(
         'BAD_REDUNDANCY',
         `packetizer: redundancy must be an integer from 0 to ${MAX_REDUNDANCY_PERIODS} periods, got ${String(redundancy)}`,

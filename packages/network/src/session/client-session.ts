@@ -1,6 +1,7 @@
 import { interval, map, takeUntil, from, type Observable } from 'rxjs';
 import {
   MAX_REDUNDANCY_PERIODS,
+  isRedundancyPeriods,
   NO_REDUNDANCY,
   REDUNDANCY_CAPABILITY,
   type DisconnectReason,
@@ -244,7 +245,7 @@ function capped(granted: Redundancy | undefined, asked: Redundancy | undefined):
 function checkRedundancy(redundancy: Redundancy): void {
   for (const key of ['serverToClient', 'clientToServer'] as const) {
     const value = redundancy[key];
-    if (!Number.isInteger(value) || value < 0 || value > MAX_REDUNDANCY_PERIODS) {
+    if (!isRedundancyPeriods(value)) {
       throw new NetworkError(
         'BAD_OPTION',
         `startIo: redundancy.${key} must be an integer from 0 to ${MAX_REDUNDANCY_PERIODS}, got ${String(value)}`,

@@ -15,6 +15,10 @@ export const REDUNDANCY_CAPABILITY = 'redundancy';
 /** Most redundant periods a direction may carry (PROTOCOL.md §7.3). */
 export const MAX_REDUNDANCY_PERIODS = 3;
 
+/** Whether `n` is a redundancy a direction may carry: an integer from 0 to MAX_REDUNDANCY_PERIODS. */
+export const isRedundancyPeriods = (n: number): boolean =>
+  Number.isInteger(n) && n >= 0 && n <= MAX_REDUNDANCY_PERIODS;
+
 /** What an Error frame complains about (control.proto `ErrorCode`). */
 export const CONTROL_ERROR_CODES = [
   'unexpected-message',
