@@ -52,6 +52,8 @@ export interface ControlChannel {
   readonly transport: 'tcp' | 'udp';
   /** False for UDP: requests are retransmitted until answered (PROTOCOL.md §6). */
   readonly reliable: boolean;
+  /** Optional features both sides advertised (CONTROL.md §3); none over UDP. */
+  readonly capabilities: readonly string[];
   /** The peer's address and port, as seen by this side. */
   readonly peer: { readonly address: string; readonly port: number };
   /** Called once, by the session that takes the channel over; buffered messages are delivered then. */

@@ -27,17 +27,19 @@ export class TcpControlChannel implements ControlChannel {
   readonly #frames: FrameSocket;
   /** Our side: a client takes results, a server takes requests. */
   readonly #role: Role;
-  readonly #redundancy: boolean;
   readonly #inbox = new ChannelInbox();
 
   /**
    * Takes over `frames` from the handshake; frames decoded from now on are this channel's.
    * `capabilities`: what both sides advertised (sharedCapabilities).
    */
-  constructor(frames: FrameSocket, role: Role, capabilities: readonly string[] = []) {
+  constructor(
+    frames: FrameSocket,
+    role: Role,
+    readonly capabilities: readonly string[] = [],
+  ) {
     this.#frames = frames;
     this.#role = role;
-    this.#redundancy = capabilities.includes(REDUNDANCY_CAPABILITY);
     this.peer = frames.peer;
     frames.setHandlers({
       message: (message) => this.#onFrame(message),
@@ -55,6 +57,11 @@ export class TcpControlChannel implements ControlChannel {
 
   close(): void {
     if (this.#inbox.close()) this.#frames.close();
+  }
+
+  /** Whether redundancy was negotiated: both sides advertised it. */
+  get #redundancy(): boolean {
+    return this.capabilities.includes(REDUNDANCY_CAPABILITY);
   }
 
   #onFrame(message: ControlMessage): void {

@@ -26,6 +26,7 @@ export interface UdpChannelLink {
 export class UdpControlChannel implements ControlChannel {
   readonly transport = 'udp';
   readonly reliable = false;
+  readonly capabilities: readonly string[] = [];
   readonly peer: { readonly address: string; readonly port: number };
   readonly #link: UdpChannelLink;
   readonly #inbox = new ChannelInbox();

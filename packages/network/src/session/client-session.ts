@@ -112,9 +112,9 @@ class ClientSessionCore extends SessionCore {
    * rejection the state goes back to where it was.
    */
   async transition(type: 'start-io' | 'stop-io', redundancy?: Redundancy): Promise<void> {
-    // Asked only where both sides advertised it (CONTROL.md §3): the client always does (TCP).
+    // Asked only where both sides advertised it (CONTROL.md §3).
     const ask =
-      redundancy !== undefined && this.offer.capabilities.includes(REDUNDANCY_CAPABILITY)
+      redundancy !== undefined && this.channel.capabilities.includes(REDUNDANCY_CAPABILITY)
         ? redundancy
         : undefined;
     const [during, after, before]: SessionStateName[] =
