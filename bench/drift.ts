@@ -4,13 +4,11 @@
 // measured drift over the last quarter.
 //   bash scripts/pnpm.sh exec tsx bench/drift.ts [--seconds 3600]
 import { runDriftingLink } from '../packages/utils/test/fixtures/drifting-link.js';
+import { table } from './bench-report.js';
 
 const at = process.argv.indexOf('--seconds');
 const seconds = at > 0 ? Number(process.argv[at + 1]) : 3600;
-console.log(
-  `| injected | underruns | overruns | skipped | lost frames | drift measured (last quarter: mean, min..max) | fill (frames) | run time |`,
-);
-console.log('|---:|---:|---:|---:|---:|---|---|---:|');
+const rows: string[][] = [];
 for (const skewPpm of [500, -500, 100, 0]) {
   const started = performance.now();
   const r = runDriftingLink({
@@ -23,9 +21,30 @@ for (const skewPpm of [500, -500, 100, 0]) {
     seed: 7,
   });
   const d = r.driftPpm;
-  console.log(
-    `| ${skewPpm} ppm | ${r.underruns} | ${r.overrunDatagrams} | ${r.skippedFrames} | ${r.lostFrames} | ` +
-      `${d.mean.toFixed(2)} (${d.min.toFixed(2)}..${d.max.toFixed(2)}) | ${r.fill.min}..${r.fill.max} | ` +
-      `${((performance.now() - started) / 1000).toFixed(0)} s |`,
-  );
+  rows.push([
+    `${skewPpm} ppm`,
+    String(r.underruns),
+    String(r.overrunDatagrams),
+    String(r.skippedFrames),
+    String(r.lostFrames),
+    `${d.mean.toFixed(2)} (${d.min.toFixed(2)}..${d.max.toFixed(2)})`,
+    `${r.fill.min}..${r.fill.max}`,
+    `${((performance.now() - started) / 1000).toFixed(0)} s`,
+  ]);
 }
+console.log(
+  table(
+    [
+      'injected',
+      'underruns',
+      'overruns',
+      'skipped',
+      'lost frames',
+      'drift measured (last quarter: mean, min..max)',
+      'fill (frames)',
+      'run time',
+    ],
+    rows,
+    (name) => name.startsWith('drift') || name.startsWith('fill'),
+  ),
+);

@@ -7,7 +7,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
-import { ManagedProcess, treeCpuSeconds, type JackServer } from '@syfala/jack-rig';
+import { ManagedProcess, sleep, treeCpuSeconds, type JackServer } from '@syfala/jack-rig';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -372,7 +372,7 @@ async function waitUntil(
         `${proc.command} (side ${side}) not connected after ${CONNECT_TIMEOUT_MS} ms: ${proc.tail(6)}`,
       );
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 
