@@ -17,15 +17,23 @@ function ticksPerSecond(): number {
 }
 
 /**
+ * /proc/PID/stat's fields from field 3 (state) on, so field n is at index n − 3 (proc(5)). The
+ * command name (field 2) is in parentheses and may contain spaces: fields are counted after it.
+ * Throws when the process is gone.
+ */
+export function procStatFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
  * CPU seconds a process has used so far: utime + stime from /proc/PID/stat (all its threads).
  * With includeChildren, adds cutime + cstime: children it has already waited for (a shell
  * wrapper's finished children; running children are not counted by the kernel until reaped).
  */
 export function cpuSeconds(pid: number, options: { includeChildren?: boolean } = {}): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) is in parentheses and may contain spaces; fields after it start
-  // at field 3 (state). utime is field 14, stime 15, cutime 16, cstime 17 (proc(5)).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime is field 14, stime 15, cutime 16, cstime 17.
+  const fields = procStatFields(pid);
   const field = (n: number): number => Number(fields[n - 3]);
   let ticks = field(14) + field(15);
   if (options.includeChildren) ticks += field(16) + field(17);
@@ -37,13 +45,12 @@ export function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
+    let parent: number;
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent = Number(procStatFields(entry)[4 - 3]); // field 4: the parent pid
     } catch {
       continue; // exited meanwhile
     }
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     const list = children.get(parent) ?? [];
     list.push(Number(entry));
     children.set(parent, list);

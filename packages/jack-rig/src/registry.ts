@@ -33,8 +33,8 @@
  */
 import { spawn } from 'node:child_process';
 import { open, readdir, unlink } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { procStatFields } from './cpu.js';
 import { JackRigError } from './errors.js';
 
 /** Where jackd2 keeps its shm objects, sockets and semaphores (`jackd --version`: tmpdir). */
@@ -100,8 +100,7 @@ export function processAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return procStatFields(pid)[0] !== 'Z'; // field 3: the state, Z for a zombie
   } catch {
     return true; // no /proc: trust kill(2)
   }
