@@ -171,21 +171,10 @@ class DatagramRing {
   }
 
   /// Consumer: the oldest datagram and its length, or nullptr when the ring is empty.
-  const uint8_t* read_slot(size_t& len) {
-    const size_t r = consumer_.read.load(std::memory_order_relaxed);
-    if (r == consumer_.write_seen) {
-      consumer_.write_seen = producer_.write.load(std::memory_order_acquire);
-      if (r == consumer_.write_seen) return nullptr;
-    }
-    len = lengths_[r & mask_];
-    return slot(r);
-  }
+  const uint8_t* read_slot(size_t& len) { return peek(0, len); }
 
   /// Consumer: frees the slot read_slot() returned. Only after a read_slot() that was not nullptr.
-  void release() {
-    const size_t r = consumer_.read.load(std::memory_order_relaxed);
-    consumer_.read.store(r + 1, std::memory_order_release);
-  }
+  void release() { release(1); }
 
   /// Consumer: the i-th oldest datagram (0 = read_slot()'s), or nullptr when fewer are queued.
   /// For batched sends (sendmmsg): peek a batch, send it, then release(n).
