@@ -48,9 +48,9 @@ export class DriftCompensatedStream {
       setpointFrames: buffer.targetLatencyFrames,
       ...(loopHz !== undefined && { loopHz }),
     });
-    const maxRatio = 1 + MAX_DRIFT_PPM / 1e6;
-    this.#resampler = new DriftResampler(format.channels, maxPeriodFrames, maxRatio);
-    const maxInput = Math.ceil(maxPeriodFrames * maxRatio) + 4;
+    this.#resampler = new DriftResampler(format.channels, maxPeriodFrames, 1 + MAX_DRIFT_PPM / 1e6);
+    // A period never needs more input than the resampler holds.
+    const maxInput = this.#resampler.capacityFrames;
     this.#wire = new Uint8Array(maxInput * bytesPerFrame(format));
     this.#samples = new Float32Array(maxInput * format.channels);
     this.#missing = new Uint8Array(maxInput);

@@ -30,6 +30,11 @@ export class DriftResampler {
     this.#position = 1;
   }
 
+  /** The most input frames it holds: what one write may bring at most. */
+  get capacityFrames(): number {
+    return this.#capacityFrames;
+  }
+
   /** Input frames to write before reading `frames` frames at `ratio`. */
   inputFramesNeeded(frames: number, ratio: number): number {
     if (frames === 0) return 0;
