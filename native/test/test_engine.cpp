@@ -184,3 +184,13 @@ TEST(engine_refuses_a_peer_whose_streams_do_not_fit_the_device) {
   CHECK_THROWS(a.engine().add_peer(spec), EngineError);
   CHECK(a.engine().peers().empty());
 }
+
+TEST(engine_refuses_a_second_peer_at_an_address_another_peer_holds) {
+  Rig a;
+  a.engine().add_peer(peer_to("victim", 9, SampleType::F32));
+  CHECK_THROWS(a.engine().add_peer(peer_to("victim", 10, SampleType::F32)), EngineError);
+  CHECK_THROWS(a.engine().add_peer(peer_to("attacker", 9, SampleType::F32)), EngineError);
+  REQUIRE(a.engine().peers().size() == 1u);
+  CHECK_EQ(a.engine().peers()[0]->id, std::string("victim"));
+  CHECK_EQ(ntohs(a.engine().peers()[0]->address.sin_port), 9);
+}

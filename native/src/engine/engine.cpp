@@ -100,6 +100,14 @@ void Engine::add_peer(const PeerSpec& spec) {
   if (!parse_ipv4(spec.address, spec.port, address)) {
     throw EngineError("audio engine: peer address " + spec.address + " is not IPv4");
   }
+  // The receive thread routes by source: a second peer at one address would take the first's
+  // audio, so an address is never shared (nor silently handed over).
+  for (const auto& p : owned_) {
+    if (same_endpoint(p->address, address)) {
+      throw EngineError("audio engine: address " + spec.address + " port " +
+                        std::to_string(spec.port) + " is peer " + p->id + "'s already");
+    }
+  }
   std::string why;
   if (!formats_match_device(spec.send, device_inputs_, sample_rate_, why) ||
       !formats_match_device(spec.receive, device_outputs_, sample_rate_, why)) {

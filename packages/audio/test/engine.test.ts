@@ -131,4 +131,25 @@ describe('the streaming engine', () => {
     await receiver.addPeer(spec({ device: 0, wire: 0, format: FORMAT }));
     expect((await receiver.stats()).peers.map((p) => p.id)).toEqual(['p']);
   });
+
+  it('never replaces a peer: a second one with its id or its address is refused', async () => {
+    const receiver = await engine({ inputs: [], outputs: [FORMAT] });
+    const peer = {
+      address: '127.0.0.1',
+      send: [],
+      receive: [{ device: 0, wire: 0, format: FORMAT }],
+      targetLatencyFrames: 480,
+      sending: false,
+    };
+    await receiver.addPeer({ ...peer, id: 'victim', port: 9 });
+    await expect(receiver.addPeer({ ...peer, id: 'victim', port: 10 })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: 'audio engine: peer victim already streams',
+    });
+    await expect(receiver.addPeer({ ...peer, id: 'attacker', port: 9 })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: "audio engine: address 127.0.0.1 port 9 is peer victim's already",
+    });
+    expect((await receiver.stats()).peers.map((p) => p.id)).toEqual(['victim']);
+  });
 });

@@ -31,8 +31,9 @@ export interface ConnectOptions extends ClientSessionOptions {
   /** TCP handshake time limit, ms. Default 2000. */
   readonly handshakeTimeoutMs?: number;
   /**
-   * Local address for the client's UDP socket (audio, and control over UDP). Default: the
-   * loopback address for a loopback server, else every address.
+   * Local address for the client's UDP socket (audio, and control over UDP), and the one TCP
+   * control connects from, since the server sends audio to that one. Default: the loopback
+   * address for a loopback server, else every address (and the system's choice for TCP).
    */
   readonly localAddress?: string;
   /**
@@ -123,6 +124,7 @@ async function connectTcp(
     // The session understands a granted redundancy whatever it asks (Connected.startIo).
     capabilities: [REDUNDANCY_CAPABILITY],
     udpAudioPort,
+    ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
     ...(options.psk !== undefined && { psk: options.psk }),
     ...(options.handshakeTimeoutMs !== undefined && {
       handshakeTimeoutMs: options.handshakeTimeoutMs,

@@ -9,6 +9,7 @@ import {
   type StreamFormats,
 } from '@syfala/proto';
 import type { Admission, ClientHello, ControlChannel } from './control/channel.js';
+import { canonicalAddress, formatAddress } from './control/address.js';
 import type { PskInput } from './control/auth.js';
 import { TcpControlServer, type TcpControlServerStats } from './control/tcp-server.js';
 import { UdpControlServer, type UdpControlServerStats } from './control/udp-server.js';
@@ -243,8 +244,9 @@ export class SyfalaServer {
   #admit(client: ClientHello): Admission {
     const maxSessions = this.#options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     const maxPerAddress = this.#options.maxSessionsPerAddress ?? DEFAULT_MAX_SESSIONS_PER_ADDRESS;
+    const address = canonicalAddress(client.address);
     const fromAddress = [...this.#sessions].filter(
-      (s) => s.client.address === client.address,
+      (s) => canonicalAddress(s.client.address) === address,
     ).length;
     let admission: Admission;
     if (this.#closing !== undefined) {
@@ -261,6 +263,14 @@ export class SyfalaServer {
         reason: 'busy',
         text: `too many sessions from ${client.address} (at most ${maxPerAddress})`,
       };
+    } else if (this.#audioAddressHeld(client)) {
+      // Audio is sent to, and accepted from, this address: two sessions can't share it
+      // (CONTROL.md §3, Hello), or one client could take over the other's audio.
+      admission = {
+        admit: false,
+        reason: 'address-in-use',
+        text: `another session receives audio at ${formatAddress(client.address, client.udpAudioPort)}`,
+      };
     } else {
       const policy = this.#options.admit?.(client) ?? true;
       admission =
@@ -273,6 +283,16 @@ export class SyfalaServer {
     if (!admission.admit)
       this.#refused[admission.reason] = (this.#refused[admission.reason] ?? 0) + 1;
     return admission;
+  }
+
+  /** Whether a live session (over either transport) receives audio where `client` would. */
+  #audioAddressHeld(client: ClientHello): boolean {
+    const address = canonicalAddress(client.address);
+    return [...this.#sessions].some(
+      (session) =>
+        session.client.udpAudioPort === client.udpAudioPort &&
+        canonicalAddress(session.client.address) === address,
+    );
   }
 
   #open(channel: ControlChannel, client: ClientHello): void {

@@ -99,6 +99,7 @@ const messages: [string, Message][] = [
   ['disconnect timeout', { type: 'disconnect', reason: 'timeout' }],
   ['disconnect protocol-error', { type: 'disconnect', reason: 'protocol-error' }],
   ['disconnect busy', { type: 'disconnect', reason: 'busy' }],
+  ['disconnect address-in-use', { type: 'disconnect', reason: 'address-in-use' }],
   ['version-not-supported', { type: 'version-not-supported', minVersion: 1, maxVersion: 1 }],
 ];
 
@@ -167,9 +168,9 @@ const invalid: InvalidVector[] = [
     code: 'BAD_FIELD',
   },
   {
-    name: 'disconnect reason 9',
+    name: 'disconnect reason 10',
     sentBy: 'client',
-    hex: patch(byName('disconnect normal'), 8, '09'),
+    hex: patch(byName('disconnect normal'), 8, '0a'),
     code: 'BAD_FIELD',
   },
   { name: 'audio header cut short', sentBy: 'client', hex: audio.slice(0, 36), code: 'TRUNCATED' },

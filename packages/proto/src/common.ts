@@ -18,6 +18,7 @@ export const DISCONNECT_REASONS = [
   'version-unsupported',
   'format-unsupported',
   'busy',
+  'address-in-use',
 ] as const;
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 

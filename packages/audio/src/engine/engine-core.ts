@@ -150,11 +150,24 @@ export class EngineCore {
     return device;
   }
 
-  /** Adds (or replaces) a peer; a spec it refuses leaves the peers as they were. */
+  /**
+   * Adds a peer; a spec it refuses leaves the peers as they were. A peer's id and its address
+   * and port are its own: one already streaming is never replaced (remove it first).
+   */
   addPeer(spec: PeerSpec): void {
     const device = this.#device;
     if (device === undefined) {
       throw new AudioError('BAD_OPTION', 'audio engine: open a device before adding peers');
+    }
+    if (this.#peersById.has(spec.id)) {
+      throw new AudioError('BAD_OPTION', `audio engine: peer ${spec.id} already streams`);
+    }
+    const holder = this.#peerAt(spec);
+    if (holder !== undefined) {
+      throw new AudioError(
+        'BAD_OPTION',
+        `audio engine: address ${spec.address} port ${spec.port} is peer ${holder.spec.id}'s already`,
+      );
     }
     checkRoutes(spec.send, device.streams.inputs, 'input');
     checkRoutes(spec.receive, device.streams.outputs, 'output');
@@ -234,7 +247,6 @@ export class EngineCore {
       this.#socket.send(buffer, 0, length, spec.port, spec.address, this.#onSent);
     };
     const peer: Peer = { spec, sending: spec.sending, send, receive, emit };
-    this.removePeer(spec.id);
     this.#peersById.set(spec.id, peer);
     this.#peersByPort.set(spec.port, [...(this.#peersByPort.get(spec.port) ?? []), peer]);
   }
@@ -338,7 +350,7 @@ export class EngineCore {
     route.adapter?.arrival((header.byteIndex + header.byteCount) / route.bytesPerFrame);
   }
 
-  #peerAt(from: RemoteInfo): Peer | undefined {
+  #peerAt(from: { readonly address: string; readonly port: number }): Peer | undefined {
     const samePort = this.#peersByPort.get(from.port);
     if (samePort === undefined) return undefined;
     for (const peer of samePort) if (peer.spec.address === from.address) return peer;

@@ -28,8 +28,13 @@ export interface TcpControlConnectOptions {
   readonly clientId: string;
   readonly clientName: string;
   readonly capabilities?: readonly string[];
-  /** The UDP port this client receives audio on (1-65535). */
+  /** The UDP port this client receives audio on (1-65535), at the address it connects from. */
   readonly udpAudioPort: number;
+  /**
+   * Local address to connect from. The server sends audio to this connection's source address
+   * (CONTROL.md §3, Hello): it must be the audio socket's. Default: the system's choice.
+   */
+  readonly localAddress?: string;
   /**
    * Pre-shared key (CONTROL.md §5). With one, the client also refuses a server that does not
    * prove it holds the same key, even one that asks for no key at all.
@@ -89,7 +94,12 @@ export async function connectTcpControl(
   encodeControlFrame(hello(1));
 
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port, noDelay: true });
+    const socket = netConnect({
+      host,
+      port,
+      noDelay: true,
+      ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+    });
     let frames: FrameSocket | undefined;
     let settled = false;
     /** The Hello being answered: 1, then 2 once it carries the key proof. */

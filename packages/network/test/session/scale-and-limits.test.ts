@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { connect as tcpConnect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { connectUdpControl } from '../../src/control/udp-client.js';
 import { ControlError, type Streaming } from '../../src/index.js';
 import { rejection, waitFor } from '../control/helpers.js';
 import { connectTo, startServer, TRANSPORTS } from './fixtures.js';
@@ -27,9 +28,7 @@ describe.each(TRANSPORTS)('one server, many clients, over %s control', (transpor
       ),
     );
     expect(server.sessions.length).toBe(100);
-    expect(new Set(server.sessions.map((s) => s.client.address)).size).toBe(
-      transport === 'udp' ? 100 : 1,
-    );
+    expect(new Set(server.sessions.map((s) => s.client.address)).size).toBe(100);
     if (transport === 'tcp') {
       expect(new Set(server.sessions.map((s) => s.client.clientName)).size).toBe(100);
     }
@@ -106,6 +105,58 @@ describe.each(TRANSPORTS)('one server, many clients, over %s control', (transpor
     garbage.close();
     huge.destroy();
     silent.destroy();
+  });
+});
+
+describe("a session's audio address is its own", () => {
+  /** A UDP socket on 127.0.0.1, closed when the test ends. */
+  async function udpSocket() {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+    return socket;
+  }
+
+  it.each(TRANSPORTS)(
+    'refuses a TCP Hello naming the audio port of a client over %s control, and counts it',
+    async (victimTransport) => {
+      const server = await startServer();
+      const victim = await connectTo(server, victimTransport);
+      await victim.startIo();
+      const [held] = server.sessions;
+      const error = await rejection<ControlError>(
+        connectTo(server, 'tcp', { udpAudioPort: held!.client.udpAudioPort }),
+      );
+      expect(error).toBeInstanceOf(ControlError);
+      expect(error.code).toBe('REFUSAL');
+      expect(error.disconnectReason).toBe('address-in-use');
+      expect(error.message).toContain(`receives audio at 127.0.0.1:${held!.client.udpAudioPort}`);
+      expect(server.stats().refused['address-in-use']).toBe(1);
+      expect(server.sessions).toEqual([held]);
+      expect(held!.state).toBe('streaming');
+    },
+  );
+
+  it('refuses a UDP client whose address a TCP session named for its audio', async () => {
+    const server = await startServer();
+    const spoofed = await udpSocket();
+    await connectTo(server, 'tcp', { udpAudioPort: spoofed.address().port });
+    const error = await rejection<ControlError>(
+      connectUdpControl({ host: '127.0.0.1', port: server.udpPort, socket: spoofed }),
+    );
+    expect(error.disconnectReason).toBe('address-in-use');
+    expect(server.stats().udp.refused['address-in-use']).toBe(1);
+    expect(server.sessions).toHaveLength(1);
+  });
+
+  it('admits the address again once the session holding it has ended', async () => {
+    const server = await startServer();
+    const first = await connectTo(server, 'tcp');
+    const port = server.sessions[0]!.client.udpAudioPort;
+    await first.disconnect();
+    await waitFor('the first session to close', () => server.sessions.length === 0);
+    await connectTo(server, 'tcp', { udpAudioPort: port });
+    expect(server.sessions.map((s) => s.client.udpAudioPort)).toEqual([port]);
   });
 });
 

@@ -105,4 +105,10 @@ export const EXAMPLES: readonly ControlMessage[] = [
     redundancy: { serverToClient: 2, clientToServer: 1 },
   },
   { type: 'start-io', requestId: 11, redundancy: { serverToClient: 0, clientToServer: 0 } },
+  {
+    type: 'disconnect',
+    requestId: 1,
+    reason: 'address-in-use',
+    text: 'another session receives audio at 127.0.0.1:40000',
+  },
 ];
