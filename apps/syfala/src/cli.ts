@@ -92,7 +92,7 @@ function buildProgram(run: Runner): Command {
     .addOption(
       new Option('--backend <name>', 'sound card backend').choices(BACKENDS).default('virtual'),
     )
-    .option('--name <name>', 'the name clients see', hostname())
+    .option('--name <name>', 'the name clients see (at most 255 UTF-8 bytes)', hostname())
     .option(
       '--id <uuid>',
       'a stable endpoint id, so `connect <id>` finds it after a restart (default: a new one each start)',

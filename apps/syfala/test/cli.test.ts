@@ -399,6 +399,12 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
       /--inputs: .*sample rate/,
     ],
     [
+      // Accepted before, it crashed the server at the first beacon: its CONN offer can't carry it.
+      'a name longer than a discovery answer carries',
+      ['serve', ...LOOPBACK, '--name', 'é'.repeat(128)],
+      /--name must be at most 255 UTF-8 bytes long, got 256/,
+    ],
+    [
       'a pre-shared key that is too short',
       ['serve', ...LOOPBACK, '--psk', 'short'],
       /--psk must be at least 16 bytes/,

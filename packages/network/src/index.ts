@@ -1,4 +1,5 @@
 export * from './errors.js';
+export type { PeerInputError } from './guard.js';
 export * from './endpoint.js';
 export * from './discovery/index.js';
 export type { Admission, ClientHello, ServerOffer } from './control/channel.js';
@@ -31,6 +32,8 @@ export { connect, type ConnectOptions, type ConnectTarget } from './connect.js';
 export {
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+  INPUT_ERROR_REPORT_BURST,
+  INPUT_ERROR_REPORTS_PER_S,
   SyfalaServer,
   type ServerDiscoveryOptions,
   type ServerEvent,

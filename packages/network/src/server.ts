@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Subject, type Observable } from 'rxjs';
 import {
   MAX_REDUNDANCY_PERIODS,
   isRedundancyPeriods,
   REDUNDANCY_CAPABILITY,
-  makeFormat,
   type DisconnectReason,
   type StreamFormats,
 } from '@syfala/proto';
@@ -21,12 +21,18 @@ import {
 } from './discovery/mdns-publish.js';
 import { DEFAULT_CONTROL_PORT, DEFAULT_UDP_PORT } from './endpoint.js';
 import { NetworkError } from './errors.js';
+import type { PeerInputError } from './guard.js';
+import { checkServerOptions } from './server-options.js';
+import { TokenBucket } from './control/rate-limit.js';
 import type { HeartbeatOptions } from './session/liveness.js';
 import { ServerSession, type IoHandlers } from './session/server-session.js';
 import type { SessionEnd } from './session/session-core.js';
 
 export const DEFAULT_MAX_SESSIONS = 32;
 export const DEFAULT_MAX_SESSIONS_PER_ADDRESS = 8;
+/** inputErrors$ reports this many errors a second, after a burst; stats() counts every one. */
+export const INPUT_ERROR_REPORTS_PER_S = 1;
+export const INPUT_ERROR_REPORT_BURST = 10;
 
 export interface ServerDiscoveryOptions {
   /** Multicast group to receive beacons on (joined on `interfaces`), or false. Default DEFAULT_DISCOVERY_GROUP. */
@@ -88,6 +94,8 @@ export interface ServerStats {
   refused: Partial<Record<DisconnectReason, number>>;
   tcp: TcpControlServerStats | undefined;
   udp: UdpControlServerStats;
+  /** Errors met while handling a peer's input, on every plane (see inputErrors$). */
+  inputErrors: number;
 }
 
 /**
@@ -104,6 +112,13 @@ export class SyfalaServer {
   readonly #sessions = new Set<ServerSession>();
   readonly #events = new Subject<ServerEvent>();
   readonly #refused: Partial<Record<DisconnectReason, number>> = {};
+  readonly #inputErrors = new Subject<PeerInputError>();
+  readonly #inputErrorReports = new TokenBucket(
+    INPUT_ERROR_REPORTS_PER_S,
+    INPUT_ERROR_REPORT_BURST,
+    performance.now(),
+  );
+  #inputErrorCount = 0;
   #sessionsOpened = 0;
   #udp!: UdpControlServer;
   #tcp: TcpControlServer | undefined;
@@ -113,7 +128,17 @@ export class SyfalaServer {
   /** Sessions opening and closing. Completes when the server has closed. */
   readonly events$: Observable<ServerEvent> = this.#events.asObservable();
 
+  /**
+   * Errors met while handling a peer's input (a bug the input tripped, such as an answer that
+   * could not be encoded): the input is dropped (a TCP connection is closed) and the server goes
+   * on. Rate-limited (INPUT_ERROR_REPORTS_PER_S); stats().inputErrors counts every one.
+   * Completes when the server has closed.
+   */
+  readonly inputErrors$: Observable<PeerInputError> = this.#inputErrors.asObservable();
+
+  /** Throws NetworkError BAD_OPTION naming a bad option. */
   private constructor(options: ServerOptions) {
+    const formats = checkServerOptions(options);
     const max = options.maxRedundancy ?? 0;
     if (!isRedundancyPeriods(max)) {
       throw new NetworkError(
@@ -125,10 +150,7 @@ export class SyfalaServer {
     this.#maxRedundancy = max;
     this.id = options.id ?? randomUUID();
     this.name = options.name;
-    this.formats = {
-      inputs: options.formats.inputs.map(makeFormat),
-      outputs: options.formats.outputs.map(makeFormat),
-    };
+    this.formats = formats;
   }
 
   /** Binds the UDP socket, listens for TCP control, joins the discovery group and publishes over mDNS. */
@@ -150,6 +172,7 @@ export class SyfalaServer {
     const onChannel = (channel: ControlChannel, client: ClientHello): void =>
       this.#open(channel, client);
     const admit = (client: ClientHello): Admission => this.#admit(client);
+    const onInputError = (report: PeerInputError): void => this.#inputError(report);
     this.#udp = await UdpControlServer.bind({
       host,
       port: options.udpPort ?? DEFAULT_UDP_PORT,
@@ -162,6 +185,7 @@ export class SyfalaServer {
       }),
       admit,
       onChannel,
+      onInputError,
     });
     if (controlPort !== false) {
       this.#tcp = await TcpControlServer.listen({
@@ -180,6 +204,7 @@ export class SyfalaServer {
           capabilities: this.#maxRedundancy > 0 ? [REDUNDANCY_CAPABILITY] : [],
         }),
         onChannel,
+        onInputError,
       });
     }
     const discovery = options.discovery ?? {};
@@ -198,7 +223,7 @@ export class SyfalaServer {
           controlPort: this.controlPort,
           formats: this.formats,
         },
-        discovery.mdns ?? {},
+        { ...discovery.mdns, onInputError },
       );
     }
   }
@@ -223,6 +248,7 @@ export class SyfalaServer {
       refused: { ...this.#refused },
       tcp: this.#tcp?.stats(),
       udp: this.#udp.stats(),
+      inputErrors: this.#inputErrorCount,
     };
   }
 
@@ -238,6 +264,12 @@ export class SyfalaServer {
     );
     await Promise.all([this.#mdns?.close(), this.#tcp?.close(), this.#udp?.close()]);
     this.#events.complete();
+    this.#inputErrors.complete();
+  }
+
+  #inputError(report: PeerInputError): void {
+    this.#inputErrorCount++;
+    if (this.#inputErrorReports.take(performance.now())) this.#inputErrors.next(report);
   }
 
   /** Session limits first, then the caller's policy. */

@@ -3,6 +3,7 @@
  * state machine can run over either (PROTOCOL.md §5.2, CONTROL.md).
  */
 import { ValueError } from './errors.js';
+import { MAX_NAME_BYTES } from './wire/constants.js';
 
 /** Result of a request: Failure is transient (retry with backoff), Refusal is final (don't). */
 export const OUTCOMES = ['ok', 'failure', 'refusal'] as const;
@@ -45,4 +46,24 @@ export function idToBytes(id: unknown, field: string): Uint8Array {
 export function idFromBytes(bytes: ArrayLike<number>): string {
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const utf8Encoder = new TextEncoder();
+
+/**
+ * An endpoint name's UTF-8 bytes; throws ValueError naming `field` unless it is a string of at
+ * most MAX_NAME_BYTES bytes (the CONN name length is one byte, PROTOCOL.md §5.5).
+ */
+export function endpointNameBytes(name: unknown, field: string): Uint8Array {
+  if (typeof name !== 'string') {
+    throw new ValueError('BAD_FIELD', `${field}: expected a string, got ${typeof name}`);
+  }
+  const bytes = utf8Encoder.encode(name);
+  if (bytes.length > MAX_NAME_BYTES) {
+    throw new ValueError(
+      'BAD_FIELD',
+      `${field}: at most ${MAX_NAME_BYTES} UTF-8 bytes, got ${bytes.length}`,
+    );
+  }
+  return bytes;
 }

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ServerDiscoveryOptions } from '@syfala/network';
 import { probeJack } from '@syfala/backend-jack';
-import { isId, makeFormat, type Format } from '@syfala/proto';
+import {
+  MAX_NAME_BYTES,
+  MAX_STREAMS_PER_DIRECTION,
+  isId,
+  makeFormat,
+  type Format,
+} from '@syfala/proto';
 import { CliError, describeError } from '../cli-error.js';
 import {
   BACKENDS,
@@ -196,7 +202,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   return {
     log: log ?? (process.stderr.isTTY ? 'text' : 'json'),
     daemon: {
-      name: required('name', nonEmpty),
+      name: required('name', endpointName),
       ...(id !== undefined && { id }),
       formats,
       host: bind,
@@ -279,16 +285,33 @@ function nonEmpty(value: unknown, name: string): string {
   return text;
 }
 
+/** The name goes into every CONN offer, whose name length is one byte (PROTOCOL.md §5.5). */
+function endpointName(value: unknown, name: string): string {
+  const text = nonEmpty(value, name);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_NAME_BYTES) {
+    throw new CliError(`${name} must be at most ${MAX_NAME_BYTES} UTF-8 bytes long, got ${bytes}`);
+  }
+  return text;
+}
+
 /** A comma-separated list of formats, or (in a config file) an array of them. */
 function formatList(value: unknown, name: string): Format[] {
   const text = Array.isArray(value)
     ? value.map((item) => stringValue(item, name)).join(',')
     : stringValue(value, name);
+  let formats: Format[];
   try {
-    return parseFormats(text);
+    formats = parseFormats(text);
   } catch (error) {
     throw new CliError(`${name}: ${(error as Error).message}`);
   }
+  if (formats.length > MAX_STREAMS_PER_DIRECTION) {
+    throw new CliError(
+      `${name}: at most ${MAX_STREAMS_PER_DIRECTION} streams, got ${formats.length}`,
+    );
+  }
+  return formats;
 }
 
 /** Repeated flags give an array; a config file may give one spec or an array. */

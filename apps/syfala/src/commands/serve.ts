@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ServerSession } from '@syfala/network';
 import { describeFormat } from '@syfala/proto';
+import { describeError } from '../cli-error.js';
 import { Daemon, peerId } from '../daemon.js';
 import { Log, describeFormats } from '../output.js';
 import { waitForSignal } from '../signals.js';
@@ -66,6 +67,14 @@ export async function serveCommand(command: Command): Promise<number> {
     }
   });
 
+  const inputErrors = server.inputErrors$.subscribe(({ plane, peer, error }) =>
+    log.event(
+      'input-error',
+      { plane, peer, error: describeError(error) },
+      `dropped input from ${peer} (${plane.toUpperCase()}): handling it failed: ${describeError(error)}`,
+    ),
+  );
+
   let stopping = false;
   const ticker = setInterval(() => {
     if (!server.sessions.some((session) => session.state === 'streaming')) return;
@@ -126,6 +135,7 @@ export async function serveCommand(command: Command): Promise<number> {
   }
   await daemon.close();
   subscription.unsubscribe();
+  inputErrors.unsubscribe();
   log.event('stopped', {}, 'stopped');
   if (typeof why !== 'string') throw why.error;
   return 0;

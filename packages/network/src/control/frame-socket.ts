@@ -7,6 +7,7 @@ import {
   type ControlMessage,
 } from '@syfala/proto';
 import { NetworkError } from '../errors.js';
+import { guarded } from '../guard.js';
 import { formatAddress } from './address.js';
 
 /**
@@ -37,6 +38,11 @@ export interface FrameSocketOptions {
   readonly maxFrameBytes?: number;
   /** Told of every frame that could not be decoded (a server counts them). */
   readonly onDecodeError?: (error: DecodeError) => void;
+  /**
+   * Told of an error thrown by a handler (a bug): the connection is then dropped, since the
+   * handler may have stopped half-way, and `lost` follows.
+   */
+  readonly onHandlerError?: (error: unknown) => void;
 }
 
 /**
@@ -51,7 +57,10 @@ export class FrameSocket {
   readonly #socket: Socket;
   readonly #decoder: ControlFrameDecoder;
   readonly #onDecodeError: ((error: DecodeError) => void) | undefined;
+  readonly #onHandlerError: ((error: unknown) => void) | undefined;
   #handlers: FrameSocketHandlers;
+  /** Why we dropped the connection, when a handler threw. */
+  #failure: Error | undefined;
   #open = true;
   #linger: NodeJS.Timeout | undefined;
 
@@ -63,27 +72,47 @@ export class FrameSocket {
       options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },
     );
     this.#onDecodeError = options.onDecodeError;
+    this.#onHandlerError = options.onHandlerError;
     this.peer = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
     // Control frames are small and latency-sensitive: never let Nagle hold one back.
     socket.setNoDelay(true);
     this.whenClosed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('end', () => this.#onEnd());
-    socket.on('error', (error) =>
-      this.#lose(
-        new NetworkError(
-          'CONNECTION_CLOSED',
-          `control connection with ${this.#where()} failed: ${error.message}`,
-          { cause: error },
-        ),
+    const onError = (error: unknown): void => this.#handlerFailed(error);
+    socket.on(
+      'data',
+      guarded((chunk: Buffer) => this.#onData(chunk), onError),
+    );
+    socket.on(
+      'end',
+      guarded(() => this.#onEnd(), onError),
+    );
+    socket.on(
+      'error',
+      guarded(
+        (error: Error) =>
+          this.#lose(
+            new NetworkError(
+              'CONNECTION_CLOSED',
+              `control connection with ${this.#where()} failed: ${error.message}`,
+              { cause: error },
+            ),
+          ),
+        onError,
       ),
     );
-    socket.on('close', () => {
-      clearTimeout(this.#linger);
-      this.#lose(
-        new NetworkError('CONNECTION_CLOSED', `control connection with ${this.#where()} closed`),
-      );
-    });
+    socket.on(
+      'close',
+      guarded(() => {
+        clearTimeout(this.#linger);
+        this.#lose(
+          this.#failure ??
+            new NetworkError(
+              'CONNECTION_CLOSED',
+              `control connection with ${this.#where()} closed`,
+            ),
+        );
+      }, onError),
+    );
   }
 
   /** False once the connection ended, either way; sending then does nothing. */
@@ -171,6 +200,17 @@ export class FrameSocket {
     this.#lose(
       new NetworkError('CONNECTION_CLOSED', `${this.#where()} closed the control connection`),
     );
+  }
+
+  #handlerFailed(error: unknown): void {
+    this.#onHandlerError?.(error);
+    this.#failure ??= new NetworkError(
+      'CONNECTION_CLOSED',
+      `control connection with ${this.#where()} dropped: handling its input failed (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    );
+    // `lost` follows from the 'close' event, itself guarded: a second throw cannot loop.
+    this.#socket.destroy();
   }
 
   #lose(error: Error): void {

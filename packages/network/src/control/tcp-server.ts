@@ -13,6 +13,7 @@ import {
 import { DEFAULT_CONTROL_PORT } from '../endpoint.js';
 import { zeroCounts } from '../counts.js';
 import { NetworkError } from '../errors.js';
+import { guarded, type PeerInputError } from '../guard.js';
 import { formatAddress } from './address.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { Admission, ClientHello, ServerOffer } from './channel.js';
@@ -54,6 +55,11 @@ export interface TcpControlServerOptions {
   offer(hello: ClientHello): TcpServerOffer;
   /** An admitted client's channel; the session layer owns it from here, and closes it. */
   onChannel(channel: TcpControlChannel, hello: ClientHello): void;
+  /**
+   * Told of each error thrown while handling a connection's input (counted in `handlerErrors`);
+   * that connection is dropped, the server goes on.
+   */
+  onInputError?(report: PeerInputError): void;
 }
 
 /** Plain counters, cumulative since the server started listening. */
@@ -78,6 +84,8 @@ export interface TcpControlServerStats {
   handshakesAbandoned: number;
   /** Errors accepting a connection (e.g. out of file descriptors). */
   acceptErrors: number;
+  /** Connections dropped because handling their input threw (a bug, e.g. an unencodable answer). */
+  handlerErrors: number;
 }
 
 /**
@@ -104,6 +112,7 @@ export class TcpControlServer {
     decodeErrors: zeroCounts(DECODE_ERROR_CODES),
     handshakesAbandoned: 0,
     acceptErrors: 0,
+    handlerErrors: 0,
   };
   #port = 0;
   #closing: Promise<void> | undefined;
@@ -125,7 +134,21 @@ export class TcpControlServer {
         `maxPendingHandshakes: expected an integer ≥ 1, got ${this.#maxPending}`,
       );
     }
-    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#server = createServer(
+      { noDelay: true },
+      guarded(
+        (socket: Socket) => this.#accept(socket),
+        (error, socket) => {
+          this.#stats.handlerErrors++;
+          options.onInputError?.({
+            plane: 'tcp',
+            peer: formatAddress(socket.remoteAddress ?? '', socket.remotePort ?? 0),
+            error,
+          });
+          socket.destroy();
+        },
+      ),
+    );
     this.#server.on('error', () => this.#stats.acceptErrors++);
   }
 
@@ -328,6 +351,14 @@ export class TcpControlServer {
           maxFrameBytes: this.#options.maxFrameBytes,
         }),
         onDecodeError: (error) => stats.decodeErrors[error.code]++,
+        onHandlerError: (error) => {
+          stats.handlerErrors++;
+          this.#options.onInputError?.({
+            plane: 'tcp',
+            peer: formatAddress(frames.peer.address, frames.peer.port),
+            error,
+          });
+        },
       },
     );
     this.#pending.add(frames);

@@ -23,6 +23,7 @@ import {
 import { DEFAULT_UDP_PORT } from '../endpoint.js';
 import { zeroCounts } from '../counts.js';
 import { NetworkError } from '../errors.js';
+import { guarded, type PeerInputError } from '../guard.js';
 import { formatAddress } from './address.js';
 import type { PskInput } from './auth.js';
 import type { Admission, ClientHello } from './channel.js';
@@ -71,6 +72,8 @@ export interface UdpControlServerOptions {
    * only valid during the call (copy what you keep). Without it they are counted and dropped.
    */
   onAudio?(datagram: Buffer, channel: UdpControlChannel): void;
+  /** Told of each error thrown while handling a datagram (counted in `handlerErrors`, then dropped). */
+  onInputError?(report: PeerInputError): void;
 }
 
 /** Plain counters, cumulative since the socket was bound. */
@@ -108,6 +111,8 @@ export interface UdpControlServerStats {
   audioDropped: number;
   /** Errors the socket reported. */
   socketErrors: number;
+  /** Datagrams whose handling threw (a bug, e.g. an answer that could not be encoded): dropped. */
+  handlerErrors: number;
 }
 
 interface ConnectedPeer {
@@ -167,6 +172,7 @@ export class UdpControlServer {
     audioDelivered: 0,
     audioDropped: 0,
     socketErrors: 0,
+    handlerErrors: 0,
   };
   #closing: Promise<void> | undefined;
 
@@ -176,7 +182,20 @@ export class UdpControlServer {
     this.#options = options;
     this.#requiresKey = options.psk !== undefined;
     this.#port = socket.address().port;
-    socket.on('message', (datagram, from) => this.#onDatagram(datagram, from));
+    socket.on(
+      'message',
+      guarded(
+        (datagram: Buffer, from: RemoteInfo) => this.#onDatagram(datagram, from),
+        (error, _datagram, from) => {
+          this.#stats.handlerErrors++;
+          options.onInputError?.({
+            plane: 'udp',
+            peer: formatAddress(from.address, from.port),
+            error,
+          });
+        },
+      ),
+    );
     socket.on('error', () => this.#stats.socketErrors++);
   }
 

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { MAX_PROTOCOL_VERSION } from '@syfala/proto';
 import type { Service } from 'bonjour-service';
 import { MDNS_SERVICE_TYPE, type Endpoint } from '../endpoint.js';
+import { guarded, type PeerInputError } from '../guard.js';
+import { formatAddress } from '../control/address.js';
 import { closeMdnsSocket, openMdnsSocket, type MdnsSocket } from './mdns-socket.js';
 import { checkIPv4, checkPort } from './options.js';
 import { encodeEndpointTxt, fitUtf8 } from './txt-record.js';
@@ -19,6 +21,8 @@ export interface PublishOptions {
   readonly bind?: string;
   /** Host name the SRV record points at. Default: this machine's name in `.local`. */
   readonly host?: string;
+  /** Told of each error thrown while answering a query (counted in `handlerErrors`). */
+  readonly onInputError?: (report: PeerInputError) => void;
 }
 
 /** RFC 6763 §4.1.1: an instance name is one DNS label, at most 63 bytes. */
@@ -45,11 +49,11 @@ export class MdnsPublication {
   readonly instanceName: string;
   readonly #socket: MdnsSocket;
   readonly #service: Service;
-  readonly #errors: { count: number };
+  readonly #errors: { count: number; handler: number };
   #closing: Promise<void> | undefined;
 
   /** @internal Use publishEndpoint(). */
-  constructor(socket: MdnsSocket, service: Service, errors: { count: number }) {
+  constructor(socket: MdnsSocket, service: Service, errors: { count: number; handler: number }) {
     this.#socket = socket;
     this.#service = service;
     this.#errors = errors;
@@ -59,6 +63,11 @@ export class MdnsPublication {
   /** Announcements and answers that failed to send; the service stays published. */
   get sendErrors(): number {
     return this.#errors.count;
+  }
+
+  /** Queries whose answering threw (a bug): not answered, the service stays published. */
+  get handlerErrors(): number {
+    return this.#errors.handler;
   }
 
   /** Sends the goodbye (the records again with TTL 0), then closes the socket. Idempotent. */
@@ -92,8 +101,24 @@ export async function publishEndpoint(
     options.interface === undefined ? undefined : checkIPv4(options.interface, 'interface');
   const host = options.host ?? `${hostname().split('.')[0]}.local`;
 
-  const errors = { count: 0 };
+  const errors = { count: 0, handler: 0 };
   const socket = await openMdnsSocket({ bind, interface: iface }, () => (errors.count += 1));
+  // bonjour-service answers queries in a listener of its own: a query that trips a bug there
+  // must not end the process.
+  for (const listener of socket.mdns.listeners('query')) {
+    socket.mdns.off('query', listener);
+    socket.mdns.on(
+      'query',
+      guarded(listener, (error, _query, rinfo) => {
+        errors.handler += 1;
+        options.onInputError?.({
+          plane: 'mdns',
+          peer: formatAddress(rinfo.address, rinfo.port),
+          error,
+        });
+      }),
+    );
+  }
   // The id suffix makes the name unique, so probing (RFC 6762 §8.1) is skipped: bonjour-service
   // answers a conflict by sending a goodbye for the name, which would remove the other holder.
   const service = socket.bonjour.publish({

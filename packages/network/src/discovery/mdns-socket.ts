@@ -31,6 +31,10 @@ export interface MulticastDns {
   off(event: 'ready', listener: () => void): void;
   off(event: 'error', listener: (error: Error) => void): void;
   query(questions: readonly MdnsQuestion[], callback: (error?: Error | null) => void): void;
+  /** The listeners of a query (bonjour-service's responder among them). */
+  listeners(event: 'query'): ((query: unknown, rinfo: RemoteInfo) => void)[];
+  on(event: 'query', listener: (query: unknown, rinfo: RemoteInfo) => void): void;
+  off(event: 'query', listener: (query: unknown, rinfo: RemoteInfo) => void): void;
 }
 
 export interface MdnsSocketOptions {

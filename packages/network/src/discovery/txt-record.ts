@@ -1,9 +1,9 @@
 import {
   DecodeError,
-  MAX_NAME_BYTES,
   MAX_STREAMS_PER_DIRECTION,
   ValueError,
   formatsEqual,
+  endpointNameBytes,
   isId,
   makeFormat,
   type Format,
@@ -45,12 +45,7 @@ export function encodeEndpointTxt(advert: EndpointAdvert): Record<string, string
       `TXT id: expected a lowercase 8-4-4-4-12 hex id, got ${String(id)}`,
     );
   }
-  if (typeof name !== 'string' || utf8Encoder.encode(name).length > MAX_NAME_BYTES) {
-    throw new ValueError(
-      'BAD_FIELD',
-      `TXT name: expected a string of at most ${MAX_NAME_BYTES} UTF-8 bytes`,
-    );
-  }
+  endpointNameBytes(name, 'TXT name');
   if (!Number.isInteger(protocolVersion) || protocolVersion < 1 || protocolVersion > 0xff) {
     throw new ValueError(
       'BAD_FIELD',

@@ -9,6 +9,7 @@ import {
   type TcpServerOffer,
 } from '../../src/control/tcp-server.js';
 import { ControlError, NetworkError } from '../../src/errors.js';
+import type { PeerInputError } from '../../src/guard.js';
 import {
   CLIENT_ID,
   ChannelRecorder,
@@ -417,6 +418,33 @@ describe('TCP control bad input', { timeout: 15_000 }, () => {
     expect(await raw.next('disconnect')).toMatchObject({ reason: 'protocol-error' });
     await raw.closed;
     expect(server.stats().protocolErrors).toBe(1);
+  });
+
+  it('drops a connection whose answer throws, counts it, and admits the next', async () => {
+    const reports: PeerInputError[] = [];
+    let failing = true;
+    const { server, admitted } = await startServer({
+      offer: () => {
+        if (failing) throw new Error('the offer broke');
+        return OFFER;
+      },
+      onInputError: (report) => reports.push(report),
+    });
+    const failed = await rejection(connectClient(server.port));
+    expect(failed).toBeInstanceOf(NetworkError);
+    expect(server.stats().handlerErrors).toBe(1);
+    expect(reports).toEqual([
+      {
+        plane: 'tcp',
+        peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+        error: expect.objectContaining({ message: 'the offer broke' }),
+      },
+    ]);
+    failing = false;
+    const { recorder } = await connectClient(server.port);
+    await waitFor('the server-side channel', () => admitted.length === 1);
+    await exchange(recorder, admitted[0]!.recorder, 3);
+    expect(server.stats()).toMatchObject({ handlerErrors: 1, handshakesCompleted: 1 });
   });
 
   it('drops connections beyond maxPendingHandshakes while an admitted channel goes on', async () => {

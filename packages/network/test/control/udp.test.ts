@@ -10,6 +10,7 @@ import {
   type UdpServerOffer,
 } from '../../src/control/udp-server.js';
 import { ControlError, NetworkError } from '../../src/errors.js';
+import type { PeerInputError } from '../../src/guard.js';
 import {
   ChannelRecorder,
   ENDPOINT_ID,
@@ -384,6 +385,32 @@ describe('UDP control bad input', { timeout: 15_000 }, () => {
     expect(stranger.received).toEqual([]);
     await exchange(client, serverSide, 9);
     expect(serverSide.messages.filter((m) => m.type !== 'heartbeat')).toEqual([]);
+  });
+
+  it('drops a beacon whose answer cannot be encoded, counts it, and goes on', async () => {
+    const reports: PeerInputError[] = [];
+    // A name the CONN offer cannot carry (256 bytes): encoding the answer throws.
+    let name = 'n'.repeat(256);
+    const { server, admitted } = await startServer({
+      offer: () => ({ ...OFFER, name }),
+      onInputError: (report) => reports.push(report),
+    });
+    const beaconer = await udpSocket();
+    send(beaconer.socket, encode({ type: 'discovery' }), server.port);
+    await waitFor('the error counted', () => server.stats().handlerErrors === 1);
+    const { address, port } = beaconer.socket.address();
+    expect(reports).toEqual([
+      {
+        plane: 'udp',
+        peer: `${address}:${port}`,
+        error: expect.objectContaining({ name: 'ValueError', code: 'BAD_FIELD' }),
+      },
+    ]);
+    expect(beaconer.received).toEqual([]);
+    name = OFFER.name;
+    const { client, serverSide } = await connectedPair(server.port, admitted);
+    await exchange(client, serverSide, 5);
+    expect(server.stats().handlerErrors).toBe(1);
   });
 
   it('rate-limits a DSCV flood from many ports while a connected channel goes on', async () => {

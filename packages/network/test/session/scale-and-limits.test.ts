@@ -2,8 +2,8 @@ import { createSocket } from 'node:dgram';
 import { connect as tcpConnect } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { connectUdpControl } from '../../src/control/udp-client.js';
-import { ControlError, type Streaming } from '../../src/index.js';
-import { rejection, waitFor } from '../control/helpers.js';
+import { ControlError, NetworkError, type ServerOptions, type Streaming } from '../../src/index.js';
+import { FORMATS, rejection, waitFor } from '../control/helpers.js';
 import { connectTo, startServer, TRANSPORTS } from './fixtures.js';
 
 describe.each(TRANSPORTS)('one server, many clients, over %s control', (transport) => {
@@ -180,5 +180,36 @@ describe('pre-shared key, through the server', () => {
     const error = await rejection<ControlError>(connectTo(server, 'udp'));
     expect(error.code).toBe('AUTH_FAILED');
     expect(server.stats().udp.authFailures).toBe(1);
+  });
+});
+
+describe('server options', () => {
+  const format = FORMATS.inputs[0]!;
+  it.each<[string, Partial<ServerOptions>, RegExp]>([
+    // 129 × "é" is 129 UTF-16 units but 258 bytes: the limit is in bytes.
+    [
+      'a name the CONN offer cannot carry',
+      { name: 'é'.repeat(129) },
+      /^name: at most 255 UTF-8 bytes, got 258$/,
+    ],
+    ['an id that is not one', { id: 'studio' }, /^id: /],
+    [
+      'a stream with no channels',
+      { formats: { inputs: [{ ...format, channels: 0 }], outputs: [] } },
+      /^formats\.inputs\[0\]: channel count/,
+    ],
+    [
+      'more streams than a direction holds',
+      { formats: { inputs: Array(257).fill(format), outputs: [] } },
+      /^formats\.inputs: at most 256 streams/,
+    ],
+    ['an audio port of 0', { audioPort: 0 }, /^audioPort: /],
+    ['no sessions at all', { maxSessions: 0 }, /^maxSessions: /],
+    ['a heartbeat of no time', { heartbeat: { intervalMs: 0 } }, /^heartbeat\.intervalMs: /],
+  ])('refuses %s with NetworkError BAD_OPTION naming it', async (_what, options, message) => {
+    const error = await rejection<NetworkError>(startServer(options));
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.code).toBe('BAD_OPTION');
+    expect(error.message).toMatch(message);
   });
 });

@@ -11,7 +11,6 @@ import { ByteReader, ByteWriter, checkUint } from './bytes.js';
 import {
   AUDIO_HEADER_BYTES,
   FORMAT_RECORD_BYTES,
-  MAX_NAME_BYTES,
   MAX_STREAMS_PER_DIRECTION,
   PREAMBLE_BYTES,
 } from './constants.js';
@@ -19,6 +18,7 @@ import {
   DISCONNECT_REASONS,
   ID_BYTES,
   OUTCOMES,
+  endpointNameBytes,
   idFromBytes,
   idToBytes,
   type Outcome,
@@ -36,7 +36,6 @@ import {
 
 const MAX_U8 = 0xff;
 const MAX_U32 = 0xffff_ffff;
-const utf8Encoder = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF in the name: stripping it would accept 3 bytes the message
 // does not hold, so the datagram would not re-encode to itself.
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -101,17 +100,6 @@ const request = <T extends 'start-io' | 'stop-io'>(type: T): BodyCodec<T> => ({
   read: (r) => ({ type, requestId: r.u32(`${type} request id`) }) as MessageOf<T>,
 });
 
-function nameBytes(name: string): Uint8Array {
-  const bytes = utf8Encoder.encode(name);
-  if (bytes.length > MAX_NAME_BYTES) {
-    throw new ValueError(
-      'BAD_FIELD',
-      `connect name: at most ${MAX_NAME_BYTES} UTF-8 bytes, got ${bytes.length}`,
-    );
-  }
-  return bytes;
-}
-
 function checkStreamCount(formats: readonly Format[], field: string): void {
   if (formats.length > MAX_STREAMS_PER_DIRECTION) {
     throw new ValueError(
@@ -166,12 +154,12 @@ const connect: BodyCodec<'connect'> = {
     ID_BYTES +
     7 +
     FORMAT_RECORD_BYTES * (m.formats.inputs.length + m.formats.outputs.length) +
-    nameBytes(m.name).length,
+    endpointNameBytes(m.name, 'connect name').length,
   write: (m, w) => {
     checkUint(m.controlPort, 0xffff, 'connect control port');
     checkStreamCount(m.formats.inputs, 'connect inputs');
     checkStreamCount(m.formats.outputs, 'connect outputs');
-    const name = nameBytes(m.name);
+    const name = endpointNameBytes(m.name, 'connect name');
     w.bytes(idToBytes(m.endpointId, 'connect endpoint id'));
     w.u16(m.controlPort);
     w.u16(m.formats.inputs.length);
