@@ -94,7 +94,9 @@ export async function streamWith(
     engine.setSending(SERVER_PEER, true);
     if (options.onStats) {
       const report = options.onStats;
-      ticker = setInterval(() => void engine.stats().then(report), options.statsIntervalMs ?? 1000);
+      // A dead engine rejects stats: deviceLost reports it, below.
+      const tick = (): void => void engine.stats().then(report, () => undefined);
+      ticker = setInterval(tick, options.statsIntervalMs ?? 1000);
     }
     const deviceLost = engine.deviceLost.then((error) => ({ error }));
     const ended = await Promise.race([

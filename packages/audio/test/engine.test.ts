@@ -2,7 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { encode, type Format } from '@syfala/proto';
 import { ImpairmentRelay } from '@syfala/relay';
-import type { ReceivedStreamStats } from '../src/index.js';
+import { AudioEngine, type PeerSpec, type ReceivedStreamStats } from '../src/index.js';
+import { crashWorker } from './crash-worker.js';
 import { byteCount, played, sleep, startEngine as engine } from './engine-fixture.js';
 
 const FORMAT: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 };
@@ -151,5 +152,68 @@ describe('the streaming engine', () => {
       message: "audio engine: address 127.0.0.1 port 9 is peer victim's already",
     });
     expect((await receiver.stats()).peers.map((p) => p.id)).toEqual(['victim']);
+  });
+
+  describe('its worker', () => {
+    const peer = (id: string, targetLatencyFrames = 480): PeerSpec => ({
+      id,
+      address: '127.0.0.1',
+      port: 9,
+      send: [],
+      receive: [{ device: 0, wire: 0, format: FORMAT }],
+      targetLatencyFrames,
+      sending: false,
+    });
+
+    it('answers each of two concurrent addPeer calls with the same id', async () => {
+      const receiver = await engine({ inputs: [], outputs: [FORMAT] });
+      const first = receiver.addPeer(peer('p'));
+      const second = receiver.addPeer(peer('p', 960));
+      await expect(first).resolves.toBeUndefined();
+      await expect(second).rejects.toMatchObject({
+        code: 'BAD_OPTION',
+        message: 'audio engine: peer p already streams',
+      });
+      const { peers } = await receiver.stats();
+      expect(peers.map((p) => [p.id, p.received[0]!.targetLatencyFrames])).toEqual([['p', 480]]);
+    });
+
+    it('keeps the code of an error thrown in the worker', async () => {
+      const started = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
+      onTestFinished(() => started.close());
+      const missing = '/nonexistent/syfala-test.wav';
+      await expect(
+        started.openDevice({
+          backend: 'virtual',
+          streams: { inputs: [FORMAT], outputs: [] },
+          options: { sources: [{ kind: 'wav', path: missing }] },
+        }),
+      ).rejects.toMatchObject({ name: 'AudioError', code: 'FILE_ERROR' });
+      const receiver = await engine({ inputs: [], outputs: [FORMAT] });
+      const error: unknown = await receiver.addPeer(peer('p', 0)).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'BAD_OPTION',
+        cause: { name: 'JitterBufferError', code: 'BAD_TARGET_LATENCY' },
+      });
+    });
+
+    for (const [how, crash, message] of [
+      ['exits', 'process.exit(7)', 'audio engine: the worker stopped (exit code 7)'],
+      ['throws', "throw new Error('boom')", 'audio engine: the worker failed: boom'],
+    ] as const) {
+      it(`fails every call with ENGINE_FAILED and loses the device when it ${how}`, async () => {
+        const receiver = await engine({ inputs: [], outputs: [FORMAT] });
+        const pending = await crashWorker('engine-worker.mjs', crash, () => [
+          receiver.addPeer(peer('p')),
+          receiver.stats(),
+        ]);
+        const failed = { name: 'AudioError', code: 'ENGINE_FAILED', message };
+        for (const call of pending) await expect(call).rejects.toMatchObject(failed);
+        await expect(receiver.deviceLost).resolves.toMatchObject(failed);
+        await expect(receiver.stats()).rejects.toMatchObject(failed);
+        receiver.setSending('p', true);
+        await receiver.close();
+      });
+    }
   });
 });

@@ -78,41 +78,45 @@ export async function serveCommand(command: Command): Promise<number> {
   let stopping = false;
   const ticker = setInterval(() => {
     if (!server.sessions.some((session) => session.state === 'streaming')) return;
-    void engine.stats().then((stats) => {
-      if (stopping) return;
-      const sessions = new Map(server.sessions.map((s) => [peerId(s), s.client.clientName]));
-      const peers = stats.peers.map((peer) => ({
-        client: sessions.get(peer.id) ?? peer.id,
-        peer: peer.id,
-        sentDatagrams: peer.sent.reduce((total, s) => total + s.datagrams, 0),
-        receivedDatagrams: peer.received.reduce((total, s) => total + s.datagrams, 0),
-        lostFrames: peer.received.reduce((total, s) => total + s.lostFrames, 0),
-        late: peer.received.reduce((total, s) => total + s.late, 0),
-        duplicate: peer.received.reduce((total, s) => total + s.duplicate, 0),
-        underruns: peer.received.reduce((total, s) => total + s.underruns, 0),
-      }));
-      const control = server.stats();
-      log.event(
-        'stats',
-        {
-          sessions: control.sessions,
-          refused: control.refused,
-          device: stats.device,
-          socket: stats.socket,
-          peers,
-        },
-        `stats: ${peers.length} streaming of ${control.sessions} session(s), device xruns ` +
-          `${stats.device?.xruns ?? 0}, ${stats.socket.datagramsReceived} datagrams in` +
-          peers
-            .map(
-              (p) =>
-                `; "${p.client}": sent ${p.sentDatagrams}, received ${p.receivedDatagrams}, ` +
-                `lost ${p.lostFrames} frames, late ${p.late}, duplicate ${p.duplicate}, ` +
-                `underruns ${p.underruns}`,
-            )
-            .join(''),
-      );
-    });
+    // A dead engine rejects stats: deviceLost reports it, below.
+    void engine.stats().then(
+      (stats) => {
+        if (stopping) return;
+        const sessions = new Map(server.sessions.map((s) => [peerId(s), s.client.clientName]));
+        const peers = stats.peers.map((peer) => ({
+          client: sessions.get(peer.id) ?? peer.id,
+          peer: peer.id,
+          sentDatagrams: peer.sent.reduce((total, s) => total + s.datagrams, 0),
+          receivedDatagrams: peer.received.reduce((total, s) => total + s.datagrams, 0),
+          lostFrames: peer.received.reduce((total, s) => total + s.lostFrames, 0),
+          late: peer.received.reduce((total, s) => total + s.late, 0),
+          duplicate: peer.received.reduce((total, s) => total + s.duplicate, 0),
+          underruns: peer.received.reduce((total, s) => total + s.underruns, 0),
+        }));
+        const control = server.stats();
+        log.event(
+          'stats',
+          {
+            sessions: control.sessions,
+            refused: control.refused,
+            device: stats.device,
+            socket: stats.socket,
+            peers,
+          },
+          `stats: ${peers.length} streaming of ${control.sessions} session(s), device xruns ` +
+            `${stats.device?.xruns ?? 0}, ${stats.socket.datagramsReceived} datagrams in` +
+            peers
+              .map(
+                (p) =>
+                  `; "${p.client}": sent ${p.sentDatagrams}, received ${p.receivedDatagrams}, ` +
+                  `lost ${p.lostFrames} frames, late ${p.late}, duplicate ${p.duplicate}, ` +
+                  `underruns ${p.underruns}`,
+              )
+              .join(''),
+        );
+      },
+      () => undefined,
+    );
   }, STATS_INTERVAL_MS);
 
   const why = await Promise.race([stop.received, engine.deviceLost.then((error) => ({ error }))]);

@@ -1,10 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_DATAGRAM_BUDGET_BYTES } from '@syfala/proto';
-import { AudioError } from '../errors.js';
+import { DEFAULT_DATAGRAM_BUDGET_BYTES, SyfalaError } from '@syfala/proto';
+import { AUDIO_ERROR_CODES, AudioError, type AudioErrorCode } from '../errors.js';
 import type {
   DeviceSpec,
   EngineCommand,
   EngineEvent,
+  EngineRequest,
+  EngineResults,
   EngineStats,
   PeerSpec,
   StreamEngine,
@@ -17,7 +19,36 @@ export interface EngineOptions {
   readonly datagramBudgetBytes?: number;
 }
 
-type Reply<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
+type ErrorReply = Extract<EngineEvent, { type: 'error' }>;
+
+/** A request waiting for the worker's reply. */
+interface Pending {
+  readonly type: EngineRequest['type'];
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: AudioError) => void;
+}
+
+/** The code a request's failure gets when the worker's error is not an AudioError. */
+const FALLBACK_CODES: Record<EngineRequest['type'], AudioErrorCode> = {
+  'open-device': 'DEVICE_FAILED',
+  'add-peer': 'BAD_OPTION',
+  stats: 'ENGINE_FAILED',
+  close: 'ENGINE_FAILED',
+};
+
+/**
+ * A request's failure in the worker as an AudioError with the worker's code; another class's
+ * error (a JitterBufferError, a system error) keeps its name and code as the cause.
+ */
+function fromWorker(reply: ErrorReply, type: EngineRequest['type']): AudioError {
+  const code = reply.code as AudioErrorCode;
+  if (reply.name === AudioError.name && AUDIO_ERROR_CODES.includes(code)) {
+    return new AudioError(code, reply.message);
+  }
+  const cause = new SyfalaError(reply.code, reply.message);
+  cause.name = reply.name;
+  return new AudioError(FALLBACK_CODES[type], reply.message, { cause });
+}
 
 /**
  * The main thread's handle on a streaming engine. The engine itself (socket, device clock,
@@ -27,30 +58,28 @@ type Reply<T extends EngineEvent['type']> = Extract<EngineEvent, { type: T }>;
 export class AudioEngine implements StreamEngine {
   /** The UDP port audio is received on: announce it in the handshake. */
   readonly port: number;
-  /** The virtual card's clock is software: it never goes away on its own. */
-  readonly deviceLost = new Promise<Error>(() => undefined);
+  /**
+   * The virtual card's clock is software and never goes away on its own: this settles only if
+   * the worker dies (ENGINE_FAILED).
+   */
+  readonly deviceLost: Promise<Error>;
   readonly #worker: Worker;
-  readonly #waiting = new Map<string, (event: EngineEvent) => void>();
+  /** By request id: every request is answered, or rejected when the worker dies. */
+  readonly #pending = new Map<number, Pending>();
+  #lose: (error: Error) => void = () => undefined;
   #device: { sampleRate: number; periodFrames: number } | undefined;
-  #nextRequest = 0;
+  #nextId = 0;
+  /** Why the worker is gone, once it is. */
+  #dead: AudioError | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(worker: Worker, port: number) {
     this.#worker = worker;
     this.port = port;
-    worker.on('message', (event: EngineEvent) => {
-      const key =
-        event.type === 'stats'
-          ? `stats:${event.requestId}`
-          : event.type === 'peer-added' || event.type === 'peer-failed'
-            ? `peer:${event.id}`
-            : event.type === 'device-failed'
-              ? 'device-opened'
-              : event.type;
-      const waiter = this.#waiting.get(key);
-      this.#waiting.delete(key);
-      waiter?.(event);
-    });
+    this.deviceLost = new Promise((resolve) => (this.#lose = resolve));
+    worker.on('message', (event: EngineEvent) => this.#answer(event));
+    worker.on('error', (error) => this.#die(`the worker failed: ${error.message}`, error));
+    worker.on('exit', (exitCode) => this.#die(`the worker stopped (exit code ${exitCode})`));
   }
 
   /** Starts the worker and binds the audio socket. */
@@ -64,13 +93,19 @@ export class AudioEngine implements StreamEngine {
     let first: EngineEvent;
     try {
       first = await new Promise<EngineEvent>((resolve, reject) => {
-        worker.once('message', resolve);
-        worker.once('error', reject);
+        const exited = (exitCode: number): void =>
+          reject(new Error(`it stopped (exit code ${exitCode})`));
+        worker.once('error', reject).once('exit', exited);
+        worker.once('message', (event: EngineEvent) => {
+          worker.off('error', reject).off('exit', exited);
+          resolve(event);
+        });
       });
     } catch (error) {
       throw new AudioError(
         'ENGINE_FAILED',
         `audio engine: the worker failed: ${(error as Error).message}`,
+        { cause: error },
       );
     }
     if (first.type !== 'ready') {
@@ -86,13 +121,12 @@ export class AudioEngine implements StreamEngine {
     return this.#device;
   }
 
-  /** Opens the device inside the worker and starts its clock. */
+  /**
+   * Opens the device inside the worker and starts its clock. Rejects with the worker's
+   * AudioError code (FILE_ERROR for a WAV that can't be opened), else DEVICE_FAILED.
+   */
   async openDevice(device: DeviceSpec): Promise<void> {
-    const reply = await this.#ask({ type: 'open-device', device }, 'device-opened');
-    if (reply.type === 'device-failed') {
-      throw new AudioError('DEVICE_FAILED', reply.message);
-    }
-    const opened = reply as Reply<'device-opened'>;
+    const opened = await this.#ask({ type: 'open-device', device });
     this.#device = { sampleRate: opened.sampleRate, periodFrames: opened.periodFrames };
   }
 
@@ -104,41 +138,73 @@ export class AudioEngine implements StreamEngine {
     if (this.#device === undefined) {
       throw new AudioError('BAD_OPTION', 'audio engine: open a device before adding peers');
     }
-    const reply = await this.#ask({ type: 'add-peer', peer }, `peer:${peer.id}`);
-    if (reply.type === 'peer-failed') throw new AudioError('BAD_OPTION', reply.message);
+    await this.#ask({ type: 'add-peer', peer });
   }
 
   /** Turns sending to a peer on or off; receiving goes on either way. */
   setSending(id: string, enabled: boolean): void {
-    this.#send({ type: 'send', id, enabled });
+    this.#notify({ type: 'send', peer: id, enabled });
   }
 
   removePeer(id: string): void {
-    this.#send({ type: 'remove-peer', id });
+    this.#notify({ type: 'remove-peer', peer: id });
   }
 
-  async stats(): Promise<EngineStats> {
-    const requestId = this.#nextRequest++;
-    const reply = await this.#ask({ type: 'stats', requestId }, `stats:${requestId}`);
-    return (reply as Reply<'stats'>).stats;
+  stats(): Promise<EngineStats> {
+    return this.#ask({ type: 'stats' });
   }
 
-  /** Stops the device (flushing WAV sinks), closes the socket, ends the worker. Idempotent. */
+  /**
+   * Stops the device (flushing WAV sinks), closes the socket, ends the worker. Idempotent.
+   * Rejects with ENGINE_FAILED if the worker dies while closing; resolves at once if it had died.
+   */
   close(): Promise<void> {
-    this.#closing ??= this.#ask({ type: 'close' }, 'closed').then(async () => {
-      await this.#worker.terminate();
-    });
+    this.#closing ??=
+      this.#dead !== undefined
+        ? Promise.resolve()
+        : this.#ask({ type: 'close' }).then(() => this.#worker.terminate().then(() => undefined));
     return this.#closing;
   }
 
-  #ask(command: EngineCommand, key: string): Promise<EngineEvent> {
-    return new Promise((resolve) => {
-      this.#waiting.set(key, resolve);
-      this.#send(command);
+  #ask<T extends EngineRequest>(request: T): Promise<EngineResults[T['type']]> {
+    return new Promise((resolve, reject) => {
+      if (this.#dead !== undefined) {
+        reject(this.#dead);
+        return;
+      }
+      const id = this.#nextId++;
+      this.#pending.set(id, {
+        type: request.type,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+      });
+      this.#worker.postMessage({ ...request, id } satisfies EngineCommand);
     });
   }
 
-  #send(command: EngineCommand): void {
+  /** A command the worker does not answer. After the worker's death it does nothing. */
+  #notify(command: Extract<EngineCommand, { type: 'send' | 'remove-peer' }>): void {
     this.#worker.postMessage(command);
+  }
+
+  #answer(event: EngineEvent): void {
+    if (event.type !== 'done' && event.type !== 'error') return;
+    const pending = this.#pending.get(event.id);
+    if (pending === undefined) return;
+    this.#pending.delete(event.id);
+    if (event.type === 'done') pending.resolve(event.result);
+    else pending.reject(fromWorker(event, pending.type));
+  }
+
+  /**
+   * The worker is gone (it threw, or stopped): nothing pending will ever be answered. A clean
+   * close has no request pending when the worker exits, and does not lose the device.
+   */
+  #die(why: string, cause?: Error): void {
+    if (this.#dead !== undefined) return;
+    this.#dead = new AudioError('ENGINE_FAILED', `audio engine: ${why}`, cause && { cause });
+    for (const pending of this.#pending.values()) pending.reject(this.#dead);
+    this.#pending.clear();
+    if (this.#closing === undefined) this.#lose(this.#dead);
   }
 }

@@ -115,25 +115,43 @@ export interface EngineWorkerData {
   readonly datagramBudgetBytes: number;
 }
 
-/** Main thread → worker. */
-export type EngineCommand =
+/** Main thread → worker: a request the worker answers once, with a reply carrying its id. */
+export type EngineRequest =
   | { readonly type: 'open-device'; readonly device: DeviceSpec }
   | { readonly type: 'add-peer'; readonly peer: PeerSpec }
-  | { readonly type: 'send'; readonly id: string; readonly enabled: boolean }
-  | { readonly type: 'remove-peer'; readonly id: string }
-  | { readonly type: 'stats'; readonly requestId: number }
+  | { readonly type: 'stats' }
   | { readonly type: 'close' };
+
+/** What each request resolves to. */
+export interface EngineResults {
+  'open-device': { readonly sampleRate: number; readonly periodFrames: number };
+  'add-peer': undefined;
+  stats: EngineStats;
+  close: undefined;
+}
+
+/** Main thread → worker: a numbered request, or a notice that is never answered (it can't fail). */
+export type EngineCommand =
+  | (EngineRequest & { readonly id: number })
+  | { readonly type: 'send'; readonly peer: string; readonly enabled: boolean }
+  | { readonly type: 'remove-peer'; readonly peer: string };
 
 /** Worker → main thread. */
 export type EngineEvent =
+  /** Once, at start: the socket is bound. */
   | { readonly type: 'ready'; readonly port: number }
+  /** Once, at start, instead of 'ready'. */
   | { readonly type: 'failed'; readonly code: string; readonly message: string }
-  | { readonly type: 'device-opened'; readonly sampleRate: number; readonly periodFrames: number }
-  | { readonly type: 'device-failed'; readonly code: string; readonly message: string }
-  | { readonly type: 'stats'; readonly requestId: number; readonly stats: EngineStats }
-  | { readonly type: 'peer-added'; readonly id: string }
-  | { readonly type: 'peer-failed'; readonly id: string; readonly message: string }
-  | { readonly type: 'closed' };
+  /** The answer to request `id`. */
+  | { readonly type: 'done'; readonly id: number; readonly result: unknown }
+  /** Request `id` failed: the error's class name, code and one-sentence message. */
+  | {
+      readonly type: 'error';
+      readonly id: number;
+      readonly name: string;
+      readonly code: string;
+      readonly message: string;
+    };
 
 /**
  * What the CLI and apps stream through, whatever runs the data plane: the TS worker
@@ -153,7 +171,8 @@ export interface StreamEngine {
   stats(): Promise<EngineStats>;
   /**
    * Settles with the reason when the device stops for good (its server went away, its clock
-   * changed rate): sessions streaming through it must end. Never settles for the virtual card.
+   * changed rate, the engine's worker died: ENGINE_FAILED): sessions streaming through it must
+   * end. A close() does not settle it.
    */
   readonly deviceLost: Promise<Error>;
   /** Stops the device, closes the socket. Idempotent. */

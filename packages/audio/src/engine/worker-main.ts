@@ -1,11 +1,38 @@
 import type { MessagePort } from 'node:worker_threads';
 import { SyfalaError } from '@syfala/proto';
 import { EngineCore } from './engine-core.js';
-import type { EngineCommand, EngineEvent, EngineWorkerData } from './messages.js';
+import type {
+  EngineCommand,
+  EngineEvent,
+  EngineRequest,
+  EngineResults,
+  EngineWorkerData,
+} from './messages.js';
 
 function errorCode(error: unknown): string {
   if (error instanceof SyfalaError) return error.code;
   return (error as NodeJS.ErrnoException).code ?? 'FAILED';
+}
+
+/** Carries out one request; a throw becomes that request's error reply. */
+async function run(
+  core: EngineCore,
+  request: EngineRequest,
+): Promise<EngineResults[EngineRequest['type']]> {
+  switch (request.type) {
+    case 'open-device': {
+      const device = await core.openDevice(request.device);
+      return { sampleRate: device.sampleRate, periodFrames: device.periodFrames };
+    }
+    case 'add-peer':
+      core.addPeer(request.peer);
+      return undefined;
+    case 'stats':
+      return core.stats();
+    case 'close':
+      await core.close();
+      return undefined;
+  }
 }
 
 /** The engine worker's body (worker/engine-worker.mjs calls it): bind, then obey commands. */
@@ -21,47 +48,29 @@ export async function runEngineWorker(port: MessagePort, data: EngineWorkerData)
   post({ type: 'ready', port: core.port });
   port.on('message', (command: EngineCommand) => {
     switch (command.type) {
-      case 'open-device':
-        core.openDevice(command.device).then(
-          (device) =>
-            post({
-              type: 'device-opened',
-              sampleRate: device.sampleRate,
-              periodFrames: device.periodFrames,
-            }),
-          (error: unknown) =>
-            post({
-              type: 'device-failed',
-              code: errorCode(error),
-              message: (error as Error).message,
-            }),
-        );
-        return;
-      case 'add-peer':
-        try {
-          core.addPeer(command.peer);
-        } catch (error) {
-          // A spec the core refuses must not take the worker (and every other peer) down.
-          post({ type: 'peer-failed', id: command.peer.id, message: (error as Error).message });
-          return;
-        }
-        post({ type: 'peer-added', id: command.peer.id });
-        return;
       case 'send':
-        core.setSending(command.id, command.enabled);
+        core.setSending(command.peer, command.enabled);
         return;
       case 'remove-peer':
-        core.removePeer(command.id);
-        return;
-      case 'stats':
-        post({ type: 'stats', requestId: command.requestId, stats: core.stats() });
-        return;
-      case 'close':
-        void core.close().then(() => {
-          post({ type: 'closed' });
-          port.close();
-        });
+        core.removePeer(command.peer);
         return;
     }
+    const { id } = command;
+    // A request the core refuses (a bad peer spec) must not take the worker, and every other
+    // peer, down: it fails alone, with its code.
+    run(core, command).then(
+      (result) => {
+        post({ type: 'done', id, result });
+        if (command.type === 'close') port.close();
+      },
+      (error: unknown) =>
+        post({
+          type: 'error',
+          id,
+          name: error instanceof Error ? error.name : 'Error',
+          code: errorCode(error),
+          message: error instanceof Error ? error.message : String(error),
+        }),
+    );
   });
 }
