@@ -35,6 +35,25 @@ auto guarded(Napi::Env env, const char* code, Body&& body) -> decltype(body()) {
   }
 }
 
+/**
+ * Hands device events to the JS callback on the main thread. `env` is null when Node drops the
+ * queue (after Abort(), or at teardown). Node may also run a queued call while it tears the
+ * environment down, when JS can no longer run: the call then fails and the event is dropped. It
+ * must not throw: this runs from a C callback, so a C++ exception would abort the process.
+ */
+void deliver_events(Napi::Env env, Napi::Function callback, std::nullptr_t*, uint32_t* flags) {
+  const std::unique_ptr<uint32_t> owned(flags);
+  if (env == nullptr || callback.IsEmpty()) return;
+  napi_value recv = nullptr;
+  napi_value arg = nullptr;
+  if (napi_get_undefined(env, &recv) != napi_ok) return;
+  if (napi_create_uint32(env, *flags, &arg) != napi_ok) return;
+  // A listener that throws leaves its exception pending: Node reports it as uncaught.
+  napi_call_function(env, recv, callback, 1, &arg, nullptr);
+}
+
+using EventCallback = Napi::TypedThreadSafeFunction<std::nullptr_t, uint32_t, deliver_events>;
+
 }  // namespace
 
 class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
@@ -141,8 +160,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Env env = info.Env();
     device_ = guarded(env, "DEVICE_FAILED", open);
     engine_->set_device(inputs, outputs, device_->sample_rate());
-    on_event_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "syfala-events",
-                                              0, 1);
+    on_event_ = EventCallback::New(env, info[1].As<Napi::Function>(), "syfala-events", 0, 1);
     // Device events must not keep the process alive by themselves.
     on_event_.Unref(env);
     watcher_ = std::thread([this] { watch_events(); });
@@ -150,7 +168,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return device_info(env, *device_);
   }
 
-  /** Device first (no more process() calls), then the engine's threads, then the watcher. */
+  /**
+   * Device first (no more process() calls), then the engine's threads, then the watcher. Events
+   * still queued for JS are for an engine that is gone: Abort() drops them.
+   */
   void shut_down() {
     if (device_) device_->stop();
     if (engine_) engine_->close();
@@ -159,7 +180,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     if (watcher_.joinable()) {
       events_.raise(kEventClose);
       watcher_.join();
-      on_event_.Release();
+      on_event_.Abort();
     }
   }
 
@@ -168,9 +189,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       const uint32_t raised = events_.wait();
       const uint32_t flags = raised & ~uint32_t(kEventClose);
       if (flags != 0) {
-        on_event_.NonBlockingCall([flags](Napi::Env env, Napi::Function callback) {
-          callback.Call({Napi::Number::New(env, flags)});
-        });
+        auto data = std::make_unique<uint32_t>(flags);
+        // The queue is unbounded, so only a closing callback refuses; then the data stays ours.
+        if (on_event_.NonBlockingCall(data.get()) == napi_ok) data.release();
       }
       if (raised & kEventClose) return;
     }
@@ -179,7 +200,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   std::unique_ptr<Engine> engine_;
   DeviceEvents events_;
   std::unique_ptr<Device> device_;
-  Napi::ThreadSafeFunction on_event_;
+  EventCallback on_event_;
   std::thread watcher_;
 };
 
