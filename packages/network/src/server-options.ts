@@ -28,6 +28,13 @@ export function checkServerOptions(options: ServerOptions): StreamFormats {
   if (options.controlPort !== false) checkInteger(options.controlPort, 'controlPort', 0, 0xffff);
   checkInteger(options.maxSessions, 'maxSessions', 1, Number.MAX_SAFE_INTEGER);
   checkInteger(options.maxSessionsPerAddress, 'maxSessionsPerAddress', 1, Number.MAX_SAFE_INTEGER);
+  checkInteger(options.maxPendingHandshakes, 'maxPendingHandshakes', 1, Number.MAX_SAFE_INTEGER);
+  checkInteger(
+    options.maxPendingHandshakesPerSource,
+    'maxPendingHandshakesPerSource',
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
   if (options.psk !== undefined) new PresharedKey(options.psk);
   const heartbeat = options.heartbeat ?? {};
   checkPositive(heartbeat.intervalMs, 'heartbeat.intervalMs');

@@ -69,6 +69,13 @@ export interface ServerOptions {
   readonly heartbeat?: HeartbeatOptions;
   /** Handshake time limit for TCP control, in ms. Default 2000. */
   readonly handshakeTimeoutMs?: number;
+  /** TCP control handshakes in progress at once; beyond it connections are closed. Default 64. */
+  readonly maxPendingHandshakes?: number;
+  /**
+   * Of those, from one source (an IPv4 address, an IPv6 /64), so that one source can't starve
+   * the others (CONTROL.md §6). Default 8.
+   */
+  readonly maxPendingHandshakesPerSource?: number;
   /** Policy after the limits: true or an Admission to admit, false or a refusal to refuse. */
   readonly admit?: (client: ClientHello) => Admission | boolean;
   /** What starting and stopping I/O does on this server. */
@@ -194,6 +201,12 @@ export class SyfalaServer {
         ...(options.psk !== undefined && { psk: options.psk }),
         ...(options.handshakeTimeoutMs !== undefined && {
           handshakeTimeoutMs: options.handshakeTimeoutMs,
+        }),
+        ...(options.maxPendingHandshakes !== undefined && {
+          maxPendingHandshakes: options.maxPendingHandshakes,
+        }),
+        ...(options.maxPendingHandshakesPerSource !== undefined && {
+          maxPendingHandshakesPerSource: options.maxPendingHandshakesPerSource,
         }),
         admit,
         offer: () => ({

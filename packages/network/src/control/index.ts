@@ -17,6 +17,7 @@ export {
 } from './tcp-client.js';
 export {
   DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
   TcpControlServer,
   type TcpControlServerOptions,
   type TcpControlServerStats,

@@ -14,7 +14,7 @@ import { DEFAULT_CONTROL_PORT } from '../endpoint.js';
 import { zeroCounts } from '../counts.js';
 import { NetworkError } from '../errors.js';
 import { guarded, type PeerInputError } from '../guard.js';
-import { formatAddress } from './address.js';
+import { formatAddress, sourceKey } from './address.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { Admission, ClientHello, ServerOffer } from './channel.js';
 import { FrameSocket } from './frame-socket.js';
@@ -23,6 +23,11 @@ import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './tcp-client.js';
 
 /** Handshakes in progress at once before new connections are closed unanswered. */
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 64;
+/**
+ * Handshakes in progress at once from one source (an IPv4 address, an IPv6 /64): well below the
+ * global limit, so that one source can never hold every slot and starve the others.
+ */
+export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE = 8;
 
 /** What a Welcome carries; the protocol version is negotiated by the transport (CONTROL.md §4). */
 export type TcpServerOffer = Omit<ServerOffer, 'protocolVersion'>;
@@ -44,6 +49,12 @@ export interface TcpControlServerOptions {
    * (default DEFAULT_MAX_PENDING_HANDSHAKES); beyond it new connections are closed at once.
    */
   readonly maxPendingHandshakes?: number;
+  /**
+   * Of those, held at once from one source, an IPv4 address or an IPv6 /64 (default
+   * DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE, at most maxPendingHandshakes); beyond it that
+   * source's new connections are closed at once.
+   */
+  readonly maxPendingHandshakesPerSource?: number;
   /** Largest control frame accepted, in bytes (default 64 KiB). */
   readonly maxFrameBytes?: number;
   /**
@@ -68,6 +79,8 @@ export interface TcpControlServerStats {
   connectionsAccepted: number;
   /** Connections closed at once because maxPendingHandshakes were in progress. */
   droppedTooManyPending: number;
+  /** Connections closed at once because maxPendingHandshakesPerSource were, from their source. */
+  droppedTooManyPendingFromSource: number;
   /** Welcomes sent (channels handed to onChannel). */
   handshakesCompleted: number;
   /** Handshakes ended with Disconnect TIMEOUT. */
@@ -99,11 +112,15 @@ export class TcpControlServer {
   readonly #key: PresharedKey | undefined;
   readonly #handshakeTimeoutMs: number;
   readonly #maxPending: number;
+  readonly #maxPendingPerSource: number;
   /** Connections not yet admitted, until their socket is closed. */
   readonly #pending = new Set<FrameSocket>();
+  /** How many of #pending each source (sourceKey) holds; sources holding none are absent. */
+  readonly #pendingBySource = new Map<string, number>();
   readonly #stats: TcpControlServerStats = {
     connectionsAccepted: 0,
     droppedTooManyPending: 0,
+    droppedTooManyPendingFromSource: 0,
     handshakesCompleted: 0,
     handshakeTimeouts: 0,
     authFailures: 0,
@@ -122,6 +139,10 @@ export class TcpControlServer {
     this.#key = options.psk === undefined ? undefined : new PresharedKey(options.psk);
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     this.#maxPending = options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES;
+    this.#maxPendingPerSource = Math.min(
+      options.maxPendingHandshakesPerSource ?? DEFAULT_MAX_PENDING_HANDSHAKES_PER_SOURCE,
+      this.#maxPending,
+    );
     if (!(this.#handshakeTimeoutMs > 0)) {
       throw new NetworkError(
         'BAD_OPTION',
@@ -132,6 +153,13 @@ export class TcpControlServer {
       throw new NetworkError(
         'BAD_OPTION',
         `maxPendingHandshakes: expected an integer ≥ 1, got ${this.#maxPending}`,
+      );
+    }
+    const perSource = options.maxPendingHandshakesPerSource;
+    if (perSource !== undefined && (!Number.isInteger(perSource) || perSource < 1)) {
+      throw new NetworkError(
+        'BAD_OPTION',
+        `maxPendingHandshakesPerSource: expected an integer ≥ 1, got ${perSource}`,
       );
     }
     this.#server = createServer(
@@ -225,8 +253,16 @@ export class TcpControlServer {
 
   #accept(socket: Socket): void {
     this.#stats.connectionsAccepted++;
+    const source = sourceKey(socket.remoteAddress ?? '');
+    const fromSource = this.#pendingBySource.get(source) ?? 0;
+    // Flood protection: a connection we can't afford to handshake gets nothing, not even a frame.
+    // The per-source limit comes first, so one source never fills the global one.
+    if (fromSource >= this.#maxPendingPerSource) {
+      this.#stats.droppedTooManyPendingFromSource++;
+      socket.destroy();
+      return;
+    }
     if (this.#pending.size >= this.#maxPending) {
-      // Flood protection: a connection we can't afford to handshake gets nothing, not even a frame.
       this.#stats.droppedTooManyPending++;
       socket.destroy();
       return;
@@ -297,7 +333,7 @@ export class TcpControlServer {
       }
       const offer = this.#options.offer(hello);
       clearTimeout(timer);
-      this.#pending.delete(frames);
+      settle();
       frames.send({
         type: 'welcome',
         requestId: message.requestId,
@@ -362,9 +398,17 @@ export class TcpControlServer {
       },
     );
     this.#pending.add(frames);
+    this.#pendingBySource.set(source, fromSource + 1);
+    /** The handshake is over (admitted, or the connection closed): its slots are free. */
+    const settle = (): void => {
+      if (!this.#pending.delete(frames)) return;
+      const left = this.#pendingBySource.get(source)! - 1;
+      if (left === 0) this.#pendingBySource.delete(source);
+      else this.#pendingBySource.set(source, left);
+    };
     void frames.whenClosed.then(() => {
       clearTimeout(timer);
-      this.#pending.delete(frames);
+      settle();
     });
     const timer = setTimeout(() => {
       stats.handshakeTimeouts++;

@@ -85,8 +85,9 @@ export class RawTcpPeer {
     socket.on('data', (chunk: Buffer) => this.frames.push(...this.#decoder.push(chunk)));
   }
 
-  static async connect(port: number): Promise<RawTcpPeer> {
-    const socket = connect({ host: '127.0.0.1', port });
+  /** Connects to 127.0.0.1:`port` from `localAddress` (any loopback address; default the system's). */
+  static async connect(port: number, localAddress?: string): Promise<RawTcpPeer> {
+    const socket = connect({ host: '127.0.0.1', port, ...(localAddress && { localAddress }) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);

@@ -452,16 +452,47 @@ describe('TCP control bad input', { timeout: 15_000 }, () => {
       maxPendingHandshakes: 16,
       handshakeTimeoutMs: 20_000,
     });
+    // 100 sources, one connection each: only the global limit applies.
     const flood = await Promise.all(
-      Array.from({ length: 100 }, () => RawTcpPeer.connect(server.port)),
+      Array.from({ length: 100 }, (_, i) => RawTcpPeer.connect(server.port, `127.0.2.${i + 1}`)),
     );
     await waitFor('every flood connection accepted', () => {
       return server.stats().connectionsAccepted === 101;
     });
     expect(server.stats().droppedTooManyPending).toBe(84);
+    expect(server.stats().droppedTooManyPendingFromSource).toBe(0);
     await exchange(client, serverSide, 14);
     for (const raw of flood) raw.socket.destroy();
     await Promise.all(flood.map((raw) => raw.closed));
+  });
+
+  it('holds at most maxPendingHandshakesPerSource from one source; other sources get through', async () => {
+    const { server } = await startServer({
+      maxPendingHandshakes: 16,
+      maxPendingHandshakesPerSource: 4,
+      handshakeTimeoutMs: 20_000,
+    });
+    // 127.0.0.2 holds 100 silent handshakes open, far past the global limit.
+    const flood = await Promise.all(
+      Array.from({ length: 100 }, () => RawTcpPeer.connect(server.port, '127.0.0.2')),
+    );
+    await waitFor('every flood connection accepted', () => {
+      return server.stats().connectionsAccepted === 100;
+    });
+    expect(server.stats()).toMatchObject({
+      droppedTooManyPendingFromSource: 96,
+      droppedTooManyPending: 0,
+    });
+    // Clients from 127.0.0.1 complete their handshakes all the same.
+    for (let i = 0; i < 12; i++) await connectClient(server.port);
+    expect(server.stats().handshakesCompleted).toBe(12);
+    // A source's slots come back as its handshakes end.
+    for (const raw of flood) raw.socket.destroy();
+    await Promise.all(flood.map((raw) => raw.closed));
+    await waitFor('the flood handshakes to end', () => server.stats().handshakesAbandoned === 4);
+    const again = await RawTcpPeer.connect(server.port, '127.0.0.2');
+    again.send(helloFrame());
+    expect(await again.next('welcome')).toMatchObject({ type: 'welcome' });
   });
 
   it('drops an admitted peer that asks and never reads the answers, and others go on', async () => {

@@ -1,9 +1,10 @@
 import { createSocket } from 'node:dgram';
-import { connect as tcpConnect } from 'node:net';
+import { once } from 'node:events';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { connectUdpControl } from '../../src/control/udp-client.js';
 import { ControlError, NetworkError, type ServerOptions, type Streaming } from '../../src/index.js';
-import { FORMATS, rejection, waitFor } from '../control/helpers.js';
+import { FORMATS, rejection, sleep, waitFor } from '../control/helpers.js';
 import { connectTo, startServer, TRANSPORTS } from './fixtures.js';
 
 describe.each(TRANSPORTS)('one server, many clients, over %s control', (transport) => {
@@ -160,6 +161,66 @@ describe("a session's audio address is its own", () => {
   });
 });
 
+describe('half-open TCP handshakes from one source', () => {
+  /**
+   * Opens silent TCP control connections from 127.0.0.2, keeping up to `held` open and dropping
+   * the oldest for each new one, until `stop` resolves (at most `maxOpened`). Resolves with the
+   * number opened, once every socket is closed.
+   */
+  async function churn(
+    port: number,
+    stop: Promise<unknown>,
+    { held, maxOpened }: { held: number; maxOpened: number },
+  ): Promise<number> {
+    const open = new Set<Socket>();
+    let stopped = false;
+    void stop.finally(() => (stopped = true));
+    let opened = 0;
+    for (; !stopped && opened < maxOpened; opened++) {
+      if (open.size >= held) open.values().next().value!.destroy();
+      const socket = tcpConnect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+      socket.on('error', () => {});
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      await sleep(2);
+    }
+    await Promise.all([...open].map((socket) => (socket.destroy(), once(socket, 'close'))));
+    return opened;
+  }
+
+  it(
+    'cannot keep clients from other sources out: every one connects while an attacker churns',
+    { timeout: 60_000 },
+    async () => {
+      const server = await startServer();
+      let clientsDone!: () => void;
+      const done = new Promise<void>((resolve) => (clientsDone = resolve));
+      // Bounded: 100 held at once (the global limit is 64), 4000 in all, 30 s at most.
+      const attack = churn(server.controlPort, Promise.race([done, sleep(30_000)]), {
+        held: 100,
+        maxOpened: 4000,
+      });
+      await waitFor('the attacker to hold its handshakes', () => {
+        return server.stats().tcp!.connectionsAccepted >= 200;
+      });
+      try {
+        for (let i = 0; i < 10; i++) {
+          const connected = await connectTo(server, 'tcp', { clientName: `real client ${i}` });
+          await connected.disconnect();
+        }
+      } finally {
+        clientsDone();
+      }
+      const opened = await attack;
+      const tcp = server.stats().tcp!;
+      expect(tcp.handshakesCompleted).toBe(10);
+      expect(tcp.droppedTooManyPendingFromSource).toBeGreaterThan(0);
+      expect(tcp.droppedTooManyPending).toBe(0);
+      expect(opened).toBeGreaterThanOrEqual(200);
+    },
+  );
+});
+
 describe('pre-shared key, through the server', () => {
   const psk = 'correct horse battery staple';
 
@@ -205,6 +266,11 @@ describe('server options', () => {
     ],
     ['an audio port of 0', { audioPort: 0 }, /^audioPort: /],
     ['no sessions at all', { maxSessions: 0 }, /^maxSessions: /],
+    [
+      'no handshakes from a source',
+      { maxPendingHandshakesPerSource: 0 },
+      /^maxPendingHandshakesPerSource: /,
+    ],
     ['a heartbeat of no time', { heartbeat: { intervalMs: 0 } }, /^heartbeat\.intervalMs: /],
   ])('refuses %s with NetworkError BAD_OPTION naming it', async (_what, options, message) => {
     const error = await rejection<NetworkError>(startServer(options));
