@@ -117,6 +117,7 @@ class Reference {
       playing_ = false;
       return silence(dst, frames, true);
     }
+    const bool starting = !playing_;
     playing_ = true;
     int64_t gap_start = -1;
     size_t concealed = 0;
@@ -136,6 +137,7 @@ class Reference {
     }
     if (gap_start >= 0) record(uint64_t(gap_start), playhead_ + length);
     playhead_ += length;
+    if (starting) start_fill_ = highest_ - playhead_;
     s.lost_bytes += concealed;
     return {true, concealed, false, watch_fill(frames)};
   }
@@ -185,7 +187,8 @@ class Reference {
     lowest_ = std::min(lowest_, highest_ - playhead_);
     window_frames_ += frames;
     if (window_frames_ < window_) return 0;
-    const size_t skipped = lowest_ > target_ * bpf_ ? (lowest_ - target_ * bpf_) / bpf_ : 0;
+    const uint64_t floor = std::max<uint64_t>(target_ * bpf_, start_fill_);
+    const size_t skipped = lowest_ > floor ? (lowest_ - floor) / bpf_ : 0;
     skip(skipped * bpf_);
     lowest_ = UINT64_MAX;
     window_frames_ = 0;
@@ -237,7 +240,7 @@ class Reference {
   }
 
   size_t bpf_, capacity_frames_, capacity_, target_;
-  uint64_t window_, lowest_ = UINT64_MAX, window_frames_ = 0, past_window_ = 0;
+  uint64_t window_, lowest_ = UINT64_MAX, window_frames_ = 0, past_window_ = 0, start_fill_ = 0;
   std::vector<uint8_t> data_, present_, silent_;
   bool playing_ = false;
   uint64_t playhead_ = 0, highest_ = 0, forgotten_before_ = 0;
@@ -318,9 +321,10 @@ TEST(jitter_buffer_underruns_once_when_the_sender_stalls_then_plays_on_losing_no
 TEST(jitter_buffer_skips_a_surplus_held_for_a_window_and_conceals_its_gaps) {
   // 8 Hz: the slip window is 4 frames, two pulls of 2. A 40-byte ring, target 8 bytes.
   JitterBuffer jb(Format{8, 2, SampleType::I16}, 10, 2);
-  push_run(jb, 0, 24);
+  push_run(jb, 0, 8);
   CHECK(pull(jb, 2) == pattern(0, 8));
-  // Lowest fill 8 bytes, the target exactly: not a surplus.
+  // Playback started at the target, so that is where a surplus is measured from.
+  push_run(jb, 8, 24);
   CHECK(pull(jb, 2) == pattern(8, 8));
   CHECK_EQ(jb.stats().skipped_frames.load(), 0u);
   push_run(jb, 24, 36);

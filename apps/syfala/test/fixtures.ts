@@ -12,14 +12,16 @@ export function tempDir(): string {
 }
 
 /**
- * A WAV file of `frames` frames of seeded pseudo-random samples (exact in `format`), its first
- * sample 0.5 so a recording's start can be found; returns the interleaved samples written.
+ * A WAV file of `frames` frames of seeded pseudo-random samples in (−peak, peak) (exact in
+ * `format`), its first sample 0.5 so a recording's start can be found; returns the interleaved
+ * samples written.
  */
 export async function writeSignal(
   path: string,
   format: WavFormat,
   frames: number,
   seed: number,
+  peak = 0.8,
 ): Promise<Float32Array> {
   const samples = new Float32Array(frames * format.channels);
   let state = seed >>> 0 || 1;
@@ -27,7 +29,7 @@ export async function writeSignal(
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
-    samples[i] = ((state >>> 0) / 2 ** 32 - 0.5) * 1.6;
+    samples[i] = ((state >>> 0) / 2 ** 32 - 0.5) * 2 * peak;
   }
   samples[0] = 0.5;
   const writer = await WavWriter.create(path, { ...format, maxFrames: frames });
@@ -44,23 +46,25 @@ export async function writeSignal(
 /**
  * How many frames of `recording`, from its first non-silent frame on, equal `sent` sample for
  * sample, starting wherever that frame stands in `sent` (a live card was already playing when
- * the recording began).
+ * the recording began). With `loop`, `sent` repeats for ever (a looped source).
  */
 export function matchingFrames(
   recording: Float32Array,
   sent: Float32Array,
   channels: number,
+  loop = false,
 ): { start: number; offset: number; frames: number } {
   let first = 0;
   while (first < recording.length && recording[first] === 0) first++;
   const start = Math.floor(first / channels);
+  const sentFrames = sent.length / channels;
   const sameFrame = (r: number, s: number): boolean => {
+    const at = (loop ? s % sentFrames : s) * channels;
     for (let c = 0; c < channels; c++) {
-      if (recording[r * channels + c] !== sent[s * channels + c]) return false;
+      if (recording[r * channels + c] !== sent[at + c]) return false;
     }
     return true;
   };
-  const sentFrames = sent.length / channels;
   // Located on a run of frames: one 16-bit mono value recurs many times in seconds of signal.
   const sameRun = (s: number): boolean => {
     for (let k = 0; k < LOCATE_RUN_FRAMES; k++) if (!sameFrame(start + k, s + k)) return false;
@@ -71,7 +75,7 @@ export function matchingFrames(
   let frames = 0;
   while (
     (start + frames + 1) * channels <= recording.length &&
-    offset + frames < sentFrames &&
+    (loop || offset + frames < sentFrames) &&
     sameFrame(start + frames, offset + frames)
   ) {
     frames++;

@@ -14,7 +14,8 @@
 // a period that is due and has not all arrived is an underrun, played as silence without moving
 // the playhead, and the buffer primes again (nothing is lost; the latency grows back to the
 // target). A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
-// the target, the surplus is skipped and the latency falls back to the target. A receiver that
+// the target (or the fill playback started with, when that was more), the surplus is skipped
+// and the latency falls back to it: a stream whose clocks agree is never skipped. A receiver that
 // stalled longer than its capacity finds every new run past its window: after kResyncAfterRuns
 // of them in a row it jumps to the newest and primes again (a resync), rather than overrun for
 // ever.
@@ -233,6 +234,7 @@ class JitterBuffer {
       playing_ = false;
       return play_silence(dst, frames, true);
     }
+    const bool starting = !playing_;
     playing_ = true;
 
     size_t concealed = 0;
@@ -259,6 +261,7 @@ class JitterBuffer {
       slot = 0;
     }
     playhead_ = playhead + length;
+    if (starting) start_fill_ = buffered_bytes();
     add(s.lost_bytes, concealed);
     const size_t skipped = watch_fill(frames);
     result_ = {true, concealed, false, skipped};
@@ -352,13 +355,15 @@ class JitterBuffer {
   }
 
   /// Tracks the lowest fill after each played period; when a whole window never came down to
-  /// the target, the sender runs ahead of our clock: skip back down to the target. Returns the
-  /// frames skipped.
+  /// the target, or to the fill playback started with if that was more, the sender runs ahead of
+  /// our clock: skip back down to it. Returns the frames skipped. Playback can start above the
+  /// target (a burst): that is latency the stream was given, not a faster clock, and skipping it
+  /// would throw away audio that arrived in time.
   size_t watch_fill(size_t frames) {
     lowest_fill_ = std::min(lowest_fill_, buffered_bytes());
     window_frames_ += frames;
     if (window_frames_ < slip_window_frames_) return 0;
-    const uint64_t target = target_bytes();
+    const uint64_t target = std::max(target_bytes(), start_fill_);
     const size_t skipped =
         lowest_fill_ > target ? size_t((lowest_fill_ - target) / bytes_per_frame_) : 0;
     if (skipped > 0) skip(uint64_t(skipped) * bytes_per_frame_);
@@ -519,6 +524,8 @@ class JitterBuffer {
   /// pulled since the window began.
   uint64_t slip_window_frames_;
   uint64_t lowest_fill_ = UINT64_MAX;
+  /// Fill after the pull that last ended priming: the latency playback started with.
+  uint64_t start_fill_ = 0;
   uint64_t window_frames_ = 0;
   /// Runs in a row that landed wholly past the window (kResyncAfterRuns).
   uint64_t runs_past_window_ = 0;

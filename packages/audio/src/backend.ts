@@ -50,6 +50,13 @@ export interface AudioDevice {
   readonly periodFrames: number;
   /** Starts the clock: `process` runs once per period until stop(). */
   start(process: ProcessCallback): void;
+  /**
+   * Whether input `index` is being captured for anyone (default: every input is). A device whose
+   * inputs are generated (the virtual card's tones and files) advances a source only while it is
+   * captured, and hands silence otherwise, so a file reaches the network from its first frame
+   * however long the session took to start; a live card ignores this.
+   */
+  setCapturing?(index: number, capturing: boolean): void;
   /** Stops the clock; resolves once no callback runs any more. Idempotent. */
   stop(): Promise<void>;
   stats(): DeviceStats;

@@ -13,8 +13,8 @@ export interface JitterBufferOptions {
   /** Frames buffered ahead of the playhead before playback starts; an integer ≥ 1. */
   readonly targetLatencyFrames: number;
   /**
-   * Drop the surplus when the fill stays above the target for SLIP_WINDOW_SECONDS (a faster
-   * sender). Default true; false when a DriftCompensatedStream resamples to hold the fill.
+   * Drop the surplus when the fill stays above the target (or the fill playback started with)
+   * for SLIP_WINDOW_SECONDS (a faster sender). Default true; false when a DriftCompensatedStream resamples to hold the fill.
    */
   readonly skipSurplus?: boolean;
 }
@@ -71,8 +71,8 @@ export interface JitterBufferStats {
   /** Frames of silence played while priming or priming again after an underrun (not loss). */
   readonly primingFrames: number;
   /**
-   * Frames dropped unplayed because the buffer held more than the target for a whole
-   * SLIP_WINDOW_SECONDS: the sender's clock runs faster than the receiver's.
+   * Frames dropped unplayed because the buffer held more than the target (or than the fill
+   * playback started with) for a whole SLIP_WINDOW_SECONDS: the sender's clock runs faster.
    */
   readonly skippedFrames: number;
   /**
@@ -111,7 +111,8 @@ export interface JitterBufferStats {
  * buffer: when a period is due and has not all arrived, the buffer plays silence without moving
  * the playhead and primes again (an underrun; nothing is lost, the latency grows back to the
  * target). A faster sender fills it: when its lowest fill over SLIP_WINDOW_SECONDS stays above
- * the target, the surplus is skipped and the latency falls back to the target. A receiver that
+ * the target (or above the fill playback started with, when that was more), the surplus is
+ * skipped and the latency falls back to it: a stream whose clocks agree is never skipped. A receiver that
  * stalled longer than its capacity finds every new run past its window: after RESYNC_AFTER_RUNS
  * of them in a row it jumps to the newest and primes again (a resync), rather than overrun for
  * ever.
@@ -147,6 +148,8 @@ export class JitterBuffer {
   /** Lowest fill (bytes) after a pull since the window began, and the frames pulled in it. */
   #lowestFill = Number.POSITIVE_INFINITY;
   #windowFrames = 0;
+  /** Fill (bytes) after the pull that last ended priming: the latency playback started with. */
+  #startFill = 0;
   #state: JitterBufferState = 'priming';
   #playhead = 0;
   #highest = 0;
@@ -326,6 +329,7 @@ export class JitterBuffer {
       this.#state = 'priming';
       return this.#playSilence(dst, offset, frames, true);
     }
+    const starting = this.#state === 'priming';
     this.#state = 'playing';
 
     const data = this.#data;
@@ -360,6 +364,7 @@ export class JitterBuffer {
     }
     if (gapStart >= 0) this.#recordConcealed(gapStart, playhead + length);
     this.#playhead = playhead + length;
+    if (starting) this.#startFill = this.#highest - this.#playhead;
     this.#lostBytes += concealed;
     const result = this.#pullResult;
     result.playing = true;
@@ -453,8 +458,10 @@ export class JitterBuffer {
 
   /**
    * Tracks the lowest fill after each played period; when a whole window never came down to the
-   * target, the sender runs ahead of our clock: skip back down to the target. Returns the frames
-   * skipped.
+   * target, or to the fill playback started with if that was more, the sender runs ahead of our
+   * clock: skip back down to it. Returns the frames skipped. Playback can start above the target
+   * (the data arrived in a burst): that is latency the stream was given, not a faster clock, and
+   * skipping it would throw away audio that arrived in time.
    */
   #watchFill(frames: number): number {
     const fill = this.#highest - this.#playhead;
@@ -462,7 +469,7 @@ export class JitterBuffer {
     this.#windowFrames += frames;
     if (this.#windowFrames < this.#slipWindowFrames) return 0;
     const bpf = this.#bytesPerFrame;
-    const surplus = this.#lowestFill - this.#targetLatencyFrames * bpf;
+    const surplus = this.#lowestFill - Math.max(this.#targetLatencyFrames * bpf, this.#startFill);
     const skipped = surplus > 0 ? Math.floor(surplus / bpf) : 0;
     if (skipped > 0) this.#skip(skipped * bpf);
     this.#restartWindow();

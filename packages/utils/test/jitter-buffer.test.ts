@@ -488,12 +488,17 @@ describe('JitterBuffer', () => {
   it('records the missing bytes of a skipped span as concealed and lost', () => {
     // 8 Hz: the slip window is 4 frames, two pulls of 2.
     const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 });
-    const jb = new JitterBuffer({ format: fmt, capacityFrames: 16, targetLatencyFrames: 2 });
-    pushRun(jb, [0, 20]);
-    pushRun(jb, [24, 64]);
+    const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
+    pushRun(jb, [0, 8]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
-    // The window's lowest fill: 48 bytes after this pull, above the 8-byte target. The
-    // playhead skips 40 bytes, down to the target: [16, 56), gap [20, 24) included.
+    pushRun(jb, [8, 16]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(8, 8));
+    // A faster sender: 64 bytes arrive, the [36, 40) among them lost.
+    pushRun(jb, [16, 36]);
+    pushRun(jb, [40, 80]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(16, 8));
+    // The window's lowest fill: 48 bytes after this pull, above the 8-byte target the stream
+    // started with. The playhead skips 40 bytes, down to the target: [32, 72), gap included.
     const result = jb.pull(new Uint8Array(8), 0, 2);
     expect(result).toEqual({
       playing: true,
@@ -501,45 +506,44 @@ describe('JitterBuffer', () => {
       underrun: false,
       skippedFrames: 10,
     });
-    expect(jb.concealedRanges()).toEqual([[20, 24]]);
+    expect(jb.concealedRanges()).toEqual([[36, 40]]);
     expect(jb.stats()).toMatchObject({
       skippedFrames: 10,
       lostBytes: 4,
       lostFrames: 1,
-      playheadByte: 56,
+      playheadByte: 72,
       bufferedFrames: 2,
     });
-    expect(pull(jb, BPF, 2)).toEqual(pattern(56, 8));
+    expect(pull(jb, BPF, 2)).toEqual(pattern(72, 8));
     // The gap's bytes arriving now are late; skipped bytes that had arrived are duplicates.
-    expect(pushRun(jb, [20, 24])).toBe(0);
-    expect(pushRun(jb, [28, 32])).toBe(0);
+    expect(pushRun(jb, [36, 40])).toBe(0);
+    expect(pushRun(jb, [44, 48])).toBe(0);
     expect(jb.stats()).toMatchObject({ late: 1, duplicate: 1, skippedFrames: 10 });
   });
 
-  it('watches the fill over a whole window of played frames, restarted by reset()', () => {
+  it('skips only what grows past the fill playback started with, watched over whole windows', () => {
     const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 });
-    const jb = new JitterBuffer({ format: fmt, capacityFrames: 16, targetLatencyFrames: 2 });
+    const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
     pushRun(jb, [0, 48]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
     jb.reset();
+    // Playback starts with 40 bytes left after its first pull, far above the 8-byte target: a
+    // burst, not a faster clock. That is the latency the stream has; none of it is skipped.
     pushRun(jb, [0, 48]);
-    // Half a window since the reset: no skip yet, though the fill is far above the target.
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
-    expect(jb.stats()).toMatchObject({ skippedFrames: 0, playheadByte: 8 });
-    // A whole window, lowest fill 32 bytes: skip 24, down to the 8-byte target.
     expect(pull(jb, BPF, 2)).toEqual(pattern(8, 8));
-    expect(jb.stats()).toMatchObject({ skippedFrames: 6, playheadByte: 40, lostBytes: 0 });
-    // The target exactly is not a surplus: lowest fill 8 bytes, no skip.
+    expect(jb.stats()).toMatchObject({ skippedFrames: 0, playheadByte: 16, bufferedFrames: 8 });
+    // As much arrives as plays: the lowest fill, 32 bytes, stays under the 40 it started with.
     pushRun(jb, [48, 64]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(16, 8));
+    expect(pull(jb, BPF, 2)).toEqual(pattern(24, 8));
+    expect(jb.stats()).toMatchObject({ skippedFrames: 0, playheadByte: 32 });
+    // A faster sender: 12 bytes more than plays over a window. Lowest fill 44 bytes, skip 4.
+    pushRun(jb, [64, 92]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(32, 8));
     expect(pull(jb, BPF, 2)).toEqual(pattern(40, 8));
-    expect(pull(jb, BPF, 2)).toEqual(pattern(48, 8));
-    expect(jb.stats()).toMatchObject({ skippedFrames: 6, playheadByte: 56, bufferedFrames: 2 });
-    // One frame more is: lowest fill 12 bytes, skip 4, back down to the target.
-    pushRun(jb, [64, 84]);
-    expect(pull(jb, BPF, 2)).toEqual(pattern(56, 8));
-    expect(pull(jb, BPF, 2)).toEqual(pattern(64, 8));
-    expect(jb.stats()).toMatchObject({ skippedFrames: 7, playheadByte: 76, bufferedFrames: 2 });
-    expect(pull(jb, BPF, 2)).toEqual(pattern(76, 8));
+    expect(jb.stats()).toMatchObject({ skippedFrames: 1, playheadByte: 52, bufferedFrames: 10 });
+    expect(pull(jb, BPF, 2)).toEqual(pattern(52, 8));
   });
 
   it.each<[SampleType, string]>([

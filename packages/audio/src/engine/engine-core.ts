@@ -146,6 +146,7 @@ export class EngineCore {
     this.#maxPeriodFrames =
       Math.ceil(periodSeconds * Math.max(device.sampleRate, ...rates)) + PERIOD_SLACK_FRAMES;
     this.#device = device;
+    this.#updateCapturing();
     device.start((inputs, outputs) => this.#process(inputs, outputs));
     return device;
   }
@@ -249,11 +250,14 @@ export class EngineCore {
     const peer: Peer = { spec, sending: spec.sending, send, receive, emit };
     this.#peersById.set(spec.id, peer);
     this.#peersByPort.set(spec.port, [...(this.#peersByPort.get(spec.port) ?? []), peer]);
+    this.#updateCapturing();
   }
 
   setSending(id: string, enabled: boolean): void {
     const peer = this.#peersById.get(id);
-    if (peer !== undefined) peer.sending = enabled;
+    if (peer === undefined) return;
+    peer.sending = enabled;
+    this.#updateCapturing();
   }
 
   removePeer(id: string): void {
@@ -263,6 +267,21 @@ export class EngineCore {
     const samePort = this.#peersByPort.get(peer.spec.port)!.filter((p) => p !== peer);
     if (samePort.length === 0) this.#peersByPort.delete(peer.spec.port);
     else this.#peersByPort.set(peer.spec.port, samePort);
+    this.#updateCapturing();
+  }
+
+  /**
+   * Captures only the inputs some peer is sent: a generated source (a file played with
+   * `connect --play`) then starts with the first period that goes out, not when the card opened.
+   */
+  #updateCapturing(): void {
+    const device = this.#device;
+    if (device?.setCapturing === undefined) return;
+    const sent = new Set<number>();
+    for (const peer of this.#peersById.values()) {
+      if (peer.sending) for (const s of peer.send) sent.add(s.route.device);
+    }
+    for (let i = 0; i < device.streams.inputs.length; i++) device.setCapturing(i, sent.has(i));
   }
 
   stats(): EngineStats {

@@ -100,7 +100,8 @@ export interface VirtualDeviceConfig extends Omit<ResolvedOptions, 'sources' | '
  * T = periodFrames / sampleRate / (1 + skewPpm / 10^6) (a fast clock has shorter periods), and its
  * callback runs once the capture is complete, at inputTimeNs(n + 1). Deadlines are computed from
  * the start, never accumulated, so they don't drift. The realtime clock wakes every 1 ms and runs
- * every period that is due, back to back when it is behind; with `speed` s, host time is read
+ * every period that is due, one per event-loop turn when it is behind (so what arrived meanwhile
+ * is delivered between them); with `speed` s, host time is read
  * as s × now. The fast clock ignores host time and runs period after period, giving the thread
  * back every 4 ms; its timestamps still advance by T.
  */
@@ -119,6 +120,8 @@ export class VirtualDevice implements AudioDevice {
   readonly #outputs: Float32Array[];
   readonly #sources: readonly Source[];
   readonly #sinks: readonly (WavWriter | undefined)[];
+  /** Per input: whether its source runs (setCapturing). */
+  readonly #capturing: boolean[];
   /** Handed to every callback; valid only during the call. */
   readonly #info: MutablePeriodInfo;
   #process: ProcessCallback = () => undefined;
@@ -147,6 +150,7 @@ export class VirtualDevice implements AudioDevice {
     this.#outputs = this.#outputLanes.map(() => new Float32Array(0));
     this.#sources = config.sources;
     this.#sinks = config.sinks;
+    this.#capturing = this.#inputLanes.map(() => true);
     this.#info = { frameIndex: 0, sampleRate, inputTimeNs: 0, outputTimeNs: 0 };
   }
 
@@ -166,6 +170,13 @@ export class VirtualDevice implements AudioDevice {
     this.#startNs = this.#nowNs();
     if (this.#clock === 'fast') this.#immediate = setImmediate(this.#runFast);
     else this.#interval = setInterval(this.#runDue, WAKE_INTERVAL_MS);
+  }
+
+  setCapturing(index: number, capturing: boolean): void {
+    if (this.#capturing[index] === undefined) {
+      throw new AudioError('BAD_OPTION', `virtual device: input ${index} does not exist`);
+    }
+    this.#capturing[index] = capturing;
   }
 
   stop(): Promise<void> {
@@ -206,15 +217,25 @@ export class VirtualDevice implements AudioDevice {
     return this.#startNs + (period - this.#startPeriod) * this.#periodNs;
   }
 
-  /** Realtime wake: runs every period whose capture is complete by now. */
+  /**
+   * Realtime wake: runs the next period if its capture is complete by now, and comes back for the
+   * next one after the event loop has had its turn. Behind (the thread stalled), periods thus run
+   * one per loop turn, with what arrived meanwhile delivered between them, as a sound card's
+   * callbacks see the network: run back to back, they would all see it as late as the stall (a
+   * jitter buffer priming or underrunning), then a burst as early (a surplus it slips), though
+   * nothing was late.
+   */
   readonly #runDue = (): void => {
-    // Read once: a callback slower than real time must not keep this loop from returning.
+    this.#immediate = undefined;
+    if (!this.#running) return;
     const now = this.#nowNs();
-    while (this.#running) {
-      const due = this.#timeOf(this.#period + 1);
-      if (due > now) return;
-      if (now - due > this.#xrunLatenessNs) this.#xruns++;
-      this.#runPeriod();
+    const due = this.#timeOf(this.#period + 1);
+    if (due > now) return;
+    if (now - due > this.#xrunLatenessNs) this.#xruns++;
+    this.#runPeriod();
+    // A callback that stopped and restarted the device has already scheduled its own turn.
+    if (this.#running && this.#immediate === undefined && this.#timeOf(this.#period + 1) <= now) {
+      this.#immediate = setImmediate(this.#runDue);
     }
   };
 
@@ -239,7 +260,8 @@ export class VirtualDevice implements AudioDevice {
     for (let i = 0; i < this.#inputLanes.length; i++) {
       const lane = this.#inputLanes[i]!;
       const buffer = lane.next();
-      this.#sources[i]!.render(buffer, lane.frames);
+      if (this.#capturing[i]) this.#sources[i]!.render(buffer, lane.frames);
+      else buffer.fill(0, 0, lane.frames * lane.channels);
       this.#inputs[i] = buffer;
     }
     for (let i = 0; i < this.#outputLanes.length; i++) {
