@@ -200,11 +200,38 @@ class LossConcealer {
     const size_t last = history_at(1);
     const size_t before_last = history_at(2);
     const size_t second = length > 1 ? channels : 0;
+    double peak = 0;
+    for (size_t i = 0; i < history_frames_ * channels; ++i) {
+      peak = std::max(peak, std::fabs(double(history[i])));
+    }
     for (size_t c = 0; c < channels; ++c) {
       const double step = double(history[last + c]) - double(history[before_last + c]);
       offset_[c] = double(history[last + c]) + step - double(cycle[c]);
       slope_[c] = step - (double(cycle[second + c]) - double(cycle[c]));
+      hold_within(peak, c);
     }
+  }
+
+  /// Scales channel `c`'s ease down, as little as needed, so the repetition stays within `peak`
+  /// (the largest magnitude played): eased from a noisy waveform's slope, it would reach several
+  /// times full scale. One factor for the whole ease keeps it smooth; the cycle itself is made
+  /// of played samples, so a factor of 0 always fits.
+  void hold_within(double peak, size_t c) {
+    SYFALA_EXACT_FP
+    double scale = 1;
+    for (size_t g = 0; g < ease_frames_; ++g) {
+      const double sample = cycle_[(g % cycle_frames_) * channels_ + c];
+      const double correction = (offset_[c] + slope_[c] * double(g)) *
+                                (1 - smoothstep(double(g) / double(ease_frames_)));
+      if (correction > 0) {
+        scale = std::min(scale, (peak - sample) / correction);
+      } else if (correction < 0) {
+        scale = std::min(scale, (peak + sample) / -correction);
+      }
+    }
+    scale = std::max(0.0, scale);
+    offset_[c] *= scale;
+    slope_[c] *= scale;
   }
 
   /// The lag, min_cycle_ to max_cycle_ frames, at which the newest half-window of the played mono

@@ -189,11 +189,35 @@ export class LossConcealer {
     const last = at(1);
     const beforeLast = at(2);
     const second = length > 1 ? channels : 0;
+    let peak = 0;
+    for (const sample of history) peak = Math.max(peak, Math.abs(sample));
     for (let c = 0; c < channels; c++) {
       const step = history[last + c]! - history[beforeLast + c]!;
       this.#offset[c] = history[last + c]! + step - cycle[c]!;
       this.#slope[c] = step - (cycle[second + c]! - cycle[c]!);
+      this.#holdWithin(peak, c);
     }
+  }
+
+  /**
+   * Scales channel `c`'s ease down, as little as needed, so the repetition stays within `peak`
+   * (the largest magnitude played): eased from a noisy waveform's slope, it would reach several
+   * times full scale. One factor for the whole ease keeps it smooth; the cycle itself is made of
+   * played samples, so a factor of 0 always fits.
+   */
+  #holdWithin(peak: number, c: number): void {
+    const channels = this.#channels;
+    let scale = 1;
+    for (let g = 0; g < this.#easeFrames; g++) {
+      const sample = this.#cycle[(g % this.#cycleFrames) * channels + c]!;
+      const correction =
+        (this.#offset[c]! + this.#slope[c]! * g) * (1 - smoothstep(g / this.#easeFrames));
+      if (correction > 0) scale = Math.min(scale, (peak - sample) / correction);
+      else if (correction < 0) scale = Math.min(scale, (peak + sample) / -correction);
+    }
+    scale = Math.max(0, scale);
+    this.#offset[c] = this.#offset[c]! * scale;
+    this.#slope[c] = this.#slope[c]! * scale;
   }
 
   /**

@@ -180,6 +180,33 @@ describe('LossConcealer', () => {
     expect(across(0)).toBeGreaterThan(2 * natural);
   });
 
+  it('never conceals above the level of what was played, even after noise', () => {
+    const period = 64;
+    const none = new Uint8Array(period);
+    const all = new Uint8Array(period).fill(1);
+    let worst = 0;
+    // Seeded white noise at ±0.5, then a lost period: its repetition eases from the noise's slope.
+    for (let seed = 1; seed <= 50; seed++) {
+      const concealer = stereo();
+      let x = seed;
+      const noise = new Float32Array(period * CHANNELS);
+      for (let p = 0; p < 20; p++) {
+        for (let i = 0; i < noise.length; i++) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          noise[i] = ((x >>> 0) / 2 ** 32 - 0.5) * 1;
+        }
+        concealer.conceal(noise, 0, period, PLAYED, none);
+      }
+      const gap = new Float32Array(period * CHANNELS);
+      concealer.conceal(gap, 0, period, PLAYED, all);
+      for (const sample of gap) worst = Math.max(worst, Math.abs(sample));
+    }
+    expect(worst).toBeGreaterThan(0.25);
+    expect(worst).toBeLessThanOrEqual(0.5);
+  });
+
   it('conceals with fewer clicks and a closer fill than silence, through a lossy link', () => {
     for (const [name, signal] of [
       ['note', tone(RATE)],
