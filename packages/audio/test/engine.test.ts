@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { encode, type Format } from '@syfala/proto';
+import { createAudioHeader, encode, readAudioHeader, type Format } from '@syfala/proto';
 import { ImpairmentRelay } from '@syfala/relay';
 import { AudioEngine, type PeerSpec, type ReceivedStreamStats } from '../src/index.js';
 import { crashWorker } from './crash-worker.js';
@@ -105,6 +105,51 @@ describe('the streaming engine', () => {
         rejected: { BAD_MAGIC: 1, UNKNOWN_TAG: 1 },
         unknownSource: 3,
       });
+    },
+  );
+
+  it(
+    'never sends a byte index twice, however far a burst of periods outruns the socket',
+    { timeout: 20_000 },
+    async () => {
+      // The fast clock runs periods back to back for 4 ms before the event loop turns, as a
+      // stalled clock catches up: over a thousand datagrams are handed to dgram, which sends
+      // them only after the burst, more than the engine has send buffers for.
+      const format: Format = { ...FORMAT, channels: 8, bufferFrames: 256 };
+      const sender = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
+      onTestFinished(() => sender.close());
+      await sender.openDevice({
+        backend: 'virtual',
+        streams: { inputs: [format], outputs: [] },
+        options: { clock: 'fast', sources: [{ kind: 'noise' }] },
+      });
+      const capture = await boundSocket();
+      capture.setRecvBufferSize(8 * 1024 * 1024);
+      const seen = new Set<number>();
+      let repeated = 0;
+      const header = createAudioHeader();
+      capture.on('message', (datagram) => {
+        const { byteIndex } = readAudioHeader(datagram, header);
+        if (seen.has(byteIndex)) repeated++;
+        seen.add(byteIndex);
+      });
+      await sender.addPeer({
+        id: 'capture',
+        address: '127.0.0.1',
+        port: capture.address().port,
+        send: [{ device: 0, wire: 0, format }],
+        receive: [],
+        targetLatencyFrames: TARGET_LATENCY_FRAMES,
+        sending: true,
+      });
+      await sleep(1000);
+      const stats = await sender.stats();
+      await sender.close();
+      await sleep(100);
+      expect(seen.size).toBeGreaterThan(2000);
+      expect(repeated).toBe(0);
+      // What found no free buffer was dropped, and counted: the receiver sees a gap, not a repeat.
+      expect(stats.peers[0]!.queueDrops!.send).toBeGreaterThan(0);
     },
   );
 

@@ -29,7 +29,13 @@ import type {
   StreamSendStats,
 } from './messages.js';
 
-/** Datagram buffers in flight at once: dgram may still hold one after send() returns. */
+/**
+ * Datagram buffers in flight at once. dgram reads a buffer after send() returns (its address
+ * lookup defers the send a tick, and a full socket queues it), so a buffer is reused only once
+ * its send has called back: a burst that outruns the pool drops datagrams (counted as
+ * queueDrops.send), never overwrites one still queued, which would put a byte index on the wire
+ * twice.
+ */
 const SEND_POOL_SIZE = 512;
 /**
  * Socket buffers asked of the kernel (Linux caps them at net.core.rmem_max/wmem_max): the
@@ -76,6 +82,8 @@ interface Peer {
   readonly receive: (ReceiveRoute | undefined)[];
   /** Sends one datagram from the packetizer's buffer; made once per peer, not per packet. */
   readonly emit: (datagram: Uint8Array, length: number) => void;
+  /** Datagrams dropped because every send buffer was still held by dgram (send); receive is 0. */
+  readonly queueDrops: { receive: number; send: number };
 }
 
 /**
@@ -96,16 +104,17 @@ export class EngineCore {
   readonly #peersById = new Map<string, Peer>();
   readonly #header = createAudioHeader();
   readonly #sendPool: Buffer[];
-  #sendSlot = 0;
+  /** Slots whose send has called back, a stack of #freeSlots entries. */
+  readonly #free = new Uint16Array(SEND_POOL_SIZE);
+  #freeSlots = SEND_POOL_SIZE;
+  /** Per slot: its send's callback, which frees it (made once, not per datagram). */
+  readonly #onSent: ((error: Error | null) => void)[];
   readonly #socketStats: EngineStats['socket'] = {
     datagramsReceived: 0,
     rejected: {},
     unknownSource: 0,
     unknownStream: 0,
     sendErrors: 0,
-  };
-  readonly #onSent = (error: Error | null): void => {
-    if (error) this.#socketStats.sendErrors++;
   };
 
   private constructor(socket: Socket, datagramBudgetBytes: number) {
@@ -114,6 +123,13 @@ export class EngineCore {
     this.#sendPool = Array.from({ length: SEND_POOL_SIZE }, () =>
       Buffer.alloc(datagramBudgetBytes),
     );
+    this.#onSent = this.#sendPool.map((_, slot) => {
+      this.#free[slot] = slot;
+      return (error: Error | null): void => {
+        if (error) this.#socketStats.sendErrors++;
+        this.#free[this.#freeSlots++] = slot;
+      };
+    });
     socket.on('message', (datagram, from) => this.#receive(datagram, from));
     socket.on('error', () => this.#socketStats.sendErrors++);
   }
@@ -241,13 +257,18 @@ export class EngineCore {
         bytesPerFrame: bytesPerFrame(route.format),
       };
     }
+    const queueDrops = { receive: 0, send: 0 };
     const emit = (datagram: Uint8Array, length: number): void => {
-      const buffer = this.#sendPool[this.#sendSlot]!;
-      this.#sendSlot = (this.#sendSlot + 1) % SEND_POOL_SIZE;
+      if (this.#freeSlots === 0) {
+        queueDrops.send++;
+        return;
+      }
+      const slot = this.#free[--this.#freeSlots]!;
+      const buffer = this.#sendPool[slot]!;
       buffer.set(datagram.subarray(0, length));
-      this.#socket.send(buffer, 0, length, spec.port, spec.address, this.#onSent);
+      this.#socket.send(buffer, 0, length, spec.port, spec.address, this.#onSent[slot]);
     };
-    const peer: Peer = { spec, sending: spec.sending, send, receive, emit };
+    const peer: Peer = { spec, sending: spec.sending, send, receive, emit, queueDrops };
     this.#peersById.set(spec.id, peer);
     this.#peersByPort.set(spec.port, [...(this.#peersByPort.get(spec.port) ?? []), peer]);
     this.#updateCapturing();
@@ -290,6 +311,7 @@ export class EngineCore {
       peers: [...this.#peersById.values()].map((peer) => ({
         id: peer.spec.id,
         sent: peer.send.map((s) => ({ ...s.stats })),
+        queueDrops: { ...peer.queueDrops },
         received: peer.receive
           .filter((r): r is ReceiveRoute => r !== undefined)
           .map((r) => ({

@@ -84,8 +84,9 @@ export interface PeerStats {
   readonly sent: StreamSendStats[];
   readonly received: ReceivedStreamStats[];
   /**
-   * Native core only: datagrams dropped because a ring between threads was full (receive: the
-   * audio thread fell behind the UDP thread; send: the send thread fell behind the audio thread).
+   * Datagrams dropped because a queue between threads was full (native core; receive: the audio
+   * thread fell behind the UDP thread; send: the send thread fell behind the audio thread), or
+   * because every send buffer was still queued in the socket (TS engine: send; receive is 0).
    */
   readonly queueDrops?: { receive: number; send: number };
 }
