@@ -119,6 +119,7 @@ class Reference {
     }
     const bool starting = !playing_;
     playing_ = true;
+    started_ = true;
     int64_t gap_start = -1;
     size_t concealed = 0;
     for (size_t i = 0; i < length; ++i) {
@@ -145,6 +146,7 @@ class Reference {
   void reset() {
     std::fill(present_.begin(), present_.end(), 0);
     playing_ = false;
+    started_ = false;
     lowest_ = UINT64_MAX;
     window_frames_ = 0;
     past_window_ = 0;
@@ -163,7 +165,8 @@ class Reference {
     const uint64_t buffered = highest_ > playhead_ ? highest_ - playhead_ : 0;
     return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_bytes / bpf_, s.late,
             s.duplicate, s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns,
-            s.priming_frames, s.skipped_frames, s.resyncs, buffered / bpf_, target_, playhead_, highest_};
+            s.priming_frames, s.underrun_frames, s.skipped_frames, s.resyncs, buffered / bpf_, target_,
+            playhead_, highest_};
   }
 
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
@@ -172,12 +175,13 @@ class Reference {
   struct {
     uint64_t received_bytes = 0, datagrams = 0, lost_bytes = 0, late = 0, duplicate = 0,
              overlap_trimmed = 0, overrun_datagrams = 0, overrun_bytes = 0, underruns = 0,
-             priming_frames = 0, skipped_frames = 0, resyncs = 0;
+             priming_frames = 0, underrun_frames = 0, skipped_frames = 0, resyncs = 0;
   } s;
 
   PullResult silence(uint8_t* dst, size_t frames, bool underrun) {
     for (size_t i = 0; i < frames * bpf_; ++i) dst[i] = silent_[i % bpf_];
     s.priming_frames += frames;
+    if (started_) s.underrun_frames += frames;
     lowest_ = UINT64_MAX;
     window_frames_ = 0;
     return {false, 0, underrun, 0};
@@ -241,6 +245,7 @@ class Reference {
 
   size_t bpf_, capacity_frames_, capacity_, target_;
   uint64_t window_, lowest_ = UINT64_MAX, window_frames_ = 0, past_window_ = 0, start_fill_ = 0;
+  bool started_ = false;
   std::vector<uint8_t> data_, present_, silent_;
   bool playing_ = false;
   uint64_t playhead_ = 0, highest_ = 0, forgotten_before_ = 0;
@@ -250,7 +255,7 @@ std::vector<uint64_t> stats_of(const JitterBuffer& jb) {
   const JitterStatsSnapshot s = jb.stats().snapshot();
   return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_frames, s.late, s.duplicate,
           s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns, s.priming_frames,
-          s.skipped_frames, s.resyncs, s.buffered_frames, s.target_latency_frames, s.playhead_byte,
+          s.underrun_frames, s.skipped_frames, s.resyncs, s.buffered_frames, s.target_latency_frames, s.playhead_byte,
           s.highest_byte};
 }
 

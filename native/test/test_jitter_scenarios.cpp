@@ -17,14 +17,15 @@ namespace {
 const char* const kStatsFields[] = {
     "receivedBytes", "datagrams",        "lostBytes",    "lostFrames",
     "late",          "duplicate",        "overlapTrimmed", "overrunDatagrams",
-    "overrunBytes",  "underruns",        "primingFrames", "skippedFrames",
+    "overrunBytes",  "underruns",        "primingFrames", "underrunFrames", "skippedFrames",
     "resyncs", "bufferedFrames", "targetLatencyFrames", "playheadByte", "highestByte"};
 
 std::vector<uint64_t> stats_values(const JitterStats& stats) {
   const JitterStatsSnapshot s = stats.snapshot();
   return {s.received_bytes,    s.datagrams,       s.lost_bytes,      s.lost_frames,
           s.late,              s.duplicate,       s.overlap_trimmed, s.overrun_datagrams,
-          s.overrun_bytes,     s.underruns,       s.priming_frames,  s.skipped_frames,
+          s.overrun_bytes,     s.underruns,       s.priming_frames,  s.underrun_frames,
+          s.skipped_frames,
           s.resyncs, s.buffered_frames, s.target_latency_frames, s.playhead_byte, s.highest_byte};
 }
 

@@ -1,4 +1,4 @@
-import type { EngineStats } from '@syfala/audio';
+import type { EngineStats, ReceivedStreamStats } from '@syfala/audio';
 import type { Endpoint, EndpointEvent } from '@syfala/network';
 import { describeFormat, type Format } from '@syfala/proto';
 
@@ -74,6 +74,17 @@ export function endpointEventLine(event: EndpointEvent): string {
   return [what.padEnd(8), ...endpointRow(event.endpoint)].join('  ');
 }
 
+/**
+ * Frames a received stream played that never arrived: concealed gaps (lost) and the silence of
+ * underruns once the stream had started (a late or stopped sender). Priming before the first
+ * frame is not counted: nothing was due yet.
+ */
+export function missingFrames(
+  stream: Pick<ReceivedStreamStats, 'lostFrames' | 'underrunFrames'>,
+): number {
+  return stream.lostFrames + stream.underrunFrames;
+}
+
 /** What `syfala connect` reports each second about the audio it receives. */
 export interface StreamStatus {
   readonly elapsedS: number;
@@ -84,6 +95,8 @@ export interface StreamStatus {
   readonly bufferedFrames: number | undefined;
   /** Summed over every received stream. */
   readonly lostFrames: number;
+  /** Frames played that never arrived (missingFrames), summed over every received stream. */
+  readonly missingFrames: number;
   readonly late: number;
   readonly duplicate: number;
   readonly underruns: number;
@@ -111,6 +124,7 @@ export function streamStatus(
         : Math.round((first.targetLatencyFrames / rate) * 10_000) / 10,
     bufferedFrames: first?.bufferedFrames,
     lostFrames: sum('lostFrames'),
+    missingFrames: received.reduce((total, stream) => total + missingFrames(stream), 0),
     late: sum('late'),
     duplicate: sum('duplicate'),
     underruns: sum('underruns'),
@@ -119,7 +133,7 @@ export function streamStatus(
   };
 }
 
-/** "0:03  latency 480 fr (10 ms), 470 buffered  lost 0  late 0  dup 0  underruns 1  xruns 0  rx 4500" */
+/** "0:03  latency 480 fr (10 ms), 470 buffered  missing 32  lost 0  late 0  dup 0  underruns 1  xruns 0  rx 4500" */
 export function statusLine(status: StreamStatus): string {
   const seconds = Math.floor(status.elapsedS);
   const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
@@ -132,6 +146,7 @@ export function statusLine(status: StreamStatus): string {
   return [
     clock,
     latency,
+    `missing ${status.missingFrames}`,
     `lost ${status.lostFrames}`,
     `late ${status.late}`,
     `dup ${status.duplicate}`,

@@ -117,6 +117,7 @@ Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
   o.Set("overrunBytes", number(s.overrun_bytes));
   o.Set("underruns", number(s.underruns));
   o.Set("primingFrames", number(s.priming_frames));
+  o.Set("underrunFrames", number(s.underrun_frames));
   o.Set("skippedFrames", number(s.skipped_frames));
   o.Set("resyncs", number(s.resyncs));
   o.Set("bufferedFrames", number(s.buffered_frames));

@@ -61,7 +61,8 @@ struct PullResult {
 /// A plain copy of JitterStats, field for field the TS JitterBufferStats.
 struct JitterStatsSnapshot {
   uint64_t received_bytes, datagrams, lost_bytes, lost_frames, late, duplicate, overlap_trimmed,
-      overrun_datagrams, overrun_bytes, underruns, priming_frames, skipped_frames, resyncs,
+      overrun_datagrams, overrun_bytes, underruns, priming_frames, underrun_frames, skipped_frames,
+      resyncs,
       buffered_frames, target_latency_frames, playhead_byte, highest_byte;
 };
 
@@ -91,6 +92,10 @@ struct JitterStats {
   std::atomic<uint64_t> underruns{0};
   /// Frames of silence played while priming, or priming again after an underrun (not loss).
   std::atomic<uint64_t> priming_frames{0};
+  /// Of those, the frames played after the stream had started (since the last reset()): due,
+  /// but nothing had arrived for them (an underrun, a sender that stopped, a resync). With the
+  /// lost frames, the frames played that never arrived.
+  std::atomic<uint64_t> underrun_frames{0};
   /// Frames dropped unplayed because the buffer held more than the target for a whole
   /// kSlipWindowSeconds: the sender's clock runs faster than the receiver's.
   std::atomic<uint64_t> skipped_frames{0};
@@ -120,6 +125,7 @@ struct JitterStats {
     s.overrun_bytes = read(overrun_bytes);
     s.underruns = read(underruns);
     s.priming_frames = read(priming_frames);
+    s.underrun_frames = read(underrun_frames);
     s.skipped_frames = read(skipped_frames);
     s.resyncs = read(resyncs);
     s.buffered_frames = read(buffered_frames);
@@ -236,6 +242,7 @@ class JitterBuffer {
     }
     const bool starting = !playing_;
     playing_ = true;
+    started_ = true;
 
     size_t concealed = 0;
     size_t slot = size_t(playhead % capacity_bytes_);
@@ -274,6 +281,7 @@ class JitterBuffer {
   void reset() {
     std::memset(present_.get(), 0, capacity_bytes_);
     playing_ = false;
+    started_ = false;
     restart_window();
     runs_past_window_ = 0;
     playhead_ = 0;
@@ -344,6 +352,7 @@ class JitterBuffer {
   const PullResult& play_silence(uint8_t* dst, size_t frames, bool underrun) {
     fill_silence(dst, 0, frames * bytes_per_frame_);
     add(stats_->priming_frames, frames);
+    if (started_) add(stats_->underrun_frames, frames);
     restart_window();
     result_ = {false, 0, underrun, 0};
     return result_;
@@ -526,6 +535,8 @@ class JitterBuffer {
   uint64_t lowest_fill_ = UINT64_MAX;
   /// Fill after the pull that last ended priming: the latency playback started with.
   uint64_t start_fill_ = 0;
+  /// The stream has played since the last reset(): silence from now on is an underrun's.
+  bool started_ = false;
   uint64_t window_frames_ = 0;
   /// Runs in a row that landed wholly past the window (kResyncAfterRuns).
   uint64_t runs_past_window_ = 0;

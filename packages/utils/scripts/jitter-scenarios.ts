@@ -27,6 +27,7 @@ export const STATS_FIELDS = [
   'overrunBytes',
   'underruns',
   'primingFrames',
+  'underrunFrames',
   'skippedFrames',
   'resyncs',
   'bufferedFrames',

@@ -71,6 +71,12 @@ export interface JitterBufferStats {
   /** Frames of silence played while priming or priming again after an underrun (not loss). */
   readonly primingFrames: number;
   /**
+   * Of those, the frames played after the stream had started (since the last `reset()`): due,
+   * but nothing had arrived for them (an underrun, a sender that stopped or went silent, a
+   * resync). With `lostFrames`, the frames played that never arrived.
+   */
+  readonly underrunFrames: number;
+  /**
    * Frames dropped unplayed because the buffer held more than the target (or than the fill
    * playback started with) for a whole SLIP_WINDOW_SECONDS: the sender's clock runs faster.
    */
@@ -164,6 +170,9 @@ export class JitterBuffer {
   #overrunBytes = 0;
   #underruns = 0;
   #primingFrames = 0;
+  #underrunFrames = 0;
+  /** The stream has played since the last reset: silence from now on is an underrun's. */
+  #started = false;
   #skippedFrames = 0;
   #resyncs = 0;
   /** Runs in a row that landed wholly past the window (RESYNC_AFTER_RUNS). */
@@ -331,6 +340,7 @@ export class JitterBuffer {
     }
     const starting = this.#state === 'priming';
     this.#state = 'playing';
+    this.#started = true;
 
     const data = this.#data;
     const present = this.#present;
@@ -381,6 +391,7 @@ export class JitterBuffer {
   reset(): void {
     this.#present.fill(0);
     this.#state = 'priming';
+    this.#started = false;
     this.#restartWindow();
     this.#runsPastWindow = 0;
     this.#playhead = 0;
@@ -417,6 +428,7 @@ export class JitterBuffer {
       overrunBytes: this.#overrunBytes,
       underruns: this.#underruns,
       primingFrames: this.#primingFrames,
+      underrunFrames: this.#underrunFrames,
       skippedFrames: this.#skippedFrames,
       resyncs: this.#resyncs,
       bufferedFrames: this.bufferedFrames,
@@ -441,6 +453,7 @@ export class JitterBuffer {
       if (++phase === bpf) phase = 0;
     }
     this.#primingFrames += frames;
+    if (this.#started) this.#underrunFrames += frames;
     this.#restartWindow();
     const result = this.#pullResult;
     result.playing = false;

@@ -98,6 +98,7 @@ describe('JitterBuffer', () => {
       overrunBytes: 0,
       underruns: 0,
       primingFrames: 4,
+      underrunFrames: 0,
       skippedFrames: 0,
       resyncs: 0,
       bufferedFrames: 4,
@@ -337,6 +338,22 @@ describe('JitterBuffer', () => {
     expect(jb.stats()).toMatchObject({ resyncs: 0, lostBytes: 0, skippedFrames: 0 });
   });
 
+  it('counts the frames played while nothing arrived once the stream had started', () => {
+    const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 8, targetLatencyFrames: 2 });
+    // Priming before the stream starts is not missing audio: nothing was due yet.
+    expect(pull(jb, BPF, 2)).toEqual(new Uint8Array(8));
+    pushRun(jb, [0, 8]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    expect(jb.stats()).toMatchObject({ primingFrames: 2, underrunFrames: 0 });
+    // The sender goes silent: every frame played from then on never arrived.
+    for (let i = 0; i < 5; i++) pull(jb, BPF, 2);
+    expect(jb.stats()).toMatchObject({ underruns: 1, primingFrames: 12, underrunFrames: 10 });
+    // After an I/O restart the stream starts afresh: its priming is not counted.
+    jb.reset();
+    pull(jb, BPF, 2);
+    expect(jb.stats()).toMatchObject({ primingFrames: 14, underrunFrames: 10 });
+  });
+
   it('counts one underrun when the sender stalls, primes again, and loses nothing', () => {
     const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 8, targetLatencyFrames: 4 });
     pushRun(jb, [0, 16]);
@@ -350,6 +367,7 @@ describe('JitterBuffer', () => {
     expect(jb.stats()).toMatchObject({
       underruns: 1,
       primingFrames: 6,
+      underrunFrames: 6,
       lostBytes: 0,
       playheadByte: 16,
       bufferedFrames: 0,
@@ -862,9 +880,11 @@ describe('StreamPacketizer → JitterBuffer', () => {
           overrunBytes: 0,
           underruns: 0,
           primingFrames: 0,
+          underrunFrames: 0,
           skippedFrames: 0,
           resyncs: 0,
         };
+        let started = false;
         let playhead = 0;
         let highest = 0;
         let priming = true;
@@ -971,8 +991,10 @@ describe('StreamPacketizer → JitterBuffer', () => {
               skippedFrames: 0,
             };
           }
-          if (!expected.playing) {
+          if (expected.playing) started = true;
+          else {
             counts.primingFrames += periodFrames;
+            if (started) counts.underrunFrames += periodFrames;
             for (let i = 0; i < periodBytes; i++) expectedOut[i] = silence(fmt, i % bpf);
           }
           const out = new Uint8Array(periodBytes);

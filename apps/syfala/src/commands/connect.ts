@@ -24,7 +24,13 @@ import {
   positiveValue,
   pskValue,
 } from '../option-values.js';
-import { describeFormats, endpointAddress, statusLine, streamStatus } from '../output.js';
+import {
+  describeFormats,
+  endpointAddress,
+  missingFrames,
+  statusLine,
+  streamStatus,
+} from '../output.js';
 import type { DeviceChoice } from '../engines.js';
 import {
   COREAUDIO_FLAGS,
@@ -131,8 +137,10 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   let streaming = false;
   let timer: NodeJS.Timeout | undefined;
   const rateOf = (wire: number): number | undefined => formats.inputs[wire]?.sampleRate;
+  const arrivals = arrivalWatch(endpoint.name);
   const report = (stats: EngineStats): void => {
     if (!streaming) return;
+    arrivals(stats, performance.now() - startedAt);
     const status = streamStatus(stats, performance.now() - startedAt, rateOf);
     process.stdout.write(
       mode === 'json'
@@ -193,6 +201,29 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   if (result.ended === undefined) return 0;
   process.stderr.write(`syfala: ${describeEnd(result.ended)}\n`);
   return 1;
+}
+
+/**
+ * Says on stderr, once, when the server's audio stops arriving (nothing new between two stats),
+ * and once more if it comes back: the concealment plays on, so a listener may not notice.
+ */
+function arrivalWatch(name: string): (stats: EngineStats, elapsedMs: number) => void {
+  let heard = { bytes: 0, atMs: 0 };
+  let silent = false;
+  return (stats, elapsedMs) => {
+    const received = stats.peers[0]?.received ?? [];
+    if (received.length === 0) return;
+    const bytes = received.reduce((total, stream) => total + stream.receivedBytes, 0);
+    const since = ((elapsedMs - heard.atMs) / 1000).toFixed(1);
+    if (bytes > heard.bytes) {
+      if (silent) process.stderr.write(`syfala: audio from ${name} resumed after ${since} s\n`);
+      silent = false;
+      heard = { bytes, atMs: elapsedMs };
+    } else if (!silent) {
+      silent = true;
+      process.stderr.write(`syfala: no audio has arrived from ${name} for ${since} s\n`);
+    }
+  };
 }
 
 interface ClientDevice {
@@ -271,8 +302,17 @@ async function checkPlayable(path: string, stream: Format): Promise<void> {
 interface Summary {
   readonly type: 'summary';
   readonly elapsedS: number;
-  /** Per received stream (the server's inputs). */
-  readonly streams: { wire: number; framesReceived: number; lostFrames: number }[];
+  /**
+   * Per received stream (the server's inputs): frames received, and frames played that never
+   * arrived (missingFrames: lost, plus underrunFrames once the stream had started).
+   */
+  readonly streams: {
+    wire: number;
+    framesReceived: number;
+    missingFrames: number;
+    lostFrames: number;
+    underrunFrames: number;
+  }[];
   readonly recorded: string[];
   readonly played: string | undefined;
   /** Redundant periods in force: received from the server, and sent to it. */
@@ -297,7 +337,9 @@ function summarize(
         wire: stream.wire,
         framesReceived:
           format === undefined ? 0 : Math.floor(stream.receivedBytes / bytesPerFrame(format)),
+        missingFrames: missingFrames(stream),
         lostFrames: stream.lostFrames,
+        underrunFrames: stream.underrunFrames,
       };
     }),
     recorded: device.sinks.flatMap((sink) => (sink.kind === 'wav' ? [sink.path] : [])),
@@ -309,10 +351,12 @@ function summarize(
 
 function summaryText(summary: Summary, endpoint: Endpoint): string {
   const frames = summary.streams.map((s) => s.framesReceived);
-  const lost = summary.streams.reduce((total, s) => total + s.lostFrames, 0);
+  const total = (key: 'missingFrames' | 'lostFrames'): number =>
+    summary.streams.reduce((sum, s) => sum + s[key], 0);
   const lines = [
     `streamed ${summary.elapsedS} s with ${endpoint.name} (${endpoint.host}): received ` +
-      `${frames.length === 0 ? 0 : frames.join(' + ')} frames, lost ${lost}`,
+      `${frames.length === 0 ? 0 : frames.join(' + ')} frames, missing ${total('missingFrames')} ` +
+      `(lost ${total('lostFrames')})`,
   ];
   if (summary.recorded.length > 0) lines.push(`recorded ${summary.recorded.join(', ')}`);
   if (summary.played !== undefined) lines.push(`played ${summary.played}`);

@@ -3,7 +3,7 @@ import type { ServerSession } from '@syfala/network';
 import { describeFormat } from '@syfala/proto';
 import { describeError } from '../cli-error.js';
 import { Daemon, peerId } from '../daemon.js';
-import { Log, describeFormats } from '../output.js';
+import { Log, describeFormats, missingFrames } from '../output.js';
 import { waitForSignal } from '../signals.js';
 import { serveSettings } from './serve-settings.js';
 
@@ -89,6 +89,7 @@ export async function serveCommand(command: Command): Promise<number> {
           sentDatagrams: peer.sent.reduce((total, s) => total + s.datagrams, 0),
           receivedDatagrams: peer.received.reduce((total, s) => total + s.datagrams, 0),
           lostFrames: peer.received.reduce((total, s) => total + s.lostFrames, 0),
+          missingFrames: peer.received.reduce((total, s) => total + missingFrames(s), 0),
           late: peer.received.reduce((total, s) => total + s.late, 0),
           duplicate: peer.received.reduce((total, s) => total + s.duplicate, 0),
           underruns: peer.received.reduce((total, s) => total + s.underruns, 0),
@@ -109,7 +110,8 @@ export async function serveCommand(command: Command): Promise<number> {
               .map(
                 (p) =>
                   `; "${p.client}": sent ${p.sentDatagrams}, received ${p.receivedDatagrams}, ` +
-                  `lost ${p.lostFrames} frames, late ${p.late}, duplicate ${p.duplicate}, ` +
+                  `missing ${p.missingFrames} frames (lost ${p.lostFrames}), late ${p.late}, ` +
+                  `duplicate ${p.duplicate}, ` +
                   `underruns ${p.underruns}`,
               )
               .join(''),
