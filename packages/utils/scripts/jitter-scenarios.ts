@@ -126,9 +126,15 @@ class Simulation {
     const payload = this.random.bytes(bytes);
     const runs: Run[] = [];
     const header = createAudioHeader();
-    this.#packetizer.packetize(payload, 0, bytes, (datagram, length) => {
-      readAudioHeader(datagram, header, 0, length);
-      runs.push({ at: header.byteIndex, payload: datagram.slice(header.payloadOffset, length) });
+    this.#packetizer.packetize(payload, 0, bytes, {
+      claim: (length) => new Uint8Array(length),
+      send: (datagram, length) => {
+        readAudioHeader(datagram, header, 0, length);
+        runs.push({
+          at: header.byteIndex,
+          payload: datagram.subarray(header.payloadOffset, length),
+        });
+      },
     });
     this.#sent.push(...payload);
     this.ops.push({ op: 'packetize', from, bytes, counts: runs.map((r) => r.payload.length) });

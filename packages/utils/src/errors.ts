@@ -7,10 +7,16 @@ export class RingError extends SyfalaError<RingErrorCode> {}
 
 /**
  * Why a packetizer could not be built (a stream index, datagram budget, redundancy or period
- * size out of range) or refused a period (longer than the redundancy history holds).
+ * size out of range), refused a period (longer than the redundancy history holds), or could not
+ * write a datagram (its sink lent a buffer too small for it).
  */
 export type PacketizerErrorCode =
-  'BAD_STREAM_INDEX' | 'BAD_BUDGET' | 'BAD_REDUNDANCY' | 'BAD_MAX_PERIOD' | 'PERIOD_TOO_LARGE';
+  | 'BAD_STREAM_INDEX'
+  | 'BAD_BUDGET'
+  | 'BAD_REDUNDANCY'
+  | 'BAD_MAX_PERIOD'
+  | 'PERIOD_TOO_LARGE'
+  | 'BUFFER_TOO_SMALL';
 
 export class PacketizerError extends SyfalaError<PacketizerErrorCode> {}
 

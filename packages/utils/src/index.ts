@@ -21,7 +21,7 @@ export type {
   PullResult,
 } from './jitter-buffer.js';
 export { StreamPacketizer } from './packetizer.js';
-export type { EmitDatagram, StreamPacketizerOptions } from './packetizer.js';
+export type { DatagramSink, StreamPacketizerOptions } from './packetizer.js';
 export { decodeSamples, deinterleave, encodeSamples, interleave } from './sample-conversion.js';
 export { MAX_RING_CAPACITY_SAMPLES, SpscRing } from './spsc-ring.js';
 export { DriftCompensatedStream } from './drift-compensated-stream.js';

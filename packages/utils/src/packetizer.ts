@@ -29,8 +29,22 @@ export interface StreamPacketizerOptions {
   readonly maxPeriodBytes?: number;
 }
 
-/** Receives one finished datagram: `length` bytes at the start of `datagram`, which is reused. */
-export type EmitDatagram = (datagram: Uint8Array, length: number) => void;
+/**
+ * Where a packetizer's datagrams go. The caller owns every buffer: `claim` lends one for the next
+ * datagram, the packetizer writes the datagram at its start and passes it to `send`, and never
+ * touches it again. So `send` may hand it to an asynchronous socket as it is (Node's dgram reads
+ * the bytes after `send()` returns), as long as `claim` never lends a buffer still being sent.
+ */
+export interface DatagramSink {
+  /**
+   * A buffer of at least `bytes` bytes for the next datagram, that nothing else is using; or
+   * undefined when the sink has none free: that datagram is dropped (its bytes keep their
+   * indices, so the receiver sees a gap, never a repeat).
+   */
+  claim(bytes: number): Uint8Array | undefined;
+  /** The datagram: the first `length` bytes of `buffer`, the buffer `claim` just lent. */
+  send(buffer: Uint8Array, length: number): void;
+}
 
 /**
  * Sender side of one audio stream (PROTOCOL.md §7.3): cuts each period's interleaved wire bytes
@@ -47,8 +61,9 @@ export type EmitDatagram = (datagram: Uint8Array, length: number) => void;
  * own period and the R after it, each cut into separate datagrams: R + 1 copies, none sharing a
  * datagram, whatever the budget. The receiver keeps the first copy and trims the rest (§7.2).
  *
- * The datagram buffer and the redundancy history are allocated here; `packetize` allocates
- * nothing.
+ * Datagrams are written into buffers the caller lends (DatagramSink), so a datagram is never
+ * overwritten while a socket still holds it. The redundancy history is allocated here;
+ * `packetize` allocates nothing.
  */
 export class StreamPacketizer {
   readonly #streamIndex: number;
@@ -57,7 +72,6 @@ export class StreamPacketizer {
   readonly #frameCuts: boolean;
   /** Payload bytes per datagram: a whole number of frames when `#frameCuts`. */
   readonly #maxPayloadBytes: number;
-  readonly #datagram: Uint8Array;
   #byteIndex = 0;
 
   readonly #redundancy: number;
@@ -114,7 +128,6 @@ export class StreamPacketizer {
     const room = datagramBudgetBytes - AUDIO_HEADER_BYTES;
     this.#frameCuts = room >= this.#bytesPerFrame;
     this.#maxPayloadBytes = this.#frameCuts ? room - (room % this.#bytesPerFrame) : room;
-    this.#datagram = new Uint8Array(AUDIO_HEADER_BYTES + this.#maxPayloadBytes);
     this.#redundancy = redundancy;
     this.#maxPeriodBytes = maxPeriodBytes ?? Number.POSITIVE_INFINITY;
     this.#window = new Uint8Array(redundancy > 0 ? (redundancy + 1) * maxPeriodBytes! : 0);
@@ -131,6 +144,11 @@ export class StreamPacketizer {
     return this.#maxPayloadBytes;
   }
 
+  /** The largest datagram, header included: the most a sink's `claim` is asked for. */
+  get maxDatagramBytes(): number {
+    return AUDIO_HEADER_BYTES + this.#maxPayloadBytes;
+  }
+
   /** Bytes of the last `redundancy` periods, which the next `packetize` sends again first. */
   get historyBytes(): number {
     return this.#heldBytes;
@@ -138,11 +156,11 @@ export class StreamPacketizer {
 
   /**
    * Cuts `byteLength` bytes of `payload` at `offset` (this stream's next wire bytes, one period)
-   * into datagrams, after the redundancy history if any, and hands each to `emit`, which must
-   * send or copy it before returning: the same buffer carries the next datagram. Returns the
-   * number of datagrams emitted. An empty period sends nothing and is not remembered.
+   * into datagrams, after the redundancy history if any, each written into a buffer `sink`
+   * lends and then sent through it. Returns the number of datagrams sent (not those the sink had
+   * no buffer for). An empty period sends nothing and is not remembered.
    */
-  packetize(payload: Uint8Array, offset: number, byteLength: number, emit: EmitDatagram): number {
+  packetize(payload: Uint8Array, offset: number, byteLength: number, sink: DatagramSink): number {
     checkRange('packetize: payload', payload.length, offset, byteLength);
     if (byteLength > this.#maxPeriodBytes) {
       throw new PacketizerError(
@@ -152,12 +170,12 @@ export class StreamPacketizer {
     }
     const start = this.#byteIndex;
     this.#byteIndex = start + byteLength;
-    if (this.#redundancy === 0) return this.#cut(payload, offset, byteLength, start, emit);
+    if (this.#redundancy === 0) return this.#cut(payload, offset, byteLength, start, sink);
     if (byteLength === 0) return 0;
     const window = this.#window;
     const held = this.#heldBytes;
     for (let i = 0; i < byteLength; i++) window[held + i] = payload[offset + i]!;
-    const count = this.#cut(window, 0, held + byteLength, start - held, emit);
+    const count = this.#cut(window, 0, held + byteLength, start - held, sink);
     this.#remember(byteLength);
     return count;
   }
@@ -176,9 +194,8 @@ export class StreamPacketizer {
     from: number,
     length: number,
     byteIndex: number,
-    emit: EmitDatagram,
+    sink: DatagramSink,
   ): number {
-    const datagram = this.#datagram;
     const bpf = this.#bytesPerFrame;
     const maxPayload = this.#maxPayloadBytes;
     const end = from + length;
@@ -190,12 +207,22 @@ export class StreamPacketizer {
       // hands over a partial frame; n stays > 0 because maxPayload is at least one frame.
       let n = this.#frameCuts ? maxPayload - (next % bpf) : maxPayload;
       if (n > end - src) n = end - src;
-      writeAudioHeader(datagram, 0, this.#streamIndex, next, n);
-      for (let i = 0; i < n; i++) datagram[AUDIO_HEADER_BYTES + i] = source[src + i]!;
+      const length = AUDIO_HEADER_BYTES + n;
+      const datagram = sink.claim(length);
+      if (datagram !== undefined) {
+        if (datagram.length < length) {
+          throw new PacketizerError(
+            'BUFFER_TOO_SMALL',
+            `packetize: the sink lent ${datagram.length} bytes for a ${length}-byte datagram`,
+          );
+        }
+        writeAudioHeader(datagram, 0, this.#streamIndex, next, n);
+        for (let i = 0; i < n; i++) datagram[AUDIO_HEADER_BYTES + i] = source[src + i]!;
+        count++;
+        sink.send(datagram, length);
+      }
       next += n;
       src += n;
-      count++;
-      emit(datagram, AUDIO_HEADER_BYTES + n);
     }
     return count;
   }

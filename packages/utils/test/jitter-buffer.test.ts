@@ -780,14 +780,17 @@ const scenario = fc
     const sent: Sent[] = [];
     for (let period = 0; period < periods; period++) {
       const bytes = pattern(period * periodBytes, periodBytes);
-      packetizer.packetize(bytes, 0, periodBytes, (datagram, length) => {
-        readAudioHeader(datagram, header, 0, length);
-        sent.push({
-          period,
-          start: header.byteIndex,
-          end: header.byteIndex + header.byteCount,
-          datagram: datagram.slice(0, length),
-        });
+      packetizer.packetize(bytes, 0, periodBytes, {
+        claim: (length) => new Uint8Array(length),
+        send: (datagram, length) => {
+          readAudioHeader(datagram, header, 0, length);
+          sent.push({
+            period,
+            start: header.byteIndex,
+            end: header.byteIndex + header.byteCount,
+            datagram,
+          });
+        },
       });
     }
     const w = params.windowPeriods;

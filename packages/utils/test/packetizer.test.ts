@@ -16,7 +16,7 @@ import {
 import type { Format, SampleType } from '@syfala/proto';
 
 import { BoundsError } from '../src/errors.js';
-import { StreamPacketizer } from '../src/packetizer.js';
+import { StreamPacketizer, type DatagramSink } from '../src/packetizer.js';
 
 interface Sent {
   readonly streamIndex: number;
@@ -32,29 +32,33 @@ const format = (sampleType: SampleType, channels: number): Format =>
 const pattern = (from: number, count: number): Uint8Array =>
   Uint8Array.from({ length: count }, (_, i) => (from + i) % 251);
 
-/** Packetizes `payload` and decodes every emitted datagram back with readAudioHeader. */
+/** Packetizes `payload` into fresh buffers and decodes every datagram back with readAudioHeader. */
 function send(packetizer: StreamPacketizer, payload: Uint8Array, offset = 0): Sent[] {
   const sent: Sent[] = [];
   const header = createAudioHeader();
-  const count = packetizer.packetize(
-    payload,
-    offset,
-    payload.length - offset,
-    (datagram, length) => {
+  const count = packetizer.packetize(payload, offset, payload.length - offset, {
+    claim: (bytes) => new Uint8Array(bytes),
+    send: (datagram, length) => {
       readAudioHeader(datagram, header, 0, length);
       sent.push({
         streamIndex: header.streamIndex,
         byteIndex: header.byteIndex,
-        payload: datagram.slice(header.payloadOffset, length),
+        payload: datagram.subarray(header.payloadOffset, length),
         datagramBytes: length,
       });
     },
-  );
+  });
   expect(count).toBe(sent.length);
   return sent;
 }
 
 const sizes = (sent: Sent[]): number[] => sent.map((d) => d.payload.length);
+
+/** For periods that must send nothing. */
+const NOTHING_SENT: DatagramSink = {
+  claim: () => expect.fail('claimed a buffer'),
+  send: () => expect.fail('sent'),
+};
 
 describe('StreamPacketizer', () => {
   it('carries 172 frames per datagram for the standard format and the default budget', () => {
@@ -133,22 +137,68 @@ describe('StreamPacketizer', () => {
 
   it('emits nothing for an empty period and honours the source offset', () => {
     const packetizer = new StreamPacketizer({ streamIndex: 0, format: format('u8', 1) });
-    expect(packetizer.packetize(new Uint8Array(4), 4, 0, () => expect.fail('emitted'))).toBe(0);
+    expect(packetizer.packetize(new Uint8Array(4), 4, 0, NOTHING_SENT)).toBe(0);
     const sent = send(packetizer, pattern(0, 10), 6);
     expect(sent).toEqual([
       { streamIndex: 0, byteIndex: 0, payload: pattern(6, 4), datagramBytes: 28 },
     ]);
   });
 
-  it('hands every datagram over in the same preallocated buffer', () => {
+  it('writes each datagram into the buffer its sink lent for it, and never touches it again', () => {
     const packetizer = new StreamPacketizer({
       streamIndex: 0,
       format: format('u8', 1),
-      datagramBudgetBytes: AUDIO_HEADER_BYTES + 1,
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 2,
     });
-    const buffers = new Set<Uint8Array>();
-    packetizer.packetize(pattern(0, 5), 0, 5, (datagram) => buffers.add(datagram));
-    expect(buffers.size).toBe(1);
+    const lent: Uint8Array[] = [];
+    const sent: Uint8Array[] = [];
+    packetizer.packetize(pattern(0, 5), 0, 5, {
+      claim: (bytes) => {
+        lent.push(new Uint8Array(bytes + 3).fill(0xee));
+        return lent.at(-1)!;
+      },
+      send: (datagram, length) => {
+        expect(datagram).toBe(lent.at(-1));
+        sent.push(datagram.slice(0, length));
+      },
+    });
+    packetizer.packetize(pattern(5, 2), 0, 2, { claim: () => new Uint8Array(64), send: () => {} });
+    // What each buffer held when sent is what it holds after the next datagrams and period.
+    expect(lent.map((buffer) => buffer.slice(0, buffer.length - 3))).toEqual(sent);
+    expect(lent.every((buffer) => buffer.subarray(-3).every((b) => b === 0xee))).toBe(true);
+    expect(sent.map((d) => d.length)).toEqual([26, 26, 25]);
+  });
+
+  it('drops a datagram its sink has no buffer for: the next keeps its byte index', () => {
+    const packetizer = new StreamPacketizer({
+      streamIndex: 0,
+      format: format('u8', 1),
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 2,
+    });
+    const header = createAudioHeader();
+    const sent: number[] = [];
+    let claims = 0;
+    const count = packetizer.packetize(pattern(0, 6), 0, 6, {
+      claim: (bytes) => (claims++ === 1 ? undefined : new Uint8Array(bytes)),
+      send: (datagram, length) => sent.push(readAudioHeader(datagram, header, 0, length).byteIndex),
+    });
+    expect([count, sent, packetizer.byteIndex]).toEqual([2, [0, 4], 6]);
+  });
+
+  it('refuses a sink that lends a buffer too small for the datagram', () => {
+    const packetizer = new StreamPacketizer({ streamIndex: 0, format: STANDARD_FORMAT });
+    expect(packetizer.maxDatagramBytes).toBe(1400);
+    expect(() =>
+      packetizer.packetize(new Uint8Array(16), 0, 16, {
+        claim: (bytes) => new Uint8Array(bytes - 1),
+        send: () => expect.fail('sent'),
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'BUFFER_TOO_SMALL',
+        message: 'packetize: the sink lent 39 bytes for a 40-byte datagram',
+      }),
+    );
   });
 
   it.each([0, 24, 24.5, MAX_DATAGRAM_BYTES + 1, NaN])('rejects a budget of %d bytes', (budget) => {
@@ -185,9 +235,7 @@ describe('StreamPacketizer', () => {
 
   it('rejects a payload range outside the array', () => {
     const packetizer = new StreamPacketizer({ streamIndex: 0, format: STANDARD_FORMAT });
-    expect(() => packetizer.packetize(new Uint8Array(8), 4, 8, () => undefined)).toThrow(
-      BoundsError,
-    );
+    expect(() => packetizer.packetize(new Uint8Array(8), 4, 8, NOTHING_SENT)).toThrow(BoundsError);
   });
 
   describe('with redundancy', () => {
@@ -234,7 +282,7 @@ describe('StreamPacketizer', () => {
     it('forgets an empty period, and the whole history at reset()', () => {
       const packetizer = redundant(1);
       send(packetizer, pattern(0, 256));
-      expect(packetizer.packetize(new Uint8Array(0), 0, 0, () => expect.fail('emitted'))).toBe(0);
+      expect(packetizer.packetize(new Uint8Array(0), 0, 0, NOTHING_SENT)).toBe(0);
       expect(runs(send(packetizer, pattern(256, 8)))).toEqual([[0, 264]]);
       packetizer.reset();
       expect(packetizer.historyBytes).toBe(0);
@@ -322,7 +370,7 @@ describe('StreamPacketizer', () => {
     it('refuses a period longer than maxPeriodBytes, sending nothing', () => {
       const packetizer = redundant(1);
       expect(() =>
-        packetizer.packetize(pattern(0, 64 * 8 + 1), 0, 64 * 8 + 1, () => expect.fail('emitted')),
+        packetizer.packetize(pattern(0, 64 * 8 + 1), 0, 64 * 8 + 1, NOTHING_SENT),
       ).toThrow(expect.objectContaining({ name: 'PacketizerError', code: 'PERIOD_TOO_LARGE' }));
       expect(packetizer.byteIndex).toBe(0);
     });

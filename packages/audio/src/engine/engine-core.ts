@@ -16,6 +16,7 @@ import {
   StreamPacketizer,
   decodeSamples,
   encodeSamples,
+  type DatagramSink,
 } from '@syfala/utils';
 import type { AudioDevice } from '../backend.js';
 import { AudioError } from '../errors.js';
@@ -80,8 +81,8 @@ interface Peer {
   readonly send: SendRoute[];
   /** By wire stream index. */
   readonly receive: (ReceiveRoute | undefined)[];
-  /** Sends one datagram from the packetizer's buffer; made once per peer, not per packet. */
-  readonly emit: (datagram: Uint8Array, length: number) => void;
+  /** Lends the packetizers free send-pool buffers and sends them to the peer; one per peer. */
+  readonly sink: DatagramSink;
   /** Datagrams dropped because every send buffer was still held by dgram (send); receive is 0. */
   readonly queueDrops: { receive: number; send: number };
 }
@@ -258,17 +259,20 @@ export class EngineCore {
       };
     }
     const queueDrops = { receive: 0, send: 0 };
-    const emit = (datagram: Uint8Array, length: number): void => {
-      if (this.#freeSlots === 0) {
-        queueDrops.send++;
-        return;
-      }
-      const slot = this.#free[--this.#freeSlots]!;
-      const buffer = this.#sendPool[slot]!;
-      buffer.set(datagram.subarray(0, length));
-      this.#socket.send(buffer, 0, length, spec.port, spec.address, this.#onSent[slot]);
+    let slot = 0;
+    const sink: DatagramSink = {
+      claim: () => {
+        if (this.#freeSlots === 0) {
+          queueDrops.send++;
+          return undefined;
+        }
+        slot = this.#free[--this.#freeSlots]!;
+        return this.#sendPool[slot];
+      },
+      send: (datagram, length) =>
+        this.#socket.send(datagram, 0, length, spec.port, spec.address, this.#onSent[slot]),
     };
-    const peer: Peer = { spec, sending: spec.sending, send, receive, emit, queueDrops };
+    const peer: Peer = { spec, sending: spec.sending, send, receive, sink, queueDrops };
     this.#peersById.set(spec.id, peer);
     this.#peersByPort.set(spec.port, [...(this.#peersByPort.get(spec.port) ?? []), peer]);
     this.#updateCapturing();
@@ -360,7 +364,7 @@ export class EngineCore {
         const bytes = encodeSamples(s.route.format.sampleType, input, 0, s.wire, 0, input.length);
         // Redundancy sends the history again ahead of the new bytes (not for an empty period).
         if (bytes > 0) s.stats.bytes += s.packetizer.historyBytes + bytes;
-        s.stats.datagrams += s.packetizer.packetize(s.wire, 0, bytes, peer.emit);
+        s.stats.datagrams += s.packetizer.packetize(s.wire, 0, bytes, peer.sink);
       }
     }
   }
