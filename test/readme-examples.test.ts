@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+/**
+ * Every ```ts block of every README runs as a program, so an example can't rot: written beside
+ * its README (so `@syfala/*` imports resolve as they do for the package; the root README's beside
+ * apps/syfala, which depends on them all), run by tsx against the built packages (`tsc -b` first)
+ * in an empty directory, it must exit 0; where the block is followed by a ```text output block,
+ * it must print exactly that. The info string after `ts` says when a block does not run here:
+ * `declarations` (a listing of types, which tsc checks where they are defined), `macos` (runs
+ * on macOS only).
+ */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const READMES = [
+  'README.md',
+  ...['packages', 'apps'].flatMap((dir) =>
+    readdirSync(join(ROOT, dir)).map((name) => `${dir}/${name}/README.md`),
+  ),
+  'native/README.md',
+].filter((path) => existsSync(join(ROOT, path)));
+/** Seconds an example may take: some stream audio or start a JACK server. */
+const EXAMPLE_TIMEOUT_MS = 60_000;
+
+interface Example {
+  readonly line: number;
+  readonly flags: readonly string[];
+  readonly code: string;
+  /** What it must print, when the README says. */
+  readonly output: string | undefined;
+}
+
+/** The ```ts blocks of a markdown file, each with the ```text output block after it, if any. */
+function examples(markdown: string): Example[] {
+  const blocks: { line: number; info: string[]; code: string }[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(.*)$/.exec(lines[i]!);
+    if (open === null) continue;
+    const start = i;
+    do i++;
+    while (i < lines.length && lines[i] !== '```');
+    const info = open[1]!.trim().split(/\s+/);
+    blocks.push({ line: start + 1, info, code: lines.slice(start + 1, i).join('\n') + '\n' });
+  }
+  return blocks.flatMap((block, i) => {
+    if (block.info[0] !== 'ts') return [];
+    const next = blocks[i + 1];
+    const prints = next?.info[0] === 'text' && next.info.includes('output');
+    return [
+      { line: block.line, flags: block.info.slice(1), code: block.code, output: prints ? next.code : undefined },
+    ];
+  });
+}
+
+function run(file: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(TSX, [file], { cwd, timeout: EXAMPLE_TIMEOUT_MS }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : (error.code as number | undefined) ?? 1, stdout, stderr }),
+    );
+  });
+}
+
+for (const readme of READMES) {
+  const found = examples(readFileSync(join(ROOT, readme), 'utf8'));
+  if (found.length === 0) continue;
+  describe(readme, () => {
+    for (const example of found) {
+      const home = readme === 'README.md' ? 'apps/syfala' : dirname(readme);
+      const skip = example.flags.includes('declarations')
+        ? 'a listing of declarations'
+        : example.flags.includes('macos') && process.platform !== 'darwin'
+          ? 'macOS only'
+          : undefined;
+      const title = `line ${example.line}${skip === undefined ? '' : ` (skipped: ${skip})`}`;
+      it.skipIf(skip !== undefined)(title, { timeout: EXAMPLE_TIMEOUT_MS + 10_000 }, async () => {
+        const file = join(ROOT, home, `.readme-example-${process.pid}-${example.line}.ts`);
+        const cwd = mkdtempSync(join(tmpdir(), 'syfala-readme-'));
+        onTestFinished(() => {
+          rmSync(file, { force: true });
+          rmSync(cwd, { recursive: true, force: true });
+        });
+        writeFileSync(file, example.code);
+        const { code, stdout, stderr } = await run(file, cwd);
+        const where = `${readme}:${example.line} (run as ${relative(ROOT, file)})`;
+        expect(code, `${where} exited ${code}:\n${stderr}`).toBe(0);
+        if (example.output !== undefined) expect(stdout, `${where} printed`).toBe(example.output);
+      });
+    }
+  });
+}
