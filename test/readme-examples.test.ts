@@ -3,19 +3,19 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 /**
- * Every ```ts block of every README runs as a program, so an example can't rot: written beside
- * its README (so `@syfala/*` imports resolve as they do for the package; the root README's beside
- * apps/syfala, which depends on them all), run by tsx against the built packages (`tsc -b` first)
- * in an empty directory, it must exit 0; where the block is followed by a ```text output block,
- * it must print exactly that. The info string after `ts` says when a block does not run here:
+ * Every ```ts block of every README runs as a program, so an example can't rot: stripped of its
+ * types and written beside its README (so `@syfala/*` imports resolve as they do for the package;
+ * the root README's beside apps/syfala, which depends on them all), run by node against the built
+ * packages (`tsc -b` first) in an empty directory, it must exit 0; where the block is followed by
+ * a ```text output block, it must print exactly that. The info string after `ts` says when a block does not run here:
  * `declarations` (a listing of types, which tsc checks where they are defined), `macos` (runs
  * on macOS only).
  */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const READMES = [
   'README.md',
   ...['packages', 'apps'].flatMap((dir) =>
@@ -52,15 +52,35 @@ function examples(markdown: string): Example[] {
     const next = blocks[i + 1];
     const prints = next?.info[0] === 'text' && next.info.includes('output');
     return [
-      { line: block.line, flags: block.info.slice(1), code: block.code, output: prints ? next.code : undefined },
+      {
+        line: block.line,
+        flags: block.info.slice(1),
+        code: block.code,
+        output: prints ? next.code : undefined,
+      },
     ];
   });
 }
 
+/** The example as plain JavaScript, so a worker thread can load it too. */
+function transpile(code: string): string {
+  return ts.transpileModule(code, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+}
+
 function run(file: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(TSX, [file], { cwd, timeout: EXAMPLE_TIMEOUT_MS }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : (error.code as number | undefined) ?? 1, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [file],
+      { cwd, timeout: EXAMPLE_TIMEOUT_MS },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error === null ? 0 : ((error.code as number | undefined) ?? 1),
+          stdout,
+          stderr,
+        }),
     );
   });
 }
@@ -78,13 +98,13 @@ for (const readme of READMES) {
           : undefined;
       const title = `line ${example.line}${skip === undefined ? '' : ` (skipped: ${skip})`}`;
       it.skipIf(skip !== undefined)(title, { timeout: EXAMPLE_TIMEOUT_MS + 10_000 }, async () => {
-        const file = join(ROOT, home, `.readme-example-${process.pid}-${example.line}.ts`);
+        const file = join(ROOT, home, `.readme-example-${process.pid}-${example.line}.mjs`);
         const cwd = mkdtempSync(join(tmpdir(), 'syfala-readme-'));
         onTestFinished(() => {
           rmSync(file, { force: true });
           rmSync(cwd, { recursive: true, force: true });
         });
-        writeFileSync(file, example.code);
+        writeFileSync(file, transpile(example.code));
         const { code, stdout, stderr } = await run(file, cwd);
         const where = `${readme}:${example.line} (run as ${relative(ROOT, file)})`;
         expect(code, `${where} exited ${code}:\n${stderr}`).toBe(0);
