@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { jackEnv, startJackServer, uniqueServerName } from '@syfala/jack-rig';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 /**
@@ -11,11 +12,15 @@ import { describe, expect, it, onTestFinished } from 'vitest';
  * types and written beside its README (so `@syfala/*` imports resolve as they do for the package;
  * the root README's beside apps/syfala, which depends on them all), run by node against the built
  * packages (`tsc -b` first) in an empty directory, it must exit 0; where the block is followed by
- * a ```text output block, it must print exactly that. The info string after `ts` says when a block does not run here:
- * `declarations` (a listing of types, which tsc checks where they are defined), `macos` (runs
- * on macOS only).
+ * a ```text output block, it must print exactly that. Words after `ts` in the info string:
+ * `continues` (the block runs after the one before it, as one program: that one does not run
+ * alone), `jack` (runs with a dummy JACK server as the default one), `declarations` (a listing of
+ * types, not run), `macos` (runs on macOS only).
+ *
+ * Examples show what users run: servers on 0.0.0.0, discovery beacons, mDNS. So they run only
+ * in the private network namespace of scripts/in-netns.sh (as `npm test` runs them).
  */
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const READMES = [
   'README.md',
   ...['packages', 'apps'].flatMap((dir) =>
@@ -23,6 +28,7 @@ const READMES = [
   ),
   'native/README.md',
 ].filter((path) => existsSync(join(ROOT, path)));
+const HAS_JACK = spawnSync('jackd', ['--version']).status === 0;
 /** Seconds an example may take: some stream audio or start a JACK server. */
 const EXAMPLE_TIMEOUT_MS = 60_000;
 
@@ -47,19 +53,21 @@ function examples(markdown: string): Example[] {
     const info = open[1]!.trim().split(/\s+/);
     blocks.push({ line: start + 1, info, code: lines.slice(start + 1, i).join('\n') + '\n' });
   }
-  return blocks.flatMap((block, i) => {
-    if (block.info[0] !== 'ts') return [];
+  const found: Example[] = [];
+  blocks.forEach((block, i) => {
+    if (block.info[0] !== 'ts') return;
     const next = blocks[i + 1];
     const prints = next?.info[0] === 'text' && next.info.includes('output');
-    return [
-      {
-        line: block.line,
-        flags: block.info.slice(1),
-        code: block.code,
-        output: prints ? next.code : undefined,
-      },
-    ];
+    const flags = block.info.slice(1);
+    const before = flags.includes('continues') ? found.pop()! : undefined;
+    found.push({
+      line: block.line,
+      flags: [...(before?.flags ?? []), ...flags],
+      code: (before?.code ?? '') + block.code,
+      output: prints ? next.code : undefined,
+    });
   });
+  return found;
 }
 
 /** The example as plain JavaScript, so a worker thread can load it too. */
@@ -69,12 +77,16 @@ function transpile(code: string): string {
   }).outputText;
 }
 
-function run(file: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [file],
-      { cwd, timeout: EXAMPLE_TIMEOUT_MS },
+      { cwd, env, timeout: EXAMPLE_TIMEOUT_MS },
       (error, stdout, stderr) =>
         resolve({
           code: error === null ? 0 : ((error.code as number | undefined) ?? 1),
@@ -95,7 +107,11 @@ for (const readme of READMES) {
         ? 'a listing of declarations'
         : example.flags.includes('macos') && process.platform !== 'darwin'
           ? 'macOS only'
-          : undefined;
+          : process.env['SYFALA_NETNS'] !== '1'
+            ? 'not in a private network namespace: run under scripts/in-netns.sh'
+            : example.flags.includes('jack') && !HAS_JACK
+              ? 'no jackd'
+              : undefined;
       const title = `line ${example.line}${skip === undefined ? '' : ` (skipped: ${skip})`}`;
       it.skipIf(skip !== undefined)(title, { timeout: EXAMPLE_TIMEOUT_MS + 10_000 }, async () => {
         const file = join(ROOT, home, `.readme-example-${process.pid}-${example.line}.mjs`);
@@ -105,7 +121,13 @@ for (const readme of READMES) {
           rmSync(cwd, { recursive: true, force: true });
         });
         writeFileSync(file, transpile(example.code));
-        const { code, stdout, stderr } = await run(file, cwd);
+        let env = process.env;
+        if (example.flags.includes('jack')) {
+          const jack = await startJackServer({ name: uniqueServerName('readme') });
+          onTestFinished(() => jack.stop());
+          env = jackEnv(jack.name);
+        }
+        const { code, stdout, stderr } = await run(file, cwd, env);
         const where = `${readme}:${example.line} (run as ${relative(ROOT, file)})`;
         expect(code, `${where} exited ${code}:\n${stderr}`).toBe(0);
         if (example.output !== undefined) expect(stdout, `${where} printed`).toBe(example.output);
