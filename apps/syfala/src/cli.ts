@@ -99,7 +99,8 @@ function buildProgram(run: Runner): Command {
     )
     .option(
       '--inputs <formats>',
-      'streams the card captures and sends: TYPE/RATE/CHANNELS/FRAMES, comma-separated ("" for ' +
+      'streams the card captures and sends: TYPE/RATE/CHANNELS/FRAMES, comma-separated (RATE ' +
+        '8000 to 384000 Hz, CHANNELS 1 to 1024, FRAMES 16 to 8192 or 0; "" for ' +
         "none; --backend jack or coreaudio: one f32 stream over the device's channels at its rate)",
       DEFAULT_FORMATS,
     )

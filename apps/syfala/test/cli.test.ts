@@ -403,6 +403,32 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
       ['serve', ...LOOPBACK, '--name', 'é'.repeat(128)],
       /--name must be at most 255 UTF-8 bytes long, got 256/,
     ],
+    // Accepted before: the idle server then spun a core (issue #13). Each names the value given.
+    [
+      'a sample rate of 2^32 Hz',
+      ['serve', ...LOOPBACK, '--inputs', 'f32/4294967296/2/32'],
+      /--inputs: format "f32\/4294967296\/2\/32": sample rate must be from 8000 to 384000 Hz, got "4294967296"/,
+    ],
+    [
+      'a sample rate written as 1e9',
+      ['serve', ...LOOPBACK, '--outputs', 'f32/1e9/2/32'],
+      /--outputs: .*sample rate must be from 8000 to 384000 Hz, got "1e9"/,
+    ],
+    [
+      'a negative sample rate',
+      ['serve', ...LOOPBACK, '--inputs', 'f32/-48000/2/32'],
+      /--inputs: .*sample rate .*got "-48000"/,
+    ],
+    [
+      '65535 channels',
+      ['serve', ...LOOPBACK, '--inputs', 'f32/48000/65535/32'],
+      /--inputs: .*channel count must be an integer from 1 to 1024, got "65535"/,
+    ],
+    [
+      'a period longer than JACK and CoreAudio take',
+      ['serve', ...LOOPBACK, '--inputs', 'f32/48000/2/65536'],
+      /--inputs: .*buffer size must be an integer from 16 to 8192 frames \(0: unspecified\), got "65536"/,
+    ],
     [
       'a pre-shared key that is too short',
       ['serve', ...LOOPBACK, '--psk', 'short'],

@@ -100,6 +100,34 @@ const invalid = [
     code: 'BAD_FIELD',
   },
   {
+    name: 'welcome with a 1025-channel format (above 1024)',
+    hex: hex(
+      framed(
+        rawFrame({
+          requestId: 1,
+          welcome: {
+            protocolVersion: 1,
+            endpointId: new Uint8Array(16),
+            endpointName: 'x',
+            formats: {
+              inputs: [
+                {
+                  sampleType: enumValue('SampleType', 'SAMPLE_TYPE_F32'),
+                  sampleRate: 48_000,
+                  channels: 1025,
+                  bufferFrames: 32,
+                },
+              ],
+              outputs: [],
+            },
+            udpAudioPort: 4474,
+          },
+        }),
+      ),
+    ),
+    code: 'BAD_FIELD',
+  },
+  {
     name: 'a valid frame followed by a zero-length one',
     hex: hex(concat(startIo, new Uint8Array(4))),
     code: 'BAD_FIELD',

@@ -223,6 +223,42 @@ const invalid: InvalidVector[] = [
     code: 'BAD_FIELD',
   },
   {
+    name: 'connect with sample rate 2^32 (above 384000)',
+    sentBy: 'server',
+    hex: patch(connect, 38, '000000000000f041'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'connect with sample rate -48000',
+    sentBy: 'server',
+    hex: patch(connect, 38, '000000000070e7c0'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'connect with sample rate 7999 (below 8000)',
+    sentBy: 'server',
+    hex: patch(connect, 38, '00000000003fbf40'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'connect with 1025 channels (above 1024)',
+    sentBy: 'server',
+    hex: patch(connect, 32, '0104'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'connect with buffer frames 8193 (above 8192)',
+    sentBy: 'server',
+    hex: patch(connect, 34, '01200000'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'connect with buffer frames 15 (below 16, not 0)',
+    sentBy: 'server',
+    hex: patch(connect, 34, '0f000000'),
+    code: 'BAD_FIELD',
+  },
+  {
     name: 'connect with 0 channels',
     sentBy: 'server',
     hex: patch(connect, 32, '0000'),

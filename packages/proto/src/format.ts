@@ -67,11 +67,14 @@ export function sampleTypeFromCode(code: number): SampleType | undefined {
 
 /** A stream's fixed format for the life of a connection. */
 export interface Format {
-  /** Frames per second; positive and finite. */
+  /** Frames per second, MIN_SAMPLE_RATE to MAX_SAMPLE_RATE. */
   readonly sampleRate: number;
-  /** Samples per frame; an integer ≥ 1. */
+  /** Samples per frame, 1 to MAX_CHANNELS. */
   readonly channels: number;
-  /** Preferred frames per period; 0 = unspecified. A hint, not a contract. */
+  /**
+   * Preferred frames per period, MIN_BUFFER_FRAMES to MAX_BUFFER_FRAMES; 0 = unspecified. A
+   * hint, not a contract.
+   */
   readonly bufferFrames: number;
   readonly sampleType: SampleType;
 }
@@ -82,34 +85,73 @@ export interface StreamFormats {
   readonly outputs: readonly Format[];
 }
 
-export const MAX_CHANNELS = 0xffff;
-export const MAX_BUFFER_FRAMES = 0xffff_ffff;
+/*
+ * Format limits (PROTOCOL.md §5.3): what real hardware needs, and no more, since every stream
+ * costs its engine memory and CPU in proportion (a rate of 2^32 Hz or 65,535 channels left an
+ * idle server spinning a core). The same bounds hold for formats configured and received.
+ */
+/** Sample rates in Hz: telephone audio to the fastest studio converters (DXD, 8 × 48 kHz). */
+export const MIN_SAMPLE_RATE = 8000;
+export const MAX_SAMPLE_RATE = 384_000;
+/** Channels per stream: the native engine's limit (1024), past the 256-channel bench target. */
+export const MAX_CHANNELS = 1024;
+/** Frames per period, when given: JACK's and CoreAudio's range (16 to 8192). */
+export const MIN_BUFFER_FRAMES = 16;
+export const MAX_BUFFER_FRAMES = 8192;
 
-/** Validates a format; returns it frozen so a valid Format stays valid. */
-export function makeFormat(format: Format): Format {
+/**
+ * How far makeFormat checks: `protocol` holds a format to the limits above (what an endpoint may
+ * offer, configure or accept); `any` only to what the data plane can run at (a positive rate,
+ * what the wire fields hold), for the jitter buffer and packetizer, whose tests and shared vectors
+ * run at a few hertz to keep their time windows small.
+ */
+export type FormatLimits = 'protocol' | 'any';
+
+const BOUNDS: Record<
+  FormatLimits,
+  { rate: [number, number]; channels: number; frames: [number, number] }
+> = {
+  protocol: {
+    rate: [MIN_SAMPLE_RATE, MAX_SAMPLE_RATE],
+    channels: MAX_CHANNELS,
+    frames: [MIN_BUFFER_FRAMES, MAX_BUFFER_FRAMES],
+  },
+  any: { rate: [Number.MIN_VALUE, Number.MAX_VALUE], channels: 0xffff, frames: [1, 0xffff_ffff] },
+};
+
+/** Validates a format (see FormatLimits); returns it frozen so a valid Format stays valid. */
+export function makeFormat(format: Format, limits: FormatLimits = 'protocol'): Format {
   const { sampleRate, channels, bufferFrames, sampleType } = format;
+  const bounds = BOUNDS[limits];
   if (!isSampleType(sampleType)) {
     throw new ValueError(
       'BAD_SAMPLE_TYPE',
       `format: sample type must be one of ${SAMPLE_TYPES.join(', ')}, got ${String(sampleType)}`,
     );
   }
-  if (typeof sampleRate !== 'number' || !Number.isFinite(sampleRate) || sampleRate <= 0) {
+  if (
+    typeof sampleRate !== 'number' ||
+    !(sampleRate >= bounds.rate[0] && sampleRate <= bounds.rate[1])
+  ) {
     throw new ValueError(
       'BAD_SAMPLE_RATE',
-      `format: sample rate must be a positive finite number, got ${String(sampleRate)}`,
+      `format: sample rate must be ${limits === 'any' ? 'a positive finite number' : `from ${bounds.rate[0]} to ${bounds.rate[1]} Hz`}, got ${String(sampleRate)}`,
     );
   }
-  if (!Number.isInteger(channels) || channels < 1 || channels > MAX_CHANNELS) {
+  if (!Number.isInteger(channels) || channels < 1 || channels > bounds.channels) {
     throw new ValueError(
       'BAD_CHANNEL_COUNT',
-      `format: channel count must be an integer from 1 to ${MAX_CHANNELS}, got ${String(channels)}`,
+      `format: channel count must be an integer from 1 to ${bounds.channels}, got ${String(channels)}`,
     );
   }
-  if (!Number.isInteger(bufferFrames) || bufferFrames < 0 || bufferFrames > MAX_BUFFER_FRAMES) {
+  const [minFrames, maxFrames] = bounds.frames;
+  if (
+    !Number.isInteger(bufferFrames) ||
+    (bufferFrames !== 0 && (bufferFrames < minFrames || bufferFrames > maxFrames))
+  ) {
     throw new ValueError(
       'BAD_BUFFER_SIZE',
-      `format: buffer size must be an integer from 0 to ${MAX_BUFFER_FRAMES} frames, got ${String(bufferFrames)}`,
+      `format: buffer size must be an integer from ${minFrames} to ${maxFrames} frames (0: unspecified), got ${String(bufferFrames)}`,
     );
   }
   return Object.freeze({ sampleRate, channels, bufferFrames, sampleType });

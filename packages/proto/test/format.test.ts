@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_BUFFER_FRAMES,
+  MAX_CHANNELS,
+  MAX_SAMPLE_RATE,
+  MIN_BUFFER_FRAMES,
+  MIN_SAMPLE_RATE,
   STANDARD_FORMAT,
   SAMPLE_TYPES,
   ValueError,
@@ -30,10 +35,17 @@ describe('format model', () => {
     [{ sampleRate: -44_100 }, 'BAD_SAMPLE_RATE'],
     [{ sampleRate: Number.NaN }, 'BAD_SAMPLE_RATE'],
     [{ sampleRate: Number.POSITIVE_INFINITY }, 'BAD_SAMPLE_RATE'],
+    // Accepted before, an idle server spun a core on these (issue #13).
+    [{ sampleRate: 7999 }, 'BAD_SAMPLE_RATE'],
+    [{ sampleRate: 384_001 }, 'BAD_SAMPLE_RATE'],
+    [{ sampleRate: 2 ** 32 }, 'BAD_SAMPLE_RATE'],
     [{ channels: 0 }, 'BAD_CHANNEL_COUNT'],
     [{ channels: 1.5 }, 'BAD_CHANNEL_COUNT'],
-    [{ channels: 65_536 }, 'BAD_CHANNEL_COUNT'],
+    [{ channels: 1025 }, 'BAD_CHANNEL_COUNT'],
+    [{ channels: 65_535 }, 'BAD_CHANNEL_COUNT'],
     [{ bufferFrames: -1 }, 'BAD_BUFFER_SIZE'],
+    [{ bufferFrames: 15 }, 'BAD_BUFFER_SIZE'],
+    [{ bufferFrames: 8193 }, 'BAD_BUFFER_SIZE'],
     [{ sampleType: 'f16' }, 'BAD_SAMPLE_TYPE'],
   ])('rejects %o with %s', (patch, code) => {
     let thrown: unknown;
@@ -44,6 +56,14 @@ describe('format model', () => {
     }
     expect(thrown).toBeInstanceOf(ValueError);
     expect((thrown as ValueError).code).toBe(code);
+  });
+
+  it.each([
+    { sampleRate: MIN_SAMPLE_RATE, channels: 1, bufferFrames: MIN_BUFFER_FRAMES },
+    { sampleRate: 44_100.5, channels: 256, bufferFrames: 0 },
+    { sampleRate: MAX_SAMPLE_RATE, channels: MAX_CHANNELS, bufferFrames: MAX_BUFFER_FRAMES },
+  ])('accepts the limits and what lies between: %o', (patch) => {
+    expect(makeFormat({ ...f32, ...patch })).toEqual({ ...f32, ...patch });
   });
 
   it('accepts 0 as an unspecified buffer size and freezes the result', () => {

@@ -70,7 +70,7 @@ class Stream {
     this.random = new Random(setup.seed);
     this.#signal = setup.signal(setup.sampleRate);
     const { channels, sampleRate, periodFrames } = setup;
-    const format = makeFormat({ sampleType: 'f32', channels, sampleRate, bufferFrames: 0 });
+    const format = makeFormat({ sampleType: 'f32', channels, sampleRate, bufferFrames: 0 }, 'any');
     this.#bytesPerFrame = bytesPerFrame(format);
     this.#buffer = new JitterBuffer({
       format,

@@ -98,12 +98,15 @@ class Simulation {
   constructor(setup: Setup) {
     this.#setup = setup;
     this.random = new Random(setup.seed);
-    this.#format = makeFormat({
-      sampleType: setup.sampleType,
-      channels: setup.channels,
-      sampleRate: setup.sampleRate ?? 48_000,
-      bufferFrames: 0,
-    });
+    this.#format = makeFormat(
+      {
+        sampleType: setup.sampleType,
+        channels: setup.channels,
+        sampleRate: setup.sampleRate ?? 48_000,
+        bufferFrames: 0,
+      },
+      'any',
+    );
     this.#buffer = new JitterBuffer({
       format: this.#format,
       capacityFrames: setup.capacityFrames,

@@ -124,7 +124,7 @@ export class StreamPacketizer {
       );
     }
     this.#streamIndex = streamIndex;
-    this.#bytesPerFrame = bytesPerFrame(makeFormat(format));
+    this.#bytesPerFrame = bytesPerFrame(makeFormat(format, 'any'));
     const room = datagramBudgetBytes - AUDIO_HEADER_BYTES;
     this.#frameCuts = room >= this.#bytesPerFrame;
     this.#maxPayloadBytes = this.#frameCuts ? room - (room % this.#bytesPerFrame) : room;

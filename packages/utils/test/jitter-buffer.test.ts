@@ -505,7 +505,10 @@ describe('JitterBuffer', () => {
 
   it('records the missing bytes of a skipped span as concealed and lost', () => {
     // 8 Hz: the slip window is 4 frames, two pulls of 2.
-    const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 });
+    const fmt = makeFormat(
+      { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },
+      'any',
+    );
     const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
     pushRun(jb, [0, 8]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
@@ -540,7 +543,10 @@ describe('JitterBuffer', () => {
   });
 
   it('skips only what grows past the fill playback started with, watched over whole windows', () => {
-    const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 });
+    const fmt = makeFormat(
+      { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },
+      'any',
+    );
     const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
     pushRun(jb, [0, 48]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));

@@ -65,9 +65,9 @@ describe('TXT record encoding', () => {
     for (const a of [
       advert(),
       advert({ formats: { inputs: [], outputs: [] }, controlPort: 0 }),
-      advert({ formats: { inputs: many, outputs: [{ ...i24, sampleRate: 1e21 }] } }),
+      advert({ formats: { inputs: many, outputs: [{ ...i24, sampleRate: 384_000 }] } }),
       advert({
-        formats: { inputs: [{ ...f32, sampleRate: 0.1 + 0.2 }], outputs: [i24, f32, i24] },
+        formats: { inputs: [{ ...f32, sampleRate: 44_100.1 + 0.2 }], outputs: [i24, f32, i24] },
       }),
       advert({ name: 'Ünïcødé — 🎛️ studio', protocolVersion: 255 }),
     ]) {

@@ -1,4 +1,13 @@
-import { SAMPLE_TYPES, makeFormat, type Format } from '../../src/index.js';
+import {
+  MAX_BUFFER_FRAMES,
+  MAX_CHANNELS,
+  MAX_SAMPLE_RATE,
+  MIN_BUFFER_FRAMES,
+  MIN_SAMPLE_RATE,
+  SAMPLE_TYPES,
+  makeFormat,
+  type Format,
+} from '../../src/index.js';
 import type { Rng } from './rng.js';
 
 /** Field values for seed messages: valid, with their boundaries drawn often. */
@@ -14,19 +23,24 @@ export function u53(rng: Rng): number {
     : rng.below(0x20_0000) * 0x1_0000_0000 + rng.u32();
 }
 
-/** Any positive finite double, bit pattern included (subnormals, the largest double). */
-function positiveDouble(rng: Rng): number {
-  if (rng.chance(0.5)) return rng.pick([Number.MIN_VALUE, 1, 44_100, 48_000, Number.MAX_VALUE]);
-  const value = Math.abs(new DataView(rng.bytes(8).buffer).getFloat64(0, true));
-  return Number.isFinite(value) && value > 0 ? value : 96_000;
+/** A sample rate in range, its bounds and fractional rates included. */
+function sampleRate(rng: Rng): number {
+  if (rng.chance(0.5)) return rng.pick([MIN_SAMPLE_RATE, 44_100, 48_000, MAX_SAMPLE_RATE]);
+  return MIN_SAMPLE_RATE + (MAX_SAMPLE_RATE - MIN_SAMPLE_RATE) * (rng.u32() / 0xffff_ffff);
+}
+
+function bufferFrames(rng: Rng): number {
+  return rng.chance(0.3)
+    ? rng.pick([0, MIN_BUFFER_FRAMES, MAX_BUFFER_FRAMES])
+    : rng.int(MIN_BUFFER_FRAMES, MAX_BUFFER_FRAMES);
 }
 
 export function format(rng: Rng): Format {
   return makeFormat({
     sampleType: rng.pick(SAMPLE_TYPES),
-    channels: rng.chance(0.3) ? rng.pick([1, 2, 0xffff]) : rng.int(1, 0xffff),
-    bufferFrames: u32(rng),
-    sampleRate: positiveDouble(rng),
+    channels: rng.chance(0.3) ? rng.pick([1, 2, MAX_CHANNELS]) : rng.int(1, MAX_CHANNELS),
+    bufferFrames: bufferFrames(rng),
+    sampleRate: sampleRate(rng),
   });
 }
 

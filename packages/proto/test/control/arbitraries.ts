@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { SAMPLE_TYPES, makeFormat } from '../../src/format.js';
+import {
+  MAX_BUFFER_FRAMES,
+  MAX_CHANNELS,
+  MAX_SAMPLE_RATE,
+  MIN_BUFFER_FRAMES,
+  MIN_SAMPLE_RATE,
+  SAMPLE_TYPES,
+  makeFormat,
+} from '../../src/format.js';
 import type { Format } from '../../src/format.js';
 import { DISCONNECT_REASONS, OUTCOMES } from '../../src/common.js';
 import {
@@ -28,9 +36,12 @@ const uuid = bytes(16).map((b) => {
 const format: fc.Arbitrary<Format> = fc
   .record({
     sampleType: fc.constantFrom(...SAMPLE_TYPES),
-    sampleRate: fc.double({ min: Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true }),
-    channels: fc.integer({ min: 1, max: 0xffff }),
-    bufferFrames: uint32,
+    sampleRate: fc.double({ min: MIN_SAMPLE_RATE, max: MAX_SAMPLE_RATE, noNaN: true }),
+    channels: fc.integer({ min: 1, max: MAX_CHANNELS }),
+    bufferFrames: fc.oneof(
+      fc.constant(0),
+      fc.integer({ min: MIN_BUFFER_FRAMES, max: MAX_BUFFER_FRAMES }),
+    ),
   })
   .map(makeFormat);
 

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   DISCONNECT_REASONS,
   DecodeError,
+  MAX_BUFFER_FRAMES,
+  MAX_CHANNELS,
   MAX_DATAGRAM_BYTES,
+  MAX_SAMPLE_RATE,
+  MIN_BUFFER_FRAMES,
+  MIN_SAMPLE_RATE,
   OUTCOMES,
   SAMPLE_TYPES,
   TAGS,
@@ -21,9 +26,12 @@ const safeU64 = fc.maxSafeNat();
 const outcome = fc.constantFrom(...OUTCOMES);
 
 const format: fc.Arbitrary<Format> = fc.record({
-  sampleRate: fc.double({ min: Number.MIN_VALUE, max: 1e9, noNaN: true }),
-  channels: fc.integer({ min: 1, max: 0xffff }),
-  bufferFrames: u32,
+  sampleRate: fc.double({ min: MIN_SAMPLE_RATE, max: MAX_SAMPLE_RATE, noNaN: true }),
+  channels: fc.integer({ min: 1, max: MAX_CHANNELS }),
+  bufferFrames: fc.oneof(
+    fc.constant(0),
+    fc.integer({ min: MIN_BUFFER_FRAMES, max: MAX_BUFFER_FRAMES }),
+  ),
   sampleType: fc.constantFrom(...SAMPLE_TYPES),
 });
 
