@@ -1,5 +1,16 @@
 export * from './errors.js';
 export type { PeerInputError } from './guard.js';
+export { formatAddress } from './control/address.js';
+export {
+  MAX_FOLDED_SOURCES,
+  REFUSAL_FOLD_INTERVAL_MS,
+  REFUSAL_REPORT_BURST,
+  REFUSAL_REPORT_BURST_PER_SOURCE,
+  REFUSAL_REPORTS_PER_S,
+  REFUSAL_REPORTS_PER_SOURCE_PER_S,
+  type Refusal,
+  type RefusalReport,
+} from './refusals.js';
 export * from './endpoint.js';
 export * from './discovery/index.js';
 export type { Admission, ClientHello, ServerOffer } from './control/channel.js';

@@ -22,6 +22,7 @@ import {
 import { DEFAULT_CONTROL_PORT, DEFAULT_UDP_PORT } from './endpoint.js';
 import { NetworkError } from './errors.js';
 import type { PeerInputError } from './guard.js';
+import { RefusalReporter, type Refusal, type RefusalReport } from './refusals.js';
 import { checkServerOptions } from './server-options.js';
 import { TokenBucket } from './control/rate-limit.js';
 import type { HeartbeatOptions } from './session/liveness.js';
@@ -97,7 +98,11 @@ export interface ServerStats {
   /** Sessions open now. */
   sessions: number;
   sessionsOpened: number;
-  /** Clients refused by the session limits or the admit policy, by the reason sent. */
+  /**
+   * Connections and clients turned away, over either transport, by reason (see refusals$): by
+   * the session limits or the admit policy, a failed key proof, a handshake timeout or protocol
+   * error, and (`busy`) TCP connections closed unanswered at the handshake limits.
+   */
   refused: Partial<Record<DisconnectReason, number>>;
   tcp: TcpControlServerStats | undefined;
   udp: UdpControlServerStats;
@@ -118,7 +123,7 @@ export class SyfalaServer {
   readonly #maxRedundancy: number;
   readonly #sessions = new Set<ServerSession>();
   readonly #events = new Subject<ServerEvent>();
-  readonly #refused: Partial<Record<DisconnectReason, number>> = {};
+  readonly #refusals = new RefusalReporter();
   readonly #inputErrors = new Subject<PeerInputError>();
   readonly #inputErrorReports = new TokenBucket(
     INPUT_ERROR_REPORTS_PER_S,
@@ -142,6 +147,14 @@ export class SyfalaServer {
    * Completes when the server has closed.
    */
   readonly inputErrors$: Observable<PeerInputError> = this.#inputErrors.asObservable();
+
+  /**
+   * Every connection or client turned away, with its source, until a source's (or the global)
+   * rate is spent; the rest are folded into one report per source every
+   * REFUSAL_FOLD_INTERVAL_MS. stats().refused counts every one. Completes when the server has
+   * closed, after the last fold.
+   */
+  readonly refusals$: Observable<RefusalReport> = this.#refusals.reports$;
 
   /** Throws NetworkError BAD_OPTION naming a bad option. */
   private constructor(options: ServerOptions) {
@@ -180,6 +193,7 @@ export class SyfalaServer {
       this.#open(channel, client);
     const admit = (client: ClientHello): Admission => this.#admit(client);
     const onInputError = (report: PeerInputError): void => this.#inputError(report);
+    const onRefused = (refusal: Refusal): void => this.#refusals.report(refusal);
     this.#udp = await UdpControlServer.bind({
       host,
       port: options.udpPort ?? DEFAULT_UDP_PORT,
@@ -193,6 +207,7 @@ export class SyfalaServer {
       admit,
       onChannel,
       onInputError,
+      onRefused,
     });
     if (controlPort !== false) {
       this.#tcp = await TcpControlServer.listen({
@@ -218,6 +233,7 @@ export class SyfalaServer {
         }),
         onChannel,
         onInputError,
+        onRefused,
       });
     }
     const discovery = options.discovery ?? {};
@@ -258,7 +274,7 @@ export class SyfalaServer {
     return {
       sessions: this.#sessions.size,
       sessionsOpened: this.#sessionsOpened,
-      refused: { ...this.#refused },
+      refused: this.#refusals.counts,
       tcp: this.#tcp?.stats(),
       udp: this.#udp.stats(),
       inputErrors: this.#inputErrorCount,
@@ -278,6 +294,7 @@ export class SyfalaServer {
     await Promise.all([this.#mdns?.close(), this.#tcp?.close(), this.#udp?.close()]);
     this.#events.complete();
     this.#inputErrors.complete();
+    this.#refusals.close();
   }
 
   #inputError(report: PeerInputError): void {
@@ -325,8 +342,6 @@ export class SyfalaServer {
             ? { admit: false, reason: 'normal', text: 'refused by the server policy' }
             : policy;
     }
-    if (!admission.admit)
-      this.#refused[admission.reason] = (this.#refused[admission.reason] ?? 0) + 1;
     return admission;
   }
 

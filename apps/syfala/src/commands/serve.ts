@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ServerSession } from '@syfala/network';
+import { formatAddress, type ServerSession, type SyfalaServer } from '@syfala/network';
 import { describeFormat } from '@syfala/proto';
 import { describeError } from '../cli-error.js';
 import { Daemon, peerId } from '../daemon.js';
@@ -75,6 +75,8 @@ export async function serveCommand(command: Command): Promise<number> {
     ),
   );
 
+  const refusals = logRefusals(log, server);
+
   let stopping = false;
   const ticker = setInterval(() => {
     if (!server.sessions.some((session) => session.state === 'streaming')) return;
@@ -142,9 +144,39 @@ export async function serveCommand(command: Command): Promise<number> {
   await daemon.close();
   subscription.unsubscribe();
   inputErrors.unsubscribe();
+  refusals.unsubscribe();
   log.event('stopped', {}, 'stopped');
   if (typeof why !== 'string') throw why.error;
   return 0;
+}
+
+/**
+ * Logs every connection or client the server turned away, with its source; a flood is folded
+ * into one line per source every REFUSAL_FOLD_INTERVAL_MS (the server rate-limits the reports).
+ */
+function logRefusals(log: Log, server: SyfalaServer): { unsubscribe(): void } {
+  return server.refusals$.subscribe((report) => {
+    if (report.type === 'refused') {
+      const { transport, reason, text, source } = report;
+      const peer = formatAddress(report.address, report.port);
+      log.event(
+        'refused',
+        { peer, source, transport, reason, text },
+        `refused ${peer} (${transport.toUpperCase()}): ${reason}${text === '' ? '' : `, ${text}`}`,
+      );
+    } else {
+      const { source, count, reasons } = report;
+      const from = source ?? 'other sources';
+      const byReason = Object.entries(reasons)
+        .map(([reason, n]) => `${reason} ${n}`)
+        .join(', ');
+      log.event(
+        'refused-folded',
+        { source: source ?? null, count, reasons },
+        `refused ${count} more from ${from} (${byReason}): too many to log one by one`,
+      );
+    }
+  });
 }
 
 /** Logs I/O starting and stopping: entering and leaving 'streaming' (state$ completes on close). */

@@ -14,6 +14,7 @@ import { DEFAULT_CONTROL_PORT } from '../endpoint.js';
 import { zeroCounts } from '../counts.js';
 import { NetworkError } from '../errors.js';
 import { guarded, type PeerInputError } from '../guard.js';
+import type { Refusal } from '../refusals.js';
 import { formatAddress, sourceKey } from './address.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { Admission, ClientHello, ServerOffer } from './channel.js';
@@ -71,6 +72,11 @@ export interface TcpControlServerOptions {
    * that connection is dropped, the server goes on.
    */
   onInputError?(report: PeerInputError): void;
+  /**
+   * Every connection turned away before Welcome: refused (a Disconnect sent: by admit(), a
+   * failed key proof, a timeout, a protocol error) or closed unanswered at a handshake limit.
+   */
+  onRefused?(refusal: Refusal): void;
 }
 
 /** Plain counters, cumulative since the server started listening. */
@@ -251,6 +257,24 @@ export class TcpControlServer {
     await Promise.all(pending.map((frames) => frames.whenClosed));
   }
 
+  /** Closes a connection unanswered: too many handshakes are in progress (`why`). */
+  #drop(socket: Socket, why: string): void {
+    socket.destroy();
+    this.#refused(
+      { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+      'busy',
+      `closed unanswered: ${why}`,
+    );
+  }
+
+  #refused(
+    peer: { readonly address: string; readonly port: number },
+    reason: DisconnectReason,
+    text: string,
+  ): void {
+    this.#options.onRefused?.({ transport: 'tcp', ...peer, reason, text });
+  }
+
   #accept(socket: Socket): void {
     this.#stats.connectionsAccepted++;
     const source = sourceKey(socket.remoteAddress ?? '');
@@ -259,12 +283,12 @@ export class TcpControlServer {
     // The per-source limit comes first, so one source never fills the global one.
     if (fromSource >= this.#maxPendingPerSource) {
       this.#stats.droppedTooManyPendingFromSource++;
-      socket.destroy();
+      this.#drop(socket, `${this.#maxPendingPerSource} handshakes in progress from ${source}`);
       return;
     }
     if (this.#pending.size >= this.#maxPending) {
       this.#stats.droppedTooManyPending++;
-      socket.destroy();
+      this.#drop(socket, `${this.#maxPending} handshakes in progress`);
       return;
     }
     const stats = this.#stats;
@@ -273,6 +297,7 @@ export class TcpControlServer {
 
     const refuse = (requestId: number, reason: DisconnectReason, text: string): void => {
       clearTimeout(timer);
+      this.#refused(frames.peer, reason, text);
       const disconnect: ControlDisconnect = { type: 'disconnect', requestId, reason, text };
       frames.close(disconnect);
     };
@@ -386,7 +411,12 @@ export class TcpControlServer {
         ...(this.#options.maxFrameBytes !== undefined && {
           maxFrameBytes: this.#options.maxFrameBytes,
         }),
-        onDecodeError: (error) => stats.decodeErrors[error.code]++,
+        onDecodeError: (error) => {
+          stats.decodeErrors[error.code]++;
+          // Before Welcome, the Disconnect PROTOCOL_ERROR that follows refuses the connection.
+          if (this.#pending.has(frames))
+            this.#refused(frames.peer, 'protocol-error', error.message);
+        },
         onHandlerError: (error) => {
           stats.handlerErrors++;
           this.#options.onInputError?.({

@@ -24,6 +24,7 @@ import { DEFAULT_UDP_PORT } from '../endpoint.js';
 import { zeroCounts } from '../counts.js';
 import { NetworkError } from '../errors.js';
 import { guarded, type PeerInputError } from '../guard.js';
+import type { Refusal } from '../refusals.js';
 import { formatAddress } from './address.js';
 import type { PskInput } from './auth.js';
 import type { Admission, ClientHello } from './channel.js';
@@ -74,6 +75,8 @@ export interface UdpControlServerOptions {
   onAudio?(datagram: Buffer, channel: UdpControlChannel): void;
   /** Told of each error thrown while handling a datagram (counted in `handlerErrors`, then dropped). */
   onInputError?(report: PeerInputError): void;
+  /** Every client refused with DCON (a key is required, or admit() said no). */
+  onRefused?(refusal: Refusal): void;
 }
 
 /** Plain counters, cumulative since the socket was bound. */
@@ -369,14 +372,14 @@ export class UdpControlServer {
     }
     if (this.#requiresKey) {
       this.#stats.authFailures++;
-      this.#refuse(offered, 'auth-failed', from);
+      this.#refuse(offered, from, 'auth-failed', 'a key is required: UDP control has none');
       return;
     }
     const hello = udpClientHello(from);
     const admission = this.#options.admit(hello);
     if (!admission.admit) {
       this.#stats.refused[admission.reason]++;
-      this.#refuse(offered, admission.reason, from);
+      this.#refuse(offered, from, admission.reason, admission.text);
       return;
     }
     this.#offered.delete(key);
@@ -398,8 +401,16 @@ export class UdpControlServer {
     this.#options.onChannel(channel, hello);
   }
 
-  #refuse(offered: Offered, reason: DisconnectReason, from: RemoteInfo): void {
+  /** DCON carries no text: `text` is for onRefused only. */
+  #refuse(offered: Offered, from: RemoteInfo, reason: DisconnectReason, text: string): void {
     offered.refusal = reason;
+    this.#options.onRefused?.({
+      transport: 'udp',
+      address: from.address,
+      port: from.port,
+      reason,
+      text,
+    });
     this.#send({ type: 'disconnect', reason }, from);
   }
 

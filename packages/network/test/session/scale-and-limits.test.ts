@@ -3,7 +3,13 @@ import { once } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { connectUdpControl } from '../../src/control/udp-client.js';
-import { ControlError, NetworkError, type ServerOptions, type Streaming } from '../../src/index.js';
+import {
+  ControlError,
+  NetworkError,
+  type RefusalReport,
+  type ServerOptions,
+  type Streaming,
+} from '../../src/index.js';
 import { FORMATS, rejection, sleep, waitFor } from '../control/helpers.js';
 import { connectTo, startServer, TRANSPORTS } from './fixtures.js';
 
@@ -219,6 +225,49 @@ describe('half-open TCP handshakes from one source', () => {
       expect(opened).toBeGreaterThanOrEqual(200);
     },
   );
+});
+
+describe('refusals', () => {
+  it('reports each one with its source on refusals$, and counts every one by reason', async () => {
+    const psk = 'correct horse battery staple';
+    const server = await startServer({
+      psk,
+      maxSessions: 1,
+      maxPendingHandshakesPerSource: 1,
+      handshakeTimeoutMs: 300,
+    });
+    const reports: RefusalReport[] = [];
+    server.refusals$.subscribe((report) => reports.push(report));
+    await rejection(connectTo(server, 'tcp', { psk: 'wrong key, same length!!!!!' }));
+    await rejection(connectTo(server, 'udp'));
+    await connectTo(server, 'tcp', { psk });
+    await rejection(connectTo(server, 'tcp', { psk }));
+    // Two silent connections from 127.0.0.2: one is dropped at once, the other times out.
+    const silent = [0, 1].map(() => {
+      const socket = tcpConnect({
+        host: '127.0.0.1',
+        port: server.controlPort,
+        localAddress: '127.0.0.2',
+      });
+      socket.on('error', () => {});
+      socket.resume();
+      return socket;
+    });
+    await Promise.all(silent.map((socket) => once(socket, 'close')));
+
+    expect(server.stats().refused).toEqual({ 'auth-failed': 2, busy: 2, timeout: 1 });
+    expect(reports.map((r) => r.type === 'refused' && [r.transport, r.source, r.reason])).toEqual([
+      ['tcp', '127.0.0.1', 'auth-failed'],
+      ['udp', '127.0.0.1', 'auth-failed'],
+      ['tcp', '127.0.0.1', 'busy'],
+      ['tcp', '127.0.0.2', 'busy'],
+      ['tcp', '127.0.0.2', 'timeout'],
+    ]);
+    expect(reports[2]).toMatchObject({ text: 'the server is full (1 sessions)' });
+    expect(reports[3]).toMatchObject({
+      text: 'closed unanswered: 1 handshakes in progress from 127.0.0.2',
+    });
+  });
 });
 
 describe('pre-shared key, through the server', () => {
