@@ -47,6 +47,12 @@ describe("a client's audio is its own", () => {
       );
       expect(error).toBeInstanceOf(ControlError);
       expect(error).toMatchObject({ code: 'REFUSAL', disconnectReason: 'address-in-use' });
+      expect(await server.logEvent('refused')).toMatchObject({
+        source: '127.0.0.1',
+        transport: 'tcp',
+        reason: 'address-in-use',
+        text: `another session receives audio at 127.0.0.1:${victimPort}`,
+      });
 
       expect(await victim.exited).toEqual({ code: 0, signal: null });
       expect(victim.stderr).toBe('');
