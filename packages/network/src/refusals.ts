@@ -68,6 +68,7 @@ export class RefusalReporter {
   /** By source; the key undefined holds the sources beyond MAX_FOLDED_SOURCES. */
   readonly #folded = new Map<string | undefined, Folded>();
   #timer: NodeJS.Timeout | undefined;
+  #closed = false;
 
   /** Reports; completes on close(), after the last fold. */
   readonly reports$: Observable<RefusalReport> = this.#reports.asObservable();
@@ -78,7 +79,7 @@ export class RefusalReporter {
   }
 
   report(refusal: Refusal): void {
-    if (this.#reports.closed) return;
+    if (this.#closed) return;
     this.#counts[refusal.reason] = (this.#counts[refusal.reason] ?? 0) + 1;
     const source = sourceKey(refusal.address);
     const now = performance.now();
@@ -101,6 +102,8 @@ export class RefusalReporter {
 
   /** Reports what is folded now, and completes reports$. Idempotent. */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#fold();
     this.#reports.complete();
   }
