@@ -323,6 +323,23 @@ TEST(jitter_buffer_underruns_once_when_the_sender_stalls_then_plays_on_losing_no
   CHECK(ranges(jb).empty());
 }
 
+TEST(jitter_buffer_does_not_take_a_device_running_late_for_a_faster_sender) {
+  // As the TS test: 8 Hz, slip window 4 frames; the callbacks come 4 frames late.
+  for (const size_t late : {size_t(4), size_t(0)}) {
+    JitterBuffer jb(Format{8, 2, SampleType::I16}, 32, 2);
+    push_run(jb, 0, 8);
+    CHECK(pull(jb, 2) == pattern(0, 8));
+    push_run(jb, 8, 16);
+    CHECK(pull(jb, 2) == pattern(8, 8));
+    jb.set_late_frames(late);
+    push_run(jb, 16, 40);
+    CHECK(pull(jb, 2) == pattern(16, 8));
+    push_run(jb, 40, 48);
+    CHECK(pull(jb, 2) == pattern(24, 8));
+    CHECK_EQ(jb.stats().skipped_frames.load(), late == 4 ? 0u : 2u);
+  }
+}
+
 TEST(jitter_buffer_skips_a_surplus_held_for_a_window_and_conceals_its_gaps) {
   // 8 Hz: the slip window is 4 frames, two pulls of 2. A 40-byte ring, target 8 bytes.
   JitterBuffer jb(Format{8, 2, SampleType::I16}, 10, 2);

@@ -302,6 +302,11 @@ class JitterBuffer {
     return true;
   }
 
+  /// Frames the device runs behind its own clock at the next pulls (late callbacks): the fill it
+  /// sees is that much fuller than on time, and that is no faster sender's surplus. Only the slip
+  /// check uses it; default 0.
+  void set_late_frames(size_t frames) { late_frames_ = frames; }
+
   size_t target_latency_frames() const { return target_latency_frames_; }
   size_t capacity_frames() const { return capacity_frames_; }
   size_t bytes_per_frame() const { return bytes_per_frame_; }
@@ -369,7 +374,9 @@ class JitterBuffer {
   /// target (a burst): that is latency the stream was given, not a faster clock, and skipping it
   /// would throw away audio that arrived in time.
   size_t watch_fill(size_t frames) {
-    lowest_fill_ = std::min(lowest_fill_, buffered_bytes());
+    const uint64_t late = uint64_t(late_frames_) * bytes_per_frame_;
+    const uint64_t buffered = buffered_bytes();
+    lowest_fill_ = std::min(lowest_fill_, buffered > late ? buffered - late : 0);
     window_frames_ += frames;
     if (window_frames_ < slip_window_frames_) return 0;
     const uint64_t target = std::max(target_bytes(), start_fill_);
@@ -537,6 +544,7 @@ class JitterBuffer {
   uint64_t start_fill_ = 0;
   /// The stream has played since the last reset(): silence from now on is an underrun's.
   bool started_ = false;
+  size_t late_frames_ = 0;
   uint64_t window_frames_ = 0;
   /// Runs in a row that landed wholly past the window (kResyncAfterRuns).
   uint64_t runs_past_window_ = 0;

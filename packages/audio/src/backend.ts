@@ -20,6 +20,12 @@ export interface PeriodInfo {
   readonly inputTimeNs: number;
   /** When the first output frame of this period will be played, device clock, nanoseconds. */
   readonly outputTimeNs: number;
+  /**
+   * How long after its capture completed this callback runs, device clock, nanoseconds: 0 for a
+   * card that calls on time; a software clock that fell behind catches up with late callbacks,
+   * and a jitter buffer pulled late looks fuller than it is.
+   */
+  readonly lateNs: number;
 }
 
 /**

@@ -156,6 +156,7 @@ export class JitterBuffer {
   #windowFrames = 0;
   /** Fill (bytes) after the pull that last ended priming: the latency playback started with. */
   #startFill = 0;
+  #lateFrames = 0;
   #state: JitterBufferState = 'priming';
   #playhead = 0;
   #highest = 0;
@@ -228,6 +229,25 @@ export class JitterBuffer {
     const max = Math.floor(this.#capacityFrames / 2);
     checkTarget(frames, max, `an integer from 1 to ${max} (half the capacity)`);
     this.#targetLatencyFrames = frames;
+  }
+
+  /**
+   * Frames the device runs behind its own clock at the next pulls (its callbacks come late, as a
+   * software clock's do when it catches up): the fill it sees is that much fuller than on time,
+   * and that is no faster sender's surplus. Only the slip check uses it; default 0.
+   */
+  get lateFrames(): number {
+    return this.#lateFrames;
+  }
+
+  set lateFrames(frames: number) {
+    if (!Number.isInteger(frames) || frames < 0) {
+      throw new BoundsError(
+        'OUT_OF_BOUNDS',
+        `jitter buffer: late frames must be a whole number ≥ 0, got ${String(frames)}`,
+      );
+    }
+    this.#lateFrames = frames;
   }
 
   /** Frames between the playhead and the end of the furthest byte received (stats() allocates). */
@@ -478,7 +498,10 @@ export class JitterBuffer {
    * skipping it would throw away audio that arrived in time.
    */
   #watchFill(frames: number): number {
-    const fill = this.#highest - this.#playhead;
+    const fill = Math.max(
+      0,
+      this.#highest - this.#playhead - this.#lateFrames * this.#bytesPerFrame,
+    );
     if (fill < this.#lowestFill) this.#lowestFill = fill;
     this.#windowFrames += frames;
     if (this.#windowFrames < this.#slipWindowFrames) return 0;

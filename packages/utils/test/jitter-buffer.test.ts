@@ -542,6 +542,30 @@ describe('JitterBuffer', () => {
     expect(jb.stats()).toMatchObject({ late: 1, duplicate: 1, skippedFrames: 10 });
   });
 
+  it('does not take a device running late for a faster sender', () => {
+    const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 });
+    const skipped = (lateFrames: number): number => {
+      const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
+      pushRun(jb, [0, 8]);
+      expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+      pushRun(jb, [8, 16]);
+      expect(pull(jb, BPF, 2)).toEqual(pattern(8, 8));
+      // The device's callbacks now come 4 frames late: 16 more bytes have arrived by each pull.
+      jb.lateFrames = lateFrames;
+      pushRun(jb, [16, 40]);
+      expect(pull(jb, BPF, 2)).toEqual(pattern(16, 8));
+      pushRun(jb, [40, 48]);
+      expect(pull(jb, BPF, 2)).toEqual(pattern(24, 8));
+      return jb.stats().skippedFrames;
+    };
+    // Told how late it runs, the buffer sees the fill of an on-time pull: nothing to skip.
+    expect(skipped(4)).toBe(0);
+    expect(skipped(0)).toBe(2);
+    expect(() => {
+      new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 }).lateFrames = -1;
+    }).toThrow(/late frames must be a whole number ≥ 0, got -1/);
+  });
+
   it('skips only what grows past the fill playback started with, watched over whole windows', () => {
     const fmt = makeFormat(
       { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },

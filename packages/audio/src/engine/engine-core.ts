@@ -18,7 +18,7 @@ import {
   encodeSamples,
   type DatagramSink,
 } from '@syfala/utils';
-import type { AudioDevice } from '../backend.js';
+import type { AudioDevice, PeriodInfo } from '../backend.js';
 import { AudioError } from '../errors.js';
 import { openDevice } from './devices.js';
 import type {
@@ -164,7 +164,7 @@ export class EngineCore {
       Math.ceil(periodSeconds * Math.max(device.sampleRate, ...rates)) + PERIOD_SLACK_FRAMES;
     this.#device = device;
     this.#updateCapturing();
-    device.start((inputs, outputs) => this.#process(inputs, outputs));
+    device.start((inputs, outputs, info) => this.#process(inputs, outputs, info));
     return device;
   }
 
@@ -342,12 +342,17 @@ export class EngineCore {
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 
-  #process(inputs: readonly Float32Array[], outputs: readonly Float32Array[]): void {
+  #process(
+    inputs: readonly Float32Array[],
+    outputs: readonly Float32Array[],
+    info: PeriodInfo,
+  ): void {
     for (const peer of this.#peersById.values()) {
       for (const r of peer.receive) {
         if (r === undefined) continue;
         const output = outputs[r.route.device]!;
         const frames = output.length / r.route.format.channels;
+        r.buffer.lateFrames = Math.floor((info.lateNs * r.route.format.sampleRate) / 1e9);
         if (r.compensated) {
           const pulled = r.compensated.pull(r.samples, 0, frames);
           if (r.adapter) r.buffer.targetLatencyFrames = r.adapter.period(frames, pulled.underrun);

@@ -151,7 +151,7 @@ export class VirtualDevice implements AudioDevice {
     this.#sources = config.sources;
     this.#sinks = config.sinks;
     this.#capturing = this.#inputLanes.map(() => true);
-    this.#info = { frameIndex: 0, sampleRate, inputTimeNs: 0, outputTimeNs: 0 };
+    this.#info = { frameIndex: 0, sampleRate, inputTimeNs: 0, outputTimeNs: 0, lateNs: 0 };
   }
 
   /**
@@ -257,6 +257,9 @@ export class VirtualDevice implements AudioDevice {
     // What the callback writes now is played from the next period boundary on: the device
     // plays period n while it captures period n + 1, as a double-buffered card does.
     info.outputTimeNs = info.inputTimeNs + this.#periodNs;
+    // The fast clock keeps no time to be late against.
+    info.lateNs =
+      this.#clock === 'fast' ? 0 : Math.max(0, this.#nowNs() - this.#timeOf(this.#period + 1));
     for (let i = 0; i < this.#inputLanes.length; i++) {
       const lane = this.#inputLanes[i]!;
       const buffer = lane.next();
