@@ -6,7 +6,14 @@ import type { StreamFormats } from '@syfala/proto';
  * (too many to fit in the TXT record), from the offer of a short-lived session.
  */
 export async function endpointFormats(endpoint: Endpoint, psk?: string): Promise<StreamFormats> {
-  if (endpoint.formats !== undefined) return endpoint.formats;
+  return endpoint.formats ?? offeredFormats(endpoint, psk);
+}
+
+/**
+ * The formats a short-lived session is offered. With `psk`, the handshake proves the key: a
+ * wrong one rejects with ControlError AUTH_FAILED.
+ */
+export async function offeredFormats(endpoint: Endpoint, psk?: string): Promise<StreamFormats> {
   const connected = await connect(endpoint, psk === undefined ? {} : { psk });
   await connected.disconnect();
   return connected.offer.formats;

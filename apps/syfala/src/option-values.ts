@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { isIPv4 } from 'node:net';
 import type { VirtualSink, VirtualSource } from '@syfala/audio';
+import { checkLocalInterface } from '@syfala/network';
 import { CliError } from './cli-error.js';
 
 /** Shortest pre-shared key the network package accepts, in bytes (CONTROL.md §5). */
@@ -68,6 +69,16 @@ export function ipv4Value(value: unknown, name: string): string {
   const text = stringValue(value, name);
   if (!isIPv4(text)) throw new CliError(`${name} must be an IPv4 address, got ${shown(value)}`);
   return text;
+}
+
+/**
+ * `--interface`: the IPv4 address of one of this host's interfaces. Any other would be ignored
+ * (a unicast lookup, a server bound to one address) or fail far from its cause.
+ */
+export function interfaceValue(value: unknown, name: string): string {
+  const address = ipv4Value(value, name);
+  checkLocalInterface(address, name);
+  return address;
 }
 
 /** Checked here so a short key fails at once, not after discovery and a TCP handshake. */

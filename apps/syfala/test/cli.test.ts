@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readWavFile } from '@syfala/audio';
@@ -56,6 +56,11 @@ function soxStat(file: string): { seconds: number; max: number; rms: number } {
 function soxInfo(file: string, flag: string): string {
   return spawnSync('sox', ['--i', flag, file], { encoding: 'utf8' }).stdout.trim();
 }
+
+/** TEST-NET-3 (RFC 5737): never an address of this host (checked in the test that uses it). */
+const NOT_LOCAL = '203.0.113.9';
+const NOT_LOCAL_ERROR =
+  /--interface: 203\.0\.113\.9 is not the address of an interface of this host/;
 
 /** An expected error: exit 1, one line on stderr, `syfala: ` first, no stack. */
 function expectOneSentence(result: { code: number | null; stderr: string }, pattern: RegExp): void {
@@ -188,6 +193,28 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
     expect(result.stdout).toContain(`TCP port ${ports.controlPort}`);
     expect(result.stdout).toMatch(/inputs .*\n {2}0: f32\/48000Hz\/2ch\/32\n/);
   });
+});
+
+describe('syfala info with a pre-shared key', () => {
+  const KEY = 'the studio key, 16+ bytes';
+
+  it(
+    'exits 1 with the auth failure for a wrong key, 0 for the right one',
+    { timeout: 15_000 },
+    async () => {
+      const server = syfala(['serve', ...LOOPBACK, '--psk', KEY, '--log', 'json']);
+      const { udpPort } = await serve(server);
+      const endpoint = [`127.0.0.1:${udpPort}`, ...RESOLVE];
+      // The beacon's answer carries the formats: before, the key was never used, so never checked.
+      expectOneSentence(
+        await run(['info', ...endpoint, '--psk', 'not the studio key at all']),
+        /refused the connection: auth-failed \(wrong key proof\)/,
+      );
+      expect((await run(['info', ...endpoint, '--psk', KEY])).code).toBe(0);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    },
+  );
 });
 
 describe('syfala serve shutting down', () => {
@@ -429,6 +456,22 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
       ['serve', ...LOOPBACK, '--inputs', 'f32/48000/2/65536'],
       /--inputs: .*buffer size must be an integer from 16 to 8192 frames \(0: unspecified\), got "65536"/,
     ],
+    // Before, connect and info ignored it and exited 0 (and serve, bound to one address).
+    ...(['connect', 'info'] as const).map((command): [string, string[], RegExp] => [
+      `${command} --interface with an address this host does not have`,
+      [command, '127.0.0.1:1', ...RESOLVE, '--interface', NOT_LOCAL],
+      NOT_LOCAL_ERROR,
+    ]),
+    [
+      'discover --interface with an address this host does not have',
+      ['discover', '--target', '127.0.0.1:1', '--no-mdns', ...RESOLVE, '--interface', NOT_LOCAL],
+      NOT_LOCAL_ERROR,
+    ],
+    [
+      'serve --interface with an address this host does not have',
+      ['serve', ...LOOPBACK, '--interface', NOT_LOCAL],
+      NOT_LOCAL_ERROR,
+    ],
     [
       'a pre-shared key that is too short',
       ['serve', ...LOOPBACK, '--psk', 'short'],
@@ -470,6 +513,8 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
       /--max-sessions must be an integer/,
     ],
   ])('%s', async (_what, args, pattern) => {
+    const local = Object.values(networkInterfaces()).flat();
+    expect(local.map((entry) => entry?.address)).not.toContain(NOT_LOCAL);
     expectOneSentence(await run(args), pattern);
   });
 

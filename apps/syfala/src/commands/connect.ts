@@ -16,7 +16,7 @@ import {
   checkReadable,
   checkWritable,
   integerValue,
-  ipv4Value,
+  interfaceValue,
   latencyValue,
   numberedPath,
   oneOf,
@@ -114,7 +114,9 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
 
   const endpoint = await resolveEndpoint(text, {
     timeoutMs,
-    ...(flags.interface !== undefined && { interface: ipv4Value(flags.interface, '--interface') }),
+    ...(flags.interface !== undefined && {
+      interface: interfaceValue(flags.interface, '--interface'),
+    }),
   });
   if (endpoint.controlPort === 0) {
     throw new CliError(

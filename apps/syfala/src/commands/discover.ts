@@ -1,6 +1,6 @@
 import { Discovery, discoverOnce, type DiscoveryOptions, type Endpoint } from '@syfala/network';
 import { CliError } from '../cli-error.js';
-import { ipv4Value, positiveValue } from '../option-values.js';
+import { interfaceValue, positiveValue } from '../option-values.js';
 import { endpointEventLine, endpointTable } from '../output.js';
 import { parseAddress } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
@@ -40,7 +40,7 @@ function discoveryOptions(flags: DiscoverFlags): DiscoveryOptions {
     beacon: flags.beacon ? (target ?? {}) : false,
     mdns: flags.mdns ? {} : false,
     ...(flags.interface !== undefined && {
-      interface: ipv4Value(flags.interface, '--interface'),
+      interface: interfaceValue(flags.interface, '--interface'),
     }),
   };
 }

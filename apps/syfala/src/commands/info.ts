@@ -1,6 +1,6 @@
 import { describeFormat, type Format } from '@syfala/proto';
-import { endpointFormats } from '../endpoint-formats.js';
-import { ipv4Value, positiveValue, pskValue } from '../option-values.js';
+import { endpointFormats, offeredFormats } from '../endpoint-formats.js';
+import { interfaceValue, positiveValue, pskValue } from '../option-values.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
 
 export interface InfoFlags {
@@ -16,9 +16,14 @@ export async function infoCommand(text: string, flags: InfoFlags): Promise<numbe
   const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
   const endpoint = await resolveEndpoint(text, {
     timeoutMs,
-    ...(flags.interface !== undefined && { interface: ipv4Value(flags.interface, '--interface') }),
+    ...(flags.interface !== undefined && {
+      interface: interfaceValue(flags.interface, '--interface'),
+    }),
   });
-  const formats = await endpointFormats(endpoint, psk);
+  // A key given is checked, even when the announcement carried the formats: a wrong one is an
+  // error, not a key silently unused.
+  const formats =
+    psk === undefined ? await endpointFormats(endpoint) : await offeredFormats(endpoint, psk);
   if (flags.json === true) {
     process.stdout.write(`${JSON.stringify({ ...endpoint, formats })}\n`);
     return 0;

@@ -26,6 +26,7 @@ import {
   checkReadable,
   checkWritable,
   integerValue,
+  interfaceValue,
   ipv4Value,
   latencyValue,
   oneOf,
@@ -159,7 +160,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     defaults !== undefined && !given(key).set ? defaults[key] : required(key, formatList);
   const formats = { inputs: formatsOf('inputs'), outputs: formatsOf('outputs') };
   const bind = required('bind', ipv4Value);
-  const networkInterface = optional('interface', ipv4Value);
+  const networkInterface = optional('interface', interfaceValue);
   const multicastGiven = given('multicast');
   // A socket bound to one address never receives multicast: the network package refuses to join.
   const multicast = multicastGiven.set

@@ -15,6 +15,7 @@ export {
 } from './beacon.js';
 export type { BeaconStats, MdnsStats, RejectCounts } from './counters.js';
 export { joinDiscoveryGroup, type DiscoveryGroupOptions } from './discovery-group.js';
+export { checkLocalInterface } from './options.js';
 export {
   MdnsPublication,
   instanceNameFor,
