@@ -12,7 +12,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
  * types and written beside its README (so `@syfala/*` imports resolve as they do for the package;
  * the root README's beside apps/syfala, which depends on them all), run by node against the built
  * packages (`tsc -b` first) in an empty directory, it must exit 0; where the block is followed by
- * a ```text output block, it must print exactly that. Words after `ts` in the info string:
+ * a ```text output block, it must print exactly that. Before that, all of them type-check
+ * together with the project's compiler options, against the packages' declarations. Words after `ts` in the info string:
  * `continues` (the block runs after the one before it, as one program: that one does not run
  * alone), `jack` (runs with a dummy JACK server as the default one), `declarations` (a listing of
  * types, not run), `macos` (runs on macOS only).
@@ -33,7 +34,10 @@ const HAS_JACK = spawnSync('jackd', ['--version']).status === 0;
 const EXAMPLE_TIMEOUT_MS = 60_000;
 
 interface Example {
+  /** The README line of its (first) fence. */
   readonly line: number;
+  /** The README line of each line of `code`. */
+  readonly codeLines: readonly number[];
   readonly flags: readonly string[];
   readonly code: string;
   /** What it must print, when the README says. */
@@ -60,8 +64,10 @@ function examples(markdown: string): Example[] {
     const prints = next?.info[0] === 'text' && next.info.includes('output');
     const flags = block.info.slice(1);
     const before = flags.includes('continues') ? found.pop()! : undefined;
+    const codeLines = block.code.split('\n').map((_, j) => block.line + 1 + j);
     found.push({
-      line: block.line,
+      line: before?.line ?? block.line,
+      codeLines: [...(before?.codeLines ?? []), ...codeLines],
       flags: [...(before?.flags ?? []), ...flags],
       code: (before?.code ?? '') + block.code,
       output: prints ? next.code : undefined,
@@ -97,12 +103,54 @@ function run(
   });
 }
 
+/** Where an example's file goes: beside its README, so imports resolve as for that package. */
+const home = (readme: string): string => (readme === 'README.md' ? 'apps/syfala' : dirname(readme));
+
+it('every example type-checks against the packages, with the project compiler options', () => {
+  const where = new Map<string, { readme: string; example: Example }>();
+  for (const readme of READMES) {
+    for (const example of examples(readFileSync(join(ROOT, readme), 'utf8'))) {
+      if (example.flags.includes('declarations')) continue;
+      const file = join(ROOT, home(readme), `.readme-example-${process.pid}-${example.line}.ts`);
+      writeFileSync(file, example.code);
+      onTestFinished(() => rmSync(file, { force: true }));
+      where.set(file, { readme, example });
+    }
+  }
+  const base = ts.getParsedCommandLineOfConfigFile(
+    join(ROOT, 'tsconfig.base.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) =>
+        expect.fail(String(diagnostic.messageText)),
+    },
+  )!;
+  const options = {
+    ...base.options,
+    noEmit: true,
+    composite: false,
+    declaration: false,
+    declarationMap: false,
+  };
+  const program = ts.createProgram([...where.keys()], options);
+  const errors = ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+    const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
+    if (diagnostic.file === undefined) return text;
+    const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+    const source = where.get(diagnostic.file.fileName);
+    return source === undefined
+      ? `${diagnostic.file.fileName}:${line + 1}: ${text}`
+      : `${source.readme}:${source.example.codeLines[line]}: ${text}`;
+  });
+  expect(errors).toEqual([]);
+});
+
 for (const readme of READMES) {
   const found = examples(readFileSync(join(ROOT, readme), 'utf8'));
   if (found.length === 0) continue;
   describe(readme, () => {
     for (const example of found) {
-      const home = readme === 'README.md' ? 'apps/syfala' : dirname(readme);
       const skip = example.flags.includes('declarations')
         ? 'a listing of declarations'
         : example.flags.includes('macos') && process.platform !== 'darwin'
@@ -114,7 +162,7 @@ for (const readme of READMES) {
               : undefined;
       const title = `line ${example.line}${skip === undefined ? '' : ` (skipped: ${skip})`}`;
       it.skipIf(skip !== undefined)(title, { timeout: EXAMPLE_TIMEOUT_MS + 10_000 }, async () => {
-        const file = join(ROOT, home, `.readme-example-${process.pid}-${example.line}.mjs`);
+        const file = join(ROOT, home(readme), `.readme-example-${process.pid}-${example.line}.mjs`);
         const cwd = mkdtempSync(join(tmpdir(), 'syfala-readme-'));
         onTestFinished(() => {
           rmSync(file, { force: true });
