@@ -5,7 +5,7 @@ import {
   type ServerSession,
   type PskInput,
 } from '@syfala/network';
-import { MAX_REDUNDANCY_PERIODS, type StreamFormats } from '@syfala/proto';
+import { MAX_REDUNDANCY_PERIODS, type DisconnectReason, type StreamFormats } from '@syfala/proto';
 import { startEngine, type DeviceChoice } from './engines.js';
 import { serverRoutes } from './routes.js';
 
@@ -96,9 +96,12 @@ export class Daemon {
     return this.server.events$;
   }
 
-  /** Disconnects every client ('shutdown'), then stops the device and closes every socket. */
-  close(): Promise<void> {
-    this.#closing ??= this.server.close().then(() => this.engine.close());
+  /**
+   * Disconnects every client (SyfalaServer.close: 'shutdown' unless told otherwise), then stops
+   * the device and closes every socket.
+   */
+  close(reason?: DisconnectReason, text?: string): Promise<void> {
+    this.#closing ??= this.server.close(reason, text).then(() => this.engine.close());
     return this.#closing;
   }
 }

@@ -253,6 +253,39 @@ describe('the JACK backend end to end', () => {
     expect((await server.exited).code).toBe(0);
   }, 40_000);
 
+  it(`tells a streaming client the server lost its sound card when its JACK server stops${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const a = await jackServer();
+    const server = syfala([
+      'serve',
+      '--backend',
+      'jack',
+      '--jack-server',
+      a.name,
+      ...LOOPBACK_SERVE,
+    ]);
+    const listening = await server.logEvent('listening', 30_000);
+    const client = syfala(['connect', `127.0.0.1:${String(listening['udpPort'])}`, '--json']);
+    await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
+
+    // The server's sound card goes away under it: jackd stops with its clients still attached.
+    await a.stop();
+    const end = { reason: 'device-lost', text: 'the JACK server went away' };
+    expect((await server.exited).code).toBe(1);
+    expect(await server.logEvent('session-closed')).toMatchObject({ ...end, by: 'local' });
+    expect((await client.exited).code).toBe(1);
+    expect(client.stderr).toBe(
+      'syfala: the server lost its sound card (the JACK server went away)\n',
+    );
+    // Every stdout line is JSON, the summary last.
+    const lines = client.stdout.trimEnd().split('\n');
+    expect(jsonLines(client.stdout)).toHaveLength(lines.length);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({
+      type: 'summary',
+      ended: { ...end, by: 'peer' },
+    });
+  }, 60_000);
+
   it(`refuses streams at another rate than the JACK server's, in one sentence${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();

@@ -281,16 +281,18 @@ export class SyfalaServer {
     };
   }
 
-  /** Idempotent. Resolves when every session has ended and every socket is closed. */
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
+  /**
+   * Disconnects every client with `reason` and `text` ('device-lost' when the sound card went
+   * away), then closes every socket. Idempotent: the first call's reason is the one sent.
+   * Resolves when every session has ended and every socket is closed.
+   */
+  close(reason: DisconnectReason = 'shutdown', text = 'server closing'): Promise<void> {
+    this.#closing ??= this.#close(reason, text);
     return this.#closing;
   }
 
-  async #close(): Promise<void> {
-    await Promise.all(
-      [...this.#sessions].map((session) => session.disconnect('shutdown', 'server closing')),
-    );
+  async #close(reason: DisconnectReason, text: string): Promise<void> {
+    await Promise.all([...this.#sessions].map((session) => session.disconnect(reason, text)));
     await Promise.all([this.#mdns?.close(), this.#tcp?.close(), this.#udp?.close()]);
     this.#events.complete();
     this.#inputErrors.complete();

@@ -100,6 +100,7 @@ const messages: [string, Message][] = [
   ['disconnect protocol-error', { type: 'disconnect', reason: 'protocol-error' }],
   ['disconnect busy', { type: 'disconnect', reason: 'busy' }],
   ['disconnect address-in-use', { type: 'disconnect', reason: 'address-in-use' }],
+  ['disconnect device-lost', { type: 'disconnect', reason: 'device-lost' }],
   ['version-not-supported', { type: 'version-not-supported', minVersion: 1, maxVersion: 1 }],
 ];
 
@@ -168,9 +169,9 @@ const invalid: InvalidVector[] = [
     code: 'BAD_FIELD',
   },
   {
-    name: 'disconnect reason 10',
+    name: 'disconnect reason 11',
     sentBy: 'client',
-    hex: patch(byName('disconnect normal'), 8, '0a'),
+    hex: patch(byName('disconnect normal'), 8, '0b'),
     code: 'BAD_FIELD',
   },
   { name: 'audio header cut short', sentBy: 'client', hex: audio.slice(0, 36), code: 'TRUNCATED' },

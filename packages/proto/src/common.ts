@@ -20,6 +20,7 @@ export const DISCONNECT_REASONS = [
   'format-unsupported',
   'busy',
   'address-in-use',
+  'device-lost',
 ] as const;
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 

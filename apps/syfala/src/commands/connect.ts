@@ -376,6 +376,8 @@ function describeEnd(end: SessionEnd): string {
       return `the connection to the server was lost${detail}`;
     case 'timeout':
       return 'the server stopped answering (no heartbeat within the timeout)';
+    case 'device-lost':
+      return `the server lost its sound card${detail}`;
     default:
       return `the server ended the session: ${end.reason}${detail}`;
   }

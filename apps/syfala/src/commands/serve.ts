@@ -11,7 +11,8 @@ const STATS_INTERVAL_MS = 5000;
 
 /**
  * `syfala serve`: the virtual sound card as a Syfala server, logging sessions and (while any
- * streams) stats every 5 s, until SIGINT or SIGTERM; then every client is told 'shutdown'.
+ * streams) stats every 5 s, until SIGINT or SIGTERM; then every client is told 'shutdown' (or
+ * 'device-lost' when the sound card went away first).
  */
 export async function serveCommand(command: Command): Promise<number> {
   const settings = await serveSettings(command);
@@ -133,6 +134,7 @@ export async function serveCommand(command: Command): Promise<number> {
       { signal: why, sessions: open },
       `shutting down (${why}): disconnecting ${open} session(s)`,
     );
+    await daemon.close();
   } else {
     stop.dispose();
     log.event(
@@ -140,8 +142,8 @@ export async function serveCommand(command: Command): Promise<number> {
       { reason: why.error.message, sessions: open },
       `the sound card is gone (${why.error.message}): disconnecting ${open} session(s)`,
     );
+    await daemon.close('device-lost', why.error.message);
   }
-  await daemon.close();
   subscription.unsubscribe();
   inputErrors.unsubscribe();
   refusals.unsubscribe();

@@ -200,6 +200,20 @@ describe.each(TRANSPORTS)('session lifecycle over %s control', (transport) => {
       ['shutdown', 'peer'],
     ]);
   });
+
+  it('ends every session with the reason close() is given, such as device-lost', async () => {
+    const server = await startServer();
+    const client = await connectTo(server, transport);
+    await server.close('device-lost', 'the JACK server went away');
+    // A second close() neither sends nor changes anything.
+    await server.close();
+    // UDP control's Disconnect carries the reason only (PROTOCOL.md §5.11).
+    expect(await client.ended).toEqual({
+      reason: 'device-lost',
+      by: 'peer',
+      text: transport === 'tcp' ? 'the JACK server went away' : '',
+    });
+  });
 });
 
 describe('a UDP client that restarts on the same port', () => {

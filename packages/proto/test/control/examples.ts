@@ -111,4 +111,5 @@ export const EXAMPLES: readonly ControlMessage[] = [
     reason: 'address-in-use',
     text: 'another session receives audio at 127.0.0.1:40000',
   },
+  { type: 'disconnect', requestId: 0, reason: 'device-lost', text: 'the JACK server went away' },
 ];
