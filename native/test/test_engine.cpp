@@ -148,6 +148,35 @@ TEST(engine_peers_come_and_go_while_the_audio_thread_runs) {
   CHECK(!a.engine().remove_peer("b"));
 }
 
+TEST(engine_never_sends_a_byte_index_twice_when_the_send_thread_falls_behind) {
+  // Periods back to back, as fast as the audio thread can make them: the send thread falls
+  // behind and the ring between them fills. What finds no slot is dropped and counted; nothing
+  // already queued is overwritten or sent again (issue 13: the TS pool did that).
+  Rig a;
+  UdpSocket capture("127.0.0.1", 0, 8 * 1024 * 1024);
+  a.engine().add_peer(peer_to("capture", capture.port(), SampleType::F32));
+  std::vector<float> played;
+  a.run(20000, 0, played);
+  std::vector<uint64_t> seen;
+  std::vector<uint8_t> buffer(2048);
+  for (int idle = 0; idle < 20;) {
+    const ssize_t length = ::recv(capture.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (length < 0) {
+      ++idle;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    AudioHeader header{};
+    REQUIRE(read_audio_header(buffer.data(), size_t(length), header) == DecodeError::None);
+    seen.push_back(header.byte_index);
+  }
+  const Peer& peer = *a.engine().peers()[0];
+  CHECK(peer.outbound_drops.load() > 0);
+  CHECK(seen.size() > 256);
+  std::sort(seen.begin(), seen.end());
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+}
+
 TEST(engine_malformed_datagrams_and_strangers_are_counted_never_queued) {
   Rig a;
   sockaddr_in to;
