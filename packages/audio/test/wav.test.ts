@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { SAMPLE_TYPES } from '@syfala/proto';
+import { mountSmallFileSystem } from '@syfala/jack-rig';
+import { SAMPLE_TYPES, bytesPerSample } from '@syfala/proto';
 import { decodeSamples, encodeSamples } from '@syfala/utils';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { WavReader, readWavFile } from '../src/wav/wav-reader.js';
 import { tempFiles } from './temp-files.js';
 import { WavWriter } from '../src/wav/wav-writer.js';
-import { wavSampleType } from '../src/wav/wav-format.js';
+import { headerBytes, wavSampleType } from '../src/wav/wav-format.js';
 import type { WavFormat, WavSampleType } from '../src/wav/wav-format.js';
 
 const hasSox = spawnSync('sox', ['--version']).status === 0;
@@ -290,6 +291,49 @@ describe('WavWriter and WavReader', () => {
       expect.objectContaining({ code: 'FILE_ERROR', message: expect.stringMatching(/ENOSPC/) }),
     );
   });
+});
+
+describe(`a WavWriter on a full file system${needsSox}`, () => {
+  it.skipIf(!hasSox).each([
+    ['f32', 2],
+    ['u8', 1],
+    ['i24', 3],
+  ] as const)(
+    'finalises %s × %d channels for the frames that fit, readable by sox, and rejects close()',
+    async (sampleType, channels, ctx) => {
+      const disk = await mountSmallFileSystem(64 * 1024);
+      if (typeof disk === 'string') return ctx.skip(disk);
+      onTestFinished(() => disk.unmount());
+      const path = join(disk.dir, 'take.wav');
+      const format = { sampleRate: 48_000, channels, sampleType };
+      // Four times what fits.
+      const frames = Math.ceil((4 * 64 * 1024) / (channels * bytesPerSample(sampleType)));
+      const samples = sine(frames, channels, 48_000, 1000, 0.5);
+      const writer = await WavWriter.create(path, format);
+      // In pieces, with a turn of the event loop between them: background writes fail as well.
+      for (let at = 0; at < frames; at += 480) {
+        writer.write(samples.subarray(at * channels), Math.min(480, frames - at));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(writer.failure).toMatchObject({ code: 'FILE_ERROR' });
+      expect(writer.failure?.message).toContain(path);
+      expect(writer.failure?.message).toMatch(/ENOSPC/);
+      await expect(writer.close()).rejects.toBe(writer.failure);
+
+      const saved = writer.savedFrames!;
+      // Nearly the whole 64 KiB: what fitted is kept, not thrown away.
+      expect(saved * channels * bytesPerSample(sampleType)).toBeGreaterThan(60_000);
+      expect(statSync(path).size).toBe(
+        headerBytes(format) + saved * channels * bytesPerSample(sampleType),
+      );
+      const read = await readWavFile(path);
+      expect(read.frames).toBe(saved);
+      expect(read.samples).toEqual(quantized(sampleType, samples.subarray(0, saved * channels)));
+      const { stderr } = sox([path, '-n', 'stat']);
+      expect(stderr).not.toMatch(/WARN|premature/i);
+      expect(soxInfo(path).frames).toBe(saved);
+    },
+  );
 });
 
 describe('WavReader', () => {

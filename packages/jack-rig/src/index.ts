@@ -23,3 +23,4 @@ export {
   type RoundTripOptions,
 } from './iodelay.js';
 export { cpuSeconds, processTree, treeCpuSeconds } from './cpu.js';
+export { mountSmallFileSystem, type SmallFileSystem } from './tmpfs.js';

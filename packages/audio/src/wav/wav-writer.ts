@@ -30,14 +30,18 @@ export interface WavWriterOptions extends WavFormat {
 /**
  * Streams a WAV file to disk: write() encodes interleaved Float32 frames (encodeSamples: clipped,
  * rounded half to even) into 64 KiB chunks, and each full chunk is written in the background
- * (positional async writes on the libuv pool), so write() itself only encodes and copies. If all
+ * (positional async writes on the libuv pool, one after the other: the file grows in order, so a
+ * full disk leaves every byte before the failure in place), so write() itself only encodes and
+ * copies. If all
  * pooled chunks are still in flight (the disk is behind), the full one is written synchronously
  * instead: audio is never dropped and memory stays fixed, at the cost of that one call blocking.
  * No allocation per write() beyond one I/O request per flushed chunk.
  *
  * The header is written with placeholder sizes at create() and patched by close(), so a file
  * cut short by a crash still plays in readers that clamp the data size to the file (ours, sox).
- * An I/O failure is kept: later writes are dropped and close() rejects with FILE_ERROR.
+ * An I/O failure (a full disk) is kept in `failure`: later writes are dropped, and close() still
+ * finalises the file for the frames that reached it (header patched, the rest cut off: neither
+ * needs a new block) before it rejects with FILE_ERROR.
  */
 export class WavWriter {
   readonly path: string;
@@ -48,12 +52,18 @@ export class WavWriter {
   readonly #chunkFrames: number;
   readonly #free: Uint8Array[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /** The last background write queued: the next one starts when it settles. */
+  #lastWrite: Promise<void> = Promise.resolve();
   #current: Uint8Array;
   #fillFrames = 0;
   /** File offset where the chunk being filled goes. */
   #position: number;
   #frames = 0;
   #error: unknown;
+  /** Where the file's data stops being whole: the lowest offset a failed write reached. */
+  #failedAt = Infinity;
+  #failure: AudioError | undefined;
+  #savedFrames: number | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(path: string, format: WavFormat, maxFrames: number, handle: FileHandle) {
@@ -94,9 +104,9 @@ export class WavWriter {
     try {
       const header = buildWavHeader(format, undefined);
       await writeFully(handle, header, header.length, 0);
-    } catch (error) {
+    } catch (failure) {
       await handle.close().catch(() => undefined);
-      throw fileError(`${where}: cannot write the header`, error);
+      throw fileError(`${where}: cannot write the header`, (failure as WriteFailure).cause);
     }
     return new WavWriter(path, format, maxFrames, handle);
   }
@@ -104,6 +114,19 @@ export class WavWriter {
   /** Frames accepted so far. */
   get frames(): number {
     return this.#frames;
+  }
+
+  /** FILE_ERROR once a write has failed (write() then accepts nothing); undefined until then. */
+  get failure(): AudioError | undefined {
+    return this.#failure;
+  }
+
+  /**
+   * Once close() has settled: the frames the file holds, all accepted frames or, after a
+   * failure, those written before it. Undefined before.
+   */
+  get savedFrames(): number | undefined {
+    return this.#savedFrames;
   }
 
   /**
@@ -143,7 +166,8 @@ export class WavWriter {
 
   /**
    * Writes what is buffered, patches the RIFF, fact and data sizes, and closes the file.
-   * Idempotent; rejects with FILE_ERROR if any write failed.
+   * Idempotent; rejects with FILE_ERROR (`failure`) if any write failed, once the file holds a
+   * valid WAV of the `savedFrames` frames written before the failure.
    */
   close(): Promise<void> {
     return (this.#closing ??= this.#finish());
@@ -159,20 +183,30 @@ export class WavWriter {
     if (next === undefined) {
       try {
         writeFullySync(this.#handle.fd, chunk, bytes, position);
-      } catch (error) {
-        this.#error ??= error;
+      } catch (failure) {
+        this.#fail(failure as WriteFailure);
       }
       return;
     }
     this.#current = next;
-    const done: Promise<void> = writeFully(this.#handle, chunk, bytes, position).then(
+    // After a failure the rest is not written: it would only leave a hole before it.
+    const write = (): Promise<void> | undefined =>
+      this.#error === undefined ? writeFully(this.#handle, chunk, bytes, position) : undefined;
+    const done: Promise<void> = this.#lastWrite.then(write).then(
       () => this.#release(chunk, done),
-      (error: unknown) => {
-        this.#error ??= error;
+      (failure: WriteFailure) => {
+        this.#fail(failure);
         this.#release(chunk, done);
       },
     );
     this.#inFlight.add(done);
+    this.#lastWrite = done;
+  }
+
+  #fail(failure: WriteFailure): void {
+    this.#failedAt = Math.min(this.#failedAt, failure.end);
+    this.#error ??= failure.cause;
+    this.#failure ??= fileError(`WavWriter ${this.path}: cannot write`, failure.cause);
   }
 
   #release(chunk: Uint8Array, write: Promise<void>): void {
@@ -184,47 +218,89 @@ export class WavWriter {
     // In-flight writes never reject: their failure is kept in #error.
     await Promise.all(this.#inFlight);
     if (this.#error === undefined) {
+      const bytes = this.#fillFrames * this.#align;
+      // RIFF chunks are word-aligned: an odd-sized data chunk is followed by a pad byte.
+      const dataBytes = this.#frames * this.#align;
+      if (dataBytes % 2 === 1) this.#current[bytes] = 0;
+      const tail = bytes + (dataBytes % 2);
       try {
-        const bytes = this.#fillFrames * this.#align;
-        // RIFF chunks are word-aligned: an odd-sized data chunk is followed by a pad byte.
-        const dataBytes = this.#frames * this.#align;
-        if (dataBytes % 2 === 1) this.#current[bytes] = 0;
-        const tail = bytes + (dataBytes % 2);
         if (tail > 0) await writeFully(this.#handle, this.#current, tail, this.#position);
-        const header = buildWavHeader(this.format, this.#frames);
-        await writeFully(this.#handle, header, header.length, 0);
-      } catch (error) {
-        this.#error ??= error;
+      } catch (failure) {
+        this.#fail(failure as WriteFailure);
       }
+    }
+    const frames = this.#error === undefined ? this.#frames : this.#framesBeforeFailure();
+    try {
+      if (this.#error !== undefined) {
+        // Cut what follows the whole frames (a partial write, chunks written past the failure).
+        await this.#handle.truncate(headerBytes(this.format) + frames * this.#align);
+      }
+      // Overwrites the placeholders in place: no new block, so it works on a full disk too.
+      const header = buildWavHeader(this.format, frames);
+      await writeFully(this.#handle, header, header.length, 0);
+    } catch (failure) {
+      this.#error ??= failure instanceof WriteFailure ? failure.cause : failure;
     }
     try {
       await this.#handle.close();
     } catch (error) {
       this.#error ??= error;
     }
+    this.#savedFrames = frames;
     if (this.#error !== undefined) {
-      throw fileError(`WavWriter ${this.path}: writing failed`, this.#error);
+      this.#failure ??= fileError(`WavWriter ${this.path}: writing failed`, this.#error);
+      throw this.#failure;
     }
+  }
+
+  /**
+   * The whole frames in the file before the first failed write, fewer by one if that would
+   * leave an odd-sized data chunk: its pad byte could need a block the disk no longer has.
+   */
+  #framesBeforeFailure(): number {
+    const written = Math.max(0, this.#failedAt - headerBytes(this.format));
+    const frames = Math.min(this.#frames, Math.floor(written / this.#align));
+    return (frames * this.#align) % 2 === 1 ? frames - 1 : frames;
   }
 }
 
+/** A write that failed after `end − position` of its bytes had reached the file. */
+class WriteFailure {
+  constructor(
+    readonly cause: unknown,
+    /** The file offset the write reached. */
+    readonly end: number,
+  ) {}
+}
+
+/** Writes `length` bytes at `position`; rejects with a WriteFailure saying how far it got. */
 async function writeFully(
   handle: FileHandle,
   buffer: Uint8Array,
   length: number,
   position: number,
 ): Promise<void> {
-  for (let done = 0; done < length;) {
-    const { bytesWritten } = await handle.write(buffer, done, length - done, position + done);
-    if (bytesWritten === 0) throw new Error('the file system wrote 0 bytes');
-    done += bytesWritten;
+  let done = 0;
+  try {
+    while (done < length) {
+      const { bytesWritten } = await handle.write(buffer, done, length - done, position + done);
+      if (bytesWritten === 0) throw new Error('the file system wrote 0 bytes');
+      done += bytesWritten;
+    }
+  } catch (error) {
+    throw new WriteFailure(error, position + done);
   }
 }
 
 function writeFullySync(fd: number, buffer: Uint8Array, length: number, position: number): void {
-  for (let done = 0; done < length;) {
-    const bytesWritten = writeSync(fd, buffer, done, length - done, position + done);
-    if (bytesWritten === 0) throw new Error('the file system wrote 0 bytes');
-    done += bytesWritten;
+  let done = 0;
+  try {
+    while (done < length) {
+      const bytesWritten = writeSync(fd, buffer, done, length - done, position + done);
+      if (bytesWritten === 0) throw new Error('the file system wrote 0 bytes');
+      done += bytesWritten;
+    }
+  } catch (error) {
+    throw new WriteFailure(error, position + done);
   }
 }
