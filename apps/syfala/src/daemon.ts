@@ -1,4 +1,4 @@
-import type { PeerSpec, StreamEngine } from '@syfala/audio';
+import type { PeerSpec, SinkFailure, StreamEngine } from '@syfala/audio';
 import {
   SyfalaServer,
   type ServerDiscoveryOptions,
@@ -30,6 +30,12 @@ export interface DaemonOptions {
   readonly targetLatencyFrames?: number;
   /** What plays where a client's audio is missing (PeerSpec.concealment). Default 'fade'. */
   readonly concealment?: ConcealmentMode;
+  /**
+   * Hears of a virtual card's WAV sink that stopped on a write failure (a full disk): its file
+   * is finalised, and the card and every session go on without it. Without a listener, close()
+   * rejects with it.
+   */
+  readonly onSinkFailed?: (failure: SinkFailure) => void;
 }
 
 export type ConcealmentMode = NonNullable<PeerSpec['concealment']>;
@@ -53,7 +59,7 @@ export class Daemon {
       port: options.audioPort ?? 0,
     });
     try {
-      await openDevice(options.formats);
+      await openDevice(options.formats, options.onSinkFailed);
       const routes = serverRoutes(options.formats);
       const targetLatencyFrames = options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES;
       const server = await SyfalaServer.listen({

@@ -2,6 +2,7 @@ import {
   AudioEngine,
   type DeviceStreams,
   type EngineOptions,
+  type SinkFailure,
   type StreamEngine,
 } from '@syfala/audio';
 import { CoreAudioEngine, type CoreAudioDeviceOptions } from '@syfala/backend-coreaudio';
@@ -19,8 +20,11 @@ export type DeviceChoice =
 /** An engine whose socket is bound (its port goes in the handshake) and whose device opens later. */
 export interface StartedEngine {
   readonly engine: StreamEngine;
-  /** Opens the device for these streams (known once the formats are agreed). */
-  openDevice(streams: DeviceStreams): Promise<void>;
+  /**
+   * Opens the device for these streams (known once the formats are agreed). `onSinkFailed`
+   * hears of a virtual card's WAV sink that stopped on a write failure (native cards have none).
+   */
+  openDevice(streams: DeviceStreams, onSinkFailed?: (failure: SinkFailure) => void): Promise<void>;
 }
 
 /** Starts the engine that fits the device: a worker thread for the virtual card, C++ otherwise. */
@@ -32,7 +36,8 @@ export async function startEngine(
     const engine = await AudioEngine.start({ bind });
     return {
       engine,
-      openDevice: (streams) => engine.openDevice({ ...device, streams }),
+      openDevice: (streams, onSinkFailed) =>
+        engine.openDevice({ ...device, streams }, onSinkFailed),
     };
   }
   if (device.backend === 'jack') {

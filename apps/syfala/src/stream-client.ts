@@ -1,4 +1,4 @@
-import type { EngineStats } from '@syfala/audio';
+import { AudioError, describeSinkFailure, type EngineStats } from '@syfala/audio';
 import { REDUNDANCY_CAPABILITY, type Redundancy } from '@syfala/proto';
 import {
   connect,
@@ -43,6 +43,12 @@ export interface StreamResult {
   readonly stats: EngineStats;
   /** Set when the session ended before `until` did (server gone, timeout). */
   readonly ended?: SessionEnd;
+  /**
+   * Set when this side failed while streaming, which ended the session: the sound card went
+   * away (deviceLost), or a recording's file system refused a write (AudioError FILE_ERROR; the
+   * file is finalised for what was written).
+   */
+  readonly failed?: Error;
 }
 
 /**
@@ -71,8 +77,12 @@ export async function streamWith(
     // What this client sends is its own to announce, so it is known before asking (CONTROL.md §3).
     const sends = offer.capabilities.includes(REDUNDANCY_CAPABILITY) ? periods : 0;
     let streaming: Streaming;
+    let recordingFailed = (_error: Error): void => undefined;
+    const recordingFailure = new Promise<Error>((resolve) => (recordingFailed = resolve));
     try {
-      await openDevice(clientDeviceStreams(offer.formats));
+      await openDevice(clientDeviceStreams(offer.formats), (failure) =>
+        recordingFailed(new AudioError('FILE_ERROR', describeSinkFailure(failure))),
+      );
       await engine.addPeer({
         id: SERVER_PEER,
         address: target.host,
@@ -98,30 +108,35 @@ export async function streamWith(
       const tick = (): void => void engine.stats().then(report, () => undefined);
       ticker = setInterval(tick, options.statsIntervalMs ?? 1000);
     }
-    const deviceLost = engine.deviceLost.then((error) => ({ error }));
+    // This side's failures end the session too: the sound card gone (JACK server stopped), or
+    // a recording the disk refused (the card runs on; the session is stopped as usual).
     const ended = await Promise.race([
       options.until({ ended: streaming.ended }).then(() => undefined),
       streaming.ended,
-      deviceLost,
+      engine.deviceLost.then((error) => ({ failed: error, deviceLost: true })),
+      recordingFailure.then((error) => ({ failed: error, deviceLost: false })),
     ]);
     clearInterval(ticker);
-    if (ended !== undefined && 'error' in ended) {
-      // The sound card is gone (JACK server stopped): tell the server, then say why.
-      await streaming.disconnect().catch(() => undefined);
-      throw ended.error;
-    }
+    const failure = ended !== undefined && 'failed' in ended ? ended : undefined;
+    const sessionEnd = ended !== undefined && !('failed' in ended) ? ended : undefined;
     // Counted while the stream is live: once it stops, the jitter buffers run dry by design.
     const stats = await engine.stats();
-    engine.setSending(SERVER_PEER, false);
-    if (ended === undefined) {
-      const idle = await streaming.stopIo();
-      await idle.disconnect();
+    if (failure?.deviceLost === true) {
+      // Nothing left to stop: tell the server, then say why.
+      await streaming.disconnect().catch(() => undefined);
+    } else {
+      engine.setSending(SERVER_PEER, false);
+      if (sessionEnd === undefined) {
+        const idle = await streaming.stopIo();
+        await idle.disconnect();
+      }
     }
     return {
       offer,
       redundancy: streaming.redundancy,
       stats,
-      ...(ended !== undefined && { ended }),
+      ...(failure !== undefined && { failed: failure.failed }),
+      ...(sessionEnd !== undefined && { ended: sessionEnd }),
     };
   } finally {
     clearInterval(ticker);

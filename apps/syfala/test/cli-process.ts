@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { sleep } from './fixtures.js';
 
 // The real command, as a user runs it: the built bin in a child process (`tsc -b` first).
@@ -95,4 +95,17 @@ export async function serve(
     controlPort: listening['controlPort'] as number,
     id: listening['id'] as string,
   };
+}
+
+/** An expected error: exit 1, one line on stderr, `syfala: ` first, no stack. */
+export function expectOneSentence(
+  result: { code: number | null; stderr: string },
+  pattern: RegExp,
+): void {
+  expect(result.code).toBe(1);
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^syfala: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
 }

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readWavFile } from '@syfala/audio';
 import { matchingFrames, tempDir, writeSignal } from './fixtures.js';
-import { Cli, LOOPBACK_SERVE, ROOT, jsonLines, serve, syfala } from './cli-process.js';
+import {
+  Cli,
+  LOOPBACK_SERVE,
+  ROOT,
+  expectOneSentence,
+  jsonLines,
+  serve,
+  syfala,
+} from './cli-process.js';
 
 /**
  * Jitter-buffer target for these tests: 100 ms, so that checks of exact audio do not depend on
@@ -61,16 +69,6 @@ function soxInfo(file: string, flag: string): string {
 const NOT_LOCAL = '203.0.113.9';
 const NOT_LOCAL_ERROR =
   /--interface: 203\.0\.113\.9 is not the address of an interface of this host/;
-
-/** An expected error: exit 1, one line on stderr, `syfala: ` first, no stack. */
-function expectOneSentence(result: { code: number | null; stderr: string }, pattern: RegExp): void {
-  expect(result.code).toBe(1);
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^syfala: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/^\s+at /m);
-}
 
 describe('syfala serve, connect and info on 127.0.0.1', () => {
   let server: Cli;
@@ -146,6 +144,28 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
       expect(Math.abs(stat.max - 0.251)).toBeLessThan(0.01);
       // A sine's RMS is its peak / √2: 0.1776 at −12 dBFS.
       expect(Math.abs(stat.rms - 0.178)).toBeLessThan(0.03);
+    },
+  );
+
+  it(
+    'connect with stdout not a terminal prints JSON lines only: stats, then the summary',
+    { timeout: 15_000 },
+    async () => {
+      const result = await run([
+        'connect',
+        `127.0.0.1:${ports.udpPort}`,
+        ...RESOLVE,
+        ...LATENCY,
+        '--duration',
+        '1.5',
+      ]);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(jsonLines(result.stdout)).toHaveLength(lines.length);
+      expect(jsonLines(result.stdout).map((line) => line['type'])).toEqual([
+        ...lines.slice(1).map(() => 'stats'),
+        'summary',
+      ]);
     },
   );
 
@@ -243,6 +263,33 @@ describe('syfala serve shutting down', () => {
       expect(client.stderr).toBe(
         'syfala: the server ended the session: shutdown (server closing)\n',
       );
+    },
+  );
+});
+
+describe('connect --json when the session fails', () => {
+  it(
+    'still ends with a JSON summary that says why, as stderr does',
+    { timeout: 15_000 },
+    async () => {
+      const server = syfala(['serve', ...LOOPBACK, '--log', 'json', '--max-sessions', '1']);
+      const { udpPort } = await serve(server);
+      const first = syfala(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, ...LATENCY, '--json']);
+      await first.jsonLine('stdout', (line) => line['type'] === 'stats');
+      const refused = await run(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, '--json']);
+      expectOneSentence(refused, /refused the connection: busy/);
+      const lines = refused.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({
+        type: 'summary',
+        elapsedS: 0,
+        streams: [],
+        failed: refused.stderr.trimEnd().replace(/^syfala: /, ''),
+      });
+      first.child.kill('SIGINT');
+      expect((await first.exited).code).toBe(0);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
     },
   );
 });

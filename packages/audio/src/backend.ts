@@ -48,14 +48,40 @@ export interface DeviceStats {
   xruns: number;
 }
 
+/**
+ * A WAV sink that stopped for good while the device's clock runs on: its file system refused a
+ * write (a full disk). The file is finalised for what reached it. Plain data: it crosses threads.
+ */
+export interface SinkFailure {
+  /** The output stream it recorded. */
+  readonly output: number;
+  readonly path: string;
+  /** Frames the file holds: those written before the failure. */
+  readonly savedFrames: number;
+  /** The system's error: "ENOSPC: no space left on device, write". */
+  readonly reason: string;
+}
+
+/** One sentence for a sink failure: the file, the system's error, and what the file keeps. */
+export function describeSinkFailure(failure: SinkFailure): string {
+  return (
+    `cannot write ${failure.path}: ${failure.reason} ` +
+    `(the file keeps the ${failure.savedFrames} frames written before)`
+  );
+}
+
 /** An open device: formats fixed, clock not yet running. */
 export interface AudioDevice {
   readonly streams: DeviceStreams;
   /** The device clock's rate and period. */
   readonly sampleRate: number;
   readonly periodFrames: number;
-  /** Starts the clock: `process` runs once per period until stop(). */
-  start(process: ProcessCallback): void;
+  /**
+   * Starts the clock: `process` runs once per period until stop(). `onSinkFailed` hears of each
+   * sink that stops on a write failure, once its file is finalised; without it, close() rejects
+   * with the first such failure.
+   */
+  start(process: ProcessCallback, onSinkFailed?: (failure: SinkFailure) => void): void;
   /**
    * Whether input `index` is being captured for anyone (default: every input is). A device whose
    * inputs are generated (the virtual card's tones and files) advances a source only while it is
@@ -66,7 +92,10 @@ export interface AudioDevice {
   /** Stops the clock; resolves once no callback runs any more. Idempotent. */
   stop(): Promise<void>;
   stats(): DeviceStats;
-  /** Releases the device (files flushed and closed); stops it first if running. Idempotent. */
+  /**
+   * Releases the device (files flushed and closed); stops it first if running. Idempotent;
+   * rejects with the first file that failed (unless onSinkFailed was told of it).
+   */
   close(): Promise<void>;
 }
 

@@ -1,8 +1,17 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished, vi, type TestContext } from 'vitest';
+import { mountSmallFileSystem } from '@syfala/jack-rig';
 import { createAudioHeader, encode, readAudioHeader, type Format } from '@syfala/proto';
 import { ImpairmentRelay } from '@syfala/relay';
-import { AudioEngine, type PeerSpec, type ReceivedStreamStats } from '../src/index.js';
+import {
+  AudioEngine,
+  readWavFile,
+  type PeerSpec,
+  type ReceivedStreamStats,
+  type SinkFailure,
+} from '../src/index.js';
 import { crashWorker } from './crash-worker.js';
 import { byteCount, played, sleep, startEngine as engine } from './engine-fixture.js';
 
@@ -260,5 +269,56 @@ describe('the streaming engine', () => {
         await receiver.close();
       });
     }
+  });
+});
+
+describe('the engine with a WAV sink on a disk that fills', () => {
+  /** A TS engine whose fast-clock card records output stream 0 onto a 64 KiB tmpfs. */
+  async function recordingOntoSmallDisk(
+    ctx: TestContext,
+    onSinkFailed?: (failure: SinkFailure) => void,
+  ): Promise<{ engine: AudioEngine; path: string }> {
+    const disk = await mountSmallFileSystem(64 * 1024);
+    if (typeof disk === 'string') ctx.skip(disk);
+    onTestFinished(() => disk.unmount());
+    const path = join(disk.dir, 'out.wav');
+    const started = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
+    onTestFinished(() => started.close().catch(() => undefined));
+    await started.openDevice(
+      {
+        backend: 'virtual',
+        streams: { inputs: [], outputs: [FORMAT] },
+        options: { clock: 'fast', sinks: [{ kind: 'wav', path }] },
+      },
+      onSinkFailed,
+    );
+    return { engine: started, path };
+  }
+
+  it('reports the sink once its file is finalised, and runs on without it', async (ctx) => {
+    let reported = (_failure: SinkFailure): void => undefined;
+    const failed = new Promise<SinkFailure>((resolve) => (reported = resolve));
+    const { engine: running, path } = await recordingOntoSmallDisk(ctx, (f) => reported(f));
+    const failure = await failed;
+    expect(failure).toMatchObject({ output: 0, path });
+    expect(failure.reason).toMatch(/^ENOSPC/);
+    expect((await readWavFile(path)).frames).toBe(failure.savedFrames);
+    const periods = (await running.stats()).device!.periods;
+    await vi.waitFor(async () =>
+      expect((await running.stats()).device!.periods).toBeGreaterThan(periods),
+    );
+    await expect(running.close()).resolves.toBeUndefined();
+  });
+
+  it('with no one told, close() rejects with the failure (it used to hang)', async (ctx) => {
+    const { engine: running, path } = await recordingOntoSmallDisk(ctx);
+    // The card has written all that fits.
+    await vi.waitFor(() => expect(statSync(path).size).toBeGreaterThan(60_000));
+    // Seen by the card while it ran, or only as it closed: either way it comes out here.
+    const closing = running.close();
+    await expect(closing).rejects.toMatchObject({ code: 'FILE_ERROR' });
+    await expect(closing).rejects.toThrow(path);
+    await expect(closing).rejects.toThrow(/ENOSPC/);
+    expect((await readWavFile(path)).frames).toBeGreaterThan(0);
   });
 });

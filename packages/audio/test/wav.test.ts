@@ -294,13 +294,13 @@ describe('WavWriter and WavReader', () => {
 });
 
 describe(`a WavWriter on a full file system${needsSox}`, () => {
-  it.skipIf(!hasSox).each([
+  it.skipIf(!hasSox).for([
     ['f32', 2],
     ['u8', 1],
     ['i24', 3],
   ] as const)(
     'finalises %s × %d channels for the frames that fit, readable by sox, and rejects close()',
-    async (sampleType, channels, ctx) => {
+    async ([sampleType, channels], ctx) => {
       const disk = await mountSmallFileSystem(64 * 1024);
       if (typeof disk === 'string') return ctx.skip(disk);
       onTestFinished(() => disk.unmount());

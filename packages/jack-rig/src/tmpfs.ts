@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from './exec.js';
@@ -6,6 +6,8 @@ import { runCommand } from './exec.js';
 /** A small tmpfs on a fresh temporary folder: a real file system that fills up. */
 export interface SmallFileSystem {
   readonly dir: string;
+  /** Takes every free byte left, with a filler file: the next write that needs space fails. */
+  fill(): void;
   /** Unmounts it (lazily, should a file still be open) and removes the folder. */
   unmount(): Promise<void>;
 }
@@ -31,6 +33,17 @@ export async function mountSmallFileSystem(sizeBytes: number): Promise<SmallFile
   }
   return {
     dir,
+    fill: () => {
+      const fd = openSync(join(dir, 'filler'), 'a');
+      const block = Buffer.alloc(4096);
+      try {
+        for (;;) writeSync(fd, block);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      } finally {
+        closeSync(fd);
+      }
+    },
     unmount: async () => {
       await runCommand('umount', ['-l', dir]);
       rmSync(dir, { recursive: true, force: true });

@@ -152,7 +152,8 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   };
   // Only from here on does Ctrl-C stop cleanly; before, nothing needs closing and it just exits.
   const stop = waitForSignal(['SIGINT', 'SIGTERM']);
-  let result: StreamResult;
+  let result: StreamResult | undefined;
+  let failure: unknown;
   try {
     result = await streamWith(endpoint, {
       device: card,
@@ -184,6 +185,9 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
         return Promise.race(waits).then(stopped);
       },
     });
+    failure = result.failed;
+  } catch (error) {
+    failure = error;
   } finally {
     streaming = false;
     clearTimeout(timer);
@@ -191,15 +195,15 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     if (mode === 'status') process.stdout.write(REDRAW);
   }
 
-  const summary = summarize(result, formats, stoppedAt - startedAt, device, flags.play);
+  // A failure ended streaming (if it ever started) when it was seen.
+  const elapsedMs = startedAt === 0 ? 0 : (stoppedAt || performance.now()) - startedAt;
+  printSummary(summarize(result, failure, formats, elapsedMs, device, flags.play), endpoint, mode);
+  if (result === undefined || failure !== undefined) throw failure;
   if ((redundancy ?? 0) > result.redundancy.serverToClient) {
     process.stderr.write(
       `syfala: ${endpoint.name} sends ${result.redundancy.serverToClient} redundant period(s), not the ${redundancy} asked for\n`,
     );
   }
-  process.stdout.write(
-    flags.json === true ? `${JSON.stringify(summary)}\n` : `${summaryText(summary, endpoint)}\n`,
-  );
   if (result.ended === undefined) return 0;
   process.stderr.write(`syfala: ${describeEnd(result.ended)}\n`);
   return 1;
@@ -301,6 +305,7 @@ async function checkPlayable(path: string, stream: Format): Promise<void> {
   }
 }
 
+/** What `connect` prints last, on every way out once the session is under way. */
 interface Summary {
   readonly type: 'summary';
   readonly elapsedS: number;
@@ -319,17 +324,22 @@ interface Summary {
   readonly played: string | undefined;
   /** Redundant periods in force: received from the server, and sent to it. */
   readonly redundancy: Redundancy;
+  /** Set when the server ended the session first. */
   readonly ended: SessionEnd | undefined;
+  /** Set when this side failed: the sentence stderr shows too. */
+  readonly failed: string | undefined;
 }
 
+/** `result` is missing when the session failed before streaming (refused, no device). */
 function summarize(
-  result: StreamResult,
+  result: StreamResult | undefined,
+  failure: unknown,
   formats: StreamFormats,
   elapsedMs: number,
   device: ClientDevice,
   played: string | undefined,
 ): Summary {
-  const received = result.stats.peers[0]?.received ?? [];
+  const received = result?.stats.peers[0]?.received ?? [];
   return {
     type: 'summary',
     elapsedS: Math.round(elapsedMs / 100) / 10,
@@ -344,11 +354,22 @@ function summarize(
         underrunFrames: stream.underrunFrames,
       };
     }),
-    recorded: device.sinks.flatMap((sink) => (sink.kind === 'wav' ? [sink.path] : [])),
+    recorded:
+      result === undefined
+        ? []
+        : device.sinks.flatMap((sink) => (sink.kind === 'wav' ? [sink.path] : [])),
     played,
-    redundancy: result.redundancy,
-    ended: result.ended,
+    redundancy: result?.redundancy ?? { serverToClient: 0, clientToServer: 0 },
+    ended: result?.ended,
+    failed: failure === undefined ? undefined : describeError(failure),
   };
+}
+
+/** The summary as the stats came: one JSON line, or text for a person. */
+function printSummary(summary: Summary, endpoint: Endpoint, mode: 'json' | 'status'): void {
+  process.stdout.write(
+    mode === 'json' ? `${JSON.stringify(summary)}\n` : `${summaryText(summary, endpoint)}\n`,
+  );
 }
 
 function summaryText(summary: Summary, endpoint: Endpoint): string {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeSinkFailure } from '@syfala/audio';
 import { formatAddress, type ServerSession, type SyfalaServer } from '@syfala/network';
 import { describeFormat } from '@syfala/proto';
 import { describeError } from '../cli-error.js';
@@ -17,7 +18,16 @@ const STATS_INTERVAL_MS = 5000;
 export async function serveCommand(command: Command): Promise<number> {
   const settings = await serveSettings(command);
   const log = new Log(settings.log);
-  const daemon = await Daemon.start(settings.daemon);
+  const daemon = await Daemon.start({
+    ...settings.daemon,
+    // A sink is the card's, not a session's: it stops alone, and every session streams on.
+    onSinkFailed: (failure) =>
+      log.event(
+        'sink-failed',
+        { ...failure },
+        `output stream ${failure.output}'s recording stopped: ${describeSinkFailure(failure)}; streaming goes on`,
+      ),
+  });
   const stop = waitForSignal(['SIGINT', 'SIGTERM']);
   const { server, engine } = daemon;
   const { discovery } = settings.daemon;

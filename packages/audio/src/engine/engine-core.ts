@@ -18,7 +18,7 @@ import {
   encodeSamples,
   type DatagramSink,
 } from '@syfala/utils';
-import type { AudioDevice, PeriodInfo } from '../backend.js';
+import type { AudioDevice, PeriodInfo, SinkFailure } from '../backend.js';
 import { AudioError } from '../errors.js';
 import { openDevice } from './devices.js';
 import type {
@@ -152,8 +152,14 @@ export class EngineCore {
     return this.#socket.address().port;
   }
 
-  /** Opens the device and starts its clock; peers can be added from then on. */
-  async openDevice(spec: DeviceSpec): Promise<AudioDevice> {
+  /**
+   * Opens the device and starts its clock; peers can be added from then on. A sink that fails
+   * later is reported to `onSinkFailed` and the device runs on.
+   */
+  async openDevice(
+    spec: DeviceSpec,
+    onSinkFailed: (failure: SinkFailure) => void,
+  ): Promise<AudioDevice> {
     if (this.#device !== undefined) {
       throw new AudioError('BAD_OPTION', 'audio engine: a device is already open');
     }
@@ -164,7 +170,7 @@ export class EngineCore {
       Math.ceil(periodSeconds * Math.max(device.sampleRate, ...rates)) + PERIOD_SLACK_FRAMES;
     this.#device = device;
     this.#updateCapturing();
-    device.start((inputs, outputs, info) => this.#process(inputs, outputs, info));
+    device.start((inputs, outputs, info) => this.#process(inputs, outputs, info), onSinkFailed);
     return device;
   }
 
@@ -336,10 +342,16 @@ export class EngineCore {
     };
   }
 
-  /** Stops the device (its WAV sinks are flushed and closed), then the socket. */
+  /**
+   * Stops the device (its WAV sinks are flushed and closed), then the socket, which closes even
+   * when the device's close rejects (with a file that could not be finalised).
+   */
   async close(): Promise<void> {
-    await this.#device?.close();
-    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    try {
+      await this.#device?.close();
+    } finally {
+      await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    }
   }
 
   #process(

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_DATAGRAM_BUDGET_BYTES, SyfalaError } from '@syfala/proto';
+import { describeSinkFailure, type SinkFailure } from '../backend.js';
 import { AUDIO_ERROR_CODES, AudioError, type AudioErrorCode } from '../errors.js';
 import type {
   DeviceSpec,
@@ -68,6 +69,9 @@ export class AudioEngine implements StreamEngine {
   readonly #pending = new Map<number, Pending>();
   #lose: (error: Error) => void = () => undefined;
   #device: { sampleRate: number; periodFrames: number } | undefined;
+  #onSinkFailed: ((failure: SinkFailure) => void) | undefined;
+  /** A sink failure no listener heard: close() rejects with it. */
+  #unreported: AudioError | undefined;
   #nextId = 0;
   /** Why the worker is gone, once it is. */
   #dead: AudioError | undefined;
@@ -124,8 +128,14 @@ export class AudioEngine implements StreamEngine {
   /**
    * Opens the device inside the worker and starts its clock. Rejects with the worker's
    * AudioError code (FILE_ERROR for a WAV that can't be opened), else DEVICE_FAILED.
+   * `onSinkFailed` hears of each WAV sink that stops on a write failure later (the device runs
+   * on); without it, close() rejects with the first.
    */
-  async openDevice(device: DeviceSpec): Promise<void> {
+  async openDevice(
+    device: DeviceSpec,
+    onSinkFailed?: (failure: SinkFailure) => void,
+  ): Promise<void> {
+    this.#onSinkFailed = onSinkFailed;
     const opened = await this.#ask({ type: 'open-device', device });
     this.#device = { sampleRate: opened.sampleRate, periodFrames: opened.periodFrames };
   }
@@ -156,13 +166,19 @@ export class AudioEngine implements StreamEngine {
 
   /**
    * Stops the device (flushing WAV sinks), closes the socket, ends the worker. Idempotent.
-   * Rejects with ENGINE_FAILED if the worker dies while closing; resolves at once if it had died.
+   * Rejects with ENGINE_FAILED if the worker dies while closing (resolves at once if it had
+   * died), with FILE_ERROR for a file that could not be finalised, or with a sink failure no
+   * listener heard; the worker ends either way.
    */
   close(): Promise<void> {
     this.#closing ??=
       this.#dead !== undefined
         ? Promise.resolve()
-        : this.#ask({ type: 'close' }).then(() => this.#worker.terminate().then(() => undefined));
+        : this.#ask({ type: 'close' })
+            .finally(() => this.#worker.terminate())
+            .then(() => {
+              if (this.#unreported !== undefined) throw this.#unreported;
+            });
     return this.#closing;
   }
 
@@ -188,6 +204,11 @@ export class AudioEngine implements StreamEngine {
   }
 
   #answer(event: EngineEvent): void {
+    if (event.type === 'sink-failed') {
+      if (this.#onSinkFailed !== undefined) this.#onSinkFailed(event.failure);
+      else this.#unreported ??= new AudioError('FILE_ERROR', describeSinkFailure(event.failure));
+      return;
+    }
     if (event.type !== 'done' && event.type !== 'error') return;
     const pending = this.#pending.get(event.id);
     if (pending === undefined) return;

@@ -1,6 +1,6 @@
 import type { DecodeErrorCode, Format } from '@syfala/proto';
 import type { ConcealmentMode, JitterBufferStats } from '@syfala/utils';
-import type { DeviceStats, DeviceStreams } from '../backend.js';
+import type { DeviceStats, DeviceStreams, SinkFailure } from '../backend.js';
 
 /** Which backend the engine's worker opens, with its options (plain data: it crosses threads). */
 export interface DeviceSpec {
@@ -152,7 +152,9 @@ export type EngineEvent =
       readonly name: string;
       readonly code: string;
       readonly message: string;
-    };
+    }
+  /** Any time after open-device: a WAV sink stopped on a write failure; the device runs on. */
+  | { readonly type: 'sink-failed'; readonly failure: SinkFailure };
 
 /**
  * What the CLI and apps stream through, whatever runs the data plane: the TS worker

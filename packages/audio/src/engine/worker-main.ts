@@ -18,10 +18,13 @@ function errorCode(error: unknown): string {
 async function run(
   core: EngineCore,
   request: EngineRequest,
+  post: (event: EngineEvent) => void,
 ): Promise<EngineResults[EngineRequest['type']]> {
   switch (request.type) {
     case 'open-device': {
-      const device = await core.openDevice(request.device);
+      const device = await core.openDevice(request.device, (failure) =>
+        post({ type: 'sink-failed', failure }),
+      );
       return { sampleRate: device.sampleRate, periodFrames: device.periodFrames };
     }
     case 'add-peer':
@@ -58,19 +61,21 @@ export async function runEngineWorker(port: MessagePort, data: EngineWorkerData)
     const { id } = command;
     // A request the core refuses (a bad peer spec) must not take the worker, and every other
     // peer, down: it fails alone, with its code.
-    run(core, command).then(
-      (result) => {
-        post({ type: 'done', id, result });
+    run(core, command, post)
+      .then(
+        (result) => post({ type: 'done', id, result }),
+        (error: unknown) =>
+          post({
+            type: 'error',
+            id,
+            name: error instanceof Error ? error.name : 'Error',
+            code: errorCode(error),
+            message: error instanceof Error ? error.message : String(error),
+          }),
+      )
+      // A close that failed (a file that could not be finalised) has still closed the rest.
+      .finally(() => {
         if (command.type === 'close') port.close();
-      },
-      (error: unknown) =>
-        post({
-          type: 'error',
-          id,
-          name: error instanceof Error ? error.name : 'Error',
-          code: errorCode(error),
-          message: error instanceof Error ? error.message : String(error),
-        }),
-    );
+      });
   });
 }

@@ -8,6 +8,7 @@ import type {
   DeviceStreams,
   PeriodInfo,
   ProcessCallback,
+  SinkFailure,
 } from '../backend.js';
 import { AudioError } from '../errors.js';
 import type { WavWriter } from '../wav/wav-writer.js';
@@ -119,7 +120,13 @@ export class VirtualDevice implements AudioDevice {
   readonly #inputs: Float32Array[];
   readonly #outputs: Float32Array[];
   readonly #sources: readonly Source[];
-  readonly #sinks: readonly (WavWriter | undefined)[];
+  /** A sink that failed is taken out (undefined) while its file is finalised. */
+  readonly #sinks: (WavWriter | undefined)[];
+  /** Failed sinks being finalised; these never reject. */
+  readonly #finalising: Promise<void>[] = [];
+  #onSinkFailed: ((failure: SinkFailure) => void) | undefined;
+  /** A failed sink's error when no one was told of it: close() rejects with it. */
+  #unreported: Error | undefined;
   /** Per input: whether its source runs (setCapturing). */
   readonly #capturing: boolean[];
   /** Handed to every callback; valid only during the call. */
@@ -149,7 +156,7 @@ export class VirtualDevice implements AudioDevice {
     this.#inputs = this.#inputLanes.map(() => new Float32Array(0));
     this.#outputs = this.#outputLanes.map(() => new Float32Array(0));
     this.#sources = config.sources;
-    this.#sinks = config.sinks;
+    this.#sinks = [...config.sinks];
     this.#capturing = this.#inputLanes.map(() => true);
     this.#info = { frameIndex: 0, sampleRate, inputTimeNs: 0, outputTimeNs: 0, lateNs: 0 };
   }
@@ -159,12 +166,13 @@ export class VirtualDevice implements AudioDevice {
    * positions), with timestamps from now on. A callback may call stop() or close(): no period
    * runs after the one that called it.
    */
-  start(process: ProcessCallback): void {
+  start(process: ProcessCallback, onSinkFailed?: (failure: SinkFailure) => void): void {
     if (this.#closing !== undefined) {
       throw new AudioError('BAD_STATE', 'virtual device: start() after close()');
     }
     if (this.#running) throw new AudioError('BAD_STATE', 'virtual device: already started');
     this.#process = process;
+    this.#onSinkFailed = onSinkFailed;
     this.#running = true;
     this.#startPeriod = this.#period;
     this.#startNs = this.#nowNs();
@@ -193,7 +201,10 @@ export class VirtualDevice implements AudioDevice {
     return { periods: this.#period, xruns: this.#xruns };
   }
 
-  /** Stops, then closes sources and WAV sinks (patching their headers); rejects with the first failure. */
+  /**
+   * Stops, then closes sources and WAV sinks (patching their headers); rejects with the first
+   * failure, or that of a sink that stopped earlier unless onSinkFailed was told of it.
+   */
   close(): Promise<void> {
     return (this.#closing ??= this.#release());
   }
@@ -203,9 +214,39 @@ export class VirtualDevice implements AudioDevice {
     const closing = [
       ...this.#sources.map((source) => source.close()),
       ...this.#sinks.map((sink) => sink?.close()),
+      ...this.#finalising,
     ];
     const failure = (await Promise.allSettled(closing)).find((r) => r.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
+    if (this.#unreported !== undefined) throw this.#unreported;
+  }
+
+  /**
+   * Takes a sink whose file system refused a write out of the period loop: the clock, the other
+   * streams and whatever the callback feeds go on. Its file is finalised now, not at close, so
+   * it can be used (and its disk space is settled) while the device runs.
+   */
+  #stopSink(output: number, sink: WavWriter): void {
+    this.#sinks[output] = undefined;
+    const report = this.#onSinkFailed;
+    const finalised = sink
+      .close()
+      .catch(() => undefined)
+      .then(() => {
+        const failure = sink.failure!;
+        if (report === undefined) {
+          this.#unreported ??= failure;
+          return;
+        }
+        const cause = failure.cause;
+        report({
+          output,
+          path: sink.path,
+          savedFrames: sink.savedFrames ?? 0,
+          reason: cause instanceof Error ? cause.message : String(cause),
+        });
+      });
+    this.#finalising.push(finalised);
   }
 
   #nowNs(): number {
@@ -274,7 +315,11 @@ export class VirtualDevice implements AudioDevice {
     }
     this.#process(this.#inputs, this.#outputs, info);
     for (let i = 0; i < this.#sinks.length; i++) {
-      this.#sinks[i]?.write(this.#outputs[i]!, this.#outputLanes[i]!.frames);
+      const sink = this.#sinks[i];
+      if (sink === undefined) continue;
+      sink.write(this.#outputs[i]!, this.#outputLanes[i]!.frames);
+      // A failed background write shows here a period or so after it happened.
+      if (sink.failure !== undefined) this.#stopSink(i, sink);
     }
     this.#period++;
   }
