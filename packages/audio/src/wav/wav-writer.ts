@@ -27,15 +27,22 @@ export interface WavWriterOptions extends WavFormat {
   readonly maxFrames?: number;
 }
 
+/** A full chunk waiting for its background write. */
+interface QueuedChunk {
+  readonly chunk: Uint8Array;
+  readonly bytes: number;
+  readonly position: number;
+}
+
 /**
  * Streams a WAV file to disk: write() encodes interleaved Float32 frames (encodeSamples: clipped,
- * rounded half to even) into 64 KiB chunks, and each full chunk is written in the background
- * (positional async writes on the libuv pool, one after the other: the file grows in order, so a
- * full disk leaves every byte before the failure in place), so write() itself only encodes and
- * copies. If all
- * pooled chunks are still in flight (the disk is behind), the full one is written synchronously
- * instead: audio is never dropped and memory stays fixed, at the cost of that one call blocking.
- * No allocation per write() beyond one I/O request per flushed chunk.
+ * rounded half to even) into 64 KiB chunks, and full chunks are written in the background, in
+ * order (positional async writes on the libuv pool, one at a time), so write() itself only
+ * encodes and copies. If every pooled chunk is still queued (the disk is behind), the queued
+ * ones are written synchronously instead, still in order: audio is never dropped and memory
+ * stays fixed, at the cost of that one call blocking. No allocation per write() beyond one I/O
+ * request per flushed chunk. The file grows in order, so a full disk leaves every byte before
+ * the failure in place.
  *
  * The header is written with placeholder sizes at create() and patched by close(), so a file
  * cut short by a crash still plays in readers that clamp the data size to the file (ours, sox).
@@ -51,9 +58,12 @@ export class WavWriter {
   readonly #align: number;
   readonly #chunkFrames: number;
   readonly #free: Uint8Array[] = [];
-  readonly #inFlight = new Set<Promise<void>>();
-  /** The last background write queued: the next one starts when it settles. */
-  #lastWrite: Promise<void> = Promise.resolve();
+  /** Full chunks not yet being written, oldest first. */
+  readonly #queue: QueuedChunk[] = [];
+  /** The background writer, while it runs: it writes the queue's chunks one by one. */
+  #draining: Promise<void> | undefined;
+  /** The chunk the background writer is writing now. */
+  #writing: QueuedChunk | undefined;
   #current: Uint8Array;
   #fillFrames = 0;
   /** File offset where the chunk being filled goes. */
@@ -174,33 +184,50 @@ export class WavWriter {
   }
 
   #flush(): void {
-    const chunk = this.#current;
-    const bytes = this.#fillFrames * this.#align;
-    const position = this.#position;
-    this.#position += bytes;
+    this.#queue.push({
+      chunk: this.#current,
+      bytes: this.#fillFrames * this.#align,
+      position: this.#position,
+    });
+    this.#position += this.#fillFrames * this.#align;
     this.#fillFrames = 0;
     const next = this.#free.pop();
     if (next === undefined) {
-      try {
-        writeFullySync(this.#handle.fd, chunk, bytes, position);
-      } catch (failure) {
-        this.#fail(failure as WriteFailure);
+      // In order, from the chunk being written in the background (the same bytes again): were
+      // it left behind, a disk filling up now would take its space first.
+      const queued = this.#queue.splice(0);
+      for (const { chunk, bytes, position } of [this.#writing ?? [], queued].flat()) {
+        if (this.#error !== undefined) break;
+        try {
+          writeFullySync(this.#handle.fd, chunk, bytes, position);
+        } catch (failure) {
+          this.#fail(failure as WriteFailure);
+        }
       }
+      for (const { chunk } of queued) this.#free.push(chunk);
+      this.#current = this.#free.pop()!;
       return;
     }
     this.#current = next;
-    // After a failure the rest is not written: it would only leave a hole before it.
-    const write = (): Promise<void> | undefined =>
-      this.#error === undefined ? writeFully(this.#handle, chunk, bytes, position) : undefined;
-    const done: Promise<void> = this.#lastWrite.then(write).then(
-      () => this.#release(chunk, done),
-      (failure: WriteFailure) => {
-        this.#fail(failure);
-        this.#release(chunk, done);
-      },
-    );
-    this.#inFlight.add(done);
-    this.#lastWrite = done;
+    this.#draining ??= this.#drain();
+  }
+
+  /** Writes queued chunks until none is left; after a failure, the rest is only released. */
+  async #drain(): Promise<void> {
+    for (let queued; (queued = this.#queue.shift()) !== undefined;) {
+      // After a failure the rest is not written: it would only leave a hole before it.
+      if (this.#error === undefined) {
+        this.#writing = queued;
+        try {
+          await writeFully(this.#handle, queued.chunk, queued.bytes, queued.position);
+        } catch (failure) {
+          this.#fail(failure as WriteFailure);
+        }
+        this.#writing = undefined;
+      }
+      this.#free.push(queued.chunk);
+    }
+    this.#draining = undefined;
   }
 
   #fail(failure: WriteFailure): void {
@@ -209,14 +236,9 @@ export class WavWriter {
     this.#failure ??= fileError(`WavWriter ${this.path}: cannot write`, failure.cause);
   }
 
-  #release(chunk: Uint8Array, write: Promise<void>): void {
-    this.#free.push(chunk);
-    this.#inFlight.delete(write);
-  }
-
   async #finish(): Promise<void> {
-    // In-flight writes never reject: their failure is kept in #error.
-    await Promise.all(this.#inFlight);
+    // The background writer never rejects: a failure is kept in #error.
+    await this.#draining;
     if (this.#error === undefined) {
       const bytes = this.#fillFrames * this.#align;
       // RIFF chunks are word-aligned: an odd-sized data chunk is followed by a pad byte.
