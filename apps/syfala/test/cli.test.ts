@@ -314,7 +314,10 @@ describe('syfala connect --play', () => {
       ]);
       expect(client.stderr).toBe('');
       expect(client.code).toBe(0);
-      expect(client.stdout).toContain(`played ${join(dir, 'in.wav')}`);
+      expect(jsonLines(client.stdout).at(-1)).toMatchObject({
+        type: 'summary',
+        played: join(dir, 'in.wav'),
+      });
       // The server's sink is flushed when it closes.
       server.child.kill('SIGTERM');
       expect((await server.exited).code).toBe(0);
