@@ -543,7 +543,10 @@ describe('JitterBuffer', () => {
   });
 
   it('does not take a device running late for a faster sender', () => {
-    const fmt = makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 });
+    const fmt = makeFormat(
+      { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },
+      'any',
+    );
     const skipped = (lateFrames: number): number => {
       const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
       pushRun(jb, [0, 8]);
