@@ -122,8 +122,8 @@ export async function streamWith(
     // Counted while the stream is live: once it stops, the jitter buffers run dry by design.
     const stats = await engine.stats();
     if (failure?.deviceLost === true) {
-      // Nothing left to stop: tell the server, then say why.
-      await streaming.disconnect().catch(() => undefined);
+      // Nothing left to stop: tell the server why (CONTROL.md, Disconnect), then say it here.
+      await streaming.disconnect('device-lost', failure.failed.message).catch(() => undefined);
     } else {
       engine.setSending(SERVER_PEER, false);
       if (sessionEnd === undefined) {

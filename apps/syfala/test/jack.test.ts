@@ -287,6 +287,38 @@ describe('the JACK backend end to end', () => {
     });
   }, 60_000);
 
+  it(`tells the server it lost its sound card when the client's JACK server stops${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const b = await jackServer();
+    const server = syfala(['serve', ...LOOPBACK_SERVE, '--log', 'json']);
+    const listening = await server.logEvent('listening', 30_000);
+    const client = syfala([
+      'connect',
+      `127.0.0.1:${String(listening['udpPort'])}`,
+      '--backend',
+      'jack',
+      '--jack-server',
+      b.name,
+      '--json',
+    ]);
+    await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
+
+    await b.stop();
+    expect((await client.exited).code).toBe(1);
+    expect(client.stderr.trimEnd().split('\n').at(-1)).toBe('syfala: the JACK server went away');
+    const lines = client.stdout.trimEnd().split('\n');
+    expect(jsonLines(client.stdout)).toHaveLength(lines.length);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'summary' });
+    const closed = await server.logEvent('session-closed', 30_000);
+    expect(closed).toMatchObject({
+      reason: 'device-lost',
+      by: 'peer',
+      text: 'the JACK server went away',
+    });
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  }, 60_000);
+
   it(`refuses streams at another rate than the JACK server's, in one sentence${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
