@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -326,6 +326,36 @@ describe('syfala connect --play', () => {
       // The file starts with the first period sent, and every frame arrives.
       expect(match.offset).toBe(0);
       expect(match.frames).toBe(48_000);
+    },
+  );
+
+  it(
+    'warns in one line about a file shorter than its header says, and plays what is there',
+    { timeout: 15_000 },
+    async () => {
+      const dir = tempDir();
+      const short = join(dir, 'short.wav');
+      const format = { sampleType: 'f32', sampleRate: 48_000, channels: 2 } as const;
+      await writeSignal(short, format, 48_000, 3);
+      truncateSync(short, statSync(short).size - 4800 * 8);
+      const warning =
+        `${short} is cut short: its header says 48000 frames, the file holds 43200 ` +
+        '(4800 frames, 0.1 s missing); it plays what is there';
+      const server = syfala(['serve', ...LOOPBACK, '--log', 'json', '--source', `wav:${short}`]);
+      const { udpPort } = await serve(server);
+      expect(await server.logEvent('warning')).toMatchObject({ message: `--source: ${warning}` });
+      const args = ['--play', short, '--duration', '1'];
+      const client = await run([
+        'connect',
+        `127.0.0.1:${udpPort}`,
+        ...RESOLVE,
+        ...LATENCY,
+        ...args,
+      ]);
+      expect(client.code).toBe(0);
+      expect(client.stderr).toBe(`syfala: warning: --play: ${warning}\n`);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
     },
   );
 

@@ -337,6 +337,22 @@ describe(`a WavWriter on a full file system${needsSox}`, () => {
 });
 
 describe('WavReader', () => {
+  it('says how many frames a file cut short lacks, and nothing for a placeholder size', async () => {
+    const path = file();
+    const format = { sampleRate: 48_000, channels: 2, sampleType: 'i24' } as const;
+    await writeFile(path, format, sine(1000, 2, 48_000, 440, 0.5));
+    truncateSync(path, statSync(path).size - 100 * 6 - 1); // 100 frames and a byte short
+    const cut = await WavReader.open(path);
+    expect([cut.frames, cut.missingFrames]).toEqual([899, 101]);
+    await cut.close();
+    const bytes = readFileSync(path);
+    bytes.writeUInt32LE(0xffff_ffff, bytes.indexOf('data') + 4);
+    writeFileSync(path, bytes);
+    const unknown = await WavReader.open(path);
+    expect([unknown.frames, unknown.missingFrames]).toEqual([899, 0]);
+    await unknown.close();
+  });
+
   it('clamps a placeholder or oversized data size to the frames in the file', async () => {
     const path = file();
     const samples = sine(1000, 2, 48_000, 440, 0.5);

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { WavReader, type EngineStats, type VirtualSink, type VirtualSource } from '@syfala/audio';
+import { type EngineStats, type VirtualSink, type VirtualSource } from '@syfala/audio';
 import type { JackDeviceOptions } from '@syfala/backend-jack';
 import type { Endpoint, SessionEnd } from '@syfala/network';
 import {
@@ -44,6 +44,7 @@ import { CONCEALMENT_MODES } from '../daemon.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
 import { streamWith, type StreamResult } from '../stream-client.js';
+import { inspectWav } from '../wav-files.js';
 
 export interface ConnectFlags {
   readonly record?: string;
@@ -288,14 +289,8 @@ function jackClient(endpoint: Endpoint, flags: ConnectFlags): JackDeviceOptions 
  * opens only once the server has admitted us, and cannot resample or remix.
  */
 async function checkPlayable(path: string, stream: Format): Promise<void> {
-  let reader: WavReader;
-  try {
-    reader = await WavReader.open(path);
-  } catch (error) {
-    throw new CliError(`--play: ${describeError(error)}`);
-  }
-  const { sampleRate, channels } = reader.format;
-  await reader.close();
+  const { format, warning } = await inspectWav(path, '--play');
+  const { sampleRate, channels } = format;
   if (sampleRate !== stream.sampleRate || channels !== stream.channels) {
     throw new CliError(
       `--play: ${path} is ${sampleRate} Hz, ${channels} channel(s), but output stream 0 is ` +
@@ -303,6 +298,7 @@ async function checkPlayable(path: string, stream: Format): Promise<void> {
         `-c ${stream.channels} converted.wav)`,
     );
   }
+  if (warning !== undefined) process.stderr.write(`syfala: warning: ${warning}\n`);
 }
 
 /** What `connect` prints last, on every way out once the session is under way. */

@@ -21,6 +21,7 @@ import {
 import { CONCEALMENT_MODES, type DaemonOptions } from '../daemon.js';
 import type { DeviceChoice } from '../engines.js';
 import { parseFormats } from '../format-spec.js';
+import { inspectWav } from '../wav-files.js';
 import {
   booleanValue,
   checkReadable,
@@ -78,6 +79,8 @@ const MAX_SESSIONS = 1024;
 export interface ServeSettings {
   readonly log: LogFormat;
   readonly daemon: DaemonOptions;
+  /** Worth saying before serving (a WAV source cut short), one sentence each. */
+  readonly warnings: readonly string[];
 }
 
 /** An option's value and how the user wrote it, for error messages. */
@@ -172,11 +175,15 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     ...(networkInterface !== undefined && { interfaces: [networkInterface] }),
     mdns: mdns ? (networkInterface === undefined ? {} : { interface: networkInterface }) : false,
   };
+  const warnings: string[] = [];
   if (backend === 'virtual') {
     checkCount(sources, formats.inputs, given('source').name, 'input');
     checkCount(sinks, formats.outputs, given('sink').name, 'output');
     for (const source of sources) {
-      if (source.kind === 'wav') await checkReadable(source.path, given('source').name);
+      if (source.kind !== 'wav') continue;
+      await checkReadable(source.path, given('source').name);
+      const { warning } = await inspectWav(source.path, given('source').name);
+      if (warning !== undefined) warnings.push(warning);
     }
     for (const sink of sinks) {
       if (sink.kind === 'wav') await checkWritable(sink.path, given('sink').name);
@@ -201,6 +208,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   );
 
   return {
+    warnings,
     log: log ?? (process.stderr.isTTY ? 'text' : 'json'),
     daemon: {
       name: required('name', endpointName),

@@ -18,6 +18,7 @@ const STATS_INTERVAL_MS = 5000;
 export async function serveCommand(command: Command): Promise<number> {
   const settings = await serveSettings(command);
   const log = new Log(settings.log);
+  for (const warning of settings.warnings) log.event('warning', { message: warning }, warning);
   const daemon = await Daemon.start({
     ...settings.daemon,
     // A sink is the card's, not a session's: it stops alone, and every session streams on.

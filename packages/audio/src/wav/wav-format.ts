@@ -100,7 +100,7 @@ const SUBFORMAT_GUID_TAIL = [
 const U16_MAX = 0xffff;
 const U32_MAX = 0xffff_ffff;
 /** Written into the size fields until close(): "unknown, read to the end of the file". */
-const SIZE_PLACEHOLDER = U32_MAX;
+export const SIZE_PLACEHOLDER = U32_MAX;
 
 const PLAIN_FMT_BYTES = 16;
 const FLOAT_FMT_BYTES = 18;

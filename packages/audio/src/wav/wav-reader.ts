@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { BoundsError, decodeSamples } from '@syfala/utils';
 
 import { AudioError, fileError } from '../errors.js';
-import { blockAlign, parseFmtChunk } from './wav-format.js';
+import { SIZE_PLACEHOLDER, blockAlign, parseFmtChunk } from './wav-format.js';
 import type { WavFormat } from './wav-format.js';
 
 /** Bytes read from the file at a time (rounded down to whole frames). */
@@ -20,13 +20,20 @@ const FMT_READ_BYTES = 40;
  * file of up to 64 KiB of samples stays in the buffer, so a looped short file is read once.
  *
  * A data size larger than the file (a recording cut short, or a 0xffffffff placeholder) is
- * clamped to the whole frames present. Chunks other than fmt and data are skipped.
+ * clamped to the whole frames present; `missingFrames` says how many the header claimed beyond
+ * them. Chunks other than fmt and data are skipped.
  */
 export class WavReader {
   readonly path: string;
   readonly format: WavFormat;
   /** Frames in the file. */
   readonly frames: number;
+  /**
+   * Frames the header's data size claims beyond those in the file (a file cut short): 0 when it
+   * holds them all, or when the size is the 0xffffffff "unknown" placeholder of a recording
+   * that was never finalised.
+   */
+  readonly missingFrames: number;
   readonly #handle: FileHandle;
   readonly #align: number;
   readonly #dataOffset: number;
@@ -38,16 +45,12 @@ export class WavReader {
   #position = 0;
   #closing: Promise<void> | undefined;
 
-  private constructor(
-    path: string,
-    format: WavFormat,
-    frames: number,
-    dataOffset: number,
-    handle: FileHandle,
-  ) {
+  private constructor(path: string, header: WavHeader, handle: FileHandle) {
+    const { format, frames, dataOffset } = header;
     this.path = path;
     this.format = format;
     this.frames = frames;
+    this.missingFrames = header.missingFrames;
     this.#handle = handle;
     this.#align = blockAlign(format);
     this.#dataOffset = dataOffset;
@@ -65,8 +68,7 @@ export class WavReader {
       throw fileError(`${where}: cannot open the file`, error);
     }
     try {
-      const { format, frames, dataOffset } = await readHeader(handle, where);
-      return new WavReader(path, format, frames, dataOffset, handle);
+      return new WavReader(path, await readHeader(handle, where), handle);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error instanceof AudioError ? error : fileError(`${where}: cannot read`, error);
@@ -172,6 +174,7 @@ export class WavReader {
 interface WavHeader {
   readonly format: WavFormat;
   readonly frames: number;
+  readonly missingFrames: number;
   readonly dataOffset: number;
 }
 
@@ -221,8 +224,10 @@ async function readHeader(handle: FileHandle, where: string): Promise<WavHeader>
         throw new AudioError('BAD_WAV', `${where}: the data chunk comes before the fmt chunk`);
       }
       const dataOffset = position + 8;
-      const dataBytes = Math.min(size, fileSize - dataOffset);
-      return { format, frames: Math.floor(dataBytes / blockAlign(format)), dataOffset };
+      const align = blockAlign(format);
+      const frames = Math.floor(Math.min(size, fileSize - dataOffset) / align);
+      const declared = size === SIZE_PLACEHOLDER ? frames : Math.floor(size / align);
+      return { format, frames, missingFrames: declared - frames, dataOffset };
     }
     // Chunks are word-aligned: an odd size is followed by a pad byte.
     position += 8 + size + (size % 2);
