@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startJackServer, uniqueServerName, type JackServer } from '@syfala/jack-rig';
-import { LOOPBACK_SERVE, ROOT, jsonLines, serve, syfala } from './cli-process.js';
+import { LOOPBACK_SERVE, ROOT, jsonLines, serve, syfala, type Cli } from './cli-process.js';
 import { sleep, tempDir } from './fixtures.js';
 
 /** A JACK client of ours that plays a seeded signal and records its return (native/tools). */
@@ -73,62 +73,81 @@ function missingOf(stats: Record<string, unknown>): number {
   return peers.reduce((total, peer) => total + peer.missingFrames, 0);
 }
 
+/**
+ * Serves JACK server `a` (what arrives is looped straight back), connects to it from JACK server
+ * `b` with the same `flags` for `streamSeconds`, and sends jack_signal's seeded signal through the
+ * round trip. Returns both processes, still running, and what was sent and what came back.
+ */
+async function signalRoundTrip(
+  a: JackServer,
+  b: JackServer,
+  flags: readonly string[],
+  streamSeconds: number,
+  seed: string,
+): Promise<{ server: Cli; client: Cli; sent: Float32Array; back: Float32Array }> {
+  const server = syfala([
+    'serve',
+    '--backend',
+    'jack',
+    '--jack-server',
+    a.name,
+    '--no-auto-connect',
+    '--name',
+    'rig-a',
+    ...LOOPBACK_SERVE,
+    '--log',
+    'json',
+    ...flags,
+  ]);
+  const { udpPort } = await serve(server);
+  // Server side: what the client sends comes straight back.
+  await a.connect('syfala-server:out1_1', 'syfala-server:in1_1');
+  const client = syfala([
+    'connect',
+    `127.0.0.1:${udpPort}`,
+    '--backend',
+    'jack',
+    '--jack-server',
+    b.name,
+    '--no-auto-connect',
+    '--duration',
+    String(streamSeconds),
+    '--json',
+    ...flags,
+  ]);
+  await b.waitForPorts(['syfala-rig-a:in1_1', 'syfala-rig-a:out1_1']);
+  const recording = join(tempDir(), 'signal.raw');
+  const signal = spawn(JACK_SIGNAL, [b.name, String(SECONDS), recording, seed], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await once(signal.stdout!, 'data');
+  await b.connect('jack_signal:signal', 'syfala-rig-a:out1_1');
+  await b.connect('syfala-rig-a:in1_1', 'jack_signal:return');
+  expect(((await once(signal, 'close')) as [number | null])[0]).toBe(0);
+  const pairs = new Float32Array(readFileSync(recording).buffer.slice(0));
+  return {
+    server,
+    client,
+    sent: pairs.filter((_, i) => i % 2 === 0),
+    back: pairs.filter((_, i) => i % 2 === 1),
+  };
+}
+
 describe('the JACK backend end to end', () => {
   it(`carries f32 from JACK server B to server A and back, sample-exact${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
     const b = await jackServer();
 
-    const server = syfala([
-      'serve',
-      '--backend',
-      'jack',
-      '--jack-server',
-      a.name,
-      '--no-auto-connect',
-      '--name',
-      'rig-a',
-      ...LOOPBACK_SERVE,
-      '--log',
-      'json',
-      ...LATENCY,
-      ...EXACT,
-    ]);
-    const { udpPort } = await serve(server);
+    const { server, client, sent, back } = await signalRoundTrip(
+      a,
+      b,
+      [...LATENCY, ...EXACT],
+      SECONDS + 3,
+      '7',
+    );
     const listening = await server.logEvent('listening');
     expect(listening['inputs']).toEqual(['f32/48000Hz/2ch/64']);
-    // Server side: what the client sends comes straight back.
-    await a.connect('syfala-server:out1_1', 'syfala-server:in1_1');
-
-    const client = syfala([
-      'connect',
-      `127.0.0.1:${udpPort}`,
-      '--backend',
-      'jack',
-      '--jack-server',
-      b.name,
-      '--no-auto-connect',
-      '--duration',
-      String(SECONDS + 3),
-      '--json',
-      ...LATENCY,
-      ...EXACT,
-    ]);
-    await b.waitForPorts(['syfala-rig-a:in1_1', 'syfala-rig-a:out1_1']);
-
-    const recording = join(tempDir(), 'signal.raw');
-    const signal = spawn(JACK_SIGNAL, [b.name, String(SECONDS), recording, '7'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await once(signal.stdout!, 'data');
-    await b.connect('jack_signal:signal', 'syfala-rig-a:out1_1');
-    await b.connect('syfala-rig-a:in1_1', 'jack_signal:return');
-    const [code] = (await once(signal, 'close')) as [number | null];
-    expect(code).toBe(0);
-
-    const pairs = new Float32Array(readFileSync(recording).buffer.slice(0));
-    const sent = pairs.filter((_, i) => i % 2 === 0);
-    const back = pairs.filter((_, i) => i % 2 === 1);
     const { runs, unexplained } = exactRuns(sent, back);
     expect(unexplained).toBe(0);
     expect(runs.length).toBeGreaterThan(0);
@@ -182,44 +201,7 @@ describe('the JACK backend end to end', () => {
     const b = await jackServer();
     // 85 ms each way: the dummy drivers run without real-time scheduling on a shared machine.
     const latency = ['--latency', '4096'];
-    const server = syfala([
-      'serve',
-      '--backend',
-      'jack',
-      '--jack-server',
-      a.name,
-      '--no-auto-connect',
-      '--name',
-      'rig-a',
-      ...LOOPBACK_SERVE,
-      '--log',
-      'json',
-      ...latency,
-    ]);
-    const { udpPort } = await serve(server);
-    await a.connect('syfala-server:out1_1', 'syfala-server:in1_1');
-    const client = syfala([
-      'connect',
-      `127.0.0.1:${udpPort}`,
-      '--backend',
-      'jack',
-      '--jack-server',
-      b.name,
-      '--no-auto-connect',
-      '--duration',
-      String(SECONDS + 9),
-      '--json',
-      ...latency,
-    ]);
-    await b.waitForPorts(['syfala-rig-a:in1_1', 'syfala-rig-a:out1_1']);
-    const recording = join(tempDir(), 'signal.raw');
-    const signal = spawn(JACK_SIGNAL, [b.name, String(SECONDS), recording, '9'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await once(signal.stdout!, 'data');
-    await b.connect('jack_signal:signal', 'syfala-rig-a:out1_1');
-    await b.connect('syfala-rig-a:in1_1', 'jack_signal:return');
-    expect(((await once(signal, 'close')) as [number | null])[0]).toBe(0);
+    const { server, client, sent, back } = await signalRoundTrip(a, b, latency, SECONDS + 9, '9');
     expect((await client.exited).code).toBe(0);
     // What each side played that never arrived, and the JACK servers' own xruns (a dummy driver
     // without real-time scheduling loses cycles under load): the last stats of each side (the
@@ -235,9 +217,6 @@ describe('the JACK backend end to end', () => {
       xruns: (last['device'] as { xruns: number }).xruns + (clientStats.at(-1)!['xruns'] as number),
     };
 
-    const pairs = new Float32Array(readFileSync(recording).buffer.slice(0));
-    const sent = pairs.filter((_, i) => i % 2 === 0);
-    const back = pairs.filter((_, i) => i % 2 === 1);
     const { runs, unexplained } = exactRuns(sent, back);
     expect(runs.length).toBeGreaterThan(0);
     await ctx.annotate(
