@@ -22,6 +22,32 @@ function formats(type: string): string[] {
   return ['--inputs', format, '--outputs', format];
 }
 
+/**
+ * Serves one stereo `type` stream each way with `serveFlags`, streams with it through `connect`
+ * with `connectFlags` until --duration, then stops the server; both must exit 0. Returns the
+ * client's stdout.
+ */
+async function streamThroughCli(
+  type: string,
+  serveFlags: readonly string[],
+  connectFlags: readonly string[],
+): Promise<string> {
+  const server = syfala(['serve', ...LOOPBACK_SERVE, ...formats(type), ...LATENCY, ...serveFlags]);
+  const { udpPort } = await serve(server);
+  const client = syfala([
+    'connect',
+    `127.0.0.1:${udpPort}`,
+    ...connectFlags,
+    ...DURATION,
+    ...LATENCY,
+    '--json',
+  ]);
+  expect((await client.exited).code).toBe(0);
+  server.child.kill('SIGTERM');
+  expect((await server.exited).code).toBe(0);
+  return client.stdout;
+}
+
 describe('a stream that loses nothing is bit-exact end to end through the CLI (virtual card)', () => {
   it.each(['f32', 'f64'] as const)(
     '%s: connect --play FILE arrives in serve --sink wav: from its first frame to its last',
@@ -32,27 +58,7 @@ describe('a stream that loses nothing is bit-exact end to end through the CLI (v
       const recorded = join(dir, 'recorded.wav');
       const format = { sampleType: type, sampleRate: RATE, channels: 2 } as const;
       const signal = await writeSignal(played, format, FILE_FRAMES, 11, 0.5);
-      const server = syfala([
-        'serve',
-        ...LOOPBACK_SERVE,
-        ...formats(type),
-        ...LATENCY,
-        '--sink',
-        `wav:${recorded}`,
-      ]);
-      const { udpPort } = await serve(server);
-      const client = syfala([
-        'connect',
-        `127.0.0.1:${udpPort}`,
-        '--play',
-        played,
-        ...DURATION,
-        ...LATENCY,
-        '--json',
-      ]);
-      expect((await client.exited).code).toBe(0);
-      server.child.kill('SIGTERM');
-      expect((await server.exited).code).toBe(0);
+      await streamThroughCli(type, ['--sink', `wav:${recorded}`], ['--play', played]);
 
       const recording = await readWavFile(recorded);
       expect(recording.format.sampleType).toBe(type);
@@ -75,28 +81,12 @@ describe('a stream that loses nothing is bit-exact end to end through the CLI (v
       const recorded = join(dir, 'recorded.wav');
       const format = { sampleType: type, sampleRate: RATE, channels: 2 } as const;
       const signal = await writeSignal(source, format, FILE_FRAMES, 12, 0.5);
-      const server = syfala([
-        'serve',
-        ...LOOPBACK_SERVE,
-        ...formats(type),
-        ...LATENCY,
-        '--source',
-        `wav:${source}`,
-      ]);
-      const { udpPort } = await serve(server);
-      const client = syfala([
-        'connect',
-        `127.0.0.1:${udpPort}`,
-        '--record',
-        recorded,
-        ...DURATION,
-        ...LATENCY,
-        '--json',
-      ]);
-      expect((await client.exited).code).toBe(0);
-      server.child.kill('SIGTERM');
-      expect((await server.exited).code).toBe(0);
-      const summary = jsonLines(client.stdout).find((line) => line['type'] === 'summary') as {
+      const stdout = await streamThroughCli(
+        type,
+        ['--source', `wav:${source}`],
+        ['--record', recorded],
+      );
+      const summary = jsonLines(stdout).find((line) => line['type'] === 'summary') as {
         streams: { framesReceived: number; missingFrames: number }[];
       };
       // Nothing played that had not arrived (no loss, no underrun): the stream lost nothing.
