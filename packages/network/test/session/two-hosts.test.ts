@@ -1,4 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,12 @@ describe.skipIf(!NETNS)(`two hosts joined by a veth link ${NETNS ? '' : NETNS_RE
       const link = `syf${process.pid % 100_000}`;
       onTestFinished(() => {
         child.kill();
-        execFileSync('ip', ['link', 'del', `${link}a`], { stdio: 'ignore' });
+        // The kernel deletes the pair itself once the child's namespace is gone, at times just
+        // before this del ("Cannot find device"): what matters is that the link is gone after.
+        spawnSync('ip', ['link', 'del', `${link}a`], { stdio: 'ignore' });
+        expect(spawnSync('ip', ['link', 'show', `${link}a`], { stdio: 'ignore' }).status).not.toBe(
+          0,
+        );
       });
       const next = reports(child);
       await next('waiting'); // the child is in its own namespace now
