@@ -44,8 +44,11 @@ void replay(const test::Json& scenario) {
   REQUIRE(sample_type_from_name(scenario["sampleType"].str(), type));
   const Format format{uint32_t(scenario["sampleRate"].u64()), uint32_t(scenario["channels"].u64()),
                       type};
+  JitterBufferOptions options;
+  options.skip_surplus = scenario["skipSurplus"].boolean();
+  options.conceal_underruns = scenario["concealUnderruns"].boolean();
   JitterBuffer buffer(format, scenario["capacityFrames"].u64(),
-                      scenario["targetLatencyFrames"].u64());
+                      scenario["targetLatencyFrames"].u64(), options);
   StreamPacketizer packetizer(uint32_t(scenario["streamIndex"].u64()), bytes_per_frame(format),
                               scenario["datagramBudgetBytes"].u64());
   std::vector<uint8_t> period;

@@ -13,7 +13,8 @@
 // Clocks: the sender's and the receiver's never agree exactly. A slower sender drains the buffer:
 // a period that is due and has not all arrived is an underrun, played as silence without moving
 // the playhead, and the buffer primes again (nothing is lost; the latency grows back to the
-// target). A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
+// target); with conceal_underruns the missing part is concealed instead and the playhead moves
+// on, unless the sender is more than half the capacity behind (it stopped). A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
 // the target (or the fill playback started with, when that was more), the surplus is skipped
 // and the latency falls back to it: a stream whose clocks agree is never skipped. A receiver that
 // stalled longer than its capacity finds every new run past its window: after kResyncAfterRuns
@@ -54,8 +55,21 @@ inline constexpr uint64_t kResyncAfterRuns = 4;
 struct PullResult {
   bool playing;            ///< false while priming: the period is silence, the playhead stays
   size_t concealed_bytes;  ///< bytes of this period that had not arrived and were concealed
-  bool underrun;           ///< the period was due but had not all arrived: silence, primes again
+  /// The period was due but had not all arrived: silence, primes again; or, with
+  /// conceal_underruns (and playing true), what arrived played and the rest concealed.
+  bool underrun;
   size_t skipped_frames;   ///< frames skipped right after this period (a slip); 0 otherwise
+};
+
+/// The TS JitterBufferOptions' switches.
+struct JitterBufferOptions {
+  /// Drop the surplus when the fill stays above the target (or the fill playback started with)
+  /// for kSlipWindowSeconds (a faster sender); false when a DriftCompensatedStream holds the fill.
+  bool skip_surplus = true;
+  /// Conceal an underrun instead of priming again: a period due while playing that has not all
+  /// arrived plays what did, the rest concealed and counted as lost, and the playhead moves on.
+  /// Only a shortfall of more than half the capacity (the sender stopped) primes again.
+  bool conceal_underruns = false;
 };
 
 /// A plain copy of JitterStats, field for field the TS JitterBufferStats.
@@ -88,7 +102,8 @@ struct JitterStats {
   /// Runs that reached past playhead + capacity, and the bytes dropped there.
   std::atomic<uint64_t> overrun_datagrams{0};
   std::atomic<uint64_t> overrun_bytes{0};
-  /// Pulls whose period had not all arrived when due; each starts priming again (no loss).
+  /// Pulls whose period had not all arrived when due; each starts priming again (no loss), or
+  /// with conceal_underruns plays on with the missing bytes concealed (counted in lost_bytes).
   std::atomic<uint64_t> underruns{0};
   /// Frames of silence played while priming, or priming again after an underrun (not loss).
   std::atomic<uint64_t> priming_frames{0};
@@ -143,10 +158,12 @@ class JitterBuffer {
  public:
   /// Throws std::invalid_argument for an invalid format (channels 1 to 65,535, a known sample
   /// type, a positive rate), a target latency below 1 or a capacity below twice the target.
-  JitterBuffer(const Format& f, size_t capacity_frames, size_t target_latency_frames)
+  JitterBuffer(const Format& f, size_t capacity_frames, size_t target_latency_frames,
+               const JitterBufferOptions& options = {})
       : bytes_per_frame_(checked_bytes_per_frame(f)),
         capacity_frames_(capacity_frames),
         target_latency_frames_(target_latency_frames),
+        options_(options),
         slip_window_frames_(uint64_t(std::ceil(f.sample_rate * kSlipWindowSeconds))) {
     if (target_latency_frames < 1) {
       throw std::invalid_argument("jitter buffer: target latency must be ≥ 1 frame");
@@ -220,8 +237,9 @@ class JitterBuffer {
 
   /// Plays `frames` frames into `dst`. While priming this is silence and the playhead stays;
   /// priming ends once the target (and at least this period) is buffered. A period that has
-  /// not all arrived when due is an underrun: silence, the playhead stays, priming starts again.
-  /// Otherwise the playhead advances by `frames`, and every byte of the period that is missing
+  /// not all arrived when due is an underrun: silence, the playhead stays, priming starts again;
+  /// with conceal_underruns it plays as below, unless the shortfall (playhead + period − highest
+  /// byte) is more than half the capacity. Otherwise the playhead advances by `frames`, and every byte of the period that is missing
   /// (lost, or later than the data after it) is concealed with the format's zero and counted as
   /// lost; then a surplus held for a whole slip window is skipped. With `missing_frames`, its
   /// first `frames` entries say which frames had (1) or had not (0) a byte concealed, for a
@@ -234,11 +252,16 @@ class JitterBuffer {
     if (!playing_ && buffered_bytes() < std::max<uint64_t>(target_bytes(), length)) {
       return play_silence(dst, frames, false);
     }
-    if (highest_ < playhead + length) {
-      // Due but not all here: waiting costs latency, concealing would lose what is only late.
+    const bool underrun = highest_ < playhead + length;
+    if (underrun) {
       add(s.underruns);
-      playing_ = false;
-      return play_silence(dst, frames, true);
+      // Due but not all here: waiting costs latency, concealing would lose what is only late.
+      // Concealing is what a resampler holding the fill wants, while the sender is still there.
+      const uint64_t shortfall = playhead + length - highest_;
+      if (!options_.conceal_underruns || 2 * shortfall > capacity_bytes_) {
+        playing_ = false;
+        return play_silence(dst, frames, true);
+      }
     }
     const bool starting = !playing_;
     playing_ = true;
@@ -270,8 +293,8 @@ class JitterBuffer {
     playhead_ = playhead + length;
     if (starting) start_fill_ = buffered_bytes();
     add(s.lost_bytes, concealed);
-    const size_t skipped = watch_fill(frames);
-    result_ = {true, concealed, false, skipped};
+    const size_t skipped = options_.skip_surplus ? watch_fill(frames) : 0;
+    result_ = {true, concealed, underrun, skipped};
     publish_gauges();
     return result_;
   }
@@ -536,6 +559,7 @@ class JitterBuffer {
   size_t capacity_frames_;
   size_t capacity_bytes_ = 0;
   size_t target_latency_frames_;
+  JitterBufferOptions options_;
   /// Frames pulled per slip check, and the lowest fill (bytes) after a pull and the frames
   /// pulled since the window began.
   uint64_t slip_window_frames_;

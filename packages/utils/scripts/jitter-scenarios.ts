@@ -63,6 +63,9 @@ interface Setup {
   readonly capacityFrames: number;
   readonly targetLatencyFrames: number;
   readonly datagramBudgetBytes: number;
+  /** JitterBufferOptions; default true and false. */
+  readonly skipSurplus?: boolean;
+  readonly concealUnderruns?: boolean;
 }
 
 interface Impairment {
@@ -111,6 +114,8 @@ class Simulation {
       format: this.#format,
       capacityFrames: setup.capacityFrames,
       targetLatencyFrames: setup.targetLatencyFrames,
+      skipSurplus: setup.skipSurplus ?? true,
+      concealUnderruns: setup.concealUnderruns ?? false,
     });
     this.#packetizer = new StreamPacketizer({
       streamIndex: STREAM_INDEX,
@@ -227,6 +232,8 @@ class Simulation {
       capacityFrames,
       targetLatencyFrames,
       datagramBudgetBytes: this.#setup.datagramBudgetBytes,
+      skipSurplus: this.#setup.skipSurplus ?? true,
+      concealUnderruns: this.#setup.concealUnderruns ?? false,
       streamIndex: STREAM_INDEX,
       ops: this.ops,
       finalStats: this.stats(),
@@ -410,10 +417,39 @@ function fasterSenderSlips(): object {
   return sim.result();
 }
 
+function concealedUnderruns(): object {
+  // i16 stereo, concealUnderruns and no slips (as under a DriftCompensatedStream): the sender runs
+  // 6 % slow with jitter, so periods come due before they have all arrived; each plays what did,
+  // the rest concealed, and the playhead moves on (the stragglers come late). Then the sender
+  // stalls for 12 periods: once it is more than half the capacity behind, the buffer primes again
+  // with the playhead held, and plays on once the resumed sender has caught up with it.
+  const sim = new Simulation({
+    name: 'i16 stereo, concealUnderruns: underruns concealed and played through, late stragglers, a stall past half the capacity primes again',
+    seed: 8,
+    sampleType: 'i16',
+    channels: 2,
+    capacityFrames: 48,
+    targetLatencyFrames: 10,
+    datagramBudgetBytes: 24 + 12,
+    skipSurplus: false,
+    concealUnderruns: true,
+  });
+  const net: Impairment = { loss: 0.03, duplicate: 0.02, delay: 0.25, maxDelayTicks: 2 };
+  let owedFrames = 0;
+  for (let tick = 0; tick < 150; tick++) {
+    const stalled = tick >= 90 && tick < 102;
+    owedFrames = stalled ? owedFrames : owedFrames + 8 * 0.94;
+    const frames = stalled ? 0 : Math.floor(owedFrames);
+    owedFrames -= frames;
+    sim.period(frames * sim.bytesPerFrame, 8, net);
+  }
+  return sim.result();
+}
+
 export function jitterScenarios(): object {
   return {
     description:
-      'Jitter buffer scenarios generated from packages/utils/src/{packetizer,jitter-buffer}.ts (scripts/generate-vectors.ts). Replay ops in order on a StreamPacketizer(streamIndex, bytes per frame, datagramBudgetBytes) and a JitterBuffer(format of sampleType, channels and sampleRate, capacityFrames, targetLatencyFrames). packetize: hand over `bytes` bytes, expect datagrams of `counts` bytes from byte index `from`; push: push `payload` at byte index `at`, expect `stored`; pull: pull `frames` into a buffer filled with 0xee, expect `out`, the PullResult and `stats` (in statsFields order); reset: reset both; target: set the target latency. At the end: finalStats and concealedRanges ([start, end) byte ranges, oldest first).',
+      'Jitter buffer scenarios generated from packages/utils/src/{packetizer,jitter-buffer}.ts (scripts/generate-vectors.ts). Replay ops in order on a StreamPacketizer(streamIndex, bytes per frame, datagramBudgetBytes) and a JitterBuffer(format of sampleType, channels and sampleRate, capacityFrames, targetLatencyFrames, skipSurplus, concealUnderruns). packetize: hand over `bytes` bytes, expect datagrams of `counts` bytes from byte index `from`; push: push `payload` at byte index `at`, expect `stored`; pull: pull `frames` into a buffer filled with 0xee, expect `out`, the PullResult and `stats` (in statsFields order); reset: reset both; target: set the target latency. At the end: finalStats and concealedRanges ([start, end) byte ranges, oldest first).',
     statsFields: STATS_FIELDS,
     scenarios: [
       lossyStereo(),
@@ -423,6 +459,7 @@ export function jitterScenarios(): object {
       unsignedHistoryOverflow(),
       slowerSenderStallAndResume(),
       fasterSenderSlips(),
+      concealedUnderruns(),
     ],
   };
 }

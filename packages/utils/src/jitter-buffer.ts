@@ -17,6 +17,14 @@ export interface JitterBufferOptions {
    * for SLIP_WINDOW_SECONDS (a faster sender). Default true; false when a DriftCompensatedStream resamples to hold the fill.
    */
   readonly skipSurplus?: boolean;
+  /**
+   * Conceal an underrun instead of priming again: a period due while playing that has not all
+   * arrived plays what did arrive, the rest concealed and counted as lost, and the playhead moves
+   * on (for a DriftCompensatedStream, which holds the fill, so that the latency stays at the
+   * target). Only a shortfall of more than half the capacity (the sender stopped) primes again.
+   * Default false.
+   */
+  readonly concealUnderruns?: boolean;
 }
 
 /**
@@ -41,7 +49,10 @@ export interface PullResult {
   playing: boolean;
   /** Bytes of this period that had not arrived and were replaced by silence. */
   concealedBytes: number;
-  /** The period was due but had not all arrived: silence played, the buffer primes again. */
+  /**
+   * The period was due but had not all arrived: silence played, the buffer primes again; or, with
+   * `concealUnderruns` (and `playing` true), what arrived played and the rest concealed.
+   */
   underrun: boolean;
   /** Frames skipped right after this period (a slip): the next period does not continue it. */
   skippedFrames: number;
@@ -66,7 +77,10 @@ export interface JitterBufferStats {
   /** Runs that reached past playhead + capacity; the part past it was dropped (see `resyncs`). */
   readonly overrunDatagrams: number;
   readonly overrunBytes: number;
-  /** Pulls whose period had not all arrived when due; each starts priming again (no loss). */
+  /**
+   * Pulls whose period had not all arrived when due; each starts priming again (no loss), or,
+   * with `concealUnderruns`, plays on with the missing bytes concealed (counted in lostBytes).
+   */
   readonly underruns: number;
   /** Frames of silence played while priming or priming again after an underrun (not loss). */
   readonly primingFrames: number;
@@ -116,7 +130,8 @@ export interface JitterBufferStats {
  * Clocks: the sender's and the receiver's clocks never agree exactly. A slower sender drains the
  * buffer: when a period is due and has not all arrived, the buffer plays silence without moving
  * the playhead and primes again (an underrun; nothing is lost, the latency grows back to the
- * target). A faster sender fills it: when its lowest fill over SLIP_WINDOW_SECONDS stays above
+ * target); with `concealUnderruns` the missing part is concealed instead and the playhead moves
+ * on, unless the sender is more than half the capacity behind (it stopped). A faster sender fills it: when its lowest fill over SLIP_WINDOW_SECONDS stays above
  * the target (or above the fill playback started with, when that was more), the surplus is
  * skipped and the latency falls back to it: a stream whose clocks agree is never skipped. A receiver that
  * stalled longer than its capacity finds every new run past its window: after RESYNC_AFTER_RUNS
@@ -150,6 +165,7 @@ export class JitterBuffer {
 
   #targetLatencyFrames: number;
   readonly #skipSurplus: boolean;
+  readonly #concealUnderruns: boolean;
   readonly #slipWindowFrames: number;
   /** Lowest fill (bytes) after a pull since the window began, and the frames pulled in it. */
   #lowestFill = Number.POSITIVE_INFINITY;
@@ -184,6 +200,7 @@ export class JitterBuffer {
     capacityFrames,
     targetLatencyFrames,
     skipSurplus = true,
+    concealUnderruns = false,
   }: JitterBufferOptions) {
     // Any rate: the time windows scale with it, and tests and vectors run at a few hertz.
     const valid = makeFormat(format, 'any');
@@ -199,6 +216,7 @@ export class JitterBuffer {
     this.#capacityBytes = capacityFrames * this.#bytesPerFrame;
     this.#targetLatencyFrames = targetLatencyFrames;
     this.#skipSurplus = skipSurplus;
+    this.#concealUnderruns = concealUnderruns;
     this.#slipWindowFrames = Math.ceil(valid.sampleRate * SLIP_WINDOW_SECONDS);
     this.#data = new Uint8Array(this.#capacityBytes);
     this.#present = new Uint8Array(this.#capacityBytes);
@@ -322,7 +340,8 @@ export class JitterBuffer {
    * Plays `frames` frames into `dst` at `offset`, on the device's clock. While priming this is
    * silence and the playhead stays; priming ends once the target (and at least this period) is
    * buffered. A period that has not all arrived when due is an underrun: silence, the playhead
-   * stays, priming starts again. Otherwise the playhead advances by `frames`, and every byte of
+   * stays, priming starts again; with `concealUnderruns` it plays as below, unless the shortfall
+   * (playhead + period − highest byte) is more than half the capacity. Otherwise the playhead advances by `frames`, and every byte of
    * the period that is missing (lost, or later than the data after it) is concealed with silence
    * and counted as lost. With `missing`, its first `frames` entries say which frames were (1) or
    * were not (0) concealed, for a LossConcealer; all 0 when the period did not play.
@@ -353,11 +372,16 @@ export class JitterBuffer {
     ) {
       return this.#playSilence(dst, offset, frames, false);
     }
-    if (this.#highest < playhead + length) {
-      // Due but not all here: waiting costs latency, concealing would lose what is only late.
+    const underrun = this.#highest < playhead + length;
+    if (underrun) {
       this.#underruns++;
-      this.#state = 'priming';
-      return this.#playSilence(dst, offset, frames, true);
+      // Due but not all here: waiting costs latency, concealing would lose what is only late.
+      // Concealing is what a resampler holding the fill wants, while the sender is still there.
+      const shortfall = playhead + length - this.#highest;
+      if (!this.#concealUnderruns || 2 * shortfall > this.#capacityBytes) {
+        this.#state = 'priming';
+        return this.#playSilence(dst, offset, frames, true);
+      }
     }
     const starting = this.#state === 'priming';
     this.#state = 'playing';
@@ -400,7 +424,7 @@ export class JitterBuffer {
     const result = this.#pullResult;
     result.playing = true;
     result.concealedBytes = concealed;
-    result.underrun = false;
+    result.underrun = underrun;
     result.skippedFrames = this.#skipSurplus ? this.#watchFill(frames) : 0;
     return result;
   }

@@ -390,6 +390,76 @@ describe('JitterBuffer', () => {
     });
   });
 
+  it('with concealUnderruns, plays what arrived of a due period, conceals the rest, moves on', () => {
+    const jb = new JitterBuffer({
+      format: I16_STEREO,
+      capacityFrames: 16,
+      targetLatencyFrames: 2,
+      concealUnderruns: true,
+    });
+    pushRun(jb, [0, 12]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    // Frames 2 and 3 are due, only byte 8 to 12 (frame 2) has arrived.
+    const out = new Uint8Array(8).fill(0xee);
+    const missing = new Uint8Array(2);
+    const result = { ...jb.pull(out, 0, 2, missing) };
+    expect(result).toEqual({ playing: true, underrun: true, concealedBytes: 4, skippedFrames: 0 });
+    expect(out).toEqual(expectedPlay(8, 16, [[12, 16]]));
+    expect(missing).toEqual(Uint8Array.of(0, 1));
+    expect(jb.state).toBe('playing');
+    expect(jb.concealedRanges()).toEqual([[12, 16]]);
+    expect(jb.stats()).toMatchObject({
+      underruns: 1,
+      lostBytes: 4,
+      playheadByte: 16,
+      bufferedFrames: 0,
+      underrunFrames: 0,
+    });
+    // The straggler comes late; what follows plays on at once, no priming.
+    expect(pushRun(jb, [12, 16])).toBe(0);
+    expect(pushRun(jb, [16, 24])).toBe(8);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(16, 8));
+    expect(jb.stats()).toMatchObject({ underruns: 1, late: 1, primingFrames: 0 });
+  });
+
+  it('with concealUnderruns, primes again once the sender is more than half the capacity behind', () => {
+    const jb = new JitterBuffer({
+      format: I16_STEREO,
+      capacityFrames: 16,
+      targetLatencyFrames: 2,
+      concealUnderruns: true,
+    });
+    pushRun(jb, [0, 8]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    // The sender stops: shortfalls of 2, 4, 6 and 8 frames are concealed and played through
+    // (half the capacity is 8 frames)...
+    for (let i = 0; i < 4; i++) {
+      const result = jb.pull(new Uint8Array(8), 0, 2);
+      expect(result).toMatchObject({ playing: true, underrun: true, concealedBytes: 8 });
+    }
+    expect(jb.stats()).toMatchObject({ underruns: 4, lostBytes: 32, playheadByte: 40 });
+    // ...10 frames is more: silence, the playhead held, priming again.
+    expect({ ...jb.pull(new Uint8Array(8), 0, 2) }).toEqual({
+      playing: false,
+      underrun: true,
+      concealedBytes: 0,
+      skippedFrames: 0,
+    });
+    expect(jb.state).toBe('priming');
+    expect(pull(jb, BPF, 2)).toEqual(new Uint8Array(8));
+    expect(jb.stats()).toMatchObject({
+      underruns: 5,
+      lostBytes: 32,
+      playheadByte: 40,
+      underrunFrames: 4,
+    });
+    // The sender resumes where it stopped: late until it reaches the playhead, then primes.
+    expect(pushRun(jb, [8, 40])).toBe(0);
+    pushRun(jb, [40, 48]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(40, 8));
+    expect(jb.stats()).toMatchObject({ late: 1, underruns: 5 });
+  });
+
   it('never drops data from a slower sender: each underrun primes again, then plays on', () => {
     const jb = new JitterBuffer({
       format: I16_STEREO,
