@@ -334,6 +334,8 @@ class JitterBuffer {
   size_t capacity_frames() const { return capacity_frames_; }
   size_t bytes_per_frame() const { return bytes_per_frame_; }
   bool playing() const { return playing_; }
+  /// Frames between the playhead and the end of the furthest byte received (owner thread).
+  size_t buffered_frames() const { return size_t(buffered_bytes() / bytes_per_frame_); }
   const JitterStats& stats() const { return *stats_; }
 
   /// Copies up to `max` of the last kConcealedRangeHistory concealed byte ranges [start, end),

@@ -11,7 +11,7 @@
 //
 // Same results as the TS, bit for bit: the same operations in the same order in double precision,
 // stored as float; no transcendental function (libm's differ from V8's). JS never fuses a multiply
-// and an add, so neither may the compiler here (SYFALA_EXACT_FP below).
+// and an add, so neither may the compiler here (exact_fp_begin.hpp).
 //
 // Everything is allocated in the constructor; conceal() and reset() allocate, lock, throw and log
 // nothing. One thread (the owner) calls them; gaps() may be read from any thread.
@@ -30,25 +30,7 @@
 
 #include "jitter_buffer.hpp"
 
-#ifdef __FAST_MATH__
-#error "loss_concealer.hpp: -ffast-math reorders the sums the TS results depend on"
-#endif
-// Double arithmetic must round to double at each step (not x87 extended precision).
-static_assert(FLT_EVAL_METHOD == 0, "loss_concealer.hpp needs FLT_EVAL_METHOD == 0");
-
-// No fused multiply-add: clang contracts a * b + c within a statement by default, and GCC across
-// statements, wherever the CPU has FMA (arm64, x86-64-v3); the last bit would then differ from the
-// TS. Clang takes the pragma at the start of each function body; GCC per function, for the
-// functions defined between push_options and pop_options.
-#if defined(__clang__)
-#define SYFALA_EXACT_FP _Pragma("clang fp contract(off)")
-#else
-#define SYFALA_EXACT_FP
-#if defined(__GNUC__)
-#pragma GCC push_options
-#pragma GCC optimize("fp-contract=off")
-#endif
-#endif
+#include "exact_fp_begin.hpp"
 
 namespace syfala {
 
@@ -360,7 +342,4 @@ class LossConcealer {
 
 }  // namespace syfala
 
-#if !defined(__clang__) && defined(__GNUC__)
-#pragma GCC pop_options
-#endif
-#undef SYFALA_EXACT_FP
+#include "exact_fp_end.hpp"

@@ -1,13 +1,14 @@
 /**
- * Writes vectors/samples.json, vectors/jitter-scenarios.json, vectors/latency-adapter.json and
- * vectors/concealment.json from the TS sample conversion, packetizer, jitter buffer, latency
- * adapter and loss concealer: the reference the native core's tests compare against.
+ * Writes vectors/samples.json, vectors/jitter-scenarios.json, vectors/latency-adapter.json,
+ * vectors/concealment.json and vectors/drift.json from the TS sample conversion, packetizer,
+ * jitter buffer, latency adapter, loss concealer and drift compensation: the reference the native core's tests compare against.
  * test/vectors.test.ts fails when a file no longer matches the code.
  * Run: pnpm --filter @syfala/utils generate:vectors
  */
 import { writeFileSync } from 'node:fs';
 
 import { concealmentVectors } from './concealment-vectors.js';
+import { driftVectors } from './drift-vectors.js';
 import { jitterScenarios } from './jitter-scenarios.js';
 import { latencyAdapterVectors } from './latency-adapter-vectors.js';
 import { sampleVectors } from './sample-vectors.js';
@@ -18,6 +19,7 @@ for (const [file, content] of [
   ['jitter-scenarios.json', jitterScenarios()],
   ['latency-adapter.json', latencyAdapterVectors()],
   ['concealment.json', concealmentVectors()],
+  ['drift.json', driftVectors()],
 ] as const) {
   const text = vectorFileText(content);
   writeFileSync(new URL(`../vectors/${file}`, import.meta.url), text);

@@ -43,6 +43,9 @@ export type ConcealerErrorCode = 'BAD_CHANNELS' | 'BAD_SAMPLE_RATE';
 
 export class ConcealerError extends SyfalaError<ConcealerErrorCode> {}
 
+/** A rate converter built with a sample rate that is not positive and finite. */
+export class ResamplerError extends SyfalaError<'BAD_SAMPLE_RATE'> {}
+
 /**
  * An offset/count pair that is not a range of non-negative integers inside the array it indexes.
  * A caller's bug, never a property of received data.

@@ -4,6 +4,7 @@ export {
   JitterBufferError,
   LatencyAdapterError,
   PacketizerError,
+  ResamplerError,
   RingError,
 } from './errors.js';
 export type {
@@ -29,6 +30,8 @@ export type { DriftCompensatedStreamOptions } from './drift-compensated-stream.j
 export { DRIFT_LOOP_HZ, DriftController, MAX_DRIFT_PPM } from './drift-controller.js';
 export type { DriftControllerOptions } from './drift-controller.js';
 export { DriftResampler } from './resampler.js';
+export { RateConverter } from './rate-converter.js';
+export type { RateConverterOptions } from './rate-converter.js';
 export {
   CROSSFADE_SECONDS,
   FADE_SECONDS,

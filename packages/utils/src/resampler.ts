@@ -5,11 +5,17 @@ import { BoundsError, checkRange } from './errors.js';
  * interpolation at a fractional read position that advances by `ratio` input frames per output
  * frame. At ratio 1 from an integral position it passes samples through unchanged.
  *
- * For clock drift (ratios within ±0.1 % of 1), where the images a cubic leaves stay far below the
- * signal; not a sample-rate converter for unrelated rates.
+ * It tracks clock drift (ratios within ±0.1 % of 1) and converts between nominal rates (44.1 ↔
+ * 48 kHz, ratios near 1.088 or 0.919, times the drift). Quality is a 4-point cubic's, no more:
+ * no anti-alias filter, so downsampling (ratio > 1) folds whatever lies above the output's Nyquist
+ * frequency back into the band, and any ratio leaves images of the top octave near −40 dB for
+ * content close to Nyquist (below −80 dB at 1 kHz at 48 kHz). Fine for drift and for program
+ * material with little energy at the top; not a mastering-grade converter.
  *
  * Input is written in runs, then read as output; `inputFramesNeeded` says how many input frames
- * the next read needs. Storage is allocated in the constructor; nothing allocates afterwards.
+ * the next read needs, `outputFramesAvailable` how many the input written allows. Output frame k
+ * of a read is interpolated at start + k × ratio (not a running sum: both queries and the read
+ * agree on every position). Storage is allocated in the constructor; nothing allocates afterwards.
  */
 export class DriftResampler {
   readonly #channels: number;
@@ -42,6 +48,17 @@ export class DriftResampler {
     return Math.max(0, Math.floor(last) + 3 - this.#held);
   }
 
+  /** Output frames the input written allows to read at `ratio` (a positive ratio). */
+  outputFramesAvailable(ratio: number): number {
+    // Reading k + 1 frames needs floor(position + k × ratio) + 3 ≤ held: estimate k, then settle
+    // it on the exact test, which rounding in the estimate may miss by one.
+    if (this.inputFramesNeeded(1, ratio) > 0) return 0;
+    let frames = Math.floor((this.#held - 2 - this.#position) / ratio) + 1;
+    while (frames > 0 && this.inputFramesNeeded(frames, ratio) > 0) frames--;
+    while (this.inputFramesNeeded(frames + 1, ratio) === 0) frames++;
+    return frames;
+  }
+
   /** Appends `frames` interleaved frames from `source` at `offset` (in samples). */
   write(source: Float32Array, offset: number, frames: number): void {
     const channels = this.#channels;
@@ -64,9 +81,10 @@ export class DriftResampler {
       throw new BoundsError('OUT_OF_BOUNDS', 'resampler read: not enough input written');
     }
     const x = this.#buffer;
-    let position = this.#position;
+    const start = this.#position;
     let o = offset;
     for (let k = 0; k < frames; k++) {
+      const position = start + k * ratio;
       const whole = Math.floor(position);
       const t = position - whole;
       const base = (whole - 1) * channels;
@@ -80,8 +98,8 @@ export class DriftResampler {
         const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
         out[o++] = ((c3 * t + c2) * t + c1) * t + y1;
       }
-      position += ratio;
     }
+    const position = start + frames * ratio;
     // Keep one frame of history before the next read position.
     const consumed = Math.floor(position) - 1;
     x.copyWithin(0, consumed * channels, this.#held * channels);

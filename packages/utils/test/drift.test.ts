@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DriftController, DriftResampler, MAX_DRIFT_PPM } from '../src/index.js';
+import {
+  DriftCompensatedStream,
+  DriftController,
+  DriftResampler,
+  JitterBuffer,
+  MAX_DRIFT_PPM,
+  RateConverter,
+  ResamplerError,
+} from '../src/index.js';
+import { makeFormat } from '@syfala/proto';
 import { runDriftingLink } from './fixtures/drifting-link.js';
 
 describe('DriftResampler', () => {
@@ -47,9 +56,91 @@ describe('DriftResampler', () => {
     },
   );
 
+  it('says exactly how many output frames the input written allows', () => {
+    const resampler = new DriftResampler(1, 64, 1.1);
+    const input = new Float32Array(64);
+    for (const ratio of [1, 1 + 700e-6, 48000 / 44100, 44100 / 48000]) {
+      for (let i = 0; i < 50; i++) {
+        const available = resampler.outputFramesAvailable(ratio);
+        expect(resampler.inputFramesNeeded(available, ratio)).toBe(0);
+        expect(resampler.inputFramesNeeded(available + 1, ratio)).toBeGreaterThan(0);
+        resampler.read(new Float32Array(available), 0, available, ratio);
+        expect(resampler.outputFramesAvailable(ratio)).toBe(0);
+        resampler.write(input, 0, 1 + (i % 50));
+      }
+    }
+  });
+
   it('refuses to read past what was written', () => {
     const resampler = new DriftResampler(1, 16, 1.001);
     expect(() => resampler.read(new Float32Array(16), 0, 16, 1)).toThrow(/not enough input/);
+  });
+});
+
+describe('RateConverter', () => {
+  it.each([
+    [44100, 48000],
+    [48000, 44100],
+  ])(
+    'turns a %d Hz tone into one at %d Hz, as many frames as the rates say',
+    (inputRate, outputRate) => {
+      const converter = new RateConverter({
+        channels: 1,
+        inputSampleRate: inputRate,
+        outputSampleRate: outputRate,
+        maxWriteFrames: 64,
+      });
+      const hz = 1000;
+      const period = new Float32Array(64);
+      const out = new Float32Array(128);
+      let written = 0;
+      let produced = 0;
+      let worst = 0;
+      for (let p = 0; p < 1000; p++) {
+        for (let i = 0; i < 64; i++) {
+          period[i] = Math.sin((2 * Math.PI * hz * (written + i)) / inputRate);
+        }
+        converter.write(period, 0, 64);
+        written += 64;
+        const available = converter.outputFramesAvailable;
+        converter.read(out, 0, available);
+        for (let k = 0; k < available; k++) {
+          // Output frame n is input position n × inputRate / outputRate, one frame behind the
+          // first input (the resampler's frame of history).
+          const expected = Math.sin((2 * Math.PI * hz * (produced + k)) / outputRate);
+          worst = Math.max(worst, Math.abs(out[k]! - expected));
+        }
+        produced += available;
+      }
+      expect(worst).toBeLessThan(1e-3);
+      // All but the cubic's lookahead (2 input frames) has come out.
+      expect(Math.abs(produced - ((written - 2) * outputRate) / inputRate)).toBeLessThan(1);
+    },
+  );
+
+  it('refuses a sample rate that is not positive and finite', () => {
+    const bad = { channels: 1, outputSampleRate: 48000, maxWriteFrames: 64 };
+    expect(() => new RateConverter({ ...bad, inputSampleRate: 0 })).toThrow(ResamplerError);
+    expect(() => new RateConverter({ ...bad, inputSampleRate: Number.NaN })).toThrow(
+      ResamplerError,
+    );
+  });
+});
+
+describe('DriftCompensatedStream', () => {
+  it('refuses a device sample rate that is not positive and finite', () => {
+    const format = makeFormat({
+      sampleType: 'f32',
+      channels: 1,
+      sampleRate: 48000,
+      bufferFrames: 0,
+    });
+    const buffer = new JitterBuffer({ format, capacityFrames: 64, targetLatencyFrames: 8 });
+    for (const deviceSampleRate of [0, -44100, Number.POSITIVE_INFINITY]) {
+      expect(
+        () => new DriftCompensatedStream({ buffer, format, maxPeriodFrames: 16, deviceSampleRate }),
+      ).toThrow(ResamplerError);
+    }
   });
 });
 
@@ -95,6 +186,61 @@ describe('a drifting link (virtual clocks, real buffer, resampler and controller
       });
       expect(Math.abs(result.driftPpm.min - skewPpm)).toBeLessThan(5);
       expect(Math.abs(result.driftPpm.max - skewPpm)).toBeLessThan(5);
+    },
+    30_000,
+  );
+
+  it.each([500, -500])(
+    'at %d ppm from a 48 kHz stream to a 44.1 kHz device: resamples both, no underrun or loss',
+    (skewPpm) => {
+      const result = runDriftingLink({
+        skewPpm,
+        baseDelayMs: 3,
+        jitterMs: 2,
+        seconds: 240,
+        periodFrames: 128,
+        targetLatencyFrames: 480,
+        deviceSampleRate: 44100,
+        seed: 7,
+      });
+      expect(result).toMatchObject({
+        underruns: 0,
+        reprimes: 0,
+        overrunDatagrams: 0,
+        lostFrames: 0,
+        skippedFrames: 0,
+      });
+      expect(Math.abs(result.driftPpm.min - skewPpm)).toBeLessThan(5);
+      expect(Math.abs(result.driftPpm.max - skewPpm)).toBeLessThan(5);
+    },
+    30_000,
+  );
+
+  it.each([500, -500])(
+    'at %d ppm with jitter spikes and concealed underruns: latency held at the target, never re-primed',
+    (skewPpm) => {
+      const target = 112;
+      const period = 64;
+      const result = runDriftingLink({
+        skewPpm,
+        baseDelayMs: 3,
+        jitterMs: 1.5,
+        // A datagram now and then comes 4 ms (192 frames) late, past the target: an underrun.
+        spikes: { probability: 0.003, extraMs: 4 },
+        seconds: 180,
+        periodFrames: period,
+        targetLatencyFrames: target,
+        concealUnderruns: true,
+        seed: 5,
+      });
+      const settled = result.seconds.filter((s) => s.at > 60);
+      // Underruns happened after settling, and each was concealed: the playhead moved on.
+      expect(settled.at(-1)!.underruns).toBeGreaterThan(settled[0]!.underruns);
+      expect(result.reprimes).toBe(0);
+      for (const second of settled) {
+        expect(Math.abs(second.fillFrames - target)).toBeLessThan(period);
+      }
+      expect(Math.abs(result.driftPpm.mean - skewPpm)).toBeLessThan(10);
     },
     30_000,
   );

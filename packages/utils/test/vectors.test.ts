@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SAMPLE_TYPES } from '@syfala/proto';
 
 import { concealmentVectors } from '../scripts/concealment-vectors.js';
+import { driftVectors } from '../scripts/drift-vectors.js';
 import { jitterScenarios } from '../scripts/jitter-scenarios.js';
 import { latencyAdapterVectors } from '../scripts/latency-adapter-vectors.js';
 import { sampleVectors } from '../scripts/sample-vectors.js';
@@ -29,6 +30,23 @@ describe('vector files shared with the native tests', () => {
 
   it('concealment.json is what the TS jitter buffer and loss concealer give', () => {
     expect(vectorFile('concealment.json')).toBe(vectorFileText(concealmentVectors()));
+  });
+
+  it('drift.json is what the TS drift controller, resampler and drift-compensated stream give', () => {
+    expect(vectorFile('drift.json')).toBe(vectorFileText(driftVectors()));
+  });
+
+  it('the drift-compensated stream runs conceal underruns and prime again, resample nominal rates', () => {
+    type Op = [string, ...(string | number | boolean)[]];
+    const { streams } = JSON.parse(vectorFile('drift.json')) as {
+      streams: { sampleRate: number; deviceSampleRate: number; ops: Op[] }[];
+    };
+    const pulls = streams.flatMap((s) => s.ops.filter((op) => op[0] === 'pull'));
+    // [pull, frames, out, playing, underrun, ...]
+    expect(pulls.some((op) => op[3] === true && op[4] === true)).toBe(true);
+    expect(pulls.some((op) => op[3] === false && op[4] === true)).toBe(true);
+    expect(streams.some((s) => s.sampleRate > s.deviceSampleRate)).toBe(true);
+    expect(streams.some((s) => s.sampleRate < s.deviceSampleRate)).toBe(true);
   });
 
   it('samples.json covers every sample type', () => {

@@ -1,0 +1,131 @@
+// A received stream played on a device whose clock is not the sender's, with exactly the
+// arithmetic of packages/utils/src/drift-compensated-stream.ts (the reference; packages/utils/
+// vectors/drift.json holds its exact results): each period takes slightly more or fewer sender
+// frames from the jitter buffer than it plays, resampled, so that the buffer's fill stays at its
+// target however the two clocks drift apart. No slips, no rebuffering from drift.
+//
+// A device at another nominal rate is resampled by the same resampler: each device frame takes
+// nominal × ratio stream frames (nominal = stream rate / device rate). The controller works in
+// stream frames throughout. It restarts only when the buffer primes again, not on an underrun it
+// concealed (JitterBufferOptions::conceal_underruns), so the drift estimate survives a late packet.
+//
+// Everything is allocated in the constructor; pull() allocates, locks, throws and logs nothing.
+// One thread (the buffer's owner) calls it.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "drift_controller.hpp"
+#include "drift_resampler.hpp"
+#include "format.hpp"
+#include "jitter_buffer.hpp"
+#include "loss_concealer.hpp"
+#include "sample_convert.hpp"
+
+#include "exact_fp_begin.hpp"
+
+namespace syfala {
+
+struct DriftCompensatedStreamOptions {
+  /// The longest period pulled, in device frames.
+  size_t max_period_frames;
+  /// The device's nominal rate, Hz; 0: the stream's.
+  double device_sample_rate = 0;
+  /// The controller's loop bandwidth, Hz.
+  double loop_hz = kDriftLoopHz;
+};
+
+class DriftCompensatedStream {
+ public:
+  /// `buffer` is built with skip_surplus false (the controller, not the slip, holds its fill),
+  /// and with conceal_underruns so that an underrun is concealed; `concealer` (nullable) fills
+  /// gaps before resampling. Both must outlive the stream. Throws std::invalid_argument for a
+  /// device rate that is negative or not finite.
+  DriftCompensatedStream(JitterBuffer& buffer, const Format& format,
+                         const DriftCompensatedStreamOptions& o, LossConcealer* concealer)
+      : buffer_(buffer),
+        format_(format),
+        concealer_(concealer),
+        max_period_frames_(o.max_period_frames),
+        nominal_ratio_(nominal_ratio_of(format, o.device_sample_rate)),
+        controller_(format.sample_rate, double(buffer.target_latency_frames()), o.loop_hz),
+        resampler_(format.channels, o.max_period_frames, max_ratio(nominal_ratio_)) {
+    // A period never needs more input than the resampler holds.
+    const size_t max_input = resampler_.capacity_frames();
+    wire_.reset(new uint8_t[max_input * bytes_per_frame(format)]());
+    samples_.reset(new float[max_input * format.channels]());
+    missing_.reset(new uint8_t[max_input]());
+  }
+
+  DriftCompensatedStream(const DriftCompensatedStream&) = delete;
+  DriftCompensatedStream& operator=(const DriftCompensatedStream&) = delete;
+
+  /// Plays `device_frames` interleaved frames into `out_interleaved`. More than
+  /// max_period_frames plays silence and touches nothing else (a caller's bug).
+  const PullResult& pull(float* out_interleaved, size_t device_frames) {
+    SYFALA_EXACT_FP
+    if (device_frames > max_period_frames_) {
+      std::memset(out_interleaved, 0, device_frames * format_.channels * sizeof(float));
+      return refused_;
+    }
+    const double ratio = nominal_ratio_ * controller_.ratio();
+    const size_t needed = resampler_.input_frames_needed(device_frames, ratio);
+    const PullResult& result = buffer_.pull(wire_.get(), needed, missing_.get());
+    decode_samples(format_.type, wire_.get(), needed * format_.channels, samples_.get());
+    if (concealer_ != nullptr) concealer_->conceal(samples_.get(), needed, result, missing_.get());
+    resampler_.write(samples_.get(), needed);
+    resampler_.read(out_interleaved, device_frames, ratio);
+    controller_.set_setpoint_frames(double(buffer_.target_latency_frames()));
+    if (result.playing) {
+      controller_.update(double(buffer_.buffered_frames()), double(device_frames) * nominal_ratio_);
+    } else if (result.underrun) {
+      controller_.restart();
+    }
+    return result;
+  }
+
+  /// Sender frames consumed per nominal stream frame now (1 + the drift correction); the
+  /// resampler reads nominal × this per device frame.
+  double ratio() const { return controller_.ratio(); }
+
+  /// Measured drift, ppm: positive when the sender's clock runs faster than the device's.
+  double drift_ppm() const { return controller_.drift_ppm(); }
+
+ private:
+  static double nominal_ratio_of(const Format& format, double device_rate) {
+    SYFALA_EXACT_FP
+    if (device_rate == 0) return 1;
+    if (!(std::isfinite(device_rate) && device_rate > 0)) {
+      throw std::invalid_argument(
+          "drift-compensated stream: device sample rate must be positive and finite");
+    }
+    return double(format.sample_rate) / device_rate;
+  }
+
+  static double max_ratio(double nominal_ratio) {
+    SYFALA_EXACT_FP
+    return nominal_ratio * (1 + kMaxDriftPpm / 1e6);
+  }
+
+  JitterBuffer& buffer_;
+  const Format format_;
+  LossConcealer* const concealer_;
+  const size_t max_period_frames_;
+  /// Stream frames per device frame at the nominal rates.
+  const double nominal_ratio_;
+  DriftController controller_;
+  DriftResampler resampler_;
+  std::unique_ptr<uint8_t[]> wire_;
+  std::unique_ptr<float[]> samples_;
+  std::unique_ptr<uint8_t[]> missing_;
+  const PullResult refused_{false, 0, false, 0};
+};
+
+}  // namespace syfala
+
+#include "exact_fp_end.hpp"

@@ -1,0 +1,169 @@
+// Variable-ratio resampling of interleaved float frames, with exactly the arithmetic of
+// packages/utils/src/resampler.ts (the reference; packages/utils/vectors/drift.json holds its
+// exact results): 4-point cubic (Catmull-Rom) interpolation at a fractional read position that
+// advances by `ratio` input frames per output frame; output frame k of a read is interpolated at
+// start + k × ratio. At ratio 1 from an integral position samples pass through unchanged.
+//
+// It tracks clock drift (ratios within ±0.1 % of 1) and converts between nominal rates (44.1 ↔
+// 48 kHz, times the drift; RateConverter for the send direction). Quality is a 4-point cubic's:
+// no anti-alias filter, so downsampling (ratio > 1) folds what lies above the output's Nyquist
+// frequency back into the band, and content near Nyquist leaves images near −40 dB (below −80 dB
+// for 1 kHz at 48 kHz). Fine for drift and ordinary program material, not mastering grade.
+//
+// Samples are stored as float and interpolated in double, as the TS's Float32Array and numbers.
+// Storage is allocated in the constructor; write, read and the queries allocate, lock, throw and
+// log nothing (a write that does not fit or a read without its input returns false, unchanged).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "exact_fp_begin.hpp"
+
+namespace syfala {
+
+class DriftResampler {
+ public:
+  /// `max_frames`: the longest read; `max_ratio`: the largest ratio it will be read at.
+  DriftResampler(size_t channels, size_t max_frames, double max_ratio)
+      : channels_(channels), capacity_frames_(capacity_for(max_frames, max_ratio)) {
+    buffer_.reset(new float[capacity_frames_ * channels_]());
+  }
+
+  DriftResampler(const DriftResampler&) = delete;
+  DriftResampler& operator=(const DriftResampler&) = delete;
+
+  /// The most input frames it holds: what one write may bring at most.
+  size_t capacity_frames() const { return capacity_frames_; }
+
+  /// Input frames to write before reading `frames` frames at `ratio`.
+  size_t input_frames_needed(size_t frames, double ratio) const {
+    SYFALA_EXACT_FP
+    if (frames == 0) return 0;
+    const double last = position_ + double(frames - 1) * ratio;
+    const double needed = std::floor(last) + 3 - double(held_);
+    return needed > 0 ? size_t(needed) : 0;
+  }
+
+  /// Output frames the input written allows to read at `ratio` (a positive ratio).
+  size_t output_frames_available(double ratio) const {
+    SYFALA_EXACT_FP
+    // Reading k + 1 frames needs floor(position + k × ratio) + 3 ≤ held: estimate k, then settle
+    // it on the exact test, which rounding in the estimate may miss by one.
+    if (input_frames_needed(1, ratio) > 0) return 0;
+    size_t frames = size_t(std::floor((double(held_) - 2 - position_) / ratio)) + 1;
+    while (frames > 0 && input_frames_needed(frames, ratio) > 0) --frames;
+    while (input_frames_needed(frames + 1, ratio) == 0) ++frames;
+    return frames;
+  }
+
+  /// Appends `frames` interleaved frames; false (nothing written) when they do not fit.
+  bool write(const float* source, size_t frames) {
+    if (frames > capacity_frames_ - held_) return false;
+    if (frames > 0) std::memcpy(buffer_.get() + held_ * channels_, source, frames * channels_ * 4);
+    held_ += frames;
+    return true;
+  }
+
+  /// Writes `frames` interleaved output frames to `out`, advancing by `ratio`; false (nothing
+  /// read) when the input written is not enough.
+  bool read(float* out, size_t frames, double ratio) {
+    SYFALA_EXACT_FP
+    if (input_frames_needed(frames, ratio) > 0) return false;
+    const float* x = buffer_.get();
+    const size_t channels = channels_;
+    const double start = position_;
+    for (size_t k = 0; k < frames; ++k) {
+      const double position = start + double(k) * ratio;
+      const double whole = std::floor(position);
+      const double t = position - whole;
+      const float* at = x + (size_t(whole) - 1) * channels;
+      for (size_t c = 0; c < channels; ++c) {
+        const double y0 = at[c];
+        const double y1 = at[channels + c];
+        const double y2 = at[2 * channels + c];
+        const double y3 = at[3 * channels + c];
+        const double c1 = 0.5 * (y2 - y0);
+        const double c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
+        const double c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
+        *out++ = float(((c3 * t + c2) * t + c1) * t + y1);
+      }
+    }
+    const double position = start + double(frames) * ratio;
+    // Keep one frame of history before the next read position.
+    const size_t consumed = size_t(std::floor(position)) - 1;
+    std::memmove(buffer_.get(), buffer_.get() + consumed * channels,
+                 (held_ - consumed) * channels * sizeof(float));
+    held_ -= consumed;
+    position_ = position - double(consumed);
+    return true;
+  }
+
+ private:
+  static size_t capacity_for(size_t max_frames, double max_ratio) {
+    SYFALA_EXACT_FP
+    return size_t(std::ceil(double(max_frames) * max_ratio)) + 4;
+  }
+
+  const size_t channels_;
+  const size_t capacity_frames_;
+  std::unique_ptr<float[]> buffer_;
+  /// Frames held, from index 0; one frame of silence as history, read from the next: the first
+  /// output is the first input.
+  size_t held_ = 1;
+  /// Where the next output frame is read, in input frames from index 0; ≥ 1.
+  double position_ = 1;
+};
+
+/// The send direction's fixed-ratio converter (rate-converter.ts): device periods are written in,
+/// and as many frames at the stream's nominal rate as they make are read out. Reading all that is
+/// available after each write keeps it within its storage.
+class RateConverter {
+ public:
+  /// `max_write_frames`: the most frames one write brings (a device period).
+  RateConverter(size_t channels, double input_sample_rate, double output_sample_rate,
+                size_t max_write_frames)
+      : ratio_(ratio_of(input_sample_rate, output_sample_rate)),
+        // After all available output is read at most 3 input frames stay held, so a whole write
+        // fits.
+        resampler_(channels, frames_for(max_write_frames, ratio_), ratio_) {}
+
+  /// Input frames per output frame.
+  double ratio() const { return ratio_; }
+
+  /// Output frames the input written so far makes and that have not been read.
+  size_t output_frames_available() const { return resampler_.output_frames_available(ratio_); }
+
+  /// Appends `frames` interleaved input frames; false (nothing written) when they do not fit.
+  bool write(const float* source, size_t frames) { return resampler_.write(source, frames); }
+
+  /// Reads `frames` (at most output_frames_available()) output frames; false (nothing read)
+  /// for more.
+  bool read(float* out, size_t frames) { return resampler_.read(out, frames, ratio_); }
+
+ private:
+  /// Throws std::invalid_argument unless both rates are positive and finite.
+  static double ratio_of(double input_rate, double output_rate) {
+    SYFALA_EXACT_FP
+    if (!(std::isfinite(input_rate) && input_rate > 0 && std::isfinite(output_rate) &&
+          output_rate > 0)) {
+      throw std::invalid_argument("rate converter: sample rates must be positive and finite");
+    }
+    return input_rate / output_rate;
+  }
+
+  static size_t frames_for(size_t max_write_frames, double ratio) {
+    SYFALA_EXACT_FP
+    return size_t(std::ceil(double(max_write_frames) / ratio));
+  }
+
+  const double ratio_;
+  DriftResampler resampler_;
+};
+
+}  // namespace syfala
+
+#include "exact_fp_end.hpp"

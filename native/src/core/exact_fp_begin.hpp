@@ -1,0 +1,26 @@
+// Arithmetic that must give the TS results bit for bit, from here to exact_fp_end.hpp (no
+// #pragma once: a header includes the pair around its code). Each function body in between
+// starts with SYFALA_EXACT_FP.
+//
+// JS rounds every operation to double, in the order written, and never fuses a multiply and an
+// add. -ffast-math would reorder sums; x87 extended precision would round differently; and clang
+// contracts a * b + c within a statement by default, GCC across statements, wherever the CPU has
+// FMA (arm64, x86-64-v3), so the last bit would differ from the TS. Clang takes the pragma at the
+// start of each function body; GCC per function, for the functions defined between push_options
+// and pop_options.
+#include <cfloat>
+
+#ifdef __FAST_MATH__
+#error "-ffast-math reorders the sums the TS results depend on"
+#endif
+static_assert(FLT_EVAL_METHOD == 0, "exact TS arithmetic needs FLT_EVAL_METHOD == 0");
+
+#if defined(__clang__)
+#define SYFALA_EXACT_FP _Pragma("clang fp contract(off)")
+#else
+#define SYFALA_EXACT_FP
+#if defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+#endif
