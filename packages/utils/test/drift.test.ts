@@ -166,9 +166,14 @@ describe('DriftController', () => {
 });
 
 describe('a drifting link (virtual clocks, real buffer, resampler and controller)', () => {
-  it.each([500, -500])(
-    'at %d ppm with ±2 ms jitter: no underrun, overrun, slip or loss, drift measured within 5 ppm',
-    (skewPpm) => {
+  it.each([
+    [500, 48000],
+    [-500, 48000],
+    [500, 44100],
+    [-500, 44100],
+  ])(
+    'at %d ppm, a 48 kHz stream to a %d Hz device, ±2 ms jitter: no underrun, overrun, slip or loss, drift measured within 5 ppm',
+    (skewPpm, deviceSampleRate) => {
       const result = runDriftingLink({
         skewPpm,
         baseDelayMs: 3,
@@ -176,31 +181,7 @@ describe('a drifting link (virtual clocks, real buffer, resampler and controller
         seconds: 240,
         periodFrames: 128,
         targetLatencyFrames: 480,
-        seed: 7,
-      });
-      expect(result).toMatchObject({
-        underruns: 0,
-        overrunDatagrams: 0,
-        lostFrames: 0,
-        skippedFrames: 0,
-      });
-      expect(Math.abs(result.driftPpm.min - skewPpm)).toBeLessThan(5);
-      expect(Math.abs(result.driftPpm.max - skewPpm)).toBeLessThan(5);
-    },
-    30_000,
-  );
-
-  it.each([500, -500])(
-    'at %d ppm from a 48 kHz stream to a 44.1 kHz device: resamples both, no underrun or loss',
-    (skewPpm) => {
-      const result = runDriftingLink({
-        skewPpm,
-        baseDelayMs: 3,
-        jitterMs: 2,
-        seconds: 240,
-        periodFrames: 128,
-        targetLatencyFrames: 480,
-        deviceSampleRate: 44100,
+        deviceSampleRate,
         seed: 7,
       });
       expect(result).toMatchObject({
