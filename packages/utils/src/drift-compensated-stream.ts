@@ -17,8 +17,10 @@ export interface DriftCompensatedStreamOptions {
   readonly maxPeriodFrames: number;
   /** The device's nominal rate, Hz, when it is not the stream's (a 44.1 kHz device, 48 kHz stream). */
   readonly deviceSampleRate?: number;
-  /** The controller's loop bandwidth, Hz (DriftController's default otherwise). */
+  /** The controller's tracking bandwidth, Hz (DriftController's default otherwise). */
   readonly loopHz?: number;
+  /** The controller's acquisition time, seconds (DriftController's default otherwise). */
+  readonly acquireSeconds?: number;
   /** Fills gaps before resampling. */
   readonly concealer?: LossConcealer;
 }
@@ -28,6 +30,10 @@ export interface DriftCompensatedStreamOptions {
  * slightly more or fewer sender frames from the jitter buffer than it plays, resampled, so that
  * the buffer's fill stays at its target however the two clocks drift apart. No slips, no
  * rebuffering from drift; `driftPpm` is the measured drift.
+ *
+ * The fill held is the one each period finds when it is due (before its pull, in stream
+ * frames): the target means what it means to the buffer's priming and to the LatencyAdapter
+ * (jitter + period + safety), not a period more.
  *
  * A device at another nominal rate is resampled by the same resampler: each device frame takes
  * nominal × ratio stream frames (nominal = stream rate / device rate). The controller works in
@@ -52,6 +58,7 @@ export class DriftCompensatedStream {
     maxPeriodFrames,
     deviceSampleRate = format.sampleRate,
     loopHz,
+    acquireSeconds,
     concealer,
   }: DriftCompensatedStreamOptions) {
     this.#buffer = buffer;
@@ -61,6 +68,7 @@ export class DriftCompensatedStream {
       sampleRate: format.sampleRate,
       setpointFrames: buffer.targetLatencyFrames,
       ...(loopHz !== undefined && { loopHz }),
+      ...(acquireSeconds !== undefined && { acquireSeconds }),
     });
     if (!Number.isFinite(deviceSampleRate) || deviceSampleRate <= 0) {
       throw new ResamplerError(
@@ -99,6 +107,7 @@ export class DriftCompensatedStream {
     const controller = this.#controller;
     const ratio = this.#nominalRatio * controller.ratio;
     const needed = this.#resampler.inputFramesNeeded(frames, ratio);
+    const due = this.#buffer.bufferedFrames;
     const result = this.#buffer.pull(this.#wire, 0, needed, this.#missing);
     const samples = needed * this.#format.channels;
     decodeSamples(this.#format.sampleType, this.#wire, 0, this.#samples, 0, samples);
@@ -106,7 +115,7 @@ export class DriftCompensatedStream {
     this.#resampler.write(this.#samples, 0, needed);
     this.#resampler.read(out, offset, frames, ratio);
     controller.setpointFrames = this.#buffer.targetLatencyFrames;
-    if (result.playing) controller.update(this.#buffer.bufferedFrames, frames * this.#nominalRatio);
+    if (result.playing) controller.update(due, frames * this.#nominalRatio);
     else if (result.underrun) controller.restart();
     return result;
   }
