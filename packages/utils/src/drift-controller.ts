@@ -24,7 +24,7 @@ const FILL_SMOOTHING_SECONDS = 0.5;
  * when tracking at 0.02 Hz, 4 s at 0.1 Hz): the integral wanders by a few ppm, and the average
  * must still follow the acquisition.
  */
-const REPORT_SMOOTHING_CYCLES = 0.4;
+const REPORT_SMOOTHING_CYCLES = 0.1;
 
 export interface DriftControllerOptions {
   readonly sampleRate: number;
