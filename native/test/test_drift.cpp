@@ -52,7 +52,7 @@ void without_allocation(Fn&& op) {
 
 void replay_controller(const test::Json& run) {
   DriftController controller(run["sampleRate"].number(), run["setpointFrames"].number(),
-                             run["loopHz"].number());
+                             run["loopHz"].number(), run["acquireSeconds"].number());
   size_t index = 0;
   for (const test::Json& op : run["ops"].items()) {
     SCOPE("op " + std::to_string(index++) + " " + op[0].str());
@@ -143,6 +143,7 @@ void replay_stream(const test::Json& run) {
   DriftCompensatedStreamOptions options{run["periodFrames"].u64()};
   options.device_sample_rate = run["deviceSampleRate"].number();
   options.loop_hz = run["loopHz"].number();
+  options.acquire_seconds = run["acquireSeconds"].number();
   DriftCompensatedStream stream(buffer, format, options, concealer.get());
   size_t index = 0;
   for (const test::Json& op : run["ops"].items()) {

@@ -2,7 +2,9 @@
 // arithmetic of packages/utils/src/drift-compensated-stream.ts (the reference; packages/utils/
 // vectors/drift.json holds its exact results): each period takes slightly more or fewer sender
 // frames from the jitter buffer than it plays, resampled, so that the buffer's fill stays at its
-// target however the two clocks drift apart. No slips, no rebuffering from drift.
+// target however the two clocks drift apart. No slips, no rebuffering from drift. The fill held
+// is the one each period finds when it is due (before its pull): the target means what it means
+// to the buffer's priming and to the latency adapter (jitter + period + safety), not a period more.
 //
 // A device at another nominal rate is resampled by the same resampler: each device frame takes
 // nominal × ratio stream frames (nominal = stream rate / device rate). The controller works in
@@ -36,8 +38,10 @@ struct DriftCompensatedStreamOptions {
   size_t max_period_frames;
   /// The device's nominal rate, Hz; 0: the stream's.
   double device_sample_rate = 0;
-  /// The controller's loop bandwidth, Hz.
+  /// The controller's tracking bandwidth, Hz.
   double loop_hz = kDriftLoopHz;
+  /// The controller's acquisition time, seconds.
+  double acquire_seconds = kDriftAcquireSeconds;
 };
 
 class DriftCompensatedStream {
@@ -53,7 +57,8 @@ class DriftCompensatedStream {
         concealer_(concealer),
         max_period_frames_(o.max_period_frames),
         nominal_ratio_(nominal_ratio_of(format, o.device_sample_rate)),
-        controller_(format.sample_rate, double(buffer.target_latency_frames()), o.loop_hz),
+        controller_(format.sample_rate, double(buffer.target_latency_frames()), o.loop_hz,
+                    o.acquire_seconds),
         resampler_(format.channels, o.max_period_frames, max_ratio(nominal_ratio_)) {
     // A period never needs more input than the resampler holds.
     const size_t max_input = resampler_.capacity_frames();
@@ -75,6 +80,7 @@ class DriftCompensatedStream {
     }
     const double ratio = nominal_ratio_ * controller_.ratio();
     const size_t needed = resampler_.input_frames_needed(device_frames, ratio);
+    const size_t due = buffer_.buffered_frames();
     const PullResult& result = buffer_.pull(wire_.get(), needed, missing_.get());
     decode_samples(format_.type, wire_.get(), needed * format_.channels, samples_.get());
     if (concealer_ != nullptr) concealer_->conceal(samples_.get(), needed, result, missing_.get());
@@ -82,7 +88,7 @@ class DriftCompensatedStream {
     resampler_.read(out_interleaved, device_frames, ratio);
     controller_.set_setpoint_frames(double(buffer_.target_latency_frames()));
     if (result.playing) {
-      controller_.update(double(buffer_.buffered_frames()), double(device_frames) * nominal_ratio_);
+      controller_.update(double(due), double(device_frames) * nominal_ratio_);
     } else if (result.underrun) {
       controller_.restart();
     }

@@ -8,6 +8,12 @@
 // setpoint) the loop is x'' + fs·Kp·x' + fs·Ki·x = fs·drift (x = ∫e): ωn = √(fs·Ki),
 // ζ = fs·Kp / (2ωn) = 1. In steady state the integral term equals the drift (drift_ppm()).
 //
+// Gear shifting (the measurements behind the constants are in the TS): the loop starts
+// kAcquireBandwidthFactor times wider than it tracks (at most kAcquireMaxLoopHz) and narrows
+// linearly to the tracking bandwidth over acquire_seconds of stream, the integral carried over,
+// so a large drift is learnt in seconds and jitter barely moves the ratio afterwards. restart()
+// keeps the estimate and the gear: a re-prime changes the fill, not the clocks.
+//
 // Nothing here allocates, locks, throws or logs; one thread calls it.
 #pragma once
 
@@ -18,26 +24,37 @@
 
 namespace syfala {
 
-/// Default loop bandwidth, Hz: slow enough to ignore arrival jitter, fast enough to settle in a
-/// minute.
+/// Default tracking bandwidth, Hz: slow enough that arrival jitter barely moves the ratio, once
+/// the loop has acquired the drift at its wider starting bandwidth.
 inline constexpr double kDriftLoopHz = 0.02;
+/// Seconds of stream over which the loop narrows from its acquisition bandwidth to the tracking
+/// one.
+inline constexpr double kDriftAcquireSeconds = 25;
+/// The loop starts this many times wider than it tracks...
+inline constexpr double kAcquireBandwidthFactor = 10;
+/// ...but no wider than this, Hz: 45° of phase margin with the fill's 0.5 s low-pass.
+inline constexpr double kAcquireMaxLoopHz = 0.1;
 /// The ratio is held within ±this: crystals are tens of ppm apart, ±1000 is a fault.
 inline constexpr double kMaxDriftPpm = 1000;
 /// Time constant of the fill's low-pass, seconds: it smooths the sawtooth of packet arrivals.
 inline constexpr double kFillSmoothingSeconds = 0.5;
-/// Time constant of the reported drift's average, seconds: the integral wanders by a few ppm.
-inline constexpr double kReportSmoothingSeconds = 20;
+/// Time constant of the reported drift's average, in cycles of the loop's current bandwidth (5 s
+/// when tracking at 0.02 Hz): the integral wanders by a few ppm, the average follows acquisition.
+inline constexpr double kReportSmoothingCycles = 0.1;
 
 class DriftController {
  public:
-  /// `sample_rate`: the stream's, Hz; `setpoint_frames`: the fill to hold (the jitter buffer's
-  /// target latency); `loop_hz`: the loop's natural frequency.
-  DriftController(double sample_rate, double setpoint_frames, double loop_hz = kDriftLoopHz) {
+  /// `sample_rate`: the stream's, Hz; `setpoint_frames`: the fill to hold when a period is due
+  /// (before its pull: the jitter buffer's target latency, as its priming meets it); `loop_hz`:
+  /// the loop's natural frequency once it tracks; `acquire_seconds`: how long it narrows to it.
+  DriftController(double sample_rate, double setpoint_frames, double loop_hz = kDriftLoopHz,
+                  double acquire_seconds = kDriftAcquireSeconds) {
     SYFALA_EXACT_FP
-    const double omega = 2 * kPi * loop_hz;
     sample_rate_ = sample_rate;
-    ki_ = (omega * omega) / sample_rate;
-    kp_ = (2 * omega) / sample_rate;  // ζ = 1
+    track_hz_ = loop_hz;
+    // Never narrower than tracking: a loop asked to track wider than the cap does not shift.
+    acquire_hz_ = std::max(loop_hz, std::min(kAcquireBandwidthFactor * loop_hz, kAcquireMaxLoopHz));
+    acquire_seconds_ = acquire_seconds;
     setpoint_ = setpoint_frames;
   }
 
@@ -52,11 +69,16 @@ class DriftController {
 
   void set_setpoint_frames(double frames) { setpoint_ = frames; }
 
-  /// After a period of `frames` stream frames played with `fill_frames` left buffered; returns
-  /// the new ratio.
+  /// After a period of `frames` stream frames that found `fill_frames` buffered when it was due;
+  /// returns the new ratio.
   double update(double fill_frames, double frames) {
     SYFALA_EXACT_FP
     const double dt = frames / sample_rate_;
+    const double hz = loop_hz();
+    elapsed_ = std::min(acquire_seconds_, elapsed_ + dt);
+    const double omega = 2 * kPi * hz;
+    const double ki = (omega * omega) / sample_rate_;
+    const double kp = (2 * omega) / sample_rate_;  // ζ = 1
     if (!has_fill_) {
       fill_ = fill_frames;
       has_fill_ = true;
@@ -67,14 +89,14 @@ class DriftController {
     const double limit = kMaxDriftPpm / 1e6;
     // Anti-windup: while the ratio is pinned at its limit, integrating would only store up an
     // overshoot (a start far from the setpoint is drained by the proportional term alone).
-    const bool pinned = std::fabs(integral_ + kp_ * error) >= limit;
-    if (!pinned) integral_ = clamp(integral_ + ki_ * error * dt, limit);
-    ratio_ = 1 + clamp(integral_ + kp_ * error, limit);
-    reported_ += (integral_ - reported_) * std::min(1.0, dt / kReportSmoothingSeconds);
+    const bool pinned = std::fabs(integral_ + kp * error) >= limit;
+    if (!pinned) integral_ = clamp(integral_ + ki * error * dt, limit);
+    ratio_ = 1 + clamp(integral_ + kp * error, limit);
+    reported_ += (integral_ - reported_) * std::min(1.0, (dt * hz) / kReportSmoothingCycles);
     return ratio_;
   }
 
-  /// Forgets the fill (after a restart or a re-prime), keeps the drift estimate.
+  /// Forgets the fill (after the buffer primed again), keeps the drift estimate and the gear.
   void restart() {
     SYFALA_EXACT_FP
     has_fill_ = false;
@@ -89,9 +111,20 @@ class DriftController {
     return std::max(-limit, std::min(limit, value));
   }
 
+  /// The loop's bandwidth now, Hz: from the acquisition one down to the tracking one.
+  double loop_hz() const {
+    SYFALA_EXACT_FP
+    if (elapsed_ >= acquire_seconds_) return track_hz_;
+    const double left = 1 - elapsed_ / acquire_seconds_;
+    return track_hz_ + (acquire_hz_ - track_hz_) * left;
+  }
+
   double sample_rate_;
-  double kp_;
-  double ki_;
+  double track_hz_;
+  double acquire_hz_;
+  double acquire_seconds_;
+  /// Seconds of stream the loop has run, up to the end of its acquisition.
+  double elapsed_ = 0;
   double setpoint_;
   double fill_ = 0;
   bool has_fill_ = false;

@@ -36,13 +36,19 @@ const floats = (samples: Float32Array): string =>
 function controllerRun(
   name: string,
   seed: number,
-  options: { sampleRate: number; setpointFrames: number; loopHz: number; skewPpm: number },
+  options: {
+    sampleRate: number;
+    setpointFrames: number;
+    loopHz: number;
+    acquireSeconds: number;
+    skewPpm: number;
+  },
   startFill: number,
   periods: number,
 ): object {
-  const { sampleRate, setpointFrames, loopHz, skewPpm } = options;
+  const { sampleRate, setpointFrames, loopHz, acquireSeconds, skewPpm } = options;
   const random = new Random(seed);
-  const controller = new DriftController({ sampleRate, setpointFrames, loopHz });
+  const controller = new DriftController({ sampleRate, setpointFrames, loopHz, acquireSeconds });
   const ops: Op[] = [];
   let fill = startFill;
   let setpoint = setpointFrames;
@@ -147,6 +153,7 @@ interface StreamSetup {
   readonly concealer: boolean;
   readonly periodFrames: number;
   readonly loopHz: number;
+  readonly acquireSeconds: number;
   readonly signal: (sampleRate: number) => Signal;
   /** The sender's clock against the device's, ppm. */
   readonly skewPpm: number;
@@ -187,6 +194,7 @@ function streamRun(setup: StreamSetup): object {
     maxPeriodFrames: setup.periodFrames,
     deviceSampleRate: setup.deviceSampleRate,
     loopHz: setup.loopHz,
+    acquireSeconds: setup.acquireSeconds,
     ...(concealer && { concealer }),
   });
   const signal = setup.signal(setup.sampleRate);
@@ -241,7 +249,8 @@ function streamRun(setup: StreamSetup): object {
   }
   const stats = buffer.stats();
   const { name, sampleType, channels, sampleRate, deviceSampleRate, capacityFrames } = setup;
-  const { targetLatencyFrames, concealUnderruns, periodFrames, loopHz, skewPpm, loss } = setup;
+  const { targetLatencyFrames, concealUnderruns, periodFrames, loopHz, acquireSeconds } = setup;
+  const { skewPpm, loss } = setup;
   return {
     name,
     sampleType,
@@ -254,6 +263,7 @@ function streamRun(setup: StreamSetup): object {
     concealer: setup.concealer,
     periodFrames,
     loopHz,
+    acquireSeconds,
     skewPpm,
     loss,
     ops,
@@ -270,9 +280,10 @@ const STREAM_DEFAULTS = {
   capacityFrames: 256,
   targetLatencyFrames: 48,
   periodFrames: 16,
-  // The default: a faster loop's proportional term would pin the ratio on the fill's period-sized
-  // sawtooth at these low rates.
+  // The default tracking bandwidth, reached within the run: the acquisition's wider loop pins the
+  // ratio on the fill's period-sized sawtooth at these low rates (the clamp exercised), then lets go.
   loopHz: 0.02,
+  acquireSeconds: 0.3,
   delay: 0.2,
   maxDelayTicks: 2,
   pulls: 300,
@@ -281,19 +292,19 @@ const STREAM_DEFAULTS = {
 export function driftVectors(): object {
   return {
     description:
-      'Drift compensation generated from packages/utils/src/{drift-controller,resampler,rate-converter,drift-compensated-stream}.ts (scripts/generate-vectors.ts). Floats are interleaved f32, little-endian, in hex. controllers: DriftController(sampleRate, setpointFrames, loopHz); ["update", fill, frames, ratio, driftPpm] expects the ratio and drift after update(fill, frames); ["restart", ratio]; ["setpoint", frames]. resamplers: DriftResampler(channels, maxFrames, maxRatio) with capacityFrames; ["needed", frames, ratio, n]; ["write", floats]; ["available", ratio, n]; ["read", frames, ratio, floats]. converters: RateConverter(channels, inputSampleRate, outputSampleRate, maxWriteFrames); ["write", floats]; ["available", n]; ["read", frames, floats]. streams: a JitterBuffer(format of sampleType, channels, sampleRate; capacityFrames, targetLatencyFrames, skipSurplus false, concealUnderruns), a LossConcealer when concealer, and a DriftCompensatedStream(maxPeriodFrames = periodFrames, deviceSampleRate, loopHz); ["push", byteIndex, payload hex]; ["pull", frames, floats, playing, underrun, concealedBytes, ratio, driftPpm]; final: some buffer stats at the end.',
+      'Drift compensation generated from packages/utils/src/{drift-controller,resampler,rate-converter,drift-compensated-stream}.ts (scripts/generate-vectors.ts). Floats are interleaved f32, little-endian, in hex. controllers: DriftController(sampleRate, setpointFrames, loopHz, acquireSeconds); ["update", fill, frames, ratio, driftPpm] expects the ratio and drift after update(fill, frames); ["restart", ratio]; ["setpoint", frames]. resamplers: DriftResampler(channels, maxFrames, maxRatio) with capacityFrames; ["needed", frames, ratio, n]; ["write", floats]; ["available", ratio, n]; ["read", frames, ratio, floats]. converters: RateConverter(channels, inputSampleRate, outputSampleRate, maxWriteFrames); ["write", floats]; ["available", n]; ["read", frames, floats]. streams: a JitterBuffer(format of sampleType, channels, sampleRate; capacityFrames, targetLatencyFrames, skipSurplus false, concealUnderruns), a LossConcealer when concealer, and a DriftCompensatedStream(maxPeriodFrames = periodFrames, deviceSampleRate, loopHz, acquireSeconds); ["push", byteIndex, payload hex]; ["pull", frames, floats, playing, underrun, concealedBytes, ratio, driftPpm]; final: some buffer stats at the end.',
     controllers: [
       controllerRun(
-        'sender 300 ppm fast, default loop, near the setpoint',
+        'sender 300 ppm fast, default loop narrowing over 0.4 s (across the restart), near the setpoint',
         11,
-        { sampleRate: 48000, setpointFrames: 480, loopHz: 0.02, skewPpm: 300 },
+        { sampleRate: 48000, setpointFrames: 480, loopHz: 0.02, acquireSeconds: 0.4, skewPpm: 300 },
         480,
         500,
       ),
       controllerRun(
-        'sender 700 ppm slow, fast loop, above the setpoint: pinned at both limits (anti-windup), a restart, a lower setpoint',
+        'sender 700 ppm slow, fast loop (wider than acquisition: no gear shift), above the setpoint: pinned at both limits (anti-windup), a restart, a lower setpoint',
         12,
-        { sampleRate: 48000, setpointFrames: 256, loopHz: 2, skewPpm: -700 },
+        { sampleRate: 48000, setpointFrames: 256, loopHz: 2, acquireSeconds: 0.5, skewPpm: -700 },
         270,
         1000,
       ),
@@ -309,8 +320,9 @@ export function driftVectors(): object {
     streams: [
       streamRun({
         ...STREAM_DEFAULTS,
-        name: 'i16 stereo, sender 800 ppm fast, jitter, no concealer',
+        name: 'i16 stereo, sender 800 ppm fast, jitter, no concealer, no acquisition phase',
         seed: 41,
+        acquireSeconds: 0,
         sampleType: 'i16',
         channels: 2,
         sampleRate: 8000,
