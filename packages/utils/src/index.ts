@@ -27,7 +27,12 @@ export { decodeSamples, deinterleave, encodeSamples, interleave } from './sample
 export { MAX_RING_CAPACITY_SAMPLES, SpscRing } from './spsc-ring.js';
 export { DriftCompensatedStream } from './drift-compensated-stream.js';
 export type { DriftCompensatedStreamOptions } from './drift-compensated-stream.js';
-export { DRIFT_LOOP_HZ, DriftController, MAX_DRIFT_PPM } from './drift-controller.js';
+export {
+  DRIFT_ACQUIRE_SECONDS,
+  DRIFT_LOOP_HZ,
+  DriftController,
+  MAX_DRIFT_PPM,
+} from './drift-controller.js';
 export type { DriftControllerOptions } from './drift-controller.js';
 export { DriftResampler } from './resampler.js';
 export { RateConverter } from './rate-converter.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DRIFT_ACQUIRE_SECONDS,
   DriftCompensatedStream,
   DriftController,
   DriftResampler,
@@ -197,10 +198,32 @@ describe('a drifting link (virtual clocks, real buffer, resampler and controller
     30_000,
   );
 
+  it.each([300, -300])(
+    'at %d ppm without jitter, holds the fill a period finds when due at the target (as priming does), not a period more',
+    (skewPpm) => {
+      const target = 128;
+      const result = runDriftingLink({
+        skewPpm,
+        baseDelayMs: 3,
+        jitterMs: 0,
+        seconds: 60,
+        periodFrames: 64,
+        targetLatencyFrames: target,
+        seed: 1,
+      });
+      const settled = result.seconds.filter((s) => s.at > 30);
+      const dueFill = settled.reduce((sum, s) => sum + s.dueFillFrames, 0) / settled.length;
+      // Measured 127.9 (held after the pull, it was 191.9: the target and a period).
+      expect(Math.abs(dueFill - target)).toBeLessThan(2);
+      expect(result.underruns).toBe(0);
+    },
+  );
+
   it.each([500, -500])(
     'at %d ppm with jitter spikes and concealed underruns: latency held at the target, never re-primed',
     (skewPpm) => {
-      const target = 112;
+      // Two periods of fill when due plus the jitter's spread (±1.5 ms: 144 frames, rounded up).
+      const target = 176;
       const period = 64;
       const result = runDriftingLink({
         skewPpm,
@@ -214,15 +237,69 @@ describe('a drifting link (virtual clocks, real buffer, resampler and controller
         concealUnderruns: true,
         seed: 5,
       });
-      const settled = result.seconds.filter((s) => s.at > 60);
+      const settled = result.seconds.filter((s) => s.at > 30);
       // Underruns happened after settling, and each was concealed: the playhead moved on.
       expect(settled.at(-1)!.underruns).toBeGreaterThan(settled[0]!.underruns);
       expect(result.reprimes).toBe(0);
       for (const second of settled) {
-        expect(Math.abs(second.fillFrames - target)).toBeLessThan(period);
+        expect(Math.abs(second.dueFillFrames - target)).toBeLessThan(period);
       }
       expect(Math.abs(result.driftPpm.mean - skewPpm)).toBeLessThan(10);
     },
     30_000,
   );
+
+  // The loop acquires at 0.1 Hz and narrows to 0.02 Hz over 25 s (DriftController). On this
+  // link, measured: settled after 10 s (+500 ppm) and 10 s (−500 ppm), 0 and 6 concealed
+  // underruns in 120 s. One fixed 0.02 Hz loop holding the same fill (its target 128, held after
+  // the pull) settled after 69 and 61 s, with 37 and 1,613 underruns.
+  it.each([500, -500])(
+    'at %d ppm, ±1.5 ms jitter, a fill of 3 periods: acquires the drift within 15 s, few concealed underruns',
+    (skewPpm) => {
+      const target = 192;
+      const period = 64;
+      const result = runDriftingLink({
+        skewPpm,
+        baseDelayMs: 3,
+        jitterMs: 1.5,
+        seconds: 120,
+        periodFrames: period,
+        targetLatencyFrames: target,
+        concealUnderruns: true,
+        seed: 7,
+      });
+      const settledSince = Math.max(
+        0,
+        ...result.seconds
+          .filter(
+            (s) =>
+              Math.abs(s.dueFillFrames - target) >= period || Math.abs(s.driftPpm - skewPpm) >= 50,
+          )
+          .map((s) => s.at),
+      );
+      expect(settledSince).toBeLessThan(15);
+      expect(result.underruns).toBeLessThan(20);
+      expect(result.reprimes).toBe(0);
+    },
+    30_000,
+  );
+
+  it('without drift, ±1.5 ms jitter: once acquired, the ratio stays within ±50 ppm', () => {
+    const result = runDriftingLink({
+      skewPpm: 0,
+      baseDelayMs: 3,
+      jitterMs: 1.5,
+      seconds: 90,
+      periodFrames: 64,
+      targetLatencyFrames: 192,
+      concealUnderruns: true,
+      seed: 6,
+    });
+    // Measured −29..+34 ppm after the 25 s of acquisition (±1,000 at the start, ±70 10 s in).
+    for (const second of result.seconds.filter((s) => s.at > DRIFT_ACQUIRE_SECONDS)) {
+      expect(Math.abs(second.ratioPpm.min)).toBeLessThan(50);
+      expect(Math.abs(second.ratioPpm.max)).toBeLessThan(50);
+    }
+    expect(result.underruns).toBe(0);
+  });
 });
