@@ -62,8 +62,9 @@ export interface LatencyAdapterOptions {
  *
  * The buffer decides what the target does. Played straight, a JitterBuffer takes it only when it
  * primes: a raise waits for the next underrun, a cut for a slip. Through a
- * DriftCompensatedStream the target is the fill the resampler holds, followed both ways within
- * seconds, and safe with about half the jitter and a period to spare (bench/RESULTS.md).
+ * DriftCompensatedStream the target is the fill each period finds when due, which the resampler
+ * holds there, followed both ways within seconds: the same level priming ends at, so the need is
+ * the same in both modes.
  */
 export class LatencyAdapter {
   readonly #periodFrames: number;
