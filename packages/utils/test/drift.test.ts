@@ -249,8 +249,21 @@ describe('a drifting link (virtual clocks, real buffer, resampler and controller
     30_000,
   );
 
+  /** ±1.5 ms of jitter, 64-frame periods, a fill of 3 periods when due, underruns concealed. */
+  const jitteryLink = (skewPpm: number, seconds: number, seed: number) =>
+    runDriftingLink({
+      skewPpm,
+      baseDelayMs: 3,
+      jitterMs: 1.5,
+      seconds,
+      periodFrames: 64,
+      targetLatencyFrames: 192,
+      concealUnderruns: true,
+      seed,
+    });
+
   // The loop acquires at 0.1 Hz and narrows to 0.02 Hz over 25 s (DriftController). On this
-  // link, measured: settled after 10 s (+500 ppm) and 10 s (−500 ppm), 0 and 6 concealed
+  // link, measured: settled after 11 s (+500 ppm) and 10 s (−500 ppm), 0 and 6 concealed
   // underruns in 120 s. One fixed 0.02 Hz loop holding the same fill (its target 128, held after
   // the pull) settled after 69 and 61 s, with 37 and 1,613 underruns.
   it.each([500, -500])(
@@ -258,16 +271,7 @@ describe('a drifting link (virtual clocks, real buffer, resampler and controller
     (skewPpm) => {
       const target = 192;
       const period = 64;
-      const result = runDriftingLink({
-        skewPpm,
-        baseDelayMs: 3,
-        jitterMs: 1.5,
-        seconds: 120,
-        periodFrames: period,
-        targetLatencyFrames: target,
-        concealUnderruns: true,
-        seed: 7,
-      });
+      const result = jitteryLink(skewPpm, 120, 7);
       const settledSince = Math.max(
         0,
         ...result.seconds
@@ -285,16 +289,7 @@ describe('a drifting link (virtual clocks, real buffer, resampler and controller
   );
 
   it('without drift, ±1.5 ms jitter: once acquired, the ratio stays within ±50 ppm', () => {
-    const result = runDriftingLink({
-      skewPpm: 0,
-      baseDelayMs: 3,
-      jitterMs: 1.5,
-      seconds: 90,
-      periodFrames: 64,
-      targetLatencyFrames: 192,
-      concealUnderruns: true,
-      seed: 6,
-    });
+    const result = jitteryLink(0, 90, 6);
     // Measured −29..+34 ppm after the 25 s of acquisition (±1,000 at the start, ±70 10 s in).
     for (const second of result.seconds.filter((s) => s.at > DRIFT_ACQUIRE_SECONDS)) {
       expect(Math.abs(second.ratioPpm.min)).toBeLessThan(50);
