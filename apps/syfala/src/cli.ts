@@ -11,7 +11,7 @@ import { devicesCommand, type DevicesFlags } from './commands/devices.js';
 import { discoverCommand, type DiscoverFlags } from './commands/discover.js';
 import { infoCommand, type InfoFlags } from './commands/info.js';
 import { serveCommand } from './commands/serve.js';
-import { DEFAULT_TARGET_LATENCY_FRAMES } from './daemon.js';
+import { AUTO_INITIAL_PERIODS, DEFAULT_TARGET_LATENCY_FRAMES } from './playout.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -147,13 +147,6 @@ function buildProgram(run: Runner): Command {
       'where output stream N goes, one flag per stream in order: null (default), wav:PATH',
       collect,
     )
-    .addOption(
-      numberOption(
-        '--latency <frames>',
-        'jitter-buffer target per received stream',
-        DEFAULT_TARGET_LATENCY_FRAMES,
-      ),
-    )
     .option('--concealment <mode>', CONCEALMENT_HELP)
     .option('--no-mdns', 'do not announce over DNS-SD (mDNS)')
     .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
@@ -192,6 +185,7 @@ function buildProgram(run: Runner): Command {
         '  syfala serve --bind 127.0.0.1 --no-mdns --inputs f32/48000/2/32,i24/48000/8/64 --source noise:-20\n',
     )
     .action(run((_flags: unknown, command: Command) => serveCommand(command)));
+  addPlayoutFlags(serve, "each client's audio");
   addCoreAudioFlags(serve);
 
   const connect = program
@@ -223,7 +217,6 @@ function buildProgram(run: Runner): Command {
     )
     .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)')
     .addOption(pskOption("the server's pre-shared key"))
-    .option('--latency <frames>', `jitter-buffer target (default ${DEFAULT_TARGET_LATENCY_FRAMES})`)
     .option('--concealment <mode>', CONCEALMENT_HELP)
     .option(
       '--redundancy <periods>',
@@ -238,6 +231,7 @@ function buildProgram(run: Runner): Command {
       '\nExample:\n  syfala connect "Studio A" --record take.wav --duration 10\n',
     )
     .action(run((endpoint: string, flags: ConnectFlags) => connectCommand(endpoint, flags)));
+  addPlayoutFlags(connect, "the server's audio");
   addCoreAudioFlags(connect);
 
   program
@@ -263,6 +257,26 @@ function buildProgram(run: Runner): Command {
     .action(run((endpoint: string, flags: InfoFlags) => infoCommand(endpoint, flags)));
 
   return program;
+}
+
+/** How received audio is played out, the same for serve and connect; defaults per backend. */
+function addPlayoutFlags(command: Command, received: string): void {
+  command
+    .option(
+      '--latency <auto|frames>',
+      `jitter-buffer target for ${received}: auto (start at ${AUTO_INITIAL_PERIODS} device ` +
+        'periods, then follow the measured jitter; needs drift compensation) or a fixed number ' +
+        `of frames (default: auto on jack and coreaudio, ${DEFAULT_TARGET_LATENCY_FRAMES} on virtual)`,
+    )
+    .option(
+      '--drift-compensation',
+      "resample received audio to follow the sender's clock, so the buffer holds at the target " +
+        'and an underrun is concealed instead of re-priming (default on jack and coreaudio)',
+    )
+    .option(
+      '--no-drift-compensation',
+      'play received audio bit for bit; a clock drift slips or re-primes (default on virtual)',
+    );
 }
 
 /** CoreAudio's device flags, the same for serve and connect. */

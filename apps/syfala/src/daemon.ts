@@ -7,10 +7,8 @@ import {
 } from '@syfala/network';
 import { MAX_REDUNDANCY_PERIODS, type DisconnectReason, type StreamFormats } from '@syfala/proto';
 import { startEngine, type DeviceChoice } from './engines.js';
+import { defaultPlayout, peerPlayout, type Playout } from './playout.js';
 import { serverRoutes } from './routes.js';
-
-/** Default jitter-buffer target for the TS data plane: Node timers wake in ~1 ms bursts. */
-export const DEFAULT_TARGET_LATENCY_FRAMES = 480;
 
 export interface DaemonOptions {
   readonly name: string;
@@ -27,7 +25,12 @@ export interface DaemonOptions {
   readonly discovery?: ServerDiscoveryOptions;
   /** The sound card: backend and its options (sources and sinks, or JACK ports). */
   readonly device: DeviceChoice;
-  readonly targetLatencyFrames?: number;
+  /**
+   * Jitter-buffer target and drift compensation for every client's audio. Default: what suits
+   * the backend (defaultPlayout: adaptive with drift compensation on JACK and CoreAudio, 480
+   * frames fixed on the virtual card).
+   */
+  readonly playout?: Playout;
   /** What plays where a client's audio is missing (PeerSpec.concealment). Default 'fade'. */
   readonly concealment?: ConcealmentMode;
   /**
@@ -61,7 +64,11 @@ export class Daemon {
     try {
       await openDevice(options.formats, options.onSinkFailed);
       const routes = serverRoutes(options.formats);
-      const targetLatencyFrames = options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES;
+      const playout = peerPlayout(
+        options.playout ?? defaultPlayout(options.device.backend),
+        engine.device!,
+        routes.receive.map((route) => route.format),
+      );
       const server = await SyfalaServer.listen({
         name: options.name,
         ...(options.id !== undefined && { id: options.id }),
@@ -83,7 +90,7 @@ export class Daemon {
               address: session.client.address,
               port: session.client.udpAudioPort,
               ...routes,
-              targetLatencyFrames,
+              ...playout,
               ...(options.concealment !== undefined && { concealment: options.concealment }),
               sending: true,
               redundancy: session.redundancy.serverToClient,

@@ -22,14 +22,6 @@ export function oneOf<T extends string>(value: unknown, name: string, choices: r
   return value as T;
 }
 
-/**
- * A jitter-buffer target in frames: up to 2^20, a bound on the buffer's memory (a few times the
- * target: seconds of audio at 48 kHz).
- */
-export function latencyValue(value: unknown, name: string): number {
-  return integerValue(value, name, 1, 2 ** 20);
-}
-
 export function integerValue(value: unknown, name: string, min: number, max: number): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {

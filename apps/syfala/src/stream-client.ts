@@ -9,8 +9,9 @@ import {
   type Streaming,
 } from '@syfala/network';
 import { clientDeviceStreams, clientRoutes } from './routes.js';
-import { DEFAULT_TARGET_LATENCY_FRAMES, type ConcealmentMode } from './daemon.js';
+import type { ConcealmentMode } from './daemon.js';
 import { startEngine, type DeviceChoice } from './engines.js';
+import { defaultPlayout, peerPlayout, type Playout } from './playout.js';
 
 const SERVER_PEER = 'server';
 
@@ -20,7 +21,11 @@ export interface StreamOptions {
   readonly psk?: PskInput;
   /** Local address of the audio socket. Default: loopback for a loopback server, else any. */
   readonly localAddress?: string;
-  readonly targetLatencyFrames?: number;
+  /**
+   * Jitter-buffer target and drift compensation for the server's audio. Default: what suits the
+   * device's backend (defaultPlayout).
+   */
+  readonly playout?: Playout;
   /**
    * Redundant periods each way (PROTOCOL.md §7.3): asked of the server and sent to it, when it
    * offers redundancy. Default 0.
@@ -83,12 +88,17 @@ export async function streamWith(
       await openDevice(clientDeviceStreams(offer.formats), (failure) =>
         recordingFailed(new AudioError('FILE_ERROR', describeSinkFailure(failure))),
       );
+      const routes = clientRoutes(offer.formats);
       await engine.addPeer({
         id: SERVER_PEER,
         address: target.host,
         port: offer.udpAudioPort,
-        ...clientRoutes(offer.formats),
-        targetLatencyFrames: options.targetLatencyFrames ?? DEFAULT_TARGET_LATENCY_FRAMES,
+        ...routes,
+        ...peerPlayout(
+          options.playout ?? defaultPlayout(options.device.backend),
+          engine.device!,
+          routes.receive.map((route) => route.format),
+        ),
         ...(options.concealment !== undefined && { concealment: options.concealment }),
         sending: false,
         redundancy: sends,

@@ -17,7 +17,6 @@ import {
   checkWritable,
   integerValue,
   interfaceValue,
-  latencyValue,
   numberedPath,
   oneOf,
   portList,
@@ -41,6 +40,7 @@ import {
   type Backend,
 } from '../backend-flags.js';
 import { CONCEALMENT_MODES } from '../daemon.js';
+import { latencyValue, resolvePlayout } from '../playout.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
 import { streamWith, type StreamResult } from '../stream-client.js';
@@ -53,6 +53,7 @@ export interface ConnectFlags {
   readonly json?: boolean;
   readonly psk?: string;
   readonly latency?: string;
+  readonly driftCompensation?: boolean;
   readonly redundancy?: string;
   readonly concealment?: string;
   readonly timeout: string | number;
@@ -100,8 +101,15 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
       ? undefined
       : positiveValue(flags.duration, '--duration', 'seconds') * 1000;
   const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
-  const targetLatencyFrames =
-    flags.latency === undefined ? undefined : latencyValue(flags.latency, '--latency');
+  const playout = resolvePlayout(flags.backend, {
+    latency: flags.latency === undefined ? undefined : latencyValue(flags.latency, '--latency'),
+    driftCompensation: flags.driftCompensation,
+    names: {
+      latency: '--latency',
+      driftCompensation:
+        flags.driftCompensation === false ? '--no-drift-compensation' : '--drift-compensation',
+    },
+  });
   const redundancy =
     flags.redundancy === undefined
       ? undefined
@@ -159,7 +167,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     result = await streamWith(endpoint, {
       device: card,
       ...(psk !== undefined && { psk }),
-      ...(targetLatencyFrames !== undefined && { targetLatencyFrames }),
+      playout,
       ...(redundancy !== undefined && { redundancy }),
       ...(concealment !== undefined && { concealment }),
       statsIntervalMs: STATS_INTERVAL_MS,

@@ -29,7 +29,6 @@ import {
   integerValue,
   interfaceValue,
   ipv4Value,
-  latencyValue,
   oneOf,
   portValue,
   portList,
@@ -39,6 +38,7 @@ import {
   stringValue,
 } from '../option-values.js';
 import type { LogFormat } from '../output.js';
+import { latencyValue, resolvePlayout } from '../playout.js';
 
 /** Options that only mean something to one backend: given with another, they are a mistake. */
 const BACKEND_KEYS = {
@@ -63,6 +63,7 @@ const SERVE_KEYS = [
   'source',
   'sink',
   'latency',
+  'driftCompensation',
   'concealment',
   'mdns',
   'multicast',
@@ -105,7 +106,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     if (!onCommandLine && key in config) {
       return { value: config[key], name: `${key} in ${configPath}`, set: true };
     }
-    return { value: flags[key], name: flagName(command, key), set: onCommandLine };
+    return { value: flags[key], name: flagName(command, key, flags[key]), set: onCommandLine };
   };
   const optional = <T>(
     key: ServeKey,
@@ -201,7 +202,11 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   const maxSessions = optional('maxSessions', (value, name) =>
     integerValue(value, name, 1, MAX_SESSIONS),
   );
-  const latency = optional('latency', latencyValue);
+  const playout = resolvePlayout(backend, {
+    latency: optional('latency', latencyValue),
+    driftCompensation: optional('driftCompensation', booleanValue),
+    names: { latency: given('latency').name, driftCompensation: given('driftCompensation').name },
+  });
   const log = optional('log', (value, name) => oneOf(value, name, ['text', 'json'] as const));
   const concealment = optional('concealment', (value, name) =>
     oneOf(value, name, CONCEALMENT_MODES),
@@ -220,7 +225,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
       audioPort: required('audioPort', portValue),
       ...(psk !== undefined && { psk }),
       ...(maxSessions !== undefined && { maxSessions }),
-      ...(latency !== undefined && { targetLatencyFrames: latency }),
+      playout,
       ...(concealment !== undefined && { concealment }),
       discovery,
       device,
@@ -283,9 +288,15 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
   return config as Record<string, unknown>;
 }
 
-/** "--udp-port", "--no-mdns": the flag as the user types it. */
-function flagName(command: Command, key: ServeKey): string {
-  return command.options.find((option) => option.attributeName() === key)?.long ?? key;
+/**
+ * "--udp-port", "--no-mdns": the flag as the user types it; of a --foo/--no-foo pair, the one
+ * that gives `value`.
+ */
+function flagName(command: Command, key: ServeKey, value: unknown): string {
+  const option = command.options.find(
+    (o) => o.attributeName() === key && (value !== false || o.negate),
+  );
+  return option?.long ?? key;
 }
 
 function nonEmpty(value: unknown, name: string): string {
