@@ -93,6 +93,10 @@ export interface StreamStatus {
   readonly targetLatencyMs: number | undefined;
   /** Frames buffered now in received stream 0. */
   readonly bufferedFrames: number | undefined;
+  /** With --latency auto: the arrival jitter of received stream 0 (a recent peak), µs. */
+  readonly jitterUs?: number;
+  /** With drift compensation: the server's clock against the device's, ppm (+: it is faster). */
+  readonly driftPpm?: number;
   /** Summed over every received stream. */
   readonly lostFrames: number;
   /** Frames played that never arrived (missingFrames), summed over every received stream. */
@@ -123,6 +127,7 @@ export function streamStatus(
         ? undefined
         : Math.round((first.targetLatencyFrames / rate) * 10_000) / 10,
     bufferedFrames: first?.bufferedFrames,
+    ...playoutStats(first),
     lostFrames: sum('lostFrames'),
     missingFrames: received.reduce((total, stream) => total + missingFrames(stream), 0),
     late: sum('late'),
@@ -133,7 +138,35 @@ export function streamStatus(
   };
 }
 
-/** "0:03  latency 480 fr (10 ms), 470 buffered  missing 32  lost 0  late 0  dup 0  underruns 1  xruns 0  rx 4500" */
+/**
+ * A received stream's jitter (µs) and drift (ppm), rounded for reading, each only when the
+ * engine measures it (adaptive latency, drift compensation).
+ */
+export function playoutStats(
+  stream: Pick<ReceivedStreamStats, 'jitterUs' | 'driftPpm'> | undefined,
+): { jitterUs?: number; driftPpm?: number } {
+  const jitterUs = stream?.jitterUs;
+  const driftPpm = stream?.driftPpm;
+  return {
+    ...(jitterUs !== undefined && { jitterUs: Math.round(jitterUs) }),
+    ...(driftPpm !== undefined && { driftPpm: Math.round(driftPpm * 10) / 10 }),
+  };
+}
+
+/** ["jitter 0.4 ms", "drift +12.3 ppm"]: the parts measured. */
+export function playoutParts(stats: { jitterUs?: number; driftPpm?: number }): string[] {
+  const parts: string[] = [];
+  if (stats.jitterUs !== undefined) parts.push(`jitter ${(stats.jitterUs / 1000).toFixed(1)} ms`);
+  if (stats.driftPpm !== undefined) {
+    parts.push(`drift ${stats.driftPpm >= 0 ? '+' : ''}${stats.driftPpm.toFixed(1)} ppm`);
+  }
+  return parts;
+}
+
+/**
+ * "0:03  latency 128 fr (2.7 ms), 120 buffered  jitter 0.4 ms  drift +12.3 ppm  missing 32  lost 0
+ * late 0  dup 0  underruns 1  xruns 0  rx 4500" (jitter and drift when measured)
+ */
 export function statusLine(status: StreamStatus): string {
   const seconds = Math.floor(status.elapsedS);
   const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
@@ -146,6 +179,7 @@ export function statusLine(status: StreamStatus): string {
   return [
     clock,
     latency,
+    ...playoutParts(status),
     `missing ${status.missingFrames}`,
     `lost ${status.lostFrames}`,
     `late ${status.late}`,

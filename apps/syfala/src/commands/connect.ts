@@ -27,6 +27,8 @@ import {
   describeFormats,
   endpointAddress,
   missingFrames,
+  playoutStats,
+  playoutParts,
   statusLine,
   streamStatus,
 } from '../output.js';
@@ -323,6 +325,11 @@ interface Summary {
     missingFrames: number;
     lostFrames: number;
     underrunFrames: number;
+    /** The jitter-buffer target at the end (with --latency auto, where it settled). */
+    targetLatencyFrames: number;
+    /** Arrival jitter (µs) and clock drift (ppm), when measured (playoutStats). */
+    jitterUs?: number;
+    driftPpm?: number;
   }[];
   readonly recorded: string[];
   readonly played: string | undefined;
@@ -356,6 +363,8 @@ function summarize(
         missingFrames: missingFrames(stream),
         lostFrames: stream.lostFrames,
         underrunFrames: stream.underrunFrames,
+        targetLatencyFrames: stream.targetLatencyFrames,
+        ...playoutStats(stream),
       };
     }),
     recorded:
@@ -385,6 +394,12 @@ function summaryText(summary: Summary, endpoint: Endpoint): string {
       `${frames.length === 0 ? 0 : frames.join(' + ')} frames, missing ${total('missingFrames')} ` +
       `(lost ${total('lostFrames')})`,
   ];
+  const first = summary.streams[0];
+  if (first !== undefined) {
+    lines.push(
+      [`latency ${first.targetLatencyFrames} fr at the end`, ...playoutParts(first)].join(', '),
+    );
+  }
   if (summary.recorded.length > 0) lines.push(`recorded ${summary.recorded.join(', ')}`);
   if (summary.played !== undefined) lines.push(`played ${summary.played}`);
   const { serverToClient, clientToServer } = summary.redundancy;

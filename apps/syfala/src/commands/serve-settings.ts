@@ -38,7 +38,7 @@ import {
   stringValue,
 } from '../option-values.js';
 import type { LogFormat } from '../output.js';
-import { latencyValue, resolvePlayout } from '../playout.js';
+import { latencyValue, resolvePlayout, type Playout } from '../playout.js';
 
 /** Options that only mean something to one backend: given with another, they are a mistake. */
 const BACKEND_KEYS = {
@@ -79,7 +79,7 @@ const MAX_SESSIONS = 1024;
 
 export interface ServeSettings {
   readonly log: LogFormat;
-  readonly daemon: DaemonOptions;
+  readonly daemon: DaemonOptions & { readonly playout: Playout };
   /** Worth saying before serving (a WAV source cut short), one sentence each. */
   readonly warnings: readonly string[];
 }

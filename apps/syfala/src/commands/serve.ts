@@ -4,7 +4,7 @@ import { formatAddress, type ServerSession, type SyfalaServer } from '@syfala/ne
 import { describeFormat } from '@syfala/proto';
 import { describeError } from '../cli-error.js';
 import { Daemon, peerId } from '../daemon.js';
-import { Log, describeFormats, missingFrames } from '../output.js';
+import { Log, describeFormats, missingFrames, playoutStats, playoutParts } from '../output.js';
 import { waitForSignal } from '../signals.js';
 import { serveSettings } from './serve-settings.js';
 
@@ -35,6 +35,7 @@ export async function serveCommand(command: Command): Promise<number> {
   const multicast = discovery?.group !== false;
   const mdns = discovery?.mdns !== false;
   const { inputs, outputs } = server.formats;
+  const { latency, driftCompensation } = settings.daemon.playout;
   log.event(
     'listening',
     {
@@ -49,10 +50,13 @@ export async function serveCommand(command: Command): Promise<number> {
       multicast,
       mdns,
       psk: settings.daemon.psk !== undefined,
+      latency,
+      driftCompensation,
     },
     `listening as "${server.name}" (${server.id}) on ${settings.daemon.host}: UDP ${server.udpPort}, ` +
       `TCP control ${server.controlPort}, audio ${engine.port}; inputs ${describeFormats(inputs)}; ` +
-      `outputs ${describeFormats(outputs)}; discovery ` +
+      `outputs ${describeFormats(outputs)}; latency ${latency === 'auto' ? 'auto' : `${latency} fr`}, ` +
+      `drift compensation ${driftCompensation ? 'on' : 'off'}; discovery ` +
       ([multicast && 'multicast beacons', mdns && 'mDNS'].filter(Boolean).join(' + ') ||
         'by address only'),
   );
@@ -107,6 +111,9 @@ export async function serveCommand(command: Command): Promise<number> {
           late: peer.received.reduce((total, s) => total + s.late, 0),
           duplicate: peer.received.reduce((total, s) => total + s.duplicate, 0),
           underruns: peer.received.reduce((total, s) => total + s.underruns, 0),
+          // Of the client's first stream: all of a client's streams share its clock and path.
+          targetLatencyFrames: peer.received[0]?.targetLatencyFrames,
+          ...playoutStats(peer.received[0]),
         }));
         const control = server.stats();
         log.event(
@@ -125,8 +132,15 @@ export async function serveCommand(command: Command): Promise<number> {
                 (p) =>
                   `; "${p.client}": sent ${p.sentDatagrams}, received ${p.receivedDatagrams}, ` +
                   `missing ${p.missingFrames} frames (lost ${p.lostFrames}), late ${p.late}, ` +
-                  `duplicate ${p.duplicate}, ` +
-                  `underruns ${p.underruns}`,
+                  `duplicate ${p.duplicate}, underruns ${p.underruns}` +
+                  [
+                    ...(p.targetLatencyFrames === undefined
+                      ? []
+                      : [`latency ${p.targetLatencyFrames} fr`]),
+                    ...playoutParts(p),
+                  ]
+                    .map((text) => `, ${text}`)
+                    .join(''),
               )
               .join(''),
         );
