@@ -27,7 +27,7 @@ async function startDaemon(
     controlPort: 0,
     discovery: { group: false, mdns: false },
     device: { backend: 'virtual', options },
-    targetLatencyFrames: TARGET_LATENCY_FRAMES,
+    playout: { latency: TARGET_LATENCY_FRAMES, driftCompensation: false },
   });
   onTestFinished(() => daemon.close());
   return daemon;
@@ -80,7 +80,7 @@ describe('streaming both ways over loopback, TS data plane', () => {
             },
           },
           until: () => sleep(STREAM_MS),
-          targetLatencyFrames: TARGET_LATENCY_FRAMES,
+          playout: { latency: TARGET_LATENCY_FRAMES, driftCompensation: false },
         },
       );
       const serverStats = await daemon.engine.stats();
@@ -166,7 +166,7 @@ describe('a multi-stream server, streams of different formats and rates', () => 
           },
         },
         until: () => sleep(STREAM_MS),
-        targetLatencyFrames: TARGET_LATENCY_FRAMES,
+        playout: { latency: TARGET_LATENCY_FRAMES, driftCompensation: false },
       },
     );
     await daemon.close();

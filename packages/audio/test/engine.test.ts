@@ -180,8 +180,7 @@ describe('the streaming engine', () => {
       receiver.addPeer(spec({ device: 0, wire: 0, format: { ...FORMAT, channels: 4 } })),
     ).rejects.toMatchObject({
       code: 'BAD_OPTION',
-      message:
-        'audio engine: wire stream 0 is 4 ch at 48000 Hz, device output stream 0 2 ch at 48000 Hz',
+      message: 'audio engine: wire stream 0 has 4 channels, device output stream 0 2',
     });
     await receiver.addPeer(spec({ device: 0, wire: 0, format: FORMAT }));
     expect((await receiver.stats()).peers.map((p) => p.id)).toEqual(['p']);

@@ -13,6 +13,7 @@ import {
   JitterBuffer,
   LatencyAdapter,
   LossConcealer,
+  RateConverter,
   StreamPacketizer,
   decodeSamples,
   encodeSamples,
@@ -55,6 +56,12 @@ const PERIOD_SLACK_FRAMES = 2;
 interface SendRoute {
   readonly route: StreamRoute;
   readonly packetizer: StreamPacketizer;
+  /**
+   * When the device input runs at another nominal rate than the wire stream: converts each
+   * period to the stream's rate into `samples` (the peer's drift compensation tracks the rest).
+   */
+  readonly converter: RateConverter | undefined;
+  readonly samples: Float32Array;
   readonly wire: Uint8Array;
   readonly stats: StreamSendStats;
 }
@@ -193,23 +200,37 @@ export class EngineCore {
         `audio engine: address ${spec.address} port ${spec.port} is peer ${holder.spec.id}'s already`,
       );
     }
-    checkRoutes(spec.send, device.streams.inputs, 'input');
-    checkRoutes(spec.receive, device.streams.outputs, 'output');
-    const frames = this.#maxPeriodFrames;
-    const send = spec.send.map((route) => ({
-      route,
-      packetizer: new StreamPacketizer({
-        streamIndex: route.wire,
-        format: route.format,
-        datagramBudgetBytes: this.#datagramBudgetBytes,
-        redundancy: spec.redundancy ?? 0,
-        maxPeriodBytes: frames * bytesPerFrame(route.format),
-      }),
-      wire: new Uint8Array(frames * bytesPerFrame(route.format)),
-      stats: { wire: route.wire, datagrams: 0, bytes: 0 },
-    }));
-    const receive: (ReceiveRoute | undefined)[] = [];
     const compensate = spec.driftCompensation === true;
+    checkRoutes(spec.send, device.streams.inputs, 'input', compensate);
+    checkRoutes(spec.receive, device.streams.outputs, 'output', compensate);
+    const frames = this.#maxPeriodFrames;
+    const send = spec.send.map((route): SendRoute => {
+      const deviceRate = device.streams.inputs[route.device]!.sampleRate;
+      const streamFrames = this.#streamFrames(route.format, deviceRate);
+      return {
+        route,
+        packetizer: new StreamPacketizer({
+          streamIndex: route.wire,
+          format: route.format,
+          datagramBudgetBytes: this.#datagramBudgetBytes,
+          redundancy: spec.redundancy ?? 0,
+          maxPeriodBytes: streamFrames * bytesPerFrame(route.format),
+        }),
+        converter:
+          deviceRate === route.format.sampleRate
+            ? undefined
+            : new RateConverter({
+                channels: route.format.channels,
+                inputSampleRate: deviceRate,
+                outputSampleRate: route.format.sampleRate,
+                maxWriteFrames: frames,
+              }),
+        samples: new Float32Array(streamFrames * route.format.channels),
+        wire: new Uint8Array(streamFrames * bytesPerFrame(route.format)),
+        stats: { wire: route.wire, datagrams: 0, bytes: 0 },
+      };
+    });
+    const receive: (ReceiveRoute | undefined)[] = [];
     const fade = (spec.concealment ?? 'fade') === 'fade';
     if (spec.adaptiveLatency === true && !compensate) {
       // Played straight, a jitter buffer only primes to its target: a raised target would wait
@@ -225,7 +246,10 @@ export class EngineCore {
         format: route.format,
         targetLatencyFrames: spec.targetLatencyFrames,
         capacityFrames,
+        // The resampler holds the fill at the target: a slip would fight it, and an underrun
+        // concealed keeps the latency there instead of priming a period more (issue #14).
         skipSurplus: !compensate,
+        concealUnderruns: compensate,
       });
       const concealer = fade
         ? new LossConcealer({
@@ -241,6 +265,7 @@ export class EngineCore {
               buffer,
               format: route.format,
               maxPeriodFrames: frames,
+              deviceSampleRate: device.streams.outputs[route.device]!.sampleRate,
               ...(concealer && { concealer }),
             })
           : undefined,
@@ -282,6 +307,13 @@ export class EngineCore {
     this.#peersById.set(spec.id, peer);
     this.#peersByPort.set(spec.port, [...(this.#peersByPort.get(spec.port) ?? []), peer]);
     this.#updateCapturing();
+  }
+
+  /** The most frames at the stream's rate one device period at `deviceRate` makes. */
+  #streamFrames(format: Format, deviceRate: number): number {
+    return (
+      Math.ceil((this.#maxPeriodFrames * format.sampleRate) / deviceRate) + PERIOD_SLACK_FRAMES
+    );
   }
 
   setSending(id: string, enabled: boolean): void {
@@ -378,7 +410,17 @@ export class EngineCore {
       if (!peer.sending) continue;
       for (const s of peer.send) {
         const input = inputs[s.route.device]!;
-        const bytes = encodeSamples(s.route.format.sampleType, input, 0, s.wire, 0, input.length);
+        let samples = input;
+        let count = input.length;
+        if (s.converter) {
+          const channels = s.route.format.channels;
+          s.converter.write(input, 0, input.length / channels);
+          const frames = s.converter.outputFramesAvailable;
+          s.converter.read(s.samples, 0, frames);
+          samples = s.samples;
+          count = frames * channels;
+        }
+        const bytes = encodeSamples(s.route.format.sampleType, samples, 0, s.wire, 0, count);
         // Redundancy sends the history again ahead of the new bytes (not for an empty period).
         if (bytes > 0) s.stats.bytes += s.packetizer.historyBytes + bytes;
         s.stats.datagrams += s.packetizer.packetize(s.wire, 0, bytes, peer.sink);
@@ -426,12 +468,14 @@ export class EngineCore {
 
 /**
  * Refuses routes the device cannot carry, before anything runs: a route to a stream the device
- * lacks, or of another channel count or rate, would throw in the device's period callback.
+ * lacks, or of another channel count, would throw in the device's period callback. Another
+ * nominal rate is converted by the resamplers, which only run with drift compensation.
  */
 function checkRoutes(
   routes: readonly StreamRoute[],
   streams: readonly Format[],
   direction: 'input' | 'output',
+  compensate: boolean,
 ): void {
   for (const { device, wire, format } of routes) {
     const stream = streams[device];
@@ -441,10 +485,16 @@ function checkRoutes(
         `audio engine: device ${direction} stream ${device} does not exist`,
       );
     }
-    if (stream.channels !== format.channels || stream.sampleRate !== format.sampleRate) {
+    if (stream.channels !== format.channels) {
       throw new AudioError(
         'BAD_OPTION',
-        `audio engine: wire stream ${wire} is ${format.channels} ch at ${format.sampleRate} Hz, device ${direction} stream ${device} ${stream.channels} ch at ${stream.sampleRate} Hz`,
+        `audio engine: wire stream ${wire} has ${format.channels} channels, device ${direction} stream ${device} ${stream.channels}`,
+      );
+    }
+    if (stream.sampleRate !== format.sampleRate && !compensate) {
+      throw new AudioError(
+        'BAD_OPTION',
+        `audio engine: wire stream ${wire} is at ${format.sampleRate} Hz, device ${direction} stream ${device} at ${stream.sampleRate} Hz: converting needs drift compensation`,
       );
     }
   }

@@ -1,0 +1,111 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { Format } from '@syfala/proto';
+import { AudioEngine, readWavFile, type DeviceStreams } from '../src/index.js';
+import { sleep } from './engine-fixture.js';
+import { tempFiles } from './temp-files.js';
+
+/** The wire streams run at 48 kHz; each test's card runs at 44.1 kHz on one side. */
+const WIRE: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 1, bufferFrames: 32 };
+const CARD: Format = { ...WIRE, sampleRate: 44_100 };
+const TONE_HZ = 440;
+
+const file = tempFiles('rate');
+
+async function engine(streams: DeviceStreams, record?: string): Promise<AudioEngine> {
+  const started = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
+  onTestFinished(() => started.close());
+  const sinks = record === undefined ? [] : [{ kind: 'wav' as const, path: record }];
+  await started.openDevice({ backend: 'virtual', streams, options: { sinks } });
+  return started;
+}
+
+/**
+ * The tone's frequency in the last second of a recording, from its rising zero crossings: played
+ * at the wrong rate, 440 Hz would come out as 440 × 44.1 / 48 = 404 Hz, or 479 Hz the other way.
+ */
+async function toneHz(path: string): Promise<number> {
+  const { format, frames, samples } = await readWavFile(path);
+  const start = frames - format.sampleRate;
+  const crossings: number[] = [];
+  for (let i = Math.max(start, 1); i < frames; i++) {
+    const a = samples[i - 1]!;
+    const b = samples[i]!;
+    if (a < 0 && b >= 0) crossings.push(i - 1 + a / (a - b));
+  }
+  const periods = crossings.length - 1;
+  return (periods * format.sampleRate) / (crossings.at(-1)! - crossings[0]!);
+}
+
+/** Streams `sender`'s card input to `receiver`'s card output over wire format WIRE for 2.5 s. */
+async function stream(sender: AudioEngine, receiver: AudioEngine): Promise<void> {
+  const route = { device: 0, wire: 0, format: WIRE };
+  const common = { address: '127.0.0.1', targetLatencyFrames: 960, driftCompensation: true };
+  await receiver.addPeer({
+    ...common,
+    id: 'sender',
+    port: sender.port,
+    send: [],
+    receive: [route],
+    sending: false,
+  });
+  await sender.addPeer({
+    ...common,
+    id: 'receiver',
+    port: receiver.port,
+    send: [route],
+    receive: [],
+    sending: true,
+  });
+  await sleep(2500);
+}
+
+describe('a card at 44.1 kHz streaming 48 kHz wire streams (drift compensation)', () => {
+  it(
+    'plays a 48 kHz stream at its own rate: the tone keeps its pitch',
+    { timeout: 15_000 },
+    async () => {
+      const take = file();
+      const sender = await engine({ inputs: [WIRE], outputs: [] });
+      const receiver = await engine({ inputs: [], outputs: [CARD] }, take);
+      await stream(sender, receiver);
+      const received = (await receiver.stats()).peers[0]!.received[0]!;
+      expect(received.receivedBytes).toBeGreaterThan(0);
+      await receiver.close();
+      expect(Math.abs((await toneHz(take)) - TONE_HZ)).toBeLessThan(2);
+    },
+  );
+
+  it(
+    'sends its 44.1 kHz input as a 48 kHz stream: the tone keeps its pitch',
+    { timeout: 15_000 },
+    async () => {
+      const take = file();
+      const sender = await engine({ inputs: [CARD], outputs: [] });
+      const receiver = await engine({ inputs: [], outputs: [WIRE] }, take);
+      await stream(sender, receiver);
+      const sent = (await sender.stats()).peers[0]!.sent[0]!;
+      await receiver.close();
+      expect(sent.bytes).toBeGreaterThan(0);
+      expect(Math.abs((await toneHz(take)) - TONE_HZ)).toBeLessThan(2);
+    },
+  );
+
+  it('refuses another rate without drift compensation, in one sentence', async () => {
+    const receiver = await engine({ inputs: [], outputs: [CARD] });
+    await expect(
+      receiver.addPeer({
+        id: 'p',
+        address: '127.0.0.1',
+        port: 9,
+        send: [],
+        receive: [{ device: 0, wire: 0, format: WIRE }],
+        targetLatencyFrames: 480,
+        sending: false,
+      }),
+    ).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message:
+        'audio engine: wire stream 0 is at 48000 Hz, device output stream 0 at 44100 Hz: converting needs drift compensation',
+    });
+  });
+});
