@@ -3,6 +3,7 @@ import {
   listCoreAudioDevices,
   type CoreAudioDeviceOptions,
 } from '@syfala/backend-coreaudio';
+import { probeJack, type JackServerInfo } from '@syfala/backend-jack';
 import { makeFormat, type Format } from '@syfala/proto';
 import { CliError, describeError } from './cli-error.js';
 import { channelList, integerValue, stringValue } from './option-values.js';
@@ -114,6 +115,15 @@ export function coreAudioDefaultFormats(options: CoreAudioDeviceOptions): {
       ];
     };
     return { inputs: stream('input'), outputs: stream('output') };
+  } catch (error) {
+    throw new CliError(describeError(error));
+  }
+}
+
+/** The JACK server's rate, period and physical ports; its absence said in one sentence. */
+export function jackServerInfo(server: string | undefined): JackServerInfo {
+  try {
+    return probeJack(server);
   } catch (error) {
     throw new CliError(describeError(error));
   }

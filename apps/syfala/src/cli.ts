@@ -216,6 +216,14 @@ function buildProgram(run: Runner): Command {
       "JACK: ports the endpoint's audio plays to (default: the physical playback ports)",
     )
     .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)')
+    .option(
+      '--sample-rate <hz>',
+      "virtual card: run at this rate instead of the endpoint's (resampled; needs drift compensation)",
+    )
+    .option(
+      '--skew-ppm <ppm>',
+      'virtual card: run its clock this many ppm fast (negative: slow), to try drift compensation',
+    )
     .addOption(pskOption("the server's pre-shared key"))
     .option('--concealment <mode>', CONCEALMENT_HELP)
     .option(

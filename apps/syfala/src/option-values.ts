@@ -30,6 +30,15 @@ export function integerValue(value: unknown, name: string, min: number, max: num
   return n;
 }
 
+/** A finite number from `min` to `max` (decimals and a sign allowed). */
+export function numberValue(value: unknown, name: string, min: number, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
+    throw new CliError(`${name} must be a number from ${min} to ${max}, got ${shown(value)}`);
+  }
+  return n;
+}
+
 /** A port number; 0 asks the system for a free one. */
 export function portValue(value: unknown, name: string): number {
   return integerValue(value, name, 0, 0xffff);

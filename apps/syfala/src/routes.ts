@@ -28,3 +28,14 @@ export function clientRoutes(formats: StreamFormats): {
 export function clientDeviceStreams(formats: StreamFormats): StreamFormats {
   return { inputs: formats.outputs, outputs: formats.inputs };
 }
+
+/**
+ * The device streams for a card whose clock runs at `sampleRate` (default: the streams' own):
+ * the engine converts between them and the wire (with drift compensation).
+ */
+export function atRate(formats: StreamFormats, sampleRate: number | undefined): StreamFormats {
+  if (sampleRate === undefined) return formats;
+  const convert = (list: readonly Format[]): Format[] =>
+    list.map((format) => ({ ...format, sampleRate }));
+  return { inputs: convert(formats.inputs), outputs: convert(formats.outputs) };
+}

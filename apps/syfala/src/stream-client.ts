@@ -8,7 +8,7 @@ import {
   type SessionEnd,
   type Streaming,
 } from '@syfala/network';
-import { clientDeviceStreams, clientRoutes } from './routes.js';
+import { atRate, clientDeviceStreams, clientRoutes } from './routes.js';
 import type { ConcealmentMode } from './daemon.js';
 import { startEngine, type DeviceChoice } from './engines.js';
 import { defaultPlayout, peerPlayout, type Playout } from './playout.js';
@@ -26,6 +26,11 @@ export interface StreamOptions {
    * device's backend (defaultPlayout).
    */
   readonly playout?: Playout;
+  /**
+   * The rate the client's card runs at, when not the server's (a JACK server at 44.1 kHz, a
+   * 48 kHz endpoint): the engine resamples, which takes drift compensation.
+   */
+  readonly deviceSampleRate?: number;
   /**
    * Redundant periods each way (PROTOCOL.md §7.3): asked of the server and sent to it, when it
    * offers redundancy. Default 0.
@@ -85,7 +90,8 @@ export async function streamWith(
     let recordingFailed = (_error: Error): void => undefined;
     const recordingFailure = new Promise<Error>((resolve) => (recordingFailed = resolve));
     try {
-      await openDevice(clientDeviceStreams(offer.formats), (failure) =>
+      const streams = atRate(clientDeviceStreams(offer.formats), options.deviceSampleRate);
+      await openDevice(streams, (failure) =>
         recordingFailed(new AudioError('FILE_ERROR', describeSinkFailure(failure))),
       );
       const routes = clientRoutes(offer.formats);

@@ -1,9 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { type EngineStats, type VirtualSink, type VirtualSource } from '@syfala/audio';
+import {
+  MAX_SKEW_PPM,
+  type EngineStats,
+  type VirtualSink,
+  type VirtualSource,
+} from '@syfala/audio';
 import type { JackDeviceOptions } from '@syfala/backend-jack';
 import type { Endpoint, SessionEnd } from '@syfala/network';
 import {
   MAX_REDUNDANCY_PERIODS,
+  MAX_SAMPLE_RATE,
+  MIN_SAMPLE_RATE,
   bytesPerFrame,
   describeFormat,
   type Format,
@@ -17,6 +24,7 @@ import {
   checkWritable,
   integerValue,
   interfaceValue,
+  numberValue,
   numberedPath,
   oneOf,
   portList,
@@ -39,6 +47,7 @@ import {
   flagOf,
   foreignFlag,
   JACK_FLAGS,
+  jackServerInfo,
   type Backend,
 } from '../backend-flags.js';
 import { CONCEALMENT_MODES } from '../daemon.js';
@@ -56,6 +65,8 @@ export interface ConnectFlags {
   readonly psk?: string;
   readonly latency?: string;
   readonly driftCompensation?: boolean;
+  readonly sampleRate?: string;
+  readonly skewPpm?: string;
   readonly redundancy?: string;
   readonly concealment?: string;
   readonly timeout: string | number;
@@ -74,9 +85,9 @@ export interface ConnectFlags {
   readonly period?: string;
 }
 
-/** Flags only one backend reads (--record and --play are the virtual card's). */
+/** Flags only one backend reads (--record, --play and the clock's are the virtual card's). */
 const BACKEND_FLAGS = {
-  virtual: ['record', 'play'],
+  virtual: ['record', 'play', 'sampleRate', 'skewPpm'],
   jack: JACK_FLAGS,
   coreaudio: COREAUDIO_FLAGS,
 } as const;
@@ -136,13 +147,36 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   }
   const formats = await endpointFormats(endpoint, psk);
   const device = clientDevice(endpoint, formats, flags);
+  const jack = flags.backend === 'jack' ? jackClient(endpoint, flags) : undefined;
   const card: DeviceChoice =
-    flags.backend === 'jack'
-      ? { backend: 'jack', options: jackClient(endpoint, flags) }
+    jack !== undefined
+      ? { backend: 'jack', options: jack }
       : flags.backend === 'coreaudio'
         ? { backend: 'coreaudio', options: coreAudioOptions((key) => flags[key], flagOf) }
-        : { backend: 'virtual', options: { ...device } };
-  if (flags.play !== undefined) await checkPlayable(flags.play, formats.outputs[0]!);
+        : {
+            backend: 'virtual',
+            options: {
+              ...device,
+              ...(flags.skewPpm !== undefined && {
+                skewPpm: numberValue(flags.skewPpm, '--skew-ppm', -MAX_SKEW_PPM, MAX_SKEW_PPM),
+              }),
+            },
+          };
+  // The card's own rate: a JACK server's is set (jackd -r); the virtual card takes --sample-rate.
+  const deviceSampleRate =
+    jack !== undefined
+      ? jackServerInfo(jack.server).sampleRate
+      : flags.sampleRate === undefined
+        ? undefined
+        : integerValue(flags.sampleRate, '--sample-rate', MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
+  checkRates(endpoint, formats, deviceSampleRate, playout.driftCompensation, flags);
+  if (flags.play !== undefined) {
+    const stream = formats.outputs[0]!;
+    await checkPlayable(flags.play, {
+      ...stream,
+      sampleRate: deviceSampleRate ?? stream.sampleRate,
+    });
+  }
   const mode = flags.json === true || !process.stdout.isTTY ? 'json' : 'status';
 
   let startedAt = 0;
@@ -170,6 +204,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
       device: card,
       ...(psk !== undefined && { psk }),
       playout,
+      ...(deviceSampleRate !== undefined && { deviceSampleRate }),
       ...(redundancy !== undefined && { redundancy }),
       ...(concealment !== undefined && { concealment }),
       statsIntervalMs: STATS_INTERVAL_MS,
@@ -218,6 +253,31 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   if (result.ended === undefined) return 0;
   process.stderr.write(`syfala: ${describeEnd(result.ended)}\n`);
   return 1;
+}
+
+/**
+ * Refuses a card at another rate than the endpoint's streams without drift compensation: only
+ * the resamplers that track the drift convert rates.
+ */
+function checkRates(
+  endpoint: Endpoint,
+  formats: StreamFormats,
+  deviceSampleRate: number | undefined,
+  driftCompensation: boolean,
+  flags: ConnectFlags,
+): void {
+  if (deviceSampleRate === undefined || driftCompensation) return;
+  const other = [...formats.inputs, ...formats.outputs].find(
+    (format) => format.sampleRate !== deviceSampleRate,
+  );
+  if (other === undefined) return;
+  const card = flags.backend === 'jack' ? 'the JACK server runs' : 'this card runs';
+  const fix =
+    flags.driftCompensation === false ? 'drop --no-drift-compensation' : 'add --drift-compensation';
+  throw new CliError(
+    `${endpoint.name} streams at ${other.sampleRate} Hz and ${card} at ${deviceSampleRate} Hz: ` +
+      `converting takes drift compensation (${fix})`,
+  );
 }
 
 /**

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ServerDiscoveryOptions } from '@syfala/network';
-import { probeJack } from '@syfala/backend-jack';
 import {
   MAX_NAME_BYTES,
   MAX_STREAMS_PER_DIRECTION,
@@ -9,7 +8,7 @@ import {
   makeFormat,
   type Format,
 } from '@syfala/proto';
-import { CliError, describeError } from '../cli-error.js';
+import { CliError } from '../cli-error.js';
 import {
   BACKENDS,
   COREAUDIO_FLAGS,
@@ -17,6 +16,7 @@ import {
   coreAudioOptions,
   foreignFlag,
   JACK_FLAGS,
+  jackServerInfo,
 } from '../backend-flags.js';
 import { CONCEALMENT_MODES, type DaemonOptions } from '../daemon.js';
 import type { DeviceChoice } from '../engines.js';
@@ -235,12 +235,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
 
 /** One stream each way over every physical port, f32 at the JACK server's rate and period. */
 function jackDefaultFormats(server: string | undefined): { inputs: Format[]; outputs: Format[] } {
-  let info: ReturnType<typeof probeJack>;
-  try {
-    info = probeJack(server);
-  } catch (error) {
-    throw new CliError(describeError(error));
-  }
+  const info = jackServerInfo(server);
   const stream = (channels: number): Format[] =>
     channels === 0
       ? []

@@ -22,6 +22,7 @@ export type {
   WavFileSink,
   WavFileSource,
 } from './options.js';
+export { MAX_SKEW_PPM } from './options.js';
 
 /**
  * The virtual sound card (pure TS, the embedded default): any number of input and output streams

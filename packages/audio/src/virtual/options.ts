@@ -89,7 +89,7 @@ const DEFAULT_TONE_FREQUENCY_HZ = 440;
 const DEFAULT_LEVEL_DBFS = -12;
 const DEFAULT_NOISE_SEED = 1;
 /** ±10 %: far beyond any crystal (tens of ppm), and keeps the clock's rate positive. */
-const MAX_SKEW_PPM = 100_000;
+export const MAX_SKEW_PPM = 100_000;
 const MAX_SPEED = 1_000;
 
 export type ResolvedSource =
