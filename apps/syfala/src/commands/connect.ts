@@ -131,6 +131,14 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     flags.concealment === undefined
       ? undefined
       : oneOf(flags.concealment, '--concealment', CONCEALMENT_MODES);
+  const skewPpm =
+    flags.skewPpm === undefined
+      ? undefined
+      : numberValue(flags.skewPpm, '--skew-ppm', -MAX_SKEW_PPM, MAX_SKEW_PPM);
+  const sampleRate =
+    flags.sampleRate === undefined
+      ? undefined
+      : integerValue(flags.sampleRate, '--sample-rate', MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
   if (flags.play !== undefined) await checkReadable(flags.play, '--play');
   if (flags.record !== undefined) await checkWritable(flags.record, '--record');
 
@@ -157,18 +165,11 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
             backend: 'virtual',
             options: {
               ...device,
-              ...(flags.skewPpm !== undefined && {
-                skewPpm: numberValue(flags.skewPpm, '--skew-ppm', -MAX_SKEW_PPM, MAX_SKEW_PPM),
-              }),
+              ...(skewPpm !== undefined && { skewPpm }),
             },
           };
   // The card's own rate: a JACK server's is set (jackd -r); the virtual card takes --sample-rate.
-  const deviceSampleRate =
-    jack !== undefined
-      ? jackServerInfo(jack.server).sampleRate
-      : flags.sampleRate === undefined
-        ? undefined
-        : integerValue(flags.sampleRate, '--sample-rate', MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
+  const deviceSampleRate = jack !== undefined ? jackServerInfo(jack.server).sampleRate : sampleRate;
   checkRates(endpoint, formats, deviceSampleRate, playout.driftCompensation, flags);
   if (flags.play !== undefined) {
     const stream = formats.outputs[0]!;

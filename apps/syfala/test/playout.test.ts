@@ -1,0 +1,204 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { readWavFile } from '@syfala/audio';
+import { startJackServer, uniqueServerName, type JackServer } from '@syfala/jack-rig';
+import {
+  LOOPBACK_SERVE,
+  ROOT,
+  expectOneSentence,
+  jsonLines,
+  serve,
+  syfala,
+  type Cli,
+} from './cli-process.js';
+import { tempDir } from './fixtures.js';
+
+const RESOLVE = ['--timeout', '500'];
+const hasJack =
+  spawnSync('jackd', ['--version']).status === 0 &&
+  existsSync(join(ROOT, 'native/build/Release/syfala_native.node'));
+const needsJack = hasJack ? '' : ' [skipped: needs jackd2 and the native addon built with libjack]';
+
+async function run(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const cli = syfala(args);
+  const { code } = await cli.exited;
+  return { code, stderr: cli.stderr };
+}
+
+/** A virtual card served on loopback with `flags`, and the UDP port to connect to. */
+async function served(flags: readonly string[] = []): Promise<{ server: Cli; target: string }> {
+  const server = syfala(['serve', ...LOOPBACK_SERVE, '--log', 'json', ...flags]);
+  const { udpPort } = await serve(server);
+  onTestFinished(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  });
+  return { server, target: `127.0.0.1:${udpPort}` };
+}
+
+/** `connect --json` to the end: its stats lines and its summary. */
+async function connected(args: readonly string[]): Promise<{
+  stats: Record<string, unknown>[];
+  summary: Record<string, unknown>;
+}> {
+  const client = syfala(['connect', ...args, ...RESOLVE, '--json']);
+  const exit = await client.exited;
+  expect({ exit, stderr: client.stderr }).toMatchObject({ exit: { code: 0 }, stderr: '' });
+  const lines = jsonLines(client.stdout);
+  return { stats: lines.filter((line) => line['type'] === 'stats'), summary: lines.at(-1)! };
+}
+
+describe('--latency and --drift-compensation: refused in one sentence, before anything opens', () => {
+  it.each([
+    [
+      ['connect', '127.0.0.1:1', '--latency', '0'],
+      /--latency must be auto or a number of frames from 1 to 1048576, got "0"/,
+    ],
+    [
+      ['connect', '127.0.0.1:1', '--latency', 'fast'],
+      /--latency must be auto or a number of frames .*, got "fast"/,
+    ],
+    [
+      ['serve', ...LOOPBACK_SERVE, '--latency', '12.5'],
+      /--latency must be auto or .*, got "12\.5"/,
+    ],
+    [
+      ['connect', '127.0.0.1:1', '--latency', 'auto'],
+      /^syfala: --latency auto needs drift compensation, off by default with --backend virtual: add --drift-compensation$/,
+    ],
+    [
+      ['serve', ...LOOPBACK_SERVE, '--latency', 'auto', '--no-drift-compensation'],
+      /^syfala: --latency auto needs drift compensation, but --no-drift-compensation turns it off \(give --latency a number of frames instead\)$/,
+    ],
+    // Checked before JACK is asked anything: no server is needed to hear it.
+    [
+      [
+        'connect',
+        '127.0.0.1:1',
+        '--backend',
+        'jack',
+        '--latency',
+        'auto',
+        '--no-drift-compensation',
+      ],
+      /--latency auto needs drift compensation, but --no-drift-compensation turns it off/,
+    ],
+    [
+      ['connect', '127.0.0.1:1', '--backend', 'jack', '--sample-rate', '44100'],
+      /--sample-rate needs --backend virtual \(this is --backend jack\)/,
+    ],
+    [
+      ['connect', '127.0.0.1:1', '--skew-ppm', 'fast'],
+      /--skew-ppm must be a number from -100000 to 100000, got "fast"/,
+    ],
+  ])('%j', async (args, pattern) => {
+    expectOneSentence(await run(args[0] === 'connect' ? [...args, ...RESOLVE] : args), pattern);
+  });
+});
+
+describe('the virtual card: a fixed 480-frame target, drift compensation off (its clock is the host’s)', () => {
+  it('by default, as serve logs and connect reports', { timeout: 20_000 }, async () => {
+    const { server, target } = await served();
+    expect(await server.logEvent('listening')).toMatchObject({
+      latency: 480,
+      driftCompensation: false,
+    });
+    const { stats, summary } = await connected([target, '--duration', '1.5']);
+    expect(stats[0]).toMatchObject({ targetLatencyFrames: 480 });
+    // Nothing measured, nothing shown: no jitter without adaptation, no drift without compensation.
+    expect(stats[0]).not.toHaveProperty('jitterUs');
+    expect(stats[0]).not.toHaveProperty('driftPpm');
+    expect(summary['streams']).toEqual([expect.objectContaining({ targetLatencyFrames: 480 })]);
+  });
+
+  it(
+    'with --latency auto --drift-compensation and a clock 500 ppm fast: the jitter and the drift ' +
+      'are measured and shown, and no underrun once settled',
+    { timeout: 60_000 },
+    async () => {
+      const { target } = await served();
+      const { stats, summary } = await connected([
+        target,
+        '--latency',
+        'auto',
+        '--drift-compensation',
+        '--skew-ppm',
+        '500',
+        '--duration',
+        '16',
+      ]);
+      const last = stats.at(-1)!;
+      expect(last).toMatchObject({ jitterUs: expect.any(Number), driftPpm: expect.any(Number) });
+      // Settled by mid-run: every underrun (concealed) came while the virtual card started.
+      const middle = stats[Math.floor(stats.length / 2)]!;
+      expect(last['underruns']).toBe(middle['underruns']);
+      expect(last['missingFrames']).toBe(middle['missingFrames']);
+      expect(summary['streams']).toEqual([
+        expect.objectContaining({ driftPpm: expect.any(Number), jitterUs: expect.any(Number) }),
+      ]);
+    },
+  );
+
+  it(
+    'at 44.1 kHz against a 48 kHz endpoint streams and records at its own rate with drift ' +
+      'compensation, and is refused without it',
+    { timeout: 30_000 },
+    async () => {
+      const { target } = await served();
+      const refused = await run(['connect', target, ...RESOLVE, '--sample-rate', '44100']);
+      expectOneSentence(
+        refused,
+        /streams at 48000 Hz and this card runs at 44100 Hz: converting takes drift compensation \(add --drift-compensation\)/,
+      );
+      const take = join(tempDir(), 'take-44k1.wav');
+      const { summary } = await connected([
+        target,
+        '--sample-rate',
+        '44100',
+        '--drift-compensation',
+        '--record',
+        take,
+        '--duration',
+        '3',
+      ]);
+      const streams = summary['streams'] as { framesReceived: number; lostFrames: number }[];
+      // Received at the wire's 48 kHz, played and recorded at the card's 44.1 kHz.
+      expect(streams[0]!.framesReceived).toBeGreaterThan(2 * 48_000);
+      const recording = await readWavFile(take);
+      expect(recording.format.sampleRate).toBe(44_100);
+      expect(recording.frames).toBeGreaterThan(2 * 44_100);
+      expect(recording.frames).toBeLessThan(4 * 44_100);
+    },
+  );
+});
+
+describe('JACK: --latency auto with drift compensation by default', () => {
+  async function jackServer(): Promise<JackServer> {
+    const server = await startJackServer({
+      name: uniqueServerName('hl-playout'),
+      sampleRate: 48_000,
+      periodFrames: 64,
+    });
+    // Registered first, so it runs last: JACK clients must go before their server.
+    onTestFinished(() => server.stop());
+    return server;
+  }
+
+  it(`serve says so, and connect starts from a target of a few periods${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const a = await jackServer();
+    const b = await jackServer();
+    const jack = (server: JackServer) => ['--backend', 'jack', '--jack-server', server.name];
+    const { server, target } = await served([...jack(a), '--no-auto-connect']);
+    expect(await server.logEvent('listening', 30_000)).toMatchObject({
+      latency: 'auto',
+      driftCompensation: true,
+    });
+    const { stats } = await connected([target, ...jack(b), '--no-auto-connect', '--duration', '3']);
+    // Auto starts from 2 periods of 64 frames (the native engine adapts it from there).
+    expect(stats[0]).toMatchObject({ targetLatencyFrames: expect.any(Number) });
+    expect(stats[0]!['targetLatencyFrames']).toBeLessThan(480);
+  }, 60_000);
+});
