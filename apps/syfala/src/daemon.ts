@@ -8,7 +8,7 @@ import {
 import { MAX_REDUNDANCY_PERIODS, type DisconnectReason, type StreamFormats } from '@syfala/proto';
 import { startEngine, type DeviceChoice } from './engines.js';
 import { defaultPlayout, peerPlayout, type Playout } from './playout.js';
-import { serverRoutes } from './routes.js';
+import { atRate, serverRoutes } from './routes.js';
 
 export interface DaemonOptions {
   readonly name: string;
@@ -31,6 +31,11 @@ export interface DaemonOptions {
    * frames fixed on the virtual card).
    */
   readonly playout?: Playout;
+  /**
+   * The rate the sound card runs at, when not the streams' (a JACK server at 44.1 kHz serving
+   * 48 kHz streams): the engine resamples, which takes drift compensation.
+   */
+  readonly deviceSampleRate?: number;
   /** What plays where a client's audio is missing (PeerSpec.concealment). Default 'fade'. */
   readonly concealment?: ConcealmentMode;
   /**
@@ -62,7 +67,7 @@ export class Daemon {
       port: options.audioPort ?? 0,
     });
     try {
-      await openDevice(options.formats, options.onSinkFailed);
+      await openDevice(atRate(options.formats, options.deviceSampleRate), options.onSinkFailed);
       const routes = serverRoutes(options.formats);
       const playout = peerPlayout(
         options.playout ?? defaultPlayout(options.device.backend),

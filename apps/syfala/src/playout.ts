@@ -1,5 +1,5 @@
 import type { PeerSpec } from '@syfala/audio';
-import type { Format } from '@syfala/proto';
+import type { Format, StreamFormats } from '@syfala/proto';
 import type { Backend } from './backend-flags.js';
 import { CliError } from './cli-error.js';
 
@@ -102,4 +102,27 @@ export function peerPlayout(
     driftCompensation,
     adaptiveLatency: true,
   };
+}
+
+/**
+ * Refuses a sound card at another rate than the streams it carries without drift compensation:
+ * only the resamplers that track the drift convert rates. `streams` and `card` name both sides
+ * in the sentence ("Studio A streams", "the JACK server runs"); `drift` is the drift flag as
+ * given, or undefined when it was not.
+ */
+export function checkDeviceRate(
+  formats: StreamFormats,
+  deviceSampleRate: number | undefined,
+  playout: Playout,
+  words: { readonly streams: string; readonly card: string; readonly drift: string | undefined },
+): void {
+  if (deviceSampleRate === undefined || playout.driftCompensation) return;
+  const other = [...formats.inputs, ...formats.outputs].find(
+    (format) => format.sampleRate !== deviceSampleRate,
+  );
+  if (other === undefined) return;
+  throw new CliError(
+    `${words.streams} at ${other.sampleRate} Hz and ${words.card} at ${deviceSampleRate} Hz: ` +
+      `converting takes drift compensation (${words.drift === undefined ? 'add --drift-compensation' : `drop ${words.drift}`})`,
+  );
 }

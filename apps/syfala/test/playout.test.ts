@@ -175,10 +175,10 @@ describe('the virtual card: a fixed 480-frame target, drift compensation off (it
 });
 
 describe('JACK: --latency auto with drift compensation by default', () => {
-  async function jackServer(): Promise<JackServer> {
+  async function jackServer(sampleRate = 48_000): Promise<JackServer> {
     const server = await startJackServer({
       name: uniqueServerName('hl-playout'),
-      sampleRate: 48_000,
+      sampleRate,
       periodFrames: 64,
     });
     // Registered first, so it runs last: JACK clients must go before their server.
@@ -200,5 +200,38 @@ describe('JACK: --latency auto with drift compensation by default', () => {
     // Auto starts from 2 periods of 64 frames (the native engine adapts it from there).
     expect(stats[0]).toMatchObject({ targetLatencyFrames: expect.any(Number) });
     expect(stats[0]!['targetLatencyFrames']).toBeLessThan(480);
+  }, 60_000);
+
+  it(`serves 48 kHz streams from a 44.1 kHz JACK server with drift compensation, and refuses them without${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const a = await jackServer(44_100);
+    const flags = [
+      '--backend',
+      'jack',
+      '--jack-server',
+      a.name,
+      '--no-auto-connect',
+      '--inputs',
+      'f32/48000/2/64',
+      '--outputs',
+      'f32/48000/2/64',
+    ];
+    expectOneSentence(
+      await run([
+        'serve',
+        ...LOOPBACK_SERVE,
+        ...flags,
+        '--latency',
+        '256',
+        '--no-drift-compensation',
+      ]),
+      /^syfala: --inputs and --outputs stream at 48000 Hz and the JACK server runs at 44100 Hz: converting takes drift compensation \(drop --no-drift-compensation\)$/,
+    );
+    const { server } = await served(flags);
+    expect(await server.logEvent('listening', 30_000)).toMatchObject({
+      inputs: ['f32/48000Hz/2ch/64'],
+      outputs: ['f32/48000Hz/2ch/64'],
+      driftCompensation: true,
+    });
   }, 60_000);
 });

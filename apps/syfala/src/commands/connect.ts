@@ -51,7 +51,7 @@ import {
   type Backend,
 } from '../backend-flags.js';
 import { CONCEALMENT_MODES } from '../daemon.js';
-import { latencyValue, resolvePlayout } from '../playout.js';
+import { checkDeviceRate, latencyValue, resolvePlayout } from '../playout.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
 import { streamWith, type StreamResult } from '../stream-client.js';
@@ -170,7 +170,11 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
           };
   // The card's own rate: a JACK server's is set (jackd -r); the virtual card takes --sample-rate.
   const deviceSampleRate = jack !== undefined ? jackServerInfo(jack.server).sampleRate : sampleRate;
-  checkRates(endpoint, formats, deviceSampleRate, playout.driftCompensation, flags);
+  checkDeviceRate(formats, deviceSampleRate, playout, {
+    streams: `${endpoint.name} streams`,
+    card: jack !== undefined ? 'the JACK server runs' : 'this card runs',
+    drift: flags.driftCompensation === false ? '--no-drift-compensation' : undefined,
+  });
   if (flags.play !== undefined) {
     const stream = formats.outputs[0]!;
     await checkPlayable(flags.play, {
@@ -254,31 +258,6 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   if (result.ended === undefined) return 0;
   process.stderr.write(`syfala: ${describeEnd(result.ended)}\n`);
   return 1;
-}
-
-/**
- * Refuses a card at another rate than the endpoint's streams without drift compensation: only
- * the resamplers that track the drift convert rates.
- */
-function checkRates(
-  endpoint: Endpoint,
-  formats: StreamFormats,
-  deviceSampleRate: number | undefined,
-  driftCompensation: boolean,
-  flags: ConnectFlags,
-): void {
-  if (deviceSampleRate === undefined || driftCompensation) return;
-  const other = [...formats.inputs, ...formats.outputs].find(
-    (format) => format.sampleRate !== deviceSampleRate,
-  );
-  if (other === undefined) return;
-  const card = flags.backend === 'jack' ? 'the JACK server runs' : 'this card runs';
-  const fix =
-    flags.driftCompensation === false ? 'drop --no-drift-compensation' : 'add --drift-compensation';
-  throw new CliError(
-    `${endpoint.name} streams at ${other.sampleRate} Hz and ${card} at ${deviceSampleRate} Hz: ` +
-      `converting takes drift compensation (${fix})`,
-  );
 }
 
 /**

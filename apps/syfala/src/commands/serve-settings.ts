@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { JackServerInfo } from '@syfala/backend-jack';
 import type { ServerDiscoveryOptions } from '@syfala/network';
 import {
   MAX_NAME_BYTES,
@@ -38,7 +39,7 @@ import {
   stringValue,
 } from '../option-values.js';
 import type { LogFormat } from '../output.js';
-import { latencyValue, resolvePlayout, type Playout } from '../playout.js';
+import { checkDeviceRate, latencyValue, resolvePlayout, type Playout } from '../playout.js';
 
 /** Options that only mean something to one backend: given with another, they are a mistake. */
 const BACKEND_KEYS = {
@@ -153,13 +154,16 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
           }
         : { backend, options: { sources, sinks } };
   // A native device's clock sets the default streams: all its channels, at its rate and period.
-  // Asked of the device only when a direction was not given.
+  // Asked of CoreAudio only when a direction was not given; of JACK always, for its rate.
+  const jack = device.backend === 'jack' ? jackServerInfo(device.options.server) : undefined;
   const defaults =
     device.backend === 'virtual' || (given('inputs').set && given('outputs').set)
       ? undefined
-      : device.backend === 'jack'
-        ? jackDefaultFormats(device.options.server)
-        : coreAudioDefaultFormats(device.options);
+      : jack !== undefined
+        ? jackDefaultFormats(jack)
+        : device.backend === 'coreaudio'
+          ? coreAudioDefaultFormats(device.options)
+          : undefined;
   const formatsOf = (key: 'inputs' | 'outputs'): Format[] =>
     defaults !== undefined && !given(key).set ? defaults[key] : required(key, formatList);
   const formats = { inputs: formatsOf('inputs'), outputs: formatsOf('outputs') };
@@ -202,10 +206,18 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   const maxSessions = optional('maxSessions', (value, name) =>
     integerValue(value, name, 1, MAX_SESSIONS),
   );
+  const driftCompensation = optional('driftCompensation', booleanValue);
   const playout = resolvePlayout(backend, {
     latency: optional('latency', latencyValue),
-    driftCompensation: optional('driftCompensation', booleanValue),
+    driftCompensation,
     names: { latency: given('latency').name, driftCompensation: given('driftCompensation').name },
+  });
+  // Streams at another rate than the JACK server's are converted (with drift compensation).
+  const deviceSampleRate = jack?.sampleRate;
+  checkDeviceRate(formats, deviceSampleRate, playout, {
+    streams: `${given('inputs').name} and ${given('outputs').name} stream`,
+    card: 'the JACK server runs',
+    drift: driftCompensation === false ? given('driftCompensation').name : undefined,
   });
   const log = optional('log', (value, name) => oneOf(value, name, ['text', 'json'] as const));
   const concealment = optional('concealment', (value, name) =>
@@ -226,6 +238,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
       ...(psk !== undefined && { psk }),
       ...(maxSessions !== undefined && { maxSessions }),
       playout,
+      ...(deviceSampleRate !== undefined && { deviceSampleRate }),
       ...(concealment !== undefined && { concealment }),
       discovery,
       device,
@@ -234,8 +247,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
 }
 
 /** One stream each way over every physical port, f32 at the JACK server's rate and period. */
-function jackDefaultFormats(server: string | undefined): { inputs: Format[]; outputs: Format[] } {
-  const info = jackServerInfo(server);
+function jackDefaultFormats(info: JackServerInfo): { inputs: Format[]; outputs: Format[] } {
   const stream = (channels: number): Format[] =>
     channels === 0
       ? []
