@@ -13,7 +13,10 @@ export interface DeviceSpec {
 export interface StreamRoute {
   readonly device: number;
   readonly wire: number;
-  /** The wire format (the device side is Float32 at the same rate and channel count). */
+  /**
+   * The wire format. The device side is Float32 with the same channel count, at the same rate,
+   * or at another with `driftCompensation` (its resamplers convert, e.g. 44.1 ↔ 48 kHz).
+   */
   readonly format: Format;
 }
 
@@ -29,8 +32,10 @@ export interface PeerSpec {
   readonly targetLatencyFrames: number;
   /**
    * Resample each received stream so the jitter buffer's fill holds at the target however the
-   * peer's clock drifts from the device's (DriftCompensatedStream). Off: slips and rebuffers,
-   * but bit-exact. TS engine only for now; default off.
+   * peer's clock drifts from the device's (DriftCompensatedStream); an underrun is then
+   * concealed and the playhead moves on (JitterBuffer concealUnderruns) instead of priming
+   * again, and routes at another nominal rate than the device's are converted both ways. Off:
+   * slips and rebuffers, but bit-exact, and another rate is refused. Default off.
    */
   readonly driftCompensation?: boolean;
   /**
