@@ -20,20 +20,21 @@ async function engine(streams: DeviceStreams, record?: string): Promise<AudioEng
 }
 
 /**
- * The tone's frequency in the last second of a recording, from its rising zero crossings: played
- * at the wrong rate, 440 Hz would come out as 440 × 44.1 / 48 = 404 Hz, or 479 Hz the other way.
+ * The tone's frequency in a recording, from the median interval between its rising zero
+ * crossings (a glitch of a loaded machine moves a few of them, not the median): played at the
+ * wrong rate, 440 Hz would come out as 440 × 44.1 / 48 = 404 Hz, or 479 Hz the other way.
  */
 async function toneHz(path: string): Promise<number> {
   const { format, frames, samples } = await readWavFile(path);
-  const start = frames - format.sampleRate;
   const crossings: number[] = [];
-  for (let i = Math.max(start, 1); i < frames; i++) {
+  for (let i = 1; i < frames; i++) {
     const a = samples[i - 1]!;
     const b = samples[i]!;
     if (a < 0 && b >= 0) crossings.push(i - 1 + a / (a - b));
   }
-  const periods = crossings.length - 1;
-  return (periods * format.sampleRate) / (crossings.at(-1)! - crossings[0]!);
+  const intervals = crossings.slice(1).map((at, k) => at - crossings[k]!);
+  intervals.sort((x, y) => x - y);
+  return format.sampleRate / intervals[Math.floor(intervals.length / 2)]!;
 }
 
 /** Streams `sender`'s card input to `receiver`'s card output over wire format WIRE for 2.5 s. */
@@ -60,35 +61,19 @@ async function stream(sender: AudioEngine, receiver: AudioEngine): Promise<void>
 }
 
 describe('a card at 44.1 kHz streaming 48 kHz wire streams (drift compensation)', () => {
-  it(
-    'plays a 48 kHz stream at its own rate: the tone keeps its pitch',
-    { timeout: 15_000 },
-    async () => {
-      const take = file();
-      const sender = await engine({ inputs: [WIRE], outputs: [] });
-      const receiver = await engine({ inputs: [], outputs: [CARD] }, take);
-      await stream(sender, receiver);
-      const received = (await receiver.stats()).peers[0]!.received[0]!;
-      expect(received.receivedBytes).toBeGreaterThan(0);
-      await receiver.close();
-      expect(Math.abs((await toneHz(take)) - TONE_HZ)).toBeLessThan(2);
-    },
-  );
-
-  it(
-    'sends its 44.1 kHz input as a 48 kHz stream: the tone keeps its pitch',
-    { timeout: 15_000 },
-    async () => {
-      const take = file();
-      const sender = await engine({ inputs: [CARD], outputs: [] });
-      const receiver = await engine({ inputs: [], outputs: [WIRE] }, take);
-      await stream(sender, receiver);
-      const sent = (await sender.stats()).peers[0]!.sent[0]!;
-      await receiver.close();
-      expect(sent.bytes).toBeGreaterThan(0);
-      expect(Math.abs((await toneHz(take)) - TONE_HZ)).toBeLessThan(2);
-    },
-  );
+  it.each([
+    ['plays a 48 kHz stream at its own rate', WIRE, CARD],
+    ['sends its 44.1 kHz input as a 48 kHz stream', CARD, WIRE],
+  ])('%s: the tone keeps its pitch', { timeout: 15_000 }, async (_, captured, played) => {
+    const take = file();
+    const sender = await engine({ inputs: [captured], outputs: [] });
+    const receiver = await engine({ inputs: [], outputs: [played] }, take);
+    await stream(sender, receiver);
+    const received = (await receiver.stats()).peers[0]!.received[0]!;
+    expect(received.receivedBytes).toBeGreaterThan(0);
+    await receiver.close();
+    expect(Math.abs((await toneHz(take)) - TONE_HZ)).toBeLessThan(2);
+  });
 
   it('refuses another rate without drift compensation, in one sentence', async () => {
     const receiver = await engine({ inputs: [], outputs: [CARD] });
