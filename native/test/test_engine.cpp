@@ -31,7 +31,8 @@ float signal_at(uint64_t n, uint32_t c) {
 /** One engine with a device of one stereo stream each way, clocked by its own thread. */
 class Rig {
  public:
-  Rig() : engine_(EngineOptions{"127.0.0.1", 0, 1400}) {
+  explicit Rig(int realtime_priority = kUdpThreadPriority)
+      : engine_(EngineOptions{"127.0.0.1", 0, 1400, realtime_priority}) {
     engine_.set_device({kChannels}, {kChannels}, kRate);
     in_.assign(kChannels, std::vector<float>(kPeriod));
     out_.assign(kChannels, std::vector<float>(kPeriod));
@@ -105,8 +106,9 @@ size_t signal_frames(const std::vector<float>& played) {
   return n;
 }
 
-void stream_both_ways(SampleType type, uint32_t redundancy = 0) {
-  Rig a, b;
+void stream_both_ways(SampleType type, uint32_t redundancy = 0,
+                      int realtime_priority = kUdpThreadPriority) {
+  Rig a(realtime_priority), b(realtime_priority);
   PeerSpec to_b = peer_to("b", b.engine().port(), type);
   PeerSpec to_a = peer_to("a", a.engine().port(), type);
   to_b.redundancy = to_a.redundancy = redundancy;
@@ -144,6 +146,46 @@ TEST(engine_i16_on_the_wire_arrives_as_the_same_f32_samples) {
 
 TEST(engine_with_redundancy_sends_every_byte_twice_and_plays_it_once) {
   stream_both_ways(SampleType::F32, 1);
+}
+
+/** Whether this process may make a thread SCHED_FIFO at `priority` (tried on a throwaway one). */
+bool realtime_allowed(int priority) {
+  bool allowed = false;
+  std::thread probe([&] {
+    const sched_param param{priority};
+    allowed = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0;
+  });
+  probe.join();
+  return allowed;
+}
+
+/** Threads of this process whose policy is SCHED_FIFO. */
+int fifo_threads() {
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return -1;
+  int n = 0;
+  while (const dirent* task = readdir(tasks)) {
+    const pid_t tid = pid_t(std::atoi(task->d_name));
+    if (tid > 0 && sched_getscheduler(tid) == SCHED_FIFO) ++n;
+  }
+  closedir(tasks);
+  return n;
+}
+
+TEST(engine_udp_threads_run_sched_fifo_where_the_system_allows_it) {
+  const bool allowed = realtime_allowed(kUdpThreadPriority);
+  Rig a;
+  CHECK_EQ(a.engine().realtime_threads(), allowed);
+  CHECK_EQ(fifo_threads(), allowed ? 2 : 0);
+  Rig ordinary(0);
+  CHECK(!ordinary.engine().realtime_threads());
+}
+
+TEST(engine_whose_realtime_request_is_refused_streams_on_ordinary_threads) {
+  // No system grants a priority above the maximum: the same refusal as a missing CAP_SYS_NICE.
+  const int refused = sched_get_priority_max(SCHED_FIFO) + 1;
+  CHECK(!Rig(refused).engine().realtime_threads());
+  stream_both_ways(SampleType::F32, 0, refused);
 }
 
 TEST(engine_peers_come_and_go_while_the_audio_thread_runs) {
@@ -188,7 +230,7 @@ TEST(engine_never_sends_a_byte_index_twice_when_the_send_thread_falls_behind) {
   const sched_param normal{0};
   REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);  // threads started from here inherit both
   REQUIRE(sched_setscheduler(0, SCHED_IDLE, &normal) == 0);
-  Rig a;
+  Rig a(0);  // ordinary threads: real-time ones would keep up
   REQUIRE(sched_setscheduler(0, SCHED_OTHER, &normal) == 0);
   UdpSocket capture("127.0.0.1", 0, 8 * 1024 * 1024);
   a.engine().add_peer(peer_to("capture", capture.port(), SampleType::F32));

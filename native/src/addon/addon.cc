@@ -62,6 +62,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return DefineClass(env, "Engine",
                        {InstanceAccessor<&EngineWrap::Port>("port"),
                         InstanceMethod<&EngineWrap::Clock>("clock"),
+                        InstanceMethod<&EngineWrap::RealtimeThreads>("realtimeThreads"),
                         InstanceMethod<&EngineWrap::OpenJack>("openJack"),
                         InstanceMethod<&EngineWrap::OpenCoreAudio>("openCoreAudio"),
                         InstanceMethod<&EngineWrap::AddPeer>("addPeer"),
@@ -92,6 +93,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     clock.Set("sampleRate", device_->sample_rate());
     clock.Set("periodFrames", device_->period_frames());
     return clock;
+  }
+
+  Napi::Value RealtimeThreads(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), engine_ && engine_->realtime_threads());
   }
 
   /** openJack(options, onEvent(flags)) → { name, sampleRate, periodFrames, ports }. */
@@ -169,25 +174,28 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   }
 
   /**
-   * Device first (no more process() calls), then the engine's threads, then the watcher. Events
-   * still queued for JS are for an engine that is gone: Abort() drops them.
+   * Device first (no more process() calls), then the engine's threads, then the watcher (which
+   * may call the device), then both are freed. Events still queued for JS are for an engine
+   * that is gone: Abort() drops them.
    */
   void shut_down() {
     if (device_) device_->stop();
     if (engine_) engine_->close();
-    device_.reset();
-    engine_.reset();
     if (watcher_.joinable()) {
       events_.raise(kEventClose);
       watcher_.join();
       on_event_.Abort();
     }
+    device_.reset();
+    engine_.reset();
   }
 
   void watch_events() {
     for (;;) {
       const uint32_t raised = events_.wait();
-      const uint32_t flags = raised & ~uint32_t(kEventClose);
+      // A latency change is the device's business, not JS's.
+      if (raised & kEventLatency) device_->latency_changed();
+      const uint32_t flags = raised & ~uint32_t(kEventClose | kEventLatency);
       if (flags != 0) {
         auto data = std::make_unique<uint32_t>(flags);
         // The queue is unbounded, so only a closing callback refuses; then the data stays ours.

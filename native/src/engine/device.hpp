@@ -34,6 +34,11 @@ class Device {
   virtual uint64_t xruns() const = 0;
   /** Full port (or device channel) names per channel, inputs (captured) or outputs (played). */
   virtual std::vector<std::string> port_names(bool inputs) const = 0;
+  /**
+   * The engine's latency_frames() changed (kEventLatency): a layer that tells its graph the
+   * latency (JACK) reports it again. Called on the event thread, never the audio thread.
+   */
+  virtual void latency_changed() {}
 };
 
 }  // namespace syfala

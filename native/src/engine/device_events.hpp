@@ -13,6 +13,8 @@ enum DeviceEvent : uint32_t {
   kEventShutdown = 1u << 1,
   kEventSampleRate = 1u << 2,
   kEventBufferSize = 1u << 3,
+  /** The engine's latency_frames() changed: the addon has the device report it again. */
+  kEventLatency = 1u << 4,
   /** Not a device event: tells the watcher to stop. */
   kEventClose = 1u << 31,
 };

@@ -1,6 +1,10 @@
 #include "engine.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "../core/sample_convert.hpp"
@@ -49,6 +53,13 @@ void accumulate_deinterleaved(const float* src, size_t channels, size_t frames,
   }
 }
 
+/** Asks SCHED_FIFO at `priority` for `thread`; false when the system refuses. */
+bool make_realtime(std::thread& thread, int priority) {
+  sched_param param{};
+  param.sched_priority = priority;
+  return pthread_setschedparam(thread.native_handle(), SCHED_FIFO, &param) == 0;
+}
+
 /**
  * Plays the next `frames` frames of a route into its planes. With concealment, the pull's
  * missing frames are filled (LossConcealer) on an interleaved copy first; without, they stay the
@@ -80,6 +91,10 @@ Engine::Engine(const EngineOptions& options)
   published_.store(current_.get());
   receiver_ = std::thread([this] { receive_loop(); });
   sender_ = std::thread([this] { send_loop(); });
+  if (options.realtime_priority > 0) {
+    realtime_threads_ = make_realtime(receiver_, options.realtime_priority) &&
+                        make_realtime(sender_, options.realtime_priority);
+  }
 }
 
 Engine::~Engine() { close(); }
@@ -118,6 +133,7 @@ void Engine::add_peer(const PeerSpec& spec) {
   }
   owned_.push_back(std::make_unique<Peer>(spec, address, datagram_budget_));
   publish();
+  latency_frames_.store(largest_target(*current_), std::memory_order_relaxed);
 }
 
 void Engine::set_sending(const std::string& id, bool enabled) {
@@ -132,6 +148,7 @@ bool Engine::remove_peer(const std::string& id) {
   std::unique_ptr<Peer> retired = std::move(*it);
   owned_.erase(it);
   publish();
+  latency_frames_.store(largest_target(*current_), std::memory_order_relaxed);
   return true;  // `retired` is freed here, after every thread has let go of it.
 }
 
@@ -199,8 +216,25 @@ void Engine::process(const DevicePeriod& period) {
       }
     }
   }
+  latency_frames_.store(largest_target(list), std::memory_order_relaxed);
   // The one wake-up the audio thread makes (WakeSemaphore::post takes no lock).
   if (queued) send_wake_.post();
+}
+
+uint32_t Engine::largest_target(const PeerList& list) const {
+  double largest = 0;
+  for (const Peer* peer : list.peers) {
+    for (const auto& route : peer->receive) {
+      // The gauge, not the field: the control thread reads this while process() adapts it. In
+      // device frames: a stream at another rate is resampled to the device's.
+      const uint64_t target =
+          route->buffer.stats().target_latency_frames.load(std::memory_order_relaxed);
+      const double frames = double(target) * sample_rate_ /
+                            route->route.format.sample_rate;
+      largest = std::max(largest, frames);
+    }
+  }
+  return uint32_t(std::ceil(largest));
 }
 
 Peer* Engine::find_by_source(const PeerList& list, const sockaddr_in& source) const {

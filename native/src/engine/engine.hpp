@@ -39,10 +39,19 @@ struct SocketCounters {
   std::atomic<uint64_t> send_errors{0};
 };
 
+/**
+ * SCHED_FIFO priority asked for the receive and send threads: below jackd2's (10 for the
+ * server, 9 for its clients' process threads), so they never preempt the audio callback, and
+ * above every ordinary thread.
+ */
+constexpr int kUdpThreadPriority = 5;
+
 struct EngineOptions {
   std::string address = "0.0.0.0";
   uint16_t port = 0;
   size_t datagram_budget_bytes = 1400;
+  /** SCHED_FIFO priority for the UDP threads; 0 leaves them ordinary threads. */
+  int realtime_priority = kUdpThreadPriority;
 };
 
 /**
@@ -60,6 +69,19 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   uint16_t port() const { return socket_.port(); }
+
+  /**
+   * Whether the receive and send threads run SCHED_FIFO. false when the options did not ask,
+   * or the system refused (no CAP_SYS_NICE and RLIMIT_RTPRIO too low): they then run as
+   * ordinary threads, which is how the engine worked before it asked.
+   */
+  bool realtime_threads() const { return realtime_threads_; }
+
+  /**
+   * The largest target latency of the received streams, in device frames (0 with none): what
+   * a device reports as its latency. Updated by add_peer and by process() as targets adapt.
+   */
+  uint32_t latency_frames() const { return latency_frames_.load(std::memory_order_relaxed); }
 
   /** The device's streams (channels each) and clock; peers are checked against them. */
   void set_device(std::vector<uint32_t> input_channels, std::vector<uint32_t> output_channels,
@@ -89,6 +111,7 @@ class Engine {
   void receive_loop();
   void send_loop();
   Peer* find_by_source(const PeerList& list, const sockaddr_in& source) const;
+  uint32_t largest_target(const PeerList& list) const;
 
   UdpSocket socket_;
   const size_t datagram_budget_;
@@ -106,6 +129,8 @@ class Engine {
   std::atomic<bool> running_{true};
   std::thread receiver_;
   std::thread sender_;
+  bool realtime_threads_ = false;
+  std::atomic<uint32_t> latency_frames_{0};
 };
 
 }  // namespace syfala

@@ -85,6 +85,7 @@ JackDevice::JackDevice(const JackDeviceOptions& options, Engine& engine, DeviceE
   jack_set_buffer_size_callback(client_, &JackDevice::on_buffer_size, this);
   jack_set_sample_rate_callback(client_, &JackDevice::on_sample_rate, this);
   jack_on_info_shutdown(client_, &JackDevice::on_shutdown, this);
+  jack_set_latency_callback(client_, &JackDevice::on_latency, this);
 }
 
 JackDevice::~JackDevice() {
@@ -148,9 +149,12 @@ void JackDevice::connect_ports() {
 }
 
 void JackDevice::stop() {
-  if (!active_) return;
-  active_ = false;
+  if (!active_.exchange(false)) return;
   if (!gone_.load()) jack_deactivate(client_);
+}
+
+void JackDevice::latency_changed() {
+  if (active_.load() && !gone_.load()) jack_recompute_total_latencies(client_);
 }
 
 std::vector<std::string> JackDevice::port_names(bool inputs) const {
@@ -178,6 +182,11 @@ int JackDevice::on_process(jack_nframes_t frames, void* arg) {
   }
   self->engine_.process({&self->input_planes_, &self->output_planes_, frames});
   self->periods_.fetch_add(1, std::memory_order_relaxed);
+  const uint32_t latency = self->engine_.latency_frames();
+  if (latency != self->reported_latency_) {
+    self->reported_latency_ = latency;
+    self->events_.raise(kEventLatency);
+  }
   return 0;
 }
 
@@ -201,6 +210,23 @@ int JackDevice::on_sample_rate(jack_nframes_t rate, void* arg) {
   const bool changed = self->sample_rate_.exchange(rate, std::memory_order_relaxed) != rate;
   if (changed) self->events_.raise(kEventSampleRate);
   return 0;
+}
+
+/**
+ * The engine is a network card to JACK: what its output ports play was captured the jitter
+ * buffer's target plus a period ago (the period the packetizer waits for), and what its input
+ * ports take is played that much later at the peer. The peer's target is not known here; its
+ * own receive target stands for it (both ends of a session usually ask the same).
+ */
+void JackDevice::on_latency(jack_latency_callback_mode_t mode, void* arg) {
+  auto* self = static_cast<JackDevice*>(arg);
+  const jack_nframes_t frames =
+      self->engine_.latency_frames() + self->period_frames_.load(std::memory_order_relaxed);
+  jack_latency_range_t range{frames, frames};
+  const bool capture = mode == JackCaptureLatency;
+  for (const auto& stream : capture ? self->output_ports_ : self->input_ports_) {
+    for (jack_port_t* port : stream) jack_port_set_latency_range(port, mode, &range);
+  }
 }
 
 void JackDevice::on_shutdown(jack_status_t, const char*, void* arg) {

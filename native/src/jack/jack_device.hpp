@@ -31,6 +31,8 @@ class JackDevice final : public Device {
   uint64_t periods() const override { return periods_.load(std::memory_order_relaxed); }
   uint64_t xruns() const override { return xruns_.load(std::memory_order_relaxed); }
   std::vector<std::string> port_names(bool inputs) const override;
+  /** Has JACK recompute its graph's latencies, which calls on_latency. */
+  void latency_changed() override;
 
  private:
   static int on_process(jack_nframes_t frames, void* self);
@@ -38,6 +40,7 @@ class JackDevice final : public Device {
   static int on_buffer_size(jack_nframes_t frames, void* self);
   static int on_sample_rate(jack_nframes_t rate, void* self);
   static void on_shutdown(jack_status_t code, const char* reason, void* self);
+  static void on_latency(jack_latency_callback_mode_t mode, void* self);
   void register_ports(const std::vector<uint32_t>& streams, const std::string& prefix,
                       unsigned long flags, std::vector<std::vector<jack_port_t*>>& out);
   void connect_ports();
@@ -57,7 +60,9 @@ class JackDevice final : public Device {
   std::atomic<uint64_t> periods_{0};
   std::atomic<uint64_t> xruns_{0};
   std::atomic<bool> gone_{false};
-  bool active_ = false;
+  std::atomic<bool> active_{false};
+  /** The engine latency on_latency last saw; the audio thread's own. */
+  uint32_t reported_latency_ = 0;
 };
 
 }  // namespace syfala

@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { jackEnv, runCommand, sleep, startJackServer, uniqueServerName } from '@syfala/jack-rig';
+import { makeFormat } from '@syfala/proto';
+import { JackEngine } from '../src/index.js';
+
+const hasJack = spawnSync('jackd', ['--version']).status === 0;
+const PERIOD = 64;
+const STEREO = makeFormat({ sampleRate: 48000, channels: 2, sampleType: 'f32', bufferFrames: 0 });
+
+/** A dummy JACK server (prefix `he`) and a started engine with a stereo client on it. */
+async function engineOnJack(): Promise<{ engine: JackEngine; server: string }> {
+  const server = await startJackServer({
+    name: uniqueServerName('he-latency'),
+    periodFrames: PERIOD,
+  });
+  onTestFinished(() => server.stop());
+  const engine = await JackEngine.start({ bind: { address: '127.0.0.1', port: 0 } });
+  onTestFinished(() => engine.close());
+  await engine.openDevice(
+    { inputs: [STEREO], outputs: [STEREO] },
+    { server: server.name, clientName: 'he-engine', autoConnect: false },
+  );
+  return { engine, server: server.name };
+}
+
+/** `jack_lsp -l`'s latency range of `port` in `mode`, e.g. [320, 320]. */
+async function latencyOf(
+  server: string,
+  port: string,
+  mode: 'capture' | 'playback',
+): Promise<number[]> {
+  const { stdout: listing } = await runCommand('jack_lsp', ['-l', port], { env: jackEnv(server) });
+  const range = new RegExp(`port ${mode} latency = \\[ (\\d+) (\\d+) \\]`).exec(listing);
+  return range ? [Number(range[1]), Number(range[2])] : [];
+}
+
+async function waitForLatency(
+  server: string,
+  port: string,
+  mode: 'capture' | 'playback',
+  frames: number,
+): Promise<number[]> {
+  let seen: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    seen = await latencyOf(server, port, mode);
+    if (seen[0] === frames && seen[1] === frames) break;
+    await sleep(50);
+  }
+  return seen;
+}
+
+describe.skipIf(!hasJack)('JackEngine on a dummy JACK server', () => {
+  it('reports the target latency plus a period on its ports, as jack_lsp -l shows', async () => {
+    const { engine, server } = await engineOnJack();
+    const target = 256;
+    await engine.addPeer({
+      id: 'peer',
+      address: '127.0.0.1',
+      port: 9, // discard: nothing needs to arrive for the latency to be reported
+      send: [{ device: 0, wire: 0, format: STEREO }],
+      receive: [{ device: 0, wire: 0, format: STEREO }],
+      targetLatencyFrames: target,
+      sending: false,
+    });
+    const expected = target + PERIOD;
+    // What the output ports play was captured that long ago; what the inputs take plays then.
+    expect(await waitForLatency(server, 'he-engine:out1_2', 'capture', expected)).toEqual([
+      expected,
+      expected,
+    ]);
+    expect(await waitForLatency(server, 'he-engine:in1_1', 'playback', expected)).toEqual([
+      expected,
+      expected,
+    ]);
+    engine.removePeer('peer');
+    expect(await waitForLatency(server, 'he-engine:out1_1', 'capture', PERIOD)).toEqual([
+      PERIOD,
+      PERIOD,
+    ]);
+  });
+
+  it('says whether its UDP threads got real-time priority, as chrt finds the system allows', async () => {
+    const { engine } = await engineOnJack();
+    const allowed = spawnSync('chrt', ['-f', '5', 'true']).status === 0;
+    expect(engine.realtimeThreads).toBe(allowed);
+  });
+});
