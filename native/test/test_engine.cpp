@@ -33,7 +33,7 @@ class Rig {
  public:
   explicit Rig(int realtime_priority = kUdpThreadPriority)
       : engine_(EngineOptions{"127.0.0.1", 0, 1400, realtime_priority}) {
-    engine_.set_device({kChannels}, {kChannels}, kRate);
+    engine_.set_device({kChannels}, {kChannels}, kRate, kPeriod);
     in_.assign(kChannels, std::vector<float>(kPeriod));
     out_.assign(kChannels, std::vector<float>(kPeriod));
     for (uint32_t c = 0; c < kChannels; ++c) {

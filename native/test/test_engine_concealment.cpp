@@ -73,7 +73,7 @@ PeerSpec receiving_peer(const std::string& id, uint16_t port, uint32_t device,
 
 TEST(engine_conceals_a_fade_peers_gaps_as_the_concealer_does_and_a_silence_peers_not) {
   Engine engine(EngineOptions{"127.0.0.1", 0, 1400});
-  engine.set_device({}, {kChannels, kChannels}, kRate);
+  engine.set_device({}, {kChannels, kChannels}, kRate, kPeriod);
   Sender fade_sender(engine.port()), silence_sender(engine.port());
   engine.add_peer(receiving_peer("fade", fade_sender.port(), 0, ConcealmentMode::Fade));
   engine.add_peer(receiving_peer("silence", silence_sender.port(), 1, ConcealmentMode::Silence));

@@ -30,6 +30,8 @@ auto guarded(Napi::Env env, const char* code, Body&& body) -> decltype(body()) {
     throw coded_error(env, "BAD_OPTION", e.what());
   } catch (const DeviceError& e) {
     throw coded_error(env, e.code, e.what());
+  } catch (const EngineError& e) {
+    throw coded_error(env, e.code, e.what());
   } catch (const std::exception& e) {
     throw coded_error(env, code, e.what());
   }
@@ -156,15 +158,15 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   }
 
   /**
-   * Opens the device (which refuses streams at another rate than its own), gives the engine its
-   * channel layout, starts the event watcher (info[1] is the JS callback), then the device.
+   * Opens the device, gives the engine its channel layout and clock, starts the event watcher
+   * (info[1] is the JS callback), then the device.
    */
   template <class Open>
   Napi::Value open_device(const Napi::CallbackInfo& info, const std::vector<uint32_t>& inputs,
                           const std::vector<uint32_t>& outputs, Open&& open) {
     Napi::Env env = info.Env();
     device_ = guarded(env, "DEVICE_FAILED", open);
-    engine_->set_device(inputs, outputs, device_->sample_rate());
+    engine_->set_device(inputs, outputs, device_->sample_rate(), device_->period_frames());
     on_event_ = EventCallback::New(env, info[1].As<Napi::Function>(), "syfala-events", 0, 1);
     // Device events must not keep the process alive by themselves.
     on_event_.Unref(env);

@@ -1,6 +1,7 @@
 #include "convert.hpp"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "../engine/device_events.hpp"
 
@@ -125,6 +126,14 @@ Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
   o.Set("playheadByte", number(s.playhead_byte));
   o.Set("highestByte", number(s.highest_byte));
   if (route.concealer) o.Set("concealedGaps", number(route.concealer->gaps()));
+  if (route.adapter) {
+    const double jitter = route.jitter_frames.load(std::memory_order_relaxed);
+    o.Set("jitterUs", jitter * 1e6 / route.route.format.sample_rate);
+  }
+  if (route.compensated) {
+    o.Set("driftPpm", route.drift_ppm.load(std::memory_order_relaxed));
+    o.Set("resampleRatio", route.resample_ratio.load(std::memory_order_relaxed));
+  }
   // The concealed-range history belongs to the audio thread; only the TS path reports it.
   o.Set("concealed", Napi::Array::New(env));
   return o;
@@ -137,6 +146,7 @@ EngineOptions engine_options(const Napi::Object& options) {
   o.address = string_field(options, "address", o.address);
   o.port = uint16_t(unsigned_field(options, "port", 0, 65535));
   o.datagram_budget_bytes = unsigned_field(options, "datagramBudgetBytes", 1400);
+  o.send_from_audio_thread = std::getenv("SYFALA_SEND_FROM_CALLBACK") != nullptr;  // MEASUREMENT
   return o;
 }
 
@@ -152,6 +162,7 @@ JackDeviceOptions jack_device_options(const Napi::Object& options) {
   o.connect_outputs_to = string_list(options, "connectOutputsTo");
   o.auto_connect = bool_field(options, "autoConnect", true);
   o.sample_rate = unsigned_field(options, "sampleRate", 0);
+  o.resample = bool_field(options, "resample", false);
   return o;
 }
 
@@ -182,6 +193,8 @@ PeerSpec peer_spec(const Napi::Object& spec) {
   if (!concealment_mode_from_name(concealment, p.concealment)) {
     throw ArgumentError("concealment must be 'silence' or 'fade', got '" + concealment + "'");
   }
+  p.drift_compensation = bool_field(spec, "driftCompensation", false);
+  p.adaptive_latency = bool_field(spec, "adaptiveLatency", false);
   if (p.id.empty()) throw ArgumentError("a peer needs an id");
   return p;
 }

@@ -19,9 +19,13 @@ constexpr unsigned kBatch = 64;
 /** Receive buffers are larger than any ring slot, so an oversized datagram is seen as such. */
 constexpr size_t kReceiveBufferBytes = 2048;
 
+/**
+ * Whether the routes fit the device: its streams and their channel counts, and its rate unless
+ * the peer resamples (drift compensation).
+ */
 bool formats_match_device(const std::vector<StreamRoute>& routes,
                           const std::vector<uint32_t>& device_channels, uint32_t rate,
-                          std::string& why) {
+                          bool resampled, std::string& why) {
   for (const StreamRoute& r : routes) {
     if (r.device >= device_channels.size()) {
       why = "device stream " + std::to_string(r.device) + " does not exist";
@@ -33,10 +37,10 @@ bool formats_match_device(const std::vector<StreamRoute>& routes,
             std::to_string(device_channels[r.device]);
       return false;
     }
-    if (r.format.sample_rate != rate) {
+    if (r.format.sample_rate != rate && !resampled) {
       why = "wire stream " + std::to_string(r.wire) + " runs at " +
             std::to_string(r.format.sample_rate) + " Hz, the device at " + std::to_string(rate) +
-            " Hz (no resampling yet)";
+            " Hz: another rate is resampled only with drift compensation";
       return false;
     }
   }
@@ -61,12 +65,30 @@ bool make_realtime(std::thread& thread, int priority) {
 }
 
 /**
- * Plays the next `frames` frames of a route into its planes. With concealment, the pull's
- * missing frames are filled (LossConcealer) on an interleaved copy first; without, they stay the
- * format's zero and the samples are decoded straight into the planes.
+ * Plays the next `frames` device frames of a route into its planes. With drift compensation the
+ * stream resamples (and conceals) into an interleaved copy first, and the adapter, if any, sets
+ * the next target. Played straight with concealment, the pull's missing frames are filled
+ * (LossConcealer) on an interleaved copy; without, they stay the format's zero and the samples
+ * are decoded straight into the planes.
  */
 void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
   const SampleType type = route.route.format.type;
+  if (route.compensated) {
+    const PullResult& pulled = route.compensated->pull(route.samples.data(), frames);
+    accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
+    route.drift_ppm.store(route.compensated->drift_ppm(), std::memory_order_relaxed);
+    route.resample_ratio.store(route.compensated->ratio() * route.nominal_ratio,
+                               std::memory_order_relaxed);
+    if (!route.adapter) return;
+    // The adapter's clock counts stream frames: those this chunk's device frames stand for.
+    route.stream_position += double(frames) * route.nominal_ratio;
+    const uint64_t whole = uint64_t(route.stream_position);
+    const size_t played = size_t(whole - route.stream_frames_counted);
+    route.stream_frames_counted = whole;
+    route.buffer.set_target_latency_frames(route.adapter->period(played, pulled.underrun));
+    route.jitter_frames.store(route.adapter->jitter_frames(), std::memory_order_relaxed);
+    return;
+  }
   if (!route.concealer) {
     route.buffer.pull(route.wire.data(), frames);
     decode_deinterleave(type, route.wire.data(), channels, frames, route.planes.data(), true);
@@ -77,12 +99,36 @@ void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
   route.concealer->conceal(route.samples.data(), frames, pulled, route.missing.data());
   accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
 }
+
+/**
+ * The next `frames` device frames of a sent route in wire format, in route.wire; returns the
+ * wire frames. At another rate they go through the RateConverter, which makes as many wire frames
+ * as the device frames written so far allow.
+ */
+size_t encode_chunk(SendRoute& route, size_t channels, size_t frames) {
+  const SampleType type = route.route.format.type;
+  if (!route.converter) {
+    encode_interleave(type, route.planes.data(), channels, frames, route.wire.data());
+    return frames;
+  }
+  float* interleaved = route.interleaved.data();
+  for (size_t c = 0; c < channels; ++c) {
+    const float* in = route.planes[c];
+    for (size_t f = 0; f < frames; ++f) interleaved[f * channels + c] = in[f];
+  }
+  route.converter->write(interleaved, frames);
+  const size_t made = route.converter->output_frames_available();
+  route.converter->read(route.converted.data(), made);
+  encode_samples(type, route.converted.data(), made * channels, route.wire.data());
+  return made;
+}
 }  // namespace
 
 Engine::Engine(const EngineOptions& options)
     : socket_(options.address, options.port, kSocketBufferBytes),
       datagram_budget_(options.datagram_budget_bytes),
-      current_(std::make_unique<PeerList>()) {
+      current_(std::make_unique<PeerList>()),
+      send_from_audio_thread_(options.send_from_audio_thread) {
   if (datagram_budget_ <= kAudioHeaderBytes || datagram_budget_ > kSlotBytes) {
     throw EngineError("audio engine: the datagram budget must be between " +
                       std::to_string(kAudioHeaderBytes + 1) + " and " +
@@ -100,14 +146,16 @@ Engine::Engine(const EngineOptions& options)
 Engine::~Engine() { close(); }
 
 void Engine::set_device(std::vector<uint32_t> inputs, std::vector<uint32_t> outputs,
-                        uint32_t sample_rate) {
+                        uint32_t sample_rate, uint32_t period_frames) {
   device_inputs_ = std::move(inputs);
   device_outputs_ = std::move(outputs);
-  sample_rate_ = sample_rate;
+  device_clock_ = {sample_rate, period_frames};
 }
 
 void Engine::add_peer(const PeerSpec& spec) {
-  if (sample_rate_ == 0) throw EngineError("audio engine: open a device before adding peers");
+  if (device_clock_.sample_rate == 0) {
+    throw EngineError("audio engine: open a device before adding peers");
+  }
   for (const auto& p : owned_) {
     if (p->id == spec.id) throw EngineError("audio engine: peer " + spec.id + " already streams");
   }
@@ -124,14 +172,21 @@ void Engine::add_peer(const PeerSpec& spec) {
     }
   }
   std::string why;
-  if (!formats_match_device(spec.send, device_inputs_, sample_rate_, why) ||
-      !formats_match_device(spec.receive, device_outputs_, sample_rate_, why)) {
-    throw EngineError("audio engine: peer " + spec.id + ": " + why);
+  const uint32_t rate = device_clock_.sample_rate;
+  const bool resampled = spec.drift_compensation;
+  if (!formats_match_device(spec.send, device_inputs_, rate, resampled, why) ||
+      !formats_match_device(spec.receive, device_outputs_, rate, resampled, why)) {
+    throw EngineError("audio engine: peer " + spec.id + ": " + why, "FORMAT_MISMATCH");
+  }
+  if (spec.adaptive_latency && !spec.drift_compensation) {
+    // Played straight, a jitter buffer only primes to its target: a raised target would wait
+    // for the next underrun, so adapting it needs the resampler to hold the fill there.
+    throw EngineError("audio engine: adaptive latency needs drift compensation");
   }
   if (spec.target_latency_frames < 1) {
     throw EngineError("audio engine: the target latency must be at least one frame");
   }
-  owned_.push_back(std::make_unique<Peer>(spec, address, datagram_budget_));
+  owned_.push_back(std::make_unique<Peer>(spec, address, datagram_budget_, device_clock_));
   publish();
   latency_frames_.store(largest_target(*current_), std::memory_order_relaxed);
 }
@@ -174,6 +229,10 @@ void Engine::process(const DevicePeriod& period) {
       read_audio_header(datagram, length, header);  // checked by the receive thread
       if (ReceiveRoute* route = peer->receive_route(header.stream)) {
         route->buffer.push(header.byte_index, datagram + kAudioHeaderBytes, header.byte_count);
+        if (route->adapter) {
+          route->adapter->arrival(double(header.byte_index + header.byte_count) /
+                                  double(route->frame_bytes));
+        }
       }
       peer->inbound.release();
     }
@@ -195,10 +254,9 @@ void Engine::process(const DevicePeriod& period) {
       for (uint32_t done = 0; done < period.frames;) {
         const uint32_t n = std::min<uint32_t>(period.frames - done, kChunkFrames);
         for (size_t c = 0; c < channels; ++c) route->planes[c] = in[c] + done;
-        encode_interleave(route->route.format.type, route->planes.data(), channels, n,
-                          route->wire.data());
+        const size_t wire_frames = encode_chunk(*route, channels, n);
         route->packetizer.packetize(
-            route->wire.data(), n * frame_bytes,
+            route->wire.data(), wire_frames * frame_bytes,
             [&](const AudioHeader& h, const uint8_t* run, size_t run_length) {
               uint8_t* slot = peer->outbound.write_slot();
               if (slot == nullptr) {
@@ -217,6 +275,10 @@ void Engine::process(const DevicePeriod& period) {
     }
   }
   latency_frames_.store(largest_target(list), std::memory_order_relaxed);
+  if (queued && send_from_audio_thread_) {
+    send_queued(list, MSG_DONTWAIT, audio_messages_.data(), audio_vectors_.data());
+    return;
+  }
   // The one wake-up the audio thread makes (WakeSemaphore::post takes no lock).
   if (queued) send_wake_.post();
 }
@@ -229,7 +291,7 @@ uint32_t Engine::largest_target(const PeerList& list) const {
       // device frames: a stream at another rate is resampled to the device's.
       const uint64_t target =
           route->buffer.stats().target_latency_frames.load(std::memory_order_relaxed);
-      const double frames = double(target) * sample_rate_ /
+      const double frames = double(target) * device_clock_.sample_rate /
                             route->route.format.sample_rate;
       largest = std::max(largest, frames);
     }
@@ -301,27 +363,30 @@ void Engine::send_loop() {
   while (running_.load(std::memory_order_relaxed)) {
     if (!send_wake_.wait_for_ms(100)) continue;
     ReadPass pass(send_reader_);
-    const PeerList& list = *published_.load(std::memory_order_seq_cst);
-    for (Peer* peer : list.peers) {
-      for (;;) {
-        unsigned count = 0;
-        size_t length = 0;
-        while (count < kBatch) {
-          const uint8_t* datagram = peer->outbound.peek(count, length);
-          if (datagram == nullptr) break;
-          vectors[count] = {const_cast<uint8_t*>(datagram), length};
-          messages[count].msg_hdr = {};
-          messages[count].msg_hdr.msg_name = const_cast<sockaddr_in*>(&peer->address);
-          messages[count].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-          messages[count].msg_hdr.msg_iov = &vectors[count];
-          messages[count].msg_hdr.msg_iovlen = 1;
-          ++count;
-        }
-        if (count == 0) break;
-        const int failed = socket_.send_batch(messages.data(), count);
-        if (failed > 0) counters_.send_errors.fetch_add(failed, std::memory_order_relaxed);
-        peer->outbound.release(count);
+    send_queued(*published_.load(std::memory_order_seq_cst), 0, messages.data(), vectors.data());
+  }
+}
+
+void Engine::send_queued(const PeerList& list, int flags, mmsghdr* messages, iovec* vectors) {
+  for (Peer* peer : list.peers) {
+    for (;;) {
+      unsigned count = 0;
+      size_t length = 0;
+      while (count < kBatch) {
+        const uint8_t* datagram = peer->outbound.peek(count, length);
+        if (datagram == nullptr) break;
+        vectors[count] = {const_cast<uint8_t*>(datagram), length};
+        messages[count].msg_hdr = {};
+        messages[count].msg_hdr.msg_name = const_cast<sockaddr_in*>(&peer->address);
+        messages[count].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+        messages[count].msg_hdr.msg_iov = &vectors[count];
+        messages[count].msg_hdr.msg_iovlen = 1;
+        ++count;
       }
+      if (count == 0) break;
+      const int failed = socket_.send_batch(messages, count, flags);
+      if (failed > 0) counters_.send_errors.fetch_add(failed, std::memory_order_relaxed);
+      peer->outbound.release(count);
     }
   }
 }

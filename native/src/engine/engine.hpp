@@ -24,9 +24,14 @@ struct DevicePeriod {
   uint32_t frames;
 };
 
-/** Thrown by Engine's control methods (never on the audio path); `what()` is one sentence. */
+/**
+ * Thrown by Engine's control methods (never on the audio path); `what()` is one sentence, `code`
+ * the JS error code: BAD_OPTION, or FORMAT_MISMATCH for a stream the device cannot play.
+ */
 struct EngineError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit EngineError(const std::string& message, const char* error_code = "BAD_OPTION")
+      : std::runtime_error(message), code(error_code) {}
+  const char* code;
 };
 
 constexpr size_t kDecodeErrorCount = static_cast<size_t>(DecodeError::TooLarge) + 1;
@@ -52,6 +57,8 @@ struct EngineOptions {
   size_t datagram_budget_bytes = 1400;
   /** SCHED_FIFO priority for the UDP threads; 0 leaves them ordinary threads. */
   int realtime_priority = kUdpThreadPriority;
+  /** MEASUREMENT ONLY: process() sends its datagrams itself (MSG_DONTWAIT). */
+  bool send_from_audio_thread = false;
 };
 
 /**
@@ -83,9 +90,12 @@ class Engine {
    */
   uint32_t latency_frames() const { return latency_frames_.load(std::memory_order_relaxed); }
 
-  /** The device's streams (channels each) and clock; peers are checked against them. */
+  /**
+   * The device's streams (channels each), nominal rate and period; peers are checked against
+   * them (the period sizes an adaptive target's steps; process() takes any period).
+   */
   void set_device(std::vector<uint32_t> input_channels, std::vector<uint32_t> output_channels,
-                  uint32_t sample_rate);
+                  uint32_t sample_rate, uint32_t period_frames);
 
   void add_peer(const PeerSpec& spec);
   void set_sending(const std::string& id, bool enabled);
@@ -110,6 +120,8 @@ class Engine {
   void publish();
   void receive_loop();
   void send_loop();
+  /** Sends what every peer's outbound ring holds, in batches; failures count as send errors. */
+  void send_queued(const PeerList& list, int flags, mmsghdr* messages, iovec* vectors);
   Peer* find_by_source(const PeerList& list, const sockaddr_in& source) const;
   uint32_t largest_target(const PeerList& list) const;
 
@@ -117,7 +129,7 @@ class Engine {
   const size_t datagram_budget_;
   std::vector<uint32_t> device_inputs_;
   std::vector<uint32_t> device_outputs_;
-  uint32_t sample_rate_ = 0;
+  DeviceClock device_clock_{0, 0};
 
   std::vector<std::unique_ptr<Peer>> owned_;
   std::unique_ptr<PeerList> current_;
@@ -131,6 +143,9 @@ class Engine {
   std::thread sender_;
   bool realtime_threads_ = false;
   std::atomic<uint32_t> latency_frames_{0};
+  const bool send_from_audio_thread_;
+  std::array<mmsghdr, 64> audio_messages_{};
+  std::array<iovec, 64> audio_vectors_{};
 };
 
 }  // namespace syfala

@@ -1,6 +1,7 @@
 #include "peer.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace syfala {
 
@@ -36,42 +37,88 @@ size_t capacity_frames(const StreamRoute& route, size_t target_frames) {
   const size_t room = size_t(route.format.sample_rate * kJitterCapacitySeconds);
   return std::max(room, 2 * target_frames);
 }
+
+/**
+ * Most wire frames one chunk of device frames makes: the chunk itself at the device's rate, else
+ * what the RateConverter makes of it and the few frames it may still hold.
+ */
+size_t wire_chunk_frames(const StreamRoute& route, const DeviceClock& device) {
+  if (route.format.sample_rate == device.sample_rate) return kChunkFrames;
+  return size_t(std::ceil((kChunkFrames + 4) * double(route.format.sample_rate) /
+                          double(device.sample_rate)));
+}
+
+JitterBuffer jitter_buffer(const StreamRoute& route, const PeerSpec& spec) {
+  JitterBufferOptions options;
+  // With drift compensation the controller, not a slip, holds the fill, and an underrun is
+  // concealed: the playhead moves on at the target instead of priming again.
+  options.skip_surplus = !spec.drift_compensation;
+  options.conceal_underruns = spec.drift_compensation;
+  return JitterBuffer(route.format, capacity_frames(route, spec.target_latency_frames),
+                      spec.target_latency_frames, options);
+}
 }  // namespace
 
-SendRoute::SendRoute(const StreamRoute& r, size_t datagram_budget, uint32_t redundancy)
+SendRoute::SendRoute(const StreamRoute& r, size_t datagram_budget, uint32_t redundancy,
+                     const DeviceClock& device)
     : route(r),
       // The audio thread hands the packetizer one chunk at a time: a chunk is its period.
       packetizer(r.wire, bytes_per_frame(r.format), datagram_budget, redundancy,
-                 kChunkFrames * bytes_per_frame(r.format)),
-      wire(kChunkFrames * bytes_per_frame(r.format)),
-      planes(r.format.channels) {}
-
-ReceiveRoute::ReceiveRoute(const StreamRoute& r, size_t capacity, size_t target_frames,
-                           ConcealmentMode concealment)
-    : route(r),
-      buffer(r.format, capacity, target_frames),
-      wire(kChunkFrames * bytes_per_frame(r.format)),
+                 wire_chunk_frames(r, device) * bytes_per_frame(r.format)),
+      wire(wire_chunk_frames(r, device) * bytes_per_frame(r.format)),
       planes(r.format.channels) {
-  if (concealment == ConcealmentMode::Fade) {
-    concealer = std::make_unique<LossConcealer>(r.format.channels, r.format.sample_rate);
-    samples.resize(kChunkFrames * r.format.channels);
-    missing.resize(kChunkFrames);
+  if (r.format.sample_rate != device.sample_rate) {
+    converter = std::make_unique<RateConverter>(r.format.channels, device.sample_rate,
+                                                r.format.sample_rate, kChunkFrames);
+    interleaved.resize(kChunkFrames * r.format.channels);
+    converted.resize(wire_chunk_frames(r, device) * r.format.channels);
   }
 }
 
-Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t datagram_budget)
+ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const DeviceClock& device)
+    : route(r),
+      frame_bytes(bytes_per_frame(r.format)),
+      buffer(jitter_buffer(r, spec)),
+      wire(kChunkFrames * frame_bytes),
+      planes(r.format.channels),
+      nominal_ratio(double(r.format.sample_rate) / double(device.sample_rate)) {
+  if (spec.concealment == ConcealmentMode::Fade) {
+    concealer = std::make_unique<LossConcealer>(r.format.channels, r.format.sample_rate);
+  }
+  if (spec.drift_compensation) {
+    DriftCompensatedStreamOptions options{kChunkFrames};
+    options.device_sample_rate = device.sample_rate;
+    compensated =
+        std::make_unique<DriftCompensatedStream>(buffer, r.format, options, concealer.get());
+  } else if (concealer) {
+    missing.resize(kChunkFrames);
+  }
+  if (concealer || compensated) samples.resize(kChunkFrames * r.format.channels);
+  if (spec.adaptive_latency) {
+    LatencyAdapterOptions options;
+    options.sample_rate = r.format.sample_rate;
+    // In the stream's frames: a stream at another rate gets its share of a period.
+    options.period_frames = std::max<size_t>(
+        1, size_t(std::lround(double(device.period_frames) * nominal_ratio)));
+    options.min_target_frames = 1;
+    options.max_target_frames = buffer.capacity_frames() / 2;
+    options.initial_target_frames = spec.target_latency_frames;
+    adapter = std::make_unique<LatencyAdapter>(options);
+  }
+}
+
+Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t datagram_budget,
+           const DeviceClock& device)
     : id(spec.id),
       address(addr),
       sending(spec.sending),
       inbound(ring_slots(spec.receive, datagram_budget, kJitterCapacitySeconds), kSlotBytes),
       outbound(ring_slots(spec.send, datagram_budget, 0.05, 1 + spec.redundancy), kSlotBytes) {
   for (const StreamRoute& r : spec.send) {
-    send.push_back(std::make_unique<SendRoute>(r, datagram_budget, spec.redundancy));
+    send.push_back(std::make_unique<SendRoute>(r, datagram_budget, spec.redundancy, device));
   }
   for (const StreamRoute& r : spec.receive) {
-    receive.push_back(std::make_unique<ReceiveRoute>(
-        r, capacity_frames(r, spec.target_latency_frames), spec.target_latency_frames,
-        spec.concealment));
+    receive.push_back(std::make_unique<ReceiveRoute>(r, spec, device));
   }
 }
 

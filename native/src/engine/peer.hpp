@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "../core/drift_compensated_stream.hpp"
+#include "../core/drift_resampler.hpp"
 #include "../core/format.hpp"
 #include "../core/jitter_buffer.hpp"
+#include "../core/latency_adapter.hpp"
 #include "../core/loss_concealer.hpp"
 #include "../core/packetizer.hpp"
 #include "../core/spsc_ring.hpp"
@@ -40,6 +43,26 @@ struct PeerSpec {
    * does; a spec built in C++ gets Silence unless it asks.
    */
   ConcealmentMode concealment = ConcealmentMode::Silence;
+  /**
+   * Resample each received stream so the jitter buffer's fill holds at the target however the
+   * peer's clock drifts from the device's (DriftCompensatedStream): an underrun is concealed and
+   * the playhead moves on, nothing slips. Needed for a wire rate other than the device's (the
+   * same resampler converts it; sent streams go through a RateConverter). Off: slips and
+   * rebuffers, but bit-exact.
+   */
+  bool drift_compensation = false;
+  /**
+   * Let the measured arrival jitter set each received stream's target (LatencyAdapter), from
+   * target_latency_frames on. Needs drift_compensation (a played-straight buffer would only
+   * reach a raised target at its next underrun).
+   */
+  bool adaptive_latency = false;
+};
+
+/** What the device is, for building a peer's routes: its nominal rate and its period. */
+struct DeviceClock {
+  uint32_t sample_rate;
+  uint32_t period_frames;
 };
 
 /**
@@ -52,30 +75,52 @@ constexpr size_t kSlotBytes = 1500;
 constexpr size_t kChunkFrames = 1024;
 
 struct SendRoute {
-  SendRoute(const StreamRoute& route, size_t datagram_budget, uint32_t redundancy);
+  SendRoute(const StreamRoute& route, size_t datagram_budget, uint32_t redundancy,
+            const DeviceClock& device);
   const StreamRoute route;
   StreamPacketizer packetizer;
   std::vector<uint8_t> wire;            // one chunk in wire format
   std::vector<const float*> planes;     // the device planes, offset to the chunk
+  /** With a wire rate other than the device's: device frames in, wire frames out; else null. */
+  std::unique_ptr<RateConverter> converter;
+  std::vector<float> interleaved;  // one chunk at the device rate (converter only)
+  std::vector<float> converted;    // what it makes at the wire rate (converter only)
   std::atomic<uint64_t> datagrams{0};
   std::atomic<uint64_t> bytes{0};
 };
 
 struct ReceiveRoute {
-  ReceiveRoute(const StreamRoute& route, size_t capacity_frames, size_t target_frames,
-               ConcealmentMode concealment);
+  ReceiveRoute(const StreamRoute& route, const PeerSpec& spec, const DeviceClock& device);
   const StreamRoute route;
+  const size_t frame_bytes;
   JitterBuffer buffer;
   std::vector<uint8_t> wire;
   std::vector<float*> planes;
-  /** With Fade: conceals each chunk, decoded into `samples` first; null with Silence. */
+  /**
+   * With Fade: conceals each chunk, decoded into `samples` first; null with Silence. With drift
+   * compensation it conceals inside the stream, before resampling.
+   */
   std::unique_ptr<LossConcealer> concealer;
-  std::vector<float> samples;    // one chunk, interleaved f32 (Fade only)
-  std::vector<uint8_t> missing;  // the chunk's missing-frame mask (Fade only)
+  /** With drift compensation: pulls from `buffer`, resampled to the device's clock. */
+  std::unique_ptr<DriftCompensatedStream> compensated;
+  /** With adaptive latency: sets the buffer's target from the arrivals it measures. */
+  std::unique_ptr<LatencyAdapter> adapter;
+  std::vector<float> samples;    // one chunk, interleaved f32 (Fade or drift compensation)
+  std::vector<uint8_t> missing;  // the chunk's missing-frame mask (Fade, played straight)
+  /** Stream frames per device frame at the nominal rates, and the stream frames played so far
+   *  (the adapter's clock, which counts whole frames). */
+  const double nominal_ratio;
+  double stream_position = 0;
+  uint64_t stream_frames_counted = 0;
+  /** The audio thread's estimates, published for stats() (only it stores them). */
+  std::atomic<double> drift_ppm{0};
+  std::atomic<double> resample_ratio{1};
+  std::atomic<double> jitter_frames{0};
 };
 
 struct Peer {
-  Peer(const PeerSpec& spec, const sockaddr_in& address, size_t datagram_budget);
+  Peer(const PeerSpec& spec, const sockaddr_in& address, size_t datagram_budget,
+       const DeviceClock& device);
 
   const std::string id;
   const sockaddr_in address;

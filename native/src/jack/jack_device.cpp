@@ -65,12 +65,11 @@ JackDevice::JackDevice(const JackDeviceOptions& options, Engine& engine, DeviceE
   sample_rate_ = jack_get_sample_rate(client_);
   period_frames_ = jack_get_buffer_size(client_);
   try {
-    if (options.sample_rate != 0 && sample_rate_ != options.sample_rate) {
-      throw DeviceError("FORMAT_MISMATCH", "the streams run at " +
-                                               std::to_string(options.sample_rate) +
-                                               " Hz but the JACK server at " +
-                                               std::to_string(sample_rate_.load()) +
-                                               " Hz (this path does not resample)");
+    if (options.sample_rate != 0 && sample_rate_ != options.sample_rate && !options.resample) {
+      throw DeviceError("FORMAT_MISMATCH",
+                        "the streams run at " + std::to_string(options.sample_rate) +
+                            " Hz but the JACK server at " + std::to_string(sample_rate_.load()) +
+                            " Hz: another rate is resampled only with drift compensation");
     }
     register_ports(options.inputs, options.input_prefix, JackPortIsInput, input_ports_);
     register_ports(options.outputs, options.output_prefix, JackPortIsOutput, output_ports_);

@@ -30,8 +30,13 @@ struct JackDeviceOptions {
   std::vector<std::string> connect_inputs_from;
   std::vector<std::string> connect_outputs_to;
   bool auto_connect = true;
-  /** The streams' rate: a server at another one is refused (no resampling). 0: any. */
+  /** The streams' rate: a server at another one is refused unless `resample`. 0: any. */
   uint32_t sample_rate = 0;
+  /**
+   * Accept a server at another rate than the streams': each peer is then resampled, which
+   * needs its drift compensation (Engine::add_peer refuses a peer without, FORMAT_MISMATCH).
+   */
+  bool resample = false;
 };
 
 /** Whether this build links libjack. */

@@ -28,6 +28,12 @@ export interface JackDeviceOptions {
   readonly connectOutputsTo?: readonly string[];
   /** Connect to the physical ports when no ports are named. Default true. */
   readonly autoConnect?: boolean;
+  /**
+   * Accept a JACK server at another rate than the streams' (a 44.1 kHz server, 48 kHz streams):
+   * each peer is resampled both ways, which needs its `driftCompensation` (addPeer refuses a
+   * peer without, FORMAT_MISMATCH). Default false: such a server is refused at open.
+   */
+  readonly resample?: boolean;
 }
 
 export type JackDeviceInfo = NativeDeviceInfo;
@@ -49,7 +55,8 @@ export class JackEngine extends NativeStreamEngine<JackDeviceOptions> {
 
   /**
    * Opens the JACK client with one port per channel of each stream, activates it and connects
-   * its ports. Every stream must run at the JACK server's rate (FORMAT_MISMATCH otherwise).
+   * its ports. Every stream must run at the JACK server's rate (FORMAT_MISMATCH otherwise),
+   * unless `resample` is set and every peer has drift compensation.
    */
   protected override openNative(
     layout: DeviceLayout,

@@ -31,7 +31,10 @@ export interface DeviceLayout {
   /** Channels of each stream the device captures (sends) and plays (receives). */
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
-  /** The streams' rate: a device at another rate is refused (FORMAT_MISMATCH). */
+  /**
+   * The streams' rate: a device at another rate is refused (FORMAT_MISMATCH), unless the
+   * backend's options say it may resample (JACK's `resample`).
+   */
   readonly sampleRate?: number;
 }
 
@@ -47,6 +50,12 @@ export interface NativeJackOptions extends DeviceLayout {
   readonly connectOutputsTo?: readonly string[];
   /** Default true. */
   readonly autoConnect?: boolean;
+  /**
+   * Accept a server at another rate than `sampleRate`: every peer must then have
+   * `driftCompensation`, which resamples (addPeer refuses one without, FORMAT_MISMATCH).
+   * Default false.
+   */
+  readonly resample?: boolean;
 }
 
 export interface NativeCoreAudioOptions extends DeviceLayout {
@@ -85,8 +94,10 @@ export interface NativeEngine {
     onEvent: (flags: number) => void,
   ): NativeDeviceInfo;
   /**
-   * Streams with a peer. Its `concealment` ('fade' by default, or 'silence') is the TS engine's;
-   * `driftCompensation` is not (TS engine only).
+   * Streams with a peer. `concealment` ('fade' by default, or 'silence'), `driftCompensation`
+   * and `adaptiveLatency` (which needs it) mean what they do in the TS engine; with drift
+   * compensation a stream may also run at another rate than the device (resampled both ways).
+   * Throws BAD_OPTION, or FORMAT_MISMATCH for a stream the device cannot play.
    */
   addPeer(peer: PeerSpec): void;
   setSending(id: string, enabled: boolean): void;

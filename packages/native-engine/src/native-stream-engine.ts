@@ -81,8 +81,9 @@ export abstract class NativeStreamEngine<DeviceOptions> implements StreamEngine 
   }
 
   /**
-   * Opens the device with one channel per stream channel and starts it. Every stream must run at
-   * the device's rate (FORMAT_MISMATCH otherwise: this path does not resample).
+   * Opens the device with one channel per stream channel and starts it. The streams share one
+   * rate; a device at another rate is refused (FORMAT_MISMATCH) unless the backend's options let
+   * it resample, and then every peer needs drift compensation.
    */
   openDevice(streams: DeviceStreams, options: DeviceOptions): Promise<NativeDeviceInfo> {
     if (this.#info !== undefined) {

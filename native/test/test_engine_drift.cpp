@@ -1,0 +1,284 @@
+// Two engines whose devices' clocks disagree, streaming to each other over real loopback UDP,
+// faster than real time (issue #14). Each device has its own clock: a period every
+// period / (rate × (1 + skew)) seconds of simulated time. One conductor thread plays both clocks
+// in simulated-time order and, before a device's period, waits until the datagrams the other has
+// sent so far are in its receive ring: the network is then perfect and instant, the run is the
+// same however slowly the machine schedules it, and nothing here is timed.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "harness.hpp"
+
+using namespace syfala;
+
+namespace {
+
+constexpr uint32_t kChannels = 2;
+constexpr uint32_t kPeriod = 64;
+constexpr uint32_t kTarget = 4 * kPeriod;
+constexpr double kPi = 3.14159265358979323846;
+/** The test tone: low enough that consecutive samples stay close at any of the rates here. */
+constexpr double kToneHz = 440;
+constexpr float kToneAmplitude = 0.5f;
+
+/** A device with a skewed clock, one stereo stream each way, and the engine it drives. */
+class SkewedDevice {
+ public:
+  SkewedDevice(uint32_t rate, double skew_ppm)
+      : engine_(EngineOptions{"127.0.0.1", 0, 1400}),
+        rate_(rate),
+        seconds_per_period_(kPeriod / (rate * (1 + skew_ppm / 1e6))) {
+    engine_.set_device({kChannels}, {kChannels}, rate, kPeriod);
+    in_.assign(kChannels, std::vector<float>(kPeriod));
+    out_.assign(kChannels, std::vector<float>(kPeriod));
+    inputs_ = {{in_[0].data(), in_[1].data()}};
+    outputs_ = {{out_[0].data(), out_[1].data()}};
+  }
+
+  Engine& engine() { return engine_; }
+  const ReceiveRoute& received() const { return *engine_.peers()[0]->receive[0]; }
+  /** Simulated time of this device's next period, seconds. */
+  double next_period_time() const { return double(periods_) * seconds_per_period_; }
+
+  /** Datagrams this device has queued for its peer so far. */
+  uint64_t sent() const {
+    const auto& peers = engine_.peers();
+    return peers.empty() ? 0 : peers[0]->send[0]->datagrams.load();
+  }
+
+  /** Waits (up to 2 s, for a lost datagram) until `total` datagrams have reached its ring. */
+  void await_delivery(uint64_t total) {
+    const DatagramRing& ring = engine_.peers()[0]->inbound;
+    // Loopback takes tens of µs: yield first (a sleep costs the timer slack each period).
+    for (int i = 0; i < 20000 && consumed_ + ring.size() < total; ++i) {
+      if (i < 1000) {
+        std::this_thread::yield();
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+    }
+  }
+
+  /** One period: a tone in, what plays out appended to `played` (channel 0). */
+  void period(std::vector<float>& played, size_t& allocations) {
+    for (uint32_t i = 0; i < kPeriod; ++i) {
+      const double t = double(periods_ * kPeriod + i) / rate_;
+      const float x = kToneAmplitude * float(std::sin(2 * kPi * kToneHz * t));
+      for (uint32_t c = 0; c < kChannels; ++c) in_[c][i] = x;
+    }
+    for (auto& plane : out_) std::fill(plane.begin(), plane.end(), 0.0f);
+    const size_t queued = engine_.peers()[0]->inbound.size();
+    const size_t before = test::allocations();
+    engine_.process({&inputs_, &outputs_, kPeriod});
+    allocations += test::allocations() - before;
+    consumed_ += queued;  // process() drains the ring
+    played.insert(played.end(), out_[0].begin(), out_[0].end());
+    ++periods_;
+  }
+
+ private:
+  Engine engine_;
+  const uint32_t rate_;
+  const double seconds_per_period_;
+  std::vector<std::vector<float>> in_, out_;
+  std::vector<std::vector<const float*>> inputs_;
+  std::vector<std::vector<float*>> outputs_;
+  uint64_t periods_ = 0;
+  uint64_t consumed_ = 0;
+};
+
+PeerSpec peer_at(const std::string& id, uint16_t port, uint32_t wire_rate, bool compensate) {
+  const Format format{wire_rate, kChannels, SampleType::F32};
+  PeerSpec spec{id, "127.0.0.1", port, {{0, 0, format}}, {{0, 0, format}}, kTarget, true};
+  spec.concealment = ConcealmentMode::Fade;
+  spec.drift_compensation = compensate;
+  return spec;
+}
+
+/** What one side saw once the loop had settled. */
+struct Settled {
+  std::vector<float> played;  // channel 0, from the settling time on
+  size_t fill_min = SIZE_MAX, fill_max = 0;
+  JitterStatsSnapshot at_settling{}, at_end{};
+  double drift_ppm = 0;
+};
+
+struct DriftRun {
+  Settled a, b;
+  size_t allocations = 0;
+};
+
+/**
+ * Streams A ↔ B for `stream_seconds` of simulated time; what each plays and how its fill moves
+ * is recorded from `settle_seconds` on.
+ */
+DriftRun run(SkewedDevice& a, SkewedDevice& b, double stream_seconds, double settle_seconds) {
+  DriftRun result;
+  std::vector<float> played_a, played_b;
+  played_a.reserve(size_t(stream_seconds * 50000));
+  played_b.reserve(size_t(stream_seconds * 50000));
+  size_t settled_a = SIZE_MAX, settled_b = SIZE_MAX;
+  for (;;) {
+    const bool a_next = a.next_period_time() <= b.next_period_time();
+    SkewedDevice& device = a_next ? a : b;
+    const double now = device.next_period_time();
+    if (now >= stream_seconds) break;
+    Settled& side = a_next ? result.a : result.b;
+    std::vector<float>& played = a_next ? played_a : played_b;
+    size_t& settled_at = a_next ? settled_a : settled_b;
+    device.await_delivery((a_next ? b : a).sent());
+    if (now >= settle_seconds && settled_at == SIZE_MAX) {
+      settled_at = played.size();
+      side.at_settling = device.received().buffer.stats().snapshot();
+    }
+    device.period(played, result.allocations);
+    if (settled_at != SIZE_MAX) {
+      const size_t fill = device.received().buffer.stats().buffered_frames.load();
+      side.fill_min = std::min(side.fill_min, fill);
+      side.fill_max = std::max(side.fill_max, fill);
+    }
+  }
+  for (auto [device, side, played, settled_at] :
+       {std::tuple{&a, &result.a, &played_a, settled_a},
+        std::tuple{&b, &result.b, &played_b, settled_b}}) {
+    side->at_end = device->received().buffer.stats().snapshot();
+    side->drift_ppm = device->received().drift_ppm.load();
+    side->played.assign(played->begin() + long(std::min(settled_at, played->size())),
+                        played->end());
+  }
+  return result;
+}
+
+/** The largest step between consecutive samples: a gap, a fade or a jump shows as a large one. */
+float largest_step(const std::vector<float>& x) {
+  float largest = 0;
+  for (size_t i = 1; i < x.size(); ++i) largest = std::max(largest, std::fabs(x[i] - x[i - 1]));
+  return largest;
+}
+
+/** The tone's largest step at `rate` (its steepest slope × one sample), with room for the resampler. */
+float tone_step(uint32_t rate) { return 1.05f * kToneAmplitude * float(2 * kPi * kToneHz / rate); }
+
+/** Sender clock against receiver clock, ppm: what a receiver's drift estimate should find. */
+double true_drift_ppm(double sender_skew_ppm, double receiver_skew_ppm) {
+  return ((1 + sender_skew_ppm / 1e6) / (1 + receiver_skew_ppm / 1e6) - 1) * 1e6;
+}
+
+/** With drift compensation: after settling nothing re-primes, slips or is lost. */
+void check_settled(const Settled& side, uint32_t device_rate, double expected_drift_ppm) {
+  const JitterStatsSnapshot& s = side.at_settling;
+  const JitterStatsSnapshot& e = side.at_end;
+  CHECK_EQ(e.underruns - s.underruns, uint64_t(0));
+  CHECK_EQ(e.priming_frames - s.priming_frames, uint64_t(0));
+  CHECK_EQ(e.skipped_frames, uint64_t(0));
+  CHECK_EQ(e.lost_bytes - s.lost_bytes, uint64_t(0));
+  CHECK_EQ(e.resyncs, uint64_t(0));
+  // The fill moves with each period's datagram, about the target.
+  CHECK(side.fill_min + 2 * kPeriod >= kTarget);
+  CHECK(side.fill_max <= kTarget + 2 * kPeriod);
+  CHECK(std::fabs(side.drift_ppm - expected_drift_ppm) <= 50);
+  CHECK(!side.played.empty());
+  CHECK(largest_step(side.played) <= tone_step(device_rate));
+  if (test::failures() > 0 || std::getenv("DRIFT_VERBOSE")) {
+    std::printf("    fill %zu..%zu (target %u), drift %.1f ppm (true %.1f), step %.5f (tone %.5f)\n",
+                side.fill_min, side.fill_max, kTarget, side.drift_ppm, expected_drift_ppm,
+                largest_step(side.played), tone_step(device_rate));
+  }
+}
+
+constexpr double kStreamSeconds = 120;
+constexpr double kSettleSeconds = 60;
+
+}  // namespace
+
+TEST(engine_drift_compensation_holds_the_fill_of_clocks_500_ppm_apart_without_a_glitch) {
+  SkewedDevice a(48000, +250), b(48000, -250);
+  a.engine().add_peer(peer_at("b", b.engine().port(), 48000, true));
+  b.engine().add_peer(peer_at("a", a.engine().port(), 48000, true));
+  const DriftRun r = run(a, b, kStreamSeconds, kSettleSeconds);
+  {
+    test::Scope scope("A receives B's slower clock");
+    check_settled(r.a, 48000, true_drift_ppm(-250, +250));
+  }
+  {
+    test::Scope scope("B receives A's faster clock");
+    check_settled(r.b, 48000, true_drift_ppm(+250, -250));
+  }
+  if (test::allocations_counted()) CHECK_EQ(r.allocations, size_t(0));
+}
+
+TEST(engine_without_drift_compensation_the_same_clocks_slip_and_rebuffer) {
+  // The rig's skew is real: played straight, the faster sender's surplus is skipped and the
+  // slower one's stream underruns and primes again.
+  SkewedDevice a(48000, +250), b(48000, -250);
+  a.engine().add_peer(peer_at("b", b.engine().port(), 48000, false));
+  b.engine().add_peer(peer_at("a", a.engine().port(), 48000, false));
+  const DriftRun r = run(a, b, 30, 0);
+  CHECK(r.a.at_end.underruns > 0);
+  CHECK(r.b.at_end.skipped_frames > 0);
+}
+
+TEST(engine_a_44k1_device_streams_48k_both_ways_resampled_and_drift_compensated) {
+  SkewedDevice a(48000, 0), b(44100, +100);
+  a.engine().add_peer(peer_at("b", b.engine().port(), 48000, true));
+  b.engine().add_peer(peer_at("a", a.engine().port(), 48000, true));
+  const DriftRun r = run(a, b, kStreamSeconds, kSettleSeconds);
+  {
+    test::Scope scope("A (48k) receives what B (44.1k) converted to 48k");
+    check_settled(r.a, 48000, true_drift_ppm(+100, 0));
+  }
+  {
+    test::Scope scope("B (44.1k) receives A's 48k");
+    check_settled(r.b, 44100, true_drift_ppm(0, +100));
+  }
+}
+
+TEST(engine_adaptive_latency_lowers_a_generous_target_to_what_the_arrivals_need) {
+  // The conductor's network is instant: the arrivals need about a period, far below 1024.
+  constexpr size_t kGenerous = 1024;
+  SkewedDevice a(48000, +250), b(48000, -250);
+  PeerSpec to_b = peer_at("b", b.engine().port(), 48000, true);
+  PeerSpec to_a = peer_at("a", a.engine().port(), 48000, true);
+  to_b.adaptive_latency = to_a.adaptive_latency = true;
+  to_b.target_latency_frames = to_a.target_latency_frames = kGenerous;
+  a.engine().add_peer(to_b);
+  b.engine().add_peer(to_a);
+  const DriftRun r = run(a, b, 60, 30);
+  for (const Settled* side : {&r.a, &r.b}) {
+    CHECK(side->at_end.target_latency_frames < kGenerous / 2);
+    CHECK(side->at_end.target_latency_frames >= kPeriod);
+    CHECK_EQ(side->at_end.underruns - side->at_settling.underruns, uint64_t(0));
+    CHECK_EQ(side->at_end.priming_frames - side->at_settling.priming_frames, uint64_t(0));
+    CHECK(largest_step(side->played) <= tone_step(48000));
+  }
+  // The device reports the largest target as its latency.
+  CHECK_EQ(a.engine().latency_frames(), uint32_t(r.a.at_end.target_latency_frames));
+  CHECK(a.received().jitter_frames.load() >= 0);
+}
+
+TEST(engine_refuses_another_rate_without_drift_compensation) {
+  SkewedDevice b(44100, 0);
+  try {
+    b.engine().add_peer(peer_at("a", 9, 48000, false));
+    CHECK(false);
+  } catch (const EngineError& e) {
+    CHECK_EQ(std::string(e.code), std::string("FORMAT_MISMATCH"));
+  }
+  CHECK(b.engine().peers().empty());
+}
+
+TEST(engine_refuses_adaptive_latency_without_drift_compensation) {
+  SkewedDevice a(48000, 0);
+  PeerSpec spec = peer_at("b", 9, 48000, false);
+  spec.adaptive_latency = true;
+  CHECK_THROWS(a.engine().add_peer(spec), EngineError);
+  spec.drift_compensation = true;
+  a.engine().add_peer(spec);
+  CHECK_EQ(a.engine().peers().size(), size_t(1));
+}
