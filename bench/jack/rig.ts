@@ -77,20 +77,17 @@ function delta(end: BridgeCounters | null, start: BridgeCounters | null): Bridge
  * Starts A and B, the bridge, wires the loop and jack_iodelay, measures `seconds`, then stops
  * the bridge before the servers (DESIGN §7: clients before their server).
  */
-/** Server names start with this (SYFALA_BENCH_JACK_PREFIX): one name space per person or job. */
-const SERVER_PREFIX = process.env['SYFALA_BENCH_JACK_PREFIX'] ?? 'bench';
-
 export async function runRig(
   bridge: Bridge,
   options: { period: number; channels: number; seconds: number },
 ): Promise<RigResult> {
   const { period, channels, seconds } = options;
   const serverOptions = { sampleRate: SAMPLE_RATE, periodFrames: period };
-  const a = await track(startJackServer({ name: uniqueServerName(`${SERVER_PREFIX}-a`), ...serverOptions }));
+  const a = await track(startJackServer({ name: uniqueServerName('bench-a'), ...serverOptions }));
   let b: JackServer | undefined;
   let run: BridgeRun | undefined;
   try {
-    b = await track(startJackServer({ name: uniqueServerName(`${SERVER_PREFIX}-b`), ...serverOptions }));
+    b = await track(startJackServer({ name: uniqueServerName('bench-b'), ...serverOptions }));
     run = await track(bridge.start(a, b, channels));
     const active = run;
     let start: ReturnType<BridgeRun['counters']> = { a: null, b: null };

@@ -81,7 +81,8 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
       buffer(jitter_buffer(r, spec)),
       wire(kChunkFrames * frame_bytes),
       planes(r.format.channels),
-      nominal_ratio(double(r.format.sample_rate) / double(device.sample_rate)) {
+      nominal_ratio(double(r.format.sample_rate) / double(device.sample_rate)),
+      resample_ratio(nominal_ratio) {
   if (spec.concealment == ConcealmentMode::Fade) {
     concealer = std::make_unique<LossConcealer>(r.format.channels, r.format.sample_rate);
   }

@@ -114,7 +114,7 @@ struct ReceiveRoute {
   uint64_t stream_frames_counted = 0;
   /** The audio thread's estimates, published for stats() (only it stores them). */
   std::atomic<double> drift_ppm{0};
-  std::atomic<double> resample_ratio{1};
+  std::atomic<double> resample_ratio;
   std::atomic<double> jitter_frames{0};
 };
 

@@ -1,28 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { jackEnv, runCommand, sleep, startJackServer, uniqueServerName } from '@syfala/jack-rig';
-import { makeFormat } from '@syfala/proto';
-import { JackEngine } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { jackEnv, runCommand, sleep } from '@syfala/jack-rig';
+import { hasJack, jackServer, openStereo, PERIOD, startEngine, stereo } from './fixture.js';
 
-const hasJack = spawnSync('jackd', ['--version']).status === 0;
-const PERIOD = 64;
-const STEREO = makeFormat({ sampleRate: 48000, channels: 2, sampleType: 'f32', bufferFrames: 0 });
-
-/** A dummy JACK server (prefix `he`) and a started engine with a stereo client on it. */
-async function engineOnJack(): Promise<{ engine: JackEngine; server: string }> {
-  const server = await startJackServer({
-    name: uniqueServerName('he-latency'),
-    periodFrames: PERIOD,
-  });
-  onTestFinished(() => server.stop());
-  const engine = await JackEngine.start({ bind: { address: '127.0.0.1', port: 0 } });
-  onTestFinished(() => engine.close());
-  await engine.openDevice(
-    { inputs: [STEREO], outputs: [STEREO] },
-    { server: server.name, clientName: 'he-engine', autoConnect: false },
-  );
-  return { engine, server: server.name };
-}
+const STEREO = stereo(48000);
 
 /** `jack_lsp -l`'s latency range of `port` in `mode`, e.g. [320, 320]. */
 async function latencyOf(
@@ -30,8 +11,8 @@ async function latencyOf(
   port: string,
   mode: 'capture' | 'playback',
 ): Promise<number[]> {
-  const { stdout: listing } = await runCommand('jack_lsp', ['-l', port], { env: jackEnv(server) });
-  const range = new RegExp(`port ${mode} latency = \\[ (\\d+) (\\d+) \\]`).exec(listing);
+  const { stdout } = await runCommand('jack_lsp', ['-l', port], { env: jackEnv(server) });
+  const range = new RegExp(`port ${mode} latency = \\[ (\\d+) (\\d+) \\]`).exec(stdout);
   return range ? [Number(range[1]), Number(range[2])] : [];
 }
 
@@ -52,7 +33,9 @@ async function waitForLatency(
 
 describe.skipIf(!hasJack)('JackEngine on a dummy JACK server', () => {
   it('reports the target latency plus a period on its ports, as jack_lsp -l shows', async () => {
-    const { engine, server } = await engineOnJack();
+    const server = await jackServer();
+    const engine = await startEngine();
+    await openStereo(engine, server, STEREO);
     const target = 256;
     await engine.addPeer({
       id: 'peer',
@@ -81,7 +64,9 @@ describe.skipIf(!hasJack)('JackEngine on a dummy JACK server', () => {
   });
 
   it('says whether its UDP threads got real-time priority, as chrt finds the system allows', async () => {
-    const { engine } = await engineOnJack();
+    const server = await jackServer();
+    const engine = await startEngine();
+    await openStereo(engine, server, STEREO);
     const allowed = spawnSync('chrt', ['-f', '5', 'true']).status === 0;
     expect(engine.realtimeThreads).toBe(allowed);
   });

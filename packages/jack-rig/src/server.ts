@@ -36,9 +36,14 @@ const STOP_TIMEOUT_MS = 5_000;
 
 let uniqueCounter = 0;
 
-/** A server name no other process of this machine is using: `<prefix>-<pid>-<n>`. */
+/**
+ * A server name no other process of this machine is using: `<prefix>-<pid>-<n>`, after
+ * $SYFALA_JACK_SERVER_PREFIX when set (people or jobs sharing a machine keep their servers apart:
+ * `SYFALA_JACK_SERVER_PREFIX=ci1-`).
+ */
 export function uniqueServerName(prefix = 'syfala-rig'): string {
-  return `${prefix}-${process.pid}-${++uniqueCounter}`;
+  const shared = process.env['SYFALA_JACK_SERVER_PREFIX'] ?? '';
+  return `${shared}${prefix}-${process.pid}-${++uniqueCounter}`;
 }
 
 function positiveInteger(name: string, value: number, max: number): number {
