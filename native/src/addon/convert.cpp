@@ -1,7 +1,6 @@
 #include "convert.hpp"
 
 #include <cmath>
-#include <cstdlib>
 
 #include "../engine/device_events.hpp"
 
@@ -146,7 +145,6 @@ EngineOptions engine_options(const Napi::Object& options) {
   o.address = string_field(options, "address", o.address);
   o.port = uint16_t(unsigned_field(options, "port", 0, 65535));
   o.datagram_budget_bytes = unsigned_field(options, "datagramBudgetBytes", 1400);
-  o.send_from_audio_thread = std::getenv("SYFALA_SEND_FROM_CALLBACK") != nullptr;  // MEASUREMENT
   return o;
 }
 

@@ -111,11 +111,10 @@ size_t encode_chunk(SendRoute& route, size_t channels, size_t frames) {
     encode_interleave(type, route.planes.data(), channels, frames, route.wire.data());
     return frames;
   }
+  // Wire f32 is little-endian IEEE 754, the host's float on every target (x86-64, arm64).
   float* interleaved = route.interleaved.data();
-  for (size_t c = 0; c < channels; ++c) {
-    const float* in = route.planes[c];
-    for (size_t f = 0; f < frames; ++f) interleaved[f * channels + c] = in[f];
-  }
+  encode_interleave(SampleType::F32, route.planes.data(), channels, frames,
+                    reinterpret_cast<uint8_t*>(interleaved));
   route.converter->write(interleaved, frames);
   const size_t made = route.converter->output_frames_available();
   route.converter->read(route.converted.data(), made);
@@ -127,8 +126,7 @@ size_t encode_chunk(SendRoute& route, size_t channels, size_t frames) {
 Engine::Engine(const EngineOptions& options)
     : socket_(options.address, options.port, kSocketBufferBytes),
       datagram_budget_(options.datagram_budget_bytes),
-      current_(std::make_unique<PeerList>()),
-      send_from_audio_thread_(options.send_from_audio_thread) {
+      current_(std::make_unique<PeerList>()) {
   if (datagram_budget_ <= kAudioHeaderBytes || datagram_budget_ > kSlotBytes) {
     throw EngineError("audio engine: the datagram budget must be between " +
                       std::to_string(kAudioHeaderBytes + 1) + " and " +
@@ -275,10 +273,6 @@ void Engine::process(const DevicePeriod& period) {
     }
   }
   latency_frames_.store(largest_target(list), std::memory_order_relaxed);
-  if (queued && send_from_audio_thread_) {
-    send_queued(list, MSG_DONTWAIT, audio_messages_.data(), audio_vectors_.data());
-    return;
-  }
   // The one wake-up the audio thread makes (WakeSemaphore::post takes no lock).
   if (queued) send_wake_.post();
 }
@@ -363,30 +357,27 @@ void Engine::send_loop() {
   while (running_.load(std::memory_order_relaxed)) {
     if (!send_wake_.wait_for_ms(100)) continue;
     ReadPass pass(send_reader_);
-    send_queued(*published_.load(std::memory_order_seq_cst), 0, messages.data(), vectors.data());
-  }
-}
-
-void Engine::send_queued(const PeerList& list, int flags, mmsghdr* messages, iovec* vectors) {
-  for (Peer* peer : list.peers) {
-    for (;;) {
-      unsigned count = 0;
-      size_t length = 0;
-      while (count < kBatch) {
-        const uint8_t* datagram = peer->outbound.peek(count, length);
-        if (datagram == nullptr) break;
-        vectors[count] = {const_cast<uint8_t*>(datagram), length};
-        messages[count].msg_hdr = {};
-        messages[count].msg_hdr.msg_name = const_cast<sockaddr_in*>(&peer->address);
-        messages[count].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-        messages[count].msg_hdr.msg_iov = &vectors[count];
-        messages[count].msg_hdr.msg_iovlen = 1;
-        ++count;
+    const PeerList& list = *published_.load(std::memory_order_seq_cst);
+    for (Peer* peer : list.peers) {
+      for (;;) {
+        unsigned count = 0;
+        size_t length = 0;
+        while (count < kBatch) {
+          const uint8_t* datagram = peer->outbound.peek(count, length);
+          if (datagram == nullptr) break;
+          vectors[count] = {const_cast<uint8_t*>(datagram), length};
+          messages[count].msg_hdr = {};
+          messages[count].msg_hdr.msg_name = const_cast<sockaddr_in*>(&peer->address);
+          messages[count].msg_hdr.msg_namelen = sizeof(sockaddr_in);
+          messages[count].msg_hdr.msg_iov = &vectors[count];
+          messages[count].msg_hdr.msg_iovlen = 1;
+          ++count;
+        }
+        if (count == 0) break;
+        const int failed = socket_.send_batch(messages.data(), count);
+        if (failed > 0) counters_.send_errors.fetch_add(failed, std::memory_order_relaxed);
+        peer->outbound.release(count);
       }
-      if (count == 0) break;
-      const int failed = socket_.send_batch(messages, count, flags);
-      if (failed > 0) counters_.send_errors.fetch_add(failed, std::memory_order_relaxed);
-      peer->outbound.release(count);
     }
   }
 }

@@ -57,8 +57,6 @@ struct EngineOptions {
   size_t datagram_budget_bytes = 1400;
   /** SCHED_FIFO priority for the UDP threads; 0 leaves them ordinary threads. */
   int realtime_priority = kUdpThreadPriority;
-  /** MEASUREMENT ONLY: process() sends its datagrams itself (MSG_DONTWAIT). */
-  bool send_from_audio_thread = false;
 };
 
 /**
@@ -120,8 +118,6 @@ class Engine {
   void publish();
   void receive_loop();
   void send_loop();
-  /** Sends what every peer's outbound ring holds, in batches; failures count as send errors. */
-  void send_queued(const PeerList& list, int flags, mmsghdr* messages, iovec* vectors);
   Peer* find_by_source(const PeerList& list, const sockaddr_in& source) const;
   uint32_t largest_target(const PeerList& list) const;
 
@@ -143,9 +139,6 @@ class Engine {
   std::thread sender_;
   bool realtime_threads_ = false;
   std::atomic<uint32_t> latency_frames_{0};
-  const bool send_from_audio_thread_;
-  std::array<mmsghdr, 64> audio_messages_{};
-  std::array<iovec, 64> audio_vectors_{};
 };
 
 }  // namespace syfala

@@ -71,11 +71,11 @@ int UdpSocket::receive_batch(mmsghdr* messages, unsigned count) {
   }
 }
 
-int UdpSocket::send_batch(mmsghdr* messages, unsigned count, int flags) {
+int UdpSocket::send_batch(mmsghdr* messages, unsigned count) {
   unsigned done = 0;
   int failed = 0;
   while (done < count) {
-    const int sent = ::sendmmsg(fd_, messages + done, count - done, flags);
+    const int sent = ::sendmmsg(fd_, messages + done, count - done, 0);
     if (sent > 0) {
       done += static_cast<unsigned>(sent);
     } else if (sent < 0 && errno == EINTR) {
@@ -108,12 +108,12 @@ int UdpSocket::receive_batch(mmsghdr* messages, unsigned count) {
   return static_cast<int>(got);
 }
 
-int UdpSocket::send_batch(mmsghdr* messages, unsigned count, int flags) {
+int UdpSocket::send_batch(mmsghdr* messages, unsigned count) {
   int failed = 0;
   for (unsigned i = 0; i < count; ++i) {
     ssize_t sent;
     do {
-      sent = ::sendmsg(fd_, &messages[i].msg_hdr, flags);
+      sent = ::sendmsg(fd_, &messages[i].msg_hdr, 0);
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) ++failed;  // Unreachable peer, full buffer: skip it, keep the rest.
   }

@@ -53,11 +53,8 @@ class UdpSocket {
    * are queued, up to `count`. Returns how many, 0 on timeout, -1 once shut down.
    */
   int receive_batch(mmsghdr* messages, unsigned count);
-  /**
-   * Sends `count` prepared messages, skipping any the kernel refuses; returns how many failed.
-   * `flags` go to each send (MSG_DONTWAIT: a full socket buffer fails rather than blocks).
-   */
-  int send_batch(mmsghdr* messages, unsigned count, int flags = 0);
+  /** Sends `count` prepared messages, skipping any the kernel refuses; returns how many failed. */
+  int send_batch(mmsghdr* messages, unsigned count);
   /**
    * Ends receive_batch for good: used to stop the receive thread. A blocked call returns at once
    * on Linux, within the receive timeout (100 ms) where shutdown() does not wake it (macOS).
