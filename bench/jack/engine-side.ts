@@ -4,7 +4,7 @@
  * the two sides cannot share one process.
  *
  *   tsx bench/jack/engine-side.ts --server NAME --client NAME --peer-port PORT --latency FRAMES
- *        [--bind-port PORT] [--channels 2] [--period 64]
+ *        [--bind-port PORT] [--channels 2] [--period 64] [--drift-compensation] [--adaptive-latency]
  *
  * A native JackEngine with one f32 stream each way, streaming with the peer at 127.0.0.1:PORT
  * (the relay). Prints {"event":"ready","inputPorts":[…],"outputPorts":[…]} once it streams, then
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     'bind-port': { type: 'string', default: '0' },
     channels: { type: 'string', default: '2' },
     period: { type: 'string', default: '64' },
+    'drift-compensation': { type: 'boolean', default: false },
+    'adaptive-latency': { type: 'boolean', default: false },
   },
 });
 const { server, client } = values;
@@ -54,6 +56,8 @@ await engine.addPeer({
   receive: [route],
   targetLatencyFrames: Number(values.latency),
   sending: true,
+  driftCompensation: values['drift-compensation'],
+  adaptiveLatency: values['adaptive-latency'],
 });
 const print = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
 print({ event: 'ready', inputPorts: info.inputPorts, outputPorts: info.outputPorts });
