@@ -46,8 +46,9 @@ struct DriftCompensatedStreamOptions {
 
 class DriftCompensatedStream {
  public:
-  /// `buffer` is built with skip_surplus false (the controller, not the slip, holds its fill),
-  /// and with conceal_underruns so that an underrun is concealed; `concealer` (nullable) fills
+  /// The controller holds `buffer`'s fill against drift; with conceal_underruns an underrun is
+  /// concealed, with skip_surplus a step (the receiver lost periods) is skipped at once (as in
+  /// the TS, drift-compensated-stream.ts); `concealer` (nullable) fills
   /// gaps before resampling. Both must outlive the stream. Throws std::invalid_argument for a
   /// device rate that is negative or not finite.
   DriftCompensatedStream(JitterBuffer& buffer, const Format& format,

@@ -14,7 +14,8 @@
 // a period that is due and has not all arrived is an underrun, played as silence without moving
 // the playhead, and the buffer primes again (nothing is lost; the latency grows back to the
 // target); with conceal_underruns the missing part is concealed instead and the playhead moves
-// on, unless the sender is more than half the capacity behind (it stopped). A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
+// on, once: a second underrun in a row (a sender that lost periods, or stopped) primes again.
+// A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
 // the target (or the fill playback started with, when that was more), the surplus is skipped
 // and the latency falls back to it: a stream whose clocks agree is never skipped. A receiver that
 // stalled longer than its capacity finds every new run past its window: after kResyncAfterRuns
@@ -68,7 +69,8 @@ struct JitterBufferOptions {
   bool skip_surplus = true;
   /// Conceal an underrun instead of priming again: a period due while playing that has not all
   /// arrived plays what did, the rest concealed and counted as lost, and the playhead moves on.
-  /// Only a shortfall of more than half the capacity (the sender stopped) primes again.
+  /// One period at a time: an underrun right after a concealed one primes again (a sender that
+  /// lost periods, or stopped, gets its latency back at once).
   bool conceal_underruns = false;
 };
 
@@ -238,8 +240,8 @@ class JitterBuffer {
   /// Plays `frames` frames into `dst`. While priming this is silence and the playhead stays;
   /// priming ends once the target (and at least this period) is buffered. A period that has
   /// not all arrived when due is an underrun: silence, the playhead stays, priming starts again;
-  /// with conceal_underruns it plays as below, unless the shortfall (playhead + period − highest
-  /// byte) is more than half the capacity. Otherwise the playhead advances by `frames`, and every byte of the period that is missing
+  /// with conceal_underruns it plays as below, unless the period before was a concealed underrun
+  /// too. Otherwise the playhead advances by `frames`, and every byte of the period that is missing
   /// (lost, or later than the data after it) is concealed with the format's zero and counted as
   /// lost; then a surplus held for a whole slip window is skipped. With `missing_frames`, its
   /// first `frames` entries say which frames had (1) or had not (0) a byte concealed, for a
@@ -256,13 +258,14 @@ class JitterBuffer {
     if (underrun) {
       add(s.underruns);
       // Due but not all here: waiting costs latency, concealing would lose what is only late.
-      // Concealing is what a resampler holding the fill wants, while the sender is still there.
-      const uint64_t shortfall = playhead + length - highest_;
-      if (!options_.conceal_underruns || 2 * shortfall > capacity_bytes_) {
+      // Concealing is what a resampler holding the fill wants, for a run that is only late.
+      if (!options_.conceal_underruns || concealed_last_) {
         playing_ = false;
+        concealed_last_ = false;
         return play_silence(dst, frames, true);
       }
     }
+    concealed_last_ = underrun;
     const bool starting = !playing_;
     playing_ = true;
     started_ = true;
@@ -305,6 +308,7 @@ class JitterBuffer {
     std::memset(present_.get(), 0, capacity_bytes_);
     playing_ = false;
     started_ = false;
+    concealed_last_ = false;
     restart_window();
     runs_past_window_ = 0;
     playhead_ = 0;
@@ -570,6 +574,8 @@ class JitterBuffer {
   uint64_t start_fill_ = 0;
   /// The stream has played since the last reset(): silence from now on is an underrun's.
   bool started_ = false;
+  /// The last pull concealed an underrun (conceal_underruns): the next one primes again.
+  bool concealed_last_ = false;
   size_t late_frames_ = 0;
   uint64_t window_frames_ = 0;
   /// Runs in a row that landed wholly past the window (kResyncAfterRuns).

@@ -6,8 +6,8 @@
 // device clock (the run's end in stream frames minus the frames pulled so far: playhead jumps are
 // not jitter), keeps the largest lateness of each 0.25 s block over a 4 s window, and proposes
 // the smallest target that covers it: jitter + period + safety. Quick to grow (an arrival that
-// needs more, or an underrun: one period more), slow to shrink (after 8 s with headroom of two
-// steps, one 0.25 ms step a second).
+// needs more, or a run of underruns: one period more), slow to shrink (after 8 s with headroom
+// of two steps, one 0.25 ms step a second).
 //
 // Nothing is allocated; arrival, period and reset allocate, lock, throw and log nothing. One
 // thread (the owner) calls them.
@@ -100,10 +100,13 @@ class LatencyAdapter {
   /// A period of `frames` device frames was pulled (whether it played, primed or underran), and
   /// whether it underran. Returns the target.
   size_t period(size_t frames, bool underrun) {
-    if (underrun) {
+    // One period more per run of underruns: a concealed underrun and the priming that may follow
+    // it (JitterBuffer conceal_underruns) are one shortfall, not two.
+    if (underrun && !underran_last_) {
       target_ = std::min(max_target_, target_ + period_frames_);
       headroom_blocks_ = 0;
     }
+    underran_last_ = underrun;
     clock_ += double(frames);
     block_elapsed_ += double(frames);
     while (block_elapsed_ >= block_frames_) {
@@ -123,6 +126,7 @@ class LatencyAdapter {
     clock_ = 0;
     block_elapsed_ = 0;
     headroom_blocks_ = 0;
+    underran_last_ = false;
   }
 
  private:
@@ -178,6 +182,8 @@ class LatencyAdapter {
   double block_elapsed_ = 0;
   /// Blocks in a row that had headroom.
   size_t headroom_blocks_ = 0;
+  /// The last period pulled was an underrun: a run of them raises the target once.
+  bool underran_last_ = false;
   size_t target_;
 };
 

@@ -106,7 +106,7 @@ export function latencyAdapterVectors(): object {
       'LatencyAdapter runs generated from packages/utils/src/latency-adapter.ts (scripts/generate-vectors.ts). Build a LatencyAdapter from sampleRate, periodFrames, minTargetFrames, maxTargetFrames and, when present, initialTargetFrames and safetyFrames (absent: the defaults), then replay the ops in order: ["arrival", runEndFrame, target, jitter], ["period", frames, underrun, target, jitter], ["reset", target, jitter]; after each, the target and the jitter frames must be exactly those given.',
     scenarios: [
       simulate({
-        name: '16 kHz, 160-frame periods, sender 300 ppm fast: calm, an underrun, a reset, a burst of 4x jitter (grows at once), an underrun, calm again (holds, then shrinks by steps), then a datagram later than the maximum target; duplicates, runs ending inside frames',
+        name: '16 kHz, 160-frame periods, sender 300 ppm fast: calm, an underrun, a reset, a burst of 4x jitter (grows at once), two underruns in a row (one period more), calm again (holds, then shrinks by steps), then a datagram later than the maximum target; duplicates, runs ending inside frames',
         seed: 1,
         options: {
           sampleRate: 16_000,
@@ -124,7 +124,7 @@ export function latencyAdapterVectors(): object {
         lateAt: (tick) => tick === 3200,
         lateTicks: 30,
         pullFrames: () => 160,
-        underrunAt: (tick) => tick === 200 || tick === 1500,
+        underrunAt: (tick) => tick === 200 || tick === 1500 || tick === 1501,
         resetAt: 300,
       }),
       simulate({

@@ -8,8 +8,10 @@ import { decodeSamples } from './sample-conversion.js';
 
 export interface DriftCompensatedStreamOptions {
   /**
-   * Built with `skipSurplus: false`: the controller, not the slip, holds its fill. With
-   * `concealUnderruns`, an underrun is concealed and the controller runs on through it.
+   * The controller holds its fill against drift. With `concealUnderruns`, an underrun is
+   * concealed and the controller runs on through it. With `skipSurplus`, a step the resampler
+   * would take seconds to undo (the receiver lost periods, in an xrun) is skipped at once; the
+   * slip never fires while the controller holds the fill, whose lows are then below the target.
    */
   readonly buffer: JitterBuffer;
   readonly format: Format;

@@ -21,8 +21,10 @@ export interface JitterBufferOptions {
    * Conceal an underrun instead of priming again: a period due while playing that has not all
    * arrived plays what did arrive, the rest concealed and counted as lost, and the playhead moves
    * on (for a DriftCompensatedStream, which holds the fill, so that the latency stays at the
-   * target). Only a shortfall of more than half the capacity (the sender stopped) primes again.
-   * Default false.
+   * target). One period at a time: an underrun right after a concealed one primes again. A run
+   * that was only late then costs one concealed period and no latency; a sender that fell
+   * behind for good (it lost periods in an xrun, or stopped) gets its latency back at once
+   * instead of every later run arriving late. Default false.
    */
   readonly concealUnderruns?: boolean;
 }
@@ -190,6 +192,8 @@ export class JitterBuffer {
   #underrunFrames = 0;
   /** The stream has played since the last reset: silence from now on is an underrun's. */
   #started = false;
+  /** The last pull concealed an underrun (concealUnderruns): the next one primes again. */
+  #concealedLast = false;
   #skippedFrames = 0;
   #resyncs = 0;
   /** Runs in a row that landed wholly past the window (RESYNC_AFTER_RUNS). */
@@ -340,8 +344,8 @@ export class JitterBuffer {
    * Plays `frames` frames into `dst` at `offset`, on the device's clock. While priming this is
    * silence and the playhead stays; priming ends once the target (and at least this period) is
    * buffered. A period that has not all arrived when due is an underrun: silence, the playhead
-   * stays, priming starts again; with `concealUnderruns` it plays as below, unless the shortfall
-   * (playhead + period − highest byte) is more than half the capacity. Otherwise the playhead advances by `frames`, and every byte of
+   * stays, priming starts again; with `concealUnderruns` it plays as below, unless the period
+   * before was a concealed underrun too. Otherwise the playhead advances by `frames`, and every byte of
    * the period that is missing (lost, or later than the data after it) is concealed with silence
    * and counted as lost. With `missing`, its first `frames` entries say which frames were (1) or
    * were not (0) concealed, for a LossConcealer; all 0 when the period did not play.
@@ -376,13 +380,14 @@ export class JitterBuffer {
     if (underrun) {
       this.#underruns++;
       // Due but not all here: waiting costs latency, concealing would lose what is only late.
-      // Concealing is what a resampler holding the fill wants, while the sender is still there.
-      const shortfall = playhead + length - this.#highest;
-      if (!this.#concealUnderruns || 2 * shortfall > this.#capacityBytes) {
+      // Concealing is what a resampler holding the fill wants, for a run that is only late.
+      if (!this.#concealUnderruns || this.#concealedLast) {
         this.#state = 'priming';
+        this.#concealedLast = false;
         return this.#playSilence(dst, offset, frames, true);
       }
     }
+    this.#concealedLast = underrun;
     const starting = this.#state === 'priming';
     this.#state = 'playing';
     this.#started = true;
@@ -437,6 +442,7 @@ export class JitterBuffer {
     this.#present.fill(0);
     this.#state = 'priming';
     this.#started = false;
+    this.#concealedLast = false;
     this.#restartWindow();
     this.#runsPastWindow = 0;
     this.#playhead = 0;

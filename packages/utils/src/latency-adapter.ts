@@ -54,7 +54,8 @@ export interface LatencyAdapterOptions {
  *   jitter + period + safety. Priming ends at the target, so arrivals as late as the jitter
  *   still leave a period's margin.
  * - Quick to grow: an arrival whose need exceeds the target raises it at once; an underrun
- *   (which detrended lateness cannot see: a slower sender's drift, a delay step) adds a period.
+ *   (which detrended lateness cannot see: a slower sender's drift, a delay step) adds a period,
+ *   once per run of underruns in a row.
  * - Slow to shrink: after SHRINK_HOLD_SECONDS with headroom of at least two steps (blocks without
  *   arrivals prove nothing and do not count), one SHRINK_STEP_MS step per
  *   SHRINK_INTERVAL_SECONDS. The two-step margin keeps the target from hunting when the jitter
@@ -86,6 +87,8 @@ export class LatencyAdapter {
   #blockElapsed = 0;
   /** Blocks in a row that had headroom. */
   #headroomBlocks = 0;
+  /** The last period pulled was an underrun: a run of them raises the target once. */
+  #underranLast = false;
   #target: number;
 
   constructor({
@@ -174,10 +177,13 @@ export class LatencyAdapter {
    */
   period(frames: number, underrun: boolean): number {
     checkFrames('BAD_FRAMES', 'pulled frames', frames, 0, Number.MAX_SAFE_INTEGER);
-    if (underrun) {
+    // One period more per run of underruns: a concealed underrun and the priming that may follow
+    // it (JitterBuffer concealUnderruns) are one shortfall, not two.
+    if (underrun && !this.#underranLast) {
       this.#target = Math.min(this.#maxTarget, this.#target + this.#periodFrames);
       this.#headroomBlocks = 0;
     }
+    this.#underranLast = underrun;
     this.#clock += frames;
     this.#blockElapsed += frames;
     while (this.#blockElapsed >= this.#blockFrames) {
@@ -200,6 +206,7 @@ export class LatencyAdapter {
     this.#clock = 0;
     this.#blockElapsed = 0;
     this.#headroomBlocks = 0;
+    this.#underranLast = false;
   }
 
   /** The smallest target that covers `lateness`, within the bounds. */

@@ -246,9 +246,9 @@ export class EngineCore {
         format: route.format,
         targetLatencyFrames: spec.targetLatencyFrames,
         capacityFrames,
-        // The resampler holds the fill at the target: a slip would fight it, and an underrun
-        // concealed keeps the latency there instead of priming a period more (issue #14).
-        skipSurplus: !compensate,
+        // The resampler holds the fill at the target against drift; the slip (surplus) and the
+        // priming after a second underrun in a row (shortfall) undo at once the steps a device
+        // that loses periods makes, and an underrun that was only late is concealed (issue #14).
         concealUnderruns: compensate,
       });
       const concealer = fade
