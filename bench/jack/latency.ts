@@ -3,10 +3,11 @@
  *
  *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
- *        [--syfala-latency 64,auto] [--verbose]
+ *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--verbose]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
- * and syfala with each `--syfala-latency` value. The configurations take turns, run after run,
+ * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
+ * compensation (played bit for bit: an underrun primes again, surplus is skipped). The configurations take turns, run after run,
  * so a noisy stretch of the shared machine hits all of them alike. For each run: fresh servers A
  * and B at 48 kHz and the period, the bridge, A's received stream looped into its send stream,
  * jack_iodelay on B for --seconds after a warm-up; then the bridge stops before the servers.
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     bridge: { type: 'string', default: 'all' },
     queues: { type: 'string', default: '4,2' },
     'syfala-latency': { type: 'string' },
+    'syfala-fixed': { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -52,6 +54,10 @@ if (which !== 'jacktrip') {
   for (const latency of (values['syfala-latency'] ?? '').split(',').filter(Boolean)) {
     if (latency !== 'auto') numberList(latency, '--syfala-latency');
     bridges.push(syfala(['--latency', latency]));
+  }
+  for (const latency of (values['syfala-fixed'] ?? '').split(',').filter(Boolean)) {
+    numberList(latency, '--syfala-fixed');
+    bridges.push(syfala(['--latency', latency, '--no-drift-compensation']));
   }
 }
 
