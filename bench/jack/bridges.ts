@@ -190,7 +190,7 @@ export const SYFALA = {
   serveArgs: (
     server: string,
     udpPort: number,
-    latency: number,
+    flags: readonly string[],
     channels: number,
     period: number,
   ): string[] => [
@@ -209,8 +209,7 @@ export const SYFALA = {
     '--control-port',
     '0',
     '--no-auto-connect',
-    '--latency',
-    String(latency),
+    ...flags,
     '--name',
     SYFALA.endpointName,
     '--inputs',
@@ -222,7 +221,7 @@ export const SYFALA = {
   ],
   // The endpoint as HOST:UDPPORT: connect asks that address with a unicast discovery beacon,
   // and the answer carries the control port (apps/syfala/src/resolve-endpoint.ts).
-  connectArgs: (server: string, udpPort: number, latency: number): string[] => [
+  connectArgs: (server: string, udpPort: number, flags: readonly string[]): string[] => [
     SYFALA.bin,
     'connect',
     `127.0.0.1:${udpPort}`,
@@ -231,8 +230,7 @@ export const SYFALA = {
     '--jack-server',
     server,
     '--no-auto-connect',
-    '--latency',
-    String(latency),
+    ...flags,
     '--json',
   ],
   /** Server side: in<k>_<c> is a JACK input (sent to clients), out<k>_<c> a JACK output. */
@@ -276,10 +274,13 @@ export function syfalaCounters(line: string): BridgeCounters | null {
   return null;
 }
 
-/** The syfala bridge with a jitter-buffer target of `latency` frames on both sides. */
-export function syfala(latency: number): Bridge {
+/**
+ * The syfala bridge with `flags` given to both serve and connect (e.g. `--latency 64`); none: the
+ * CLI's defaults, as a new user runs it.
+ */
+export function syfala(flags: readonly string[] = []): Bridge {
   return {
-    label: `syfala ${latency}`,
+    label: flags.length === 0 ? 'syfala defaults' : `syfala ${flags.join(' ')}`,
     kind: 'syfala',
     lostUnit: 'frames',
     async start(a, b, channels) {
@@ -288,7 +289,7 @@ export function syfala(latency: number): Bridge {
       const period = a.periodFrames;
       const serve = new ManagedProcess(
         process.execPath,
-        SYFALA.serveArgs(a.name, udpPort, latency, channels, period),
+        SYFALA.serveArgs(a.name, udpPort, flags, channels, period),
         { onLine: (line) => (counters.a = syfalaCounters(line) ?? counters.a) },
       );
       let connect: ManagedProcess | undefined;
@@ -313,11 +314,9 @@ export function syfala(latency: number): Bridge {
             throw missing('`syfala serve --backend jack`', serve);
           });
         for (const c of range(channels)) await a.connect(SYFALA.serverOut(c), SYFALA.serverIn(c));
-        connect = new ManagedProcess(
-          process.execPath,
-          SYFALA.connectArgs(b.name, udpPort, latency),
-          { onLine: (line) => (counters.b = syfalaCounters(line) ?? counters.b) },
-        );
+        connect = new ManagedProcess(process.execPath, SYFALA.connectArgs(b.name, udpPort, flags), {
+          onLine: (line) => (counters.b = syfalaCounters(line) ?? counters.b),
+        });
         const started = connect;
         await b
           .waitForPorts(

@@ -45,12 +45,13 @@ const [queue] = numberList(values.queue, '--queue');
 const [bits] = numberList(values['jacktrip-bits'], '--jacktrip-bits');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
 const which = bridgeChoice(values.bridge);
-const [syfalaLatency] = values['syfala-latency']
-  ? numberList(values['syfala-latency'], '--syfala-latency')
-  : [2 * period!];
+// Without --syfala-latency, syfala runs with the CLI's defaults (as a new user runs it).
+const syfalaFlags = values['syfala-latency']
+  ? ['--latency', String(numberList(values['syfala-latency'], '--syfala-latency')[0])]
+  : [];
 const bridges: Bridge[] = [];
 if (which !== 'syfala') bridges.push(jacktrip(queue!, bits));
-if (which !== 'jacktrip') bridges.push(syfala(syfalaLatency!));
+if (which !== 'jacktrip') bridges.push(syfala(syfalaFlags));
 
 console.log(machine());
 console.log(

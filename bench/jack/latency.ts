@@ -1,15 +1,19 @@
 /**
  * Round trip through each bridge between two dummy JACK servers (DESIGN §7, §8):
  *
- *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 60] [--period 64|32]
- *        [--bridge jacktrip|syfala|all] [--queues 4,2] [--syfala-latency 64,128] [--verbose]
+ *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
+ *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
+ *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--verbose]
  *
- * For each bridge: fresh servers A and B at 48 kHz and the period, the bridge, A's received
- * stream looped into its send stream, jack_iodelay on B for --seconds after a warm-up; then the
- * bridge stops before the servers. The reading includes the rig's own 2 periods (the measuring
- * client's pass and the loop on A); the bridge's own round trip is the reading minus those.
- * Underruns are the bridge's own counters over the window (jackd's xrun lines are not: the
- * dummy driver without real-time scheduling logs some by itself on a shared machine).
+ * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
+ * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
+ * compensation (played bit for bit: an underrun primes again, surplus is skipped). The configurations take turns, run after run,
+ * so a noisy stretch of the shared machine hits all of them alike. For each run: fresh servers A
+ * and B at 48 kHz and the period, the bridge, A's received stream looped into its send stream,
+ * jack_iodelay on B for --seconds after a warm-up; then the bridge stops before the servers.
+ * The reading includes the rig's own 2 periods (the measuring client's pass and the loop on A).
+ * Underruns are the bridge's own counters over the window (jackd's xrun lines are not: the dummy
+ * driver without real-time scheduling logs some by itself on a shared machine).
  */
 import { parseArgs } from 'node:util';
 import { jacktrip, syfala, type Bridge } from './bridges.js';
@@ -27,76 +31,107 @@ import {
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '60' },
+    seconds: { type: 'string', default: '15' },
+    runs: { type: 'string', default: '3' },
     period: { type: 'string', default: '64' },
     bridge: { type: 'string', default: 'all' },
     queues: { type: 'string', default: '4,2' },
     'syfala-latency': { type: 'string' },
+    'syfala-fixed': { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
-const period = Number(values.period);
-if (!(seconds > 0) || !Number.isInteger(period) || period <= 0) {
-  throw new Error(`--seconds and --period: expected positive numbers, got ${seconds}, ${period}`);
-}
+const [runs] = numberList(values.runs, '--runs');
+const [period] = numberList(values.period, '--period');
+if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
 const which = bridgeChoice(values.bridge);
 const bridges: Bridge[] = [];
 if (which !== 'syfala')
   bridges.push(...numberList(values.queues, '--queues').map((q) => jacktrip(q)));
 if (which !== 'jacktrip') {
-  const targets = values['syfala-latency']
-    ? numberList(values['syfala-latency'], '--syfala-latency')
-    : [period, 2 * period];
-  bridges.push(...targets.map((frames) => syfala(frames)));
-}
-
-console.log(machine());
-console.log(`Round trip, 2 channels, period ${period} frames, ${seconds} s per bridge\n`);
-
-const results: RigResult[] = [];
-const failures: string[] = [];
-for (const bridge of bridges) {
-  process.stderr.write(`${bridge.label}: measuring ${seconds} s …\n`);
-  try {
-    results.push(await runRig(bridge, { period, channels: 2, seconds }));
-  } catch (err) {
-    failures.push(`${bridge.label}: ${(err as Error).message}`);
-    process.stderr.write(`${bridge.label}: failed: ${(err as Error).message}\n`);
+  bridges.push(syfala());
+  for (const latency of (values['syfala-latency'] ?? '').split(',').filter(Boolean)) {
+    if (latency !== 'auto') numberList(latency, '--syfala-latency');
+    bridges.push(syfala(['--latency', latency]));
+  }
+  for (const latency of (values['syfala-fixed'] ?? '').split(',').filter(Boolean)) {
+    numberList(latency, '--syfala-fixed');
+    bridges.push(syfala(['--latency', latency, '--no-drift-compensation']));
   }
 }
 
-// syfala rows compare with JackTrip at -q 4 (DESIGN §8's reference: 384 frames at 64).
-const reference = results.find((r) => r.bridge.label === 'jacktrip q4');
+console.log(machine());
+console.log(
+  `Round trip, 2 channels, period ${period} frames, ${seconds} s windows, ${runs} runs per bridge taking turns\n`,
+);
+
+const results: RigResult[] = [];
+const failures: string[] = [];
+for (let run = 1; run <= runs!; run++) {
+  for (const bridge of bridges) {
+    process.stderr.write(`run ${run}/${runs}, ${bridge.label}: measuring ${seconds} s …\n`);
+    try {
+      results.push(await runRig(bridge, { period: period!, channels: 2, seconds }));
+    } catch (err) {
+      failures.push(`run ${run}, ${bridge.label}: ${(err as Error).message}`);
+      process.stderr.write(`${bridge.label}: failed: ${(err as Error).message}\n`);
+    }
+  }
+}
+
+/** The q-quantile of sorted values (nearest rank). */
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Share of the readings within one period of the median, %. */
+function withinPeriod(r: RigResult): number {
+  const { readings, median } = r.roundTrip;
+  if (readings.length === 0) return Number.NaN;
+  const near = readings.filter((x) => Math.abs(x - median) <= r.period).length;
+  return (100 * near) / readings.length;
+}
+
+// syfala rows compare with JackTrip at -q 4 (DESIGN §8's reference), as the median of its runs.
+const medianOf = (xs: number[]): number =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
+const referenceRuns = results.filter((r) => r.bridge.label === 'jacktrip q4');
+const reference = referenceRuns.length
+  ? medianOf(referenceRuns.map((r) => r.roundTrip.median))
+  : undefined;
 const rows = results.map((r) => {
-  const t = r.roundTrip;
-  const bridgeOnly = t.median - 2 * r.period;
+  const sorted = [...r.roundTrip.readings].sort((a, b) => a - b);
   return [
     r.bridge.label,
-    String(r.period),
-    fmt(t.median, 1),
-    fmt(t.min, 1),
-    fmt(t.max, 1),
-    t.readings.length === 0 ? 'no signal' : t.steady ? 'yes' : `no (${t.signalLost} dropouts)`,
-    fmt(bridgeOnly, 1),
+    fmt(r.roundTrip.median, 0),
+    `${fmt(quantile(sorted, 0.1), 0)}–${fmt(quantile(sorted, 0.9), 0)}`,
+    `${fmt(withinPeriod(r), 0)} %`,
+    fmt(r.roundTrip.median - 2 * r.period, 0),
     perSide(r.a, r.b, 'underruns'),
     `${perSide(r.a, r.b, 'lost')} ${r.bridge.lostUnit}`,
-    reference && r !== reference ? fmt(t.median / reference.roundTrip.median, 2) : '—',
+    `${fmt(r.cpuA, 2)} / ${fmt(r.cpuB, 2)}`,
+    reference === undefined || r.bridge.label === 'jacktrip q4'
+      ? '—'
+      : fmt(r.roundTrip.median / reference, 2),
   ];
 });
 console.log(
   table(
     [
       'bridge',
-      'period',
       'reading median',
-      'min',
-      'max',
-      'steady',
+      'p10–p90',
+      'within 1 period of median',
       'bridge only (− 2 periods)',
       'underruns (A + B)',
       'lost (A + B)',
-      'ratio to jacktrip q4',
+      'CPU s A / B',
+      'vs JackTrip q4 median',
     ],
     rows,
   ),
