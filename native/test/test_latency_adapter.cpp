@@ -115,8 +115,14 @@ TEST(latency_adapter_ignores_an_arrival_that_is_not_a_number) {
     CHECK_EQ(adapter.arrival(end), target);
     CHECK_EQ(adapter.jitter_frames(), jitter);
   }
-  // A real arrival after them is measured against the best one, as if they never came.
-  adapter.arrival(1000 - 200);
+  // Real arrivals after them are measured against the best one, as if they never came: late by
+  // 200 frames in more 0.25 s blocks than are tolerated, the jitter is 200.
+  double clock = 0;
+  for (size_t block = 0; block <= kToleratedBlocks; ++block, clock += 12000) {
+    adapter.arrival(clock + 1000);
+    adapter.arrival(clock + 1000 - 200);
+    adapter.period(12000, false);
+  }
   CHECK_EQ(adapter.jitter_frames(), 200.0);
   CHECK_EQ(adapter.target_frames(), size_t(200 + 64 + 16));
 }

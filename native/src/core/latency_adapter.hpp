@@ -4,10 +4,11 @@
 //
 // It measures how much later than the best of its neighbours each datagram arrives, on the
 // device clock (the run's end in stream frames minus the frames pulled so far: playhead jumps are
-// not jitter), keeps the largest lateness of each 0.25 s block over a 4 s window, and proposes
-// the smallest target that covers it: jitter + period + safety. Quick to grow (an arrival that
-// needs more, or a run of underruns: one period more), slow to shrink (after 8 s with headroom
-// of two steps, one 0.25 ms step a second).
+// not jitter), keeps the largest lateness of each 0.25 s block over a 4 s window, leaves out the
+// 3 latest blocks (rare stalls), and proposes the smallest target that covers the rest: jitter +
+// period + safety. Quick to grow (an arrival that needs more, or underruns less than 1 s apart:
+// one period more), slow to shrink (after 8 s with headroom of two steps, one 0.25 ms step a
+// second).
 //
 // Nothing is allocated; arrival, period and reset allocate, lock, throw and log nothing. One
 // thread (the owner) calls them.
@@ -31,6 +32,11 @@ inline constexpr double kShrinkHoldSeconds = 8;
 inline constexpr double kShrinkIntervalSeconds = 1;
 /// One shrink step, ms of audio (at least a frame).
 inline constexpr double kShrinkStepMs = 0.25;
+/// Blocks of the window whose lateness the jitter leaves out, the latest ones (stalls that rare
+/// are cheaper as a glitch than as latency for every other period).
+inline constexpr size_t kToleratedBlocks = 3;
+/// Underruns further apart than this (seconds of device time) are tolerated; closer, they raise.
+inline constexpr double kUnderrunSpacingSeconds = 1;
 
 struct LatencyAdapterOptions {
   /// The stream's sample rate, Hz: the window and the steps are in seconds of device time.
@@ -57,6 +63,7 @@ class LatencyAdapter {
         safety_(o.safety_frames.value_or((o.period_frames + 3) / 4)),
         block_frames_(std::ceil(o.sample_rate * kBlockSeconds)),
         step_frames_(std::max(1.0, std::round(o.sample_rate * kShrinkStepMs / 1000))),
+        underrun_spacing_frames_(o.sample_rate * kUnderrunSpacingSeconds),
         target_(o.initial_target_frames.value_or(o.min_target_frames)) {
     if (!(std::isfinite(o.sample_rate) && o.sample_rate > 0)) {
       throw std::invalid_argument("latency adapter: sample rate must be a finite number > 0");
@@ -73,8 +80,9 @@ class LatencyAdapter {
   /// The proposed target latency, frames, within the bounds.
   size_t target_frames() const { return target_; }
 
-  /// Measured arrival jitter, frames: how much later than the best of its neighbours the latest
-  /// datagram of the last kJitterWindowSeconds arrived. In µs: frames × 1e6 / sample rate.
+  /// Measured arrival jitter, frames: how much later than the best of its neighbours datagrams
+  /// arrived over the last kJitterWindowSeconds, leaving out the kToleratedBlocks latest blocks.
+  /// In µs: frames × 1e6 / sample rate.
   double jitter_frames() const { return jitter_; }
 
   /// A datagram arrived whose run ends (exclusive) at `run_end_frame` stream frames:
@@ -87,9 +95,10 @@ class LatencyAdapter {
     const double best = std::max(current_best_, previous_best_);
     const double lateness = std::min(best - offset, double(max_target_));
     arrived_in_block_ = true;
-    if (lateness > block_lateness_[head_]) block_lateness_[head_] = lateness;
-    if (lateness > jitter_) jitter_ = lateness;
-    const size_t need = need_for(lateness);
+    if (lateness <= block_lateness_[head_]) return target_;
+    block_lateness_[head_] = lateness;
+    jitter_ = ranked_lateness();
+    const size_t need = need_for(jitter_);
     if (need > target_) {
       target_ = need;
       headroom_blocks_ = 0;
@@ -103,8 +112,11 @@ class LatencyAdapter {
     // One period more per run of underruns: a concealed underrun and the priming that may follow
     // it (JitterBuffer conceal_underruns) are one shortfall, not two.
     if (underrun && !underran_last_) {
-      target_ = std::min(max_target_, target_ + period_frames_);
-      headroom_blocks_ = 0;
+      if (clock_ - last_underrun_clock_ < underrun_spacing_frames_) {
+        target_ = std::min(max_target_, target_ + period_frames_);
+        headroom_blocks_ = 0;
+      }
+      last_underrun_clock_ = clock_;
     }
     underran_last_ = underrun;
     clock_ += double(frames);
@@ -127,6 +139,7 @@ class LatencyAdapter {
     block_elapsed_ = 0;
     headroom_blocks_ = 0;
     underran_last_ = false;
+    last_underrun_clock_ = -kInfinity;
   }
 
  private:
@@ -135,6 +148,18 @@ class LatencyAdapter {
   static constexpr size_t kHoldBlocks = size_t(kShrinkHoldSeconds / kBlockSeconds);
   static constexpr size_t kIntervalBlocks = size_t(kShrinkIntervalSeconds / kBlockSeconds);
   static constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+  /// The (kToleratedBlocks + 1)-th largest block lateness of the window, as the TS ranks it.
+  double ranked_lateness() {
+    top_.fill(0);
+    for (const double lateness : block_lateness_) {
+      double value = lateness;
+      for (size_t k = 0; k < top_.size() && value > 0; ++k) {
+        if (value > top_[k]) std::swap(value, top_[k]);
+      }
+    }
+    return top_[kToleratedBlocks];
+  }
 
   /// The smallest target that covers `lateness`, within the bounds.
   size_t need_for(double lateness) const {
@@ -156,8 +181,7 @@ class LatencyAdapter {
     }
     head_ = (head_ + 1) % kWindowBlocks;
     block_lateness_[head_] = 0;
-    jitter_ = 0;
-    for (const double lateness : block_lateness_) jitter_ = std::max(jitter_, lateness);
+    jitter_ = ranked_lateness();
     previous_best_ = current_best_;
     current_best_ = -kInfinity;
     arrived_in_block_ = false;
@@ -169,6 +193,7 @@ class LatencyAdapter {
   const size_t safety_;
   const double block_frames_;
   const double step_frames_;
+  const double underrun_spacing_frames_;
   /// Largest lateness per block, a ring with the current block at head_.
   std::array<double, kWindowBlocks> block_lateness_{};
   size_t head_ = 0;
@@ -184,6 +209,10 @@ class LatencyAdapter {
   size_t headroom_blocks_ = 0;
   /// The last period pulled was an underrun: a run of them raises the target once.
   bool underran_last_ = false;
+  /// Device clock at the last run of underruns (−∞: none yet).
+  double last_underrun_clock_ = -kInfinity;
+  /// Scratch for ranked_lateness(): the largest block latenesses, descending.
+  std::array<double, kToleratedBlocks + 1> top_{};
   size_t target_;
 };
 

@@ -52,5 +52,7 @@ export {
   SHRINK_HOLD_SECONDS,
   SHRINK_INTERVAL_SECONDS,
   SHRINK_STEP_MS,
+  TOLERATED_BLOCKS,
+  UNDERRUN_SPACING_SECONDS,
 } from './latency-adapter.js';
 export type { LatencyAdapterOptions } from './latency-adapter.js';

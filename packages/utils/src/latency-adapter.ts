@@ -10,6 +10,13 @@ export const SHRINK_HOLD_SECONDS = 8;
 export const SHRINK_INTERVAL_SECONDS = 1;
 /** One shrink step, ms of audio (at least a frame). */
 export const SHRINK_STEP_MS = 0.25;
+/**
+ * Blocks of the window whose lateness the jitter leaves out, the latest ones: a stall this rare
+ * (at most 3 blocks in 4 s) is cheaper as a glitch than as latency for every other period.
+ */
+export const TOLERATED_BLOCKS = 3;
+/** Underruns further apart than this (seconds of device time) are tolerated; closer, they raise. */
+export const UNDERRUN_SPACING_SECONDS = 1;
 
 const WINDOW_BLOCKS = JITTER_WINDOW_SECONDS / BLOCK_SECONDS;
 const HOLD_BLOCKS = SHRINK_HOLD_SECONDS / BLOCK_SECONDS;
@@ -43,19 +50,22 @@ export interface LatencyAdapterOptions {
  *   device time, minus this arrival's. The short reference detrends clock drift: offsets slope
  *   by the drift (1000 ppm is 24 frames over 0.5 s at 48 kHz), and an absolute minimum over the
  *   whole window would count the slope as jitter.
- * - Jitter: the largest lateness over JITTER_WINDOW_SECONDS (16 blocks, one maximum each: no
- *   allocation, O(1) per arrival). The largest, not a lower quantile: at 750 datagrams a second,
- *   underruns rarer than one a minute means covering all but one arrival in 45,000, more than a
- *   window holds. A rare outlier costs latency for the hold and the slow way down instead;
- *   lateness is clamped to the maximum target.
+ * - Jitter: the largest lateness over JITTER_WINDOW_SECONDS but for the TOLERATED_BLOCKS latest
+ *   blocks (16 blocks of 0.25 s, one maximum each: no allocation; the blocks are ranked only
+ *   when one's maximum grows). A device that stalls now and then (an xrun: JACK without
+ *   real-time scheduling has several a second) delays whole bursts by milliseconds; covering
+ *   each would cost that latency on every period, while leaving out the latest 3 blocks in 16
+ *   costs at most about one glitch a second, concealed. Lateness is clamped to the maximum
+ *   target.
  * - Period granularity: the device clock moves a period at a time and arrivals are seen between
  *   pulls, so offsets (like margins) come in steps of the period: lateness measures exactly what
  *   decides whether a period is whole when pulled. A period is pulled whole, hence the need:
  *   jitter + period + safety. Priming ends at the target, so arrivals as late as the jitter
  *   still leave a period's margin.
- * - Quick to grow: an arrival whose need exceeds the target raises it at once; an underrun
- *   (which detrended lateness cannot see: a slower sender's drift, a delay step) adds a period,
- *   once per run of underruns in a row.
+ * - Quick to grow: an arrival that makes the jitter's need exceed the target raises it at once;
+ *   an underrun (which detrended lateness cannot see: a slower sender's drift, a delay step)
+ *   less than UNDERRUN_SPACING_SECONDS after the last adds a period, once per run of underruns
+ *   in a row. Rarer underruns are the stalls the jitter leaves out.
  * - Slow to shrink: after SHRINK_HOLD_SECONDS with headroom of at least two steps (blocks without
  *   arrivals prove nothing and do not count), one SHRINK_STEP_MS step per
  *   SHRINK_INTERVAL_SECONDS. The two-step margin keeps the target from hunting when the jitter
@@ -76,6 +86,8 @@ export class LatencyAdapter {
   readonly #stepFrames: number;
   /** Largest lateness per block, ring of WINDOW_BLOCKS with the current one at `#head`. */
   readonly #blockLateness = new Float64Array(WINDOW_BLOCKS);
+  /** Scratch for #rankedLateness: the largest block latenesses, descending. */
+  readonly #top = new Float64Array(TOLERATED_BLOCKS + 1);
   #head = 0;
   /** Best offsets of the current and the previous block (−∞ when no arrival). */
   #currentBest = Number.NEGATIVE_INFINITY;
@@ -89,6 +101,9 @@ export class LatencyAdapter {
   #headroomBlocks = 0;
   /** The last period pulled was an underrun: a run of them raises the target once. */
   #underranLast = false;
+  /** Device clock at the last run of underruns (−∞: none yet), and the spacing that raises. */
+  #lastUnderrunClock = Number.NEGATIVE_INFINITY;
+  readonly #underrunSpacingFrames: number;
   #target: number;
 
   constructor({
@@ -129,6 +144,7 @@ export class LatencyAdapter {
     this.#target = initialTargetFrames;
     this.#blockFrames = Math.ceil(sampleRate * BLOCK_SECONDS);
     this.#stepFrames = Math.max(1, Math.round((sampleRate * SHRINK_STEP_MS) / 1000));
+    this.#underrunSpacingFrames = sampleRate * UNDERRUN_SPACING_SECONDS;
   }
 
   /** The proposed target latency, frames, within the bounds. */
@@ -137,8 +153,9 @@ export class LatencyAdapter {
   }
 
   /**
-   * Measured arrival jitter, frames: how much later than the best of its neighbours the latest
-   * datagram of the last JITTER_WINDOW_SECONDS arrived. In µs: jitterFrames × 1e6 / sampleRate.
+   * Measured arrival jitter, frames: how much later than the best of its neighbours datagrams
+   * arrived over the last JITTER_WINDOW_SECONDS, leaving out the TOLERATED_BLOCKS latest blocks.
+   * In µs: jitterFrames × 1e6 / sampleRate.
    */
   get jitterFrames(): number {
     return this.#jitter;
@@ -161,9 +178,10 @@ export class LatencyAdapter {
     const best = Math.max(this.#currentBest, this.#previousBest);
     const lateness = Math.min(best - offset, this.#maxTarget);
     this.#arrivedInBlock = true;
-    if (lateness > this.#blockLateness[this.#head]!) this.#blockLateness[this.#head] = lateness;
-    if (lateness > this.#jitter) this.#jitter = lateness;
-    const need = this.#need(lateness);
+    if (lateness <= this.#blockLateness[this.#head]!) return this.#target;
+    this.#blockLateness[this.#head] = lateness;
+    this.#jitter = this.#rankedLateness();
+    const need = this.#need(this.#jitter);
     if (need > this.#target) {
       this.#target = need;
       this.#headroomBlocks = 0;
@@ -180,8 +198,11 @@ export class LatencyAdapter {
     // One period more per run of underruns: a concealed underrun and the priming that may follow
     // it (JitterBuffer concealUnderruns) are one shortfall, not two.
     if (underrun && !this.#underranLast) {
-      this.#target = Math.min(this.#maxTarget, this.#target + this.#periodFrames);
-      this.#headroomBlocks = 0;
+      if (this.#clock - this.#lastUnderrunClock < this.#underrunSpacingFrames) {
+        this.#target = Math.min(this.#maxTarget, this.#target + this.#periodFrames);
+        this.#headroomBlocks = 0;
+      }
+      this.#lastUnderrunClock = this.#clock;
     }
     this.#underranLast = underrun;
     this.#clock += frames;
@@ -207,6 +228,27 @@ export class LatencyAdapter {
     this.#blockElapsed = 0;
     this.#headroomBlocks = 0;
     this.#underranLast = false;
+    this.#lastUnderrunClock = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * The (TOLERATED_BLOCKS + 1)-th largest block lateness of the window: insertion into a small
+   * descending list, no allocation.
+   */
+  #rankedLateness(): number {
+    const top = this.#top;
+    top.fill(0);
+    for (let b = 0; b < WINDOW_BLOCKS; b++) {
+      let value = this.#blockLateness[b]!;
+      for (let k = 0; k < top.length && value > 0; k++) {
+        if (value > top[k]!) {
+          const displaced = top[k]!;
+          top[k] = value;
+          value = displaced;
+        }
+      }
+    }
+    return top[TOLERATED_BLOCKS]!;
   }
 
   /** The smallest target that covers `lateness`, within the bounds. */
@@ -226,9 +268,7 @@ export class LatencyAdapter {
     }
     this.#head = (this.#head + 1) % WINDOW_BLOCKS;
     this.#blockLateness[this.#head] = 0;
-    let jitter = 0;
-    for (let b = 0; b < WINDOW_BLOCKS; b++) jitter = Math.max(jitter, this.#blockLateness[b]!);
-    this.#jitter = jitter;
+    this.#jitter = this.#rankedLateness();
     this.#previousBest = this.#currentBest;
     this.#currentBest = Number.NEGATIVE_INFINITY;
     this.#arrivedInBlock = false;

@@ -5,6 +5,7 @@ import {
   SHRINK_HOLD_SECONDS,
   SHRINK_INTERVAL_SECONDS,
   SHRINK_STEP_MS,
+  TOLERATED_BLOCKS,
 } from '../src/index.js';
 import { runDriftingLink } from './fixtures/drifting-link.js';
 import type { DriftingLinkOptions, LinkSecond } from './fixtures/drifting-link.js';
@@ -146,23 +147,66 @@ describe('LatencyAdapter on a link of virtual clocks (real packetizer and jitter
 describe('LatencyAdapter', () => {
   const valid = { sampleRate: FS, periodFrames: P, minTargetFrames: 1, maxTargetFrames: 6000 };
 
-  it('grows to the need of a late arrival at once, and by a period on an underrun', () => {
+  /** Device frames in one 0.25 s block of the window. */
+  const BLOCK = FS / 4;
+
+  /**
+   * Feeds `blocks` blocks in which one run arrives on time (offset 1000 on the device clock, the
+   * frames pulled since `clock`) and one `lateness` frames later than it, each block ended by
+   * pulling it whole. Returns the device clock after them.
+   */
+  function lateInBlocks(
+    adapter: LatencyAdapter,
+    clock: number,
+    lateness: number,
+    blocks: number,
+  ): number {
+    for (let b = 0; b < blocks; b++, clock += BLOCK) {
+      adapter.arrival(clock + 1000);
+      adapter.arrival(clock + 1000 - lateness);
+      adapter.period(BLOCK, false);
+    }
+    return clock;
+  }
+
+  it('leaves out the latest TOLERATED_BLOCKS blocks, then grows to the need at once', () => {
     const adapter = new LatencyAdapter({ ...valid, safetyFrames: 10 });
     expect(adapter.targetFrames).toBe(1);
-    adapter.arrival(1000);
+    const clock = lateInBlocks(adapter, 0, 100.5, TOLERATED_BLOCKS);
+    // Rare stalls are tolerated: the target covers only the period and the safety.
+    expect(adapter.jitterFrames).toBe(0);
     expect(adapter.targetFrames).toBe(P + 10);
-    expect(adapter.arrival(1000 - 100.5)).toBe(Math.ceil(100.5 + P + 10));
+    // One block more with such an arrival: the jitter is now that lateness, the target its need.
+    adapter.arrival(clock + 1000);
+    expect(adapter.arrival(clock + 1000 - 100.5)).toBe(Math.ceil(100.5 + P + 10));
     expect(adapter.jitterFrames).toBe(100.5);
-    expect(adapter.period(P, true)).toBe(Math.ceil(100.5 + P + 10) + P);
+  });
+
+  it('grows by a period on underruns less than a second apart, once per run of them', () => {
+    const adapter = new LatencyAdapter({ ...valid, initialTargetFrames: 200 });
+    // A lone underrun, and another more than a second later: tolerated.
+    expect(adapter.period(P, true)).toBe(200);
+    adapter.period(FS, false);
+    expect(adapter.period(P, true)).toBe(200);
+    // Then one within the second, twice in a row: one period more.
+    adapter.period(P, false);
+    expect(adapter.period(P, true)).toBe(200 + P);
+    expect(adapter.period(P, true)).toBe(200 + P);
   });
 
   it('measures lateness on the device clock: a pulled period makes the same run end later', () => {
     const adapter = new LatencyAdapter({ ...valid, safetyFrames: 0 });
-    adapter.arrival(1000);
-    adapter.period(P, false);
-    adapter.arrival(1000 + P);
+    // Each block: a run, a period pulled, then a run that ends one period later: on time.
+    let clock = 0;
+    for (let b = 0; b <= TOLERATED_BLOCKS; b++, clock += BLOCK) {
+      adapter.arrival(clock + 1000);
+      adapter.period(P, false);
+      adapter.arrival(clock + 1000 + P);
+      adapter.period(BLOCK - P, false);
+    }
     expect(adapter.jitterFrames).toBe(0);
-    adapter.arrival(1000);
+    // The same run end without the period pulled is a period late, block after block.
+    lateInBlocks(adapter, clock, P, TOLERATED_BLOCKS + 1);
     expect(adapter.jitterFrames).toBe(P);
   });
 
@@ -170,17 +214,19 @@ describe('LatencyAdapter', () => {
     const adapter = new LatencyAdapter({ ...valid, minTargetFrames: 200, maxTargetFrames: 300 });
     adapter.arrival(0);
     expect(adapter.targetFrames).toBe(200);
-    adapter.arrival(-1e9);
+    lateInBlocks(adapter, 0, 1e9, TOLERATED_BLOCKS + 1);
     expect(adapter.jitterFrames).toBe(300);
     expect(adapter.targetFrames).toBe(300);
+    adapter.period(P, true);
+    adapter.period(P, false);
     expect(adapter.period(P, true)).toBe(300);
   });
 
   it('forgets its measures on reset() and keeps its target', () => {
     const adapter = new LatencyAdapter(valid);
-    adapter.arrival(1000);
-    adapter.arrival(500);
+    lateInBlocks(adapter, 0, 500, TOLERATED_BLOCKS + 1);
     const target = adapter.targetFrames;
+    expect(target).toBeGreaterThan(500);
     adapter.reset();
     expect(adapter.jitterFrames).toBe(0);
     expect(adapter.targetFrames).toBe(target);
