@@ -14,7 +14,8 @@
 // a period that is due and has not all arrived is an underrun, played as silence without moving
 // the playhead, and the buffer primes again (nothing is lost; the latency grows back to the
 // target); with conceal_underruns the missing part is concealed instead and the playhead moves
-// on, once: a second underrun in a row (a sender that lost periods, or stopped) primes again.
+// on; a second underrun in a row with nothing received past the playhead (a sender that lost
+// periods, or stopped) primes again.
 // A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
 // the target (or the fill playback started with, when that was more), the surplus is skipped
 // and the latency falls back to it: a stream whose clocks agree is never skipped. A receiver that
@@ -69,8 +70,9 @@ struct JitterBufferOptions {
   bool skip_surplus = true;
   /// Conceal an underrun instead of priming again: a period due while playing that has not all
   /// arrived plays what did, the rest concealed and counted as lost, and the playhead moves on.
-  /// One period at a time: an underrun right after a concealed one primes again (a sender that
-  /// lost periods, or stopped, gets its latency back at once).
+  /// Until the sender is behind: an underrun right after a concealed one, with nothing received
+  /// past the playhead, primes again (a sender that lost periods, or stopped, gets its latency
+  /// back at once).
   bool conceal_underruns = false;
 };
 
@@ -241,7 +243,7 @@ class JitterBuffer {
   /// priming ends once the target (and at least this period) is buffered. A period that has
   /// not all arrived when due is an underrun: silence, the playhead stays, priming starts again;
   /// with conceal_underruns it plays as below, unless the period before was a concealed underrun
-  /// too. Otherwise the playhead advances by `frames`, and every byte of the period that is missing
+  /// too and nothing has been received past the playhead. Otherwise the playhead advances by `frames`, and every byte of the period that is missing
   /// (lost, or later than the data after it) is concealed with the format's zero and counted as
   /// lost; then a surplus held for a whole slip window is skipped. With `missing_frames`, its
   /// first `frames` entries say which frames had (1) or had not (0) a byte concealed, for a
@@ -259,7 +261,9 @@ class JitterBuffer {
       add(s.underruns);
       // Due but not all here: waiting costs latency, concealing would lose what is only late.
       // Concealing is what a resampler holding the fill wants, for a run that is only late.
-      if (!options_.conceal_underruns || concealed_last_) {
+      // A second in a row with nothing received past the playhead: the sender is behind (it lost
+      // periods, or stopped), not late; concealing on would drop every run it sends as late.
+      if (!options_.conceal_underruns || (concealed_last_ && highest_ <= playhead)) {
         playing_ = false;
         concealed_last_ = false;
         return play_silence(dst, frames, true);
@@ -574,7 +578,7 @@ class JitterBuffer {
   uint64_t start_fill_ = 0;
   /// The stream has played since the last reset(): silence from now on is an underrun's.
   bool started_ = false;
-  /// The last pull concealed an underrun (conceal_underruns): the next one primes again.
+  /// The last pull concealed an underrun (conceal_underruns): the next one may prime again.
   bool concealed_last_ = false;
   size_t late_frames_ = 0;
   uint64_t window_frames_ = 0;

@@ -21,10 +21,11 @@ export interface JitterBufferOptions {
    * Conceal an underrun instead of priming again: a period due while playing that has not all
    * arrived plays what did arrive, the rest concealed and counted as lost, and the playhead moves
    * on (for a DriftCompensatedStream, which holds the fill, so that the latency stays at the
-   * target). One period at a time: an underrun right after a concealed one primes again. A run
-   * that was only late then costs one concealed period and no latency; a sender that fell
-   * behind for good (it lost periods in an xrun, or stopped) gets its latency back at once
-   * instead of every later run arriving late. Default false.
+   * target). Until the sender is behind: an underrun right after a concealed one, with nothing
+   * received past the playhead, primes again. A run that was only late then costs the periods
+   * it spans and no latency; a sender that fell behind for good (it lost periods in an xrun, or
+   * stopped) gets its latency back at once instead of every later run arriving late. Default
+   * false.
    */
   readonly concealUnderruns?: boolean;
 }
@@ -192,7 +193,7 @@ export class JitterBuffer {
   #underrunFrames = 0;
   /** The stream has played since the last reset: silence from now on is an underrun's. */
   #started = false;
-  /** The last pull concealed an underrun (concealUnderruns): the next one primes again. */
+  /** The last pull concealed an underrun (concealUnderruns): the next one may prime again. */
   #concealedLast = false;
   #skippedFrames = 0;
   #resyncs = 0;
@@ -345,7 +346,7 @@ export class JitterBuffer {
    * silence and the playhead stays; priming ends once the target (and at least this period) is
    * buffered. A period that has not all arrived when due is an underrun: silence, the playhead
    * stays, priming starts again; with `concealUnderruns` it plays as below, unless the period
-   * before was a concealed underrun too. Otherwise the playhead advances by `frames`, and every byte of
+   * before was a concealed underrun too and nothing has been received past the playhead. Otherwise the playhead advances by `frames`, and every byte of
    * the period that is missing (lost, or later than the data after it) is concealed with silence
    * and counted as lost. With `missing`, its first `frames` entries say which frames were (1) or
    * were not (0) concealed, for a LossConcealer; all 0 when the period did not play.
@@ -381,7 +382,9 @@ export class JitterBuffer {
       this.#underruns++;
       // Due but not all here: waiting costs latency, concealing would lose what is only late.
       // Concealing is what a resampler holding the fill wants, for a run that is only late.
-      if (!this.#concealUnderruns || this.#concealedLast) {
+      // A second in a row with nothing received past the playhead: the sender is behind (it lost
+      // periods, or stopped), not late; concealing on would drop every run it sends as late.
+      if (!this.#concealUnderruns || (this.#concealedLast && this.#highest <= playhead)) {
         this.#state = 'priming';
         this.#concealedLast = false;
         return this.#playSilence(dst, offset, frames, true);

@@ -422,7 +422,32 @@ describe('JitterBuffer', () => {
     expect(jb.stats()).toMatchObject({ underruns: 1, late: 1, primingFrames: 0 });
   });
 
-  it('with concealUnderruns, primes again at a second underrun in a row (the sender fell behind)', () => {
+  it('with concealUnderruns, conceals a second underrun in a row while runs still arrive past the playhead', () => {
+    const jb = new JitterBuffer({
+      format: I16_STEREO,
+      capacityFrames: 16,
+      targetLatencyFrames: 2,
+      concealUnderruns: true,
+    });
+    pushRun(jb, [0, 8]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    // Frames 2 and 3 never come (a lost run, or a late one spanning two periods)...
+    expect(jb.pull(new Uint8Array(8), 0, 2)).toMatchObject({ playing: true, underrun: true });
+    // ...and frame 4 is here, in time, but not yet frame 5: the sender is still there, so the
+    // next underrun is concealed too, no priming.
+    pushRun(jb, [16, 20]);
+    const out = new Uint8Array(8);
+    expect({ ...jb.pull(out, 0, 2) }).toEqual({
+      playing: true,
+      underrun: true,
+      concealedBytes: 4,
+      skippedFrames: 0,
+    });
+    expect(out).toEqual(expectedPlay(16, 24, [[20, 24]]));
+    expect(jb.stats()).toMatchObject({ underruns: 2, lostBytes: 12, underrunFrames: 0 });
+  });
+
+  it('with concealUnderruns, primes again at a second underrun in a row with nothing past the playhead (the sender fell behind)', () => {
     const jb = new JitterBuffer({
       format: I16_STEREO,
       capacityFrames: 16,

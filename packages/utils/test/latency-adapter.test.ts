@@ -99,16 +99,18 @@ describe('LatencyAdapter on a link of virtual clocks (real packetizer and jitter
       const before = at(seconds, burstFrom).targetFrames;
       expect(before).toBeLessThanOrEqual(spreadFrames(2) + 2 * P);
 
-      // Within a second of the burst's start, the target covers its spread and a period.
+      // Once the burst has lasted longer than the tolerated blocks (from the second second of it
+      // on), the target covers its spread and a period.
       const burstSpread = spreadFrames(6);
-      for (const s of between(seconds, burstFrom, burstTo)) {
+      for (const s of between(seconds, burstFrom + 2, burstTo)) {
         expect(Math.abs(s.jitterFrames - burstSpread)).toBeLessThanOrEqual(P);
         expect(s.targetFrames).toBeGreaterThanOrEqual(burstSpread + P);
       }
 
-      // After it: nothing shrinks until the burst has left the window and the hold has passed.
+      // After it: nothing shrinks until the burst has left the window (but for the tolerated
+      // blocks) and the hold has passed.
       const raised = at(seconds, burstTo).targetFrames;
-      const holdEnd = burstTo + JITTER_WINDOW_SECONDS + SHRINK_HOLD_SECONDS;
+      const holdEnd = burstTo + JITTER_WINDOW_SECONDS - TOLERATED_BLOCKS / 4 + SHRINK_HOLD_SECONDS;
       for (const s of between(seconds, burstTo, holdEnd - 1)) expect(s.targetFrames).toBe(raised);
       // Then never more than a step per interval, down to within two steps (the hysteresis) of
       // where it was before the burst: the need is the same again.
