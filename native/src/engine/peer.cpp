@@ -51,9 +51,9 @@ size_t wire_chunk_frames(const StreamRoute& route, const DeviceClock& device) {
 JitterBuffer jitter_buffer(const StreamRoute& route, const PeerSpec& spec) {
   JitterBufferOptions options;
   // With drift compensation the resampler holds the fill at the target against drift; the slip
-  // (surplus) and the priming after a second underrun in a row (shortfall) undo at once the
-  // steps a device that loses periods makes, and an underrun that was only late is concealed.
-  options.conceal_underruns = spec.drift_compensation;
+  // (surplus) and the priming at an underrun (shortfall) undo at once the steps a device that
+  // loses periods makes. Underruns are not concealed (conceal_underruns): on the JACK rig that
+  // lost more and held no lower a latency (bench/RESULTS.md, issue #14).
   return JitterBuffer(route.format, capacity_frames(route, spec.target_latency_frames),
                       spec.target_latency_frames, options);
 }

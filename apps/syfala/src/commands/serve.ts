@@ -52,11 +52,16 @@ export async function serveCommand(command: Command): Promise<number> {
       psk: settings.daemon.psk !== undefined,
       latency,
       driftCompensation,
+      ...(engine.realtimeThreads !== undefined && { realtimeThreads: engine.realtimeThreads }),
     },
     `listening as "${server.name}" (${server.id}) on ${settings.daemon.host}: UDP ${server.udpPort}, ` +
       `TCP control ${server.controlPort}, audio ${engine.port}; inputs ${describeFormats(inputs)}; ` +
       `outputs ${describeFormats(outputs)}; latency ${latency === 'auto' ? 'auto' : `${latency} fr`}, ` +
-      `drift compensation ${driftCompensation ? 'on' : 'off'}; discovery ` +
+      `drift compensation ${driftCompensation ? 'on' : 'off'}; ` +
+      (engine.realtimeThreads === false
+        ? 'UDP threads without real-time priority (SCHED_FIFO refused: give the user an rtprio limit); '
+        : '') +
+      `discovery ` +
       ([multicast && 'multicast beacons', mdns && 'mDNS'].filter(Boolean).join(' + ') ||
         'by address only'),
   );

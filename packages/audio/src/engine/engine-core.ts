@@ -247,9 +247,9 @@ export class EngineCore {
         targetLatencyFrames: spec.targetLatencyFrames,
         capacityFrames,
         // The resampler holds the fill at the target against drift; the slip (surplus) and the
-        // priming after a second underrun in a row (shortfall) undo at once the steps a device
-        // that loses periods makes, and an underrun that was only late is concealed (issue #14).
-        concealUnderruns: compensate,
+        // priming at an underrun (shortfall) undo at once the steps a device that loses periods
+        // makes. Underruns are not concealed (concealUnderruns): on the JACK rig that lost more
+        // and held no lower a latency (bench/RESULTS.md, issue #14).
       });
       const concealer = fade
         ? new LossConcealer({

@@ -32,10 +32,10 @@ export interface PeerSpec {
   readonly targetLatencyFrames: number;
   /**
    * Resample each received stream so the jitter buffer's fill holds at the target however the
-   * peer's clock drifts from the device's (DriftCompensatedStream); an underrun is then
-   * concealed and the playhead moves on (JitterBuffer concealUnderruns) instead of priming
-   * again, and routes at another nominal rate than the device's are converted both ways. Off:
-   * slips and rebuffers, but bit-exact, and another rate is refused. Default off.
+   * peer's clock drifts from the device's (DriftCompensatedStream); a step (a device that lost
+   * periods) still primes again or slips at once, and routes at another nominal rate than the
+   * device's are converted both ways. Off: slips and rebuffers on drift too, but bit-exact, and
+   * another rate is refused. Default off.
    */
   readonly driftCompensation?: boolean;
   /**
@@ -169,6 +169,11 @@ export type EngineEvent =
 export interface StreamEngine {
   /** The UDP port audio is received on: announce it in the handshake. */
   readonly port: number;
+  /**
+   * Whether the UDP threads got real-time priority (SCHED_FIFO); undefined where the engine has
+   * no threads of its own (the TS engine runs in a worker).
+   */
+  readonly realtimeThreads?: boolean;
   /** The device's clock, once open. */
   readonly device: { readonly sampleRate: number; readonly periodFrames: number } | undefined;
   /** Streams with a peer from now on; resolves once the data plane has it. */
