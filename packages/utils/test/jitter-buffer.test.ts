@@ -390,6 +390,19 @@ describe('JitterBuffer', () => {
     });
   });
 
+  /** A concealing buffer (target 2 frames) that has played frames 0 and 1 of a first run. */
+  function concealingAfterOnePeriod(): JitterBuffer {
+    const jb = new JitterBuffer({
+      format: I16_STEREO,
+      capacityFrames: 16,
+      targetLatencyFrames: 2,
+      concealUnderruns: true,
+    });
+    pushRun(jb, [0, 8]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    return jb;
+  }
+
   it('with concealUnderruns, plays what arrived of a due period, conceals the rest, moves on', () => {
     const jb = new JitterBuffer({
       format: I16_STEREO,
@@ -423,14 +436,7 @@ describe('JitterBuffer', () => {
   });
 
   it('with concealUnderruns, conceals a second underrun in a row while runs still arrive past the playhead', () => {
-    const jb = new JitterBuffer({
-      format: I16_STEREO,
-      capacityFrames: 16,
-      targetLatencyFrames: 2,
-      concealUnderruns: true,
-    });
-    pushRun(jb, [0, 8]);
-    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    const jb = concealingAfterOnePeriod();
     // Frames 2 and 3 never come (a lost run, or a late one spanning two periods)...
     expect(jb.pull(new Uint8Array(8), 0, 2)).toMatchObject({ playing: true, underrun: true });
     // ...and frame 4 is here, in time, but not yet frame 5: the sender is still there, so the
@@ -448,14 +454,7 @@ describe('JitterBuffer', () => {
   });
 
   it('with concealUnderruns, primes again at a second underrun in a row with nothing past the playhead (the sender fell behind)', () => {
-    const jb = new JitterBuffer({
-      format: I16_STEREO,
-      capacityFrames: 16,
-      targetLatencyFrames: 2,
-      concealUnderruns: true,
-    });
-    pushRun(jb, [0, 8]);
-    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    const jb = concealingAfterOnePeriod();
     // The sender lost a period: the first due period is concealed and played through...
     expect({ ...jb.pull(new Uint8Array(8), 0, 2) }).toEqual({
       playing: true,
