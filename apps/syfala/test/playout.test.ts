@@ -115,7 +115,7 @@ describe('the virtual card: a fixed 480-frame target, drift compensation off (it
 
   it(
     'with --latency auto --drift-compensation and a clock 500 ppm fast: the jitter and the drift ' +
-      'are measured and shown, and underruns stop once settled',
+      'are measured and shown, and underruns are rarer than one a second once settled',
     { timeout: 60_000 },
     async () => {
       const { target } = await served();
@@ -131,12 +131,12 @@ describe('the virtual card: a fixed 480-frame target, drift compensation off (it
       ]);
       const last = stats.at(-1)!;
       expect(last).toMatchObject({ jitterUs: expect.any(Number), driftPpm: expect.any(Number) });
-      // Settled by mid-run: the underruns (concealed) come while the virtual cards start, when
-      // a loaded machine stalls their timers; few or none after.
+      // Settled by mid-run: the adapter tolerates a stall now and then (underruns further apart
+      // than UNDERRUN_SPACING_SECONDS), so the second half has fewer than one a second.
       const middle = stats[Math.floor(stats.length / 2)]!;
-      const firstHalf = middle['underruns'] as number;
-      const secondHalf = (last['underruns'] as number) - firstHalf;
-      expect(secondHalf * 10).toBeLessThanOrEqual(firstHalf);
+      const secondHalf = (last['underruns'] as number) - (middle['underruns'] as number);
+      const seconds = (last['elapsedS'] as number) - (middle['elapsedS'] as number);
+      expect(secondHalf).toBeLessThan(seconds);
       expect(summary['streams']).toEqual([
         expect.objectContaining({ driftPpm: expect.any(Number), jitterUs: expect.any(Number) }),
       ]);
