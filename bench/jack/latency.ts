@@ -3,11 +3,12 @@
  *
  *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
- *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--verbose]
+ *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--verbose]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
  * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
- * compensation (played bit for bit: an underrun primes again, surplus is skipped). The configurations take turns, run after run,
+ * compensation (played bit for bit: an underrun primes again, surplus is skipped). --realtime runs
+ * both servers with real-time scheduling (jackd -R, as JACK users run it; the tests do not). The configurations take turns, run after run,
  * so a noisy stretch of the shared machine hits all of them alike. For each run: fresh servers A
  * and B at 48 kHz and the period, the bridge, A's received stream looped into its send stream,
  * jack_iodelay on B for --seconds after a warm-up; then the bridge stops before the servers.
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     queues: { type: 'string', default: '4,2' },
     'syfala-latency': { type: 'string' },
     'syfala-fixed': { type: 'string' },
+    realtime: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -63,7 +65,8 @@ if (which !== 'jacktrip') {
 
 console.log(machine());
 console.log(
-  `Round trip, 2 channels, period ${period} frames, ${seconds} s windows, ${runs} runs per bridge taking turns\n`,
+  `Round trip, 2 channels, period ${period} frames, ${seconds} s windows, ${runs} runs per bridge taking turns, ` +
+    `${values.realtime ? 'real-time (jackd -R)' : '--no-realtime'} servers\n`,
 );
 
 const results: RigResult[] = [];
@@ -72,7 +75,9 @@ for (let run = 1; run <= runs!; run++) {
   for (const bridge of bridges) {
     process.stderr.write(`run ${run}/${runs}, ${bridge.label}: measuring ${seconds} s …\n`);
     try {
-      results.push(await runRig(bridge, { period: period!, channels: 2, seconds }));
+      results.push(
+        await runRig(bridge, { period: period!, channels: 2, seconds, realtime: values.realtime }),
+      );
     } catch (err) {
       failures.push(`run ${run}, ${bridge.label}: ${(err as Error).message}`);
       process.stderr.write(`${bridge.label}: failed: ${(err as Error).message}\n`);

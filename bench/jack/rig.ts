@@ -79,10 +79,10 @@ function delta(end: BridgeCounters | null, start: BridgeCounters | null): Bridge
  */
 export async function runRig(
   bridge: Bridge,
-  options: { period: number; channels: number; seconds: number },
+  options: { period: number; channels: number; seconds: number; realtime?: boolean },
 ): Promise<RigResult> {
-  const { period, channels, seconds } = options;
-  const serverOptions = { sampleRate: SAMPLE_RATE, periodFrames: period };
+  const { period, channels, seconds, realtime = false } = options;
+  const serverOptions = { sampleRate: SAMPLE_RATE, periodFrames: period, realtime };
   const a = await track(startJackServer({ name: uniqueServerName('bench-a'), ...serverOptions }));
   let b: JackServer | undefined;
   let run: BridgeRun | undefined;

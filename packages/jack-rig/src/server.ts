@@ -29,6 +29,11 @@ export interface JackServerOptions {
   freeStaleSlots?: boolean;
   /** The jackd binary; default "jackd" on PATH. */
   jackd?: string;
+  /**
+   * Run with real-time scheduling (jackd -R -P 70, as JACK users run it; needs root or an
+   * rtprio limit), for benches. Default false: tests run --no-realtime (DESIGN §7).
+   */
+  realtime?: boolean;
 }
 
 const READY_POLL_MS = 50;
@@ -81,7 +86,8 @@ export async function startJackServer(options: JackServerOptions): Promise<JackS
   const jackd = options.jackd ?? 'jackd';
   // Dummy driver flags checked with `jackd -d dummy --help` (jackd2 1.9.21). No -w: it would
   // override -p (the driver derives the period from the wait time when one is given).
-  const args = ['-n', name, '--no-realtime', '-d', 'dummy'];
+  const scheduling = options.realtime === true ? ['-R', '-P', '70'] : ['--no-realtime'];
+  const args = ['-n', name, ...scheduling, '-d', 'dummy'];
   args.push('-r', String(sampleRate), '-p', String(periodFrames));
   args.push('-C', String(capture), '-P', String(playback));
   const child = new ManagedProcess(jackd, args, { env: jackEnv(name) });
