@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startJackServer, uniqueServerName, type JackServer } from '@syfala/jack-rig';
-import { LOOPBACK_SERVE, ROOT, jsonLines, serve, syfala, type Cli } from './cli-process.js';
+import { LOOPBACK_SERVE, ROOT, jsonLines, onJack, serve, syfala, type Cli } from './cli-process.js';
 import { sleep, tempDir } from './fixtures.js';
 
 /** A JACK client of ours that plays a seeded signal and records its return (native/tools). */
@@ -90,10 +90,7 @@ async function signalRoundTrip(
 ): Promise<{ server: Cli; client: Cli; sent: Float32Array; back: Float32Array }> {
   const server = syfala([
     'serve',
-    '--backend',
-    'jack',
-    '--jack-server',
-    a.name,
+    ...onJack(a),
     '--no-auto-connect',
     '--name',
     'rig-a',
@@ -108,10 +105,7 @@ async function signalRoundTrip(
   const client = syfala([
     'connect',
     `127.0.0.1:${udpPort}`,
-    '--backend',
-    'jack',
-    '--jack-server',
-    b.name,
+    ...onJack(b),
     '--no-auto-connect',
     '--duration',
     String(streamSeconds),
@@ -180,7 +174,7 @@ describe('the JACK backend end to end', () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       for (let done = 0; done < RUNS; done += AT_ONCE) {
         const servers = Array.from({ length: AT_ONCE }, () =>
-          syfala(['serve', '--backend', 'jack', '--jack-server', a.name, ...LOOPBACK_SERVE]),
+          syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE]),
         );
         // Four node processes starting at once on a shared machine: give them time.
         await Promise.all(servers.map((server) => server.logEvent('listening', 60_000)));
@@ -238,14 +232,7 @@ describe('the JACK backend end to end', () => {
   it(`tells a streaming client the server lost its sound card when its JACK server stops${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
-    const server = syfala([
-      'serve',
-      '--backend',
-      'jack',
-      '--jack-server',
-      a.name,
-      ...LOOPBACK_SERVE,
-    ]);
+    const server = syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE]);
     const listening = await server.logEvent('listening', 30_000);
     const client = syfala(['connect', `127.0.0.1:${String(listening['udpPort'])}`, '--json']);
     await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
@@ -277,10 +264,7 @@ describe('the JACK backend end to end', () => {
     const client = syfala([
       'connect',
       `127.0.0.1:${String(listening['udpPort'])}`,
-      '--backend',
-      'jack',
-      '--jack-server',
-      b.name,
+      ...onJack(b),
       '--json',
     ]);
     await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
@@ -306,10 +290,7 @@ describe('the JACK backend end to end', () => {
     const a = await jackServer();
     const server = syfala([
       'serve',
-      '--backend',
-      'jack',
-      '--jack-server',
-      a.name,
+      ...onJack(a),
       '--inputs',
       'f32/44100/2/64',
       '--outputs',
@@ -330,7 +311,7 @@ describe('the JACK backend end to end', () => {
   it(`syfala devices --backend jack shows the server's clock and physical ports${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
-    const devices = syfala(['devices', '--backend', 'jack', '--jack-server', a.name, '--json']);
+    const devices = syfala(['devices', ...onJack(a), '--json']);
     expect((await devices.exited).code).toBe(0);
     const [jack] = JSON.parse(devices.stdout) as {
       backend: string;

@@ -9,6 +9,7 @@ import {
   ROOT,
   expectOneSentence,
   jsonLines,
+  onJack,
   serve,
   syfala,
   type Cli,
@@ -192,13 +193,18 @@ describe('JACK: --latency auto with drift compensation by default', () => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
     const b = await jackServer();
-    const jack = (server: JackServer) => ['--backend', 'jack', '--jack-server', server.name];
-    const { server, target } = await served([...jack(a), '--no-auto-connect']);
+    const { server, target } = await served([...onJack(a), '--no-auto-connect']);
     expect(await server.logEvent('listening', 30_000)).toMatchObject({
       latency: 'auto',
       driftCompensation: true,
     });
-    const { stats } = await connected([target, ...jack(b), '--no-auto-connect', '--duration', '3']);
+    const { stats } = await connected([
+      target,
+      ...onJack(b),
+      '--no-auto-connect',
+      '--duration',
+      '3',
+    ]);
     // Auto starts from 2 periods of 64 frames (the native engine adapts it from there).
     expect(stats[0]).toMatchObject({ targetLatencyFrames: expect.any(Number) });
     expect(stats[0]!['targetLatencyFrames']).toBeLessThan(480);
@@ -208,10 +214,7 @@ describe('JACK: --latency auto with drift compensation by default', () => {
     if (!hasJack) ctx.skip();
     const a = await jackServer(44_100);
     const flags = [
-      '--backend',
-      'jack',
-      '--jack-server',
-      a.name,
+      ...onJack(a),
       '--no-auto-connect',
       '--inputs',
       'f32/48000/2/64',
