@@ -118,6 +118,7 @@ class Reference {
       return silence(dst, frames, true);
     }
     const bool starting = !playing_;
+    const bool first_start = !started_;
     playing_ = true;
     started_ = true;
     int64_t gap_start = -1;
@@ -138,7 +139,7 @@ class Reference {
     }
     if (gap_start >= 0) record(uint64_t(gap_start), playhead_ + length);
     playhead_ += length;
-    if (starting) start_fill_ = highest_ - playhead_;
+    if (starting) start_fill_ = first_start ? highest_ - playhead_ : 0;
     s.lost_bytes += concealed;
     return {true, concealed, false, watch_fill(frames)};
   }

@@ -16,12 +16,12 @@
 // target); with conceal_underruns the missing part is concealed instead and the playhead moves
 // on; a second underrun in a row with nothing received past the playhead (a sender that lost
 // periods, or stopped) primes again.
-// A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above
-// the target (or the fill playback started with, when that was more), the surplus is skipped
-// and the latency falls back to it: a stream whose clocks agree is never skipped. A receiver that
-// stalled longer than its capacity finds every new run past its window: after kResyncAfterRuns
-// of them in a row it jumps to the newest and primes again (a resync), rather than overrun for
-// ever.
+// A faster sender fills it: when its lowest fill over kSlipWindowSeconds stays above the target (or
+// the fill the stream first started with, when that was more), the surplus is skipped and the
+// latency falls back to it: a stream whose clocks agree is never skipped. A stalled sender's burst,
+// piled up while the buffer primed again, is skipped the same way. A receiver that stalled longer
+// than its capacity finds every new run past its window: after kResyncAfterRuns of them in a row it
+// jumps to the newest and primes again (a resync), rather than overrun for ever.
 //
 // Everything is allocated in the constructor; push, pull, reset and the setters allocate, lock,
 // throw and log nothing. One thread (the owner) calls them; stats() may be read from any thread.
@@ -271,6 +271,7 @@ class JitterBuffer {
     }
     concealed_last_ = underrun;
     const bool starting = !playing_;
+    const bool first_start = !started_;
     playing_ = true;
     started_ = true;
 
@@ -298,7 +299,10 @@ class JitterBuffer {
       slot = 0;
     }
     playhead_ = playhead + length;
-    if (starting) start_fill_ = buffered_bytes();
+    // Only the stream's first start keeps the fill it found. What piled up while priming again
+    // after an underrun is a stalled sender's burst: latency nobody asked for, skipped at the end
+    // of the window (priming started a fresh one).
+    if (starting) start_fill_ = first_start ? buffered_bytes() : 0;
     add(s.lost_bytes, concealed);
     const size_t skipped = options_.skip_surplus ? watch_fill(frames) : 0;
     result_ = {true, concealed, underrun, skipped};
@@ -574,7 +578,7 @@ class JitterBuffer {
   /// pulled since the window began.
   uint64_t slip_window_frames_;
   uint64_t lowest_fill_ = UINT64_MAX;
-  /// Fill after the pull that last ended priming: the latency playback started with.
+  /// Fill after the first pull since the last reset: the latency playback started with.
   uint64_t start_fill_ = 0;
   /// The stream has played since the last reset(): silence from now on is an underrun's.
   bool started_ = false;

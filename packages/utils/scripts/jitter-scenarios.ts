@@ -417,6 +417,32 @@ function fasterSenderSlips(): object {
   return sim.result();
 }
 
+function stalledSenderBurstSkipped(): object {
+  // i16 mono at 1 kHz (a SLIP_WINDOW_SECONDS window is 50 periods), clocks that agree: the
+  // sender stalls for 6 periods, then sends what it owes at once. The buffer underruns, primes
+  // again and starts with the burst on top of its target; a window later that surplus is skipped
+  // and the latency is the target's again. The stream's first start, above the target too, keeps
+  // its fill: that is latency it was given.
+  const sim = new Simulation({
+    name: 'i16 mono at 1 kHz: after an underrun a stalled sender burst is skipped back to the target, the first start keeps its fill',
+    seed: 9,
+    sampleType: 'i16',
+    channels: 1,
+    sampleRate: 1000,
+    capacityFrames: 256,
+    targetLatencyFrames: 16,
+    datagramBudgetBytes: 24 + 12,
+  });
+  const net: Impairment = { loss: 0.02, duplicate: 0.02, delay: 0, maxDelayTicks: 0 };
+  sim.period(3 * 10 * sim.bytesPerFrame, 0, net);
+  for (let tick = 0; tick < 200; tick++) {
+    const stalled = tick >= 70 && tick < 76;
+    const frames = stalled ? 0 : tick === 76 ? 70 : 10;
+    sim.period(frames * sim.bytesPerFrame, 10, net);
+  }
+  return sim.result();
+}
+
 function concealedUnderruns(): object {
   // i16 stereo, concealUnderruns and no slips (as under a DriftCompensatedStream): the sender runs
   // 6 % slow with jitter, so periods come due before they have all arrived; each plays what did,
@@ -460,6 +486,7 @@ export function jitterScenarios(): object {
       slowerSenderStallAndResume(),
       fasterSenderSlips(),
       concealedUnderruns(),
+      stalledSenderBurstSkipped(),
     ],
   };
 }

@@ -134,12 +134,14 @@ export interface JitterBufferStats {
  * buffer: when a period is due and has not all arrived, the buffer plays silence without moving
  * the playhead and primes again (an underrun; nothing is lost, the latency grows back to the
  * target); with `concealUnderruns` the missing part is concealed instead and the playhead moves
- * on, unless the sender is more than half the capacity behind (it stopped). A faster sender fills it: when its lowest fill over SLIP_WINDOW_SECONDS stays above
- * the target (or above the fill playback started with, when that was more), the surplus is
- * skipped and the latency falls back to it: a stream whose clocks agree is never skipped. A receiver that
- * stalled longer than its capacity finds every new run past its window: after RESYNC_AFTER_RUNS
- * of them in a row it jumps to the newest and primes again (a resync), rather than overrun for
- * ever.
+ * on, unless the period before was a concealed underrun too and nothing has arrived past the
+ * playhead (a sender that lost periods, or stopped), which primes again. A faster sender fills it:
+ * when its lowest fill over SLIP_WINDOW_SECONDS stays above the target (or above the fill the
+ * stream first started with, when that was more), the surplus is skipped and the latency falls
+ * back to it: a stream whose clocks agree is never skipped. A stalled sender's burst, piled up
+ * while the buffer primed again, is skipped the same way. A receiver that stalled longer than its
+ * capacity finds every new run past its window: after RESYNC_AFTER_RUNS of them in a row it jumps
+ * to the newest and primes again (a resync), rather than overrun for ever.
  *
  * Everything is allocated in the constructor: `push` and `pull` allocate nothing.
  */
@@ -173,7 +175,7 @@ export class JitterBuffer {
   /** Lowest fill (bytes) after a pull since the window began, and the frames pulled in it. */
   #lowestFill = Number.POSITIVE_INFINITY;
   #windowFrames = 0;
-  /** Fill (bytes) after the pull that last ended priming: the latency playback started with. */
+  /** Fill (bytes) after the first pull since the last reset: the latency playback started with. */
   #startFill = 0;
   #lateFrames = 0;
   #state: JitterBufferState = 'priming';
@@ -392,6 +394,7 @@ export class JitterBuffer {
     }
     this.#concealedLast = underrun;
     const starting = this.#state === 'priming';
+    const firstStart = !this.#started;
     this.#state = 'playing';
     this.#started = true;
 
@@ -427,7 +430,10 @@ export class JitterBuffer {
     }
     if (gapStart >= 0) this.#recordConcealed(gapStart, playhead + length);
     this.#playhead = playhead + length;
-    if (starting) this.#startFill = this.#highest - this.#playhead;
+    // Only the stream's first start keeps the fill it found. What piled up while priming again
+    // after an underrun is a stalled sender's burst: latency nobody asked for, skipped at the end
+    // of the window (priming started a fresh one).
+    if (starting) this.#startFill = firstStart ? this.#highest - this.#playhead : 0;
     this.#lostBytes += concealed;
     const result = this.#pullResult;
     result.playing = true;

@@ -686,6 +686,27 @@ describe('JitterBuffer', () => {
     expect(pull(jb, BPF, 2)).toEqual(pattern(52, 8));
   });
 
+  it("skips a stalled sender's burst once it has primed again, back down to the target", () => {
+    // 8 Hz: the slip window is 4 frames, two pulls of 2.
+    const fmt = makeFormat(
+      { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },
+      'any',
+    );
+    const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
+    pushRun(jb, [0, 16]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
+    expect(pull(jb, BPF, 2)).toEqual(pattern(8, 8));
+    // The sender stalls: an underrun, and the buffer primes again.
+    expect(jb.pull(new Uint8Array(8), 0, 2)).toMatchObject({ playing: false, underrun: true });
+    // It resumes with what it owes at once: playback starts 4 frames above the 2-frame target.
+    pushRun(jb, [16, 48]);
+    expect(pull(jb, BPF, 2)).toEqual(pattern(16, 8));
+    // A window later the surplus is gone: 2 frames skipped, the fill back at the target.
+    expect(pull(jb, BPF, 2)).toEqual(pattern(24, 8));
+    expect(jb.stats()).toMatchObject({ skippedFrames: 2, playheadByte: 40, bufferedFrames: 2 });
+    expect(pull(jb, BPF, 2)).toEqual(pattern(40, 8));
+  });
+
   it.each<[SampleType, string]>([
     ['u8', '80 80'],
     ['u16', '00 80 00 80'],
