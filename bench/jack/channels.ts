@@ -4,11 +4,12 @@
  *
  *   bash scripts/pnpm.sh exec tsx bench/jack/channels.ts [--seconds 20] [--period 64]
  *        [--channels 2,16,64,256] [--bridge jacktrip|syfala|all] [--queue 4]
- *        [--jacktrip-bits 16] [--syfala-latency 128] [--verbose]
+ *        [--jacktrip-bits 16] [--syfala-latency 128] [--realtime] [--verbose]
  *
  * Same rig as latency.ts, with every channel looped on A and jack_iodelay on channel 1 (proof
  * that audio flows). Per run: each side's CPU seconds over the window (utime + stime of the
  * bridge process and its descendants, from /proc), the bridge's own underruns and losses.
+ * --realtime runs the servers with real-time scheduling (jackd -R), as JACK users run them.
  * JackTrip runs at its default 16-bit resolution (-b): its float mode (-b 32) carries no audio
  * in 1.7.0 on this rig (jack_iodelay finds no signal, whatever --bufstrategy), so no f32 peer.
  */
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     queue: { type: 'string', default: '4' },
     'jacktrip-bits': { type: 'string', default: '16' },
     'syfala-latency': { type: 'string' },
+    realtime: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -53,7 +55,7 @@ const bridges: Bridge[] = [];
 if (which !== 'syfala') bridges.push(jacktrip(queue!, bits));
 if (which !== 'jacktrip') bridges.push(syfala(syfalaFlags));
 
-console.log(machine());
+console.log(machine(values.realtime));
 console.log(
   `Channels at 48 kHz (syfala f32; JackTrip -b ${bits}), period ${period} frames, ${seconds} s per run\n`,
 );
@@ -64,7 +66,9 @@ for (const channels of counts) {
   for (const bridge of bridges) {
     process.stderr.write(`${bridge.label}, ${channels} channels: measuring ${seconds} s …\n`);
     try {
-      results.push(await runRig(bridge, { period: period!, channels, seconds }));
+      results.push(
+        await runRig(bridge, { period: period!, channels, seconds, realtime: values.realtime }),
+      );
     } catch (err) {
       failures.push(`${bridge.label}, ${channels} channels: ${(err as Error).message}`);
       process.stderr.write(`  failed: ${(err as Error).message}\n`);

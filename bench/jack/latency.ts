@@ -63,10 +63,9 @@ if (which !== 'jacktrip') {
   }
 }
 
-console.log(machine());
+console.log(machine(values.realtime));
 console.log(
-  `Round trip, 2 channels, period ${period} frames, ${seconds} s windows, ${runs} runs per bridge taking turns, ` +
-    `${values.realtime ? 'real-time (jackd -R)' : '--no-realtime'} servers\n`,
+  `Round trip, 2 channels, period ${period} frames, ${seconds} s windows, ${runs} runs per bridge taking turns\n`,
 );
 
 const results: RigResult[] = [];

@@ -141,14 +141,14 @@ function command(cmd: string, args: string[]): string {
 }
 
 /** "AMD EPYC …, 2 cores, Node v20…, JackTrip 1.7.0, jackd 1.9.21" */
-export function machine(): string {
+export function machine(realtime = false): string {
   const model =
     /Model name:\s*(.+)/.exec(command('lscpu', []))?.[1]?.trim() ?? cpus()[0]?.model ?? '?';
   const jacktrip = /VERSION:\s*(\S+)/.exec(command('jacktrip', ['--version']))?.[1] ?? 'missing';
   const jackd = /jackdmp version (\S+)/.exec(command('jackd', ['--version']))?.[1] ?? 'missing';
   return (
     `Machine: ${model}, ${cpus().length} cores, Node ${process.version}, ` +
-    `JackTrip ${jacktrip}, jackd ${jackd} (dummy driver, --no-realtime), ${SAMPLE_RATE} Hz`
+    `JackTrip ${jacktrip}, jackd ${jackd} (dummy driver, ${realtime ? 'real-time: jackd -R' : '--no-realtime'}), ${SAMPLE_RATE} Hz`
   );
 }
 
