@@ -3,14 +3,15 @@
  *
  *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
- *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--verbose]
+ *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--rate-a 44100] [--verbose]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
  * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
  * compensation (played bit for bit: an underrun primes again, surplus is skipped). --realtime runs
- * both servers with real-time scheduling (jackd -R, as JACK users run it; the tests do not). The configurations take turns, run after run,
- * so a noisy stretch of the shared machine hits all of them alike. For each run: fresh servers A
- * and B at 48 kHz and the period, the bridge, A's received stream looped into its send stream,
+ * both servers with real-time scheduling (jackd -R, as JACK users run it; the tests do not);
+ * --rate-a runs server A at another rate (syfala converts; JackTrip cannot). The configurations
+ * take turns, run after run, so a noisy stretch of the shared machine hits all of them alike.
+ * For each run: fresh servers A (48 kHz or --rate-a) and B (48 kHz) at the period, the bridge, A's received stream looped into its send stream,
  * jack_iodelay on B for --seconds after a warm-up; then the bridge stops before the servers.
  * The reading includes the rig's own 2 periods (the measuring client's pass and the loop on A).
  * Underruns are the bridge's own counters over the window (jackd's xrun lines are not: the dummy
@@ -26,6 +27,7 @@ import {
   perSide,
   printTails,
   runRig,
+  SAMPLE_RATE,
   table,
   type RigResult,
 } from './rig.js';
@@ -40,12 +42,14 @@ const { values } = parseArgs({
     'syfala-latency': { type: 'string' },
     'syfala-fixed': { type: 'string' },
     realtime: { type: 'boolean', default: false },
+    'rate-a': { type: 'string', default: String(SAMPLE_RATE) },
     verbose: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
 const [runs] = numberList(values.runs, '--runs');
 const [period] = numberList(values.period, '--period');
+const [rateA] = numberList(values['rate-a'], '--rate-a');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
 const which = bridgeChoice(values.bridge);
 const bridges: Bridge[] = [];
@@ -65,7 +69,7 @@ if (which !== 'jacktrip') {
 
 console.log(machine(values.realtime));
 console.log(
-  `Round trip, 2 channels, period ${period} frames, ${seconds} s windows, ${runs} runs per bridge taking turns\n`,
+  `Round trip, 2 channels, period ${period} frames, server A at ${rateA} Hz, ${seconds} s windows, ${runs} runs per bridge taking turns\n`,
 );
 
 const results: RigResult[] = [];
@@ -75,7 +79,13 @@ for (let run = 1; run <= runs!; run++) {
     process.stderr.write(`run ${run}/${runs}, ${bridge.label}: measuring ${seconds} s …\n`);
     try {
       results.push(
-        await runRig(bridge, { period: period!, channels: 2, seconds, realtime: values.realtime }),
+        await runRig(bridge, {
+          period: period!,
+          channels: 2,
+          seconds,
+          realtime: values.realtime,
+          sampleRateA: rateA!,
+        }),
       );
     } catch (err) {
       failures.push(`run ${run}, ${bridge.label}: ${(err as Error).message}`);

@@ -79,11 +79,24 @@ function delta(end: BridgeCounters | null, start: BridgeCounters | null): Bridge
  */
 export async function runRig(
   bridge: Bridge,
-  options: { period: number; channels: number; seconds: number; realtime?: boolean },
+  options: {
+    period: number;
+    channels: number;
+    seconds: number;
+    realtime?: boolean;
+    /** Server A's rate, when not B's SAMPLE_RATE (the bridge converts). */
+    sampleRateA?: number;
+  },
 ): Promise<RigResult> {
-  const { period, channels, seconds, realtime = false } = options;
+  const { period, channels, seconds, realtime = false, sampleRateA = SAMPLE_RATE } = options;
   const serverOptions = { sampleRate: SAMPLE_RATE, periodFrames: period, realtime };
-  const a = await track(startJackServer({ name: uniqueServerName('bench-a'), ...serverOptions }));
+  const a = await track(
+    startJackServer({
+      name: uniqueServerName('bench-a'),
+      ...serverOptions,
+      sampleRate: sampleRateA,
+    }),
+  );
   let b: JackServer | undefined;
   let run: BridgeRun | undefined;
   try {
