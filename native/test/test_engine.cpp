@@ -1,6 +1,7 @@
 // Two engines streaming to each other over real loopback UDP, each driven by a clock thread that
-// stands in for JACK's callback: the receive, send and audio threads and the lock-free peer list
+// stands in for JACK's callback: the receive and audio threads and the lock-free peer list
 // all run at once (`make tsan` checks the hand-offs), and what arrives is what was sent.
+
 #include <dirent.h>
 #include <sched.h>
 
@@ -68,22 +69,6 @@ class Rig {
   std::vector<std::vector<float*>> outputs_;
   uint64_t frame_ = 0;
 };
-
-/** Sets every thread of this process to `policy` on `cpus`: returns false if one refused. */
-bool schedule_every_thread(int policy, const cpu_set_t& cpus) {
-  DIR* tasks = opendir("/proc/self/task");
-  if (tasks == nullptr) return false;
-  const sched_param param{0};
-  bool ok = true;
-  while (const dirent* task = readdir(tasks)) {
-    const pid_t tid = pid_t(std::atoi(task->d_name));
-    if (tid <= 0) continue;
-    ok = sched_setaffinity(tid, sizeof cpus, &cpus) == 0 && ok;
-    ok = sched_setscheduler(tid, policy, &param) == 0 && ok;
-  }
-  closedir(tasks);
-  return ok;
-}
 
 PeerSpec peer_to(const std::string& id, uint16_t port, SampleType type) {
   const Format format{kRate, kChannels, type};
@@ -172,11 +157,11 @@ int fifo_threads() {
   return n;
 }
 
-TEST(engine_udp_threads_run_sched_fifo_where_the_system_allows_it) {
+TEST(engine_receive_thread_runs_sched_fifo_where_the_system_allows_it) {
   const bool allowed = realtime_allowed(kUdpThreadPriority);
   Rig a;
   CHECK_EQ(a.engine().realtime_threads(), allowed);
-  CHECK_EQ(fifo_threads(), allowed ? 2 : 0);
+  CHECK_EQ(fifo_threads(), allowed ? 1 : 0);
   Rig ordinary(0);
   CHECK(!ordinary.engine().realtime_threads());
 }
@@ -210,53 +195,38 @@ TEST(engine_peers_come_and_go_while_the_audio_thread_runs) {
   CHECK(!a.engine().remove_peer("b"));
 }
 
-TEST(engine_never_sends_a_byte_index_twice_when_the_send_thread_falls_behind) {
-  // Periods back to back, as fast as the audio thread can make them: the send thread falls
-  // behind and the ring between them fills. What finds no slot is dropped and counted; nothing
-  // already queued is overwritten or sent again (issue 13: the TS pool did that). Left to the
-  // scheduler, the send thread keeps up (it did under ASan and TSan on an idle machine), so the
-  // engine's threads start on this thread's core at idle priority, which the kernel runs only
-  // when nothing else there wants the core: the audio loop outruns the sender for certain.
-  cpu_set_t all;
-  REQUIRE(sched_getaffinity(0, sizeof all, &all) == 0);
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &all)) {
-      CPU_SET(cpu, &one);
-      break;
-    }
-  }
-  const sched_param normal{0};
-  REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);  // threads started from here inherit both
-  REQUIRE(sched_setscheduler(0, SCHED_IDLE, &normal) == 0);
-  Rig a(0);  // ordinary threads: real-time ones would keep up
-  REQUIRE(sched_setscheduler(0, SCHED_OTHER, &normal) == 0);
+TEST(engine_sends_from_the_callback_a_period_longer_than_its_send_ring_holds_each_byte_once) {
+  // One second in one period: more datagrams than the send ring's slots. The callback sends
+  // what is queued when the ring fills and goes on: every byte goes out once, none is dropped.
+  constexpr uint32_t kLongPeriod = kRate;
+  Engine engine(EngineOptions{"127.0.0.1", 0, 1400, 0});
+  engine.set_device({kChannels}, {kChannels}, kRate, kLongPeriod);
   UdpSocket capture("127.0.0.1", 0, 8 * 1024 * 1024);
-  a.engine().add_peer(peer_to("capture", capture.port(), SampleType::F32));
-  std::vector<float> played;
-  constexpr uint32_t kPeriods = 2000;  // one datagram each; the ring holds 50 ms of them
-  a.run(kPeriods, 0, played);
-  REQUIRE(schedule_every_thread(SCHED_OTHER, all));  // now the sender drains the ring
-  std::vector<uint64_t> seen;
+  engine.add_peer(peer_to("capture", capture.port(), SampleType::F32));
+  std::vector<std::vector<float>> in(kChannels, std::vector<float>(kLongPeriod, 0.25f));
+  std::vector<std::vector<float>> out(kChannels, std::vector<float>(kLongPeriod));
+  const std::vector<std::vector<const float*>> inputs = {{in[0].data(), in[1].data()}};
+  const std::vector<std::vector<float*>> outputs = {{out[0].data(), out[1].data()}};
+  engine.process({&inputs, &outputs, kLongPeriod});
+  std::vector<std::pair<uint64_t, uint32_t>> runs;
   std::vector<uint8_t> buffer(2048);
-  for (int idle = 0; idle < 20;) {
+  while (true) {
     const ssize_t length = ::recv(capture.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-    if (length < 0) {
-      ++idle;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      continue;
-    }
+    if (length < 0) break;  // sent synchronously: all of it is queued at the socket by now
     AudioHeader header{};
     REQUIRE(read_audio_header(buffer.data(), size_t(length), header) == DecodeError::None);
-    seen.push_back(header.byte_index);
+    runs.emplace_back(header.byte_index, header.byte_count);
   }
-  const Peer& peer = *a.engine().peers()[0];
-  CHECK(peer.outbound_drops.load() > 0);
-  // Every datagram that found a slot went out once (the capture socket holds them all).
-  CHECK_EQ(seen.size() + peer.outbound_drops.load(), kPeriods);
-  std::sort(seen.begin(), seen.end());
-  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+  const uint64_t period_bytes = uint64_t(kLongPeriod) * kChannels * sizeof(float);
+  CHECK(runs.size() > 256);  // the ring's smallest size: it did fill
+  std::sort(runs.begin(), runs.end());
+  uint64_t next = 0;
+  for (const auto& [index, count] : runs) {
+    CHECK_EQ(index, next);
+    next = index + count;
+  }
+  CHECK_EQ(next, period_bytes);
+  CHECK_EQ(engine.socket_counters().send_errors.load(), 0u);
 }
 
 TEST(engine_malformed_datagrams_and_strangers_are_counted_never_queued) {

@@ -14,8 +14,6 @@ namespace syfala {
 namespace {
 /** Kernel socket buffers asked for (capped by net.core.rmem_max/wmem_max): bursts must fit. */
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
-/** Datagrams taken per receive_batch/send_batch call. */
-constexpr unsigned kBatch = 64;
 /** Receive buffers are larger than any ring slot, so an oversized datagram is seen as such. */
 constexpr size_t kReceiveBufferBytes = 2048;
 
@@ -134,10 +132,8 @@ Engine::Engine(const EngineOptions& options)
   }
   published_.store(current_.get());
   receiver_ = std::thread([this] { receive_loop(); });
-  sender_ = std::thread([this] { send_loop(); });
   if (options.realtime_priority > 0) {
-    realtime_threads_ = make_realtime(receiver_, options.realtime_priority) &&
-                        make_realtime(sender_, options.realtime_priority);
+    realtime_threads_ = make_realtime(receiver_, options.realtime_priority);
   }
 }
 
@@ -210,7 +206,6 @@ void Engine::publish() {
   for (const auto& p : owned_) next->peers.push_back(p.get());
   published_.store(next.get(), std::memory_order_seq_cst);
   receive_reader_.wait_for_reader();
-  send_reader_.wait_for_reader();
   audio_reader_.wait_for_reader();
   current_ = std::move(next);
 }
@@ -218,7 +213,6 @@ void Engine::publish() {
 void Engine::process(const DevicePeriod& period) {
   ReadPass pass(audio_reader_);
   const PeerList& list = *published_.load(std::memory_order_seq_cst);
-  bool queued = false;
   for (Peer* peer : list.peers) {
     // What the receive thread queued since the last period goes into the jitter buffers first.
     size_t length = 0;
@@ -258,23 +252,22 @@ void Engine::process(const DevicePeriod& period) {
             [&](const AudioHeader& h, const uint8_t* run, size_t run_length) {
               uint8_t* slot = peer->outbound.write_slot();
               if (slot == nullptr) {
-                peer->outbound_drops.fetch_add(1, std::memory_order_relaxed);
-                return;
+                // A period longer than the ring holds: send what is queued, then go on.
+                send_queued(*peer);
+                slot = peer->outbound.write_slot();
               }
               write_audio_header(slot, h);
               std::memcpy(slot + kAudioHeaderBytes, run, run_length);
               peer->outbound.commit(kAudioHeaderBytes + run_length);
               route->datagrams.fetch_add(1, std::memory_order_relaxed);
               route->bytes.fetch_add(run_length, std::memory_order_relaxed);
-              queued = true;
             });
         done += n;
       }
     }
+    send_queued(*peer);
   }
   latency_frames_.store(largest_target(list), std::memory_order_relaxed);
-  // The one wake-up the audio thread makes (WakeSemaphore::post takes no lock).
-  if (queued) send_wake_.post();
 }
 
 uint32_t Engine::largest_target(const PeerList& list) const {
@@ -301,12 +294,12 @@ Peer* Engine::find_by_source(const PeerList& list, const sockaddr_in& source) co
 }
 
 void Engine::receive_loop() {
-  std::vector<uint8_t> buffers(kBatch * kReceiveBufferBytes);
-  std::array<mmsghdr, kBatch> messages{};
-  std::array<iovec, kBatch> vectors{};
-  std::array<sockaddr_in, kBatch> sources{};
+  std::vector<uint8_t> buffers(kDatagramBatch * kReceiveBufferBytes);
+  std::array<mmsghdr, kDatagramBatch> messages{};
+  std::array<iovec, kDatagramBatch> vectors{};
+  std::array<sockaddr_in, kDatagramBatch> sources{};
   while (running_.load(std::memory_order_relaxed)) {
-    for (unsigned i = 0; i < kBatch; ++i) {
+    for (unsigned i = 0; i < kDatagramBatch; ++i) {
       vectors[i] = {buffers.data() + i * kReceiveBufferBytes, kReceiveBufferBytes};
       messages[i].msg_hdr = {};
       messages[i].msg_hdr.msg_name = &sources[i];
@@ -314,7 +307,7 @@ void Engine::receive_loop() {
       messages[i].msg_hdr.msg_iov = &vectors[i];
       messages[i].msg_hdr.msg_iovlen = 1;
     }
-    const int got = socket_.receive_batch(messages.data(), kBatch);
+    const int got = socket_.receive_batch(messages.data(), kDatagramBatch);
     if (got <= 0 || !running_.load(std::memory_order_relaxed)) continue;
     ReadPass pass(receive_reader_);
     const PeerList& list = *published_.load(std::memory_order_seq_cst);
@@ -351,43 +344,33 @@ void Engine::receive_loop() {
   }
 }
 
-void Engine::send_loop() {
-  std::array<mmsghdr, kBatch> messages{};
-  std::array<iovec, kBatch> vectors{};
-  while (running_.load(std::memory_order_relaxed)) {
-    if (!send_wake_.wait_for_ms(100)) continue;
-    ReadPass pass(send_reader_);
-    const PeerList& list = *published_.load(std::memory_order_seq_cst);
-    for (Peer* peer : list.peers) {
-      for (;;) {
-        unsigned count = 0;
-        size_t length = 0;
-        while (count < kBatch) {
-          const uint8_t* datagram = peer->outbound.peek(count, length);
-          if (datagram == nullptr) break;
-          vectors[count] = {const_cast<uint8_t*>(datagram), length};
-          messages[count].msg_hdr = {};
-          messages[count].msg_hdr.msg_name = const_cast<sockaddr_in*>(&peer->address);
-          messages[count].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-          messages[count].msg_hdr.msg_iov = &vectors[count];
-          messages[count].msg_hdr.msg_iovlen = 1;
-          ++count;
-        }
-        if (count == 0) break;
-        const int failed = socket_.send_batch(messages.data(), count);
-        if (failed > 0) counters_.send_errors.fetch_add(failed, std::memory_order_relaxed);
-        peer->outbound.release(count);
-      }
+void Engine::send_queued(Peer& peer) {
+  for (;;) {
+    unsigned count = 0;
+    size_t length = 0;
+    while (count < kDatagramBatch) {
+      const uint8_t* datagram = peer.outbound.peek(count, length);
+      if (datagram == nullptr) break;
+      send_vectors_[count] = {const_cast<uint8_t*>(datagram), length};
+      mmsghdr& message = send_messages_[count];
+      message.msg_hdr = {};
+      message.msg_hdr.msg_name = const_cast<sockaddr_in*>(&peer.address);
+      message.msg_hdr.msg_namelen = sizeof(sockaddr_in);
+      message.msg_hdr.msg_iov = &send_vectors_[count];
+      message.msg_hdr.msg_iovlen = 1;
+      ++count;
     }
+    if (count == 0) return;
+    const int failed = socket_.send_batch(send_messages_.data(), count);
+    if (failed > 0) counters_.send_errors.fetch_add(failed, std::memory_order_relaxed);
+    peer.outbound.release(count);
   }
 }
 
 void Engine::close() {
   if (!running_.exchange(false)) return;
   socket_.shutdown();
-  send_wake_.post();
   receiver_.join();
-  sender_.join();
   // A device still running sees an empty list before the peers go.
   std::vector<std::unique_ptr<Peer>> retired = std::move(owned_);
   owned_.clear();

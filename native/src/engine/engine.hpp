@@ -1,6 +1,6 @@
 #pragma once
-// The native data plane: one UDP audio socket with its receive and send threads, the peers a
-// device streams with, and the per-period work the device's real-time callback hands it.
+// The native data plane: one UDP audio socket with its receive thread, the peers a device
+// streams with, and the per-period work the device's real-time callback does, sending included.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -13,7 +13,6 @@
 #include "peer.hpp"
 #include "quiescence.hpp"
 #include "udp_socket.hpp"
-#include "wake_semaphore.hpp"
 
 namespace syfala {
 
@@ -45,9 +44,9 @@ struct SocketCounters {
 };
 
 /**
- * SCHED_FIFO priority asked for the receive and send threads: below jackd2's (10 for the
- * server, 9 for its clients' process threads), so they never preempt the audio callback, and
- * above every ordinary thread.
+ * SCHED_FIFO priority asked for the receive thread: below jackd2's (10 for the server, 9 for its
+ * clients' process threads), so it never preempts the audio callback, and above every ordinary
+ * thread.
  */
 constexpr int kUdpThreadPriority = 5;
 
@@ -55,14 +54,18 @@ struct EngineOptions {
   std::string address = "0.0.0.0";
   uint16_t port = 0;
   size_t datagram_budget_bytes = 1400;
-  /** SCHED_FIFO priority for the UDP threads; 0 leaves them ordinary threads. */
+  /** SCHED_FIFO priority for the receive thread; 0 leaves it an ordinary thread. */
   int realtime_priority = kUdpThreadPriority;
 };
+
+/** Datagrams taken per receive_batch/send_batch call. */
+constexpr unsigned kDatagramBatch = 64;
 
 /**
  * Threads: the control thread (Node's main thread) adds and removes peers; the receive thread
  * queues each peer's datagrams in its receive ring; the device's real-time thread calls process()
- * once per period; the send thread sends what process() queued. The three data threads read the
+ * once per period, which sends the period's datagrams itself (non-blocking sendmmsg: a send
+ * thread's wake-up cost more CPU than the send, native/README.md). The two data threads read the
  * peer list without locks; the control thread publishes a new list and frees the old one only
  * once each of them has left any pass that could still see it (Quiescence).
  */
@@ -76,9 +79,9 @@ class Engine {
   uint16_t port() const { return socket_.port(); }
 
   /**
-   * Whether the receive and send threads run SCHED_FIFO. false when the options did not ask,
-   * or the system refused (no CAP_SYS_NICE and RLIMIT_RTPRIO too low): they then run as
-   * ordinary threads, which is how the engine worked before it asked.
+   * Whether the receive thread runs SCHED_FIFO. false when the options did not ask, or the
+   * system refused (no CAP_SYS_NICE and RLIMIT_RTPRIO too low): it then runs as an ordinary
+   * thread, which is how the engine worked before it asked.
    */
   bool realtime_threads() const { return realtime_threads_; }
 
@@ -107,7 +110,7 @@ class Engine {
   const std::vector<std::unique_ptr<Peer>>& peers() const { return owned_; }
   const SocketCounters& socket_counters() const { return counters_; }
 
-  /** Stops both threads and closes the socket. Idempotent; peers are dropped. */
+  /** Stops the receive thread and closes the socket. Idempotent; peers are dropped. */
   void close();
 
  private:
@@ -117,7 +120,8 @@ class Engine {
 
   void publish();
   void receive_loop();
-  void send_loop();
+  /** Real-time: sends what process() queued for `peer`, without blocking. */
+  void send_queued(Peer& peer);
   Peer* find_by_source(const PeerList& list, const sockaddr_in& source) const;
   uint32_t largest_target(const PeerList& list) const;
 
@@ -130,15 +134,16 @@ class Engine {
   std::vector<std::unique_ptr<Peer>> owned_;
   std::unique_ptr<PeerList> current_;
   std::atomic<PeerList*> published_{nullptr};
-  Quiescence receive_reader_, send_reader_, audio_reader_;
+  Quiescence receive_reader_, audio_reader_;
 
   SocketCounters counters_;
-  WakeSemaphore send_wake_;
   std::atomic<bool> running_{true};
   std::thread receiver_;
-  std::thread sender_;
   bool realtime_threads_ = false;
   std::atomic<uint32_t> latency_frames_{0};
+  /** send_queued's batch, allocated once: the audio thread allocates nothing. */
+  std::array<mmsghdr, kDatagramBatch> send_messages_{};
+  std::array<iovec, kDatagramBatch> send_vectors_{};
 };
 
 }  // namespace syfala

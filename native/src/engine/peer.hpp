@@ -1,6 +1,7 @@
 #pragma once
-// A peer the engine streams with: its address, the streams each way, and the two rings that
-// carry its datagrams between the UDP threads and the real-time callback.
+// A peer the engine streams with: its address, the streams each way, the ring that carries its
+// datagrams from the receive thread to the real-time callback, and the one that holds what the
+// callback packetized until it sends it.
 #include <netinet/in.h>
 
 #include <atomic>
@@ -129,11 +130,10 @@ struct Peer {
   std::atomic<bool> sending;
   /** Receive thread → real-time callback. */
   DatagramRing inbound;
-  /** Real-time callback → send thread. */
+  /** What the real-time callback packetized this period, until it sends it. */
   DatagramRing outbound;
-  /** Datagrams dropped because a ring was full (a stalled thread on the other side). */
+  /** Datagrams dropped because the inbound ring was full (the audio thread stalled). */
   std::atomic<uint64_t> inbound_drops{0};
-  std::atomic<uint64_t> outbound_drops{0};
 
   ReceiveRoute* receive_route(uint32_t wire_stream) const;
 };

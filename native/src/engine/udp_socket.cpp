@@ -75,7 +75,7 @@ int UdpSocket::send_batch(mmsghdr* messages, unsigned count) {
   unsigned done = 0;
   int failed = 0;
   while (done < count) {
-    const int sent = ::sendmmsg(fd_, messages + done, count - done, 0);
+    const int sent = ::sendmmsg(fd_, messages + done, count - done, MSG_DONTWAIT);
     if (sent > 0) {
       done += static_cast<unsigned>(sent);
     } else if (sent < 0 && errno == EINTR) {
@@ -113,7 +113,7 @@ int UdpSocket::send_batch(mmsghdr* messages, unsigned count) {
   for (unsigned i = 0; i < count; ++i) {
     ssize_t sent;
     do {
-      sent = ::sendmsg(fd_, &messages[i].msg_hdr, 0);
+      sent = ::sendmsg(fd_, &messages[i].msg_hdr, MSG_DONTWAIT);
     } while (sent < 0 && errno == EINTR);
     if (sent < 0) ++failed;  // Unreachable peer, full buffer: skip it, keep the rest.
   }

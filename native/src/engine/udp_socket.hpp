@@ -53,7 +53,10 @@ class UdpSocket {
    * are queued, up to `count`. Returns how many, 0 on timeout, -1 once shut down.
    */
   int receive_batch(mmsghdr* messages, unsigned count);
-  /** Sends `count` prepared messages, skipping any the kernel refuses; returns how many failed. */
+  /**
+   * Sends `count` prepared messages without ever blocking (the audio thread calls it), skipping
+   * any the kernel refuses, a full send buffer included; returns how many failed.
+   */
   int send_batch(mmsghdr* messages, unsigned count);
   /**
    * Ends receive_batch for good: used to stop the receive thread. A blocked call returns at once

@@ -63,7 +63,7 @@ describe.skipIf(!hasJack)('JackEngine on a dummy JACK server', () => {
     ]);
   });
 
-  it('says whether its UDP threads got real-time priority, as chrt finds the system allows', async () => {
+  it('says whether its receive thread got real-time priority, as chrt finds the system allows', async () => {
     const server = await jackServer();
     const engine = await startEngine();
     await openStereo(engine, server, STEREO);

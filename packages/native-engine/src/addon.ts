@@ -78,13 +78,13 @@ export interface NativeDeviceInfo {
   readonly outputPorts: readonly string[];
 }
 
-/** The C++ engine: its socket and UDP threads, and at most one device driving process(). */
+/** The C++ engine: its socket and receive thread, and at most one device driving process(). */
 export interface NativeEngine {
   readonly port: number;
   /** The device's clock now; undefined before a device is open. */
   clock(): { sampleRate: number; periodFrames: number } | undefined;
   /**
-   * Whether the UDP receive and send threads got SCHED_FIFO (priority 5, below JACK's); false
+   * Whether the UDP receive thread got SCHED_FIFO (priority 5, below JACK's); false
    * when the system refused (no CAP_SYS_NICE, RLIMIT_RTPRIO 0): they run as ordinary threads.
    */
   realtimeThreads(): boolean;

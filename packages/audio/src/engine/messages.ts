@@ -89,9 +89,9 @@ export interface PeerStats {
   readonly sent: StreamSendStats[];
   readonly received: ReceivedStreamStats[];
   /**
-   * Datagrams dropped because a queue between threads was full (native core; receive: the audio
-   * thread fell behind the UDP thread; send: the send thread fell behind the audio thread), or
-   * because every send buffer was still queued in the socket (TS engine: send; receive is 0).
+   * Datagrams dropped because a queue between threads was full (native core, receive: the audio
+   * thread fell behind the UDP thread; its send is 0, the audio thread sends), or because every
+   * send buffer was still queued in the socket (TS engine: send; receive is 0).
    */
   readonly queueDrops?: { receive: number; send: number };
 }
@@ -170,7 +170,7 @@ export interface StreamEngine {
   /** The UDP port audio is received on: announce it in the handshake. */
   readonly port: number;
   /**
-   * Whether the UDP threads got real-time priority (SCHED_FIFO); undefined where the engine has
+   * Whether the UDP receive thread got real-time priority (SCHED_FIFO); undefined where the engine has
    * no threads of its own (the TS engine runs in a worker).
    */
   readonly realtimeThreads?: boolean;
