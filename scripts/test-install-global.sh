@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Checks the README's one step for PATH for real: `npm run install-global` into a temporary
+# prefix, then the installed `syfala`, by name, from another folder: --version, serve and connect
+# on 127.0.0.1 (the installed copy's own native addon loaded by `devices`), its bash completion
+# sourced and its man page rendered. The prefix is removed at the end. It runs after the tests in
+# .ci/run, not in vitest: npm builds the native addon in the installed copy, which takes one to
+# three minutes on a 2-core machine.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+server=
+cleanup() {
+  [[ -n "$server" ]] && kill "$server" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "install-global: $*" >&2
+  exit 1
+}
+
+npm run --silent --prefix "$root" install-global -- --prefix "$tmp/prefix" --offline --silent
+export PATH="$tmp/prefix/bin:$PATH"
+cd "$tmp"
+[[ "$(command -v syfala)" == "$tmp/prefix/bin/syfala" ]] || fail "syfala is not the installed one"
+version=$(node -p "require('$root/apps/syfala/package.json').version")
+[[ "$(syfala --version)" == "$version" ]] || fail "syfala --version is not $version"
+syfala devices --backend jack --json >/dev/null 2>"$tmp/devices.err" ||
+  ! grep -qi 'addon' "$tmp/devices.err" || fail "the native addon: $(cat "$tmp/devices.err")"
+
+syfala serve --bind 127.0.0.1 --no-mdns --udp-port 0 --control-port 0 --log json 2>"$tmp/serve.log" &
+server=$!
+for _ in $(seq 100); do
+  port=$(node -e '
+    for (const line of require("fs").readFileSync(process.argv[1], "utf8").split("\n"))
+      if (line.includes("\"listening\"")) console.log(JSON.parse(line).udpPort);
+  ' "$tmp/serve.log")
+  [[ -n "$port" ]] && break
+  sleep 0.1
+done
+[[ -n "$port" ]] || fail "serve did not listen: $(cat "$tmp/serve.log")"
+syfala connect "127.0.0.1:$port" --duration 1 --record take.wav --json >connect.json
+grep -q '"type":"summary"' connect.json || fail "connect printed no summary"
+[[ -s take.wav ]] || fail "connect recorded nothing"
+kill "$server"
+wait "$server" || fail "serve did not exit 0 on SIGTERM"
+server=
+
+completions=$(bash -c 'source <(syfala completion bash) && COMP_WORDS=(syfala con) COMP_CWORD=1 &&
+  _syfala && echo "${COMPREPLY[@]}"')
+[[ "$completions" == connect ]] || fail "bash completion of 'syfala con' gave '$completions'"
+syfala man | groff -man -Tutf8 -ww -z 2>&1 | (! grep .) || fail "the man page has groff warnings"
+echo "install-global: syfala $version installed, served, connected, completed, man page rendered"
