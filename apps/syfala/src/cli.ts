@@ -11,6 +11,7 @@ import { devicesCommand, type DevicesFlags } from './commands/devices.js';
 import { discoverCommand, type DiscoverFlags } from './commands/discover.js';
 import { infoCommand, type InfoFlags } from './commands/info.js';
 import { serveCommand } from './commands/serve.js';
+import { addReferenceCommands } from './reference/commands.js';
 import { AUTO_INITIAL_PERIODS, DEFAULT_TARGET_LATENCY_FRAMES } from './playout.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -264,6 +265,7 @@ function buildProgram(run: Runner): Command {
     )
     .action(run((endpoint: string, flags: InfoFlags) => infoCommand(endpoint, flags)));
 
+  addReferenceCommands(program);
   return program;
 }
 

@@ -1,0 +1,21 @@
+import { Argument, type Command } from 'commander';
+import { bashCompletion } from './bash-completion.js';
+import { manPage } from './man-page.js';
+
+/** `completion` and `man`: the program's own reference, generated from its definitions. */
+export function addReferenceCommands(program: Command): void {
+  const name = program.name();
+  program
+    .command('completion')
+    .description(`print a shell completion script: source <(${name} completion bash)`)
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash']))
+    .action(() => {
+      process.stdout.write(bashCompletion(program));
+    });
+  program
+    .command('man')
+    .description(`print the man page (roff): ${name} man | man -l -`)
+    .action(() => {
+      process.stdout.write(manPage(program, new Date()));
+    });
+}
