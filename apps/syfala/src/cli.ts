@@ -60,7 +60,7 @@ type Runner = <Args extends unknown[]>(
   command: (...args: Args) => Promise<number>,
 ) => (...args: Args) => Promise<void>;
 
-function buildProgram(run: Runner): Command {
+export function buildProgram(run: Runner): Command {
   const program = new Command('syfala')
     .description(
       'Networked low-latency audio: find Syfala endpoints, serve a sound card, connect and stream.',

@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../src/cli.js';
+import { optionNames, options, subcommands } from '../src/reference/command-tree.js';
+import { syfala } from './cli-process.js';
+
+/** The commander tree the CLI parses with, to compare the generated reference against. */
+const program = buildProgram(() => async () => {});
+const commands = subcommands(program);
+const connect = commands.find((command) => command.name() === 'connect')!;
+const hasMandoc = spawnSync('mandoc', ['-V']).error === undefined;
+
+async function output(args: readonly string[]): Promise<string> {
+  const cli = syfala(args);
+  const exit = await cli.exited;
+  expect(exit, cli.stderr).toEqual({ code: 0, signal: null });
+  return cli.stdout;
+}
+
+/** What bash completes for `words` (the last one being completed), with the script sourced. */
+function complete(script: string, words: readonly string[]): string[] {
+  const result = spawnSync(
+    'bash',
+    [
+      '-c',
+      'source <(printf %s "$SCRIPT"); COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _syfala; printf "%s\\n" "${COMPREPLY[@]}"',
+      'bash',
+      ...words,
+    ],
+    { env: { ...process.env, SCRIPT: script }, encoding: 'utf8' },
+  );
+  expect(result.stderr).toBe('');
+  return result.stdout.split('\n').filter((line) => line !== '');
+}
+
+const longFlags = (command: Command): string[] =>
+  options(command).flatMap((option) => (option.long === undefined ? [] : [option.long]));
+
+describe('syfala completion bash', () => {
+  it('completes subcommands, the flags of each, and the choices of a flag', async () => {
+    const script = await output(['completion', 'bash']);
+    expect(complete(script, ['syfala', 'con'])).toEqual(['connect']);
+    expect(complete(script, ['syfala', ''])).toEqual(
+      expect.arrayContaining(commands.map((command) => command.name())),
+    );
+    expect(complete(script, ['syfala', 'connect', 'studio', '--'])).toEqual(
+      options(connect)
+        .flatMap(optionNames)
+        .filter((name) => name.startsWith('--')),
+    );
+    expect(complete(script, ['syfala', 'connect', '--re'])).toEqual(['--record', '--redundancy']);
+    const backend = options(connect).find((option) => option.long === '--backend')!;
+    expect(complete(script, ['syfala', 'connect', 'x', '--backend', ''])).toEqual(
+      backend.argChoices,
+    );
+    expect(complete(script, ['syfala', 'serve', '--name', ''])).toEqual([]);
+  });
+});
+
+describe('syfala man', () => {
+  it('renders without a warning and lists every subcommand and every option', async () => {
+    const page = await output(['man']);
+    const groff = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-rLL=200n', '-P-cbou'], {
+      input: page,
+      encoding: 'utf8',
+    });
+    expect(groff.stderr).toBe('');
+    const text = groff.stdout; // plain text: -P-cbou turns bold and underline off
+    for (const command of [program, ...commands]) {
+      if (command !== program) expect(text).toContain(`syfala ${command.name()}`);
+      for (const flag of longFlags(command)) expect(text).toContain(flag);
+    }
+    const listed = [...text.matchAll(/^ {3}syfala (\S+)$/gm)].map((match) => match[1]);
+    expect(listed).toEqual(commands.map((command) => command.name()));
+  });
+
+  it.skipIf(!hasMandoc)('passes mandoc -T lint at warning level', async () => {
+    const lint = spawnSync('mandoc', ['-T', 'lint', '-W', 'warning'], {
+      input: await output(['man']),
+      encoding: 'utf8',
+    });
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+  });
+});
