@@ -3,9 +3,9 @@
 # one step, `npm run install-global`; arguments go to npm, e.g. --prefix DIR). The @syfala/*
 # packages are workspace packages that no registry holds, so the tarball bundles every
 # dependency: `pnpm deploy` copies the app and its production dependencies (the workspace ones
-# as their `files`, from the lockfile and pnpm's store, no registry asked) into a flat
-# node_modules, which `npm pack` bundles. npm then builds the native addon in the installed copy
-# (@syfala/native's install script), so the copy depends on nothing in this repository.
+# as their `files`, the rest from the lockfile and pnpm's store) into a flat node_modules, which
+# `npm pack` bundles. npm then builds the native addon in the installed copy (@syfala/native's
+# install script), so the copy needs nothing from this repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pnpm() { bash scripts/pnpm.sh "$@"; }
@@ -15,7 +15,7 @@ pnpm exec tsc -b
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Copies, not hard links into the store: npm pack never finishes on hard-linked files.
-pnpm --filter syfala deploy --prod --offline --reporter=silent \
+pnpm --filter syfala deploy --prod --prefer-offline --reporter=silent \
   --config.inject-workspace-packages=true --config.node-linker=hoisted \
   --config.package-import-method=copy "$work/syfala"
 # pnpm deploy writes the workspace dependencies as file: paths into this repository; the

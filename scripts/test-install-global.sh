@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Checks the README's one step for PATH for real: `npm run install-global` into a temporary
-# prefix, then the installed `syfala`, by name, from another folder: --version, `devices` (the installed
-# copy's own native addon), serve and connect on 127.0.0.1, its bash completion
-# sourced and its man page rendered. The prefix is removed at the end. It runs after the tests in
-# .ci/run, not in vitest: npm builds the native addon in the installed copy, which takes one to
-# three minutes on a 2-core machine.
+# prefix, then the installed `syfala`, by name, from another folder: --version, `devices` (the
+# installed copy's own native addon), serve and connect on 127.0.0.1, its bash completion sourced
+# and its man page rendered. The prefix is removed at the end. It runs after the tests in .ci/run,
+# not in vitest: npm builds the native addon in the installed copy, which takes one to three
+# minutes on a 2-core machine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
