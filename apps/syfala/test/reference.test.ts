@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import type { Command } from 'commander';
+import { Help } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli.js';
 import { optionNames, options, subcommands } from '../src/reference/command-tree.js';
@@ -34,8 +34,8 @@ function complete(script: string, words: readonly string[]): string[] {
   return result.stdout.split('\n').filter((line) => line !== '');
 }
 
-const longFlags = (command: Command): string[] =>
-  options(command).flatMap((option) => (option.long === undefined ? [] : [option.long]));
+const help = new Help();
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('syfala completion bash', () => {
   it('completes subcommands, the flags of each, and the choices of a flag', async () => {
@@ -67,12 +67,20 @@ describe('syfala man', () => {
     });
     expect(groff.stderr).toBe('');
     const text = groff.stdout; // plain text: -P-cbou turns bold and underline off
-    for (const command of [program, ...commands]) {
-      if (command !== program) expect(text).toContain(`syfala ${command.name()}`);
-      for (const flag of longFlags(command)) expect(text).toContain(flag);
-    }
-    const listed = [...text.matchAll(/^ {3}syfala (\S+)$/gm)].map((match) => match[1]);
-    expect(listed).toEqual(commands.map((command) => command.name()));
+    // Each command's section, from its heading (`   syfala connect`) to the next one.
+    const [global, ...sections] = text.split(/^ {3}(?=syfala \S+$)/m);
+    expect(sections.map((section) => section.split('\n')[0])).toEqual(
+      commands.map((command) => `syfala ${command.name()}`),
+    );
+    [program, ...commands].forEach((command, i) => {
+      const section = i === 0 ? global! : sections[i - 1]!;
+      for (const option of options(command)) {
+        // The option's tag starts a line of its own section: `       --timeout <ms>  …`.
+        expect(section.split('\n')).toContainEqual(
+          expect.stringMatching(new RegExp(`^ {7}${escapeRegExp(help.optionTerm(option))}( |$)`)),
+        );
+      }
+    });
   });
 
   it.skipIf(!hasMandoc)('passes mandoc -T lint at warning level', async () => {
