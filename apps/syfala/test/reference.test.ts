@@ -10,6 +10,7 @@ const program = buildProgram(() => async () => {});
 const commands = subcommands(program);
 const connect = commands.find((command) => command.name() === 'connect')!;
 const hasMandoc = spawnSync('mandoc', ['-V']).error === undefined;
+const hasFish = spawnSync('fish', ['--version']).error === undefined;
 
 async function output(args: readonly string[]): Promise<string> {
   const cli = syfala(args);
@@ -55,6 +56,43 @@ describe('syfala completion bash', () => {
       backend.argChoices,
     );
     expect(complete(script, ['syfala', 'serve', '--name', ''])).toEqual([]);
+  });
+});
+
+/** What fish completes for `line`, with the script sourced: each candidate's word only. */
+function completeFish(script: string, line: string): string[] {
+  const result = spawnSync(
+    'fish',
+    ['-c', 'printf %s\\n "$SCRIPT" | source; complete -C $argv[1]', line],
+    {
+      env: { ...process.env, SCRIPT: script },
+      encoding: 'utf8',
+    },
+  );
+  expect(result.stderr).toBe('');
+  return result.stdout
+    .split('\n')
+    .filter((candidate) => candidate !== '')
+    .map((candidate) => candidate.split('\t')[0]!);
+}
+
+describe.skipIf(!hasFish)('syfala completion fish', () => {
+  it('completes subcommands, the flags of each, and the choices of a flag', async () => {
+    const script = await output(['completion', 'fish']);
+    expect(completeFish(script, 'syfala con')).toEqual(['connect']);
+    expect(completeFish(script, 'syfala ')).toEqual(
+      commands.map((command) => command.name()).sort(),
+    );
+    expect(completeFish(script, 'syfala connect studio --')).toEqual(
+      options(connect)
+        .flatMap((option) => (option.long === undefined ? [] : [option.long]))
+        .sort(),
+    );
+    const backend = options(connect).find((option) => option.long === '--backend')!;
+    expect(completeFish(script, 'syfala connect x --backend ')).toEqual(
+      [...backend.argChoices!].sort(),
+    );
+    expect(completeFish(script, 'syfala serve --name ')).toEqual([]);
   });
 });
 

@@ -1,5 +1,12 @@
 import type { Command, Option } from 'commander';
-import { optionNames, options, subcommands, takesFile, valueName } from './command-tree.js';
+import {
+  argumentWords,
+  optionNames,
+  options,
+  subcommands,
+  takesFile,
+  valueName,
+} from './command-tree.js';
 
 /**
  * The bash completion script of `program`, read off its commander definitions: subcommands,
@@ -19,14 +26,12 @@ export function bashCompletion(program: Command): string {
       valueCases.set(reply, [...(valueCases.get(reply) ?? []), ...patterns]);
     }
   }
-  const names = commands.map((command) => command.name());
   const wordCases = [
-    `    '') words=${quote([...names, ...flags(program)])} ;;`,
-    ...commands.map((command) => {
-      // `help` takes a command's name; commander defines it without choices.
-      const own = command.name() === 'help' ? names : words(command);
-      return `    ${command.name()}) words=${quote(own)} ;;`;
-    }),
+    `    '') words=${quote([...commands.map((command) => command.name()), ...flags(program)])} ;;`,
+    ...commands.map(
+      (command) =>
+        `    ${command.name()}) words=${quote([...flags(command), ...argumentWords(program, command)])} ;;`,
+    ),
   ];
   return `# bash completion for ${name}, generated from its command definitions by \`${name} completion bash\`
 _${name}() {
@@ -58,12 +63,6 @@ function valueReply(option: Option): string {
 
 function flags(command: Command): string[] {
   return options(command).flatMap(optionNames);
-}
-
-/** A command's flags and the choices of its arguments. */
-function words(command: Command): string[] {
-  const choices = command.registeredArguments.flatMap((argument) => argument.argChoices ?? []);
-  return [...flags(command), ...choices];
 }
 
 /** Flags and choices are plain words; single quotes keep the shell from reading any of them. */

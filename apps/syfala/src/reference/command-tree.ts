@@ -29,3 +29,12 @@ export function optionNames(option: Option): readonly string[] {
 export function takesFile(option: Option): boolean {
   return valueName(option) === 'file';
 }
+
+/**
+ * The words an argument of `command` can be: its choices (`completion <shell>`), or for `help`,
+ * the program's commands (commander defines `help [command]` without choices).
+ */
+export function argumentWords(program: Command, command: Command): readonly string[] {
+  if (command.name() === 'help') return subcommands(program).map((each) => each.name());
+  return command.registeredArguments.flatMap((argument) => argument.argChoices ?? []);
+}
