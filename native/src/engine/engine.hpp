@@ -11,17 +11,11 @@
 
 #include "../core/wire.hpp"
 #include "peer.hpp"
+#include "period_callback.hpp"
 #include "quiescence.hpp"
 #include "udp_socket.hpp"
 
 namespace syfala {
-
-/** One period of a device: per stream, one plane per channel; outputs arrive zeroed. */
-struct DevicePeriod {
-  const std::vector<std::vector<const float*>>* inputs;
-  const std::vector<std::vector<float*>>* outputs;
-  uint32_t frames;
-};
 
 /**
  * Thrown by Engine's control methods (never on the audio path); `what()` is one sentence, `code`
@@ -69,10 +63,10 @@ constexpr unsigned kDatagramBatch = 64;
  * peer list without locks; the control thread publishes a new list and frees the old one only
  * once each of them has left any pass that could still see it (Quiescence).
  */
-class Engine {
+class Engine final : public PeriodCallback {
  public:
   explicit Engine(const EngineOptions& options);
-  ~Engine();
+  ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -89,7 +83,7 @@ class Engine {
    * The largest target latency of the received streams, in device frames (0 with none): what
    * a device reports as its latency. Updated by add_peer and by process() as targets adapt.
    */
-  uint32_t latency_frames() const { return latency_frames_.load(std::memory_order_relaxed); }
+  uint32_t latency_frames() const override { return latency_frames_.load(std::memory_order_relaxed); }
 
   /**
    * The device's streams (channels each), nominal rate and period; peers are checked against
@@ -104,7 +98,7 @@ class Engine {
   bool remove_peer(const std::string& id);
 
   /** Real-time: the device's callback, once per period. */
-  void process(const DevicePeriod& period);
+  void process(const DevicePeriod& period) override;
 
   /** Control thread: peers stay alive while it reads their counters. */
   const std::vector<std::unique_ptr<Peer>>& peers() const { return owned_; }

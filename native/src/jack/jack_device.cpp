@@ -44,9 +44,9 @@ std::vector<std::string> physical_ports(jack_client_t* client, unsigned long dir
 
 bool jack_available() { return true; }
 
-std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, Engine& engine,
+std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, PeriodCallback& callback,
                                   DeviceEvents& events) {
-  return std::make_unique<JackDevice>(options, engine, events);
+  return std::make_unique<JackDevice>(options, callback, events);
 }
 
 JackServerInfo probe_jack(const std::string& server) {
@@ -58,8 +58,8 @@ JackServerInfo probe_jack(const std::string& server) {
   return info;
 }
 
-JackDevice::JackDevice(const JackDeviceOptions& options, Engine& engine, DeviceEvents& events)
-    : engine_(engine), events_(events), options_(options) {
+JackDevice::JackDevice(const JackDeviceOptions& options, PeriodCallback& callback, DeviceEvents& events)
+    : callback_(callback), events_(events), options_(options) {
   client_ = open_client(options.client_name, options.server);
   client_name_ = jack_get_client_name(client_);
   sample_rate_ = jack_get_sample_rate(client_);
@@ -179,9 +179,20 @@ int JackDevice::on_process(jack_nframes_t frames, void* arg) {
       self->output_planes_[k][c] = plane;
     }
   }
-  self->engine_.process({&self->input_planes_, &self->output_planes_, frames});
+  DevicePeriod period{&self->input_planes_, &self->output_planes_, frames};
+  jack_nframes_t frame_time = 0;
+  jack_time_t cycle_start_us = 0, next_cycle_us = 0;
+  float period_us = 0;
+  // JACK's clock is CLOCK_MONOTONIC in microseconds (jack_get_time).
+  if (jack_get_cycle_times(self->client_, &frame_time, &cycle_start_us, &next_cycle_us,
+                           &period_us) == 0) {
+    period.frame_time = frame_time;
+    period.cycle_start_ns = int64_t(cycle_start_us) * 1000;
+    period.period_ns = int64_t(double(period_us) * 1000.0);
+  }
+  self->callback_.process(period);
   self->periods_.fetch_add(1, std::memory_order_relaxed);
-  const uint32_t latency = self->engine_.latency_frames();
+  const uint32_t latency = self->callback_.latency_frames();
   if (latency != self->reported_latency_) {
     self->reported_latency_ = latency;
     self->events_.raise(kEventLatency);
@@ -213,14 +224,14 @@ int JackDevice::on_sample_rate(jack_nframes_t rate, void* arg) {
 
 /**
  * The engine is a network card to JACK: what its output ports play was captured the jitter
- * buffer's target plus a period ago (the period the packetizer waits for), and what its input
+ * buffer's target plus a period ago (a duplex bridge: its worker's period) (the period the packetizer waits for), and what its input
  * ports take is played that much later at the peer. The peer's target is not known here; its
  * own receive target stands for it (both ends of a session usually ask the same).
  */
 void JackDevice::on_latency(jack_latency_callback_mode_t mode, void* arg) {
   auto* self = static_cast<JackDevice*>(arg);
   const jack_nframes_t frames =
-      self->engine_.latency_frames() + self->period_frames_.load(std::memory_order_relaxed);
+      self->callback_.latency_frames() + self->period_frames_.load(std::memory_order_relaxed);
   jack_latency_range_t range{frames, frames};
   const bool capture = mode == JackCaptureLatency;
   for (const auto& stream : capture ? self->output_ports_ : self->input_ports_) {

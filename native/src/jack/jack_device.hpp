@@ -1,6 +1,6 @@
 #pragma once
-// A JACK client as the engine's device: one JACK port per channel, the engine's process() in
-// JACK's real-time callback, and JACK's notifications raised as DeviceEvents.
+// A JACK client as a device: one JACK port per channel, a PeriodCallback (the engine, or the
+// duplex bridge) in JACK's real-time callback, and JACK's notifications raised as DeviceEvents.
 #include <jack/jack.h>
 
 #include <atomic>
@@ -13,7 +13,7 @@ namespace syfala {
 
 class JackDevice final : public Device {
  public:
-  JackDevice(const JackDeviceOptions& options, Engine& engine, DeviceEvents& events);
+  JackDevice(const JackDeviceOptions& options, PeriodCallback& callback, DeviceEvents& events);
   ~JackDevice() override;
   JackDevice(const JackDevice&) = delete;
   JackDevice& operator=(const JackDevice&) = delete;
@@ -46,7 +46,7 @@ class JackDevice final : public Device {
   void connect_ports();
 
   jack_client_t* client_ = nullptr;
-  Engine& engine_;
+  PeriodCallback& callback_;
   DeviceEvents& events_;
   const JackDeviceOptions options_;
   std::string client_name_;
@@ -61,7 +61,7 @@ class JackDevice final : public Device {
   std::atomic<uint64_t> xruns_{0};
   std::atomic<bool> gone_{false};
   std::atomic<bool> active_{false};
-  /** The engine latency on_latency last saw; the audio thread's own. */
+  /** The callback latency on_latency last saw; the audio thread's own. */
   uint32_t reported_latency_ = 0;
 };
 

@@ -13,7 +13,7 @@ bool jack_available() { return false; }
 
 JackServerInfo probe_jack(const std::string&) { throw DeviceError("NOT_INSTALLED", kInstall); }
 
-std::unique_ptr<Device> open_jack(const JackDeviceOptions&, Engine&, DeviceEvents&) {
+std::unique_ptr<Device> open_jack(const JackDeviceOptions&, PeriodCallback&, DeviceEvents&) {
   throw DeviceError("NOT_INSTALLED", kInstall);
 }
 

@@ -7,7 +7,7 @@
 
 #include "../engine/device.hpp"
 #include "../engine/device_events.hpp"
-#include "../engine/engine.hpp"
+#include "../engine/period_callback.hpp"
 
 namespace syfala {
 
@@ -43,8 +43,8 @@ struct JackDeviceOptions {
 bool jack_available();
 /** Opens a short-lived client to read the server's clock and its physical ports. */
 JackServerInfo probe_jack(const std::string& server);
-/** Opens (does not start) a JACK client whose process callback drives `engine`. */
-std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, Engine& engine,
+/** Opens (does not start) a JACK client whose process callback drives `callback`. */
+std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, PeriodCallback& callback,
                                   DeviceEvents& events);
 
 }  // namespace syfala

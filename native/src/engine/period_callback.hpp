@@ -1,0 +1,33 @@
+#pragma once
+// What a sound-card layer (JACK, CoreAudio) drives once per period on its real-time thread: the
+// network engine, or the duplex bridge that hands the period to a JS worker.
+#include <cstdint>
+#include <vector>
+
+namespace syfala {
+
+/** One period of a device: per stream, one plane per channel; outputs arrive zeroed. */
+struct DevicePeriod {
+  const std::vector<std::vector<const float*>>* inputs;
+  const std::vector<std::vector<float*>>* outputs;
+  uint32_t frames;
+  /** The device's frame counter at this period's first frame (JACK's wraps at 2^32). */
+  uint32_t frame_time = 0;
+  /**
+   * When this period's capture completed and the cycle began, CLOCK_MONOTONIC ns, and the
+   * device's estimate of a period, ns; both 0 from a layer that does not know them.
+   */
+  int64_t cycle_start_ns = 0;
+  int64_t period_ns = 0;
+};
+
+class PeriodCallback {
+ public:
+  virtual ~PeriodCallback() = default;
+  /** Real-time: once per period. No allocation, no lock, no logging. */
+  virtual void process(const DevicePeriod& period) = 0;
+  /** Frames this callback adds between what the device captures and plays, beyond a period. */
+  virtual uint32_t latency_frames() const = 0;
+};
+
+}  // namespace syfala
