@@ -6,11 +6,13 @@
     {
       "target_name": "syfala_native",
       "sources": [
+        "src/engine/duplex_bridge.cpp",
         "src/engine/engine.cpp",
         "src/engine/peer.cpp",
         "src/engine/udp_socket.cpp",
         "src/addon/addon.cc",
-        "src/addon/convert.cpp"
+        "src/addon/convert.cpp",
+        "src/addon/jack_duplex.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

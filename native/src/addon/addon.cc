@@ -10,32 +10,12 @@
 #include "../coreaudio/coreaudio_options.hpp"
 #include "../jack/jack_options.hpp"
 #include "convert.hpp"
+#include "guarded.hpp"
+#include "jack_duplex.hpp"
 
 namespace syfala {
 
 namespace {
-
-Napi::Error coded_error(Napi::Env env, const char* code, const std::string& message) {
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", Napi::String::New(env, code));
-  return error;
-}
-
-/** Runs `body`, turning the C++ errors of the control methods into coded JS errors. */
-template <class Body>
-auto guarded(Napi::Env env, const char* code, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const ArgumentError& e) {
-    throw coded_error(env, "BAD_OPTION", e.what());
-  } catch (const DeviceError& e) {
-    throw coded_error(env, e.code, e.what());
-  } catch (const EngineError& e) {
-    throw coded_error(env, e.code, e.what());
-  } catch (const std::exception& e) {
-    throw coded_error(env, code, e.what());
-  }
-}
 
 /**
  * Hands device events to the JS callback on the main thread. `env` is null when Node drops the
@@ -232,6 +212,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                 return coreaudio_devices(env, devices);
               }));
   exports.Set("events", event_names(env));
+  export_jack_duplex(env, exports);
   return exports;
 }
 

@@ -1,4 +1,5 @@
 import type { Format } from '@syfala/proto';
+import type { ProcessorSpec } from './engine/processor.js';
 
 /**
  * One device's streams as the device sees them: `inputs` are captured (device → network),
@@ -82,6 +83,14 @@ export interface AudioDevice {
    * with the first such failure.
    */
   start(process: ProcessCallback, onSinkFailed?: (failure: SinkFailure) => void): void;
+  /**
+   * Starts the clock with a processor module run on the device's own worker thread (a device
+   * whose periods are timed by another process, as JACK's are, cannot call a main-thread
+   * function in time). Resolves once the module is loaded and the clock runs; rejects with a
+   * PROCESSOR_FAILED error, device stopped, when the module cannot be loaded. A device without
+   * it runs the module's processor through start().
+   */
+  startProcessor?(spec: ProcessorSpec): Promise<void>;
   /**
    * Whether input `index` is being captured for anyone (default: every input is). A device whose
    * inputs are generated (the virtual card's tones and files) advances a source only while it is

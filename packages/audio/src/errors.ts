@@ -8,6 +8,7 @@ export const AUDIO_ERROR_CODES = [
   'UNSUPPORTED',
   'ENGINE_FAILED',
   'DEVICE_FAILED',
+  'PROCESSOR_FAILED',
 ] as const;
 
 /**
@@ -17,7 +18,8 @@ export const AUDIO_ERROR_CODES = [
  * BAD_WAV: a file that is not a well-formed WAV. UNSUPPORTED: well-formed, but not something we
  * handle (A-law, RF64, a sample type WAV can't hold). ENGINE_FAILED: the streaming engine's
  * worker could not bind its socket, or died (every call pending then or made later rejects with
- * it). DEVICE_FAILED: the engine could not open its device.
+ * it). DEVICE_FAILED: the engine could not open its device. PROCESSOR_FAILED: an app's processor module
+ * could not be loaded, or threw (engine/processor.ts).
  */
 export type AudioErrorCode = (typeof AUDIO_ERROR_CODES)[number];
 

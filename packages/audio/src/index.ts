@@ -4,3 +4,4 @@ export * from './wav/index.js';
 export * from './virtual/index.js';
 export * from './engine/index.js';
 export * from './duplex.js';
+export { loadProcessor } from './engine/processor.js';

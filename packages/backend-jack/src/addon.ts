@@ -23,6 +23,7 @@ const CODES: readonly JackErrorCode[] = [
   'BAD_OPTION',
   'BAD_STATE',
   'ENGINE_FAILED',
+  'PROCESSOR_FAILED',
 ];
 
 /** What the addon threw, as a JackError (its code kept when JACK has it). */

@@ -5,7 +5,8 @@ import { SyfalaError } from '@syfala/proto';
  * libjack (the message names the Debian packages). SERVER_UNAVAILABLE: no JACK server answers
  * (or it went away). PORT_FAILED: JACK refused a port registration or connection. FORMAT_MISMATCH:
  * a stream's rate differs from the JACK server's (no resampling on this path yet). BAD_OPTION,
- * BAD_STATE, ENGINE_FAILED: as for @syfala/audio's engine.
+ * BAD_STATE, ENGINE_FAILED: as for @syfala/audio's engine. PROCESSOR_FAILED: a duplex stream's
+ * processor module could not be loaded, or threw.
  */
 export type JackErrorCode =
   | 'NOT_INSTALLED'
@@ -14,7 +15,8 @@ export type JackErrorCode =
   | 'FORMAT_MISMATCH'
   | 'BAD_OPTION'
   | 'BAD_STATE'
-  | 'ENGINE_FAILED';
+  | 'ENGINE_FAILED'
+  | 'PROCESSOR_FAILED';
 
 export class JackError extends SyfalaError<JackErrorCode> {}
 

@@ -114,7 +114,44 @@ export interface DeviceEventBits {
   readonly bufferSize: number;
 }
 
-export interface NativeAddon {
+/** A JACK duplex stream's counters (DuplexBridge, native/src/engine/duplex_bridge.hpp). */
+export interface NativeDuplexStats {
+  /** Periods JACK ran the client. */
+  readonly periods: number;
+  /** JACK's xruns, server-wide. */
+  readonly xruns: number;
+  /** Captured periods dropped: the worker was kDuplexRingPeriods (16) periods behind. */
+  readonly inputOverflows: number;
+  /** Periods played as silence: their output was not back in time. */
+  readonly outputUnderflows: number;
+  /** Outputs that came back after their turn, dropped. */
+  readonly lateOutputs: number;
+  /** Periods of another size than at open (JACK's buffer size changed), played as silence. */
+  readonly resizedPeriods: number;
+}
+
+/**
+ * The JACK duplex stream's functions, by stream id. The main thread opens, starts, reads stats
+ * and closes; the worker thread takes each captured period and gives back its output.
+ */
+export interface NativeJackDuplex {
+  openJackDuplex(options: NativeJackOptions): NativeDeviceInfo & { readonly id: number };
+  jackDuplexStart(id: number): void;
+  /**
+   * Waits up to timeoutMs for the next captured period: its streams, one after another, each
+   * interleaved, into `inputs`, and into `stamp` its index, frame index, cycle start (ns), JACK's
+   * period (ns) and the time now (ns, CLOCK_MONOTONIC). 1: a period, 0: timeout, −1: closed.
+   */
+  jackDuplexTake(id: number, inputs: Float32Array, stamp: Float64Array, timeoutMs: number): number;
+  /** Queues period `index`'s output (laid out as take's inputs); false once closed or full. */
+  jackDuplexGive(id: number, index: number, outputs: Float32Array): boolean;
+  /** undefined once closed. */
+  jackDuplexStats(id: number): NativeDuplexStats | undefined;
+  /** Deactivates the client and ends the worker's take(); idempotent. */
+  jackDuplexClose(id: number): void;
+}
+
+export interface NativeAddon extends NativeJackDuplex {
   /** Whether this build links libjack. */
   readonly jackAvailable: boolean;
   /** Whether this build has the CoreAudio layer (macOS builds only). */

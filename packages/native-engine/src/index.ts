@@ -9,6 +9,8 @@ export {
   type NativeDeviceInfo,
   type NativeEngine,
   type NativeJackOptions,
+  type NativeJackDuplex,
+  type NativeDuplexStats,
 } from './addon.js';
 export { fromNative } from './native-error.js';
 export { bindNativeEngine, NativeStreamEngine, type SharedCode } from './native-stream-engine.js';

@@ -1,3 +1,4 @@
 export { AudioEngine, type EngineOptions } from './engine.js';
 export { runEngineWorker } from './worker-main.js';
 export type * from './messages.js';
+export type { Processor, ProcessorFactory, ProcessorSetup, ProcessorSpec } from './processor.js';

@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openDuplexStream } from '@syfala/audio';
+import { ManagedProcess, startJackServer, uniqueServerName, type JackServer } from '@syfala/jack-rig';
+import { jackBackend, JackError, type JackDuplexDevice } from '../src/index.js';
+import { hasJack, PERIOD, stereo } from './fixture.js';
+
+/** Our JACK client that plays a seeded signal and records what comes back (native/tools). */
+const JACK_SIGNAL = fileURLToPath(
+  new URL('../../../native/build/Release/jack_signal', import.meta.url),
+);
+const STEREO = stereo(48000);
+const processor = (name: string): string => new URL(`./processors/${name}`, import.meta.url).href;
+
+async function jackServer(): Promise<JackServer> {
+  const server = await startJackServer({
+    name: uniqueServerName('jd'),
+    sampleRate: 48000,
+    periodFrames: PERIOD,
+  });
+  onTestFinished(() => server.stop());
+  return server;
+}
+
+/**
+ * Plays jack_signal's seeded signal into `into` for `seconds`, recording what `from` sends back;
+ * returns what was sent and what came back, frame-aligned.
+ */
+async function signalThrough(
+  server: JackServer,
+  into: string,
+  from: string,
+  seconds: number,
+): Promise<{ sent: Float32Array; back: Float32Array }> {
+  const dir = mkdtempSync(join(tmpdir(), 'jd-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const recording = join(dir, 'signal.raw');
+  const signal = spawn(JACK_SIGNAL, [server.name, String(seconds), recording, '11'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await once(signal.stdout, 'data');
+  await server.connect('jack_signal:signal', into);
+  await server.connect(from, 'jack_signal:return');
+  expect(((await once(signal, 'close')) as [number | null])[0]).toBe(0);
+  const pairs = new Float32Array(readFileSync(recording).buffer.slice(0));
+  return { sent: pairs.filter((_, i) => i % 2 === 0), back: pairs.filter((_, i) => i % 2 === 1) };
+}
+
+/**
+ * How `back` follows `sent` × gain: frames that match it exactly, counted by delay (a JACK xrun
+ * on the non-real-time dummy server can shift the delay of a single period), the silent ones,
+ * and those that match the signal at no delay of the last second (corrupted). `delay` is the
+ * delay most frames have.
+ */
+function followed(sent: Float32Array, back: Float32Array, gain: number) {
+  const start = back.findIndex((sample) => sample !== 0);
+  const byDelay = new Map<number, number>();
+  let delay = -1;
+  let silent = 0;
+  let corrupted = 0;
+  for (let i = start; i < back.length; i++) {
+    if (delay >= 0 && back[i] === Math.fround(gain * sent[i - delay]!)) {
+      byDelay.set(delay, byDelay.get(delay)! + 1);
+      continue;
+    }
+    if (back[i] === 0) {
+      silent++;
+      continue;
+    }
+    // A new delay: where this sample was sent (the xorshift signal does not repeat).
+    let k = i;
+    while (k >= Math.max(0, i - 48000) && Math.fround(gain * sent[k]!) !== back[i]) k--;
+    if (k < Math.max(0, i - 48000)) {
+      corrupted++;
+      continue;
+    }
+    delay = i - k;
+    byDelay.set(delay, (byDelay.get(delay) ?? 0) + 1);
+  }
+  const [mostly, exact] = [...byDelay].reduce((a, b) => (b[1] > a[1] ? b : a), [-1, 0]);
+  return { start, delay: mostly, exact, silent, corrupted, span: back.length - start };
+}
+
+describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK', () => {
+  it('runs a processor module on the JACK clock, sample-exact, one period beyond a pass-through client', async () => {
+    const server = await jackServer();
+
+    // The reference: the same route through jack_thru, which copies its input in JACK's callback.
+    const thru = new ManagedProcess('jack_thru', [], { env: { JACK_DEFAULT_SERVER: server.name } });
+    onTestFinished(() => thru.stop());
+    await server.waitForPorts(['jack_thru:input_1', 'jack_thru:output_1']);
+    const direct = followed(
+      ...Object.values(await signalThrough(server, 'jack_thru:input_1', 'jack_thru:output_1', 1)) as [Float32Array, Float32Array],
+      1,
+    );
+    await thru.stop();
+    expect(direct.corrupted).toBe(0);
+
+    const log = new SharedArrayBuffer(8 * (1 + 4 * 200));
+    const stream = await openDuplexStream({
+      backend: jackBackend,
+      streams: { inputs: [STEREO], outputs: [STEREO] },
+      options: { server: server.name, clientName: 'jd-duplex', autoConnect: false },
+      processor: { module: processor('gain-swap.mjs'), options: { log } },
+    });
+    const device = stream.device as JackDuplexDevice;
+    expect(device.inputPorts).toEqual(['jd-duplex:in1_1', 'jd-duplex:in1_2']);
+    // The signal enters on channel 1 and, swapped at half gain, leaves on channel 2.
+    const { sent, back } = await signalThrough(server, 'jd-duplex:in1_1', 'jd-duplex:out1_2', 2);
+    const stats = device.stats();
+    await stream.close();
+
+    const through = followed(sent, back, 0.5);
+    expect(through.corrupted).toBe(0);
+    expect(through.delay).toBe(direct.delay + PERIOD);
+    expect(through.exact).toBeGreaterThan(0.9 * through.span);
+    // Silence only where the worker was late, which the stats count.
+    expect(through.silent).toBeLessThanOrEqual(stats.outputUnderflows * PERIOD);
+
+    const periods = new Float64Array(log);
+    const count = periods[0]!;
+    expect(count).toBe(200);
+    const row = (n: number) => ({
+      frameIndex: periods[1 + 4 * n]!,
+      inputTimeNs: periods[2 + 4 * n]!,
+      outputTimeNs: periods[3 + 4 * n]!,
+      lateNs: periods[4 + 4 * n]!,
+    });
+    const hostNowNs = Number(process.hrtime.bigint());
+    let consecutive = 0;
+    expect(row(0).frameIndex).toBe(0);
+    for (let n = 0; n < count; n++) {
+      const { frameIndex, inputTimeNs, outputTimeNs, lateNs } = row(n);
+      if (n > 0) {
+        // JACK's frame counter: period after period, whole periods skipped on a JACK xrun.
+        const step = frameIndex - row(n - 1).frameIndex;
+        expect(step % PERIOD === 0 && step > 0).toBe(true);
+        if (step === PERIOD) consecutive++;
+      }
+      // JACK's cycle times are CLOCK_MONOTONIC, the clock process.hrtime reads.
+      expect(inputTimeNs).toBeGreaterThan(hostNowNs - 60e9);
+      expect(inputTimeNs).toBeLessThan(hostNowNs);
+      // Three of JACK's periods from capture to playback: one each for JACK's capture and
+      // playback, one for the worker. JACK measures its period (a 1.33 ms nominal one takes
+      // longer on a non-real-time dummy server).
+      const periodNs = (outputTimeNs - inputTimeNs) / 3;
+      expect(periodNs / ((PERIOD / 48000) * 1e9)).toBeGreaterThan(0.75);
+      expect(periodNs / ((PERIOD / 48000) * 1e9)).toBeLessThan(1.5);
+      expect(lateNs).toBeGreaterThanOrEqual(0);
+    }
+    expect(consecutive).toBeGreaterThan(0.9 * count);
+  }, 60_000);
+});
