@@ -27,15 +27,15 @@ DuplexBridge::DuplexBridge(std::vector<uint32_t> inputs, std::vector<uint32_t> o
 
 void DuplexBridge::process(const DevicePeriod& period) {
   const uint64_t index = next_index_++;
-  frame_index_ += index == 0 ? 0 : uint32_t(period.frame_time - last_frame_time_);
-  last_frame_time_ = period.frame_time;
+  const uint64_t frame_index = frame_index_;
+  frame_index_ += period.frames;
   counters_.periods.fetch_add(1, std::memory_order_relaxed);
   if (period.frames != period_frames_) {
     counters_.resized_periods.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   if (uint8_t* slot = captured_.write_slot()) {
-    const PeriodStamp stamp{index, frame_index_, period.cycle_start_ns, period.period_ns};
+    const PeriodStamp stamp{index, frame_index, period.cycle_start_ns, period.period_ns};
     std::memcpy(slot, &stamp, sizeof stamp);
     auto* plane = reinterpret_cast<float*>(slot + kHeaderBytes);
     for (const auto& stream : *period.inputs) {

@@ -25,7 +25,11 @@ inline constexpr size_t kDuplexRingPeriods = 16;
 struct PeriodStamp {
   /** Periods captured before this one since the bridge started. */
   uint64_t index;
-  /** Device frames before this period's first frame, since the bridge started. */
+  /**
+   * Frames the device ran the bridge for before this period: consecutive periods by construction. Not
+   * JACK's frame counter, which stands still or jumps when the server resyncs after an xrun;
+   * time lost to an xrun shows in cycle_start_ns.
+   */
   uint64_t frame_index;
   /** When its capture completed (the device cycle began), CLOCK_MONOTONIC ns (0: unknown). */
   int64_t cycle_start_ns;
@@ -95,7 +99,6 @@ class DuplexBridge final : public PeriodCallback {
   // The audio thread's own.
   uint64_t next_index_ = 0;
   uint64_t frame_index_ = 0;
-  uint32_t last_frame_time_ = 0;
 };
 
 }  // namespace syfala

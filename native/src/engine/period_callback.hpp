@@ -11,8 +11,6 @@ struct DevicePeriod {
   const std::vector<std::vector<const float*>>* inputs;
   const std::vector<std::vector<float*>>* outputs;
   uint32_t frames;
-  /** The device's frame counter at this period's first frame (JACK's wraps at 2^32). */
-  uint32_t frame_time = 0;
   /**
    * When this period's capture completed and the cycle began, CLOCK_MONOTONIC ns, and the
    * device's estimate of a period, ns; both 0 from a layer that does not know them.

@@ -186,7 +186,6 @@ int JackDevice::on_process(jack_nframes_t frames, void* arg) {
   // JACK's clock is CLOCK_MONOTONIC in microseconds (jack_get_time).
   if (jack_get_cycle_times(self->client_, &frame_time, &cycle_start_us, &next_cycle_us,
                            &period_us) == 0) {
-    period.frame_time = frame_time;
     period.cycle_start_ns = int64_t(cycle_start_us) * 1000;
     period.period_ns = int64_t(double(period_us) * 1000.0);
   }

@@ -1,5 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
-import { loadProcessor, type PeriodInfo, type ProcessorSetup, type ProcessorSpec } from '@syfala/audio';
+import {
+  loadProcessor,
+  type PeriodInfo,
+  type ProcessorSetup,
+  type ProcessorSpec,
+} from '@syfala/audio';
 import { jackAddon } from './addon.js';
 
 /** What the duplex worker is started with (structured-cloned). */
@@ -11,8 +16,7 @@ export interface DuplexWorkerData {
 
 /** What it tells the main thread: loaded and waiting for periods, or failed (then it ends). */
 export type DuplexWorkerEvent =
-  | { readonly type: 'ready' }
-  | { readonly type: 'failed'; readonly message: string };
+  { readonly type: 'ready' } | { readonly type: 'failed'; readonly message: string };
 
 /** How long one wait for a period lasts before the loop checks again (the client is slow to start). */
 const TAKE_TIMEOUT_MS = 200;
@@ -20,7 +24,11 @@ const TAKE_TIMEOUT_MS = 200;
 type MutablePeriodInfo = { -readonly [K in keyof PeriodInfo]: PeriodInfo[K] };
 
 /** Views, one per stream, onto a block holding the streams one after another. */
-function streamViews(block: Float32Array, channels: readonly number[], frames: number): Float32Array[] {
+function streamViews(
+  block: Float32Array,
+  channels: readonly number[],
+  frames: number,
+): Float32Array[] {
   let offset = 0;
   return channels.map((count) => block.subarray(offset, (offset += count * frames)));
 }
@@ -75,7 +83,10 @@ export async function runDuplexWorker(port: MessagePort, data: DuplexWorkerData)
     try {
       processor.process(inputs, outputs, info);
     } catch (error) {
-      post({ type: 'failed', message: `processor ${spec.module}: process() threw: ${(error as Error).message}` });
+      post({
+        type: 'failed',
+        message: `processor ${spec.module}: process() threw: ${(error as Error).message}`,
+      });
       return;
     }
     addon.jackDuplexGive(id, stamp[0]!, outputBlock);

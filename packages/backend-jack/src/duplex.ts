@@ -1,11 +1,6 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type {
-  AudioBackend,
-  AudioDevice,
-  DeviceStreams,
-  ProcessorSpec,
-} from '@syfala/audio';
+import type { AudioBackend, AudioDevice, DeviceStreams, ProcessorSpec } from '@syfala/audio';
 import type { NativeAddon, NativeDuplexStats } from '@syfala/native-engine';
 import { jackAddon, jackError } from './addon.js';
 import type { DuplexWorkerData, DuplexWorkerEvent } from './duplex-worker.js';
@@ -103,7 +98,8 @@ export class JackDuplexDevice implements AudioDevice {
     const first = await this.#nextEvent(worker);
     if (first.type === 'failed') throw new JackError('PROCESSOR_FAILED', first.message);
     worker.on('message', (event: DuplexWorkerEvent) => {
-      if (event.type === 'failed') this.#failure ??= new JackError('PROCESSOR_FAILED', event.message);
+      if (event.type === 'failed')
+        this.#failure ??= new JackError('PROCESSOR_FAILED', event.message);
     });
     try {
       this.#addon.jackDuplexStart(this.#id);
@@ -162,7 +158,9 @@ export const jackBackend: AudioBackend<JackDuplexOptions> = {
       }
       return Promise.resolve(new JackDuplexDevice(jackAddon(), streams, options));
     } catch (error) {
-      return Promise.reject(error instanceof JackError ? error : jackError(error, 'SERVER_UNAVAILABLE'));
+      return Promise.reject(
+        error instanceof JackError ? error : jackError(error, 'SERVER_UNAVAILABLE'),
+      );
     }
   },
 };

@@ -2,5 +2,10 @@ export { JackError, type JackErrorCode } from './errors.js';
 export { type JackServerInfo } from '@syfala/native-engine';
 export { JackEngine, type JackDeviceOptions, type JackDeviceInfo } from './jack-engine.js';
 export { probeJack } from './probe.js';
-export { jackBackend, JackDuplexDevice, type JackDuplexOptions, type JackDuplexStats } from './duplex.js';
+export {
+  jackBackend,
+  JackDuplexDevice,
+  type JackDuplexOptions,
+  type JackDuplexStats,
+} from './duplex.js';
 export { runDuplexWorker, type DuplexWorkerData, type DuplexWorkerEvent } from './duplex-worker.js';

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openDuplexStream } from '@syfala/audio';
-import { ManagedProcess, startJackServer, uniqueServerName, type JackServer } from '@syfala/jack-rig';
+import {
+  jackEnv,
+  ManagedProcess,
+  sleep,
+  startJackServer,
+  uniqueServerName,
+  type JackServer,
+} from '@syfala/jack-rig';
 import { jackBackend, JackError, type JackDuplexDevice } from '../src/index.js';
 import { hasJack, PERIOD, stereo } from './fixture.js';
 
@@ -91,13 +98,11 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
     const server = await jackServer();
 
     // The reference: the same route through jack_thru, which copies its input in JACK's callback.
-    const thru = new ManagedProcess('jack_thru', [], { env: { JACK_DEFAULT_SERVER: server.name } });
-    onTestFinished(() => thru.stop());
+    const thru = new ManagedProcess('jack_thru', [], { env: jackEnv(server.name) });
+    onTestFinished(async () => void (await thru.stop()));
     await server.waitForPorts(['jack_thru:input_1', 'jack_thru:output_1']);
-    const direct = followed(
-      ...Object.values(await signalThrough(server, 'jack_thru:input_1', 'jack_thru:output_1', 1)) as [Float32Array, Float32Array],
-      1,
-    );
+    const reference = await signalThrough(server, 'jack_thru:input_1', 'jack_thru:output_1', 1);
+    const direct = followed(reference.sent, reference.back, 1);
     await thru.stop();
     expect(direct.corrupted).toBe(0);
 
@@ -132,16 +137,11 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
       lateNs: periods[4 + 4 * n]!,
     });
     const hostNowNs = Number(process.hrtime.bigint());
-    let consecutive = 0;
-    expect(row(0).frameIndex).toBe(0);
     for (let n = 0; n < count; n++) {
       const { frameIndex, inputTimeNs, outputTimeNs, lateNs } = row(n);
-      if (n > 0) {
-        // JACK's frame counter: period after period, whole periods skipped on a JACK xrun.
-        const step = frameIndex - row(n - 1).frameIndex;
-        expect(step % PERIOD === 0 && step > 0).toBe(true);
-        if (step === PERIOD) consecutive++;
-      }
+      // The stream's frames: period after period, from 0, whatever JACK's own counter does.
+      expect(frameIndex).toBe(n * PERIOD);
+
       // JACK's cycle times are CLOCK_MONOTONIC, the clock process.hrtime reads.
       expect(inputTimeNs).toBeGreaterThan(hostNowNs - 60e9);
       expect(inputTimeNs).toBeLessThan(hostNowNs);
@@ -153,6 +153,64 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
       expect(periodNs / ((PERIOD / 48000) * 1e9)).toBeLessThan(1.5);
       expect(lateNs).toBeGreaterThanOrEqual(0);
     }
-    expect(consecutive).toBeGreaterThan(0.9 * count);
+    // JACK's cycle times span the periods' time (a non-real-time dummy server that xruns
+    // restates them now and then, so only the whole span is checked).
+    const spanNs = row(count - 1).inputTimeNs - row(0).inputTimeNs;
+    const nominalNs = ((count - 1) * PERIOD * 1e9) / 48000;
+    expect(spanNs / nominalNs).toBeGreaterThan(0.5);
+    expect(spanNs / nominalNs).toBeLessThan(2);
   }, 60_000);
+
+  it('rejects a processor module that cannot be loaded, PROCESSOR_FAILED, with the client closed', async () => {
+    const server = await jackServer();
+    const opening = openDuplexStream({
+      backend: jackBackend,
+      streams: { inputs: [STEREO], outputs: [STEREO] },
+      options: { server: server.name, clientName: 'jd-missing', autoConnect: false },
+      processor: { module: processor('no-such-processor.mjs') },
+    });
+    await expect(opening).rejects.toThrow(JackError);
+    await expect(opening).rejects.toMatchObject({
+      code: 'PROCESSOR_FAILED',
+      message: expect.stringMatching(
+        /^processor .*no-such-processor\.mjs: cannot import it/,
+      ) as unknown,
+    });
+    expect(await server.ports(/^jd-missing:/)).toEqual([]);
+  });
+
+  it('ends with PROCESSOR_FAILED from close() when the processor throws, the client closed', async () => {
+    const server = await jackServer();
+    const stream = await openDuplexStream({
+      backend: jackBackend,
+      streams: { inputs: [STEREO], outputs: [STEREO] },
+      options: { server: server.name, clientName: 'jd-throws', autoConnect: false },
+      processor: { module: processor('throws.mjs') },
+    });
+    const device = stream.device as JackDuplexDevice;
+    // It threw on period 10: from then on the client plays silence, counted.
+    while (device.stats().outputUnderflows < 10) await sleep(20);
+    await expect(stream.close()).rejects.toMatchObject({
+      code: 'PROCESSOR_FAILED',
+      message: expect.stringContaining('process() threw: boom on period 10') as unknown,
+    });
+    expect(await server.ports(/^jd-throws:/)).toEqual([]);
+    await expect(stream.close()).rejects.toThrow(JackError); // idempotent: the same outcome
+  });
+
+  it('refuses a main-thread process function, BAD_OPTION, with the client closed', async () => {
+    const server = await jackServer();
+    await expect(
+      openDuplexStream({
+        backend: jackBackend,
+        streams: { inputs: [STEREO], outputs: [STEREO] },
+        options: { server: server.name, clientName: 'jd-function', autoConnect: false },
+        process: () => undefined,
+      }),
+    ).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: expect.stringContaining('`processor` module') as unknown,
+    });
+    expect(await server.ports(/^jd-function:/)).toEqual([]);
+  });
 });
