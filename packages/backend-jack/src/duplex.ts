@@ -5,23 +5,16 @@ import type { NativeAddon, NativeDuplexStats } from '@syfala/native-engine';
 import { jackAddon, jackError } from './addon.js';
 import type { DuplexWorkerData, DuplexWorkerEvent } from './duplex-worker.js';
 import { JackError } from './errors.js';
+import type { JackDeviceOptions } from './jack-engine.js';
 
-/** Where a duplex stream's JACK client is and what its ports connect to. */
-export interface JackDuplexOptions {
-  /** The JACK server's name (`jackd -n`). Default: $JACK_DEFAULT_SERVER, else JACK's default. */
-  readonly server?: string;
-  /** The client's name; JACK adds a suffix if it is taken. Default 'syfala-duplex'. */
+/**
+ * Where a duplex stream's JACK client is and what its ports connect to: as for JackEngine's
+ * device, without resampling (every stream runs at JACK's rate). Default client name
+ * 'syfala-duplex'.
+ */
+export type JackDuplexOptions = Omit<JackDeviceOptions, 'clientName' | 'resample'> & {
   readonly clientName?: string;
-  /** Port names are `<prefix><stream>_<channel>`, from 1. Defaults `in` and `out`. */
-  readonly inputPrefix?: string;
-  readonly outputPrefix?: string;
-  /** Ports feeding the inputs, in channel order across streams. Default: the physical capture ports. */
-  readonly connectInputsFrom?: readonly string[];
-  /** Ports the outputs feed, in channel order. Default: the physical playback ports. */
-  readonly connectOutputsTo?: readonly string[];
-  /** Connect to the physical ports when no ports are named. Default true. */
-  readonly autoConnect?: boolean;
-}
+};
 
 /** A JACK duplex stream's counters: DeviceStats and how often the worker was late. */
 export type JackDuplexStats = NativeDuplexStats;

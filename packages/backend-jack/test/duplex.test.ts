@@ -6,16 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openDuplexStream } from '@syfala/audio';
-import {
-  jackEnv,
-  ManagedProcess,
-  sleep,
-  startJackServer,
-  uniqueServerName,
-  type JackServer,
-} from '@syfala/jack-rig';
+import { jackEnv, ManagedProcess, sleep, type JackServer } from '@syfala/jack-rig';
 import { jackBackend, JackError, type JackDuplexDevice } from '../src/index.js';
-import { hasJack, PERIOD, stereo } from './fixture.js';
+import { hasJack, jackRig, PERIOD, stereo } from './fixture.js';
 
 /** Our JACK client that plays a seeded signal and records what comes back (native/tools). */
 const JACK_SIGNAL = fileURLToPath(
@@ -23,16 +16,6 @@ const JACK_SIGNAL = fileURLToPath(
 );
 const STEREO = stereo(48000);
 const processor = (name: string): string => new URL(`./processors/${name}`, import.meta.url).href;
-
-async function jackServer(): Promise<JackServer> {
-  const server = await startJackServer({
-    name: uniqueServerName('jd'),
-    sampleRate: 48000,
-    periodFrames: PERIOD,
-  });
-  onTestFinished(() => server.stop());
-  return server;
-}
 
 /**
  * Plays jack_signal's seeded signal into `into` for `seconds`, recording what `from` sends back;
@@ -43,6 +26,7 @@ async function signalThrough(
   into: string,
   from: string,
   seconds: number,
+  whileRecording: () => void = () => undefined,
 ): Promise<{ sent: Float32Array; back: Float32Array }> {
   const dir = mkdtempSync(join(tmpdir(), 'jd-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,6 +37,7 @@ async function signalThrough(
   await once(signal.stdout, 'data');
   await server.connect('jack_signal:signal', into);
   await server.connect(from, 'jack_signal:return');
+  whileRecording();
   expect(((await once(signal, 'close')) as [number | null])[0]).toBe(0);
   const pairs = new Float32Array(readFileSync(recording).buffer.slice(0));
   return { sent: pairs.filter((_, i) => i % 2 === 0), back: pairs.filter((_, i) => i % 2 === 1) };
@@ -64,8 +49,8 @@ async function signalThrough(
  * and those that match the signal at no delay of the last second (corrupted). `delay` is the
  * delay most frames have.
  */
-function followed(sent: Float32Array, back: Float32Array, gain: number) {
-  const start = back.findIndex((sample) => sample !== 0);
+function followed(sent: Float32Array, back: Float32Array, gain: number, from = 0) {
+  const start = back.findIndex((sample, i) => i >= from && sample !== 0);
   const byDelay = new Map<number, number>();
   let delay = -1;
   let silent = 0;
@@ -95,7 +80,7 @@ function followed(sent: Float32Array, back: Float32Array, gain: number) {
 
 describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK', () => {
   it('runs a processor module on the JACK clock, sample-exact, one period beyond a pass-through client', async () => {
-    const server = await jackServer();
+    const server = await jackRig();
 
     // The reference: the same route through jack_thru, which copies its input in JACK's callback.
     const thru = new ManagedProcess('jack_thru', [], { env: jackEnv(server.name) });
@@ -162,7 +147,7 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
   }, 60_000);
 
   it('rejects a processor module that cannot be loaded, PROCESSOR_FAILED, with the client closed', async () => {
-    const server = await jackServer();
+    const server = await jackRig();
     const opening = openDuplexStream({
       backend: jackBackend,
       streams: { inputs: [STEREO], outputs: [STEREO] },
@@ -180,7 +165,7 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
   });
 
   it('ends with PROCESSOR_FAILED from close() when the processor throws, the client closed', async () => {
-    const server = await jackServer();
+    const server = await jackRig();
     const stream = await openDuplexStream({
       backend: jackBackend,
       streams: { inputs: [STEREO], outputs: [STEREO] },
@@ -199,7 +184,7 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
   });
 
   it('refuses a main-thread process function, BAD_OPTION, with the client closed', async () => {
-    const server = await jackServer();
+    const server = await jackRig();
     await expect(
       openDuplexStream({
         backend: jackBackend,
@@ -212,5 +197,31 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
       message: expect.stringContaining('`processor` module') as unknown,
     });
     expect(await server.ports(/^jd-function:/)).toEqual([]);
+  });
+
+  it('plays silence for the periods of a stalled worker, counted, and keeps its one period of latency', async () => {
+    const server = await jackRig();
+    const stall = new SharedArrayBuffer(4);
+    const stream = await openDuplexStream({
+      backend: jackBackend,
+      streams: { inputs: [STEREO], outputs: [STEREO] },
+      options: { server: server.name, clientName: 'jd-stall', autoConnect: false },
+      processor: { module: processor('stalls.mjs'), options: { stall } },
+    });
+    const device = stream.device as JackDuplexDevice;
+    const { sent, back } = await signalThrough(server, 'jd-stall:in1_1', 'jd-stall:out1_1', 3, () =>
+      setTimeout(() => Atomics.store(new Int32Array(stall), 0, 1), 1000),
+    );
+    const stats = device.stats();
+    await stream.close();
+    expect(new Int32Array(stall)[0]).toBe(2); // it did stall
+    expect(stats.outputUnderflows).toBeGreaterThan(0);
+    expect(stats.lateOutputs).toBeGreaterThan(0);
+    // The same delay before and after the stall: late outputs were dropped, not played late.
+    const before = followed(sent, back, 1);
+    const after = followed(sent, back, 1, back.length - 24000);
+    expect(before.corrupted + after.corrupted).toBe(0);
+    expect(after.delay).toBe(before.delay);
+    expect(before.silent).toBeGreaterThanOrEqual(PERIOD);
   });
 });

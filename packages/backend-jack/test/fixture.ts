@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { onTestFinished } from 'vitest';
-import { startJackServer, uniqueServerName } from '@syfala/jack-rig';
+import { startJackServer, uniqueServerName, type JackServer } from '@syfala/jack-rig';
 import { makeFormat, type Format } from '@syfala/proto';
 import { JackEngine, type JackDeviceOptions } from '../src/index.js';
 
@@ -11,15 +11,20 @@ export function stereo(sampleRate: number): Format {
   return makeFormat({ sampleRate, channels: 2, sampleType: 'f32', bufferFrames: 0 });
 }
 
-/** A dummy JACK server (prefix `he`), stopped when the test ends, after its clients. */
-export async function jackServer(sampleRate = 48000): Promise<string> {
+/** A dummy JACK server, stopped when the test ends, after its clients. */
+export async function jackRig(sampleRate = 48000): Promise<JackServer> {
   const server = await startJackServer({
     name: uniqueServerName('he-engine'),
     sampleRate,
     periodFrames: PERIOD,
   });
   onTestFinished(() => server.stop());
-  return server.name;
+  return server;
+}
+
+/** jackRig's server, by name. */
+export async function jackServer(sampleRate = 48000): Promise<string> {
+  return (await jackRig(sampleRate)).name;
 }
 
 /** A started engine on `server`, closed when the test ends. */
