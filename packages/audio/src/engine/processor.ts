@@ -46,7 +46,10 @@ export interface Processor {
 export type ProcessorFactory = (setup: ProcessorSetup) => Processor | Promise<Processor>;
 
 /** Imports the module and makes its processor; PROCESSOR_FAILED names the module otherwise. */
-export async function loadProcessor(spec: ProcessorSpec, setup: ProcessorSetup): Promise<Processor> {
+export async function loadProcessor(
+  spec: ProcessorSpec,
+  setup: ProcessorSetup,
+): Promise<Processor> {
   const failed = (why: string, cause?: unknown): AudioError =>
     new AudioError('PROCESSOR_FAILED', `processor ${spec.module}: ${why}`, { cause });
   let loaded: { default?: unknown };

@@ -6,8 +6,8 @@ export default function makeStaller(setup) {
     process(inputs, outputs) {
       outputs[0].set(inputs[0]);
       if (Atomics.load(stall, 0) === 1) {
-        const until = performance.now() + 30;
-        while (performance.now() < until);
+        const until = Date.now() + 30;
+        while (Date.now() < until);
         Atomics.store(stall, 0, 2);
       }
     },
