@@ -8,7 +8,7 @@ import {
 import { MAX_REDUNDANCY_PERIODS, type DisconnectReason, type StreamFormats } from '@syfala/proto';
 import { startEngine, type DeviceChoice } from './engines.js';
 import { defaultPlayout, peerPlayout, type Playout } from './playout.js';
-import { atRate, serverRoutes } from './routes.js';
+import { atRate, serverRoutes } from '@syfala/remote';
 
 export interface DaemonOptions {
   readonly name: string;

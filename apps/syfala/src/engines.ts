@@ -1,10 +1,5 @@
-import {
-  AudioEngine,
-  type DeviceStreams,
-  type EngineOptions,
-  type SinkFailure,
-  type StreamEngine,
-} from '@syfala/audio';
+import { AudioEngine, type EngineOptions } from '@syfala/audio';
+import type { StartedEngine } from '@syfala/remote';
 import { CoreAudioEngine, type CoreAudioDeviceOptions } from '@syfala/backend-coreaudio';
 import { JackEngine, type JackDeviceOptions } from '@syfala/backend-jack';
 
@@ -16,16 +11,6 @@ export type DeviceChoice =
   | { readonly backend: 'virtual'; readonly options: Record<string, unknown> }
   | { readonly backend: 'jack'; readonly options: JackDeviceOptions }
   | { readonly backend: 'coreaudio'; readonly options: CoreAudioDeviceOptions };
-
-/** An engine whose socket is bound (its port goes in the handshake) and whose device opens later. */
-export interface StartedEngine {
-  readonly engine: StreamEngine;
-  /**
-   * Opens the device for these streams (known once the formats are agreed). `onSinkFailed`
-   * hears of a virtual card's WAV sink that stopped on a write failure (native cards have none).
-   */
-  openDevice(streams: DeviceStreams, onSinkFailed?: (failure: SinkFailure) => void): Promise<void>;
-}
 
 /** Starts the engine that fits the device: a worker thread for the virtual card, C++ otherwise. */
 export async function startEngine(

@@ -1,19 +1,10 @@
-import { AudioError, describeSinkFailure, type EngineStats } from '@syfala/audio';
-import { REDUNDANCY_CAPABILITY, type Redundancy } from '@syfala/proto';
-import {
-  connect,
-  type ConnectTarget,
-  type PskInput,
-  type ServerOffer,
-  type SessionEnd,
-  type Streaming,
-} from '@syfala/network';
-import { atRate, clientDeviceStreams, clientRoutes } from './routes.js';
+import type { EngineStats } from '@syfala/audio';
+import type { Redundancy } from '@syfala/proto';
+import type { ConnectTarget, PskInput, ServerOffer, SessionEnd } from '@syfala/network';
+import { openSession } from '@syfala/remote';
 import type { ConcealmentMode } from './daemon.js';
 import { startEngine, type DeviceChoice } from './engines.js';
-import { defaultPlayout, peerPlayout, type Playout } from './playout.js';
-
-const SERVER_PEER = 'server';
+import { defaultPlayout, type Playout } from './playout.js';
 
 export interface StreamOptions {
   /** The client's sound card: virtual (sources for what it sends, sinks for what it receives) or JACK. */
@@ -62,100 +53,47 @@ export interface StreamResult {
 }
 
 /**
- * `syfala connect`: connects over TCP control, opens the client's device for the server's
- * formats, starts I/O and streams until `until` resolves, then stops, disconnects and closes the
- * device (flushing recordings). Receiving is set up before asking to start, so nothing the server
- * sends from byte 0 is missed; sending starts when the server has said ok.
+ * `syfala connect`: opens a session with the server on the client's device (@syfala/remote's
+ * openSession) and streams until `until` resolves, the session ends, or this side fails; then
+ * stops, disconnects and closes the device (flushing recordings).
  */
 export async function streamWith(
   target: ConnectTarget,
   options: StreamOptions,
 ): Promise<StreamResult> {
-  const loopback = /^127\./.test(target.host);
-  const { engine, openDevice } = await startEngine(options.device, {
-    address: options.localAddress ?? (loopback ? '127.0.0.1' : '0.0.0.0'),
+  const session = await openSession(target, {
+    startEngine: (bind) => startEngine(options.device, bind),
+    playout: options.playout ?? defaultPlayout(options.device.backend),
+    ...(options.psk !== undefined && { psk: options.psk }),
+    ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+    ...(options.deviceSampleRate !== undefined && { deviceSampleRate: options.deviceSampleRate }),
+    ...(options.redundancy !== undefined && { redundancy: options.redundancy }),
+    ...(options.concealment !== undefined && { concealment: options.concealment }),
   });
   let ticker: NodeJS.Timeout | undefined;
   try {
-    const connected = await connect(target, {
-      transport: 'tcp',
-      udpAudioPort: engine.port,
-      ...(options.psk !== undefined && { psk: options.psk }),
-    });
-    const { offer } = connected;
-    const periods = options.redundancy ?? 0;
-    // What this client sends is its own to announce, so it is known before asking (CONTROL.md §3).
-    const sends = offer.capabilities.includes(REDUNDANCY_CAPABILITY) ? periods : 0;
-    let streaming: Streaming;
-    let recordingFailed = (_error: Error): void => undefined;
-    const recordingFailure = new Promise<Error>((resolve) => (recordingFailed = resolve));
-    try {
-      const streams = atRate(clientDeviceStreams(offer.formats), options.deviceSampleRate);
-      await openDevice(streams, (failure) =>
-        recordingFailed(new AudioError('FILE_ERROR', describeSinkFailure(failure))),
-      );
-      const routes = clientRoutes(offer.formats);
-      await engine.addPeer({
-        id: SERVER_PEER,
-        address: target.host,
-        port: offer.udpAudioPort,
-        ...routes,
-        ...peerPlayout(
-          options.playout ?? defaultPlayout(options.device.backend),
-          engine.device!,
-          routes.receive.map((route) => route.format),
-        ),
-        ...(options.concealment !== undefined && { concealment: options.concealment }),
-        sending: false,
-        redundancy: sends,
-      });
-      streaming = await connected.startIo(
-        periods > 0 ? { redundancy: { serverToClient: periods, clientToServer: periods } } : {},
-      );
-    } catch (error) {
-      // Leave nothing half open: the session would keep the process alive with its heartbeats.
-      await connected.disconnect().catch(() => undefined);
-      throw error;
-    }
-    engine.setSending(SERVER_PEER, true);
     if (options.onStats) {
       const report = options.onStats;
-      // A dead engine rejects stats: deviceLost reports it, below.
-      const tick = (): void => void engine.stats().then(report, () => undefined);
+      // A dead engine rejects stats: the session's outcome reports it, below.
+      const tick = (): void => void session.stats().then(report, () => undefined);
       ticker = setInterval(tick, options.statsIntervalMs ?? 1000);
     }
-    // This side's failures end the session too: the sound card gone (JACK server stopped), or
-    // a recording the disk refused (the card runs on; the session is stopped as usual).
-    const ended = await Promise.race([
-      options.until({ ended: streaming.ended }).then(() => undefined),
-      streaming.ended,
-      engine.deviceLost.then((error) => ({ failed: error, deviceLost: true })),
-      recordingFailure.then((error) => ({ failed: error, deviceLost: false })),
+    const outcome = await Promise.race([
+      options.until({ ended: session.sessionEnd }).then(() => undefined),
+      session.outcome,
     ]);
     clearInterval(ticker);
-    const failure = ended !== undefined && 'failed' in ended ? ended : undefined;
-    const sessionEnd = ended !== undefined && !('failed' in ended) ? ended : undefined;
     // Counted while the stream is live: once it stops, the jitter buffers run dry by design.
-    const stats = await engine.stats();
-    if (failure?.deviceLost === true) {
-      // Nothing left to stop: tell the server why (CONTROL.md, Disconnect), then say it here.
-      await streaming.disconnect('device-lost', failure.failed.message).catch(() => undefined);
-    } else {
-      engine.setSending(SERVER_PEER, false);
-      if (sessionEnd === undefined) {
-        const idle = await streaming.stopIo();
-        await idle.disconnect();
-      }
-    }
+    const stats = await session.stats();
     return {
-      offer,
-      redundancy: streaming.redundancy,
+      offer: session.offer,
+      redundancy: session.redundancy,
       stats,
-      ...(failure !== undefined && { failed: failure.failed }),
-      ...(sessionEnd !== undefined && { ended: sessionEnd }),
+      ...(outcome?.kind === 'failed' && { failed: outcome.error }),
+      ...(outcome?.kind === 'ended' && { ended: outcome.end }),
     };
   } finally {
     clearInterval(ticker);
-    await engine.close();
+    await session.close();
   }
 }

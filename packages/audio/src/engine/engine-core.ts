@@ -22,6 +22,7 @@ import {
 import type { AudioDevice, PeriodInfo, SinkFailure } from '../backend.js';
 import { AudioError } from '../errors.js';
 import { openDevice } from './devices.js';
+import { loadProcessor, type Processor } from './processor.js';
 import type {
   DeviceSpec,
   EngineStats,
@@ -106,6 +107,9 @@ export class EngineCore {
   readonly #socket: Socket;
   readonly #datagramBudgetBytes: number;
   #device: AudioDevice | undefined;
+  /** The app's processor, until it throws. */
+  #processor: Processor | undefined;
+  #onProcessorFailed: (message: string) => void = () => undefined;
   #maxPeriodFrames = 0;
   /** By source port, then address: no string is built per datagram. */
   readonly #peersByPort = new Map<number, Peer[]>();
@@ -161,16 +165,33 @@ export class EngineCore {
 
   /**
    * Opens the device and starts its clock; peers can be added from then on. A sink that fails
-   * later is reported to `onSinkFailed` and the device runs on.
+   * later is reported to `onSinkFailed` and the device runs on; so is a processor that throws,
+   * to `onProcessorFailed`.
    */
   async openDevice(
     spec: DeviceSpec,
     onSinkFailed: (failure: SinkFailure) => void,
+    onProcessorFailed: (message: string) => void = () => undefined,
   ): Promise<AudioDevice> {
     if (this.#device !== undefined) {
       throw new AudioError('BAD_OPTION', 'audio engine: a device is already open');
     }
     const device = await openDevice(spec);
+    if (spec.processor !== undefined) {
+      try {
+        this.#processor = await loadProcessor(spec.processor, {
+          inputs: device.streams.outputs,
+          outputs: device.streams.inputs,
+          sampleRate: device.sampleRate,
+          periodFrames: device.periodFrames,
+          options: spec.processor.options,
+        });
+      } catch (error) {
+        await device.close();
+        throw error;
+      }
+      this.#onProcessorFailed = onProcessorFailed;
+    }
     const rates = [...device.streams.inputs, ...device.streams.outputs].map((f) => f.sampleRate);
     const periodSeconds = device.periodFrames / device.sampleRate;
     this.#maxPeriodFrames =
@@ -386,46 +407,75 @@ export class EngineCore {
     }
   }
 
+  /**
+   * One period: every peer's received streams are mixed into the device's outputs, the app's
+   * processor (if any) turns them into what is sent, in the device's inputs, and those go out.
+   */
   #process(
     inputs: readonly Float32Array[],
     outputs: readonly Float32Array[],
     info: PeriodInfo,
   ): void {
     for (const peer of this.#peersById.values()) {
-      for (const r of peer.receive) {
-        if (r === undefined) continue;
-        const output = outputs[r.route.device]!;
-        const frames = output.length / r.route.format.channels;
-        r.buffer.lateFrames = Math.floor((info.lateNs * r.route.format.sampleRate) / 1e9);
-        if (r.compensated) {
-          const pulled = r.compensated.pull(r.samples, 0, frames);
-          if (r.adapter) r.buffer.targetLatencyFrames = r.adapter.period(frames, pulled.underrun);
-        } else {
-          const pulled = r.buffer.pull(r.wire, 0, frames, r.missing);
-          decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
-          if (r.missing) r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
-        }
-        for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
-      }
-      if (!peer.sending) continue;
-      for (const s of peer.send) {
-        const input = inputs[s.route.device]!;
-        let samples = input;
-        let count = input.length;
-        if (s.converter) {
-          const channels = s.route.format.channels;
-          s.converter.write(input, 0, input.length / channels);
-          const frames = s.converter.outputFramesAvailable;
-          s.converter.read(s.samples, 0, frames);
-          samples = s.samples;
-          count = frames * channels;
-        }
-        const bytes = encodeSamples(s.route.format.sampleType, samples, 0, s.wire, 0, count);
-        // Redundancy sends the history again ahead of the new bytes (not for an empty period).
-        if (bytes > 0) s.stats.bytes += s.packetizer.historyBytes + bytes;
-        s.stats.datagrams += s.packetizer.packetize(s.wire, 0, bytes, peer.sink);
-      }
+      for (const r of peer.receive) if (r !== undefined) this.#play(r, outputs, info);
     }
+    if (this.#processor !== undefined) this.#runProcessor(this.#processor, outputs, inputs, info);
+    for (const peer of this.#peersById.values()) {
+      if (!peer.sending) continue;
+      for (const s of peer.send) this.#send(s, inputs[s.route.device]!, peer.sink);
+    }
+  }
+
+  #play(r: ReceiveRoute, outputs: readonly Float32Array[], info: PeriodInfo): void {
+    const output = outputs[r.route.device]!;
+    const frames = output.length / r.route.format.channels;
+    r.buffer.lateFrames = Math.floor((info.lateNs * r.route.format.sampleRate) / 1e9);
+    if (r.compensated) {
+      const pulled = r.compensated.pull(r.samples, 0, frames);
+      if (r.adapter) r.buffer.targetLatencyFrames = r.adapter.period(frames, pulled.underrun);
+    } else {
+      const pulled = r.buffer.pull(r.wire, 0, frames, r.missing);
+      decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
+      if (r.missing) r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
+    }
+    for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
+  }
+
+  /**
+   * Its outputs start zeroed, as the contract says, whatever the device captured. A throw stops
+   * it for good: half-written outputs turn to silence, and the main thread is told.
+   */
+  #runProcessor(
+    processor: Processor,
+    received: readonly Float32Array[],
+    sent: readonly Float32Array[],
+    info: PeriodInfo,
+  ): void {
+    for (const buffer of sent) buffer.fill(0);
+    try {
+      processor.process(received, sent, info);
+    } catch (error) {
+      this.#processor = undefined;
+      for (const buffer of sent) buffer.fill(0);
+      this.#onProcessorFailed(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #send(s: SendRoute, input: Float32Array, sink: DatagramSink): void {
+    let samples = input;
+    let count = input.length;
+    if (s.converter) {
+      const channels = s.route.format.channels;
+      s.converter.write(input, 0, input.length / channels);
+      const frames = s.converter.outputFramesAvailable;
+      s.converter.read(s.samples, 0, frames);
+      samples = s.samples;
+      count = frames * channels;
+    }
+    const bytes = encodeSamples(s.route.format.sampleType, samples, 0, s.wire, 0, count);
+    // Redundancy sends the history again ahead of the new bytes (not for an empty period).
+    if (bytes > 0) s.stats.bytes += s.packetizer.historyBytes + bytes;
+    s.stats.datagrams += s.packetizer.packetize(s.wire, 0, bytes, sink);
   }
 
   #receive(datagram: Buffer, from: RemoteInfo): void {

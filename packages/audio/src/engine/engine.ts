@@ -64,10 +64,16 @@ export class AudioEngine implements StreamEngine {
    * the worker dies (ENGINE_FAILED).
    */
   readonly deviceLost: Promise<Error>;
+  /**
+   * Settles only if the device's processor (DeviceSpec.processor) throws: AudioError
+   * PROCESSOR_FAILED with its message. The engine runs on, sending silence in its place.
+   */
+  readonly processorFailed: Promise<AudioError>;
   readonly #worker: Worker;
   /** By request id: every request is answered, or rejected when the worker dies. */
   readonly #pending = new Map<number, Pending>();
   #lose: (error: Error) => void = () => undefined;
+  #processorThrew: (error: AudioError) => void = () => undefined;
   #device: { sampleRate: number; periodFrames: number } | undefined;
   #onSinkFailed: ((failure: SinkFailure) => void) | undefined;
   /** A sink failure no listener heard: close() rejects with it. */
@@ -81,6 +87,7 @@ export class AudioEngine implements StreamEngine {
     this.#worker = worker;
     this.port = port;
     this.deviceLost = new Promise((resolve) => (this.#lose = resolve));
+    this.processorFailed = new Promise((resolve) => (this.#processorThrew = resolve));
     worker.on('message', (event: EngineEvent) => this.#answer(event));
     worker.on('error', (error) => this.#die(`the worker failed: ${error.message}`, error));
     worker.on('exit', (exitCode) => this.#die(`the worker stopped (exit code ${exitCode})`));
@@ -207,6 +214,12 @@ export class AudioEngine implements StreamEngine {
     if (event.type === 'sink-failed') {
       if (this.#onSinkFailed !== undefined) this.#onSinkFailed(event.failure);
       else this.#unreported ??= new AudioError('FILE_ERROR', describeSinkFailure(event.failure));
+      return;
+    }
+    if (event.type === 'processor-failed') {
+      this.#processorThrew(
+        new AudioError('PROCESSOR_FAILED', `processor: process() threw: ${event.message}`),
+      );
       return;
     }
     if (event.type !== 'done' && event.type !== 'error') return;

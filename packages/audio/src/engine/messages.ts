@@ -1,12 +1,18 @@
 import type { DecodeErrorCode, Format } from '@syfala/proto';
 import type { ConcealmentMode, JitterBufferStats } from '@syfala/utils';
 import type { DeviceStats, DeviceStreams, SinkFailure } from '../backend.js';
+import type { ProcessorSpec } from './processor.js';
 
 /** Which backend the engine's worker opens, with its options (plain data: it crosses threads). */
 export interface DeviceSpec {
   readonly backend: 'virtual';
   readonly streams: DeviceStreams;
   readonly options: Record<string, unknown>;
+  /**
+   * An app's processor between the peers and the device: it gets what the engine received (the
+   * device's outputs, before they play) and writes what the engine sends (the device's inputs).
+   */
+  readonly processor?: ProcessorSpec;
 }
 
 /** One stream between the device and a peer: device stream `device` ↔ wire stream `wire`. */
@@ -159,7 +165,9 @@ export type EngineEvent =
       readonly message: string;
     }
   /** Any time after open-device: a WAV sink stopped on a write failure; the device runs on. */
-  | { readonly type: 'sink-failed'; readonly failure: SinkFailure };
+  | { readonly type: 'sink-failed'; readonly failure: SinkFailure }
+  /** Any time after open-device: the app's processor threw; it runs no more, silence is sent. */
+  | { readonly type: 'processor-failed'; readonly message: string };
 
 /**
  * What the CLI and apps stream through, whatever runs the data plane: the TS worker

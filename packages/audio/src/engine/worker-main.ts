@@ -22,8 +22,10 @@ async function run(
 ): Promise<EngineResults[EngineRequest['type']]> {
   switch (request.type) {
     case 'open-device': {
-      const device = await core.openDevice(request.device, (failure) =>
-        post({ type: 'sink-failed', failure }),
+      const device = await core.openDevice(
+        request.device,
+        (failure) => post({ type: 'sink-failed', failure }),
+        (message) => post({ type: 'processor-failed', message }),
       );
       return { sampleRate: device.sampleRate, periodFrames: device.periodFrames };
     }
