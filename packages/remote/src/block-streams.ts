@@ -42,6 +42,7 @@ export class BlockStreams {
   readonly #counters: Int32Array;
   readonly #poll: NodeJS.Timeout;
   #wanted = false;
+  #stopped = false;
 
   constructor(
     formats: { readonly received: readonly Format[]; readonly sent: readonly Format[] },
@@ -73,6 +74,10 @@ export class BlockStreams {
     this.sent = new Writable({
       objectMode: true,
       write: (chunk: Block | Float32Array, _encoding, done) => {
+        if (this.#stopped) {
+          done(new RemoteError('CLOSED', 'remote stream: it stopped; nothing more is sent'));
+          return;
+        }
         let block: Block;
         try {
           block = this.#checkBlock(chunk, sentChannels);
@@ -94,12 +99,17 @@ export class BlockStreams {
     };
   }
 
-  /** The stream stopped: `received` ends after what it holds, writes to `sent` fail. */
+  /**
+   * The stream stopped: `received` ends after what it holds; a write under way calls back (what
+   * was not in the ring is dropped), and later ones fail.
+   */
   end(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
     clearInterval(this.#poll);
+    this.#wanted = true;
     this.#drain(Infinity);
     this.received.push(null);
-    this.sent.destroy(new RemoteError('CLOSED', 'remote stream: it stopped; nothing more is sent'));
   }
 
   /** Pushes blocks of up to `blockFrames` while the reader wants them and the rings hold some. */
@@ -129,7 +139,10 @@ export class BlockStreams {
     pollMs: number,
     done: (error?: Error) => void,
   ): void {
-    if (this.sent.destroyed) return;
+    if (this.#stopped) {
+      done();
+      return;
+    }
     const rings = this.#sendRings;
     const total = block[0]!.length / channels[0]!;
     let frames = total - from;
