@@ -74,10 +74,6 @@ export class BlockStreams {
     this.sent = new Writable({
       objectMode: true,
       write: (chunk: Block | Float32Array, _encoding, done) => {
-        if (this.#stopped) {
-          done(new RemoteError('CLOSED', 'remote stream: it stopped; nothing more is sent'));
-          return;
-        }
         let block: Block;
         try {
           block = this.#checkBlock(chunk, sentChannels);
@@ -100,8 +96,9 @@ export class BlockStreams {
   }
 
   /**
-   * The stream stopped: `received` ends after what it holds; a write under way calls back (what
-   * was not in the ring is dropped), and later ones fail.
+   * The stream stopped: `received` ends after what it holds; `sent` is destroyed, so a write
+   * under way or queued is dropped, and later ones call back with ERR_STREAM_DESTROYED (Node's
+   * way: no 'error' event for a loop that was still writing).
    */
   end(): void {
     if (this.#stopped) return;
@@ -110,6 +107,7 @@ export class BlockStreams {
     this.#wanted = true;
     this.#drain(Infinity);
     this.received.push(null);
+    this.sent.destroy();
   }
 
   /** Pushes blocks of up to `blockFrames` while the reader wants them and the rings hold some. */

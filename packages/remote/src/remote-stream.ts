@@ -1,8 +1,10 @@
 import { isAbsolute } from 'node:path';
+import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { AudioEngine, type EngineStats } from '@syfala/audio';
 import type { ConnectTarget, PskInput, ServerOffer } from '@syfala/network';
 import type { Format } from '@syfala/proto';
+import type { ConcealmentMode } from '@syfala/utils';
 import { BlockStreams, type Block, type RingStats } from './block-streams.js';
 import { RemoteError } from './errors.js';
 import { DEFAULT_TARGET_LATENCY_FRAMES, type Playout } from './playout.js';
@@ -43,6 +45,8 @@ export interface RemoteStreamOptions {
   readonly periodFrames?: number;
   /** Jitter-buffer target for what is received. Default: 480 frames, played straight. */
   readonly playout?: Playout;
+  /** What plays where received audio is missing: 'fade' (default) or 'silence'. */
+  readonly concealment?: ConcealmentMode;
 }
 
 export interface RemoteStreamStats {
@@ -85,9 +89,10 @@ export interface RemoteBlockStream extends RemoteStream {
    * What to send: a Block per write (a bare Float32Array with one sent stream), whole frames.
    * A write calls back once it is all in the ring, so writes are paced by the device's clock.
    * Once the first write is in, a period the ring cannot fill is sent padded with silence
-   * (counted: sendUnderrunFrames). Writes after the stream stopped fail with RemoteError CLOSED.
+   * (counted: sendUnderrunFrames). Once the stream stops it is destroyed: what was not yet in
+   * the ring is dropped, and later writes call back with ERR_STREAM_DESTROYED.
    */
-  readonly output: NodeJS.WritableStream & { write(block: Block | Float32Array): boolean };
+  readonly output: Writable;
 }
 
 /**
@@ -116,6 +121,7 @@ export async function openRemoteStream(
     playout: options.playout ?? { latency: DEFAULT_TARGET_LATENCY_FRAMES, driftCompensation: false },
     ...(options.psk !== undefined && { psk: options.psk }),
     ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
+    ...(options.concealment !== undefined && { concealment: options.concealment }),
     startEngine: async (bind) => {
       const started = await AudioEngine.start({ bind });
       engine = started;
