@@ -1,9 +1,5 @@
 import type { StreamFormats } from '@syfala/proto';
-import {
-  DEFAULT_TARGET_LATENCY_FRAMES,
-  type Latency,
-  type Playout,
-} from '@syfala/remote';
+import { DEFAULT_TARGET_LATENCY_FRAMES, type Latency, type Playout } from '@syfala/remote';
 import type { Backend } from './backend-flags.js';
 import { CliError } from './cli-error.js';
 

@@ -54,7 +54,8 @@ export class BlockStreams {
     this.#receivedChannels = receivedChannels;
     this.#blockFrames = blockFrames;
     const sentChannels = formats.sent.map((format) => format.channels);
-    const ring = (channels: number): SpscRing => SpscRing.create(ringCapacity(latencyFrames * channels));
+    const ring = (channels: number): SpscRing =>
+      SpscRing.create(ringCapacity(latencyFrames * channels));
     this.#receiveRings = receivedChannels.map(ring);
     this.#sendRings = sentChannels.map(ring);
     const counters = new SharedArrayBuffer(COUNTER_SLOTS * Int32Array.BYTES_PER_ELEMENT);
@@ -185,5 +186,9 @@ export class BlockStreams {
 
 function describe(chunk: unknown): string {
   if (Array.isArray(chunk)) return `an array of ${chunk.length}`;
-  return chunk === null ? 'null' : typeof chunk === 'object' ? chunk.constructor.name : typeof chunk;
+  return chunk === null
+    ? 'null'
+    : typeof chunk === 'object'
+      ? chunk.constructor.name
+      : typeof chunk;
 }

@@ -45,4 +45,3 @@ export function peerPlayout(
     adaptiveLatency: true,
   };
 }
-

@@ -118,7 +118,10 @@ export async function openRemoteStream(
   let rings: BlockStreams | undefined;
   let engine: AudioEngine | undefined;
   const session = await openSession(target, {
-    playout: options.playout ?? { latency: DEFAULT_TARGET_LATENCY_FRAMES, driftCompensation: false },
+    playout: options.playout ?? {
+      latency: DEFAULT_TARGET_LATENCY_FRAMES,
+      driftCompensation: false,
+    },
     ...(options.psk !== undefined && { psk: options.psk }),
     ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
     ...(options.concealment !== undefined && { concealment: options.concealment }),

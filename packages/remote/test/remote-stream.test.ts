@@ -146,7 +146,9 @@ describe('openRemoteStream against a served virtual card', () => {
     await writeSignal(join(dir, 'served.wav'), FORMAT, FILE_FRAMES, 25, 0.5);
     const server = await serveFile(join(dir, 'served.wav'), join(dir, 'recorded.wav'));
     const notAProcessor = new URL('./remote-stream.test.ts', import.meta.url);
-    await expect(openRemoteStream(server.target, { processor: notAProcessor })).rejects.toMatchObject({
+    await expect(
+      openRemoteStream(server.target, { processor: notAProcessor }),
+    ).rejects.toMatchObject({
       code: 'PROCESSOR_FAILED',
       message: expect.stringMatching(/^processor file:.*remote-stream\.test\.ts: cannot import it/),
     });
