@@ -171,12 +171,18 @@ export class BlockStreams {
         `remote stream: write one Float32Array per sent stream (${channels.length}), got ${describe(chunk)}`,
       );
     }
-    const frames = Math.floor(block[0]!.length / channels[0]!);
+    const frames = block[0]!.length / channels[0]!;
+    if (!Number.isInteger(frames)) {
+      throw new RemoteError(
+        'BAD_OPTION',
+        `remote stream: sent stream 0 has ${channels[0]} channels: ${block[0]!.length} samples are not whole frames`,
+      );
+    }
     block.forEach((samples, i) => {
       if (samples.length !== frames * channels[i]!) {
         throw new RemoteError(
           'BAD_OPTION',
-          `remote stream: sent stream ${i} has ${channels[i]} channels: expected ${frames * channels[i]!} samples (${frames} whole frames, as in stream 0), got ${samples.length}`,
+          `remote stream: sent stream ${i} holds ${samples.length} samples, not stream 0's ${frames} frames (${frames * channels[i]!} samples at ${channels[i]} channels)`,
         );
       }
     });

@@ -155,6 +155,25 @@ describe('openRemoteStream against a served virtual card', () => {
     await server.stop();
   });
 
+  it('streams mode: a block that is not whole frames fails its write, naming the counts', async () => {
+    const dir = tempDir();
+    await writeSignal(join(dir, 'served.wav'), FORMAT, FILE_FRAMES, 26, 0.5);
+    const server = await serveFile(join(dir, 'served.wav'), join(dir, 'recorded.wav'));
+    const stream = await openRemoteStream(server.target);
+    const failed = new Promise<Error | null | undefined>((resolve) => {
+      stream.output.on('error', () => undefined);
+      stream.output.write(new Float32Array(3), resolve);
+    });
+    expect(await failed).toEqual(
+      new RemoteError(
+        'BAD_OPTION',
+        'remote stream: sent stream 0 has 2 channels: 3 samples are not whole frames',
+      ),
+    );
+    await stream.close();
+    await server.stop();
+  });
+
   it('refuses bad options with one sentence naming the value', async () => {
     const target = { host: '127.0.0.1', udpPort: 1, controlPort: 1 };
     await expect(openRemoteStream(target, { latencyFrames: 0.5 })).rejects.toEqual(
