@@ -6,13 +6,16 @@ import { WavReader } from '../wav/wav-reader.js';
 import { WavWriter } from '../wav/wav-writer.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedSource, VirtualDeviceOptions } from './options.js';
+import { RingReader, RingWriter } from './ring-ends.js';
 import { NoiseGenerator, Silence, ToneGenerator, WavPlayer } from './sources.js';
 import type { Source } from './sources.js';
-import { VirtualDevice } from './virtual-device.js';
+import { VirtualDevice, type Sink } from './virtual-device.js';
 
 export type {
   NoiseSource,
   NullSink,
+  RingSink,
+  RingSource,
   SilenceSource,
   ToneSource,
   VirtualClock,
@@ -23,6 +26,7 @@ export type {
   WavFileSource,
 } from './options.js';
 export { MAX_SKEW_PPM } from './options.js';
+export { RingStatus } from './ring-ends.js';
 
 /**
  * The virtual sound card (pure TS, the embedded default): any number of input and output streams
@@ -48,13 +52,15 @@ async function openVirtualDevice(
       opened.push(made);
       sources.push(made);
     }
-    const sinks: (WavWriter | undefined)[] = [];
+    const sinks: (Sink | undefined)[] = [];
     for (const [i, sink] of config.sinks.entries()) {
-      if (sink.kind === 'null') {
-        sinks.push(undefined);
+      const { sampleRate, channels } = config.streams.outputs[i]!;
+      if (sink.kind !== 'wav') {
+        sinks.push(
+          sink.kind === 'ring' ? new RingWriter(sink.buffer, sink.status, channels) : undefined,
+        );
         continue;
       }
-      const { sampleRate, channels } = config.streams.outputs[i]!;
       const writer = await WavWriter.create(sink.path, {
         sampleRate,
         channels,
@@ -79,6 +85,8 @@ async function makeSource(source: ResolvedSource, format: Format, field: string)
       return new NoiseGenerator(channels, source.levelDbfs, source.seed);
     case 'silence':
       return new Silence(channels);
+    case 'ring':
+      return new RingReader(source.buffer, source.status, channels);
     case 'wav': {
       const reader = await WavReader.open(source.path);
       const file = reader.format;

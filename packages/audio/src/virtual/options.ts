@@ -41,8 +41,18 @@ export interface WavFileSource {
   readonly loop?: boolean;
 }
 
+/**
+ * Frames another thread writes into an SpscRing (its `buffer`), e.g. audio piped in on stdin:
+ * silence where the ring is empty, counted in the RingStatus at `status` until it ends.
+ */
+export interface RingSource {
+  readonly kind: 'ring';
+  readonly buffer: SharedArrayBuffer;
+  readonly status: SharedArrayBuffer;
+}
+
 /** What an input stream captures. */
-export type VirtualSource = ToneSource | NoiseSource | SilenceSource | WavFileSource;
+export type VirtualSource = ToneSource | NoiseSource | SilenceSource | WavFileSource | RingSource;
 
 export interface NullSink {
   readonly kind: 'null';
@@ -56,8 +66,18 @@ export interface WavFileSink {
   readonly sampleType?: WavSampleType;
 }
 
+/**
+ * Frames for another thread to drain from an SpscRing (its `buffer`), e.g. to pipe them to
+ * stdout: frames that do not fit are dropped and counted in the RingStatus at `status`.
+ */
+export interface RingSink {
+  readonly kind: 'ring';
+  readonly buffer: SharedArrayBuffer;
+  readonly status: SharedArrayBuffer;
+}
+
 /** Where an output stream's frames go. */
-export type VirtualSink = NullSink | WavFileSink;
+export type VirtualSink = NullSink | WavFileSink | RingSink;
 
 /**
  * 'realtime': periods run on the host's monotonic clock (scaled by `speed`). 'fast': periods run
@@ -96,11 +116,13 @@ export type ResolvedSource =
   | { readonly kind: 'tone'; readonly frequencyHz: number; readonly levelDbfs: number }
   | { readonly kind: 'noise'; readonly levelDbfs: number; readonly seed: number }
   | { readonly kind: 'silence' }
-  | { readonly kind: 'wav'; readonly path: string; readonly loop: boolean };
+  | { readonly kind: 'wav'; readonly path: string; readonly loop: boolean }
+  | RingSource;
 
 export type ResolvedSink =
   | { readonly kind: 'null' }
-  | { readonly kind: 'wav'; readonly path: string; readonly sampleType: WavSampleType };
+  | { readonly kind: 'wav'; readonly path: string; readonly sampleType: WavSampleType }
+  | RingSink;
 
 /** Options with every default filled in: one source per input, one sink per output. */
 export interface ResolvedOptions {
@@ -200,7 +222,7 @@ function resolveSource(value: unknown, field: string, format: Format): ResolvedS
   if (value === undefined) {
     return { kind: 'tone', frequencyHz: DEFAULT_TONE_FREQUENCY_HZ, levelDbfs: DEFAULT_LEVEL_DBFS };
   }
-  const kind = kindOf(value, field, ['tone', 'noise', 'silence', 'wav']);
+  const kind = kindOf(value, field, ['tone', 'noise', 'silence', 'wav', 'ring']);
   switch (kind) {
     case 'tone': {
       const given = object(value, field, ['kind', 'frequencyHz', 'levelDbfs']);
@@ -232,12 +254,14 @@ function resolveSource(value: unknown, field: string, format: Format): ResolvedS
       if (typeof loop !== 'boolean') throw bad(`${field}.loop`, 'a boolean', loop);
       return { kind, path: path(given, field), loop };
     }
+    case 'ring':
+      return ring(value, field);
   }
 }
 
 function resolveSink(value: unknown, field: string, format: Format): ResolvedSink {
   if (value === undefined) return { kind: 'null' };
-  const kind = kindOf(value, field, ['null', 'wav']);
+  const kind = kindOf(value, field, ['null', 'wav', 'ring']);
   switch (kind) {
     case 'null':
       object(value, field, ['kind']);
@@ -255,7 +279,22 @@ function resolveSink(value: unknown, field: string, format: Format): ResolvedSin
       );
       return { kind, path: path(given, field), sampleType };
     }
+    case 'ring':
+      return ring(value, field);
   }
+}
+
+/** A ring source or sink: its two buffers are checked when the device attaches them. */
+function ring(value: unknown, field: string): RingSource & RingSink {
+  const given = object(value, field, ['kind', 'buffer', 'status']);
+  const shared = (key: 'buffer' | 'status'): SharedArrayBuffer => {
+    const buffer = given[key];
+    if (!(buffer instanceof SharedArrayBuffer)) {
+      throw bad(`${field}.${key}`, 'a SharedArrayBuffer', buffer);
+    }
+    return buffer;
+  };
+  return { kind: 'ring', buffer: shared('buffer'), status: shared('status') };
 }
 
 function level(given: Record<string, unknown>, field: string): number {

@@ -13,6 +13,7 @@ import type {
 import { AudioError } from '../errors.js';
 import type { WavWriter } from '../wav/wav-writer.js';
 import type { ResolvedOptions, VirtualClock } from './options.js';
+import type { RingWriter } from './ring-ends.js';
 import type { Source } from './sources.js';
 
 /**
@@ -83,6 +84,9 @@ class Lane {
   }
 }
 
+/** Where an output stream's frames go: a WAV file, or a ring another thread drains. */
+export type Sink = WavWriter | RingWriter;
+
 type MutablePeriodInfo = { -readonly [K in keyof PeriodInfo]: PeriodInfo[K] };
 
 /** The resolved options, with sources and sinks opened. */
@@ -90,7 +94,7 @@ export interface VirtualDeviceConfig extends Omit<ResolvedOptions, 'sources' | '
   /** One per input stream. */
   readonly sources: readonly Source[];
   /** One per output stream; undefined = discard. */
-  readonly sinks: readonly (WavWriter | undefined)[];
+  readonly sinks: readonly (Sink | undefined)[];
 }
 
 /**
@@ -121,7 +125,7 @@ export class VirtualDevice implements AudioDevice {
   readonly #outputs: Float32Array[];
   readonly #sources: readonly Source[];
   /** A sink that failed is taken out (undefined) while its file is finalised. */
-  readonly #sinks: (WavWriter | undefined)[];
+  readonly #sinks: (Sink | undefined)[];
   /** Failed sinks being finalised; these never reject. */
   readonly #finalising: Promise<void>[] = [];
   #onSinkFailed: ((failure: SinkFailure) => void) | undefined;

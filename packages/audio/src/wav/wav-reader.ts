@@ -5,13 +5,12 @@ import type { FileHandle } from 'node:fs/promises';
 import { BoundsError, decodeSamples } from '@syfala/utils';
 
 import { AudioError, fileError } from '../errors.js';
-import { SIZE_PLACEHOLDER, blockAlign, parseFmtChunk } from './wav-format.js';
+import { blockAlign } from './wav-format.js';
 import type { WavFormat } from './wav-format.js';
+import { walkToData, type ByteSource } from './wav-header-walk.js';
 
 /** Bytes read from the file at a time (rounded down to whole frames). */
 const CHUNK_BYTES = 64 * 1024;
-/** The part of a fmt chunk we read; extensible needs 40, anything after is ignored. */
-const FMT_READ_BYTES = 40;
 
 /**
  * Reads a WAV file in chunks: read() decodes interleaved frames into Float32 (decodeSamples;
@@ -178,60 +177,29 @@ interface WavHeader {
   readonly dataOffset: number;
 }
 
-/** Walks the RIFF chunks up to data: fmt must come first; the rest is skipped. */
+/** The header, read forward from the start of the file (walkToData). */
 async function readHeader(handle: FileHandle, where: string): Promise<WavHeader> {
   const { size: fileSize } = await handle.stat();
-  const bytes = new Uint8Array(FMT_READ_BYTES);
-  const view = new DataView(bytes.buffer);
-  const readAt = async (position: number, length: number): Promise<number> => {
-    const { bytesRead } = await handle.read(bytes, 0, length, position);
-    return bytesRead;
+  let position = 0;
+  const file: ByteSource = {
+    read: async (length) => {
+      const bytes = new Uint8Array(length);
+      const { bytesRead } = await handle.read(bytes, 0, length, position);
+      position += bytesRead;
+      return bytes.subarray(0, bytesRead);
+    },
+    skip: (length) => {
+      position += length;
+      return Promise.resolve();
+    },
   };
-  const tag = (offset: number): string =>
-    String.fromCharCode(...bytes.subarray(offset, offset + 4));
-
-  if ((await readAt(0, 12)) < 12) {
-    throw new AudioError(
-      'BAD_WAV',
-      `${where}: expected a 12-byte RIFF header, got ${fileSize} bytes`,
-    );
-  }
-  const riff = tag(0);
-  if (riff === 'RIFX' || riff === 'RF64') {
-    throw new AudioError(
-      'UNSUPPORTED',
-      `${where}: ${riff} files (${riff === 'RIFX' ? 'big-endian' : 'over 4 GiB'}) are not supported`,
-    );
-  }
-  if (riff !== 'RIFF' || tag(8) !== 'WAVE') {
-    throw new AudioError(
-      'BAD_WAV',
-      `${where}: expected "RIFF"…"WAVE", got ${JSON.stringify(riff)}…${JSON.stringify(tag(8))}`,
-    );
-  }
-  let format: WavFormat | undefined;
-  for (let position = 12; ;) {
-    if ((await readAt(position, 8)) < 8) {
-      throw new AudioError('BAD_WAV', `${where}: no data chunk before the end of the file`);
-    }
-    const id = tag(0);
-    const size = view.getUint32(4, true);
-    if (id === 'fmt ') {
-      const read = await readAt(position + 8, Math.min(size, FMT_READ_BYTES));
-      format = parseFmtChunk(bytes.subarray(0, Math.min(read, size)), where);
-    } else if (id === 'data') {
-      if (format === undefined) {
-        throw new AudioError('BAD_WAV', `${where}: the data chunk comes before the fmt chunk`);
-      }
-      const dataOffset = position + 8;
-      const align = blockAlign(format);
-      const frames = Math.floor(Math.min(size, fileSize - dataOffset) / align);
-      const declared = size === SIZE_PLACEHOLDER ? frames : Math.floor(size / align);
-      return { format, frames, missingFrames: declared - frames, dataOffset };
-    }
-    // Chunks are word-aligned: an odd size is followed by a pad byte.
-    position += 8 + size + (size % 2);
-  }
+  const { format, dataOffset, dataBytes } = await walkToData(file, where);
+  const align = blockAlign(format);
+  const frames = Math.floor(
+    Math.max(0, Math.min(dataBytes ?? Infinity, fileSize - dataOffset)) / align,
+  );
+  const declared = dataBytes === undefined ? frames : Math.floor(dataBytes / align);
+  return { format, frames, missingFrames: declared - frames, dataOffset };
 }
 
 /** A whole WAV file as interleaved Float32: for tests, tools and short files, not streaming. */
