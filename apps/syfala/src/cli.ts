@@ -195,11 +195,17 @@ export function buildProgram(run: Runner): Command {
     .argument('<endpoint>', ENDPOINT_HELP)
     .option(
       '--record <file>',
-      "record the server's input streams: stream 0 to FILE.wav, the next to FILE-2.wav …",
+      "record the server's input streams: stream 0 to FILE.wav, the next to FILE-2.wav …; " +
+        '- writes its one stream to stdout as WAV (then text goes to stderr)',
     )
     .option(
       '--play <file>',
-      "play a WAV file (once) to the server's output stream 0; the others get a tone",
+      "play a WAV file (once) to the server's output stream 0; the others get a tone; " +
+        '- reads WAV from stdin, then silence',
+    )
+    .option(
+      '--raw',
+      "with --record - or --play -: headerless PCM in the stream's format (wire type, or the closest WAV holds)",
     )
     .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)')
     .option('--json', 'print JSON lines: stats every second, then a summary')
@@ -237,7 +243,9 @@ export function buildProgram(run: Runner): Command {
     .option('--interface <ipv4>', 'look for it on the network interface with this address')
     .addHelpText(
       'after',
-      '\nExample:\n  syfala connect "Studio A" --record take.wav --duration 10\n',
+      '\nExamples:\n  syfala connect "Studio A" --record take.wav --duration 10\n' +
+        '  syfala connect "Studio A" --record - --duration 10 | sox -t wav - take.flac\n' +
+        '  sox in.flac -t wav - | syfala connect "Studio A" --play - --duration 10\n',
     )
     .action(run((endpoint: string, flags: ConnectFlags) => connectCommand(endpoint, flags)));
   addPlayoutFlags(connect, "the server's audio");

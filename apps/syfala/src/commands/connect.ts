@@ -53,13 +53,16 @@ import {
 import { CONCEALMENT_MODES } from '../daemon.js';
 import { checkDeviceRate, latencyValue, resolvePlayout } from '../playout.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
+import { atRate } from '../routes.js';
 import { waitForSignal } from '../signals.js';
+import { checkPipeFlags, openPipes, STDIO, type ConnectPipes } from '../pipe-audio.js';
 import { streamWith, type StreamResult } from '../stream-client.js';
 import { inspectWav } from '../wav-files.js';
 
 export interface ConnectFlags {
   readonly record?: string;
   readonly play?: string;
+  readonly raw?: boolean;
   readonly duration?: string;
   readonly json?: boolean;
   readonly psk?: string;
@@ -87,7 +90,7 @@ export interface ConnectFlags {
 
 /** Flags only one backend reads (--record, --play and the clock's are the virtual card's). */
 const BACKEND_FLAGS = {
-  virtual: ['record', 'play', 'sampleRate', 'skewPpm'],
+  virtual: ['record', 'play', 'raw', 'sampleRate', 'skewPpm'],
   jack: JACK_FLAGS,
   coreaudio: COREAUDIO_FLAGS,
 } as const;
@@ -139,8 +142,11 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     flags.sampleRate === undefined
       ? undefined
       : integerValue(flags.sampleRate, '--sample-rate', MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
-  if (flags.play !== undefined) await checkReadable(flags.play, '--play');
-  if (flags.record !== undefined) await checkWritable(flags.record, '--record');
+  checkPipeFlags(flags);
+  if (flags.play !== undefined && flags.play !== STDIO) await checkReadable(flags.play, '--play');
+  if (flags.record !== undefined && flags.record !== STDIO) {
+    await checkWritable(flags.record, '--record');
+  }
 
   const endpoint = await resolveEndpoint(text, {
     timeoutMs,
@@ -154,8 +160,25 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     );
   }
   const formats = await endpointFormats(endpoint, psk);
-  const device = clientDevice(endpoint, formats, flags);
   const jack = flags.backend === 'jack' ? jackClient(endpoint, flags) : undefined;
+  // The card's own rate: a JACK server's is set (jackd -r); the virtual card takes --sample-rate.
+  const deviceSampleRate = jack !== undefined ? jackServerInfo(jack.server).sampleRate : sampleRate;
+  checkDeviceRate(formats, deviceSampleRate, playout, {
+    streams: `${endpoint.name} streams`,
+    card: jack !== undefined ? 'the JACK server runs' : 'this card runs',
+    drift: flags.driftCompensation === false ? '--no-drift-compensation' : undefined,
+  });
+  const files = clientDevice(endpoint, formats, flags);
+  if (flags.play !== undefined && flags.play !== STDIO) {
+    const stream = formats.outputs[0]!;
+    await checkPlayable(flags.play, {
+      ...stream,
+      sampleRate: deviceSampleRate ?? stream.sampleRate,
+    });
+  }
+  // Last, as it reads stdin's header: from here on, every way out closes the pipes.
+  const pipes = await openPipes(flags, endpoint.name, atRate(formats, deviceSampleRate));
+  const device = withPipes(files, pipes);
   const card: DeviceChoice =
     jack !== undefined
       ? { backend: 'jack', options: jack }
@@ -168,21 +191,8 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
               ...(skewPpm !== undefined && { skewPpm }),
             },
           };
-  // The card's own rate: a JACK server's is set (jackd -r); the virtual card takes --sample-rate.
-  const deviceSampleRate = jack !== undefined ? jackServerInfo(jack.server).sampleRate : sampleRate;
-  checkDeviceRate(formats, deviceSampleRate, playout, {
-    streams: `${endpoint.name} streams`,
-    card: jack !== undefined ? 'the JACK server runs' : 'this card runs',
-    drift: flags.driftCompensation === false ? '--no-drift-compensation' : undefined,
-  });
-  if (flags.play !== undefined) {
-    const stream = formats.outputs[0]!;
-    await checkPlayable(flags.play, {
-      ...stream,
-      sampleRate: deviceSampleRate ?? stream.sampleRate,
-    });
-  }
-  const mode = flags.json === true || !process.stdout.isTTY ? 'json' : 'status';
+  const out = pipes.text;
+  const mode = flags.json === true || !out.isTTY ? 'json' : 'status';
 
   let startedAt = 0;
   let stoppedAt = 0;
@@ -194,7 +204,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     if (!streaming) return;
     arrivals(stats, performance.now() - startedAt);
     const status = streamStatus(stats, performance.now() - startedAt, rateOf);
-    process.stdout.write(
+    out.write(
       mode === 'json'
         ? `${JSON.stringify({ type: 'stats', ...status })}\n`
         : `${REDRAW}${statusLine(status)}`,
@@ -223,13 +233,14 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
         void ended.then(stopped);
         streaming = true;
         if (mode === 'status') {
-          process.stdout.write(
+          out.write(
             `streaming with ${endpoint.name} (${endpointAddress(endpoint)}): receiving ` +
               `${describeFormats(formats.inputs)}, sending ${describeFormats(formats.outputs)}; ` +
               'Ctrl-C stops\n',
           );
         }
         const waits: Promise<unknown>[] = [stop.received];
+        if (pipes.recording !== undefined) waits.push(pipes.recording.broken);
         if (durationMs !== undefined) {
           waits.push(new Promise((resolve) => (timer = setTimeout(resolve, durationMs))));
         }
@@ -243,12 +254,19 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     streaming = false;
     clearTimeout(timer);
     stop.dispose();
-    if (mode === 'status') process.stdout.write(REDRAW);
+    if (mode === 'status') out.write(REDRAW);
   }
+  const pipeNotes = await pipes.close();
 
   // A failure ended streaming (if it ever started) when it was seen.
   const elapsedMs = startedAt === 0 ? 0 : (stoppedAt || performance.now()) - startedAt;
-  printSummary(summarize(result, failure, formats, elapsedMs, device, flags.play), endpoint, mode);
+  printSummary(
+    summarize(result, failure, formats, elapsedMs, device, flags.play),
+    endpoint,
+    mode,
+    out,
+  );
+  for (const note of pipeNotes) process.stderr.write(`syfala: ${note}\n`);
   if (result === undefined || failure !== undefined) throw failure;
   if ((redundancy ?? 0) > result.redundancy.serverToClient) {
     process.stderr.write(
@@ -306,11 +324,19 @@ function clientDevice(
     throw new CliError(`${endpoint.name} has no output streams, so --play has nowhere to play`);
   }
   return {
-    sources: play === undefined ? [] : [{ kind: 'wav', path: play, loop: false }],
+    sources: play === undefined || play === STDIO ? [] : [{ kind: 'wav', path: play, loop: false }],
     sinks:
-      record === undefined
+      record === undefined || record === STDIO
         ? []
         : formats.inputs.map((_, i) => ({ kind: 'wav', path: numberedPath(record, i) })),
+  };
+}
+
+/** The card with stdin as its input 0 and stdout as its output 0 where the flags name them. */
+function withPipes(device: ClientDevice, pipes: ConnectPipes): ClientDevice {
+  return {
+    sources: pipes.playback === undefined ? device.sources : [pipes.playback.source],
+    sinks: pipes.recording === undefined ? device.sinks : [pipes.recording.sink],
   };
 }
 
@@ -410,8 +436,10 @@ function summarize(
     recorded:
       result === undefined
         ? []
-        : device.sinks.flatMap((sink) => (sink.kind === 'wav' ? [sink.path] : [])),
-    played,
+        : device.sinks.flatMap((sink) =>
+            sink.kind === 'wav' ? [sink.path] : sink.kind === 'ring' ? ['stdout'] : [],
+          ),
+    played: played === STDIO ? 'stdin' : played,
     redundancy: result?.redundancy ?? { serverToClient: 0, clientToServer: 0 },
     ended: result?.ended,
     failed: failure === undefined ? undefined : describeError(failure),
@@ -419,8 +447,13 @@ function summarize(
 }
 
 /** The summary as the stats came: one JSON line, or text for a person. */
-function printSummary(summary: Summary, endpoint: Endpoint, mode: 'json' | 'status'): void {
-  process.stdout.write(
+function printSummary(
+  summary: Summary,
+  endpoint: Endpoint,
+  mode: 'json' | 'status',
+  out: NodeJS.WritableStream,
+): void {
+  out.write(
     mode === 'json' ? `${JSON.stringify(summary)}\n` : `${summaryText(summary, endpoint)}\n`,
   );
 }
