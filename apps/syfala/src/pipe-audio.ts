@@ -261,10 +261,20 @@ export interface ConnectPipes {
   close(): Promise<string[]>;
 }
 
-/** Refuses --raw where no pipe is named: it says how a pipe's audio is written. */
+/** Refuses --raw where no pipe is named, and audio to or from a terminal. */
 export function checkPipeFlags(flags: PipeFlags): void {
   if (flags.raw === true && flags.record !== STDIO && flags.play !== STDIO) {
     throw new CliError('--raw needs --record - or --play - (it sets the PCM a pipe carries)');
+  }
+  if (flags.record === STDIO && process.stdout.isTTY) {
+    throw new CliError(
+      '--record - writes audio to stdout, which is a terminal: pipe it (| sox -t wav - take.flac) or redirect it (> take.wav)',
+    );
+  }
+  if (flags.play === STDIO && process.stdin.isTTY) {
+    throw new CliError(
+      '--play - reads audio from stdin, which is a terminal: pipe it in (sox in.flac -t wav - | syfala connect …)',
+    );
   }
 }
 

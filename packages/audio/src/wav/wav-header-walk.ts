@@ -1,9 +1,21 @@
 import { AudioError } from '../errors.js';
-import { SIZE_PLACEHOLDER, buildWavHeader, checkWavFormat, parseFmtChunk } from './wav-format.js';
+import {
+  SIZE_PLACEHOLDER,
+  blockAlign,
+  buildWavHeader,
+  checkWavFormat,
+  headerBytes,
+  parseFmtChunk,
+} from './wav-format.js';
 import type { WavFormat } from './wav-format.js';
 
 /** The part of a fmt chunk we read; extensible needs 40, anything after is ignored. */
 const FMT_READ_BYTES = 40;
+/**
+ * The data size sox writes when it streams a WAV of unknown length (to a pipe), and reads back
+ * as "to the end" without a warning (0xffffffff makes it warn of a premature end of file).
+ */
+export const SOX_UNKNOWN_SIZE = 0x7fff_f000;
 
 /** Sequential access to a WAV's bytes: a file, or a pipe that cannot seek. */
 export interface ByteSource {
@@ -18,7 +30,10 @@ export interface WavDataStart {
   readonly format: WavFormat;
   /** Bytes from the start to the first sample. */
   readonly dataOffset: number;
-  /** The data chunk's size field; undefined for the 0xffffffff "unknown, to the end" placeholder. */
+  /**
+   * The data chunk's size field; undefined for "unknown, to the end": our 0xffffffff placeholder
+   * or sox's SOX_UNKNOWN_SIZE.
+   */
   readonly dataBytes: number | undefined;
 }
 
@@ -63,7 +78,7 @@ export async function walkToData(source: ByteSource, where: string): Promise<Wav
       return {
         format,
         dataOffset: position,
-        dataBytes: size === SIZE_PLACEHOLDER ? undefined : size,
+        dataBytes: size === SIZE_PLACEHOLDER || size === SOX_UNKNOWN_SIZE ? undefined : size,
       };
     }
     // Chunks are word-aligned: an odd size is followed by a pad byte.
@@ -81,11 +96,21 @@ export async function walkToData(source: ByteSource, where: string): Promise<Wav
 
 /**
  * The header of a WAV written as a stream (to a pipe): its sizes cannot be patched at the end,
- * so they hold the 0xffffffff "unknown, read to the end" placeholder, as sox reads it.
+ * so they say what sox writes to a pipe, SOX_UNKNOWN_SIZE data bytes, which sox (and we) read
+ * to the end of the stream.
  */
 export function wavStreamHeader(format: WavFormat, where: string): Uint8Array {
   checkWavFormat(format, where);
-  return buildWavHeader(format, undefined);
+  const header = buildWavHeader(format, undefined);
+  const view = new DataView(header.buffer);
+  const length = headerBytes(format);
+  view.setUint32(4, length - 8 + SOX_UNKNOWN_SIZE, true);
+  view.setUint32(length - 4, SOX_UNKNOWN_SIZE, true);
+  // A float file's fact chunk (the 12 bytes before data) counts frames.
+  if (format.sampleType === 'f32' || format.sampleType === 'f64') {
+    view.setUint32(length - 12, Math.floor(SOX_UNKNOWN_SIZE / blockAlign(format)), true);
+  }
+  return header;
 }
 
 function tag(bytes: Uint8Array, offset: number): string {

@@ -18,7 +18,7 @@ const CHUNK_BYTES = 64 * 1024;
  * synchronous, 64 KiB at a time: sequential reads are served from the kernel's read-ahead, and a
  * file of up to 64 KiB of samples stays in the buffer, so a looped short file is read once.
  *
- * A data size larger than the file (a recording cut short, or a 0xffffffff placeholder) is
+ * A data size larger than the file (a recording cut short, an "unknown" placeholder) is
  * clamped to the whole frames present; `missingFrames` says how many the header claimed beyond
  * them. Chunks other than fmt and data are skipped.
  */
@@ -29,8 +29,8 @@ export class WavReader {
   readonly frames: number;
   /**
    * Frames the header's data size claims beyond those in the file (a file cut short): 0 when it
-   * holds them all, or when the size is the 0xffffffff "unknown" placeholder of a recording
-   * that was never finalised.
+   * holds them all, or when the size says "unknown" (walkToData): the 0xffffffff placeholder of a
+   * recording never finalised, or the size sox writes to a pipe.
    */
   readonly missingFrames: number;
   readonly #handle: FileHandle;
