@@ -20,7 +20,8 @@ import { CliError, describeError } from './cli-error.js';
 export const STDIO = '-';
 
 /**
- * Audio the ring between the engine's audio thread and the main thread holds, seconds: how long
+ * Audio the ring between the engine's audio thread and the main thread holds at least, seconds
+ * (rounded up to a power of two of samples): how long
  * a pipe's other end may stall before frames are dropped (stdout) or silence plays (stdin).
  */
 const RING_SECONDS = 2;

@@ -6,7 +6,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readWavFile } from '@syfala/audio';
-import { matchingFrames, tempDir, writeSignal } from './fixtures.js';
+import { hasSox, matchingFrames, needsSox, tempDir, writeSignal } from './fixtures.js';
 import {
   Cli,
   LOOPBACK_SERVE,
@@ -30,8 +30,6 @@ const NETNS = process.env['SYFALA_NETNS'] === '1';
 const needsNetns = NETNS
   ? ''
   : ' [skipped: needs a private network namespace: bash scripts/in-netns.sh …]';
-const hasSox = spawnSync('sox', ['--version']).status === 0;
-const needsSox = hasSox ? '' : ' [skipped: sox is not installed; apt-get install sox]';
 /**
  * Whether the native addon was built with libjack (its JACK test tool is built only then): each
  * build is checked for its own answer to `--backend jack` without a server.

@@ -1,8 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { WavReader, WavWriter, type WavFormat } from '@syfala/audio';
+
+/** Whether sox, the real tool that reads and writes what we do, is installed (.ci/run installs it). */
+export const hasSox = spawnSync('sox', ['--version']).status === 0;
+/** Appended to the name of a test that needs sox, so a skip says why. */
+export const needsSox = hasSox ? '' : ' [skipped: sox is not installed; apt-get install sox]';
 
 /** A fresh temporary folder, removed when the test ends. */
 export function tempDir(): string {

@@ -10,10 +10,9 @@ import {
   syfala,
   type Cli,
 } from './cli-process.js';
+import { hasSox, needsSox } from './fixtures.js';
 
 const RESOLVE = ['--timeout', '300'];
-const hasSox = spawnSync('sox', ['--version']).status === 0;
-const needsSox = hasSox ? '' : ' [skipped: sox is not installed; apt-get install sox]';
 
 /** A tmpfs for this test, unmounted when it ends; the test is skipped (saying why) if it can't. */
 async function smallDisk(bytes: number, ctx: TestContext): Promise<SmallFileSystem> {

@@ -1,0 +1,244 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { readWavFile } from '@syfala/audio';
+import {
+  LOOPBACK_SERVE,
+  ROOT,
+  expectOneSentence,
+  jsonLines,
+  serve,
+  syfala,
+} from './cli-process.js';
+import { hasSox, matchingFrames, needsSox, tempDir, writeSignal } from './fixtures.js';
+
+const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
+const RATE = 48_000;
+const FORMAT = { sampleType: 'i16', sampleRate: RATE, channels: 2 } as const;
+const STREAMS = ['--inputs', 'i16/48000/2/32', '--outputs', 'i16/48000/2/32'];
+/** Half a second of jitter buffer: a loaded 2-core machine loses nothing (as in exact.test). */
+const LATENCY = ['--latency', '24000'];
+
+/**
+ * Runs a shell pipeline as a user types it, in its own process group (killed if the test ends
+ * first). Resolves with each stage's exit status.
+ */
+async function shell(script: string): Promise<number[]> {
+  const child = spawn('bash', ['-c', `${script}\necho "$\{PIPESTATUS[*]}" >&3`], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+  });
+  let statuses = '';
+  child.stdio[3]!.setEncoding('utf8').on('data', (chunk: string) => (statuses += chunk));
+  const closed = once(child, 'close');
+  onTestFinished(() => {
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+  });
+  await closed;
+  return statuses.trim().split(' ').map(Number);
+}
+
+/** The `syfala connect` command line, for a shell. */
+function connect(port: number, flags: string): string {
+  return `node ${BIN} connect 127.0.0.1:${port} ${LATENCY.join(' ')} ${flags}`;
+}
+
+function sox(...args: string[]): void {
+  const result = spawnSync('sox', args, { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+}
+
+/** A server on loopback with one i16 stereo stream each way: it plays `source`, records `sink`. */
+async function serveFiles(source: string, sink: string): Promise<number> {
+  const server = syfala([
+    'serve',
+    ...LOOPBACK_SERVE,
+    ...STREAMS,
+    ...LATENCY,
+    '--source',
+    `wav:${source}`,
+    '--sink',
+    `wav:${sink}`,
+  ]);
+  onTestFinished(async () => {
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+  return (await serve(server)).udpPort;
+}
+
+/** The JSON summary `connect` wrote to stderr (its stdout carried audio). */
+function summaryOf(stderr: string): { streams: { missingFrames: number }[] } {
+  const summary = jsonLines(stderr).find((line) => line['type'] === 'summary');
+  expect(summary, stderr).toBeDefined();
+  return summary as { streams: { missingFrames: number }[] };
+}
+
+describe(`connect --record - and --play -: audio through Unix pipes${needsSox}`, () => {
+  it.skipIf(!hasSox)(
+    'carries a 60 s stream each way through sox, bit-exact: FLAC in on stdin, FLAC out of stdout',
+    { timeout: 150_000 },
+    async () => {
+      const dir = tempDir();
+      const frames = 60 * RATE;
+      const served = await writeSignal(join(dir, 'served.wav'), FORMAT, frames, 21);
+      const played = await writeSignal(join(dir, 'played.wav'), FORMAT, frames, 22);
+      sox(join(dir, 'played.wav'), join(dir, 'played.flac'));
+      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
+
+      const statuses = await shell(
+        `sox ${dir}/played.flac -t wav - | ` +
+          `${connect(port, '--play - --record - --duration 62')} 2>${dir}/client.err | ` +
+          `sox -t wav - ${dir}/recorded.flac`,
+      );
+      expect(statuses).toEqual([0, 0, 0]);
+      const stderr = readFileSync(join(dir, 'client.err'), 'utf8');
+      expect(summaryOf(stderr).streams[0]!.missingFrames).toBe(0);
+      expect(stderr).not.toMatch(/fell behind/);
+
+      // What the server sent, from its first frame, for the whole 60 s (its source loops).
+      sox(join(dir, 'recorded.flac'), join(dir, 'recorded.wav'));
+      const recording = await readWavFile(join(dir, 'recorded.wav'));
+      const received = matchingFrames(recording.samples, served, 2, true);
+      expect(received.offset).toBe(0);
+      expect(received.frames).toBeGreaterThanOrEqual(frames);
+      // What stdin carried, all of it, then silence: as the server recorded it.
+      const server = await readWavFile(join(dir, 'server.wav'));
+      const sent = matchingFrames(server.samples, played, 2);
+      expect(sent.offset).toBe(0);
+      expect(sent.frames).toBe(frames);
+    },
+  );
+
+  it.skipIf(!hasSox)(
+    '--raw: headerless PCM in the stream format, read and written as sox -t raw says',
+    { timeout: 30_000 },
+    async () => {
+      const dir = tempDir();
+      const served = await writeSignal(join(dir, 'served.wav'), FORMAT, RATE, 31);
+      const played = await writeSignal(join(dir, 'played.wav'), FORMAT, RATE, 32);
+      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
+      const raw = '-t raw -e signed-integer -b 16 -r 48000 -c 2';
+
+      const statuses = await shell(
+        `sox ${dir}/played.wav -t raw - | ` +
+          `${connect(port, '--play - --record - --raw --duration 3')} 2>${dir}/client.err | ` +
+          `sox ${raw} - ${dir}/recorded.wav`,
+      );
+      expect(statuses).toEqual([0, 0, 0]);
+      const stderr = readFileSync(join(dir, 'client.err'), 'utf8');
+      expect(stderr).toContain(`sox reads it as ${raw} -`);
+      expect(summaryOf(stderr).streams[0]!.missingFrames).toBe(0);
+
+      const recording = await readWavFile(join(dir, 'recorded.wav'));
+      const received = matchingFrames(recording.samples, served, 2, true);
+      expect(received.offset).toBe(0);
+      expect(received.frames).toBeGreaterThan(RATE);
+      const server = await readWavFile(join(dir, 'server.wav'));
+      const sent = matchingFrames(server.samples, played, 2);
+      expect(sent.offset).toBe(0);
+      expect(sent.frames).toBe(RATE);
+    },
+  );
+
+  it.skipIf(!hasSox)(
+    "ends the session with one sentence and exit 0 when stdout's reader goes (| head -c 1000)",
+    { timeout: 30_000 },
+    async () => {
+      const dir = tempDir();
+      await writeSignal(join(dir, 'served.wav'), FORMAT, RATE, 41);
+      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
+
+      // No --duration: only the closed pipe ends it.
+      const statuses = await shell(
+        `${connect(port, '--record -')} 2>${dir}/client.err | head -c 1000 >${dir}/head.bin`,
+      );
+      expect(statuses).toEqual([0, 0]);
+      const stderr = readFileSync(join(dir, 'client.err'), 'utf8');
+      expect(stderr).toMatch(/^syfala: --record -: stdout's reader closed it \(EPIPE\)/m);
+      const head = readFileSync(join(dir, 'head.bin'));
+      expect(head).toHaveLength(1000);
+      expect(head.subarray(0, 4).toString('latin1')).toBe('RIFF');
+      // The data size sox writes to a pipe: "unknown, read to the end".
+      expect(head.readUInt32LE(40)).toBe(0x7fff_f000);
+    },
+  );
+
+  it.skipIf(!hasSox)(
+    'a reader that stalls beyond the 2.7 s ring costs it frames, counted in one sentence, not the stream',
+    { timeout: 30_000 },
+    async () => {
+      const dir = tempDir();
+      await writeSignal(join(dir, 'served.wav'), FORMAT, RATE, 51);
+      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
+
+      const statuses = await shell(
+        `${connect(port, '--record - --duration 6')} 2>${dir}/client.err | ` +
+          '{ sleep 6; cat >/dev/null; }',
+      );
+      expect(statuses).toEqual([0, 0]);
+      const stderr = readFileSync(join(dir, 'client.err'), 'utf8');
+      expect(stderr).toMatch(
+        /^syfala: --record -: stdout's reader fell behind: \d+ frames dropped$/m,
+      );
+      // The audio thread went on: everything the server sent was played into the ring in time.
+      expect(summaryOf(stderr).streams[0]!.missingFrames).toBe(0);
+    },
+  );
+
+  it.skipIf(!hasSox)(
+    'a writer that stalls leaves silence in the stream, counted in one sentence',
+    { timeout: 30_000 },
+    async () => {
+      const dir = tempDir();
+      await writeSignal(join(dir, 'served.wav'), FORMAT, RATE, 61);
+      await writeSignal(join(dir, 'played.wav'), FORMAT, 2 * RATE, 62);
+      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
+
+      // The 44-byte header and half a second, a 2 s stall, then the rest.
+      const statuses = await shell(
+        `{ head -c 96044 ${dir}/played.wav; sleep 2; tail -c +96045 ${dir}/played.wav; } | ` +
+          `${connect(port, '--play - --duration 4')} >/dev/null 2>${dir}/client.err`,
+      );
+      expect(statuses).toEqual([0, 0]);
+      const stderr = readFileSync(join(dir, 'client.err'), 'utf8');
+      expect(stderr).toMatch(
+        /^syfala: --play -: stdin fell behind: \d+ frames played as silence$/m,
+      );
+    },
+  );
+
+  it(
+    'refuses --record - for an endpoint with several input streams, in one sentence',
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      const server = syfala([
+        'serve',
+        ...LOOPBACK_SERVE,
+        '--inputs',
+        'i16/48000/2/32,i16/48000/1/32',
+      ]);
+      onTestFinished(() => void server.child.kill('SIGTERM'));
+      const { udpPort } = await serve(server);
+      const client = syfala(['connect', `127.0.0.1:${udpPort}`, '--record', '-']);
+      const { code } = await client.exited;
+      expectOneSentence(
+        { code, stderr: client.stderr },
+        /--record - writes one stream to stdout, but .* has 2 input streams \(record them to files with --record FILE.wav\)/,
+      );
+      expect(client.stdout).toBe('');
+    },
+  );
+
+  it('refuses --raw without a pipe to apply it to', { timeout: 30_000 }, async () => {
+    const client = syfala(['connect', '127.0.0.1:9', '--record', 'take.wav', '--raw']);
+    const { code } = await client.exited;
+    expectOneSentence({ code, stderr: client.stderr }, /--raw needs --record - or --play -/);
+  });
+});
