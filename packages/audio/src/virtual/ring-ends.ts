@@ -47,33 +47,37 @@ export class RingStatus {
   }
 }
 
-/**
- * Captures what another thread writes into a ring (whole interleaved frames): where the ring
- * runs dry the period is completed with silence, counted as shortfall until the producer ends.
- */
-export class RingReader implements Source {
-  readonly #ring: SpscRing;
-  readonly #status: RingStatus;
-  readonly #channels: number;
+/** The device's end of a ring of whole interleaved frames; another thread holds the other. */
+abstract class RingEnd {
+  protected readonly ring: SpscRing;
+  protected readonly status: RingStatus;
+  protected readonly channels: number;
 
   constructor(ring: SharedArrayBuffer, status: SharedArrayBuffer, channels: number) {
-    this.#ring = SpscRing.attach(ring);
-    this.#status = new RingStatus(status);
-    this.#channels = channels;
+    this.ring = SpscRing.attach(ring);
+    this.status = new RingStatus(status);
+    this.channels = channels;
   }
 
-  render(out: Float32Array, frames: number): void {
-    const wanted = frames * this.#channels;
-    // Loaded before reading: what the producer wrote before it ended is all in the ring.
-    const ended = this.#status.ended;
-    const got = this.#ring.read(out, 0, wanted);
-    if (got === wanted) return;
-    out.fill(0, got, wanted);
-    if (!ended) this.#status.addShortfall(frames - got / this.#channels);
-  }
-
+  /** The other thread owns the buffers: nothing to release. */
   close(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/**
+ * Captures what another thread writes into a ring: where the ring runs dry the period is
+ * completed with silence, counted as shortfall until the producer ends.
+ */
+export class RingReader extends RingEnd implements Source {
+  render(out: Float32Array, frames: number): void {
+    const wanted = frames * this.channels;
+    // Loaded before reading: what the producer wrote before it ended is all in the ring.
+    const ended = this.status.ended;
+    const got = this.ring.read(out, 0, wanted);
+    if (got === wanted) return;
+    out.fill(0, got, wanted);
+    if (!ended) this.status.addShortfall(frames - got / this.channels);
   }
 }
 
@@ -81,29 +85,15 @@ export class RingReader implements Source {
  * Plays an output stream into a ring another thread drains: whole frames that do not fit are
  * dropped and counted, so a slow consumer never holds the period up.
  */
-export class RingWriter {
+export class RingWriter extends RingEnd {
   /** A ring cannot fail as a file can (VirtualDevice takes failed sinks out). */
   readonly failure = undefined;
-  readonly #ring: SpscRing;
-  readonly #status: RingStatus;
-  readonly #channels: number;
-
-  constructor(ring: SharedArrayBuffer, status: SharedArrayBuffer, channels: number) {
-    this.#ring = SpscRing.attach(ring);
-    this.#status = new RingStatus(status);
-    this.#channels = channels;
-  }
 
   /** Appends the frames that fit; returns how many. */
   write(samples: Float32Array, frames: number): number {
-    const channels = this.#channels;
-    const fits = Math.min(frames, Math.floor(this.#ring.availableToWrite() / channels));
-    this.#ring.write(samples, 0, fits * channels);
-    if (fits < frames) this.#status.addShortfall(frames - fits);
+    const fits = Math.min(frames, Math.floor(this.ring.availableToWrite() / this.channels));
+    this.ring.write(samples, 0, fits * this.channels);
+    if (fits < frames) this.status.addShortfall(frames - fits);
     return fits;
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
   }
 }
