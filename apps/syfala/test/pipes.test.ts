@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -32,7 +33,9 @@ async function shell(script: string): Promise<number[]> {
     stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
   });
   let statuses = '';
-  child.stdio[3]!.setEncoding('utf8').on('data', (chunk: string) => (statuses += chunk));
+  (child.stdio[3] as Readable)
+    .setEncoding('utf8')
+    .on('data', (chunk: string) => (statuses += chunk));
   const closed = once(child, 'close');
   onTestFinished(() => {
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
@@ -52,23 +55,31 @@ function sox(...args: string[]): void {
   expect(result.status).toBe(0);
 }
 
-/** A server on loopback with one i16 stereo stream each way: it plays `source`, records `sink`. */
-async function serveFiles(source: string, sink: string): Promise<number> {
+/**
+ * A server on loopback with one i16 stereo stream each way, in a fresh folder: it plays
+ * served.wav (`frames` of seeded noise, looped) and records server.wav.
+ */
+async function serveSignal(
+  seed: number,
+  frames = RATE,
+): Promise<{ dir: string; port: number; served: Float32Array }> {
+  const dir = tempDir();
+  const served = await writeSignal(join(dir, 'served.wav'), FORMAT, frames, seed);
   const server = syfala([
     'serve',
     ...LOOPBACK_SERVE,
     ...STREAMS,
     ...LATENCY,
     '--source',
-    `wav:${source}`,
+    `wav:${join(dir, 'served.wav')}`,
     '--sink',
-    `wav:${sink}`,
+    `wav:${join(dir, 'server.wav')}`,
   ]);
   onTestFinished(async () => {
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
   });
-  return (await serve(server)).udpPort;
+  return { dir, port: (await serve(server)).udpPort, served };
 }
 
 /** The JSON summary `connect` wrote to stderr (its stdout carried audio). */
@@ -102,19 +113,19 @@ describe(`connect --record - and --play -: audio through Unix pipes${needsSox}`,
     'carries a 60 s stream each way through sox, bit-exact: FLAC in on stdin, FLAC out of stdout',
     { timeout: 150_000 },
     async () => {
-      const dir = tempDir();
       const frames = 60 * RATE;
-      const served = await writeSignal(join(dir, 'served.wav'), FORMAT, frames, 21);
+      const { dir, port, served } = await serveSignal(21, frames);
       const played = await writeSignal(join(dir, 'played.wav'), FORMAT, frames, 22);
       sox(join(dir, 'played.wav'), join(dir, 'played.flac'));
-      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
 
       const statuses = await shell(
         `sox ${dir}/played.flac -t wav - | ` +
           `${connect(port, '--play - --record - --duration 62')} 2>${dir}/client.err | ` +
-          `sox -t wav - ${dir}/recorded.flac`,
+          `sox -t wav - ${dir}/recorded.flac 2>${dir}/sox.err`,
       );
       expect(statuses).toEqual([0, 0, 0]);
+      // sox reads the streamed header to the end without a word (0xffffffff: "premature EOF").
+      expect(readFileSync(join(dir, 'sox.err'), 'utf8')).toBe('');
       const stderr = readFileSync(join(dir, 'client.err'), 'utf8');
       expect(summaryOf(stderr).streams[0]!.missingFrames).toBe(0);
       expect(stderr).not.toMatch(/fell behind/);
@@ -128,10 +139,8 @@ describe(`connect --record - and --play -: audio through Unix pipes${needsSox}`,
     '--raw: headerless PCM in the stream format, read and written as sox -t raw says',
     { timeout: 30_000 },
     async () => {
-      const dir = tempDir();
-      const served = await writeSignal(join(dir, 'served.wav'), FORMAT, RATE, 31);
+      const { dir, port, served } = await serveSignal(31);
       const played = await writeSignal(join(dir, 'played.wav'), FORMAT, RATE, 32);
-      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
       const raw = '-t raw -e signed-integer -b 16 -r 48000 -c 2';
 
       const statuses = await shell(
@@ -152,9 +161,7 @@ describe(`connect --record - and --play -: audio through Unix pipes${needsSox}`,
     "ends the session with one sentence and exit 0 when stdout's reader goes (| head -c 1000)",
     { timeout: 30_000 },
     async () => {
-      const dir = tempDir();
-      await writeSignal(join(dir, 'served.wav'), FORMAT, RATE, 41);
-      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
+      const { dir, port } = await serveSignal(41);
 
       // No --duration: only the closed pipe ends it.
       const statuses = await shell(
@@ -175,9 +182,7 @@ describe(`connect --record - and --play -: audio through Unix pipes${needsSox}`,
     'a reader that stalls beyond the 2.7 s ring costs it frames, counted in one sentence, not the stream',
     { timeout: 30_000 },
     async () => {
-      const dir = tempDir();
-      await writeSignal(join(dir, 'served.wav'), FORMAT, RATE, 51);
-      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
+      const { dir, port } = await serveSignal(51);
 
       const statuses = await shell(
         `${connect(port, '--record - --duration 6')} 2>${dir}/client.err | ` +
@@ -197,10 +202,8 @@ describe(`connect --record - and --play -: audio through Unix pipes${needsSox}`,
     'a writer that stalls leaves silence in the stream, counted in one sentence',
     { timeout: 30_000 },
     async () => {
-      const dir = tempDir();
-      await writeSignal(join(dir, 'served.wav'), FORMAT, RATE, 61);
+      const { dir, port } = await serveSignal(61);
       await writeSignal(join(dir, 'played.wav'), FORMAT, 2 * RATE, 62);
-      const port = await serveFiles(join(dir, 'served.wav'), join(dir, 'server.wav'));
 
       // The 44-byte header and half a second, a 2 s stall, then the rest.
       const statuses = await shell(

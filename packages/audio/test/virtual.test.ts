@@ -3,11 +3,11 @@ import { performance } from 'node:perf_hooks';
 
 import { makeFormat } from '@syfala/proto';
 import type { Format, SampleType } from '@syfala/proto';
-import { decodeSamples, encodeSamples } from '@syfala/utils';
+import { SpscRing, decodeSamples, encodeSamples } from '@syfala/utils';
 import { describe, expect, it } from 'vitest';
 
 import type { AudioDevice, DeviceStreams, PeriodInfo, ProcessCallback } from '../src/backend.js';
-import { virtualBackend } from '../src/virtual/index.js';
+import { RingStatus, virtualBackend } from '../src/virtual/index.js';
 import type { VirtualDeviceOptions } from '../src/virtual/index.js';
 import { readWavFile } from '../src/wav/wav-reader.js';
 import { tempFiles } from './temp-files.js';
@@ -262,6 +262,25 @@ describe('virtual sources', () => {
     );
   });
 
+  it('captures what another thread writes into a ring, silence where it is dry, counted until it ends', async () => {
+    const ring = SpscRing.create(256);
+    const status = new RingStatus();
+    const written = Float32Array.from({ length: 100 }, (_, i) => (i + 1) / 128);
+    expect(ring.write(written)).toBe(100);
+    const device = await open(streams([format(48_000, 2, 'f32', 32)]), {
+      sources: [{ kind: 'ring', buffer: ring.buffer, status: status.buffer }],
+    });
+    // 50 frames, then the producer ends: 3 periods (96 frames) see 46 frames missing.
+    const { captured } = await run(device, 3);
+    expect(captured[0]!.subarray(0, 100)).toEqual(written);
+    expect(captured[0]!.subarray(100).every((s) => s === 0)).toBe(true);
+    expect(status.shortfallFrames).toBe(46);
+    status.end();
+    await run(device, 2);
+    await device.close();
+    expect(status.shortfallFrames).toBe(46);
+  });
+
   it('rejects a missing WAV source with FILE_ERROR', async () => {
     await expect(
       open(streams([format(48_000, 2)]), { sources: [{ kind: 'wav', path: file('no') }] }),
@@ -354,6 +373,23 @@ describe('virtual sinks', () => {
     expect([...samples]).toEqual(
       Array.from({ length: 320 }, (_, i) => (Math.floor(i / 32) % 2 === 0 ? 0.25 : 0)),
     );
+  });
+
+  it('plays into a ring another thread drains, dropping and counting the frames that do not fit', async () => {
+    const ring = SpscRing.create(256);
+    const status = new RingStatus();
+    const device = await open(streams([], [format(48_000, 2, 'f32', 32)]), {
+      sinks: [{ kind: 'ring', buffer: ring.buffer, status: status.buffer }],
+    });
+    // 5 periods of 32 stereo frames (320 samples) into 128 frames of room.
+    await run(device, 5, (_, outputs, info) => {
+      for (let i = 0; i < outputs[0]!.length; i++) outputs[0]![i] = (info.frameIndex * 2 + i) / 512;
+    });
+    await device.close();
+    const drained = new Float32Array(256);
+    expect(ring.read(drained)).toBe(256);
+    expect(drained).toEqual(Float32Array.from({ length: 256 }, (_, i) => i / 512));
+    expect(status.shortfallFrames).toBe(32);
   });
 
   it('records every period run when the callback closes the device', async () => {
@@ -547,7 +583,11 @@ describe('virtual device lifecycle', () => {
     [{ sources: [null] }, /sources\[0\] must be an object, got null/],
     [
       { sources: [{ kind: 'sine' }] },
-      /sources\[0\]\.kind must be one of 'tone', 'noise', 'silence', 'wav', got "sine"/,
+      /sources\[0\]\.kind must be one of 'tone', 'noise', 'silence', 'wav', 'ring', got "sine"/,
+    ],
+    [
+      { sinks: [{ kind: 'ring', buffer: new ArrayBuffer(8), status: new SharedArrayBuffer(8) }] },
+      /sinks\[0\]\.buffer must be a SharedArrayBuffer, got an object/,
     ],
     [
       { sources: [{ kind: 'tone', frequencyHz: 24_000 }] },

@@ -11,6 +11,7 @@ import { WavReader, readWavFile } from '../src/wav/wav-reader.js';
 import { tempFiles } from './temp-files.js';
 import { WavWriter } from '../src/wav/wav-writer.js';
 import { headerBytes, wavSampleType } from '../src/wav/wav-format.js';
+import { wavStreamHeader } from '../src/wav/wav-header-walk.js';
 import type { WavFormat, WavSampleType } from '../src/wav/wav-format.js';
 
 const hasSox = spawnSync('sox', ['--version']).status === 0;
@@ -352,6 +353,27 @@ describe('WavReader', () => {
     expect([unknown.frames, unknown.missingFrames]).toEqual([899, 0]);
     await unknown.close();
   });
+
+  it.each(['i16', 'i24', 'f32'] as const)(
+    'reads a %s WAV streamed to a pipe (sox’s unknown size) to its end, missing nothing',
+    async (sampleType) => {
+      const path = file();
+      const format = { sampleRate: 48_000, channels: 2, sampleType };
+      const samples = sine(1000, 2, 48_000, 440, 0.5);
+      const data = new Uint8Array(samples.length * bytesPerSample(sampleType));
+      encodeSamples(sampleType, samples, 0, data, 0, samples.length);
+      writeFileSync(path, Buffer.concat([wavStreamHeader(format, 'test'), data]));
+      const reader = await WavReader.open(path);
+      expect([reader.frames, reader.missingFrames]).toEqual([1000, 0]);
+      await reader.close();
+      expect((await readWavFile(path)).samples).toEqual(quantized(sampleType, samples));
+      if (!hasSox) return;
+      // sox reads it to the end, without a word.
+      const sox = spawnSync('sox', [path, '-n', 'stat'], { encoding: 'utf8' });
+      expect(sox.stderr).toMatch(/^Samples read: +2000$/m);
+      expect(sox.stderr).not.toMatch(/WARN/);
+    },
+  );
 
   it('clamps a placeholder or oversized data size to the frames in the file', async () => {
     const path = file();
