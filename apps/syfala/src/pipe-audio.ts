@@ -72,10 +72,10 @@ export interface StdoutRecording {
 }
 
 /**
- * Records to `out`: a WAV header with the streaming placeholder sizes (a pipe cannot be
- * rewound to patch them; sox reads to the end), or nothing with `raw`, then the samples the card
- * puts in a ring, moved by the main thread at the pace `out` drains. The audio thread never
- * waits for `out`: what does not fit in the ring is dropped and counted.
+ * Records to `out`: a WAV header with the sizes sox writes to a pipe (it cannot be rewound to
+ * patch them; sox reads to the end: wavStreamHeader), or nothing with `raw`, then the samples
+ * the card puts in a ring, moved by the main thread at the pace `out` drains. The audio thread
+ * never waits for `out`: what does not fit in the ring is dropped and counted.
  */
 export function recordToStdout(
   format: WavFormat,
@@ -89,7 +89,7 @@ export function recordToStdout(
   let finishing = false;
   let failed: NodeJS.ErrnoException | undefined;
   const broken = new Promise<NodeJS.ErrnoException>((resolve) =>
-    out.once('error', (error: NodeJS.ErrnoException) => resolve((failed = error))),
+    out.on('error', (error: NodeJS.ErrnoException) => resolve((failed ??= error))),
   );
   // What `out` cannot take is left in the ring; the pump stops on the first error.
   const write = async (bytes: Uint8Array): Promise<void> => {
