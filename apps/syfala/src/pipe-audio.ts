@@ -39,7 +39,7 @@ export function pipeFormat(stream: Format): WavFormat {
   return { sampleRate, channels, sampleType: wavSampleType(sampleType) };
 }
 
-/** How sox reads raw PCM of `format`: `sox -t raw …`. */
+/** The sox flags that read raw PCM of `format` (u8, i16, i24, i32, f32 or f64), little-endian. */
 export function soxRawFlags(format: WavFormat): string {
   const { sampleType } = format;
   const encoding =
@@ -48,7 +48,7 @@ export function soxRawFlags(format: WavFormat): string {
       : sampleType[0] === 'f'
         ? 'floating-point'
         : 'signed-integer';
-  const bits = Number(sampleType.slice(1)) || 8;
+  const bits = Number(sampleType.slice(1));
   return `-t raw -e ${encoding} -b ${bits} -r ${format.sampleRate} -c ${format.channels}`;
 }
 
@@ -281,7 +281,8 @@ export function checkPipeFlags(flags: PipeFlags): void {
 
 /**
  * Opens the pipes `flags` name for an endpoint's streams (`inputs` and `outputs` at the card's
- * rate): stdout records input stream 0 alone, stdin plays to output stream 0.
+ * rate): stdout records input stream 0 alone, stdin plays to output stream 0. The streams a
+ * pipe needs are there (connect checked, as for files).
  */
 export async function openPipes(
   flags: PipeFlags,
@@ -289,23 +290,19 @@ export async function openPipes(
   streams: { readonly inputs: readonly Format[]; readonly outputs: readonly Format[] },
 ): Promise<ConnectPipes> {
   const raw = flags.raw === true;
-  const recordInput = flags.record === STDIO ? streams.inputs : undefined;
-  if (recordInput !== undefined && recordInput.length !== 1) {
+  const { inputs, outputs } = streams;
+  if (flags.record === STDIO && inputs.length > 1) {
     throw new CliError(
-      `--record - writes one stream to stdout, but ${endpointName} has ${recordInput.length} ` +
+      `--record - writes one stream to stdout, but ${endpointName} has ${inputs.length} ` +
         'input streams (record them to files with --record FILE.wav)',
     );
   }
-  const playOutput = flags.play === STDIO ? streams.outputs[0] : undefined;
-  if (flags.play === STDIO && playOutput === undefined) {
-    throw new CliError(`${endpointName} has no output streams, so --play has nowhere to play`);
-  }
-  const playback = playOutput === undefined ? undefined : await playFromStdin(playOutput, raw);
-  const recording =
-    recordInput === undefined ? undefined : recordToStdout(pipeFormat(recordInput[0]!), raw);
-  if (recording !== undefined && raw) {
-    const flags = soxRawFlags(pipeFormat(recordInput![0]!));
-    process.stderr.write(`syfala: --record - --raw writes raw PCM (sox reads it as ${flags} -)\n`);
+  const playback = flags.play === STDIO ? await playFromStdin(outputs[0]!, raw) : undefined;
+  const recorded = flags.record === STDIO ? pipeFormat(inputs[0]!) : undefined;
+  const recording = recorded === undefined ? undefined : recordToStdout(recorded, raw);
+  if (recorded !== undefined && raw) {
+    const sox = soxRawFlags(recorded);
+    process.stderr.write(`syfala: --record - --raw writes raw PCM (sox reads it as ${sox} -)\n`);
   }
   return {
     text: recording === undefined ? process.stdout : process.stderr,
