@@ -391,6 +391,8 @@ interface Summary {
     missingFrames: number;
     lostFrames: number;
     underrunFrames: number;
+    /** Frames that arrived but were dropped unplayed: the buffer held too much (a slip). */
+    skippedFrames: number;
     /** The jitter-buffer target at the end (with --latency auto, where it settled). */
     targetLatencyFrames: number;
     /** Arrival jitter (µs) and clock drift (ppm), when measured (playoutStats). */
@@ -429,6 +431,7 @@ function summarize(
         missingFrames: missingFrames(stream),
         lostFrames: stream.lostFrames,
         underrunFrames: stream.underrunFrames,
+        skippedFrames: stream.skippedFrames,
         targetLatencyFrames: stream.targetLatencyFrames,
         ...playoutStats(stream),
       };
