@@ -53,7 +53,7 @@ import {
 import { CONCEALMENT_MODES } from '../daemon.js';
 import { checkDeviceRate, latencyValue, resolvePlayout } from '../playout.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
-import { atRate } from '../routes.js';
+import { atRate } from '@syfala/remote';
 import { waitForSignal } from '../signals.js';
 import { checkPipeFlags, openPipes, STDIO, type ConnectPipes } from '../pipe-audio.js';
 import { streamWith, type StreamResult } from '../stream-client.js';
