@@ -63,6 +63,14 @@ const expectedPlay = (start: number, end: number, concealed: Range[]): Uint8Arra
 const I16_STEREO = format('i16', 2);
 const BPF = 4;
 
+/** i16 stereo at 8 Hz, so the slip window is 4 frames (two pulls of 2); target 2 frames. */
+const slipWindowBuffer = (): JitterBuffer =>
+  new JitterBuffer({
+    format: makeFormat({ sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 }, 'any'),
+    capacityFrames: 32,
+    targetLatencyFrames: 2,
+  });
+
 describe('JitterBuffer', () => {
   it('plays an in-order stream back byte for byte once the target latency is buffered', () => {
     const jb = new JitterBuffer({ format: I16_STEREO, capacityFrames: 16, targetLatencyFrames: 8 });
@@ -593,12 +601,7 @@ describe('JitterBuffer', () => {
   });
 
   it('records the missing bytes of a skipped span as concealed and lost', () => {
-    // 8 Hz: the slip window is 4 frames, two pulls of 2.
-    const fmt = makeFormat(
-      { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },
-      'any',
-    );
-    const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
+    const jb = slipWindowBuffer();
     pushRun(jb, [0, 8]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
     pushRun(jb, [8, 16]);
@@ -632,12 +635,8 @@ describe('JitterBuffer', () => {
   });
 
   it('does not take a device running late for a faster sender', () => {
-    const fmt = makeFormat(
-      { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },
-      'any',
-    );
     const skipped = (lateFrames: number): number => {
-      const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
+      const jb = slipWindowBuffer();
       pushRun(jb, [0, 8]);
       expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
       pushRun(jb, [8, 16]);
@@ -654,16 +653,12 @@ describe('JitterBuffer', () => {
     expect(skipped(4)).toBe(0);
     expect(skipped(0)).toBe(2);
     expect(() => {
-      new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 }).lateFrames = -1;
+      slipWindowBuffer().lateFrames = -1;
     }).toThrow(/late frames must be a whole number ≥ 0, got -1/);
   });
 
   it('skips only what grows past the fill playback started with, watched over whole windows', () => {
-    const fmt = makeFormat(
-      { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },
-      'any',
-    );
-    const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
+    const jb = slipWindowBuffer();
     pushRun(jb, [0, 48]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
     jb.reset();
@@ -687,12 +682,7 @@ describe('JitterBuffer', () => {
   });
 
   it("skips a stalled sender's burst once it has primed again, back down to the target", () => {
-    // 8 Hz: the slip window is 4 frames, two pulls of 2.
-    const fmt = makeFormat(
-      { sampleType: 'i16', channels: 2, sampleRate: 8, bufferFrames: 0 },
-      'any',
-    );
-    const jb = new JitterBuffer({ format: fmt, capacityFrames: 32, targetLatencyFrames: 2 });
+    const jb = slipWindowBuffer();
     pushRun(jb, [0, 16]);
     expect(pull(jb, BPF, 2)).toEqual(pattern(0, 8));
     expect(pull(jb, BPF, 2)).toEqual(pattern(8, 8));
