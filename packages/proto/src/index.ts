@@ -3,3 +3,4 @@ export * from './format.js';
 export * from './common.js';
 export * from './wire/index.js';
 export * from './control/index.js';
+export * from './secure/index.js';

@@ -67,6 +67,36 @@ export interface PeerSpec {
    * only: a receiver takes redundant runs as they come.
    */
   readonly redundancy?: number;
+  /**
+   * Seal what is sent to this peer and open what it sends (docs/SECURITY.md): AUDE datagrams
+   * only, each direction with its own secret. Absent: clear AUDI both ways, as agreed on control.
+   */
+  readonly security?: AudioSecurity;
+}
+
+/** The audio keys of one I/O run with a peer (docs/SECURITY.md §2–§4). */
+export interface AudioSecurity {
+  /** Which way this side sends: its nonces carry it (SECURITY.md §3). */
+  readonly sendDirection: 'client-to-server' | 'server-to-client';
+  /** The 32-byte secret of the direction this side sends. */
+  readonly sendSecret: Uint8Array;
+  /** The 32-byte secret of the direction this side receives. */
+  readonly receiveSecret: Uint8Array;
+  /** This run's first key id, the same both ways (firstKeyIdOfRun). */
+  readonly firstKeyId: number;
+  /** Datagrams sealed with one key before the next (default ROTATE_AFTER_DATAGRAMS; tests lower it). */
+  readonly rotateAfterDatagrams?: number;
+}
+
+/** What the receive path of an encrypted peer refused (SECURITY.md §4). */
+export interface PeerSecurityStats {
+  /** Datagrams that failed authentication, or came clear or with a key id this run can't open. */
+  authFailed: number;
+  /** Authentic datagrams refused as replays: a retired key id, or older than the window. */
+  replayed: number;
+  /** The key ids in use now. */
+  sendKeyId: number;
+  receiveKeyId: number;
 }
 
 export interface StreamSendStats {
@@ -100,6 +130,8 @@ export interface PeerStats {
    * send buffer was still queued in the socket (TS engine: send; receive is 0).
    */
   readonly queueDrops?: { receive: number; send: number };
+  /** Present when the peer's audio is encrypted. */
+  readonly security?: PeerSecurityStats;
 }
 
 export interface EngineStats {
