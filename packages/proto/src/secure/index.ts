@@ -1,1 +1,2 @@
 export * from './key-schedule.js';
+export * from './audio-aead.js';

@@ -98,7 +98,20 @@ export interface HandshakeContext {
 export function handshakeTranscript(context: HandshakeContext): Uint8Array {
   checkLength(context.clientShare, KEY_SHARE_BYTES, 'client key share');
   checkLength(context.serverShare, KEY_SHARE_BYTES, 'server key share');
-  const { inputs, outputs } = context.formats;
+  return new Uint8Array(
+    createHash('sha256')
+      .update(TRANSCRIPT_LABEL)
+      .update(idToBytes(context.clientId, 'client id'))
+      .update(idToBytes(context.endpointId, 'endpoint id'))
+      .update(context.clientShare)
+      .update(context.serverShare)
+      .update(transcriptFormats(context.formats))
+      .digest(),
+  );
+}
+
+/** The formats as the transcript binds them (handshakeTranscript); exported for test vectors. */
+export function transcriptFormats({ inputs, outputs }: StreamFormats): Uint8Array {
   const all = [...inputs, ...outputs];
   const formats = Buffer.alloc(4 + all.length * 17);
   formats.writeUInt16LE(inputs.length, 0);
@@ -110,16 +123,7 @@ export function handshakeTranscript(context: HandshakeContext): Uint8Array {
     formats.writeUInt32LE(format.channels, at + 9);
     formats.writeUInt32LE(format.bufferFrames, at + 13);
   });
-  return new Uint8Array(
-    createHash('sha256')
-      .update(TRANSCRIPT_LABEL)
-      .update(idToBytes(context.clientId, 'client id'))
-      .update(idToBytes(context.endpointId, 'endpoint id'))
-      .update(context.clientShare)
-      .update(context.serverShare)
-      .update(formats)
-      .digest(),
-  );
+  return new Uint8Array(formats);
 }
 
 /** The two directions' audio secrets of one connection. */

@@ -1,8 +1,15 @@
 import { DecodeError } from '../errors.js';
 import { readU32, readU64, writeU32, writeU64, checkUint } from './bytes.js';
-import { AUDIO_HEADER_BYTES, MAX_AUDIO_PAYLOAD_BYTES } from './constants.js';
+import {
+  AUDIO_AUTH_TAG_BYTES,
+  AUDIO_HEADER_BYTES,
+  MAX_AUDIO_COPY,
+  MAX_AUDIO_PAYLOAD_BYTES,
+  MAX_SEALED_AUDIO_PAYLOAD_BYTES,
+  SEALED_AUDIO_HEADER_BYTES,
+} from './constants.js';
 import { checkCapacity, readPreamble, writePreamble } from './preamble.js';
-import { AUDIO_TAG_CODE, TAGS } from './tags.js';
+import { AUDIO_TAG_CODE, SEALED_AUDIO_TAG_CODE, TAGS } from './tags.js';
 
 /**
  * The audio path's own reader and writer: fixed offsets, no allocation per packet.
@@ -59,38 +66,176 @@ export function readAudioHeader(
   offset = 0,
   length = buf.length - offset,
 ): AudioHeader {
-  const tagCode = readPreamble(buf, offset, length);
-  if (tagCode !== AUDIO_TAG_CODE) {
-    throw new DecodeError(
-      'UNKNOWN_TAG',
-      `audio: expected tag ${TAGS.audio.tag}, got 0x${tagCode.toString(16)}`,
-    );
-  }
-  if (length < AUDIO_HEADER_BYTES) {
-    throw new DecodeError(
-      'TRUNCATED',
-      `audio header: expected ${AUDIO_HEADER_BYTES} bytes, got ${length}`,
-    );
-  }
-  const byteCount = readU32(buf, offset + 20);
-  if (byteCount > MAX_AUDIO_PAYLOAD_BYTES) {
-    throw new DecodeError(
-      'TOO_LARGE',
-      `audio byte count: at most ${MAX_AUDIO_PAYLOAD_BYTES}, got ${byteCount}`,
-    );
-  }
-  if (byteCount === 0) {
-    throw new DecodeError('BAD_FIELD', 'audio byte count: must be at least 1, got 0');
-  }
+  checkTag(buf, offset, length, AUDIO_TAG_CODE, TAGS.audio.tag);
+  const byteCount = readByteCount(buf, offset, length, AUDIO, 'audio');
   if (byteCount !== length - AUDIO_HEADER_BYTES) {
-    throw new DecodeError(
-      'LENGTH_MISMATCH',
-      `audio byte count: declares ${byteCount} bytes, datagram carries ${length - AUDIO_HEADER_BYTES}`,
-    );
+    throw lengthMismatch(AUDIO, 'audio', byteCount, length);
   }
   out.streamIndex = readU32(buf, offset + 8);
   out.byteIndex = readU64(buf, offset + 12, 'audio byte index');
   out.byteCount = byteCount;
   out.payloadOffset = offset + AUDIO_HEADER_BYTES;
   return out;
+}
+
+/**
+ * AUDE, the sealed audio datagram (docs/SECURITY.md §3): AUDI's header, then the key id, the
+ * redundancy copy and three zero bytes. The 32 header bytes are the AEAD's associated data.
+ *
+ *   0          24       28     29          32                         32 + byte count
+ *   +----------+--------+------+-----------+--------------------------+-------------+
+ *   | as AUDI  | key id | copy | 0 0 0     | ciphertext               | tag         |
+ *   | ("AUDE") | u32 LE | u8   | reserved  | byte count bytes         | 16 bytes    |
+ *   +----------+--------+------+-----------+--------------------------+-------------+
+ *
+ * The byte count is the plaintext's (and the ciphertext's) length.
+ */
+export interface SealedAudioHeader extends AudioHeader {
+  keyId: number;
+  copy: number;
+}
+
+export function createSealedAudioHeader(): SealedAudioHeader {
+  return { ...createAudioHeader(), keyId: 0, copy: 0 };
+}
+
+/**
+ * Writes AUDE's 32-byte header at `offset`; the caller puts `byteCount` bytes of ciphertext and
+ * the 16-byte tag right after it (sealAudio does all of it). Returns the header size.
+ */
+export function writeSealedAudioHeader(
+  buf: Uint8Array,
+  offset: number,
+  streamIndex: number,
+  byteIndex: number,
+  byteCount: number,
+  keyId: number,
+  copy: number,
+): number {
+  checkUint(streamIndex, MAX_U32, 'sealed audio stream index');
+  checkUint(byteIndex, Number.MAX_SAFE_INTEGER, 'sealed audio byte index');
+  checkUint(byteCount, MAX_SEALED_AUDIO_PAYLOAD_BYTES, 'sealed audio byte count', 1);
+  checkUint(keyId, MAX_U32, 'sealed audio key id');
+  checkUint(copy, MAX_AUDIO_COPY, 'sealed audio copy');
+  checkCapacity(buf, offset, SEALED_AUDIO_HEADER_BYTES);
+  writePreamble(buf, offset, SEALED_AUDIO_TAG_CODE);
+  writeU32(buf, offset + 8, streamIndex);
+  writeU64(buf, offset + 12, byteIndex);
+  writeU32(buf, offset + 20, byteCount);
+  writeU32(buf, offset + 24, keyId);
+  buf[offset + 28] = copy;
+  buf[offset + 29] = 0;
+  buf[offset + 30] = 0;
+  buf[offset + 31] = 0;
+  return SEALED_AUDIO_HEADER_BYTES;
+}
+
+/**
+ * Validates an AUDE of `length` bytes at `offset` and fills `out`: the ciphertext starts at
+ * `out.payloadOffset` and is `out.byteCount` bytes long, its tag follows. Throws DecodeError for
+ * anything that is not a valid AUDE; says nothing of whether it is authentic (openAudio does).
+ */
+export function readSealedAudioHeader(
+  buf: Uint8Array,
+  out: SealedAudioHeader,
+  offset = 0,
+  length = buf.length - offset,
+): SealedAudioHeader {
+  checkTag(buf, offset, length, SEALED_AUDIO_TAG_CODE, TAGS['sealed-audio'].tag);
+  const byteCount = readByteCount(buf, offset, length, SEALED, 'sealed audio');
+  const byteIndex = readU64(buf, offset + 12, 'sealed audio byte index');
+  const copy = buf[offset + 28]!;
+  if (copy > MAX_AUDIO_COPY) {
+    throw new DecodeError('BAD_FIELD', `sealed audio copy: at most ${MAX_AUDIO_COPY}, got ${copy}`);
+  }
+  if ((buf[offset + 29]! | buf[offset + 30]! | buf[offset + 31]!) !== 0) {
+    throw new DecodeError('BAD_FIELD', 'sealed audio reserved bytes: must be zero');
+  }
+  if (byteCount + AUDIO_AUTH_TAG_BYTES !== length - SEALED_AUDIO_HEADER_BYTES) {
+    throw lengthMismatch(SEALED, 'sealed audio', byteCount, length);
+  }
+  out.streamIndex = readU32(buf, offset + 8);
+  out.byteIndex = byteIndex;
+  out.byteCount = byteCount;
+  out.keyId = readU32(buf, offset + 24);
+  out.copy = copy;
+  out.payloadOffset = offset + SEALED_AUDIO_HEADER_BYTES;
+  return out;
+}
+
+/** The two audio layouts' sizes: what a byte count is checked against. */
+interface AudioLayout {
+  readonly headerBytes: number;
+  readonly trailerBytes: number;
+  readonly maxByteCount: number;
+}
+
+const AUDIO: AudioLayout = {
+  headerBytes: AUDIO_HEADER_BYTES,
+  trailerBytes: 0,
+  maxByteCount: MAX_AUDIO_PAYLOAD_BYTES,
+};
+const SEALED: AudioLayout = {
+  headerBytes: SEALED_AUDIO_HEADER_BYTES,
+  trailerBytes: AUDIO_AUTH_TAG_BYTES,
+  maxByteCount: MAX_SEALED_AUDIO_PAYLOAD_BYTES,
+};
+
+function checkTag(
+  buf: Uint8Array,
+  offset: number,
+  length: number,
+  expected: number,
+  name: string,
+): void {
+  const tagCode = readPreamble(buf, offset, length);
+  if (tagCode !== expected) {
+    throw new DecodeError(
+      'UNKNOWN_TAG',
+      `audio: expected tag ${name}, got 0x${tagCode.toString(16)}`,
+    );
+  }
+}
+
+/**
+ * The header's byte count, checked in PROTOCOL.md §8's order: the header is there, the count is
+ * within its limit and not 0. The caller checks it against the length after its other fields.
+ */
+function readByteCount(
+  buf: Uint8Array,
+  offset: number,
+  length: number,
+  layout: AudioLayout,
+  what: string,
+): number {
+  if (length < layout.headerBytes) {
+    throw new DecodeError(
+      'TRUNCATED',
+      `${what} header: expected ${layout.headerBytes} bytes, got ${length}`,
+    );
+  }
+  const byteCount = readU32(buf, offset + 20);
+  if (byteCount > layout.maxByteCount) {
+    throw new DecodeError(
+      'TOO_LARGE',
+      `${what} byte count: at most ${layout.maxByteCount}, got ${byteCount}`,
+    );
+  }
+  if (byteCount === 0) {
+    throw new DecodeError('BAD_FIELD', `${what} byte count: must be at least 1, got 0`);
+  }
+  return byteCount;
+}
+
+function lengthMismatch(
+  layout: AudioLayout,
+  what: string,
+  byteCount: number,
+  length: number,
+): DecodeError {
+  const carried = length - layout.headerBytes - layout.trailerBytes;
+  return new DecodeError(
+    'LENGTH_MISMATCH',
+    `${what} byte count: declares ${byteCount} bytes, datagram carries ${carried}`,
+  );
 }

@@ -6,13 +6,22 @@ import {
   sampleTypeFromCode,
   SAMPLE_TYPE_INFO,
 } from '../format.js';
-import { createAudioHeader, readAudioHeader, writeAudioHeader } from './audio.js';
+import {
+  createAudioHeader,
+  createSealedAudioHeader,
+  readAudioHeader,
+  readSealedAudioHeader,
+  writeAudioHeader,
+  writeSealedAudioHeader,
+} from './audio.js';
 import { ByteReader, ByteWriter, checkUint } from './bytes.js';
 import {
+  AUDIO_AUTH_TAG_BYTES,
   AUDIO_HEADER_BYTES,
   FORMAT_RECORD_BYTES,
   MAX_STREAMS_PER_DIRECTION,
   PREAMBLE_BYTES,
+  SEALED_AUDIO_HEADER_BYTES,
 } from './constants.js';
 import {
   DISCONNECT_REASONS,
@@ -194,7 +203,7 @@ const connect: BodyCodec<'connect'> = {
 };
 
 /** Audio is absent: it goes through the allocation-free header functions in audio.ts. */
-type ControlType = Exclude<MessageType, 'audio'>;
+type ControlType = Exclude<MessageType, 'audio' | 'sealed-audio'>;
 
 const BODY_CODECS: { readonly [T in ControlType]: BodyCodec<T> } = {
   discovery: empty('discovery'),
@@ -260,6 +269,7 @@ function codecOf<T extends ControlType>(type: T): BodyCodec<T> {
 /** Bytes `message` takes on the wire. */
 export function encodedSize(message: Message): number {
   if (message.type === 'audio') return AUDIO_HEADER_BYTES + message.payload.length;
+  if (message.type === 'sealed-audio') return SEALED_AUDIO_HEADER_BYTES + message.sealed.length;
   return PREAMBLE_BYTES + codecOf(message.type).size(message as never);
 }
 
@@ -270,6 +280,13 @@ export function encodeInto(message: Message, buf: Uint8Array, offset = 0): numbe
   if (message.type === 'audio') {
     writeAudioHeader(buf, offset, message.streamIndex, message.byteIndex, message.payload.length);
     buf.set(message.payload, offset + AUDIO_HEADER_BYTES);
+    return size;
+  }
+  if (message.type === 'sealed-audio') {
+    const { streamIndex, byteIndex, keyId, copy, sealed } = message;
+    const byteCount = sealed.length - AUDIO_AUTH_TAG_BYTES;
+    writeSealedAudioHeader(buf, offset, streamIndex, byteIndex, byteCount, keyId, copy);
+    buf.set(sealed, offset + SEALED_AUDIO_HEADER_BYTES);
     return size;
   }
   writePreamble(buf, offset, tagCode(TAGS[message.type].tag));
@@ -308,6 +325,17 @@ export function decodeMessage(bytes: Uint8Array, sender: Role): Message {
       streamIndex: header.streamIndex,
       byteIndex: header.byteIndex,
       payload: bytes.subarray(header.payloadOffset),
+    };
+  }
+  if (type === 'sealed-audio') {
+    const header = readSealedAudioHeader(bytes, createSealedAudioHeader());
+    return {
+      type,
+      streamIndex: header.streamIndex,
+      byteIndex: header.byteIndex,
+      keyId: header.keyId,
+      copy: header.copy,
+      sealed: bytes.subarray(header.payloadOffset),
     };
   }
   const r = new ByteReader(bytes, PREAMBLE_BYTES, bytes.length);

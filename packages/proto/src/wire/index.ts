@@ -1,7 +1,23 @@
 export * from './constants.js';
 export * from './messages.js';
-export { type MessageType, type Role, TAGS, AUDIO_TAG_CODE, tagCode } from './tags.js';
-export { type AudioHeader, createAudioHeader, readAudioHeader, writeAudioHeader } from './audio.js';
+export {
+  type MessageType,
+  type Role,
+  TAGS,
+  AUDIO_TAG_CODE,
+  SEALED_AUDIO_TAG_CODE,
+  tagCode,
+} from './tags.js';
+export {
+  type AudioHeader,
+  type SealedAudioHeader,
+  createAudioHeader,
+  createSealedAudioHeader,
+  readAudioHeader,
+  readSealedAudioHeader,
+  writeAudioHeader,
+  writeSealedAudioHeader,
+} from './audio.js';
 export { datagramVersion, readPreamble } from './preamble.js';
 export {
   encode,

@@ -65,6 +65,23 @@ export interface Audio {
   readonly payload: Uint8Array;
 }
 
+/**
+ * An encrypted, authenticated run of one stream's bytes (docs/SECURITY.md §3). The header stays
+ * readable; `sealed` is the ciphertext and its 16-byte tag, opened with openAudio().
+ */
+export interface SealedAudio {
+  readonly type: 'sealed-audio';
+  readonly streamIndex: number;
+  /** Position of the plaintext's first byte in the stream's byte sequence (below 2^53). */
+  readonly byteIndex: number;
+  /** Which key sealed it: the I/O run's first key id, plus one per rotation. */
+  readonly keyId: number;
+  /** How many periods back the first byte was first sent: 0 to 3 (redundancy). */
+  readonly copy: number;
+  /** Ciphertext (as long as the plaintext) then the tag; on decode, a view into the datagram. */
+  readonly sealed: Uint8Array;
+}
+
 export interface Disconnect {
   readonly type: 'disconnect';
   readonly reason: DisconnectReason;
@@ -85,11 +102,19 @@ export type ClientMessage =
   | StopIo
   | Heartbeat
   | Audio
+  | SealedAudio
   | Disconnect
   | VersionNotSupported;
 
 /** What a server sends and a client receives. */
 export type ServerMessage =
-  Connect | StartIoResult | StopIoResult | Heartbeat | Audio | Disconnect | VersionNotSupported;
+  | Connect
+  | StartIoResult
+  | StopIoResult
+  | Heartbeat
+  | Audio
+  | SealedAudio
+  | Disconnect
+  | VersionNotSupported;
 
 export type Message = ClientMessage | ServerMessage;

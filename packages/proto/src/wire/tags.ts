@@ -12,6 +12,7 @@ export const TAGS = {
   'stop-io-result': { tag: 'STPR', sentBy: ['server'] },
   heartbeat: { tag: 'BEAT', sentBy: ['client', 'server'] },
   audio: { tag: 'AUDI', sentBy: ['client', 'server'] },
+  'sealed-audio': { tag: 'AUDE', sentBy: ['client', 'server'] },
   disconnect: { tag: 'DCON', sentBy: ['client', 'server'] },
   'version-not-supported': { tag: 'VERS', sentBy: ['client', 'server'] },
 } as const;
@@ -31,6 +32,7 @@ export function tagCode(tag: string): number {
 }
 
 export const AUDIO_TAG_CODE = tagCode(TAGS.audio.tag);
+export const SEALED_AUDIO_TAG_CODE = tagCode(TAGS['sealed-audio'].tag);
 export const VERSION_TAG_CODE = tagCode(TAGS['version-not-supported'].tag);
 
 const TYPE_BY_TAG_CODE = new Map<number, MessageType>(
