@@ -5,7 +5,9 @@
  * or decode to a message that survives a round trip; anything else is printed with its hex.
  *
  * Targets: udp-client and udp-server (decodeMessage of what each role sends), audio-header
- * (readAudioHeader, checked against decodeMessage), control-frame (decodeControlMessage) and
+ * (readAudioHeader, checked against decodeMessage), sealed-audio (the decrypt path:
+ * readSealedAudioHeader, checked against decodeMessage, then openAudio, which must open the
+ * authentic datagrams and nothing else: AUTH_FAILED counts the rest), control-frame (decodeControlMessage) and
  * control-stream (ControlFrameDecoder, the TCP reader, fed the stream cut into random reads).
  * The seed is random unless given, and printed.
  *
@@ -15,9 +17,8 @@
  * Exits 1 when any input failed.
  */
 import { parseArgs } from 'node:util';
-import { DECODE_ERROR_CODES } from '../src/index.js';
 import { runFuzz, type FuzzReport } from './fuzz/run.js';
-import { TARGETS } from './fuzz/targets.js';
+import { REJECT_CODES, TARGETS } from './fuzz/targets.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +57,7 @@ const columns = [
   'inputs',
   'decoded, round trip held',
   'byte-identical re-encoding',
-  ...DECODE_ERROR_CODES,
+  ...REJECT_CODES,
   'other exceptions',
   'round-trip / cross-check failures',
   'seconds',
@@ -67,7 +68,7 @@ const row = (report: FuzzReport): string[] => [
   count(report.inputs),
   count(report.accepted),
   count(report.canonical),
-  ...DECODE_ERROR_CODES.map((code) => count(report.rejected[code] ?? 0)),
+  ...REJECT_CODES.map((code) => count(report.rejected[code] ?? 0)),
   count(report.exceptions),
   count(report.mismatches),
   report.seconds.toFixed(1),

@@ -25,9 +25,11 @@ interface InvalidVector {
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
-/** Audio payloads are hex strings in JSON; everything else is plain. */
+/** Audio bytes are hex strings in JSON; everything else is plain. */
 function toJson(message: Message): JsonMessage {
-  return message.type === 'audio' ? { ...message, payload: hex(message.payload) } : { ...message };
+  if (message.type === 'audio') return { ...message, payload: hex(message.payload) };
+  if (message.type === 'sealed-audio') return { ...message, sealed: hex(message.sealed) };
+  return { ...message };
 }
 
 const ENDPOINT_ID = '5f1a0c3e-9b2d-4e6f-8a71-c0ffee000001';
@@ -94,6 +96,29 @@ const messages: [string, Message][] = [
       payload: Uint8Array.of(0xde, 0xad, 0xbe),
     },
   ],
+  [
+    // Ciphertext and tag are opaque to the codec: these bytes need not be authentic.
+    'sealed audio: four bytes and their tag',
+    {
+      type: 'sealed-audio',
+      streamIndex: 0,
+      byteIndex: 0,
+      keyId: 0,
+      copy: 0,
+      sealed: Uint8Array.from({ length: 4 + 16 }, (_, i) => 0xa0 + i),
+    },
+  ],
+  [
+    'sealed audio: redundancy copy 3, last key id, large byte index',
+    {
+      type: 'sealed-audio',
+      streamIndex: 0xffff_ffff,
+      byteIndex: 2 ** 53 - 1,
+      keyId: 0xffff_ffff,
+      copy: 3,
+      sealed: Uint8Array.from({ length: 1 + 16 }, (_, i) => 0x10 * (i & 0xf)),
+    },
+  ],
   ['disconnect normal', { type: 'disconnect', reason: 'normal' }],
   ['disconnect shutdown', { type: 'disconnect', reason: 'shutdown' }],
   ['disconnect timeout', { type: 'disconnect', reason: 'timeout' }],
@@ -115,6 +140,7 @@ const byName = (name: string): string => valid.find((v) => v.name === name)!.hex
 const heartbeat = byName('heartbeat');
 const audio = byName('audio: two f32 stereo frames');
 const connect = byName('connect with one input and two outputs');
+const sealed = byName('sealed audio: four bytes and their tag');
 /** Replaces the bytes at `offset` of a valid vector's hex. */
 const patch = (base: string, offset: number, bytes: string): string =>
   base.slice(0, offset * 2) + bytes + base.slice(offset * 2 + bytes.length);
@@ -204,6 +230,54 @@ const invalid: InvalidVector[] = [
     sentBy: 'client',
     hex: patch(audio, 12, '0000000000000080'),
     code: 'BAD_FIELD',
+  },
+  {
+    name: 'sealed audio header cut short',
+    sentBy: 'server',
+    hex: sealed.slice(0, 62),
+    code: 'TRUNCATED',
+  },
+  {
+    name: 'sealed audio byte count 65460 (above 65459)',
+    sentBy: 'client',
+    hex: patch(sealed, 20, 'b4ff0000'),
+    code: 'TOO_LARGE',
+  },
+  {
+    name: 'sealed audio with byte count 0',
+    sentBy: 'server',
+    hex: patch(sealed, 20, '00000000'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'sealed audio copy 4',
+    sentBy: 'client',
+    hex: patch(sealed, 28, '04'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'sealed audio reserved byte not zero',
+    sentBy: 'server',
+    hex: patch(sealed, 31, '01'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'sealed audio byte index at 2^53',
+    sentBy: 'client',
+    hex: patch(sealed, 12, '0000000000002000'),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'sealed audio byte count counting the tag',
+    sentBy: 'client',
+    hex: patch(sealed, 20, '14000000'),
+    code: 'LENGTH_MISMATCH',
+  },
+  {
+    name: 'sealed audio missing its tag',
+    sentBy: 'server',
+    hex: sealed.slice(0, -32),
+    code: 'LENGTH_MISMATCH',
   },
   {
     name: 'connect with sample rate 0',
@@ -305,7 +379,7 @@ const invalid: InvalidVector[] = [
 
 const file = {
   description:
-    'Syfala wire test vectors (docs/PROTOCOL.md). valid: decoding hex as sent by each role in sentBy gives message, and encoding message gives hex; audio payloads are hex. invalid: decoding hex as sent by sentBy fails with DecodeError code.',
+    'Syfala wire test vectors (docs/PROTOCOL.md). valid: decoding hex as sent by each role in sentBy gives message, and encoding message gives hex; audio payloads and sealed-audio sealed bytes (ciphertext then tag, not authentic here: vectors/aead.json has authentic ones) are hex. invalid: decoding hex as sent by sentBy fails with DecodeError code.',
   protocolVersion: 1,
   valid,
   invalid,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DECODE_ERROR_CODES, type DecodeErrorCode } from '../src/index.js';
+import { DECODE_ERROR_CODES } from '../src/index.js';
 import { runFuzz } from '../scripts/fuzz/run.js';
-import { TARGETS } from '../scripts/fuzz/targets.js';
+import { REJECT_CODES, TARGETS, type RejectCode } from '../scripts/fuzz/targets.js';
 
 // The generator of scripts/fuzz.ts, for a modest count: the full runs (a million inputs per
 // decoder) are by hand. A fixed seed keeps failures reproducible with the script.
@@ -9,10 +9,11 @@ const SEED = 7;
 const INPUTS = 20_000;
 
 /** The codes each decoder can give, all of which the generator must reach to be hostile enough. */
-const CODES: Record<string, readonly DecodeErrorCode[]> = {
+const CODES: Record<string, readonly RejectCode[]> = {
   'udp-client': DECODE_ERROR_CODES,
   'udp-server': DECODE_ERROR_CODES,
   'audio-header': DECODE_ERROR_CODES,
+  'sealed-audio': REJECT_CODES,
   'control-frame': ['TRUNCATED', 'BAD_FIELD'],
   'control-stream': ['TRUNCATED', 'BAD_FIELD', 'TOO_LARGE'],
 };

@@ -1,6 +1,5 @@
-import type { DecodeErrorCode } from '../../src/index.js';
 import { Rng, hashName } from './rng.js';
-import { Mismatch, type FuzzTarget } from './targets.js';
+import { Mismatch, type FuzzTarget, type RejectCode } from './targets.js';
 
 export interface FuzzOptions {
   readonly seed: number;
@@ -29,7 +28,7 @@ export interface FuzzReport {
   readonly accepted: number;
   /** Accepted inputs that also re-encode to their own bytes. */
   readonly canonical: number;
-  readonly rejected: Readonly<Partial<Record<DecodeErrorCode, number>>>;
+  readonly rejected: Readonly<Partial<Record<RejectCode, number>>>;
   readonly exceptions: number;
   readonly mismatches: number;
   readonly failures: readonly FuzzFailure[];
@@ -40,7 +39,7 @@ export function runFuzz(target: FuzzTarget, options: FuzzOptions): FuzzReport {
   const { seed, inputs, start = 0, keep = 5 } = options;
   const salt = hashName(target.name);
   const makeCase = target.prepare(new Rng(seed, salt));
-  const rejected: Partial<Record<DecodeErrorCode, number>> = {};
+  const rejected: Partial<Record<RejectCode, number>> = {};
   const failures: FuzzFailure[] = [];
   let accepted = 0;
   let canonical = 0;

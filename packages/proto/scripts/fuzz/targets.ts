@@ -2,32 +2,48 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   AUDIO_HEADER_BYTES,
   AUDIO_TAG_CODE,
+  SEALED_AUDIO_HEADER_BYTES,
+  SEALED_AUDIO_TAG_CODE,
   ControlFrameDecoder,
   DECODE_ERROR_CODES,
   DecodeError,
   createAudioHeader,
+  createSealedAudioHeader,
   decodeControlMessage,
   decodeMessage,
   encode,
   encodeControlFrame,
   encodeControlMessage,
+  openAudio,
   readAudioHeader,
   readPreamble,
+  readSealedAudioHeader,
   writeAudioHeader,
   type ControlMessage,
   type DecodeErrorCode,
   type Role,
 } from '../../src/index.js';
 import { bodyDonors, controlDonors, hostileBody, hostileStream } from './control-inputs.js';
-import { concat } from './mutate.js';
+import { concat, mutate } from './mutate.js';
 import type { Rng } from './rng.js';
 import { asBuffer, asPlain, toHex } from './values.js';
-import { hostileDatagram, wireDonors } from './wire-inputs.js';
+import {
+  SEALED_DIRECTION,
+  SEALED_KEYS,
+  hostileDatagram,
+  sealedDonors,
+  wireDonors,
+  wireFields,
+} from './wire-inputs.js';
 
-/** What one input came to: decoded (and round-tripped), or rejected with a DecodeError code. */
+/** Why an input was refused: a DecodeError code, or a sealed datagram that is not authentic. */
+export type RejectCode = DecodeErrorCode | 'AUTH_FAILED';
+export const REJECT_CODES: readonly RejectCode[] = [...DECODE_ERROR_CODES, 'AUTH_FAILED'];
+
+/** What one input came to: decoded (and round-tripped), or rejected. */
 export type Verdict =
   | { readonly accepted: true; readonly canonical: boolean }
-  | { readonly accepted: false; readonly code: DecodeErrorCode };
+  | { readonly accepted: false; readonly code: RejectCode };
 
 /** A property that failed on an accepted input: a bad round trip or two decoders disagreeing. */
 export class Mismatch extends Error {
@@ -92,7 +108,7 @@ function reencode<T>(encodeIt: () => T): T {
   }
 }
 
-const rejected = (code: DecodeErrorCode): Verdict => ({ accepted: false, code });
+const rejected = (code: RejectCode): Verdict => ({ accepted: false, code });
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -140,22 +156,34 @@ const datagramTarget = (sender: Role): FuzzTarget =>
   });
 
 /**
- * readAudioHeader must agree with decodeMessage: the same verdict when the preamble fails or the
- * tag is AUDI, UNKNOWN_TAG for every other tag; and what it accepts must re-encode to itself.
+ * A header reader for one tag must agree with decodeMessage: the same verdict when the preamble
+ * fails or the tag is its own, UNKNOWN_TAG for every other tag. Returns the reader's result.
  */
-function checkAudio({ buf, offset, length }: Placed): Verdict {
-  const datagram = buf.subarray(offset, offset + length);
-  const header = attempt(() => readAudioHeader(buf, createAudioHeader(), offset, length));
+function crossCheck<T>(
+  { buf, offset, length }: Placed,
+  tagCode: number,
+  name: string,
+  read: () => T,
+): Attempt<T> {
+  const header = attempt(read);
   const preamble = attempt(() => readPreamble(buf, offset, length));
-  const reference = attempt(() => decodeMessage(datagram, 'client'));
+  const reference = attempt(() => decodeMessage(buf.subarray(offset, offset + length), 'client'));
   const expected: Attempt<unknown> =
-    'code' in preamble || preamble.value === AUDIO_TAG_CODE ? reference : { code: 'UNKNOWN_TAG' };
-  if ('code' in header || 'code' in expected) {
-    const got = 'code' in header ? header.code : 'accepted';
-    const want = 'code' in expected ? expected.code : 'accepted';
-    if (got !== want) throw new Mismatch(`readAudioHeader: ${got}, decodeMessage: ${want}`);
-    return rejected(got as DecodeErrorCode);
-  }
+    'code' in preamble || preamble.value === tagCode ? reference : { code: 'UNKNOWN_TAG' };
+  const got = 'code' in header ? header.code : 'accepted';
+  const want = 'code' in expected ? expected.code : 'accepted';
+  if (got !== want) throw new Mismatch(`${name}: ${got}, decodeMessage: ${want}`);
+  return header;
+}
+
+/** readAudioHeader agrees with decodeMessage, and what it accepts re-encodes to itself. */
+function checkAudio(placed: Placed): Verdict {
+  const { buf, offset, length } = placed;
+  const datagram = buf.subarray(offset, offset + length);
+  const header = crossCheck(placed, AUDIO_TAG_CODE, 'readAudioHeader', () =>
+    readAudioHeader(buf, createAudioHeader(), offset, length),
+  );
+  if ('code' in header) return rejected(header.code);
   const { streamIndex, byteIndex, byteCount, payloadOffset } = header.value;
   if (payloadOffset !== offset + AUDIO_HEADER_BYTES) {
     throw new Mismatch(`payload offset ${payloadOffset} for a datagram at ${offset}`);
@@ -174,6 +202,62 @@ const audioTarget = target<Placed>({
   check: checkAudio,
   hex: placedHex,
 });
+
+/** A datagram for the decrypt path, and whether it is byte for byte an authentic one. */
+interface SealedInput extends Placed {
+  readonly authentic: boolean;
+}
+
+/**
+ * The decrypt path as a receiver runs it (docs/SECURITY.md §4): readSealedAudioHeader, which
+ * must agree with decodeMessage, then openAudio with the key of the datagram's key id (of the
+ * three a receiver holds). Only an authentic datagram may open, and every authentic one must.
+ */
+function checkSealed(input: SealedInput): Verdict {
+  const { buf, offset, length } = input;
+  const header = crossCheck(input, SEALED_AUDIO_TAG_CODE, 'readSealedAudioHeader', () =>
+    readSealedAudioHeader(buf, createSealedAudioHeader(), offset, length),
+  );
+  if ('code' in header) return rejected(header.code);
+  if (header.value.payloadOffset !== offset + SEALED_AUDIO_HEADER_BYTES) {
+    throw new Mismatch(`payload offset ${header.value.payloadOffset} for a datagram at ${offset}`);
+  }
+  const key = SEALED_KEYS[header.value.keyId % SEALED_KEYS.length]!;
+  const plaintext = openAudio(key, SEALED_DIRECTION, buf, header.value);
+  if (plaintext === null) {
+    if (input.authentic) throw new Mismatch('an authentic datagram failed to open');
+    return rejected('AUTH_FAILED');
+  }
+  if (!input.authentic) throw new Mismatch('a datagram that is not authentic opened');
+  if (plaintext.length !== header.value.byteCount) {
+    throw new Mismatch(`opened to ${plaintext.length} bytes, not ${header.value.byteCount}`);
+  }
+  return { accepted: true, canonical: true };
+}
+
+const sealedTarget: FuzzTarget = {
+  name: 'sealed-audio',
+  prepare: (runRng) => {
+    const { authentic, reflected } = sealedDonors(runRng);
+    const donors = [...authentic, ...reflected, ...wireDonors(runRng)];
+    const isAuthentic = (bytes: Uint8Array): boolean => authentic.some((a) => sameBytes(a, bytes));
+    return (rng) => {
+      // Mostly authentic datagrams under stacked mutations; some unchanged, some reflected, some
+      // of every other kind of hostile datagram.
+      const roll = rng.below(100);
+      const datagram =
+        roll < 10
+          ? hostileDatagram(rng, donors, 'sealed-audio')
+          : roll < 20
+            ? rng.pick(authentic)
+            : roll < 25
+              ? rng.pick(reflected)
+              : mutate(rng, rng.pick(authentic), donors, wireFields);
+      const input: SealedInput = { ...place(rng, datagram), authentic: isAuthentic(datagram) };
+      return { check: () => checkSealed(input), hex: () => placedHex(input) };
+    };
+  },
+};
 
 /**
  * Protobuf is not canonical (field order, repeats, unknown fields, long varints, invalid UTF-8
@@ -267,6 +351,7 @@ export const TARGETS: readonly FuzzTarget[] = [
   datagramTarget('client'),
   datagramTarget('server'),
   audioTarget,
+  sealedTarget,
   frameTarget,
   streamTarget,
 ];

@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import {
+  AUDIO_AUTH_TAG_BYTES,
   AUDIO_HEADER_BYTES,
   DISCONNECT_REASONS,
   MAX_AUDIO_PAYLOAD_BYTES,
+  MAX_SEALED_AUDIO_PAYLOAD_BYTES,
+  SEALED_AUDIO_HEADER_BYTES,
   MAX_DATAGRAM_BYTES,
   MAX_STREAMS_PER_DIRECTION,
   OUTCOMES,
   TAGS,
+  deriveAudioKey,
   encode,
+  sealAudio,
   tagCode,
+  type AudioDirection,
   type Message,
   type MessageType,
 } from '../../src/index.js';
@@ -19,8 +25,8 @@ import { formats, fromHex, text, u32, u53, uuid } from './values.js';
 const MESSAGE_TYPES = Object.keys(TAGS) as MessageType[];
 const TAG_CODES = MESSAGE_TYPES.map((type) => tagCode(TAGS[type].tag));
 
-function payloadLength(rng: Rng): number {
-  if (rng.chance(0.005)) return MAX_AUDIO_PAYLOAD_BYTES;
+function payloadLength(rng: Rng, max = MAX_AUDIO_PAYLOAD_BYTES): number {
+  if (rng.chance(0.005)) return max;
   return rng.chance(0.1) ? 1400 : rng.int(1, 64);
 }
 
@@ -56,6 +62,17 @@ export function randomWireMessage(rng: Rng, type = rng.pick(MESSAGE_TYPES)): Mes
         streamIndex: u32(rng),
         byteIndex: u53(rng),
         payload: rng.bytes(payloadLength(rng)),
+      };
+    case 'sealed-audio':
+      return {
+        type,
+        streamIndex: u32(rng),
+        byteIndex: u53(rng),
+        keyId: u32(rng),
+        copy: rng.below(4),
+        sealed: rng.bytes(
+          payloadLength(rng, MAX_SEALED_AUDIO_PAYLOAD_BYTES) + AUDIO_AUTH_TAG_BYTES,
+        ),
       };
     case 'disconnect':
       return { type, reason: rng.pick(DISCONNECT_REASONS) };
@@ -99,6 +116,15 @@ export function wireFields(bytes: Uint8Array): Field[] {
     const payload = bytes.length - AUDIO_HEADER_BYTES;
     fields.push(le(16, 4, bytes, HIGH_WORDS));
     fields.push(le(20, 4, bytes, [payload, payload + 1, payload - 1, MAX_AUDIO_PAYLOAD_BYTES + 1]));
+  }
+  if (tag === 'AUDE') {
+    const sealed = bytes.length - SEALED_AUDIO_HEADER_BYTES - AUDIO_AUTH_TAG_BYTES;
+    fields.push(le(16, 4, bytes, HIGH_WORDS));
+    fields.push(
+      le(20, 4, bytes, [sealed, sealed + 16, sealed - 1, MAX_SEALED_AUDIO_PAYLOAD_BYTES + 1]),
+    );
+    fields.push(le(24, 4, bytes, [0, 1, 2, 3, 0xffff_ffff]), le(28, 1, bytes, [0, 1, 3, 4, 0x13]));
+    fields.push(le(29, 3, bytes, [0, 1, 0x80_0000]));
   }
   if (tag === 'CONN') {
     fields.push(le(26, 2, bytes, COUNT_VALUES), le(28, 2, bytes, COUNT_VALUES), le(30, 1, bytes));
@@ -147,6 +173,31 @@ export function hostileDatagram(
     ? encode(randomWireMessage(rng, type !== undefined && rng.chance(0.8) ? type : undefined))
     : rng.pick(donors);
   return roll < 15 ? seed : mutate(rng, seed, donors, wireFields);
+}
+
+/** The direction and keys of the authentic datagrams below: a server's view of its client. */
+export const SEALED_DIRECTION: AudioDirection = 'client-to-server';
+const FUZZ_SECRET = new Uint8Array(32).fill(0x5a);
+/** The keys of ids 0 to 2, by id: a receiver holds the current key id and its neighbours. */
+export const SEALED_KEYS = [0, 1, 2].map((id) => deriveAudioKey(FUZZ_SECRET, id));
+
+/**
+ * Authentic AUDE datagrams of key ids 0 to 2 (SEALED_KEYS, SEALED_DIRECTION), and others sealed
+ * with the same keys the other way, which a receiver must refuse (reflected datagrams).
+ */
+export function sealedDonors(rng: Rng): { authentic: Uint8Array[]; reflected: Uint8Array[] } {
+  const seal = (direction: AudioDirection, i: number): Uint8Array =>
+    sealAudio(SEALED_KEYS[i % SEALED_KEYS.length]!, direction, {
+      streamIndex: rng.below(4),
+      byteIndex: rng.chance(0.1) ? u53(rng) : rng.below(1 << 20),
+      copy: rng.below(4),
+      keyId: i % SEALED_KEYS.length,
+      payload: rng.bytes(rng.chance(0.3) ? 1352 : rng.int(1, 300)),
+    });
+  return {
+    authentic: Array.from({ length: 42 }, (_, i) => seal(SEALED_DIRECTION, i)),
+    reflected: Array.from({ length: 6 }, (_, i) => seal('server-to-client', i)),
+  };
 }
 
 /** Donors to splice with: the vectors and random valid messages of every type. */

@@ -3,15 +3,20 @@ import {
   AUDIO_HEADER_BYTES,
   DecodeError,
   MAX_AUDIO_PAYLOAD_BYTES,
+  MAX_SEALED_AUDIO_PAYLOAD_BYTES,
+  SEALED_AUDIO_HEADER_BYTES,
   ValueError,
   createAudioHeader,
+  createSealedAudioHeader,
   decodeMessage,
   decodeServerMessage,
   encode,
   encodeInto,
   encodedSize,
   readAudioHeader,
+  readSealedAudioHeader,
   writeAudioHeader,
+  writeSealedAudioHeader,
   type Message,
 } from '../../src/index.js';
 
@@ -74,6 +79,49 @@ describe('audio header, the allocation-free path', () => {
       'BAD_FIELD',
     );
     expect(codeOf(() => writeAudioHeader(buf, 50, 0, 0, 4))).toBe('BUFFER_TOO_SMALL');
+  });
+});
+
+describe('sealed audio header', () => {
+  it('writes at an offset and reads back, the ciphertext and tag left in place', () => {
+    const buf = new Uint8Array(100);
+    writeSealedAudioHeader(buf, 10, 7, 2 ** 53 - 1, 20, 0xffff_ffff, 3);
+    const header = readSealedAudioHeader(
+      buf,
+      createSealedAudioHeader(),
+      10,
+      SEALED_AUDIO_HEADER_BYTES + 20 + 16,
+    );
+    expect(header).toEqual({
+      streamIndex: 7,
+      byteIndex: 2 ** 53 - 1,
+      byteCount: 20,
+      keyId: 0xffff_ffff,
+      copy: 3,
+      payloadOffset: 42,
+    });
+  });
+
+  it('is not AUDI, and AUDI is not it', () => {
+    const sealed = new Uint8Array(SEALED_AUDIO_HEADER_BYTES + 17);
+    writeSealedAudioHeader(sealed, 0, 0, 0, 1, 0, 0);
+    expect(codeOf(() => readAudioHeader(sealed, createAudioHeader()))).toBe('UNKNOWN_TAG');
+    const clear = encode({ type: 'audio', streamIndex: 0, byteIndex: 0, payload: sealed });
+    expect(codeOf(() => readSealedAudioHeader(clear, createSealedAudioHeader()))).toBe(
+      'UNKNOWN_TAG',
+    );
+  });
+
+  it('refuses to write out-of-range fields or past the buffer', () => {
+    const buf = new Uint8Array(64);
+    const write = (byteCount: number, keyId: number, copy: number, offset = 0): unknown =>
+      writeSealedAudioHeader(buf, offset, 0, 0, byteCount, keyId, copy);
+    expect(codeOf(() => write(0, 0, 0))).toBe('BAD_FIELD');
+    expect(codeOf(() => write(MAX_SEALED_AUDIO_PAYLOAD_BYTES + 1, 0, 0))).toBe('BAD_FIELD');
+    expect(codeOf(() => write(1, 2 ** 32, 0))).toBe('BAD_FIELD');
+    expect(codeOf(() => write(1, 0, 4))).toBe('BAD_FIELD');
+    expect(codeOf(() => write(1, 0, 0, 40))).toBe('BUFFER_TOO_SMALL');
+    expect(codeOf(() => write(MAX_SEALED_AUDIO_PAYLOAD_BYTES, 0, 3))).toBeUndefined();
   });
 });
 

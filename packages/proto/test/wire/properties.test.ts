@@ -63,6 +63,14 @@ const messages: { [T in MessageType]: fc.Arbitrary<Extract<Message, { type: T }>
     byteIndex: safeU64,
     payload: fc.uint8Array({ minLength: 1, maxLength: 1400 }),
   }),
+  'sealed-audio': fc.record({
+    type: fc.constant('sealed-audio'),
+    streamIndex: u32,
+    byteIndex: safeU64,
+    keyId: u32,
+    copy: fc.nat({ max: 3 }),
+    sealed: fc.uint8Array({ minLength: 17, maxLength: 1400 }),
+  }),
   disconnect: fc.record({
     type: fc.constant('disconnect'),
     reason: fc.constantFrom(...DISCONNECT_REASONS),

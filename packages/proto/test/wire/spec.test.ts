@@ -10,6 +10,7 @@ import {
   PREAMBLE_BYTES,
   PROTOCOL_VERSION,
   SAMPLE_TYPE_INFO,
+  SEALED_AUDIO_HEADER_BYTES,
   TAGS,
   type MessageType,
 } from '../../src/index.js';
@@ -63,18 +64,25 @@ function path(message: Json, dotted: string): unknown {
 }
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+/** Byte fields the vectors hold as hex strings. */
+const HEX_FIELDS = new Set(['payload', 'sealed']);
 
-/** Resolves a field cell: `name = constant`, `len(path)`, `count(path)` or a plain path. */
+/**
+ * Resolves a field cell: `name = constant`, `len(path)` (less a constant: `len(path) - 16`),
+ * `count(path)` or a plain path.
+ */
 function fieldValue(field: string, message: Json, type: string): unknown {
   const constant = /^(\w+) = (\w+)$/.exec(field);
   if (constant) return type === 'bytes' ? constant[2] : Number(constant[2]);
-  const fn = /^(len|count)\((.+)\)$/.exec(field);
+  const fn = /^(len|count)\((.+)\)(?: - (\d+))?$/.exec(field);
   if (fn) {
     const value = path(message, fn[2]!);
     if (fn[1] === 'count') return (value as unknown[]).length;
-    return typeof value === 'string' && fn[2] !== 'payload'
-      ? utf8(value).length
-      : (value as string).length / 2;
+    const length =
+      typeof value === 'string' && !HEX_FIELDS.has(fn[2]!)
+        ? utf8(value).length
+        : (value as string).length / 2;
+    return length - Number(fn[3] ?? 0);
   }
   return path(message, field);
 }
@@ -148,6 +156,7 @@ describe('docs/PROTOCOL.md agrees with the code', () => {
       layout(name).reduce((sum, row) => sum + (/^\d+$/.test(row.size) ? Number(row.size) : 0), 0);
     expect(total('preamble')).toBe(PREAMBLE_BYTES);
     expect(total('AUDI')).toBe(AUDIO_HEADER_BYTES);
+    expect(total('AUDE')).toBe(SEALED_AUDIO_HEADER_BYTES);
     expect(total('Format')).toBe(FORMAT_RECORD_BYTES);
     expect(layout('preamble')[1]!.field).toBe(`version = ${PROTOCOL_VERSION}`);
   });

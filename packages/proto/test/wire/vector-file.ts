@@ -15,9 +15,12 @@ export const vectors = JSON.parse(
 export const fromHex = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
-/** A vector's JSON message as the codec's typed message (audio payloads are hex in JSON). */
+/** A vector's JSON message as the codec's typed message (audio bytes are hex in JSON). */
 export function messageOf(json: Record<string, unknown>): Message {
-  return (json.type === 'audio'
-    ? { ...json, payload: fromHex(json.payload as string) }
-    : json) as unknown as Message;
+  if (json.type === 'audio')
+    return { ...json, payload: fromHex(json.payload as string) } as Message;
+  if (json.type === 'sealed-audio') {
+    return { ...json, sealed: fromHex(json.sealed as string) } as unknown as Message;
+  }
+  return json as unknown as Message;
 }
