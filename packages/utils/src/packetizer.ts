@@ -1,12 +1,15 @@
 import {
+  AUDIO_AUTH_TAG_BYTES,
   AUDIO_HEADER_BYTES,
   DEFAULT_DATAGRAM_BUDGET_BYTES,
   MAX_DATAGRAM_BYTES,
   MAX_REDUNDANCY_PERIODS,
+  SEALED_AUDIO_HEADER_BYTES,
   isRedundancyPeriods,
   bytesPerFrame,
   makeFormat,
   writeAudioHeader,
+  writeSealedAudioHeader,
 } from '@syfala/proto';
 import type { Format } from '@syfala/proto';
 
@@ -18,7 +21,7 @@ export interface StreamPacketizerOptions {
   /** The stream's index in its direction (PROTOCOL.md §7.1), a u32. */
   readonly streamIndex: number;
   readonly format: Format;
-  /** Largest whole datagram in bytes, header included; 25 to 65,507. */
+  /** Largest whole datagram in bytes, header (and tag) included; 25 (49 sealed) to 65,507. */
   readonly datagramBudgetBytes?: number;
   /**
    * Periods each period's datagrams repeat before their own bytes (PROTOCOL.md §7.3), so every
@@ -27,6 +30,12 @@ export interface StreamPacketizerOptions {
   readonly redundancy?: number;
   /** Most bytes one `packetize` call takes; required with redundancy (it sizes the history). */
   readonly maxPeriodBytes?: number;
+  /**
+   * Lay datagrams out as AUDE for a sink that seals them (sealAudioInPlace) before they go:
+   * 32-byte header (key id 0, the copy set), the payload still clear, room for the 16-byte tag
+   * after it, all within the budget (docs/SECURITY.md §3). Default false: AUDI.
+   */
+  readonly sealed?: boolean;
 }
 
 /**
@@ -42,8 +51,12 @@ export interface DatagramSink {
    * indices, so the receiver sees a gap, never a repeat).
    */
   claim(bytes: number): Uint8Array | undefined;
-  /** The datagram: the first `length` bytes of `buffer`, the buffer `claim` just lent. */
-  send(buffer: Uint8Array, length: number): void;
+  /**
+   * The datagram: the first `length` bytes of `buffer`, the buffer `claim` just lent. `copy` is
+   * how many periods back its first byte was first sent (PROTOCOL.md §7.3): 0 without
+   * redundancy; no two datagrams of a run share stream, first byte and copy.
+   */
+  send(buffer: Uint8Array, length: number, copy: number): void;
 }
 
 /**
@@ -60,6 +73,8 @@ export interface DatagramSink {
  * own as one run starting R periods back, by the same rule. A byte thus rides in the runs of its
  * own period and the R after it, each cut into separate datagrams: R + 1 copies, none sharing a
  * datagram, whatever the budget. The receiver keeps the first copy and trims the rest (§7.2).
+ * Each datagram goes to the sink with its copy number, which a sealed packetizer also writes
+ * into its AUDE header: the nonce is made of it (docs/SECURITY.md §3).
  *
  * Datagrams are written into buffers the caller lends (DatagramSink), so a datagram is never
  * overwritten while a socket still holds it. The redundancy history is allocated here;
@@ -68,6 +83,10 @@ export interface DatagramSink {
 export class StreamPacketizer {
   readonly #streamIndex: number;
   readonly #bytesPerFrame: number;
+  readonly #sealed: boolean;
+  /** Header bytes before the payload, and tag bytes after it. */
+  readonly #headerBytes: number;
+  readonly #trailerBytes: number;
   /** Whether a whole frame fits the budget, so datagrams end on frame boundaries. */
   readonly #frameCuts: boolean;
   /** Payload bytes per datagram: a whole number of frames when `#frameCuts`. */
@@ -90,6 +109,7 @@ export class StreamPacketizer {
     datagramBudgetBytes = DEFAULT_DATAGRAM_BUDGET_BYTES,
     redundancy = 0,
     maxPeriodBytes,
+    sealed = false,
   }: StreamPacketizerOptions) {
     if (!Number.isInteger(streamIndex) || streamIndex < 0 || streamIndex > MAX_STREAM_INDEX) {
       throw new PacketizerError(
@@ -97,7 +117,9 @@ export class StreamPacketizer {
         `packetizer: stream index must be an integer from 0 to ${MAX_STREAM_INDEX}, got ${String(streamIndex)}`,
       );
     }
-    const minBudget = AUDIO_HEADER_BYTES + 1;
+    const headerBytes = sealed ? SEALED_AUDIO_HEADER_BYTES : AUDIO_HEADER_BYTES;
+    const trailerBytes = sealed ? AUDIO_AUTH_TAG_BYTES : 0;
+    const minBudget = headerBytes + trailerBytes + 1;
     if (
       !Number.isInteger(datagramBudgetBytes) ||
       datagramBudgetBytes < minBudget ||
@@ -105,7 +127,7 @@ export class StreamPacketizer {
     ) {
       throw new PacketizerError(
         'BAD_BUDGET',
-        `packetizer: datagram budget must be an integer from ${minBudget} (header + 1 byte) to ${MAX_DATAGRAM_BYTES} bytes, got ${String(datagramBudgetBytes)}`,
+        `packetizer: datagram budget must be an integer from ${minBudget} (header${sealed ? ', tag' : ''} + 1 byte) to ${MAX_DATAGRAM_BYTES} bytes, got ${String(datagramBudgetBytes)}`,
       );
     }
     if (!isRedundancyPeriods(redundancy)) {
@@ -125,7 +147,10 @@ export class StreamPacketizer {
     }
     this.#streamIndex = streamIndex;
     this.#bytesPerFrame = bytesPerFrame(makeFormat(format, 'any'));
-    const room = datagramBudgetBytes - AUDIO_HEADER_BYTES;
+    this.#sealed = sealed;
+    this.#headerBytes = headerBytes;
+    this.#trailerBytes = trailerBytes;
+    const room = datagramBudgetBytes - headerBytes - trailerBytes;
     this.#frameCuts = room >= this.#bytesPerFrame;
     this.#maxPayloadBytes = this.#frameCuts ? room - (room % this.#bytesPerFrame) : room;
     this.#redundancy = redundancy;
@@ -144,9 +169,9 @@ export class StreamPacketizer {
     return this.#maxPayloadBytes;
   }
 
-  /** The largest datagram, header included: the most a sink's `claim` is asked for. */
+  /** The largest datagram, header (and tag) included: the most a sink's `claim` is asked for. */
   get maxDatagramBytes(): number {
-    return AUDIO_HEADER_BYTES + this.#maxPayloadBytes;
+    return this.#headerBytes + this.#maxPayloadBytes + this.#trailerBytes;
   }
 
   /** Bytes of the last `redundancy` periods, which the next `packetize` sends again first. */
@@ -180,6 +205,12 @@ export class StreamPacketizer {
     return count;
   }
 
+  /** Bytes of period `i` of the run being cut: the history's, oldest first, then this one's. */
+  #runPeriodBytes(i: number, current: number): number {
+    if (i === this.#periodCount) return current;
+    return this.#periodLengths[(this.#periodHead + i) % this.#redundancy]!;
+  }
+
   /** Starts numbering again at byte 0 and forgets the history, as after an I/O restart (PROTOCOL.md §7.2). */
   reset(): void {
     this.#byteIndex = 0;
@@ -198,16 +229,26 @@ export class StreamPacketizer {
   ): number {
     const bpf = this.#bytesPerFrame;
     const maxPayload = this.#maxPayloadBytes;
+    const headerBytes = this.#headerBytes;
     const end = from + length;
     let src = from;
     let next = byteIndex;
     let count = 0;
+    // The run holds the history's #periodCount periods, then this one: a datagram whose first
+    // byte is in the period i of the run has copy #periodCount − i (PROTOCOL.md §7.3).
+    const current = length - this.#heldBytes;
+    let copy = this.#periodCount;
+    let periodEnd = byteIndex + this.#runPeriodBytes(0, current);
     while (src < end) {
+      while (next >= periodEnd) {
+        copy--;
+        periodEnd += this.#runPeriodBytes(this.#periodCount - copy, current);
+      }
       // Ending at absolute frame boundaries keeps later datagrams aligned even after a caller
       // hands over a partial frame; n stays > 0 because maxPayload is at least one frame.
       let n = this.#frameCuts ? maxPayload - (next % bpf) : maxPayload;
       if (n > end - src) n = end - src;
-      const length = AUDIO_HEADER_BYTES + n;
+      const length = headerBytes + n + this.#trailerBytes;
       const datagram = sink.claim(length);
       if (datagram !== undefined) {
         if (datagram.length < length) {
@@ -216,10 +257,11 @@ export class StreamPacketizer {
             `packetize: the sink lent ${datagram.length} bytes for a ${length}-byte datagram`,
           );
         }
-        writeAudioHeader(datagram, 0, this.#streamIndex, next, n);
-        for (let i = 0; i < n; i++) datagram[AUDIO_HEADER_BYTES + i] = source[src + i]!;
+        if (this.#sealed) writeSealedAudioHeader(datagram, 0, this.#streamIndex, next, n, 0, copy);
+        else writeAudioHeader(datagram, 0, this.#streamIndex, next, n);
+        for (let i = 0; i < n; i++) datagram[headerBytes + i] = source[src + i]!;
         count++;
-        sink.send(datagram, length);
+        sink.send(datagram, length, copy);
       }
       next += n;
       src += n;

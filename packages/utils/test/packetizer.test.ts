@@ -2,16 +2,23 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import {
+  AUDIO_AUTH_TAG_BYTES,
   AUDIO_HEADER_BYTES,
   DEFAULT_DATAGRAM_BUDGET_BYTES,
   MAX_DATAGRAM_BYTES,
   MAX_REDUNDANCY_PERIODS,
   SAMPLE_TYPES,
+  SEALED_AUDIO_HEADER_BYTES,
+  SEALED_AUDIO_TAG_CODE,
   STANDARD_FORMAT,
   bytesPerFrame,
   createAudioHeader,
+  createSealedAudioHeader,
   makeFormat,
+  openAudio,
   readAudioHeader,
+  readSealedAudioHeader,
+  sealAudioInPlace,
 } from '@syfala/proto';
 import type { Format, SampleType } from '@syfala/proto';
 
@@ -23,6 +30,8 @@ interface Sent {
   readonly byteIndex: number;
   readonly payload: Uint8Array;
   readonly datagramBytes: number;
+  /** As the sink was told; a sealed datagram's header says the same. */
+  readonly copy: number;
 }
 
 const format = (sampleType: SampleType, channels: number): Format =>
@@ -32,19 +41,28 @@ const format = (sampleType: SampleType, channels: number): Format =>
 const pattern = (from: number, count: number): Uint8Array =>
   Uint8Array.from({ length: count }, (_, i) => (from + i) % 251);
 
-/** Packetizes `payload` into fresh buffers and decodes every datagram back with readAudioHeader. */
+/**
+ * Packetizes `payload` into fresh buffers and decodes every datagram back with readAudioHeader,
+ * or readSealedAudioHeader for a sealed packetizer's (its payload still clear).
+ */
 function send(packetizer: StreamPacketizer, payload: Uint8Array, offset = 0): Sent[] {
   const sent: Sent[] = [];
   const header = createAudioHeader();
+  const sealed = createSealedAudioHeader();
   const count = packetizer.packetize(payload, offset, payload.length - offset, {
     claim: (bytes) => new Uint8Array(bytes),
-    send: (datagram, length) => {
-      readAudioHeader(datagram, header, 0, length);
+    send: (datagram, length, copy) => {
+      const isSealed = new DataView(datagram.buffer).getUint32(4, true) === SEALED_AUDIO_TAG_CODE;
+      const h = isSealed
+        ? readSealedAudioHeader(datagram, sealed, 0, length)
+        : readAudioHeader(datagram, header, 0, length);
+      if (isSealed) expect(sealed.copy).toBe(copy);
       sent.push({
-        streamIndex: header.streamIndex,
-        byteIndex: header.byteIndex,
-        payload: datagram.subarray(header.payloadOffset, length),
+        streamIndex: h.streamIndex,
+        byteIndex: h.byteIndex,
+        payload: datagram.subarray(h.payloadOffset, h.payloadOffset + h.byteCount),
         datagramBytes: length,
+        copy,
       });
     },
   });
@@ -84,9 +102,9 @@ describe('StreamPacketizer', () => {
     });
     const sent = send(packetizer, pattern(0, 100));
     expect(sent).toEqual([
-      { streamIndex: 7, byteIndex: 0, payload: pattern(0, 40), datagramBytes: 64 },
-      { streamIndex: 7, byteIndex: 40, payload: pattern(40, 40), datagramBytes: 64 },
-      { streamIndex: 7, byteIndex: 80, payload: pattern(80, 20), datagramBytes: 44 },
+      { streamIndex: 7, byteIndex: 0, payload: pattern(0, 40), datagramBytes: 64, copy: 0 },
+      { streamIndex: 7, byteIndex: 40, payload: pattern(40, 40), datagramBytes: 64, copy: 0 },
+      { streamIndex: 7, byteIndex: 80, payload: pattern(80, 20), datagramBytes: 44, copy: 0 },
     ]);
   });
 
@@ -140,7 +158,7 @@ describe('StreamPacketizer', () => {
     expect(packetizer.packetize(new Uint8Array(4), 4, 0, NOTHING_SENT)).toBe(0);
     const sent = send(packetizer, pattern(0, 10), 6);
     expect(sent).toEqual([
-      { streamIndex: 0, byteIndex: 0, payload: pattern(6, 4), datagramBytes: 28 },
+      { streamIndex: 0, byteIndex: 0, payload: pattern(6, 4), datagramBytes: 28, copy: 0 },
     ]);
   });
 
@@ -343,6 +361,44 @@ describe('StreamPacketizer', () => {
       );
     });
 
+    it('numbers each datagram with its copy, never sending a (byte index, copy) twice in a run', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: AUDIO_HEADER_BYTES + 1, max: AUDIO_HEADER_BYTES + 300 }),
+          fc.integer({ min: 0, max: MAX_REDUNDANCY_PERIODS }),
+          fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 12 }),
+          (channels, budget, redundancy, periodFrames) => {
+            const fmt = format('i16', channels);
+            const bpf = bytesPerFrame(fmt);
+            const packetizer = new StreamPacketizer({
+              streamIndex: 0,
+              format: fmt,
+              datagramBudgetBytes: budget,
+              redundancy,
+              maxPeriodBytes: 40 * bpf,
+            });
+            const seen = new Set<string>();
+            /** First byte of each non-empty period so far: period p is starts[p]. */
+            const starts: number[] = [];
+            for (const frames of periodFrames) {
+              if (frames > 0) starts.push(packetizer.byteIndex);
+              const p = starts.length - 1;
+              for (const d of send(packetizer, pattern(packetizer.byteIndex, frames * bpf))) {
+                const key = `${d.byteIndex} ${d.copy}`;
+                expect(seen.has(key)).toBe(false);
+                seen.add(key);
+                // q: the period of the datagram's first byte; copy = p − q (PROTOCOL.md §7.3).
+                const q = starts.findLastIndex((start) => start <= d.byteIndex);
+                expect(d.copy).toBe(p - q);
+                expect(d.copy).toBeLessThanOrEqual(redundancy);
+              }
+            }
+          },
+        ),
+      );
+    });
+
     it.each([-1, 1.5, MAX_REDUNDANCY_PERIODS + 1])('rejects a redundancy of %d', (redundancy) => {
       expect(
         () =>
@@ -373,6 +429,57 @@ describe('StreamPacketizer', () => {
         packetizer.packetize(pattern(0, 64 * 8 + 1), 0, 64 * 8 + 1, NOTHING_SENT),
       ).toThrow(expect.objectContaining({ name: 'PacketizerError', code: 'PERIOD_TOO_LARGE' }));
       expect(packetizer.byteIndex).toBe(0);
+    });
+  });
+
+  describe('sealed', () => {
+    const sealedPacketizer = (budget = DEFAULT_DATAGRAM_BUDGET_BYTES, redundancy = 0) =>
+      new StreamPacketizer({
+        streamIndex: 5,
+        format: STANDARD_FORMAT,
+        datagramBudgetBytes: budget,
+        redundancy,
+        maxPeriodBytes: 512 * 8,
+        sealed: true,
+      });
+
+    it('leaves room for the AUDE header and tag: 169 standard frames in 1,400 bytes', () => {
+      const packetizer = sealedPacketizer();
+      expect(packetizer.maxPayloadBytes).toBe(169 * 8);
+      expect(packetizer.maxDatagramBytes).toBe(DEFAULT_DATAGRAM_BUDGET_BYTES);
+      const sent = send(packetizer, pattern(0, 512 * 8));
+      expect(sizes(sent)).toEqual([169 * 8, 169 * 8, 169 * 8, 5 * 8]);
+      expect(sent[0]!.datagramBytes).toBe(
+        SEALED_AUDIO_HEADER_BYTES + 169 * 8 + AUDIO_AUTH_TAG_BYTES,
+      );
+      expect(sent.map((d) => d.payload)).toEqual(
+        sent.map((d) => pattern(d.byteIndex, d.payload.length)),
+      );
+    });
+
+    it('hands over datagrams sealAudioInPlace seals and openAudio opens', () => {
+      const key = new Uint8Array(32).fill(9);
+      const packetizer = sealedPacketizer(DEFAULT_DATAGRAM_BUDGET_BYTES, 2);
+      const opened: Uint8Array[] = [];
+      for (let period = 0; period < 3; period++) {
+        packetizer.packetize(pattern(period * 256, 256), 0, 256, {
+          claim: (bytes) => new Uint8Array(bytes),
+          send: (datagram, length) => {
+            sealAudioInPlace(key, 'server-to-client', 7, datagram, length);
+            opened.push(openAudio(key, 'server-to-client', datagram.subarray(0, length))!);
+          },
+        });
+      }
+      // With redundancy 2, the third period's run starts at byte 0.
+      expect(opened.map((p) => p.length)).toEqual([256, 512, 768]);
+      expect(opened[2]).toEqual(Buffer.from(pattern(0, 768)));
+    });
+
+    it.each([48, 48.5])('rejects a budget of %d bytes, less than header, tag and 1 byte', (b) => {
+      expect(() => sealedPacketizer(b)).toThrow(
+        expect.objectContaining({ name: 'PacketizerError', code: 'BAD_BUDGET' }),
+      );
+      expect(sizes(send(sealedPacketizer(49), pattern(0, 2)))).toEqual([1, 1]);
     });
   });
 

@@ -7,6 +7,7 @@ import { concealmentVectors } from '../scripts/concealment-vectors.js';
 import { driftVectors } from '../scripts/drift-vectors.js';
 import { jitterScenarios } from '../scripts/jitter-scenarios.js';
 import { latencyAdapterVectors } from '../scripts/latency-adapter-vectors.js';
+import { packetizerVectors } from '../scripts/packetizer-vectors.js';
 import { sampleVectors } from '../scripts/sample-vectors.js';
 import { vectorFileText } from '../scripts/vector-json.js';
 
@@ -47,6 +48,23 @@ describe('vector files shared with the native tests', () => {
     expect(pulls.some((op) => op[3] === false && op[4] === true)).toBe(true);
     expect(streams.some((s) => s.sampleRate > s.deviceSampleRate)).toBe(true);
     expect(streams.some((s) => s.sampleRate < s.deviceSampleRate)).toBe(true);
+  });
+
+  it('packetizer.json is what the TS packetizer gives, copies and sealed budgets included', () => {
+    expect(vectorFile('packetizer.json')).toBe(vectorFileText(packetizerVectors()));
+  });
+
+  it('packetizer.json reaches every copy, clear and sealed, and runs of several datagrams', () => {
+    type Datagram = [number, number, number, number];
+    const { scenarios } = JSON.parse(vectorFile('packetizer.json')) as {
+      scenarios: { sealed: boolean; periods: { datagrams: Datagram[] }[] }[];
+    };
+    for (const sealed of [false, true]) {
+      const periods = scenarios.filter((s) => s.sealed === sealed).flatMap((s) => s.periods);
+      const copies = new Set(periods.flatMap((p) => p.datagrams.map((d) => d[2])));
+      expect([...copies].sort()).toEqual([0, 1, 2, 3]);
+      expect(periods.some((p) => new Set(p.datagrams.map((d) => d[2])).size > 1)).toBe(true);
+    }
   });
 
   it('samples.json covers every sample type', () => {
