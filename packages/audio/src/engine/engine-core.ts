@@ -2,9 +2,12 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import {
   DecodeError,
+  SEALED_AUDIO_TAG_CODE,
   bytesPerFrame,
   createAudioHeader,
+  createSealedAudioHeader,
   readAudioHeader,
+  readSealedAudioHeader,
   type DecodeErrorCode,
   type Format,
 } from '@syfala/proto';
@@ -22,6 +25,7 @@ import {
 import type { AudioDevice, PeriodInfo, SinkFailure } from '../backend.js';
 import { AudioError } from '../errors.js';
 import { openDevice } from './devices.js';
+import { PeerSecurity, ReplayWindow } from './peer-security.js';
 import { loadProcessor, type Processor } from './processor.js';
 import type {
   DeviceSpec,
@@ -81,6 +85,8 @@ interface ReceiveRoute {
   /** With adaptive latency: sets the buffer's target from the arrivals it measures. */
   readonly adapter: LatencyAdapter | undefined;
   readonly bytesPerFrame: number;
+  /** For an encrypted peer: what is too old to open (SECURITY.md §4). */
+  readonly replay: ReplayWindow | undefined;
 }
 
 interface Peer {
@@ -93,6 +99,8 @@ interface Peer {
   readonly sink: DatagramSink;
   /** Datagrams dropped because every send buffer was still held by dgram (send); receive is 0. */
   readonly queueDrops: { receive: number; send: number };
+  /** Present when the peer's audio is encrypted: seals what is sent, opens what is received. */
+  readonly security: PeerSecurity | undefined;
 }
 
 /**
@@ -101,7 +109,8 @@ interface Peer {
  * formats are known. Each period, the device's captured streams are converted, packetized and
  * sent to every peer, and every peer's received streams are pulled from their jitter buffers,
  * converted and mixed into the device's outputs. Nothing here runs on the main event loop, and
- * nothing allocates per packet but the Buffer Node's dgram makes for each received datagram.
+ * nothing allocates per packet but the Buffer Node's dgram makes for each received datagram, and
+ * for an encrypted peer what Node's crypto makes for each datagram sealed or opened (peer-security.ts).
  */
 export class EngineCore {
   readonly #socket: Socket;
@@ -115,6 +124,7 @@ export class EngineCore {
   readonly #peersByPort = new Map<number, Peer[]>();
   readonly #peersById = new Map<string, Peer>();
   readonly #header = createAudioHeader();
+  readonly #sealedHeader = createSealedAudioHeader();
   readonly #sendPool: Buffer[];
   /** Slots whose send has called back, a stack of #freeSlots entries. */
   readonly #free = new Uint16Array(SEND_POOL_SIZE);
@@ -224,6 +234,7 @@ export class EngineCore {
     const compensate = spec.driftCompensation === true;
     checkRoutes(spec.send, device.streams.inputs, 'input', compensate);
     checkRoutes(spec.receive, device.streams.outputs, 'output', compensate);
+    const security = spec.security && new PeerSecurity(spec.security);
     const frames = this.#maxPeriodFrames;
     const send = spec.send.map((route): SendRoute => {
       const deviceRate = device.streams.inputs[route.device]!.sampleRate;
@@ -236,6 +247,7 @@ export class EngineCore {
           datagramBudgetBytes: this.#datagramBudgetBytes,
           redundancy: spec.redundancy ?? 0,
           maxPeriodBytes: streamFrames * bytesPerFrame(route.format),
+          sealed: security !== undefined,
         }),
         converter:
           deviceRate === route.format.sampleRate
@@ -308,6 +320,7 @@ export class EngineCore {
               })
             : undefined,
         bytesPerFrame: bytesPerFrame(route.format),
+        replay: security && new ReplayWindow(capacityFrames * bytesPerFrame(route.format)),
       };
     }
     const queueDrops = { receive: 0, send: 0 };
@@ -321,10 +334,12 @@ export class EngineCore {
         slot = this.#free[--this.#freeSlots]!;
         return this.#sendPool[slot];
       },
-      send: (datagram, length) =>
-        this.#socket.send(datagram, 0, length, spec.port, spec.address, this.#onSent[slot]),
+      send: (datagram, length) => {
+        security?.seal(datagram, length);
+        this.#socket.send(datagram, 0, length, spec.port, spec.address, this.#onSent[slot]);
+      },
     };
-    const peer: Peer = { spec, sending: spec.sending, send, receive, sink, queueDrops };
+    const peer: Peer = { spec, sending: spec.sending, send, receive, sink, queueDrops, security };
     this.#peersById.set(spec.id, peer);
     this.#peersByPort.set(spec.port, [...(this.#peersByPort.get(spec.port) ?? []), peer]);
     this.#updateCapturing();
@@ -375,6 +390,7 @@ export class EngineCore {
         id: peer.spec.id,
         sent: peer.send.map((s) => ({ ...s.stats })),
         queueDrops: { ...peer.queueDrops },
+        ...(peer.security && { security: peer.security.stats() }),
         received: peer.receive
           .filter((r): r is ReceiveRoute => r !== undefined)
           .map((r) => ({
@@ -487,12 +503,20 @@ export class EngineCore {
       this.#socketStats.unknownSource++;
       return;
     }
+    // An encrypted peer's audio is AUDE; a clear peer's AUDE is an unknown tag to its reader.
+    if (peer.security !== undefined && isSealed(datagram)) {
+      this.#receiveSealed(peer.security, peer, datagram);
+      return;
+    }
     const header = this.#header;
     try {
       readAudioHeader(datagram, header);
     } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
-      this.#count(error.code);
+      this.#rejected(error);
+      return;
+    }
+    if (peer.security !== undefined) {
+      peer.security.refuseClear();
       return;
     }
     const route = peer.receive[header.streamIndex];
@@ -500,8 +524,44 @@ export class EngineCore {
       this.#socketStats.unknownStream++;
       return;
     }
-    route.buffer.push(header.byteIndex, datagram, header.payloadOffset, header.byteCount);
-    route.adapter?.arrival((header.byteIndex + header.byteCount) / route.bytesPerFrame);
+    this.#push(route, header.byteIndex, datagram, header.payloadOffset, header.byteCount);
+  }
+
+  /** SECURITY.md §4: decoded, its key id and age checked, opened; only then played. */
+  #receiveSealed(security: PeerSecurity, peer: Peer, datagram: Buffer): void {
+    const header = this.#sealedHeader;
+    try {
+      readSealedAudioHeader(datagram, header);
+    } catch (error) {
+      this.#rejected(error);
+      return;
+    }
+    const route = peer.receive[header.streamIndex];
+    if (route === undefined) {
+      this.#socketStats.unknownStream++;
+      return;
+    }
+    const plaintext = security.open(datagram, header, route.replay!);
+    if (plaintext !== undefined) {
+      this.#push(route, header.byteIndex, plaintext, 0, header.byteCount);
+    }
+  }
+
+  /** A header reader's DecodeError is counted by code; anything else is a bug of ours. */
+  #rejected(error: unknown): void {
+    if (!(error instanceof DecodeError)) throw error;
+    this.#count(error.code);
+  }
+
+  #push(
+    route: ReceiveRoute,
+    byteIndex: number,
+    bytes: Uint8Array,
+    offset: number,
+    byteCount: number,
+  ): void {
+    route.buffer.push(byteIndex, bytes, offset, byteCount);
+    route.adapter?.arrival((byteIndex + byteCount) / route.bytesPerFrame);
   }
 
   #peerAt(from: { readonly address: string; readonly port: number }): Peer | undefined {
@@ -514,6 +574,10 @@ export class EngineCore {
   #count(code: DecodeErrorCode): void {
     this.#socketStats.rejected[code] = (this.#socketStats.rejected[code] ?? 0) + 1;
   }
+}
+
+function isSealed(datagram: Buffer): boolean {
+  return datagram.length >= 8 && datagram.readUInt32LE(4) === SEALED_AUDIO_TAG_CODE;
 }
 
 /**
