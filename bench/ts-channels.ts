@@ -5,7 +5,7 @@
  * CPU is the whole process's (both workers and the idle main thread), per second of audio.
  * Run by `npm run bench` (bench/run.ts).
  */
-import { AudioEngine, type ReceivedStreamStats } from '@syfala/audio';
+import { AudioEngine, type AudioSecurity, type ReceivedStreamStats } from '@syfala/audio';
 import type { Format } from '@syfala/proto';
 
 const RUN_MS = 3000;
@@ -22,9 +22,21 @@ export interface ChannelsBenchRow {
   cpuLoad: number;
   /** Microseconds of CPU per channel per second of audio. */
   cpuPerChannelUs: number;
+  /** With encryption: datagrams the receiver refused as not authentic. */
+  authFailed: number;
 }
 
-async function run(channels: number): Promise<ChannelsBenchRow> {
+/** Each side's keys, for an encrypted stream (bench/ts-encryption.ts). */
+export interface StreamSecurity {
+  readonly sender: AudioSecurity;
+  readonly receiver: AudioSecurity;
+}
+
+/** Streams `channels` channels one way for RUN_MS, encrypted when given `security`. */
+export async function streamChannels(
+  channels: number,
+  security?: StreamSecurity,
+): Promise<ChannelsBenchRow> {
   const format: Format = { sampleType: 'f32', sampleRate: 48_000, channels, bufferFrames: 32 };
   const sender = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
   const receiver = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
@@ -48,6 +60,7 @@ async function run(channels: number): Promise<ChannelsBenchRow> {
       send: [],
       receive: [route],
       sending: false,
+      ...(security && { security: security.receiver }),
     });
     await sender.addPeer({
       ...common,
@@ -56,6 +69,7 @@ async function run(channels: number): Promise<ChannelsBenchRow> {
       send: [route],
       receive: [],
       sending: true,
+      ...(security && { security: security.sender }),
     });
     const cpuStart = process.cpuUsage();
     const start = performance.now();
@@ -75,6 +89,7 @@ async function run(channels: number): Promise<ChannelsBenchRow> {
       xruns: (stats.device?.xruns ?? 0) + (senderStats.device?.xruns ?? 0),
       cpuLoad,
       cpuPerChannelUs: (cpuLoad * 1e6) / channels,
+      authFailed: stats.peers[0]!.security?.authFailed ?? 0,
     };
   } finally {
     await Promise.all([sender.close(), receiver.close()]);
@@ -85,6 +100,6 @@ export async function runChannelsBench(
   counts = [2, 16, 64, 128, 256],
 ): Promise<ChannelsBenchRow[]> {
   const rows: ChannelsBenchRow[] = [];
-  for (const channels of counts) rows.push(await run(channels));
+  for (const channels of counts) rows.push(await streamChannels(channels));
   return rows;
 }

@@ -34,6 +34,52 @@ export function createAudioHeader(): AudioHeader {
 
 const MAX_U32 = 0xffff_ffff;
 
+/** AUDI and AUDE: their tag, sizes, and the name their errors go by. */
+interface AudioLayout {
+  readonly tagCode: number;
+  readonly tag: string;
+  readonly what: string;
+  readonly headerBytes: number;
+  readonly trailerBytes: number;
+  readonly maxByteCount: number;
+}
+
+const AUDIO: AudioLayout = {
+  tagCode: AUDIO_TAG_CODE,
+  tag: TAGS.audio.tag,
+  what: 'audio',
+  headerBytes: AUDIO_HEADER_BYTES,
+  trailerBytes: 0,
+  maxByteCount: MAX_AUDIO_PAYLOAD_BYTES,
+};
+const SEALED: AudioLayout = {
+  tagCode: SEALED_AUDIO_TAG_CODE,
+  tag: TAGS['sealed-audio'].tag,
+  what: 'sealed audio',
+  headerBytes: SEALED_AUDIO_HEADER_BYTES,
+  trailerBytes: AUDIO_AUTH_TAG_BYTES,
+  maxByteCount: MAX_SEALED_AUDIO_PAYLOAD_BYTES,
+};
+
+/** The first 24 bytes both layouts share, after their fields are checked against `layout`. */
+function writeRunHeader(
+  layout: AudioLayout,
+  buf: Uint8Array,
+  offset: number,
+  streamIndex: number,
+  byteIndex: number,
+  byteCount: number,
+): void {
+  checkUint(streamIndex, MAX_U32, `${layout.what} stream index`);
+  checkUint(byteIndex, Number.MAX_SAFE_INTEGER, `${layout.what} byte index`);
+  checkUint(byteCount, layout.maxByteCount, `${layout.what} byte count`, 1);
+  checkCapacity(buf, offset, layout.headerBytes);
+  writePreamble(buf, offset, layout.tagCode);
+  writeU32(buf, offset + 8, streamIndex);
+  writeU64(buf, offset + 12, byteIndex);
+  writeU32(buf, offset + 20, byteCount);
+}
+
 /**
  * Writes the 24-byte header at `offset`; the caller puts `byteCount` payload bytes right after it.
  * Returns the header size.
@@ -45,14 +91,7 @@ export function writeAudioHeader(
   byteIndex: number,
   byteCount: number,
 ): number {
-  checkUint(streamIndex, MAX_U32, 'audio stream index');
-  checkUint(byteIndex, Number.MAX_SAFE_INTEGER, 'audio byte index');
-  checkUint(byteCount, MAX_AUDIO_PAYLOAD_BYTES, 'audio byte count', 1);
-  checkCapacity(buf, offset, AUDIO_HEADER_BYTES);
-  writePreamble(buf, offset, AUDIO_TAG_CODE);
-  writeU32(buf, offset + 8, streamIndex);
-  writeU64(buf, offset + 12, byteIndex);
-  writeU32(buf, offset + 20, byteCount);
+  writeRunHeader(AUDIO, buf, offset, streamIndex, byteIndex, byteCount);
   return AUDIO_HEADER_BYTES;
 }
 
@@ -66,11 +105,8 @@ export function readAudioHeader(
   offset = 0,
   length = buf.length - offset,
 ): AudioHeader {
-  checkTag(buf, offset, length, AUDIO_TAG_CODE, TAGS.audio.tag);
-  const byteCount = readByteCount(buf, offset, length, AUDIO, 'audio');
-  if (byteCount !== length - AUDIO_HEADER_BYTES) {
-    throw lengthMismatch(AUDIO, 'audio', byteCount, length);
-  }
+  const byteCount = readByteCount(AUDIO, buf, offset, length);
+  if (byteCount !== length - AUDIO_HEADER_BYTES) throw lengthMismatch(AUDIO, byteCount, length);
   out.streamIndex = readU32(buf, offset + 8);
   out.byteIndex = readU64(buf, offset + 12, 'audio byte index');
   out.byteCount = byteCount;
@@ -112,16 +148,9 @@ export function writeSealedAudioHeader(
   keyId: number,
   copy: number,
 ): number {
-  checkUint(streamIndex, MAX_U32, 'sealed audio stream index');
-  checkUint(byteIndex, Number.MAX_SAFE_INTEGER, 'sealed audio byte index');
-  checkUint(byteCount, MAX_SEALED_AUDIO_PAYLOAD_BYTES, 'sealed audio byte count', 1);
   checkUint(keyId, MAX_U32, 'sealed audio key id');
   checkUint(copy, MAX_AUDIO_COPY, 'sealed audio copy');
-  checkCapacity(buf, offset, SEALED_AUDIO_HEADER_BYTES);
-  writePreamble(buf, offset, SEALED_AUDIO_TAG_CODE);
-  writeU32(buf, offset + 8, streamIndex);
-  writeU64(buf, offset + 12, byteIndex);
-  writeU32(buf, offset + 20, byteCount);
+  writeRunHeader(SEALED, buf, offset, streamIndex, byteIndex, byteCount);
   writeU32(buf, offset + 24, keyId);
   buf[offset + 28] = copy;
   buf[offset + 29] = 0;
@@ -141,8 +170,7 @@ export function readSealedAudioHeader(
   offset = 0,
   length = buf.length - offset,
 ): SealedAudioHeader {
-  checkTag(buf, offset, length, SEALED_AUDIO_TAG_CODE, TAGS['sealed-audio'].tag);
-  const byteCount = readByteCount(buf, offset, length, SEALED, 'sealed audio');
+  const byteCount = readByteCount(SEALED, buf, offset, length);
   const byteIndex = readU64(buf, offset + 12, 'sealed audio byte index');
   const copy = buf[offset + 28]!;
   if (copy > MAX_AUDIO_COPY) {
@@ -152,7 +180,7 @@ export function readSealedAudioHeader(
     throw new DecodeError('BAD_FIELD', 'sealed audio reserved bytes: must be zero');
   }
   if (byteCount + AUDIO_AUTH_TAG_BYTES !== length - SEALED_AUDIO_HEADER_BYTES) {
-    throw lengthMismatch(SEALED, 'sealed audio', byteCount, length);
+    throw lengthMismatch(SEALED, byteCount, length);
   }
   out.streamIndex = readU32(buf, offset + 8);
   out.byteIndex = byteIndex;
@@ -163,79 +191,47 @@ export function readSealedAudioHeader(
   return out;
 }
 
-/** The two audio layouts' sizes: what a byte count is checked against. */
-interface AudioLayout {
-  readonly headerBytes: number;
-  readonly trailerBytes: number;
-  readonly maxByteCount: number;
-}
-
-const AUDIO: AudioLayout = {
-  headerBytes: AUDIO_HEADER_BYTES,
-  trailerBytes: 0,
-  maxByteCount: MAX_AUDIO_PAYLOAD_BYTES,
-};
-const SEALED: AudioLayout = {
-  headerBytes: SEALED_AUDIO_HEADER_BYTES,
-  trailerBytes: AUDIO_AUTH_TAG_BYTES,
-  maxByteCount: MAX_SEALED_AUDIO_PAYLOAD_BYTES,
-};
-
-function checkTag(
-  buf: Uint8Array,
-  offset: number,
-  length: number,
-  expected: number,
-  name: string,
-): void {
-  const tagCode = readPreamble(buf, offset, length);
-  if (tagCode !== expected) {
-    throw new DecodeError(
-      'UNKNOWN_TAG',
-      `audio: expected tag ${name}, got 0x${tagCode.toString(16)}`,
-    );
-  }
-}
-
 /**
- * The header's byte count, checked in PROTOCOL.md §8's order: the header is there, the count is
- * within its limit and not 0. The caller checks it against the length after its other fields.
+ * The tag, then the header's byte count, checked in PROTOCOL.md §8's order: the header is there,
+ * the count is within its limit and not 0. The caller checks it against the length after its
+ * other fields.
  */
 function readByteCount(
+  layout: AudioLayout,
   buf: Uint8Array,
   offset: number,
   length: number,
-  layout: AudioLayout,
-  what: string,
 ): number {
+  const tagCode = readPreamble(buf, offset, length);
+  if (tagCode !== layout.tagCode) {
+    throw new DecodeError(
+      'UNKNOWN_TAG',
+      `audio: expected tag ${layout.tag}, got 0x${tagCode.toString(16)}`,
+    );
+  }
   if (length < layout.headerBytes) {
     throw new DecodeError(
       'TRUNCATED',
-      `${what} header: expected ${layout.headerBytes} bytes, got ${length}`,
+      `${layout.what} header: expected ${layout.headerBytes} bytes, got ${length}`,
     );
   }
   const byteCount = readU32(buf, offset + 20);
   if (byteCount > layout.maxByteCount) {
     throw new DecodeError(
       'TOO_LARGE',
-      `${what} byte count: at most ${layout.maxByteCount}, got ${byteCount}`,
+      `${layout.what} byte count: at most ${layout.maxByteCount}, got ${byteCount}`,
     );
   }
   if (byteCount === 0) {
-    throw new DecodeError('BAD_FIELD', `${what} byte count: must be at least 1, got 0`);
+    throw new DecodeError('BAD_FIELD', `${layout.what} byte count: must be at least 1, got 0`);
   }
   return byteCount;
 }
 
-function lengthMismatch(
-  layout: AudioLayout,
-  what: string,
-  byteCount: number,
-  length: number,
-): DecodeError {
+function lengthMismatch(layout: AudioLayout, byteCount: number, length: number): DecodeError {
   const carried = length - layout.headerBytes - layout.trailerBytes;
   return new DecodeError(
     'LENGTH_MISMATCH',
-    `${what} byte count: declares ${byteCount} bytes, datagram carries ${carried}`,
+    `${layout.what} byte count: declares ${byteCount} bytes, datagram carries ${carried}`,
   );
 }
