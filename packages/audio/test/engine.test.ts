@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi, type TestContext } from 'vitest';
 import { mountSmallFileSystem } from '@syfala/jack-rig';
-import { createAudioHeader, encode, readAudioHeader, type Format } from '@syfala/proto';
+import { createAudioHeader, encode, readAudioHeader, sealAudio, type Format } from '@syfala/proto';
 import { ImpairmentRelay } from '@syfala/relay';
 import {
   AudioEngine,
@@ -102,18 +102,28 @@ describe('the streaming engine', () => {
         Buffer.from('not a datagram of ours'),
         encode({ type: 'heartbeat', sequence: 1, senderTimeUs: 1 }),
         encode({ type: 'audio', streamIndex: 0, byteIndex: 0, payload: new Uint8Array(8) }),
+        // Sealed audio, which this peer's audio (clear) never is.
+        sealAudio(new Uint8Array(32), 'client-to-server', {
+          streamIndex: 0,
+          byteIndex: 8,
+          copy: 0,
+          keyId: 0,
+          payload: new Uint8Array(8),
+        }),
       ];
       for (const from of [peer, stranger]) {
         for (const datagram of datagrams) from.send(datagram, receiver.port, '127.0.0.1');
       }
-      while ((await receiver.stats()).socket.datagramsReceived < 6) await sleep(10);
-      const { socket } = await receiver.stats();
+      while ((await receiver.stats()).socket.datagramsReceived < 8) await sleep(10);
+      const { socket, peers } = await receiver.stats();
       // A stranger's garbage costs no decode (and no thrown error): a flood of it is cheap.
       expect(socket).toMatchObject({
-        datagramsReceived: 6,
-        rejected: { BAD_MAGIC: 1, UNKNOWN_TAG: 1 },
-        unknownSource: 3,
+        datagramsReceived: 8,
+        rejected: { BAD_MAGIC: 1, UNKNOWN_TAG: 2 },
+        unknownSource: 4,
       });
+      expect(peers[0]!.received[0]!.receivedBytes).toBe(8);
+      expect(peers[0]!.security).toBeUndefined();
     },
   );
 
