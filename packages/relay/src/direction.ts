@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Endpoint } from './addresses.js';
-import { readAudioRange, sameRange, type AudioRange } from './audio-range.js';
+import { deliversAfterDamage, readAudioRange, type AudioRange } from './audio-range.js';
 import { flipBits, truncate } from './damage.js';
 import { DeliveryQueue, type Scheduled } from './delivery-queue.js';
 import { JitterModel } from './jitter.js';
@@ -155,7 +155,7 @@ export class ImpairedDirection {
       this.#ledger.count('corrupted');
       if (range !== undefined) {
         this.#ledger.note('corrupted', range);
-        intact &&= sameRange(datagram, range);
+        intact &&= deliversAfterDamage(datagram, range);
       }
     }
     const copy: Copy = { datagram, to, arrivedAt, delivery, intact };

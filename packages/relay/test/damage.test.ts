@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAudioHeader, readAudioHeader } from '@syfala/proto';
+import { createAudioHeader, readAudioHeader, sealAudio } from '@syfala/proto';
 import { mergeRanges, type ByteRange } from '../src/index.js';
 import { audio, audioRun, gaps, nearBinomial, peer, pump, relayTo } from './harness.js';
 
@@ -55,6 +55,30 @@ describe('truncation and corruption', () => {
     expect(lost.length).toBeGreaterThan(0); // 24 of 40 bytes are header
     expect(lost.length).toBeLessThan(corrupted.length);
     expect(report.streams[0]!.undelivered).toEqual(mergeRanges(lost));
+  });
+
+  it('reads sealed audio by its header, and counts every damaged copy of it undelivered', async () => {
+    const [source, target] = [await peer(), await peer()];
+    const relay = await relayTo(target, { corrupt: { probability: 0.05 }, audioOnly: true }, 23);
+    // AUDE, whose header is readable: a receiver refuses a copy with any bit flipped.
+    const key = new Uint8Array(32).fill(5);
+    const sealed = Array.from({ length: 2_000 }, (_, i) =>
+      Buffer.from(
+        sealAudio(key, 'client-to-server', {
+          streamIndex: 0,
+          byteIndex: i * BYTES,
+          copy: 0,
+          keyId: 0,
+          payload: new Uint8Array(BYTES).fill(i & 0xff),
+        }),
+      ),
+    );
+    const report = (await pump(source, relay, sealed, target)).toTarget;
+
+    expect(report.audio).toBe(2_000);
+    const corrupted = report.streams[0]!.corrupted;
+    expect(corrupted.length).toBeGreaterThan(50);
+    expect(report.streams[0]!.undelivered).toEqual(mergeRanges(corrupted));
   });
 });
 
