@@ -26,7 +26,7 @@ did on SIGINT or SIGTERM. Loopback only unless --allow-remote.
   --keep-order              jitter never reorders (a FIFO); default: it does, as netem
   --truncate P              cut to a random shorter length
   --corrupt P               flip 1 to --corrupt-bits N (default 1) random bits
-  --audio-only              datagrams that are not AUDI pass unimpaired
+  --audio-only              datagrams that are not audio (AUDI, AUDE) pass unimpaired
   --help                    this text
 `;
 

@@ -15,7 +15,7 @@ export type DirectionName = 'toTarget' | 'toSource';
 /** Sends one datagram; `done` gets the socket's error, if any. */
 export type Send = (datagram: Buffer, to: Endpoint, done: (error: Error | null) => void) => void;
 
-/** One AUDI datagram's bytes, and how many of its copies can still deliver them. */
+/** One audio datagram's bytes, and how many of its copies can still deliver them. */
 interface Delivery {
   readonly range: AudioRange;
   intactCopies: number;

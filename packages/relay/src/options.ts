@@ -17,7 +17,7 @@ export interface Impairments {
   /** Probability that a copy is cut to a uniform random shorter length, 0 to length − 1. */
   readonly truncate?: number;
   readonly corrupt?: Corruption;
-  /** Datagrams that are not AUDI pass unimpaired (still counted): control keeps flowing. */
+  /** Datagrams that are not audio (AUDI, AUDE) pass unimpaired (still counted): control keeps flowing. */
   readonly audioOnly?: boolean;
 }
 

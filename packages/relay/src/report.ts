@@ -41,7 +41,7 @@ export interface DelayStats {
  */
 export interface DirectionReport {
   received: number;
-  /** Of `received`, how many read as AUDI datagrams (their ranges are under `streams`). */
+  /** Of `received`, how many read as AUDI or AUDE datagrams (their ranges are under `streams`). */
   audio: number;
   other: number;
   /** Replies from the target before any source had sent: nobody to forward them to. */
