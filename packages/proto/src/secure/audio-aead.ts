@@ -165,7 +165,7 @@ function headerNonce(datagram: Uint8Array, offset: number, direction: AudioDirec
 }
 
 function directionCode(direction: AudioDirection): number {
-  const code = DIRECTION_CODES[direction] as number | undefined;
+  const code = Object.hasOwn(DIRECTION_CODES, direction) ? DIRECTION_CODES[direction] : undefined;
   if (code === undefined) {
     throw new ValueError(
       'BAD_FIELD',
