@@ -4,6 +4,8 @@ import {
   DECODE_ERROR_CODES,
   DISCONNECT_REASONS,
   DecodeError,
+  ENCRYPTED_AUDIO_CAPABILITY,
+  KeyShare,
   type ControlDisconnect,
   type ControlHello,
   type ControlMessage,
@@ -16,6 +18,7 @@ import { NetworkError } from '../errors.js';
 import { guarded, type PeerInputError } from '../guard.js';
 import type { Refusal } from '../refusals.js';
 import { formatAddress, sourceKey } from './address.js';
+import { deriveAudioKeys } from './audio-keys.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { Admission, ClientHello, ServerOffer } from './channel.js';
 import { FrameSocket } from './frame-socket.js';
@@ -40,6 +43,11 @@ export interface TcpControlServerOptions {
   readonly port?: number;
   /** Pre-shared key every client must prove it holds (CONTROL.md §5). */
   readonly psk?: PskInput;
+  /**
+   * Answer a client that offers encrypted audio with ENCRYPTED_AUDIO_CAPABILITY and a fresh key
+   * share (SECURITY.md §2), so its audio is encrypted. Default true.
+   */
+  readonly encryption?: boolean;
   /**
    * Time from accepting a connection to Welcome, in milliseconds (default
    * DEFAULT_HANDSHAKE_TIMEOUT_MS); a peer that takes longer gets Disconnect TIMEOUT.
@@ -292,6 +300,7 @@ export class TcpControlServer {
       return;
     }
     const stats = this.#stats;
+    const encryption = this.#options.encryption !== false;
     /** The nonce of the challenge sent on this connection, once sent. */
     let nonce: Uint8Array | undefined;
 
@@ -342,12 +351,31 @@ export class TcpControlServer {
         authFailed('auth answers no challenge of this connection');
         return;
       } else {
-        const expected = key.clientMac(nonce, message.auth.clientNonce, message.clientId);
+        const expected = key.clientMac(
+          nonce,
+          message.auth.clientNonce,
+          message.clientId,
+          message.keyShare,
+        );
         if (!macMatches(expected, message.auth.mac)) {
           authFailed('wrong key proof');
           return;
         }
         clientNonce = message.auth.clientNonce;
+      }
+
+      // Encrypted audio when both offer it (SECURITY.md §2): a fresh key pair per connection.
+      const clientShare = encryption ? message.keyShare : undefined;
+      const ownShare = clientShare === undefined ? undefined : new KeyShare();
+      let sharedSecret: Uint8Array | undefined;
+      if (ownShare !== undefined) {
+        try {
+          sharedSecret = ownShare.sharedSecret(clientShare!);
+        } catch {
+          stats.protocolErrors++;
+          refuse(message.requestId, 'protocol-error', 'Hello.key_share: a low-order point, refused');
+          return;
+        }
       }
 
       const admission = this.#options.admit(hello);
@@ -357,6 +385,24 @@ export class TcpControlServer {
         return;
       }
       const offer = this.#options.offer(hello);
+      const capabilities = [
+        ...offer.capabilities.filter((name) => name !== ENCRYPTED_AUDIO_CAPABILITY),
+        ...(ownShare === undefined ? [] : [ENCRYPTED_AUDIO_CAPABILITY]),
+      ];
+      const audioKeys =
+        sharedSecret === undefined
+          ? undefined
+          : deriveAudioKeys(
+              sharedSecret,
+              {
+                clientId: hello.clientId,
+                endpointId: offer.endpointId,
+                clientShare: clientShare!,
+                serverShare: ownShare!.share,
+                formats: offer.formats,
+              },
+              key,
+            );
       clearTimeout(timer);
       settle();
       frames.send({
@@ -366,17 +412,24 @@ export class TcpControlServer {
         endpointId: offer.endpointId,
         endpointName: offer.endpointName,
         formats: offer.formats,
-        capabilities: offer.capabilities,
+        capabilities,
         udpAudioPort: offer.udpAudioPort,
         ...(key !== undefined &&
           nonce !== undefined &&
           clientNonce !== undefined && {
-            authProof: key.serverProof(nonce, clientNonce, offer.endpointId),
+            authProof: key.serverProof(
+              nonce,
+              clientNonce,
+              offer.endpointId,
+              message.keyShare,
+              ownShare?.share,
+            ),
           }),
+        ...(ownShare !== undefined && { keyShare: ownShare.share }),
       });
       stats.handshakesCompleted++;
-      const shared = sharedCapabilities(offer.capabilities, hello.capabilities);
-      this.#options.onChannel(new TcpControlChannel(frames, 'server', shared), hello);
+      const shared = sharedCapabilities(capabilities, hello.capabilities);
+      this.#options.onChannel(new TcpControlChannel(frames, 'server', shared, audioKeys), hello);
     };
 
     const onMessage = (message: ControlMessage): void => {
