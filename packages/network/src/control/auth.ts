@@ -1,10 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  AUTH_NONCE_BYTES,
-  deriveAudioSecrets,
-  idToBytes,
-  type AudioSecrets,
-} from '@syfala/proto';
+import { AUTH_NONCE_BYTES, deriveAudioSecrets, idToBytes, type AudioSecrets } from '@syfala/proto';
 import { NetworkError } from '../errors.js';
 
 /** Shortest pre-shared key accepted, in bytes (CONTROL.md §5: "at least 16 random bytes"). */

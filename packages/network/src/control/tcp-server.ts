@@ -373,7 +373,11 @@ export class TcpControlServer {
           sharedSecret = ownShare.sharedSecret(clientShare!);
         } catch {
           stats.protocolErrors++;
-          refuse(message.requestId, 'protocol-error', 'Hello.key_share: a low-order point, refused');
+          refuse(
+            message.requestId,
+            'protocol-error',
+            'Hello.key_share: a low-order point, refused',
+          );
           return;
         }
       }

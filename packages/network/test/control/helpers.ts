@@ -163,6 +163,44 @@ export async function tcpRelay(
   return { port: (server.address() as AddressInfo).port, toServer, toClient };
 }
 
+/**
+ * A man in the middle of TCP control to 127.0.0.1:`targetPort`: it decodes every frame either
+ * way and forwards what `rewrite` makes of it (encoded afresh), so it can swap or strip fields.
+ */
+export async function rewritingTcpProxy(
+  targetPort: number,
+  rewrite: (message: ControlMessage, direction: 'toServer' | 'toClient') => ControlMessage,
+): Promise<{ port: number }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    const pairs = [
+      [client, upstream, 'toServer'],
+      [upstream, client, 'toClient'],
+    ] as const;
+    for (const [from, to, direction] of pairs) {
+      sockets.add(from);
+      const decoder = new ControlFrameDecoder();
+      from.on('error', () => {});
+      from.once('close', () => {
+        sockets.delete(from);
+        to.end();
+      });
+      from.on('data', (chunk: Buffer) => {
+        for (const message of decoder.push(chunk)) {
+          to.write(encodeControlFrame(rewrite(message, direction)));
+        }
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { port: (server.address() as AddressInfo).port };
+}
+
 /** A UDP socket bound on 127.0.0.1, closed when the test ends, keeping what it receives. */
 export async function udpSocket(): Promise<{
   socket: UdpSocket;
