@@ -60,11 +60,12 @@ function swapShares(): (message: ControlMessage) => ControlMessage {
 function strip(type: 'hello' | 'welcome'): (message: ControlMessage) => ControlMessage {
   return (message) => {
     if (message.type !== type) return message;
-    const { keyShare: _dropped, ...rest } = message;
-    return {
-      ...rest,
+    const stripped = {
+      ...message,
       capabilities: message.capabilities.filter((name) => name !== ENCRYPTED_AUDIO_CAPABILITY),
     };
+    delete stripped.keyShare;
+    return stripped;
   };
 }
 
