@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { connect } from '@syfala/network';
 import { LOOPBACK_SERVE, ROOT, jsonLines, serve, syfala, type Cli } from './cli-process.js';
 
 const PSK = 'correct horse battery staple';
@@ -26,6 +27,12 @@ async function connectSummary(udpPort: number, flags: readonly string[] = []) {
   return summary;
 }
 
+/** The text log's listening line, once serve listens. */
+async function listeningLine(server: Cli): Promise<string> {
+  await vi.waitFor(() => expect(server.stderr).toMatch(/listening as .*\n/), { timeout: 20_000 });
+  return /listening as .*\n/.exec(server.stderr)![0];
+}
+
 /** The serve log's session-opened lines so far. */
 const opened = (server: Cli): Record<string, unknown>[] =>
   jsonLines(server.stderr).filter((line) => line['event'] === 'session-opened');
@@ -46,10 +53,21 @@ describe('syfala connect and serve: encrypted audio', () => {
       const clear = await connectSummary(udpPort, ['--no-encryption']);
       expect(clear['audio']).toBe('audio: NOT encrypted (--no-encryption)');
       expect(clear['authFailures']).toBeUndefined();
+      // An embedded peer's way in, UDP control, stays clear (version 1): the log says so.
+      const embedded = await connect(
+        { host: '127.0.0.1', udpPort, controlPort: 0 },
+        { transport: 'udp', clientName: 'firmware' },
+      );
+      await vi.waitFor(() => expect(opened(server)).toHaveLength(3), { timeout: 5000 });
+      await embedded.disconnect();
 
       server.child.kill('SIGTERM');
       expect(await server.exited).toEqual({ code: 0, signal: null });
-      expect(opened(server).map((line) => line['encrypted'])).toEqual([true, false]);
+      expect(opened(server).map(({ transport, encrypted }) => ({ transport, encrypted }))).toEqual([
+        { transport: 'tcp', encrypted: true },
+        { transport: 'tcp', encrypted: false },
+        { transport: 'udp', encrypted: false },
+      ]);
     },
   );
 
@@ -66,7 +84,7 @@ describe('syfala connect and serve: encrypted audio', () => {
         '--log',
         'text',
       ]);
-      const listening = await waitForText(server, /listening as .*\n/);
+      const listening = await listeningLine(server);
       expect(listening).toMatch(/audio encryption off \(--no-encryption\)/);
       const udpPort = Number(/UDP (\d+)/.exec(listening)![1]);
       const summary = await connectSummary(udpPort, ['--psk', PSK]);
@@ -84,7 +102,7 @@ describe('syfala connect and serve: encrypted audio', () => {
     { timeout: 60_000 },
     async () => {
       const server = syfala(['serve', ...LOOPBACK_SERVE, '--psk', PSK, '--log', 'text']);
-      const listening = await waitForText(server, /listening as .*\n/);
+      const listening = await listeningLine(server);
       expect(listening).toMatch(/audio encryption on/);
       const udpPort = /UDP (\d+)/.exec(listening)![1]!;
       // A terminal (script(1) gives it one): the status lines, then the summary as text.
@@ -141,19 +159,6 @@ describe('syfala connect and serve: encrypted audio', () => {
     }
   });
 });
-
-/** Resolves with the first match of `pattern` in the serve's text log. */
-async function waitForText(server: Cli, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = pattern.exec(server.stderr);
-    if (found !== null) return found[0];
-    if (!server.running || Date.now() > deadline) {
-      throw new Error(`no ${String(pattern)} in the serve log:\n${server.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Runs the CLI with a terminal for stdout (script(1)): its exit code and what it printed. */
 async function onTerminal(args: readonly string[]): Promise<{ code: number; output: string }> {

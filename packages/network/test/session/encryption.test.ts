@@ -23,7 +23,7 @@ import {
   ENDPOINT_ID,
   FORMATS,
   rejection,
-  rewritingTcpProxy,
+  tcpRelay,
   waitFor,
 } from '../control/helpers.js';
 import { connectTo, startServer } from './fixtures.js';
@@ -103,7 +103,7 @@ describe('encrypted audio: keys from the TCP handshake', { timeout: 20_000 }, ()
 
   it('with a PSK, fails with AUTH_FAILED through a man in the middle that swaps the key shares', async () => {
     const { server } = await keyRecordingServer({ psk: PSK });
-    const proxy = await rewritingTcpProxy(server.controlPort, swapShares());
+    const proxy = await tcpRelay(server.controlPort, undefined, swapShares());
     const error = await rejection(
       connectTo(server, 'tcp', { psk: PSK }, { controlPort: proxy.port }),
     );
@@ -117,7 +117,7 @@ describe('encrypted audio: keys from the TCP handshake', { timeout: 20_000 }, ()
     'with a PSK, fails with AUTH_FAILED when a man in the middle strips encryption from the %s',
     async (type) => {
       const { server } = await keyRecordingServer({ psk: PSK });
-      const proxy = await rewritingTcpProxy(server.controlPort, strip(type));
+      const proxy = await tcpRelay(server.controlPort, undefined, strip(type));
       const error = await rejection(
         connectTo(server, 'tcp', { psk: PSK }, { controlPort: proxy.port }),
       );
@@ -130,7 +130,7 @@ describe('encrypted audio: keys from the TCP handshake', { timeout: 20_000 }, ()
   it('without a PSK, a share-swapping man in the middle gets through, with other keys on each side', async () => {
     // The documented limit (SECURITY.md §1): nothing authenticates a server without a PSK.
     const { server, runs } = await keyRecordingServer();
-    const proxy = await rewritingTcpProxy(server.controlPort, swapShares());
+    const proxy = await tcpRelay(server.controlPort, undefined, swapShares());
     const connected = await connectTo(server, 'tcp', {}, { controlPort: proxy.port });
     const streaming = await connected.startIo();
     expect(streaming.encrypted).toBe(true);
@@ -140,7 +140,7 @@ describe('encrypted audio: keys from the TCP handshake', { timeout: 20_000 }, ()
   it('ends the handshake with PROTOCOL_ERROR on a low-order key share', async () => {
     const { server } = await keyRecordingServer();
     // The all-zero point gives the all-zero X25519 secret (RFC 7748 §6.1).
-    const proxy = await rewritingTcpProxy(server.controlPort, (message) =>
+    const proxy = await tcpRelay(server.controlPort, undefined, (message) =>
       message.type === 'hello' && message.keyShare !== undefined
         ? { ...message, keyShare: new Uint8Array(32) }
         : message,
