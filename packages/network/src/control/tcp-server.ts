@@ -365,19 +365,16 @@ export class TcpControlServer {
       }
 
       // Encrypted audio when both offer it (SECURITY.md §2): a fresh key pair per connection.
-      const clientShare = encryption ? message.keyShare : undefined;
-      const ownShare = clientShare === undefined ? undefined : new KeyShare();
-      let sharedSecret: Uint8Array | undefined;
-      if (ownShare !== undefined) {
+      let exchange: { own: KeyShare; clientShare: Uint8Array; secret: Uint8Array } | undefined;
+      if (encryption && message.keyShare !== undefined) {
+        const own = new KeyShare();
         try {
-          sharedSecret = ownShare.sharedSecret(clientShare!);
+          const secret = own.sharedSecret(message.keyShare);
+          exchange = { own, clientShare: message.keyShare, secret };
         } catch {
           stats.protocolErrors++;
-          refuse(
-            message.requestId,
-            'protocol-error',
-            'Hello.key_share: a low-order point, refused',
-          );
+          const text = 'Hello.key_share: a low-order point, refused';
+          refuse(message.requestId, 'protocol-error', text);
           return;
         }
       }
@@ -391,22 +388,21 @@ export class TcpControlServer {
       const offer = this.#options.offer(hello);
       const capabilities = [
         ...offer.capabilities.filter((name) => name !== ENCRYPTED_AUDIO_CAPABILITY),
-        ...(ownShare === undefined ? [] : [ENCRYPTED_AUDIO_CAPABILITY]),
+        ...(exchange === undefined ? [] : [ENCRYPTED_AUDIO_CAPABILITY]),
       ];
       const audioKeys =
-        sharedSecret === undefined
-          ? undefined
-          : deriveAudioKeys(
-              sharedSecret,
-              {
-                clientId: hello.clientId,
-                endpointId: offer.endpointId,
-                clientShare: clientShare!,
-                serverShare: ownShare!.share,
-                formats: offer.formats,
-              },
-              key,
-            );
+        exchange &&
+        deriveAudioKeys(
+          exchange.secret,
+          {
+            clientId: hello.clientId,
+            endpointId: offer.endpointId,
+            clientShare: exchange.clientShare,
+            serverShare: exchange.own.share,
+            formats: offer.formats,
+          },
+          key,
+        );
       clearTimeout(timer);
       settle();
       frames.send({
@@ -426,10 +422,10 @@ export class TcpControlServer {
               clientNonce,
               offer.endpointId,
               message.keyShare,
-              ownShare?.share,
+              exchange?.own.share,
             ),
           }),
-        ...(ownShare !== undefined && { keyShare: ownShare.share }),
+        ...(exchange && { keyShare: exchange.own.share }),
       });
       stats.handshakesCompleted++;
       const shared = sharedCapabilities(capabilities, hello.capabilities);

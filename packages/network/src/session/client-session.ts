@@ -65,8 +65,7 @@ export interface StartIoOptions {
   readonly prepare?: (security: AudioRunKeys | undefined) => void | Promise<void>;
 }
 
-/** What one transition does before each request it sends. */
-type Prepare = (security: AudioRunKeys | undefined) => void | Promise<void>;
+type Prepare = NonNullable<StartIoOptions['prepare']>;
 
 interface PendingRequest {
   readonly type: 'start-io' | 'stop-io';
