@@ -35,16 +35,22 @@ export class StreamSession {
       options: {},
     });
     const route = (format: (typeof inputs)[number], i: number) => ({ device: i, wire: i, format });
-    await engine.addPeer({
-      id: SERVER,
-      address: '127.0.0.1',
-      port: connected.offer.udpAudioPort,
-      send: outputs.map(route),
-      receive: inputs.map(route),
-      targetLatencyFrames: TARGET_LATENCY_FRAMES,
-      sending: false,
+    // Receiving is set up before each request, with the keys of the run it starts.
+    const streaming = await connected.startIo({
+      prepare: async (security) => {
+        engine.removePeer(SERVER);
+        await engine.addPeer({
+          id: SERVER,
+          address: '127.0.0.1',
+          port: connected.offer.udpAudioPort,
+          send: outputs.map(route),
+          receive: inputs.map(route),
+          targetLatencyFrames: TARGET_LATENCY_FRAMES,
+          sending: false,
+          ...(security !== undefined && { security }),
+        });
+      },
     });
-    const streaming = await connected.startIo();
     engine.setSending(SERVER, true);
     return new StreamSession(engine, streaming);
   }

@@ -134,6 +134,12 @@ export function buildProgram(run: Runner): Command {
     )
     .addOption(pskOption('clients must prove they hold this key (at least 16 bytes)'))
     .option(
+      '--no-encryption',
+      "send and accept clients' audio clear: by default it is encrypted and authenticated " +
+        '(ChaCha20-Poly1305, keys from each connection, bound to --psk) with every client that ' +
+        'offers it; for measurement, or clients that cannot (UDP-control peers are clear anyway)',
+    )
+    .option(
       '--config <file>',
       'JSON file of these options in camelCase ({"udpPort": 7000}); flags win',
     )
@@ -232,6 +238,12 @@ export function buildProgram(run: Runner): Command {
       'virtual card: run its clock this many ppm fast (negative: slow), to try drift compensation',
     )
     .addOption(pskOption("the server's pre-shared key"))
+    .option(
+      '--no-encryption',
+      'send and accept audio clear: by default it is encrypted and authenticated ' +
+        '(ChaCha20-Poly1305, keys from this connection, bound to --psk) when the server offers ' +
+        'it; for measurement, or a server of before encrypted audio that requires --psk',
+    )
     .option('--concealment <mode>', CONCEALMENT_HELP)
     .option(
       '--redundancy <periods>',

@@ -21,6 +21,8 @@ export interface DaemonOptions {
   /** The audio engine's UDP port. Default: a free one (announced in the Welcome). */
   readonly audioPort?: number;
   readonly psk?: PskInput;
+  /** Encrypt every TCP-control client's audio that offers it (docs/SECURITY.md). Default true. */
+  readonly encryption?: boolean;
   readonly maxSessions?: number;
   readonly discovery?: ServerDiscoveryOptions;
   /** The sound card: backend and its options (sources and sinks, or JACK ports). */
@@ -82,6 +84,7 @@ export class Daemon {
         ...(options.udpPort !== undefined && { udpPort: options.udpPort }),
         ...(options.controlPort !== undefined && { controlPort: options.controlPort }),
         ...(options.psk !== undefined && { psk: options.psk }),
+        ...(options.encryption !== undefined && { encryption: options.encryption }),
         ...(options.maxSessions !== undefined && { maxSessions: options.maxSessions }),
         ...(options.discovery !== undefined && { discovery: options.discovery }),
         audioPort: engine.port,
@@ -89,8 +92,9 @@ export class Daemon {
         maxRedundancy: MAX_REDUNDANCY_PERIODS,
         io: {
           // The device clock already runs: adding the peer is all "ready now" takes.
-          startIo: (session) =>
-            engine.addPeer({
+          startIo: (session) => {
+            const security = session.audioSecurity;
+            return engine.addPeer({
               id: peerId(session),
               address: session.client.address,
               port: session.client.udpAudioPort,
@@ -99,7 +103,10 @@ export class Daemon {
               ...(options.concealment !== undefined && { concealment: options.concealment }),
               sending: true,
               redundancy: session.redundancy.serverToClient,
-            }),
+              // This run's keys (docs/SECURITY.md), when the client's audio is encrypted.
+              ...(security !== undefined && { security }),
+            });
+          },
           stopIo: (session) => engine.removePeer(peerId(session)),
         },
       });

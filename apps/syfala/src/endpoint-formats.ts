@@ -14,7 +14,11 @@ export async function endpointFormats(endpoint: Endpoint, psk?: string): Promise
  * wrong one rejects with ControlError AUTH_FAILED.
  */
 export async function offeredFormats(endpoint: Endpoint, psk?: string): Promise<StreamFormats> {
-  const connected = await connect(endpoint, psk === undefined ? {} : { psk });
+  // No audio flows: no keys needed, and a server of before encrypted audio answers too.
+  const connected = await connect(endpoint, {
+    encryption: false,
+    ...(psk !== undefined && { psk }),
+  });
   await connected.disconnect();
   return connected.offer.formats;
 }

@@ -10,6 +10,8 @@ export interface StreamOptions {
   /** The client's sound card: virtual (sources for what it sends, sinks for what it receives) or JACK. */
   readonly device: DeviceChoice;
   readonly psk?: PskInput;
+  /** Offer encrypted audio (docs/SECURITY.md). Default true. */
+  readonly encryption?: boolean;
   /** Local address of the audio socket. Default: loopback for a loopback server, else any. */
   readonly localAddress?: string;
   /**
@@ -29,8 +31,11 @@ export interface StreamOptions {
   readonly redundancy?: number;
   /** What plays where the server's audio is missing (PeerSpec.concealment). Default 'fade'. */
   readonly concealment?: ConcealmentMode;
-  /** Resolves when streaming should stop (a duration elapsed, Ctrl-C). */
-  readonly until: (session: { ended: Promise<SessionEnd> }) => Promise<unknown>;
+  /**
+   * Resolves when streaming should stop (a duration elapsed, Ctrl-C); called once streaming,
+   * with whether the audio is encrypted.
+   */
+  readonly until: (session: { ended: Promise<SessionEnd>; encrypted: boolean }) => Promise<unknown>;
   /** Called about every `statsIntervalMs` while streaming. */
   readonly onStats?: (stats: EngineStats) => void;
   readonly statsIntervalMs?: number;
@@ -40,6 +45,8 @@ export interface StreamResult {
   readonly offer: ServerOffer;
   /** The redundancy in force while streaming (none when the server does not offer it). */
   readonly redundancy: Redundancy;
+  /** Whether the audio was encrypted (both sides offered it). */
+  readonly encrypted: boolean;
   /** The engine's counters just before streaming stopped. */
   readonly stats: EngineStats;
   /** Set when the session ended before `until` did (server gone, timeout). */
@@ -65,6 +72,7 @@ export async function streamWith(
     startEngine: (bind) => startEngine(options.device, bind),
     playout: options.playout ?? defaultPlayout(options.device.backend),
     ...(options.psk !== undefined && { psk: options.psk }),
+    ...(options.encryption !== undefined && { encryption: options.encryption }),
     ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
     ...(options.deviceSampleRate !== undefined && { deviceSampleRate: options.deviceSampleRate }),
     ...(options.redundancy !== undefined && { redundancy: options.redundancy }),
@@ -79,7 +87,9 @@ export async function streamWith(
       ticker = setInterval(tick, options.statsIntervalMs ?? 1000);
     }
     const outcome = await Promise.race([
-      options.until({ ended: session.sessionEnd }).then(() => undefined),
+      options
+        .until({ ended: session.sessionEnd, encrypted: session.encrypted })
+        .then(() => undefined),
       session.outcome,
     ]);
     clearInterval(ticker);
@@ -88,6 +98,7 @@ export async function streamWith(
     return {
       offer: session.offer,
       redundancy: session.redundancy,
+      encrypted: session.encrypted,
       stats,
       ...(outcome?.kind === 'failed' && { failed: outcome.error }),
       ...(outcome?.kind === 'ended' && { ended: outcome.end }),

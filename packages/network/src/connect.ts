@@ -28,6 +28,12 @@ export interface ConnectOptions extends ClientSessionOptions {
   readonly clientId?: string;
   /** Pre-shared key (TCP control only). */
   readonly psk?: PskInput;
+  /**
+   * Offer encrypted audio (TCP control only; SECURITY.md): the session's `encrypted` says
+   * whether the server took it. Default true; false for clear audio (measurement, or an old
+   * server that requires a pre-shared key and would answer AUTH_FAILED).
+   */
+  readonly encryption?: boolean;
   /** TCP handshake time limit, ms. Default 2000. */
   readonly handshakeTimeoutMs?: number;
   /**
@@ -126,6 +132,7 @@ async function connectTcp(
     udpAudioPort,
     ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
     ...(options.psk !== undefined && { psk: options.psk }),
+    ...(options.encryption !== undefined && { encryption: options.encryption }),
     ...(options.handshakeTimeoutMs !== undefined && {
       handshakeTimeoutMs: options.handshakeTimeoutMs,
     }),

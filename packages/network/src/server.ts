@@ -63,6 +63,12 @@ export interface ServerOptions {
   readonly controlPort?: number | false;
   /** Pre-shared key clients must prove they hold (TCP control; UDP control is then refused). */
   readonly psk?: PskInput;
+  /**
+   * Encrypt the audio of every TCP-control client that offers it (SECURITY.md): the session's
+   * `encrypted` and `audioSecurity` say so, and `io.startIo` must pass `audioSecurity` to the
+   * engine. Default true. UDP control stays clear.
+   */
+  readonly encryption?: boolean;
   /** Sessions at once; beyond it clients are refused with reason `busy`. Default 32. */
   readonly maxSessions?: number;
   /** Sessions at once from one IP address. Default 8. */
@@ -214,6 +220,7 @@ export class SyfalaServer {
         host,
         port: controlPort,
         ...(options.psk !== undefined && { psk: options.psk }),
+        ...(options.encryption !== undefined && { encryption: options.encryption }),
         ...(options.handshakeTimeoutMs !== undefined && {
           handshakeTimeoutMs: options.handshakeTimeoutMs,
         }),

@@ -8,7 +8,7 @@
  * decoding `hex` must give `message`, and decoding its own encoding must too.
  */
 import { writeFileSync } from 'node:fs';
-import { encodeControlFrame } from '../src/index.js';
+import { ENCRYPTED_AUDIO_CAPABILITY, KEY_SHARE_BYTES, encodeControlFrame } from '../src/index.js';
 import { EXAMPLES } from '../test/control/examples.js';
 import { concat, enumValue, framed, rawFrame } from '../test/control/raw.js';
 
@@ -23,6 +23,21 @@ const valid = EXAMPLES.map((message, i) => ({
 }));
 
 const startIo = encodeControlFrame({ type: 'start-io', requestId: 7 });
+const CAP = ENCRYPTED_AUDIO_CAPABILITY;
+const SHARE = new Uint8Array(KEY_SHARE_BYTES).fill(9);
+const RAW_HELLO = {
+  protocolVersion: 1,
+  clientId: new Uint8Array(16),
+  clientName: 'c',
+  udpAudioPort: 4464,
+};
+const RAW_WELCOME = {
+  protocolVersion: 1,
+  endpointId: new Uint8Array(16),
+  endpointName: 'x',
+  formats: { inputs: [], outputs: [] },
+  udpAudioPort: 4474,
+};
 const invalid = [
   { name: 'length prefix announcing 4 GB', hex: 'ffffffff', code: 'TOO_LARGE' },
   {
@@ -122,6 +137,28 @@ const invalid = [
             },
             udpAudioPort: 4474,
           },
+        }),
+      ),
+    ),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'hello listing "encrypted-audio" without a key share',
+    hex: hex(framed(rawFrame({ requestId: 1, hello: { ...RAW_HELLO, capabilities: [CAP] } }))),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'hello with a key share but without "encrypted-audio"',
+    hex: hex(framed(rawFrame({ requestId: 1, hello: { ...RAW_HELLO, keyShare: SHARE } }))),
+    code: 'BAD_FIELD',
+  },
+  {
+    name: 'welcome with a 31-byte key share',
+    hex: hex(
+      framed(
+        rawFrame({
+          requestId: 1,
+          welcome: { ...RAW_WELCOME, capabilities: [CAP], keyShare: SHARE.subarray(1) },
         }),
       ),
     ),

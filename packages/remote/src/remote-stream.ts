@@ -23,6 +23,11 @@ const MAX_FRAMES = 2 ** 20;
 export interface RemoteStreamOptions {
   /** Pre-shared key, when the endpoint asks for one. */
   readonly psk?: PskInput;
+  /**
+   * Offer encrypted audio (docs/SECURITY.md; on by default): false for clear audio, e.g. with
+   * an old endpoint that requires a pre-shared key.
+   */
+  readonly encryption?: boolean;
   /** Local address of the audio socket. Default: loopback for a loopback endpoint, else any. */
   readonly localAddress?: string;
   /**
@@ -58,6 +63,8 @@ export interface RemoteStreamStats {
 /** A remote endpoint's streams, open as this app's own device and running. */
 export interface RemoteStream {
   readonly offer: ServerOffer;
+  /** Whether the audio is encrypted both ways (docs/SECURITY.md): both sides offered it. */
+  readonly encrypted: boolean;
   /** What arrives: the endpoint's inputs, as the app sees them (Float32, the device's rate). */
   readonly received: readonly Format[];
   /** What the app sends: the endpoint's outputs. */
@@ -123,6 +130,7 @@ export async function openRemoteStream(
       driftCompensation: false,
     },
     ...(options.psk !== undefined && { psk: options.psk }),
+    ...(options.encryption !== undefined && { encryption: options.encryption }),
     ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
     ...(options.concealment !== undefined && { concealment: options.concealment }),
     startEngine: async (bind) => {
@@ -175,6 +183,7 @@ export async function openRemoteStream(
   const streams = clientDeviceStreams(session.formats);
   const stream: RemoteStream = {
     offer: session.offer,
+    encrypted: session.encrypted,
     received: streams.outputs,
     sent: streams.inputs,
     sampleRate: device.sampleRate,

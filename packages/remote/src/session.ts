@@ -39,6 +39,12 @@ export interface SessionOptions {
   /** Jitter-buffer target and drift compensation for the server's audio. */
   readonly playout: Playout;
   readonly psk?: PskInput;
+  /**
+   * Offer encrypted audio (docs/SECURITY.md): the session's `encrypted` says whether the server
+   * took it. Default true; false for clear audio (measurement, or an old server that requires a
+   * pre-shared key).
+   */
+  readonly encryption?: boolean;
   /** Local address of the audio socket. Default: loopback for a loopback server, else any. */
   readonly localAddress?: string;
   /**
@@ -74,6 +80,11 @@ export interface RemoteSession {
   readonly formats: StreamFormats;
   /** The redundancy in force (none when the server does not offer it). */
   readonly redundancy: Redundancy;
+  /**
+   * Whether the audio is encrypted both ways (docs/SECURITY.md): both sides offered it. With a
+   * pre-shared key, its keys are bound to that key.
+   */
+  readonly encrypted: boolean;
   /** When and how the control session ended, whoever ended it (close() too). */
   readonly sessionEnd: Promise<SessionEnd>;
   /**
@@ -111,6 +122,7 @@ export async function openSession(
       transport: 'tcp',
       udpAudioPort: engine.port,
       ...(options.psk !== undefined && { psk: options.psk }),
+      ...(options.encryption !== undefined && { encryption: options.encryption }),
     });
     const { offer } = connected;
     const periods = options.redundancy ?? 0;
@@ -125,7 +137,7 @@ export async function openSession(
         recordingFailed(new AudioError('FILE_ERROR', describeSinkFailure(failure))),
       );
       const routes = clientRoutes(offer.formats);
-      await engine.addPeer({
+      const peer = {
         id: SERVER_PEER,
         address: target.host,
         port: offer.udpAudioPort,
@@ -138,10 +150,18 @@ export async function openSession(
         ...(options.concealment !== undefined && { concealment: options.concealment }),
         sending: false,
         redundancy: sends,
+      };
+      let added = false;
+      streaming = await connected.startIo({
+        ...(periods > 0 && { redundancy: { serverToClient: periods, clientToServer: periods } }),
+        // Before each request, with the keys of the run it starts (a retried Failure starts
+        // another): receiving is ready from the server's first byte.
+        prepare: async (security) => {
+          if (added) engine.removePeer(SERVER_PEER);
+          await engine.addPeer({ ...peer, ...(security !== undefined && { security }) });
+          added = true;
+        },
       });
-      streaming = await connected.startIo(
-        periods > 0 ? { redundancy: { serverToClient: periods, clientToServer: periods } } : {},
-      );
     } catch (error) {
       // Leave nothing half open: the session would keep the process alive with its heartbeats.
       await connected.disconnect().catch(() => undefined);
@@ -205,6 +225,10 @@ class Session implements RemoteSession {
 
   get redundancy(): Redundancy {
     return this.#streaming.redundancy;
+  }
+
+  get encrypted(): boolean {
+    return this.#streaming.encrypted;
   }
 
   async stats(): Promise<EngineStats> {

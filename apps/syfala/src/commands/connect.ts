@@ -66,6 +66,8 @@ export interface ConnectFlags {
   readonly duration?: string;
   readonly json?: boolean;
   readonly psk?: string;
+  /** False with --no-encryption. */
+  readonly encryption: boolean;
   readonly latency?: string;
   readonly driftCompensation?: boolean;
   readonly sampleRate?: string;
@@ -218,13 +220,14 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     result = await streamWith(endpoint, {
       device: card,
       ...(psk !== undefined && { psk }),
+      encryption: flags.encryption,
       playout,
       ...(deviceSampleRate !== undefined && { deviceSampleRate }),
       ...(redundancy !== undefined && { redundancy }),
       ...(concealment !== undefined && { concealment }),
       statsIntervalMs: STATS_INTERVAL_MS,
       onStats: report,
-      until: ({ ended }) => {
+      until: ({ ended, encrypted }) => {
         startedAt = performance.now();
         // Stopping, disconnecting and flushing the files take a while: that is not streaming time.
         const stopped = (): void => {
@@ -238,6 +241,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
               `${describeFormats(formats.inputs)}, sending ${describeFormats(formats.outputs)}; ` +
               'Ctrl-C stops\n',
           );
+          out.write(`${audioProtection(encrypted, psk !== undefined, flags.encryption)}\n`);
         }
         const waits: Promise<unknown>[] = [stop.received];
         if (pipes.recording !== undefined) waits.push(pipes.recording.broken);
@@ -261,7 +265,10 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   // A failure ended streaming (if it ever started) when it was seen.
   const elapsedMs = startedAt === 0 ? 0 : (stoppedAt || performance.now()) - startedAt;
   printSummary(
-    summarize(result, failure, formats, elapsedMs, device, flags.play),
+    summarize(result, failure, formats, elapsedMs, device, flags.play, {
+      psk: psk !== undefined,
+      offered: flags.encryption,
+    }),
     endpoint,
     mode,
     out,
@@ -403,6 +410,14 @@ interface Summary {
   readonly played: string | undefined;
   /** Redundant periods in force: received from the server, and sent to it. */
   readonly redundancy: Redundancy;
+  /** The line `connect` printed about encryption (audioProtection), once the session was up. */
+  readonly audio: string | undefined;
+  /**
+   * Encrypted audio: the server's datagrams dropped unplayed, as failing authentication and as
+   * replays (docs/SECURITY.md §4).
+   */
+  readonly authFailures?: number;
+  readonly replays?: number;
   /** Set when the server ended the session first. */
   readonly ended: SessionEnd | undefined;
   /** Set when this side failed: the sentence stderr shows too. */
@@ -417,8 +432,10 @@ function summarize(
   elapsedMs: number,
   device: ClientDevice,
   played: string | undefined,
+  encryption: { readonly psk: boolean; readonly offered: boolean },
 ): Summary {
   const received = result?.stats.peers[0]?.received ?? [];
+  const security = result?.stats.peers[0]?.security;
   return {
     type: 'summary',
     elapsedS: Math.round(elapsedMs / 100) / 10,
@@ -444,6 +461,14 @@ function summarize(
           ),
     played: played === STDIO ? 'stdin' : played,
     redundancy: result?.redundancy ?? { serverToClient: 0, clientToServer: 0 },
+    audio:
+      result === undefined
+        ? undefined
+        : audioProtection(result.encrypted, encryption.psk, encryption.offered),
+    ...(security !== undefined && {
+      authFailures: security.authFailed,
+      replays: security.replayed,
+    }),
     ended: result?.ended,
     failed: failure === undefined ? undefined : describeError(failure),
   };
@@ -482,7 +507,27 @@ function summaryText(summary: Summary, endpoint: Endpoint): string {
   if (serverToClient + clientToServer > 0) {
     lines.push(`redundancy: ${serverToClient} period(s) received again, ${clientToServer} sent`);
   }
+  if (summary.audio !== undefined) {
+    const dropped =
+      summary.authFailures === undefined
+        ? ''
+        : `; auth failures ${summary.authFailures}, replays ${summary.replays}`;
+    lines.push(`${summary.audio}${dropped}`);
+  }
   return lines.join('\n');
+}
+
+/**
+ * What protects the audio, in one line: encrypted (authenticated with a pre-shared key), or not
+ * and why. `offered`: false with --no-encryption.
+ */
+function audioProtection(encrypted: boolean, psk: boolean, offered: boolean): string {
+  if (encrypted) {
+    return psk
+      ? 'audio: encrypted (ChaCha20-Poly1305, keys bound to the pre-shared key)'
+      : 'audio: encrypted (ChaCha20-Poly1305, not authenticated: no pre-shared key)';
+  }
+  return `audio: NOT encrypted (${offered ? 'server does not offer it' : '--no-encryption'})`;
 }
 
 function describeEnd(end: SessionEnd): string {

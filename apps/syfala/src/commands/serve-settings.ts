@@ -61,6 +61,7 @@ const SERVE_KEYS = [
   'bind',
   'interface',
   'psk',
+  'encryption',
   'source',
   'sink',
   'latency',
@@ -195,6 +196,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     }
   }
   const psk = optional('psk', pskValue);
+  const encryption = required('encryption', booleanValue);
   const id = optional('id', (value, name) => {
     if (!isId(value)) {
       throw new CliError(
@@ -236,6 +238,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
       controlPort: required('controlPort', portValue),
       audioPort: required('audioPort', portValue),
       ...(psk !== undefined && { psk }),
+      encryption,
       ...(maxSessions !== undefined && { maxSessions }),
       playout,
       ...(deviceSampleRate !== undefined && { deviceSampleRate }),

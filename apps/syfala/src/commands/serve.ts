@@ -50,13 +50,15 @@ export async function serveCommand(command: Command): Promise<number> {
       multicast,
       mdns,
       psk: settings.daemon.psk !== undefined,
+      encryption: settings.daemon.encryption !== false,
       latency,
       driftCompensation,
       ...(engine.realtimeThreads !== undefined && { realtimeThreads: engine.realtimeThreads }),
     },
     `listening as "${server.name}" (${server.id}) on ${settings.daemon.host}: UDP ${server.udpPort}, ` +
       `TCP control ${server.controlPort}, audio ${engine.port}; inputs ${describeFormats(inputs)}; ` +
-      `outputs ${describeFormats(outputs)}; latency ${latency === 'auto' ? 'auto' : `${latency} fr`}, ` +
+      `outputs ${describeFormats(outputs)}; audio encryption ` +
+      `${settings.daemon.encryption === false ? 'off (--no-encryption)' : 'on'}; latency ${latency === 'auto' ? 'auto' : `${latency} fr`}, ` +
       `drift compensation ${driftCompensation ? 'on' : 'off'}; ` +
       (engine.realtimeThreads === false
         ? 'UDP threads without real-time priority (SCHED_FIFO refused: give the user an rtprio limit); '
@@ -72,10 +74,12 @@ export async function serveCommand(command: Command): Promise<number> {
     if (event.type === 'opened') {
       const from = `${session.client.address}:${session.client.port}`;
       const transport = session.channel.transport;
+      const { encrypted } = session;
       log.event(
         'session-opened',
-        { client, clientId: session.client.clientId, address: from, transport },
-        `session opened: "${client}" from ${from} over ${transport.toUpperCase()}`,
+        { client, clientId: session.client.clientId, address: from, transport, encrypted },
+        `session opened: "${client}" from ${from} over ${transport.toUpperCase()}, ` +
+          audioProtection(session, settings.daemon.encryption !== false),
       );
       logIo(log, session);
     } else {
@@ -116,6 +120,11 @@ export async function serveCommand(command: Command): Promise<number> {
           late: peer.received.reduce((total, s) => total + s.late, 0),
           duplicate: peer.received.reduce((total, s) => total + s.duplicate, 0),
           underruns: peer.received.reduce((total, s) => total + s.underruns, 0),
+          // Encrypted audio: datagrams dropped unplayed (docs/SECURITY.md §4).
+          ...(peer.security !== undefined && {
+            authFailed: peer.security.authFailed,
+            replayed: peer.security.replayed,
+          }),
           // Of the client's first stream: all of a client's streams share its clock and path.
           targetLatencyFrames: peer.received[0]?.targetLatencyFrames,
           ...playoutStats(peer.received[0]),
@@ -138,6 +147,9 @@ export async function serveCommand(command: Command): Promise<number> {
                   `; "${p.client}": sent ${p.sentDatagrams}, received ${p.receivedDatagrams}, ` +
                   `missing ${p.missingFrames} frames (lost ${p.lostFrames}), late ${p.late}, ` +
                   `duplicate ${p.duplicate}, underruns ${p.underruns}` +
+                  (p.authFailed === undefined
+                    ? ''
+                    : `, auth failures ${p.authFailed}, replays ${p.replayed}`) +
                   [
                     ...(p.targetLatencyFrames === undefined
                       ? []
@@ -209,6 +221,21 @@ function logRefusals(log: Log, server: SyfalaServer): { unsubscribe(): void } {
       );
     }
   });
+}
+
+/**
+ * Whether a session's audio is encrypted, and if not why: the client did not offer it, this
+ * server has --no-encryption, or the client speaks UDP control, which stays clear in version 1.
+ */
+function audioProtection(session: ServerSession, encryption: boolean): string {
+  if (session.encrypted) return 'audio encrypted';
+  const why =
+    session.channel.transport === 'udp'
+      ? 'UDP control is clear in version 1'
+      : encryption
+        ? 'the client did not offer it'
+        : '--no-encryption';
+  return `audio NOT encrypted (${why})`;
 }
 
 /** Logs I/O starting and stopping: entering and leaving 'streaming' (state$ completes on close). */

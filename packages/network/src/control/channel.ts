@@ -5,6 +5,7 @@ import type {
   Redundancy,
   StreamFormats,
 } from '@syfala/proto';
+import type { AudioKeys } from './audio-keys.js';
 
 /**
  * What a session says once the handshake is done, whatever the transport: the TCP control
@@ -54,6 +55,11 @@ export interface ControlChannel {
   readonly reliable: boolean;
   /** Optional features both sides advertised (CONTROL.md §3); none over UDP. */
   readonly capabilities: readonly string[];
+  /**
+   * The audio keys the handshake agreed (SECURITY.md §2): present when both sides advertised
+   * ENCRYPTED_AUDIO_CAPABILITY (TCP only: UDP control stays clear in version 1).
+   */
+  readonly audioKeys?: AudioKeys | undefined;
   /** The peer's address and port, as seen by this side. */
   readonly peer: { readonly address: string; readonly port: number };
   /** Called once, by the session that takes the channel over; buffered messages are delivered then. */

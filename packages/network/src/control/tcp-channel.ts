@@ -1,6 +1,7 @@
 import { REDUNDANCY_CAPABILITY, type ControlMessage, type Role } from '@syfala/proto';
 import { ControlError } from '../errors.js';
 import { formatAddress } from './address.js';
+import type { AudioKeys } from './audio-keys.js';
 import type { ChannelHandlers, ControlChannel, PeerError, SessionMessage } from './channel.js';
 import { ChannelInbox } from './channel-inbox.js';
 import type { FrameSocket } from './frame-socket.js';
@@ -31,12 +32,14 @@ export class TcpControlChannel implements ControlChannel {
 
   /**
    * Takes over `frames` from the handshake; frames decoded from now on are this channel's.
-   * `capabilities`: what both sides advertised (sharedCapabilities).
+   * `capabilities`: what both sides advertised (sharedCapabilities); `audioKeys`: what the
+   * handshake agreed for encrypted audio, absent when audio is clear.
    */
   constructor(
     frames: FrameSocket,
     role: Role,
     readonly capabilities: readonly string[] = [],
+    readonly audioKeys?: AudioKeys,
   ) {
     this.#frames = frames;
     this.#role = role;

@@ -2,6 +2,8 @@ import { connect as netConnect } from 'node:net';
 import {
   CONTROL_PROTOCOL_VERSION,
   DecodeError,
+  ENCRYPTED_AUDIO_CAPABILITY,
+  KeyShare,
   encodeControlFrame,
   isId,
   type AuthResponse,
@@ -12,6 +14,7 @@ import {
 } from '@syfala/proto';
 import { ControlError, controlErrorFromFrame, NetworkError } from '../errors.js';
 import { formatAddress } from './address.js';
+import { deriveAudioKeys, type AudioKeys } from './audio-keys.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { ServerOffer } from './channel.js';
 import { FrameSocket } from './frame-socket.js';
@@ -40,6 +43,12 @@ export interface TcpControlConnectOptions {
    * prove it holds the same key, even one that asks for no key at all.
    */
   readonly psk?: PskInput;
+  /**
+   * Offer encrypted audio (SECURITY.md §2): ENCRYPTED_AUDIO_CAPABILITY and a fresh key share.
+   * Default true; false for measurement, or for an old server that requires a pre-shared key
+   * (it can't check a MAC that covers a share, so it answers AUTH_FAILED).
+   */
+  readonly encryption?: boolean;
   /** Default DEFAULT_HANDSHAKE_TIMEOUT_MS. */
   readonly handshakeTimeoutMs?: number;
   /** Largest control frame accepted from the server, in bytes (default 64 KiB). */
@@ -53,7 +62,8 @@ export interface TcpControlConnection {
 
 /**
  * Opens a TCP control connection and runs the client's handshake (CONTROL.md §4, §5): Hello,
- * the key proof when challenged, Welcome. Rejects with NetworkError CONNECT_FAILED when the
+ * the key proof when challenged, Welcome, and the audio keys when both sides offer encrypted
+ * audio (SECURITY.md §2; the channel's `audioKeys`). Rejects with NetworkError CONNECT_FAILED when the
  * server can't be reached, ControlError TIMEOUT when it does not answer in time, ControlError
  * AUTH_FAILED when either side's key proof fails, ControlError REFUSAL (with `disconnectReason`)
  * when it refuses us, and DecodeError when it sends a broken frame.
@@ -62,7 +72,12 @@ export async function connectTcpControl(
   options: TcpControlConnectOptions,
 ): Promise<TcpControlConnection> {
   const { host, port, clientId, clientName, udpAudioPort } = options;
-  const capabilities = options.capabilities ?? [];
+  // A fresh key pair for every connection: forward secrecy (SECURITY.md §1).
+  const keyShare = options.encryption === false ? undefined : new KeyShare();
+  const capabilities = [
+    ...(options.capabilities ?? []).filter((name) => name !== ENCRYPTED_AUDIO_CAPABILITY),
+    ...(keyShare === undefined ? [] : [ENCRYPTED_AUDIO_CAPABILITY]),
+  ];
   const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   checkPort(port, 'port');
   checkPort(udpAudioPort, 'udpAudioPort');
@@ -89,6 +104,7 @@ export async function connectTcpControl(
     capabilities,
     udpAudioPort,
     ...(auth && { auth }),
+    ...(keyShare !== undefined && { keyShare: keyShare.share }),
   });
   // Encoding once up front turns a bad name or capability into a ValueError before connecting.
   encodeControlFrame(hello(1));
@@ -173,7 +189,12 @@ export async function connectTcpControl(
           }
           challenge = { nonce: message.nonce, clientNonce: randomNonce() };
           helloId = 2;
-          const mac = key.clientMac(challenge.nonce, challenge.clientNonce, clientId);
+          const mac = key.clientMac(
+            challenge.nonce,
+            challenge.clientNonce,
+            clientId,
+            keyShare?.share,
+          );
           frames!.send(hello(helloId, { clientNonce: challenge.clientNonce, mac }));
           return;
         }
@@ -195,6 +216,8 @@ export async function connectTcpControl(
               challenge.nonce,
               challenge.clientNonce,
               message.endpointId,
+              keyShare?.share,
+              message.keyShare,
             );
             if (!macMatches(proof, message.authProof)) {
               fail(
@@ -218,6 +241,31 @@ export async function connectTcpControl(
             );
             return;
           }
+          let audioKeys: AudioKeys | undefined;
+          if (message.keyShare !== undefined) {
+            if (keyShare === undefined) {
+              protocolError('a key share in the Welcome, though the Hello offered none');
+              return;
+            }
+            let shared: Uint8Array;
+            try {
+              shared = keyShare.sharedSecret(message.keyShare);
+            } catch {
+              protocolError('Welcome.key_share: a low-order point, refused');
+              return;
+            }
+            audioKeys = deriveAudioKeys(
+              shared,
+              {
+                clientId,
+                endpointId: message.endpointId,
+                clientShare: keyShare.share,
+                serverShare: message.keyShare,
+                formats: message.formats,
+              },
+              key,
+            );
+          }
           settled = true;
           clearTimeout(timer);
           resolve({
@@ -225,6 +273,7 @@ export async function connectTcpControl(
               frames!,
               'client',
               sharedCapabilities(capabilities, message.capabilities),
+              audioKeys,
             ),
             offer: {
               endpointId: message.endpointId,

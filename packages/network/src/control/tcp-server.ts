@@ -4,6 +4,8 @@ import {
   DECODE_ERROR_CODES,
   DISCONNECT_REASONS,
   DecodeError,
+  ENCRYPTED_AUDIO_CAPABILITY,
+  KeyShare,
   type ControlDisconnect,
   type ControlHello,
   type ControlMessage,
@@ -16,6 +18,7 @@ import { NetworkError } from '../errors.js';
 import { guarded, type PeerInputError } from '../guard.js';
 import type { Refusal } from '../refusals.js';
 import { formatAddress, sourceKey } from './address.js';
+import { deriveAudioKeys } from './audio-keys.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { Admission, ClientHello, ServerOffer } from './channel.js';
 import { FrameSocket } from './frame-socket.js';
@@ -40,6 +43,11 @@ export interface TcpControlServerOptions {
   readonly port?: number;
   /** Pre-shared key every client must prove it holds (CONTROL.md §5). */
   readonly psk?: PskInput;
+  /**
+   * Answer a client that offers encrypted audio with ENCRYPTED_AUDIO_CAPABILITY and a fresh key
+   * share (SECURITY.md §2), so its audio is encrypted. Default true.
+   */
+  readonly encryption?: boolean;
   /**
    * Time from accepting a connection to Welcome, in milliseconds (default
    * DEFAULT_HANDSHAKE_TIMEOUT_MS); a peer that takes longer gets Disconnect TIMEOUT.
@@ -292,6 +300,7 @@ export class TcpControlServer {
       return;
     }
     const stats = this.#stats;
+    const encryption = this.#options.encryption !== false;
     /** The nonce of the challenge sent on this connection, once sent. */
     let nonce: Uint8Array | undefined;
 
@@ -342,12 +351,32 @@ export class TcpControlServer {
         authFailed('auth answers no challenge of this connection');
         return;
       } else {
-        const expected = key.clientMac(nonce, message.auth.clientNonce, message.clientId);
+        const expected = key.clientMac(
+          nonce,
+          message.auth.clientNonce,
+          message.clientId,
+          message.keyShare,
+        );
         if (!macMatches(expected, message.auth.mac)) {
           authFailed('wrong key proof');
           return;
         }
         clientNonce = message.auth.clientNonce;
+      }
+
+      // Encrypted audio when both offer it (SECURITY.md §2): a fresh key pair per connection.
+      let exchange: { own: KeyShare; clientShare: Uint8Array; secret: Uint8Array } | undefined;
+      if (encryption && message.keyShare !== undefined) {
+        const own = new KeyShare();
+        try {
+          const secret = own.sharedSecret(message.keyShare);
+          exchange = { own, clientShare: message.keyShare, secret };
+        } catch {
+          stats.protocolErrors++;
+          const text = 'Hello.key_share: a low-order point, refused';
+          refuse(message.requestId, 'protocol-error', text);
+          return;
+        }
       }
 
       const admission = this.#options.admit(hello);
@@ -357,6 +386,23 @@ export class TcpControlServer {
         return;
       }
       const offer = this.#options.offer(hello);
+      const capabilities = [
+        ...offer.capabilities.filter((name) => name !== ENCRYPTED_AUDIO_CAPABILITY),
+        ...(exchange === undefined ? [] : [ENCRYPTED_AUDIO_CAPABILITY]),
+      ];
+      const audioKeys =
+        exchange &&
+        deriveAudioKeys(
+          exchange.secret,
+          {
+            clientId: hello.clientId,
+            endpointId: offer.endpointId,
+            clientShare: exchange.clientShare,
+            serverShare: exchange.own.share,
+            formats: offer.formats,
+          },
+          key,
+        );
       clearTimeout(timer);
       settle();
       frames.send({
@@ -366,17 +412,24 @@ export class TcpControlServer {
         endpointId: offer.endpointId,
         endpointName: offer.endpointName,
         formats: offer.formats,
-        capabilities: offer.capabilities,
+        capabilities,
         udpAudioPort: offer.udpAudioPort,
         ...(key !== undefined &&
           nonce !== undefined &&
           clientNonce !== undefined && {
-            authProof: key.serverProof(nonce, clientNonce, offer.endpointId),
+            authProof: key.serverProof(
+              nonce,
+              clientNonce,
+              offer.endpointId,
+              message.keyShare,
+              exchange?.own.share,
+            ),
           }),
+        ...(exchange && { keyShare: exchange.own.share }),
       });
       stats.handshakesCompleted++;
-      const shared = sharedCapabilities(offer.capabilities, hello.capabilities);
-      this.#options.onChannel(new TcpControlChannel(frames, 'server', shared), hello);
+      const shared = sharedCapabilities(capabilities, hello.capabilities);
+      this.#options.onChannel(new TcpControlChannel(frames, 'server', shared, audioKeys), hello);
     };
 
     const onMessage = (message: ControlMessage): void => {

@@ -8,6 +8,7 @@ import {
   type Redundancy,
   type StreamFormats,
 } from '@syfala/proto';
+import { MAX_IO_RUNS, type AudioRunKeys } from '../control/audio-keys.js';
 import type { ControlChannel, ServerOffer, SessionMessage } from '../control/channel.js';
 import { ControlError, InvalidStateError, NetworkError, controlErrorFromFrame } from '../errors.js';
 import type { HeartbeatOptions } from './liveness.js';
@@ -55,7 +56,16 @@ export interface StartIoOptions {
    * `Streaming.redundancy` for what holds.
    */
   readonly redundancy?: Redundancy;
+  /**
+   * Called before each StartIoRequest goes out (a Failure retried sends a new one), with the
+   * audio keys of the I/O run that request starts, undefined when the audio is clear: set up
+   * receiving here (PeerSpec.security; a retry replaces the keys), so that nothing the server
+   * sends from the ok on is missed. A rejection fails the start.
+   */
+  readonly prepare?: (security: AudioRunKeys | undefined) => void | Promise<void>;
 }
+
+type Prepare = NonNullable<StartIoOptions['prepare']>;
 
 interface PendingRequest {
   readonly type: 'start-io' | 'stop-io';
@@ -74,6 +84,10 @@ class ClientSessionCore extends SessionCore {
   #pending: PendingRequest | undefined;
   /** Granted by the last ok to start-io. */
   redundancy: Redundancy = NO_REDUNDANCY;
+  /** The audio keys of the run the last ok to start-io began; undefined when clear. */
+  audioSecurity: AudioRunKeys | undefined;
+  /** StartIoRequests sent, whatever their outcome (SECURITY.md §3: both sides count them). */
+  #ioRuns = 0;
   readonly #stats = { requestsSent: 0, retransmissions: 0, failuresRetried: 0 };
 
   constructor(
@@ -111,7 +125,11 @@ class ClientSessionCore extends SessionCore {
    * with bounded backoff; a Refusal, a timeout or the session ending rejects at once. On any
    * rejection the state goes back to where it was.
    */
-  async transition(type: 'start-io' | 'stop-io', redundancy?: Redundancy): Promise<void> {
+  async transition(
+    type: 'start-io' | 'stop-io',
+    redundancy?: Redundancy,
+    prepare?: Prepare,
+  ): Promise<void> {
     // Asked only where both sides advertised it (CONTROL.md §3).
     const ask =
       redundancy !== undefined && this.channel.capabilities.includes(REDUNDANCY_CAPABILITY)
@@ -125,8 +143,12 @@ class ClientSessionCore extends SessionCore {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
+          const security = type === 'start-io' ? await this.#prepareRun(prepare) : undefined;
           const granted = await this.#request(type, ask);
-          if (type === 'start-io') this.redundancy = capped(granted, ask);
+          if (type === 'start-io') {
+            this.redundancy = capped(granted, ask);
+            this.audioSecurity = security;
+          }
           this.setState(after as 'streaming');
           return;
         } catch (error) {
@@ -145,6 +167,29 @@ class ClientSessionCore extends SessionCore {
   }
 
   /**
+   * The keys of the run the next StartIoRequest starts, handed to `prepare`. Over encrypted
+   * audio a session has MAX_IO_RUNS runs: the next request is refused here, unsent (the server
+   * would refuse it too).
+   */
+  async #prepareRun(prepare: Prepare | undefined): Promise<AudioRunKeys | undefined> {
+    const keys = this.channel.audioKeys;
+    if (keys !== undefined && this.#ioRuns >= MAX_IO_RUNS) {
+      throw new ControlError('REFUSAL', 'start-io: key ids exhausted: reconnect', {
+        reason: 'key ids exhausted: reconnect',
+      });
+    }
+    const security = keys?.forRun(this.#ioRuns, 'client');
+    await prepare?.(security);
+    if (this.isClosed) throw this.#disconnected();
+    return security;
+  }
+
+  /** StartIoRequests sent so far, whatever their outcome: the last one started run `ioRuns - 1`. */
+  get ioRuns(): number {
+    return this.#ioRuns;
+  }
+
+  /**
    * One request, retransmitted over UDP, until its result, a timeout or the session's end.
    * Resolves to the result's redundancy, if it had one.
    */
@@ -155,6 +200,7 @@ class ClientSessionCore extends SessionCore {
     if (this.isClosed) return Promise.reject(this.#disconnected());
     const requestId = this.#nextRequestId;
     this.#nextRequestId = (this.#nextRequestId % 0xffff_ffff) + 1;
+    if (type === 'start-io') this.#ioRuns++;
     const { reliable } = this.channel;
     const { timeoutMs, retransmitMs, maxAttempts } = this.#options;
     return new Promise<Redundancy | undefined>((resolve, reject) => {
@@ -284,6 +330,19 @@ abstract class ClientState {
     return this.#session.channel.transport;
   }
 
+  /**
+   * Whether the audio is encrypted (SECURITY.md §2): both sides offered it, over TCP control.
+   * With a pre-shared key, the keys are bound to it.
+   */
+  get encrypted(): boolean {
+    return this.#session.channel.audioKeys !== undefined;
+  }
+
+  /** StartIoRequests sent so far, whatever their outcome (the key ids' run counter). */
+  get ioRuns(): number {
+    return this.#session.ioRuns;
+  }
+
   /** The session's state as it changes; completes when the session ends. Shared by every state object. */
   get state$(): Observable<SessionStateName> {
     return this.#session.state$;
@@ -315,6 +374,7 @@ abstract class ClientState {
     type: 'start-io' | 'stop-io',
     next: (core: ClientSessionCore) => T,
     redundancy?: Redundancy,
+    prepare?: Prepare,
   ): Promise<T> {
     const core = this.#take(type);
     if (this.#busy) {
@@ -325,7 +385,7 @@ abstract class ClientState {
     }
     this.#busy = true;
     try {
-      await core.transition(type, redundancy);
+      await core.transition(type, redundancy, prepare);
     } finally {
       this.#busy = false;
     }
@@ -352,11 +412,17 @@ abstract class ClientState {
 export class Connected extends ClientState {
   /**
    * Asks the server to start I/O; resolves once audio flows, to the Streaming state. Rejects with
-   * NetworkError BAD_OPTION for a redundancy out of range.
+   * NetworkError BAD_OPTION for a redundancy out of range, and ControlError REFUSAL once an
+   * encrypted session has used its MAX_IO_RUNS runs (reconnect).
    */
   async startIo(options: StartIoOptions = {}): Promise<Streaming> {
     if (options.redundancy !== undefined) checkRedundancy(options.redundancy);
-    return this.transit('start-io', (core) => Streaming.create(core), options.redundancy);
+    return this.transit(
+      'start-io',
+      (core) => Streaming.create(core),
+      options.redundancy,
+      options.prepare,
+    );
   }
 
   /** @internal */
@@ -368,10 +434,20 @@ export class Connected extends ClientState {
 /** Connected, I/O active: every stream of both directions flows. */
 export class Streaming extends ClientState {
   readonly #redundancy: Redundancy;
+  readonly #audioSecurity: AudioRunKeys | undefined;
 
   private constructor(core: ClientSessionCore) {
     super(core);
     this.#redundancy = core.redundancy;
+    this.#audioSecurity = core.audioSecurity;
+  }
+
+  /**
+   * The audio keys of this I/O run (this side sends client → server), the ones `prepare` got
+   * last; undefined when the audio is clear.
+   */
+  get audioSecurity(): AudioRunKeys | undefined {
+    return this.#audioSecurity;
   }
 
   /**

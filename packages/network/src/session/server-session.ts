@@ -4,6 +4,7 @@ import {
   type Redundancy,
   type StreamFormats,
 } from '@syfala/proto';
+import { MAX_IO_RUNS, type AudioRunKeys } from '../control/audio-keys.js';
 import type { ClientHello, ControlChannel, SessionMessage } from '../control/channel.js';
 import { ControlError } from '../errors.js';
 import type { HeartbeatOptions } from './liveness.js';
@@ -41,6 +42,8 @@ export class ServerSession extends SessionCore {
   #inFlight: Promise<void> | undefined;
   #inFlightId = -1;
   #ioActive = false;
+  /** StartIoRequests received, whatever their outcome (SECURITY.md §3: both sides count them). */
+  #ioRuns = 0;
   readonly #stats = { requestsHandled: 0, retransmissionsAnswered: 0 };
 
   constructor(
@@ -68,6 +71,29 @@ export class ServerSession extends SessionCore {
     return this.#redundancy;
   }
 
+  /** Whether this client's audio is encrypted (SECURITY.md §2): both offered it, over TCP. */
+  get encrypted(): boolean {
+    return this.channel.audioKeys !== undefined;
+  }
+
+  /**
+   * StartIoRequests received so far, whatever their outcome (retransmissions not counted): the
+   * last one started I/O run `ioRuns - 1`.
+   */
+  get ioRuns(): number {
+    return this.#ioRuns;
+  }
+
+  /**
+   * The audio keys of the current I/O run, the last StartIoRequest's, for the engine's
+   * PeerSpec.security (`startIo` reads it; this side sends server → client). Undefined when the
+   * audio is clear, or before any request.
+   */
+  get audioSecurity(): AudioRunKeys | undefined {
+    if (this.#ioRuns === 0 || this.#ioRuns > MAX_IO_RUNS) return undefined;
+    return this.channel.audioKeys?.forRun(this.#ioRuns - 1, 'server');
+  }
+
   stats(): ServerSessionStats {
     return { ...this.counters, ...this.#stats };
   }
@@ -87,11 +113,16 @@ export class ServerSession extends SessionCore {
       this.channel.send(last);
       return;
     }
+    // A retransmission of the request being handled: its answer is on the way.
+    if (this.#inFlight !== undefined && requestId === this.#inFlightId) return;
+    if (type === 'start-io') this.#ioRuns++;
     if (this.#inFlight !== undefined) {
-      if (requestId !== this.#inFlightId) {
-        this.#answer(type, requestId, 'refusal', 'another request is still being handled');
-      }
-      return; // a retransmission of the request being handled: its answer is on the way
+      this.#answer(type, requestId, 'refusal', 'another request is still being handled');
+      return;
+    }
+    if (type === 'start-io' && this.encrypted && this.#ioRuns > MAX_IO_RUNS) {
+      this.#answer(type, requestId, 'refusal', 'key ids exhausted: reconnect');
+      return;
     }
     const wanted = type === 'start-io' ? 'connected' : 'streaming';
     if (this.state !== wanted) {

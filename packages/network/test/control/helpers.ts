@@ -118,13 +118,18 @@ export class RawTcpPeer {
   }
 }
 
+type Direction = 'toServer' | 'toClient';
+
 /**
  * A TCP relay to 127.0.0.1:`targetPort` that keeps every byte it forwards, per direction.
  * `drop` decides, per chunk and direction, whether it is lost (a peer gone silent, for instance).
+ * With `rewrite`, it is a man in the middle of TCP control: it decodes every frame and forwards
+ * what `rewrite` makes of it, encoded afresh, so it can swap or strip fields.
  */
 export async function tcpRelay(
   targetPort: number,
-  drop: (direction: 'toServer' | 'toClient') => boolean = () => false,
+  drop: (direction: Direction) => boolean = () => false,
+  rewrite?: (message: ControlMessage, direction: Direction) => ControlMessage,
 ): Promise<{ port: number; toServer: Buffer[]; toClient: Buffer[] }> {
   const toServer: Buffer[] = [];
   const toClient: Buffer[] = [];
@@ -144,16 +149,21 @@ export async function tcpRelay(
         if (!drop(direction)) other.destroy();
       });
     }
-    client.on('data', (chunk: Buffer) => {
-      if (drop('toServer')) return;
-      toServer.push(chunk);
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (drop('toClient')) return;
-      toClient.push(chunk);
-      client.write(chunk);
-    });
+    const forward = (to: Socket, direction: Direction): ((chunk: Buffer) => void) => {
+      const decoder = new ControlFrameDecoder();
+      return (chunk) => {
+        if (drop(direction)) return;
+        (direction === 'toServer' ? toServer : toClient).push(chunk);
+        if (rewrite === undefined) to.write(chunk);
+        else {
+          for (const message of decoder.push(chunk)) {
+            to.write(encodeControlFrame(rewrite(message, direction)));
+          }
+        }
+      };
+    };
+    client.on('data', forward(upstream, 'toServer'));
+    upstream.on('data', forward(client, 'toClient'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onTestFinished(async () => {

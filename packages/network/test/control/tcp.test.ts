@@ -1,5 +1,10 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { CONTROL_PROTOCOL_VERSION, DecodeError, encodeControlFrame } from '@syfala/proto';
+import {
+  CONTROL_PROTOCOL_VERSION,
+  DecodeError,
+  ENCRYPTED_AUDIO_CAPABILITY,
+  encodeControlFrame,
+} from '@syfala/proto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ClientHello } from '../../src/control/channel.js';
 import { connectTcpControl, type TcpControlConnectOptions } from '../../src/control/tcp-client.js';
@@ -92,7 +97,9 @@ describe('TCP control handshake', { timeout: 15_000 }, () => {
     const { server, admitted } = await startServer();
     const { recorder: client, offer } = await connectClient(server.port);
 
-    expect(offer).toEqual({ ...OFFER, protocolVersion: CONTROL_PROTOCOL_VERSION });
+    // Both offer encrypted audio by default (SECURITY.md §2).
+    const capabilities = ['stats', ENCRYPTED_AUDIO_CAPABILITY];
+    expect(offer).toEqual({ ...OFFER, capabilities, protocolVersion: CONTROL_PROTOCOL_VERSION });
     await waitFor('the server-side channel', () => admitted.length === 1);
     const { recorder: serverSide, hello } = admitted[0]!;
     expect(hello).toEqual({
@@ -100,7 +107,7 @@ describe('TCP control handshake', { timeout: 15_000 }, () => {
       clientName: 'laptop',
       protocolVersion: CONTROL_PROTOCOL_VERSION,
       udpAudioPort: 40_000,
-      capabilities: ['stats'],
+      capabilities,
       address: '127.0.0.1',
       port: expect.any(Number),
     });

@@ -9,6 +9,7 @@ import {
   AUTH_NONCE_BYTES,
   CONTROL_ERROR_CODES,
   CORRELATED_CONTROL_MESSAGE_TYPES,
+  ENCRYPTED_AUDIO_CAPABILITY,
   MAX_REDUNDANCY_PERIODS,
   STREAM_DIRECTIONS,
 } from './messages.js';
@@ -20,6 +21,7 @@ import type {
   ControlStreamStats,
   Redundancy,
 } from './messages.js';
+import { KEY_SHARE_BYTES } from '../secure/key-schedule.js';
 import { controlType, enumCodec, schemaMismatch } from './schema.js';
 import type { EnumCodec } from './schema.js';
 
@@ -52,6 +54,7 @@ interface WireHello {
   readonly capabilities: readonly string[];
   readonly udpAudioPort: number;
   readonly auth?: WireAuthResponse | null;
+  readonly keyShare: WireBytes;
 }
 
 interface WireAuthChallenge {
@@ -67,6 +70,7 @@ interface WireWelcome {
   readonly capabilities: readonly string[];
   readonly udpAudioPort: number;
   readonly authProof: WireBytes;
+  readonly keyShare: WireBytes;
 }
 
 interface WireRedundancy {
@@ -358,34 +362,58 @@ function authResponseField(auth: AuthResponse, path: string): object {
   };
 }
 
+/**
+ * `keyShare` checked against `capabilities`: present if and only if they list
+ * ENCRYPTED_AUDIO_CAPABILITY (SECURITY.md §2), and then KEY_SHARE_BYTES long.
+ */
+function keyShareField(
+  keyShare: unknown,
+  capabilities: readonly string[],
+  path: string,
+): { keyShare?: Uint8Array } {
+  const offered = capabilities.includes(ENCRYPTED_AUDIO_CAPABILITY);
+  if (keyShare === undefined) {
+    if (offered) throw invalid(path, `a key share with "${ENCRYPTED_AUDIO_CAPABILITY}"`, 'none');
+    return {};
+  }
+  if (!offered) throw invalid(path, `none without "${ENCRYPTED_AUDIO_CAPABILITY}"`, 'a key share');
+  return { keyShare: bytesField(keyShare, KEY_SHARE_BYTES, path) };
+}
+
 function encodeBody(message: ControlMessage): object {
   switch (message.type) {
-    case 'hello':
+    case 'hello': {
+      const capabilities = stringsField(message.capabilities, 'hello.capabilities');
       return {
         protocolVersion: uint32Field(message.protocolVersion, 'hello.protocolVersion', 1),
         clientId: uuidField(message.clientId, 'hello.clientId'),
         clientName: stringField(message.clientName, 'hello.clientName'),
-        capabilities: stringsField(message.capabilities, 'hello.capabilities'),
+        capabilities,
         udpAudioPort: uint32Field(message.udpAudioPort, 'hello.udpAudioPort', 1, PORT_MAX),
         ...(message.auth && { auth: authResponseField(message.auth, 'hello.auth') }),
+        ...keyShareField(message.keyShare, capabilities, 'hello.keyShare'),
       };
+    }
     case 'auth-challenge':
       return {
         method: enumField(AUTH_METHOD, message.method, 'auth-challenge.method'),
         nonce: bytesField(message.nonce, AUTH_NONCE_BYTES, 'auth-challenge.nonce'),
       };
-    case 'welcome':
+    case 'welcome': {
+      const capabilities = stringsField(message.capabilities, 'welcome.capabilities');
       return {
         protocolVersion: uint32Field(message.protocolVersion, 'welcome.protocolVersion', 1),
         endpointId: uuidField(message.endpointId, 'welcome.endpointId'),
         endpointName: stringField(message.endpointName, 'welcome.endpointName'),
         formats: formatsField(message.formats, 'welcome.formats'),
-        capabilities: stringsField(message.capabilities, 'welcome.capabilities'),
+        capabilities,
         udpAudioPort: uint32Field(message.udpAudioPort, 'welcome.udpAudioPort', 1, PORT_MAX),
         ...(message.authProof && {
           authProof: bytesField(message.authProof, AUTH_MAC_BYTES, 'welcome.authProof'),
         }),
+        ...keyShareField(message.keyShare, capabilities, 'welcome.keyShare'),
       };
+    }
     case 'start-io':
       return message.redundancy === undefined
         ? {}
@@ -625,20 +653,40 @@ function readAuthResponse(wire: WireAuthResponse, path: string): AuthResponse {
   };
 }
 
+/**
+ * A Hello's or Welcome's key share: present (proto3 bytes: non-empty) if and only if
+ * `capabilities` lists ENCRYPTED_AUDIO_CAPABILITY, and then KEY_SHARE_BYTES long.
+ */
+function readKeyShare(
+  bytes: WireBytes,
+  capabilities: readonly string[],
+  path: string,
+): { keyShare?: Uint8Array } {
+  const offered = capabilities.includes(ENCRYPTED_AUDIO_CAPABILITY);
+  if (bytes.length === 0) {
+    if (offered) throw bad(path, `missing, with "${ENCRYPTED_AUDIO_CAPABILITY}"`);
+    return {};
+  }
+  if (!offered) throw bad(path, `present without "${ENCRYPTED_AUDIO_CAPABILITY}"`);
+  return { keyShare: readBytes(bytes, KEY_SHARE_BYTES, path) };
+}
+
 function readBody(frame: WireFrame): ControlMessage {
   const { requestId } = frame;
   const { hello, authChallenge, welcome, startIo, startIoResult, stopIo, stopIoResult } = frame;
   const { heartbeat, stats, error, disconnect } = frame;
   if (hello) {
+    const capabilities = hello.capabilities.map((c, i) => readText(c, `hello.capabilities[${i}]`));
     return {
       type: 'hello',
       requestId,
       protocolVersion: readMin(hello.protocolVersion, 1, 'hello.protocolVersion'),
       clientId: readUuid(hello.clientId, 'hello.clientId'),
       clientName: readText(hello.clientName, 'hello.clientName'),
-      capabilities: hello.capabilities.map((c, i) => readText(c, `hello.capabilities[${i}]`)),
+      capabilities,
       udpAudioPort: readPort(hello.udpAudioPort, 'hello.udpAudioPort'),
       ...(hello.auth && { auth: readAuthResponse(hello.auth, 'hello.auth') }),
+      ...readKeyShare(hello.keyShare, capabilities, 'hello.keyShare'),
     };
   }
   if (authChallenge) {
@@ -650,6 +698,9 @@ function readBody(frame: WireFrame): ControlMessage {
     };
   }
   if (welcome) {
+    const capabilities = welcome.capabilities.map((c, i) =>
+      readText(c, `welcome.capabilities[${i}]`),
+    );
     return {
       type: 'welcome',
       requestId,
@@ -657,12 +708,13 @@ function readBody(frame: WireFrame): ControlMessage {
       endpointId: readUuid(welcome.endpointId, 'welcome.endpointId'),
       endpointName: readText(welcome.endpointName, 'welcome.endpointName'),
       formats: readFormats(welcome.formats, 'welcome.formats'),
-      capabilities: welcome.capabilities.map((c, i) => readText(c, `welcome.capabilities[${i}]`)),
+      capabilities,
       udpAudioPort: readPort(welcome.udpAudioPort, 'welcome.udpAudioPort'),
       // Empty means "no challenge happened": proto3 bytes can't tell absent from empty.
       ...(welcome.authProof.length > 0 && {
         authProof: readBytes(welcome.authProof, AUTH_MAC_BYTES, 'welcome.authProof'),
       }),
+      ...readKeyShare(welcome.keyShare, capabilities, 'welcome.keyShare'),
     };
   }
   if (startIo) {

@@ -12,6 +12,11 @@ export const AUTH_MAC_BYTES = 32;
  * `redundancy`; a peer sends that field only when both sides advertised it (CONTROL.md §3).
  */
 export const REDUNDANCY_CAPABILITY = 'redundancy';
+/**
+ * The capability (Hello and Welcome `capabilities`) of encrypted audio (SECURITY.md §2): its
+ * sender's `keyShare` comes with it, and a connection whose two lists name it carries AUDE only.
+ */
+export const ENCRYPTED_AUDIO_CAPABILITY = 'encrypted-audio';
 /** Most redundant periods a direction may carry (PROTOCOL.md §7.3). */
 export const MAX_REDUNDANCY_PERIODS = 3;
 
@@ -40,7 +45,10 @@ export type StreamDirection = (typeof STREAM_DIRECTIONS)[number];
 export interface AuthResponse {
   /** AUTH_NONCE_BYTES random bytes chosen by the client. */
   readonly clientNonce: Uint8Array;
-  /** HMAC-SHA256(psk, "syfala-control-v1 client" ‖ nonce ‖ clientNonce ‖ clientId bytes): AUTH_MAC_BYTES. */
+  /**
+   * HMAC-SHA256(psk, "syfala-control-v1 client" ‖ nonce ‖ clientNonce ‖ clientId bytes ‖ the
+   * Hello's keyShare, empty when absent): AUTH_MAC_BYTES.
+   */
   readonly mac: Uint8Array;
 }
 
@@ -59,6 +67,11 @@ export interface ControlHello {
   readonly udpAudioPort: number;
   /** Only in the Hello that answers an AuthChallenge. */
   readonly auth?: AuthResponse;
+  /**
+   * The client's X25519 public key (KEY_SHARE_BYTES), present if and only if `capabilities`
+   * lists ENCRYPTED_AUDIO_CAPABILITY.
+   */
+  readonly keyShare?: Uint8Array;
 }
 
 /** Server → client response to a Hello: authenticate first. */
@@ -84,8 +97,17 @@ export interface ControlWelcome {
   readonly capabilities: readonly string[];
   /** UDP port the server receives audio on: 1-65535. */
   readonly udpAudioPort: number;
-  /** HMAC-SHA256(psk, "syfala-control-v1 server" ‖ nonce ‖ clientNonce ‖ endpointId bytes): AUTH_MAC_BYTES; only after a challenge. */
+  /**
+   * HMAC-SHA256(psk, "syfala-control-v1 server" ‖ nonce ‖ clientNonce ‖ endpointId bytes ‖ the
+   * Hello's keyShare ‖ the Welcome's, each empty when absent): AUTH_MAC_BYTES; only after a
+   * challenge.
+   */
   readonly authProof?: Uint8Array;
+  /**
+   * The server's X25519 public key (KEY_SHARE_BYTES), present if and only if `capabilities`
+   * lists ENCRYPTED_AUDIO_CAPABILITY (only when the Hello did).
+   */
+  readonly keyShare?: Uint8Array;
 }
 
 /**

@@ -15,10 +15,12 @@ import {
   AUTH_METHODS,
   AUTH_NONCE_BYTES,
   CONTROL_ERROR_CODES,
+  ENCRYPTED_AUDIO_CAPABILITY,
   MAX_REDUNDANCY_PERIODS,
   STREAM_DIRECTIONS,
 } from '../../src/control/messages.js';
 import type { ControlMessage, ControlStatsCounters } from '../../src/control/messages.js';
+import { KEY_SHARE_BYTES } from '../../src/secure/key-schedule.js';
 
 const uint32 = fc.integer({ min: 0, max: 0xffff_ffff });
 const requestId = fc.integer({ min: 1, max: 0xffff_ffff });
@@ -28,6 +30,19 @@ const port = fc.integer({ min: 1, max: 0xffff });
 const text = fc.string({ unit: 'grapheme', maxLength: 24 });
 const capabilities = fc.array(text, { maxLength: 4 });
 const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length });
+/**
+ * A Hello or Welcome with a key share or none, its capabilities listing "encrypted-audio"
+ * exactly when it has one (the codec's rule).
+ */
+const withKeyShare = <T extends { readonly capabilities: readonly string[] }>(
+  message: fc.Arbitrary<T>,
+): fc.Arbitrary<T> =>
+  fc.tuple(message, fc.option(bytes(KEY_SHARE_BYTES), { nil: undefined })).map(([m, share]) => {
+    const others = m.capabilities.filter((c) => c !== ENCRYPTED_AUDIO_CAPABILITY);
+    return share === undefined
+      ? { ...m, capabilities: others }
+      : { ...m, capabilities: [...others, ENCRYPTED_AUDIO_CAPABILITY], keyShare: share };
+  });
 const uuid = bytes(16).map((b) => {
   const hex = Array.from(b, (byte) => byte.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -78,28 +93,30 @@ const result = <T extends 'start-io-result' | 'stop-io-result'>(type: T) =>
 
 /** Every control message type, with every field drawn from its whole valid range. */
 export const controlMessage: fc.Arbitrary<ControlMessage> = fc.oneof(
-  fc.record(
-    {
-      type: fc.constant('hello' as const),
-      requestId,
-      protocolVersion: fc.integer({ min: 1, max: 0xffff_ffff }),
-      clientId: uuid,
-      clientName: text,
-      capabilities,
-      udpAudioPort: port,
-      auth: fc.record({ clientNonce: bytes(AUTH_NONCE_BYTES), mac: bytes(AUTH_MAC_BYTES) }),
-    },
-    {
-      requiredKeys: [
-        'type',
-        'requestId',
-        'protocolVersion',
-        'clientId',
-        'clientName',
-        'capabilities',
-        'udpAudioPort',
-      ],
-    },
+  withKeyShare(
+    fc.record(
+      {
+        type: fc.constant('hello' as const),
+        requestId,
+        protocolVersion: fc.integer({ min: 1, max: 0xffff_ffff }),
+        clientId: uuid,
+        clientName: text,
+        capabilities,
+        udpAudioPort: port,
+        auth: fc.record({ clientNonce: bytes(AUTH_NONCE_BYTES), mac: bytes(AUTH_MAC_BYTES) }),
+      },
+      {
+        requiredKeys: [
+          'type',
+          'requestId',
+          'protocolVersion',
+          'clientId',
+          'clientName',
+          'capabilities',
+          'udpAudioPort',
+        ],
+      },
+    ),
   ),
   fc.record({
     type: fc.constant('auth-challenge' as const),
@@ -107,33 +124,35 @@ export const controlMessage: fc.Arbitrary<ControlMessage> = fc.oneof(
     method: fc.constantFrom(...AUTH_METHODS),
     nonce: bytes(AUTH_NONCE_BYTES),
   }),
-  fc.record(
-    {
-      type: fc.constant('welcome' as const),
-      requestId,
-      protocolVersion: fc.integer({ min: 1, max: 0xffff_ffff }),
-      endpointId: uuid,
-      endpointName: text,
-      formats: fc.record({
-        inputs: fc.array(format, { maxLength: 4 }),
-        outputs: fc.array(format, { maxLength: 4 }),
-      }),
-      capabilities,
-      udpAudioPort: port,
-      authProof: bytes(AUTH_MAC_BYTES),
-    },
-    {
-      requiredKeys: [
-        'type',
-        'requestId',
-        'protocolVersion',
-        'endpointId',
-        'endpointName',
-        'formats',
-        'capabilities',
-        'udpAudioPort',
-      ],
-    },
+  withKeyShare(
+    fc.record(
+      {
+        type: fc.constant('welcome' as const),
+        requestId,
+        protocolVersion: fc.integer({ min: 1, max: 0xffff_ffff }),
+        endpointId: uuid,
+        endpointName: text,
+        formats: fc.record({
+          inputs: fc.array(format, { maxLength: 4 }),
+          outputs: fc.array(format, { maxLength: 4 }),
+        }),
+        capabilities,
+        udpAudioPort: port,
+        authProof: bytes(AUTH_MAC_BYTES),
+      },
+      {
+        requiredKeys: [
+          'type',
+          'requestId',
+          'protocolVersion',
+          'endpointId',
+          'endpointName',
+          'formats',
+          'capabilities',
+          'udpAudioPort',
+        ],
+      },
+    ),
   ),
   fc.record(
     { type: fc.constant('start-io' as const), requestId, redundancy },

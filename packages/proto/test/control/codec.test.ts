@@ -184,6 +184,46 @@ describe('control decode rejects', () => {
     expect(error.message).toMatch(detail);
   });
 
+  it.each([
+    ['hello.keyShare', { hello: { ...RAW_HELLO, capabilities: ['encrypted-audio'] } }, /missing/],
+    [
+      'hello.keyShare',
+      { hello: { ...RAW_HELLO, capabilities: ['stats'], keyShare: new Uint8Array(32) } },
+      /present without "encrypted-audio"/,
+    ],
+    [
+      'hello.keyShare',
+      { hello: { ...RAW_HELLO, capabilities: ['encrypted-audio'], keyShare: new Uint8Array(31) } },
+      /32 bytes, got 31/,
+    ],
+    [
+      'welcome.keyShare',
+      { welcome: { ...RAW_WELCOME, capabilities: ['encrypted-audio'] } },
+      /missing/,
+    ],
+    [
+      'welcome.keyShare',
+      { welcome: { ...RAW_WELCOME, keyShare: new Uint8Array(32) } },
+      /present without "encrypted-audio"/,
+    ],
+    [
+      'welcome.keyShare',
+      {
+        welcome: {
+          ...RAW_WELCOME,
+          capabilities: ['encrypted-audio'],
+          keyShare: new Uint8Array(33),
+        },
+      },
+      /32 bytes, got 33/,
+    ],
+  ])('a %s that breaks the encrypted-audio rule', (path, body, detail) => {
+    const error = decodeError(rawFrame({ requestId: 2, ...body }));
+    expect(error.code).toBe('BAD_FIELD');
+    expect(error.message).toContain(path);
+    expect(error.message).toMatch(detail);
+  });
+
   it('tells a redundancy of all zeros from none', () => {
     expect(decodeControlMessage(rawFrame({ requestId: 3, startIo: {} }))).toEqual({
       type: 'start-io',
@@ -341,6 +381,21 @@ describe('control encode rejects', () => {
       /32 bytes, got 20 bytes/,
     ],
     ['welcome.authProof', { ...WELCOME, authProof: new Uint8Array(0) }, /32 bytes/],
+    [
+      'hello.keyShare',
+      { ...HELLO, capabilities: ['encrypted-audio'] },
+      /a key share with "encrypted-audio"/,
+    ],
+    [
+      'hello.keyShare',
+      { ...HELLO, capabilities: [], keyShare: new Uint8Array(32) },
+      /none without "encrypted-audio"/,
+    ],
+    [
+      'welcome.keyShare',
+      { ...WELCOME, capabilities: ['encrypted-audio'], keyShare: new Uint8Array(16) },
+      /32 bytes, got 16 bytes/,
+    ],
     ['welcome.formats.inputs', { ...WELCOME, formats: { inputs: 'f32', outputs: [] } }, /array/],
     [
       'heartbeat.senderTimeUs',
