@@ -1,5 +1,8 @@
-// Counts operator new calls so tests can assert the real-time operations allocate nothing.
-// Under ASan the replacement is left out: ASan's own operator new checks new/delete pairing.
+// Counts operator new calls, and OpenSSL's own allocations, so tests can assert the real-time
+// operations allocate nothing. Under ASan the replacement is left out: ASan's own operator new
+// checks new/delete pairing.
+#include <openssl/crypto.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <new>
@@ -29,9 +32,23 @@ void* counted_aligned_alloc(size_t n, std::align_val_t align) {
   if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a + (n == 0 ? a : 0))) return p;
   throw std::bad_alloc();
 }
+
+// OpenSSL allocates through these once installed, which must come before its first allocation:
+// a static initializer, as no other one calls OpenSSL.
+void* counted_crypto_malloc(size_t n, const char*, int) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n);
+}
+void* counted_crypto_realloc(void* p, size_t n, const char*, int) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::realloc(p, n);
+}
+void crypto_free(void* p, const char*, int) { std::free(p); }
+const bool g_crypto_counted =
+    CRYPTO_set_mem_functions(counted_crypto_malloc, counted_crypto_realloc, crypto_free) == 1;
 }  // namespace
 
-bool test::allocations_counted() { return true; }
+bool test::allocations_counted() { return g_crypto_counted; }
 size_t test::allocations() { return g_allocations.load(std::memory_order_relaxed); }
 
 void* operator new(size_t n) { return counted_malloc(n); }

@@ -62,7 +62,7 @@ void replay(const test::Json& scenario) {
       std::vector<uint64_t> counts;
       uint64_t next = op["from"].u64();
       packetizer.packetize(period.data(), period.size(),
-                           [&](const AudioHeader& h, const uint8_t*, size_t n) {
+                           [&](const AudioHeader& h, const uint8_t*, size_t n, uint8_t) {
                              CHECK_EQ(h.stream, scenario["streamIndex"].u64());
                              CHECK_EQ(h.byte_index, next);
                              next += n;

@@ -15,6 +15,7 @@ namespace {
 struct Sent {
   AudioHeader header;
   std::vector<uint8_t> payload;
+  uint8_t copy;
 };
 
 /// Bytes 0, 1, 2, … (mod 251) from stream byte `from`: every position is recognisable.
@@ -26,9 +27,9 @@ std::vector<uint8_t> pattern(size_t from, size_t count) {
 
 std::vector<Sent> send(StreamPacketizer& p, const std::vector<uint8_t>& payload) {
   std::vector<Sent> sent;
-  auto collect = [&](const AudioHeader& h, const uint8_t* run, size_t n) {
+  auto collect = [&](const AudioHeader& h, const uint8_t* run, size_t n, uint8_t copy) {
     CHECK_EQ(size_t(h.byte_count), n);
-    sent.push_back({h, std::vector<uint8_t>(run, run + n)});
+    sent.push_back({h, std::vector<uint8_t>(run, run + n), copy});
   };
   const size_t count = p.packetize(payload.data(), payload.size(), collect);
   CHECK_EQ(count, sent.size());
@@ -112,7 +113,7 @@ TEST(packetizer_numbers_bytes_across_calls_and_from_0_after_reset) {
 
 TEST(packetizer_emits_nothing_for_an_empty_period) {
   StreamPacketizer p(0, 1);
-  CHECK_EQ(p.packetize(nullptr, 0, [](const AudioHeader&, const uint8_t*, size_t) {
+  CHECK_EQ(p.packetize(nullptr, 0, [](const AudioHeader&, const uint8_t*, size_t, uint8_t) {
     CHECK(false);
   }), 0u);
 }
@@ -122,7 +123,7 @@ TEST(packetizer_runs_point_into_the_callers_payload_without_copying) {
   const std::vector<uint8_t> payload = pattern(0, 10);
   std::vector<const uint8_t*> runs;
   p.packetize(payload.data(), payload.size(),
-              [&](const AudioHeader&, const uint8_t* run, size_t) { runs.push_back(run); });
+              [&](const AudioHeader&, const uint8_t* run, size_t, uint8_t) { runs.push_back(run); });
   const uint8_t* start = payload.data();
   CHECK(runs == (std::vector<const uint8_t*>{start, start + 4, start + 8}));
 }
@@ -131,7 +132,7 @@ TEST(packetizer_datagrams_decode_back_to_what_was_cut) {
   StreamPacketizer p(3, 12, 200);
   const std::vector<uint8_t> payload = pattern(0, 12 * 40);
   size_t total = 0;
-  auto check = [&](const AudioHeader& h, const uint8_t* run, size_t n) {
+  auto check = [&](const AudioHeader& h, const uint8_t* run, size_t n, uint8_t) {
     uint8_t datagram[200];
     const size_t len = write_audio_datagram(datagram, h, run);
     CHECK(len <= 200);
@@ -162,7 +163,7 @@ TEST(packetizer_allocates_nothing_while_cutting) {
   const size_t before = test::allocations();
   size_t bytes = 0;
   p.packetize(payload.data(), payload.size(),
-              [&](const AudioHeader&, const uint8_t*, size_t n) { bytes += n; });
+              [&](const AudioHeader&, const uint8_t*, size_t n, uint8_t) { bytes += n; });
   CHECK_EQ(test::allocations(), before);
   CHECK_EQ(bytes, payload.size());
 }
@@ -182,14 +183,46 @@ TEST(packetizer_with_redundancy_cuts_a_long_run_at_the_budget_from_its_first_byt
   StreamPacketizer p(0, 8, kAudioHeaderBytes + 400, 2, 512);
   send(p, pattern(0, 512));
   send(p, pattern(512, 512));
-  CHECK(runs(send(p, pattern(1024, 512))) ==
-        (Runs{{0, 400}, {400, 800}, {800, 1200}, {1200, 1536}}));
+  const std::vector<Sent> third = send(p, pattern(1024, 512));
+  CHECK(runs(third) == (Runs{{0, 400}, {400, 800}, {800, 1200}, {1200, 1536}}));
+  // Copy numbers: how many periods back each first byte was first sent.
+  std::vector<int> copies;
+  for (const Sent& s : third) copies.push_back(s.copy);
+  CHECK(copies == (std::vector<int>{2, 2, 1, 0}));
+}
+
+TEST(packetizer_copy_numbers_make_stream_first_byte_and_copy_unique_as_nonces_need) {
+  // Periods of uneven length, runs cut small: (first byte, copy) never repeats within a run of
+  // the stream, and each copy is the periods between the datagram's and its first byte's.
+  StreamPacketizer p(0, 4, kAudioHeaderBytes + 24, 3, 200);
+  std::vector<uint64_t> period_start;  // first byte of each period
+  std::vector<std::pair<uint64_t, int>> seen;
+  uint64_t at = 0;
+  for (size_t period = 0; period < 40; ++period) {
+    const size_t len = 4 * (1 + (period * 7) % 37);
+    period_start.push_back(at);
+    for (const Sent& s : send(p, pattern(at, len))) {
+      const auto first = std::upper_bound(period_start.begin(), period_start.end(),
+                                          s.header.byte_index) - period_start.begin() - 1;
+      CHECK_EQ(int(s.copy), int(period - size_t(first)));
+      seen.emplace_back(s.header.byte_index, s.copy);
+    }
+    at += len;
+  }
+  std::sort(seen.begin(), seen.end());
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+  CHECK(seen.size() > 100u);
+}
+
+TEST(packetizer_without_redundancy_numbers_every_copy_0) {
+  StreamPacketizer p(0, 8, kAudioHeaderBytes + 80);
+  for (const Sent& s : send(p, pattern(0, 800))) CHECK_EQ(int(s.copy), 0);
 }
 
 TEST(packetizer_with_redundancy_forgets_empty_periods_and_everything_at_reset) {
   StreamPacketizer p(0, 8, kDefaultDatagramBudgetBytes, 1, 512);
   send(p, pattern(0, 256));
-  CHECK_EQ(p.packetize(nullptr, 0, [](const AudioHeader&, const uint8_t*, size_t) {
+  CHECK_EQ(p.packetize(nullptr, 0, [](const AudioHeader&, const uint8_t*, size_t, uint8_t) {
     CHECK(false);
   }), 0u);
   CHECK(runs(send(p, pattern(256, 8))) == (Runs{{0, 264}}));
@@ -244,7 +277,7 @@ TEST(packetizer_with_redundancy_rejects_bad_settings_and_oversized_periods) {
   StreamPacketizer p(0, 8, 1400, 1, 16);
   const std::vector<uint8_t> big = pattern(0, 17);
   CHECK_THROWS(p.packetize(big.data(), big.size(),
-                           [](const AudioHeader&, const uint8_t*, size_t) { CHECK(false); }),
+                           [](const AudioHeader&, const uint8_t*, size_t, uint8_t) { CHECK(false); }),
                std::length_error);
   CHECK_EQ(p.byte_index(), 0u);
 }
@@ -257,7 +290,7 @@ TEST(packetizer_with_redundancy_allocates_nothing_while_cutting) {
   size_t bytes = 0;
   for (int period = 0; period < 6; ++period) {
     p.packetize(payload.data(), payload.size(),
-                [&](const AudioHeader&, const uint8_t*, size_t n) { bytes += n; });
+                [&](const AudioHeader&, const uint8_t*, size_t n, uint8_t) { bytes += n; });
   }
   CHECK_EQ(test::allocations(), before);
   CHECK_EQ(bytes, 1024u * (1 + 2 + 3 + 4 + 4 + 4));

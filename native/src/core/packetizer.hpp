@@ -2,7 +2,9 @@
 // packages/utils/src/packetizer.ts: each period's interleaved wire bytes become AUDI runs of at
 // most the budget, numbered continuously from byte 0, ending on frame boundaries (counted from
 // byte 0) whenever a whole frame fits the budget. With redundancy R, each packetize() call is a
-// period whose run starts R periods back, so every byte is sent R + 1 times, in R + 1 calls.
+// period whose run starts R periods back, so every byte is sent R + 1 times, in R + 1 calls; each
+// datagram's copy number says how many periods back its first byte was first sent (0 without
+// redundancy), which sealed audio puts in its nonce (docs/SECURITY.md §3).
 #pragma once
 
 #include <array>
@@ -69,7 +71,9 @@ class StreamPacketizer {
 
   /// Cuts [payload, payload + len), this stream's next wire bytes (normally whole frames; a
   /// partial frame is cut as the TS does), after the redundancy history, calling
-  /// emit(const AudioHeader&, const uint8_t* run, size_t run_len) once per datagram, in order.
+  /// emit(const AudioHeader&, const uint8_t* run, size_t run_len, uint8_t copy) once per
+  /// datagram, in order; `copy` is p − q for a datagram of period p's run whose first byte belongs
+  /// to period q.
   /// Runs point into `payload` without redundancy, into the history with it. An empty period
   /// sends nothing and is not remembered. Returns the number of datagrams emitted. Throws
   /// std::length_error, sending nothing, when a period exceeds `max_period_bytes` (redundancy).
@@ -104,11 +108,23 @@ class StreamPacketizer {
                              : max_payload_bytes_;
       if (n > len - done) n = len - done;
       const AudioHeader header{stream_, next, uint32_t(n)};
-      emit(header, source + done, n);
+      emit(header, source + done, n, copy_at(done));
       next += n;
       done += n;
     }
     return count;
+  }
+
+  /// The copy number of the byte at `offset` of the run being cut: the periods after its own.
+  /// Without redundancy, or in the period being sent, 0.
+  uint8_t copy_at(size_t offset) const {
+    if (redundancy_ == 0) return 0;
+    size_t end = 0;
+    for (uint32_t k = 0; k < period_count_; ++k) {
+      end += period_lengths_[(period_head_ + k) % redundancy_];
+      if (offset < end) return uint8_t(period_count_ - k);
+    }
+    return 0;
   }
 
   /// Keeps the period just sent, dropping the oldest beyond `redundancy` periods.

@@ -6,6 +6,16 @@
 //   | preamble | stream index | byte index            | byte count   | payload ...
 //   | SYF 1 AUDI | u32 LE     | u64 LE (< 2^53)       | u32 LE       | byte count bytes
 //   +----------+--------------+-----------------------+--------------+---------------
+//
+// AUDE, sealed audio (docs/SECURITY.md §3): the same 24 bytes with tag AUDE, then the key id,
+// the redundancy copy and three zero bytes; the byte count is the plaintext's. The 32 header
+// bytes are the AEAD's associated data.
+//
+//   0          24       28     29          32                          32 + byte count
+//   +----------+--------+------+-----------+---------------------------+------------+
+//   | as AUDI  | key id | copy | 0 0 0     | ciphertext                | tag        |
+//   | ("AUDE") | u32 LE | u8   | reserved  | byte count bytes          | 16 bytes   |
+//   +----------+--------+------+-----------+---------------------------+------------+
 #pragma once
 
 #include <cstddef>
@@ -52,6 +62,15 @@ inline constexpr size_t kAudioHeaderBytes = 24;
 /// The largest UDP payload over IPv4.
 inline constexpr size_t kMaxDatagramBytes = 65507;
 inline constexpr size_t kMaxAudioPayloadBytes = kMaxDatagramBytes - kAudioHeaderBytes;
+/// AUDE: AUDI's header + key id (4) + copy (1) + 3 zero bytes, then the 16-byte Poly1305 tag.
+inline constexpr size_t kSealedHeaderBytes = 32;
+inline constexpr size_t kSealedTagBytes = 16;
+/// What sealing adds to a datagram: 8 bytes of header and the tag.
+inline constexpr size_t kSealOverheadBytes = kSealedHeaderBytes - kAudioHeaderBytes + kSealedTagBytes;
+inline constexpr size_t kMaxSealedPayloadBytes =
+    kMaxDatagramBytes - kSealedHeaderBytes - kSealedTagBytes;
+/// Highest redundancy copy an AUDE carries (copies 0 to 3, PROTOCOL.md §7.3).
+inline constexpr uint8_t kMaxAudioCopy = 3;
 /// Default budget for a whole audio datagram, header included (below a 1500-byte MTU).
 inline constexpr size_t kDefaultDatagramBudgetBytes = 1400;
 /// Every u64 on the wire is below 2^53 (PROTOCOL.md §3).
@@ -64,6 +83,7 @@ constexpr uint32_t tag_code(const char (&tag)[5]) {
 }
 
 inline constexpr uint32_t kAudioTag = tag_code("AUDI");
+inline constexpr uint32_t kSealedAudioTag = tag_code("AUDE");
 /// VERS is decoded whatever its version byte: its layout is frozen across versions (§11).
 inline constexpr uint32_t kVersionTag = tag_code("VERS");
 
@@ -81,7 +101,8 @@ inline bool tag_sent_by(uint32_t tag, Role role) {
       {tag_code("CRES"), true, false}, {tag_code("STRT"), true, false},
       {tag_code("STOP"), true, false}, {tag_code("STRR"), false, true},
       {tag_code("STPR"), false, true}, {tag_code("BEAT"), true, true},
-      {kAudioTag, true, true},         {tag_code("DCON"), true, true},
+      {kAudioTag, true, true},         {kSealedAudioTag, true, true},
+      {tag_code("DCON"), true, true},
       {kVersionTag, true, true},
   };
   for (const Entry& e : kTags) {
@@ -141,6 +162,53 @@ inline void write_audio_header(uint8_t* dst, const AudioHeader& h) {
   le::store_u32(dst + 8, h.stream);
   le::store_u64(dst + 12, h.byte_index);
   le::store_u32(dst + 20, h.byte_count);
+}
+
+/// One AUDE's header: the AUDI fields (byte count: the plaintext's), its key id and copy.
+struct SealedHeader {
+  AudioHeader audio;
+  uint32_t key_id;
+  uint8_t copy;  ///< periods back the first byte was first sent, 0 to kMaxAudioCopy
+};
+
+/// Whether a datagram claims to be an AUDE (its tag; read_sealed_header checks the rest).
+inline bool is_sealed_audio(const uint8_t* data, size_t len) {
+  return len >= kPreambleBytes && le::load_u32(data + 4) == kSealedAudioTag;
+}
+
+/// Validates an AUDE of `len` bytes (audio.ts readSealedAudioHeader, same checks in the same
+/// order); on success the ciphertext is at data + kSealedHeaderBytes, its tag right after it.
+/// Says nothing of whether it is authentic.
+inline DecodeError read_sealed_header(const uint8_t* data, size_t len, SealedHeader& out) {
+  uint32_t tag = 0;
+  const DecodeError preamble = read_preamble(data, len, tag);
+  if (preamble != DecodeError::None) return preamble;
+  if (tag != kSealedAudioTag) return DecodeError::UnknownTag;
+  if (len < kSealedHeaderBytes) return DecodeError::Truncated;
+  const uint32_t byte_count = le::load_u32(data + 20);
+  if (byte_count > kMaxSealedPayloadBytes) return DecodeError::TooLarge;
+  if (byte_count == 0) return DecodeError::BadField;
+  const uint64_t byte_index = le::load_u64(data + 12);
+  if (byte_index > kMaxByteIndex) return DecodeError::BadField;
+  const uint8_t copy = data[28];
+  if (copy > kMaxAudioCopy) return DecodeError::BadField;
+  if ((data[29] | data[30] | data[31]) != 0) return DecodeError::BadField;
+  if (size_t(byte_count) + kSealedHeaderBytes + kSealedTagBytes != len) {
+    return DecodeError::LengthMismatch;
+  }
+  out.audio = {le::load_u32(data + 8), byte_index, byte_count};
+  out.key_id = le::load_u32(data + 24);
+  out.copy = copy;
+  return DecodeError::None;
+}
+
+/// Writes AUDE's 32-byte header to `dst`; the ciphertext and tag go after it (AudioSealer).
+inline void write_sealed_header(uint8_t* dst, const SealedHeader& h) {
+  write_audio_header(dst, h.audio);
+  le::store_u32(dst + 4, kSealedAudioTag);
+  le::store_u32(dst + 24, h.key_id);
+  dst[28] = h.copy;
+  dst[29] = dst[30] = dst[31] = 0;
 }
 
 /// Header and payload into `dst` (room for kAudioHeaderBytes + h.byte_count); returns the

@@ -177,6 +177,14 @@ void Engine::add_peer(const PeerSpec& spec) {
     // for the next underrun, so adapting it needs the resampler to hold the fill there.
     throw EngineError("audio engine: adaptive latency needs drift compensation");
   }
+  if (spec.security && datagram_budget_ < kSealOverheadBytes + kAudioHeaderBytes + 1) {
+    throw EngineError("audio engine: a datagram budget of " + std::to_string(datagram_budget_) +
+                      " bytes leaves no room for sealed audio: it needs at least " +
+                      std::to_string(kSealOverheadBytes + kAudioHeaderBytes + 1));
+  }
+  if (spec.security && spec.security->rotate_after_datagrams < 1) {
+    throw EngineError("audio engine: rotateAfterDatagrams must be at least 1");
+  }
   if (spec.target_latency_frames < 1) {
     throw EngineError("audio engine: the target latency must be at least one frame");
   }
@@ -249,16 +257,20 @@ void Engine::process(const DevicePeriod& period) {
         const size_t wire_frames = encode_chunk(*route, channels, n);
         route->packetizer.packetize(
             route->wire.data(), wire_frames * frame_bytes,
-            [&](const AudioHeader& h, const uint8_t* run, size_t run_length) {
+            [&](const AudioHeader& h, const uint8_t* run, size_t run_length, uint8_t copy) {
               uint8_t* slot = peer->outbound.write_slot();
               if (slot == nullptr) {
                 // A period longer than the ring holds: send what is queued, then go on.
                 send_queued(*peer);
                 slot = peer->outbound.write_slot();
               }
-              write_audio_header(slot, h);
-              std::memcpy(slot + kAudioHeaderBytes, run, run_length);
-              peer->outbound.commit(kAudioHeaderBytes + run_length);
+              if (peer->sealer) {
+                const size_t length = peer->sealer->seal(slot, h, copy, run);
+                if (length == 0) return;  // OpenSSL failed: nothing fit to send
+                peer->outbound.commit(length);
+              } else {
+                peer->outbound.commit(write_audio_datagram(slot, h, run));
+              }
               route->datagrams.fetch_add(1, std::memory_order_relaxed);
               route->bytes.fetch_add(run_length, std::memory_order_relaxed);
             });
@@ -308,18 +320,20 @@ void Engine::receive_loop() {
       messages[i].msg_hdr.msg_iovlen = 1;
     }
     const int got = socket_.receive_batch(messages.data(), kDatagramBatch);
-    if (got <= 0 || !running_.load(std::memory_order_relaxed)) continue;
+    if (!running_.load(std::memory_order_relaxed)) continue;
     ReadPass pass(receive_reader_);
     const PeerList& list = *published_.load(std::memory_order_seq_cst);
     for (int i = 0; i < got; ++i) {
       counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
-      const uint8_t* data = buffers.data() + size_t(i) * kReceiveBufferBytes;
-      const size_t length = messages[i].msg_len;
-      AudioHeader header{};
+      uint8_t* data = buffers.data() + size_t(i) * kReceiveBufferBytes;
+      size_t length = messages[i].msg_len;
+      const bool sealed = is_sealed_audio(data, length);
+      SealedHeader header{};
       const DecodeError error = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 ||
                                         length > kSlotBytes
                                     ? DecodeError::TooLarge
-                                    : read_audio_header(data, length, header);
+                                : sealed ? read_sealed_header(data, length, header)
+                                         : read_audio_header(data, length, header.audio);
       if (error != DecodeError::None) {
         counters_.rejected[size_t(error)].fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -329,9 +343,26 @@ void Engine::receive_loop() {
         counters_.unknown_source.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      if (peer->receive_route(header.stream) == nullptr) {
+      if (sealed != (peer->opener != nullptr)) {
+        // Clear audio from an encrypted peer, or sealed from a clear one (SECURITY.md §4).
+        peer->auth_failed.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      ReceiveRoute* route = peer->receive_route(header.audio.stream);
+      if (route == nullptr) {
         counters_.unknown_stream.fetch_add(1, std::memory_order_relaxed);
         continue;
+      }
+      if (sealed) {
+        const OpenVerdict verdict = peer->opener->open(data, header, route->replay);
+        if (verdict != OpenVerdict::Authentic) {
+          (verdict == OpenVerdict::Replayed ? peer->replayed : peer->auth_failed)
+              .fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        // Opened in place: from here on it is the AUDI run the audio thread takes.
+        data = AudioOpener::clear_audio(data);
+        length = kAudioHeaderBytes + header.audio.byte_count;
       }
       uint8_t* slot = peer->inbound.write_slot();
       if (slot == nullptr) {
@@ -340,6 +371,10 @@ void Engine::receive_loop() {
       }
       std::memcpy(slot, data, length);
       peer->inbound.commit(length);
+    }
+    // The keys each sealer rotates to next, derived here: never on the audio thread.
+    for (Peer* peer : list.peers) {
+      if (peer->sealer) peer->sealer->derive_ahead();
     }
   }
 }

@@ -82,7 +82,9 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
       wire(kChunkFrames * frame_bytes),
       planes(r.format.channels),
       nominal_ratio(double(r.format.sample_rate) / double(device.sample_rate)),
-      resample_ratio(nominal_ratio) {
+      resample_ratio(nominal_ratio),
+      // Bytes older than the buffer holds could never play: replays of them are refused.
+      replay{buffer.capacity_frames() * frame_bytes} {
   if (spec.concealment == ConcealmentMode::Fade) {
     concealer = std::make_unique<LossConcealer>(r.format.channels, r.format.sample_rate);
   }
@@ -108,15 +110,34 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
   }
 }
 
+namespace {
+/** The budget the packetizers cut to: sealing adds its header and tag within the datagram's. */
+size_t clear_budget(const PeerSpec& spec, size_t datagram_budget) {
+  return spec.security ? datagram_budget - kSealOverheadBytes : datagram_budget;
+}
+}  // namespace
+
 Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t datagram_budget,
            const DeviceClock& device)
     : id(spec.id),
       address(addr),
       sending(spec.sending),
-      inbound(ring_slots(spec.receive, datagram_budget, kJitterCapacitySeconds), kSlotBytes),
-      outbound(ring_slots(spec.send, datagram_budget, 0.05, 1 + spec.redundancy), kSlotBytes) {
+      inbound(ring_slots(spec.receive, clear_budget(spec, datagram_budget),
+                         kJitterCapacitySeconds),
+              kSlotBytes),
+      outbound(ring_slots(spec.send, clear_budget(spec, datagram_budget), 0.05,
+                          1 + spec.redundancy),
+               kSlotBytes) {
+  const size_t budget = clear_budget(spec, datagram_budget);
   for (const StreamRoute& r : spec.send) {
-    send.push_back(std::make_unique<SendRoute>(r, datagram_budget, spec.redundancy, device));
+    send.push_back(std::make_unique<SendRoute>(r, budget, spec.redundancy, device));
+  }
+  if (spec.security) {
+    const AudioSecurity& s = *spec.security;
+    sealer = std::make_unique<AudioSealer>(s.send_secret, s.send_direction, s.first_key_id,
+                                           s.rotate_after_datagrams);
+    opener = std::make_unique<AudioOpener>(s.receive_secret, opposite(s.send_direction),
+                                           s.first_key_id);
   }
   for (const StreamRoute& r : spec.receive) {
     receive.push_back(std::make_unique<ReceiveRoute>(r, spec, device));

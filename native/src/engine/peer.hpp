@@ -7,9 +7,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "../core/audio_security.hpp"
 #include "../core/drift_compensated_stream.hpp"
 #include "../core/drift_resampler.hpp"
 #include "../core/format.hpp"
@@ -58,6 +60,11 @@ struct PeerSpec {
    * reach a raised target at its next underrun).
    */
   bool adaptive_latency = false;
+  /**
+   * Seal every datagram sent to this peer and accept only sealed ones from it (AUDE,
+   * docs/SECURITY.md); absent: clear AUDI both ways.
+   */
+  std::optional<AudioSecurity> security = std::nullopt;
 };
 
 /** What the device is, for building a peer's routes: its nominal rate and its period. */
@@ -117,6 +124,8 @@ struct ReceiveRoute {
   std::atomic<double> drift_ppm{0};
   std::atomic<double> resample_ratio;
   std::atomic<double> jitter_frames{0};
+  /** Sealed audio: the stream's replay window (the receive thread's alone). */
+  ReplayWindow replay;
 };
 
 struct Peer {
@@ -134,6 +143,12 @@ struct Peer {
   DatagramRing outbound;
   /** Datagrams dropped because the inbound ring was full (the audio thread stalled). */
   std::atomic<uint64_t> inbound_drops{0};
+  /** With security: seals what the audio thread sends, opens what the receive thread takes. */
+  std::unique_ptr<AudioSealer> sealer;
+  std::unique_ptr<AudioOpener> opener;
+  /** Datagrams refused as not authentic (forged, clear, a key id ahead) or as replays. */
+  std::atomic<uint64_t> auth_failed{0};
+  std::atomic<uint64_t> replayed{0};
 
   ReceiveRoute* receive_route(uint32_t wire_stream) const;
 };
