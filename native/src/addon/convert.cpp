@@ -1,6 +1,8 @@
 #include "convert.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "../engine/device_events.hpp"
 
@@ -92,6 +94,46 @@ std::vector<StreamRoute> routes(const Napi::Object& spec, const char* name) {
     out.push_back(r);
   }
   return out;
+}
+
+AudioKey key_field(const Napi::Object& object, const char* name) {
+  Napi::Value v = field(object, name);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      v.As<Napi::Uint8Array>().ByteLength() != kAudioKeyBytes) {
+    throw ArgumentError(std::string("security.") + name + " must be a Uint8Array of " +
+                        std::to_string(kAudioKeyBytes) + " bytes");
+  }
+  Napi::Uint8Array bytes = v.As<Napi::Uint8Array>();
+  AudioKey key;
+  std::copy(bytes.Data(), bytes.Data() + kAudioKeyBytes, key.begin());
+  return key;
+}
+
+/** PeerSpec.security (AudioSecurity in packages/audio/src/engine/messages.ts). */
+std::optional<AudioSecurity> security_field(const Napi::Object& spec) {
+  Napi::Value v = field(spec, "security");
+  if (v.IsUndefined()) return std::nullopt;
+  if (!v.IsObject()) throw ArgumentError("security must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  AudioSecurity s{};
+  const std::string direction = string_field(o, "sendDirection", "");
+  if (direction == "client-to-server") {
+    s.send_direction = AudioDirection::ClientToServer;
+  } else if (direction == "server-to-client") {
+    s.send_direction = AudioDirection::ServerToClient;
+  } else {
+    throw ArgumentError("security.sendDirection must be 'client-to-server' or "
+                        "'server-to-client', got '" + direction + "'");
+  }
+  s.send_secret = key_field(o, "sendSecret");
+  s.receive_secret = key_field(o, "receiveSecret");
+  if (field(o, "firstKeyId").IsUndefined()) throw ArgumentError("security.firstKeyId is missing");
+  s.first_key_id = unsigned_field(o, "firstKeyId", 0);
+  s.rotate_after_datagrams = unsigned_field(o, "rotateAfterDatagrams", kRotateAfterDatagrams);
+  if (s.rotate_after_datagrams == 0) {
+    throw ArgumentError("rotateAfterDatagrams must be at least 1");
+  }
+  return s;
 }
 
 Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items) {
@@ -193,6 +235,7 @@ PeerSpec peer_spec(const Napi::Object& spec) {
   }
   p.drift_compensation = bool_field(spec, "driftCompensation", false);
   p.adaptive_latency = bool_field(spec, "adaptiveLatency", false);
+  p.security = security_field(spec);
   if (p.id.empty()) throw ArgumentError("a peer needs an id");
   return p;
 }
@@ -265,6 +308,14 @@ Napi::Object engine_stats(Napi::Env env, const Engine& engine, const Device* dev
     p.Set("sent", sent);
     p.Set("received", received);
     p.Set("queueDrops", drops);
+    if (peer->sealer) {
+      Napi::Object security = Napi::Object::New(env);
+      security.Set("authFailed", number(peer->auth_failed.load(std::memory_order_relaxed)));
+      security.Set("replayed", number(peer->replayed.load(std::memory_order_relaxed)));
+      security.Set("sendKeyId", peer->sealer->key_id());
+      security.Set("receiveKeyId", peer->opener->key_id());
+      p.Set("security", security);
+    }
     peers.Set(peers.Length(), p);
   }
   stats.Set("peers", peers);
