@@ -1,13 +1,17 @@
 // Encrypted audio's primitives and rules (docs/SECURITY.md): OpenSSL's ChaCha20-Poly1305 and
-// HKDF against their RFCs, the AUDE codec, sealing with key rotation, and the receiver's key-id
-// and replay windows. The sealed datagram of `sealer_writes_the_datagram_nodes_crypto_writes`
-// was computed with Node's crypto (createCipheriv, hkdfSync), an implementation independent of
-// this one.
+// HKDF against their RFCs and against packages/proto/vectors/aead.json (the TS path's vectors:
+// secrets, keys, nonces, sealed and tampered datagrams), the AUDE codec, sealing with key
+// rotation, and the receiver's key-id and replay windows. The sealed datagram of
+// `sealer_writes_the_datagram_nodes_crypto_writes` was computed with Node's crypto
+// (createCipheriv, hkdfSync), an implementation independent of this one.
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "bytes_util.hpp"
 #include "core/audio_security.hpp"
 #include "harness.hpp"
+#include "json.hpp"
 
 using namespace syfala;
 
@@ -54,7 +58,141 @@ OpenVerdict open(AudioOpener& opener, const Sealed& s, ReplayWindow& window) {
 constexpr auto kC2S = AudioDirection::ClientToServer;
 constexpr auto kS2C = AudioDirection::ServerToClient;
 
+const test::Json& aead_vectors() {
+  static const test::Json vectors =
+      test::Json::parse_file(test::repo_path("packages/proto/vectors/aead.json"));
+  return vectors;
+}
+
+AudioDirection direction_of(const test::Json& v) {
+  return v["direction"].str() == "client-to-server" ? kC2S : kS2C;
+}
+
+template <size_t N>
+std::array<uint8_t, N> fixed(const std::string& hex) {
+  const std::vector<uint8_t> bytes = test::from_hex(hex);
+  std::array<uint8_t, N> out{};
+  REQUIRE(bytes.size() == N);
+  std::copy(bytes.begin(), bytes.end(), out.begin());
+  return out;
+}
+
+/** The vector datagram's header, decoded; its nonce as this receiver computes it. */
+AeadNonce nonce_of(const SealedHeader& h, AudioDirection direction) {
+  return audio_nonce(h.audio.stream, h.audio.byte_index, direction, h.copy);
+}
+
 }  // namespace
+
+TEST(aead_vectors_secrets_and_keys_are_the_ts_hkdf_outputs) {
+  const std::vector<uint8_t> shared = test::from_hex(aead_vectors()["x25519"]["shared"].str());
+  const std::vector<uint8_t> transcript =
+      test::from_hex(aead_vectors()["transcript"]["transcript"].str());
+  size_t count = 0;
+  for (const test::Json& v : aead_vectors()["secrets"].items()) {
+    SCOPE(v["name"].str());
+    const std::vector<uint8_t> psk =
+        v["psk"].kind() == test::Json::Kind::Null ? std::vector<uint8_t>{}
+                                                  : test::from_hex(v["psk"].str());
+    for (const auto& [label, field] : {std::pair<std::string, const char*>{
+                                           "syfala-audio-v1 c2s", "clientToServer"},
+                                       {"syfala-audio-v1 s2c", "serverToClient"}}) {
+      std::vector<uint8_t> info(label.begin(), label.end());
+      info.insert(info.end(), transcript.begin(), transcript.end());
+      AudioKey secret;
+      hkdf_sha256(shared.data(), shared.size(), psk.data(), psk.size(), info.data(), info.size(),
+                  secret.data(), secret.size());
+      CHECK_EQ(test::to_hex(secret.data(), secret.size()), v[field].str());
+      ++count;
+    }
+  }
+  for (const test::Json& v : aead_vectors()["keys"].items()) {
+    SCOPE(v["name"].str());
+    const AudioKey key = derive_audio_key(fixed<kAudioKeyBytes>(v["secret"].str()),
+                                          uint32_t(v["keyId"].u64()));
+    CHECK_EQ(test::to_hex(key.data(), key.size()), v["key"].str());
+    ++count;
+  }
+  CHECK(count >= 8);
+}
+
+TEST(aead_vectors_nonces_are_the_ts_nonces) {
+  size_t count = 0;
+  for (const test::Json& v : aead_vectors()["nonces"].items()) {
+    const AeadNonce nonce = audio_nonce(uint32_t(v["streamIndex"].u64()), v["byteIndex"].u64(),
+                                        direction_of(v), uint8_t(v["copy"].u64()));
+    CHECK_EQ(test::to_hex(nonce.data(), nonce.size()), v["nonce"].str());
+    ++count;
+  }
+  CHECK(count >= 8);
+}
+
+TEST(aead_vectors_sealed_datagrams_are_what_this_side_seals_and_opens) {
+  // Which secret and id each vector key comes from, so the receiver itself can open them.
+  std::vector<std::pair<std::string, const test::Json*>> key_sources;
+  for (const test::Json& k : aead_vectors()["keys"].items()) key_sources.emplace_back(k["key"].str(), &k);
+  size_t count = 0, opened_by_receiver = 0;
+  for (const test::Json& v : aead_vectors()["sealed"].items()) {
+    SCOPE(v["name"].str());
+    const std::vector<uint8_t> datagram = test::from_hex(v["datagram"].str());
+    const std::vector<uint8_t> plaintext = test::from_hex(v["plaintext"].str());
+    const SealedHeader header{{uint32_t(v["streamIndex"].u64()), v["byteIndex"].u64(),
+                               uint32_t(plaintext.size())},
+                              uint32_t(v["keyId"].u64()),
+                              uint8_t(v["copy"].u64())};
+    std::vector<uint8_t> sealed(datagram.size());
+    write_sealed_header(sealed.data(), header);
+    const AeadNonce nonce = nonce_of(header, direction_of(v));
+    CHECK_EQ(test::to_hex(nonce.data(), nonce.size()), v["nonce"].str());
+    AeadKey sealing(true), opening(false);
+    const AudioKey key = fixed<kAudioKeyBytes>(v["key"].str());
+    REQUIRE(sealing.rekey(key) && opening.rekey(key));
+    REQUIRE(sealing.seal(nonce, sealed.data(), kSealedHeaderBytes, plaintext.data(),
+                         plaintext.size(), sealed.data() + kSealedHeaderBytes));
+    CHECK_EQ(test::to_hex(sealed), v["datagram"].str());
+
+    SealedHeader decoded{};
+    REQUIRE(read_sealed_header(datagram.data(), datagram.size(), decoded) == DecodeError::None);
+    std::vector<uint8_t> text(datagram);
+    REQUIRE(opening.open(nonce_of(decoded, direction_of(v)), text.data(), kSealedHeaderBytes,
+                         text.data() + kSealedHeaderBytes, decoded.audio.byte_count,
+                         text.data() + kSealedHeaderBytes));
+    CHECK(std::equal(plaintext.begin(), plaintext.end(), text.begin() + kSealedHeaderBytes));
+    ++count;
+
+    for (const auto& [hex, source] : key_sources) {
+      if (hex != v["key"].str() || (*source)["keyId"].u64() != decoded.key_id) continue;
+      AudioOpener receiver(fixed<kAudioKeyBytes>((*source)["secret"].str()), direction_of(v),
+                           decoded.key_id);
+      ReplayWindow window{1 << 20};
+      text = datagram;
+      CHECK(receiver.open(text.data(), decoded, window) == OpenVerdict::Authentic);
+      CHECK(std::equal(plaintext.begin(), plaintext.end(),
+                       AudioOpener::clear_audio(text.data()) + kAudioHeaderBytes));
+      ++opened_by_receiver;
+      break;
+    }
+  }
+  CHECK(count >= 4);
+  CHECK(opened_by_receiver >= 1);
+}
+
+TEST(aead_vectors_tampered_datagrams_fail_to_open) {
+  size_t count = 0;
+  for (const test::Json& v : aead_vectors()["tampered"].items()) {
+    SCOPE(v["name"].str());
+    std::vector<uint8_t> datagram = test::from_hex(v["datagram"].str());
+    SealedHeader h{};
+    REQUIRE(read_sealed_header(datagram.data(), datagram.size(), h) == DecodeError::None);
+    AeadKey opening(false);
+    REQUIRE(opening.rekey(fixed<kAudioKeyBytes>(v["key"].str())));
+    CHECK(!opening.open(nonce_of(h, direction_of(v)), datagram.data(), kSealedHeaderBytes,
+                        datagram.data() + kSealedHeaderBytes, h.audio.byte_count,
+                        datagram.data() + kSealedHeaderBytes));
+    ++count;
+  }
+  CHECK(count >= 8);
+}
 
 TEST(aead_chacha20_poly1305_matches_rfc_8439_section_2_8_2) {
   const AudioKey key = key_of("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");

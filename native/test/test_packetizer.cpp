@@ -1,5 +1,6 @@
-// StreamPacketizer: the cuts of packages/utils/test/packetizer.test.ts, plus what the C++
-// interface adds (headers handed over, no copy, no allocation).
+// StreamPacketizer: the cuts of packages/utils/test/packetizer.test.ts and of its vectors
+// (packages/utils/vectors/packetizer.json: byte indices, counts and copy numbers, AUDI and sealed),
+// plus what the C++ interface adds (headers handed over, no copy, no allocation).
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
@@ -7,6 +8,7 @@
 
 #include "core/packetizer.hpp"
 #include "harness.hpp"
+#include "json.hpp"
 
 using namespace syfala;
 
@@ -294,4 +296,39 @@ TEST(packetizer_with_redundancy_allocates_nothing_while_cutting) {
   }
   CHECK_EQ(test::allocations(), before);
   CHECK_EQ(bytes, 1024u * (1 + 2 + 3 + 4 + 4 + 4));
+}
+
+TEST(packetizer_cuts_every_vector_scenario_as_the_ts_does_copies_and_sealed_budgets_included) {
+  const test::Json vectors =
+      test::Json::parse_file(test::repo_path("packages/utils/vectors/packetizer.json"));
+  size_t datagrams = 0, sealed_scenarios = 0, copies = 0;
+  for (const test::Json& scenario : vectors["scenarios"].items()) {
+    SCOPE(scenario["name"].str());
+    const bool sealed = scenario["sealed"].boolean();
+    sealed_scenarios += sealed;
+    // Sealing adds its header and tag within the datagram's budget: the runs are that much shorter.
+    const size_t budget =
+        scenario["datagramBudgetBytes"].u64() - (sealed ? kSealOverheadBytes : 0);
+    StreamPacketizer p(0, scenario["bytesPerFrame"].u64(), budget,
+                       uint32_t(scenario["redundancy"].u64()), scenario["maxPeriodBytes"].u64());
+    uint64_t at = 0;
+    for (const test::Json& period : scenario["periods"].items()) {
+      const std::vector<Sent> sent = send(p, pattern(at, period["bytes"].u64()));
+      at += period["bytes"].u64();
+      REQUIRE(sent.size() == period["datagrams"].size());
+      for (size_t k = 0; k < sent.size(); ++k) {
+        const test::Json& expected = period["datagrams"][k];
+        CHECK_EQ(sent[k].header.byte_index, expected[0].u64());
+        CHECK_EQ(uint64_t(sent[k].header.byte_count), expected[1].u64());
+        CHECK_EQ(uint64_t(sent[k].copy), expected[2].u64());
+        const size_t overhead = sealed ? kSealedHeaderBytes + kSealedTagBytes : kAudioHeaderBytes;
+        CHECK_EQ(uint64_t(overhead + sent[k].header.byte_count), expected[3].u64());
+        copies += sent[k].copy > 0;
+        ++datagrams;
+      }
+    }
+  }
+  CHECK(datagrams > 50u);
+  CHECK(sealed_scenarios > 0u);
+  CHECK(copies > 0u);
 }

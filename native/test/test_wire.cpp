@@ -1,5 +1,6 @@
-// The audio header reader and writer against packages/proto/vectors/wire.json, the vectors the
-// TS codec is tested with, and the rules of PROTOCOL.md §8 at their limits.
+// The audio header readers and writers (AUDI, and AUDE's header) against
+// packages/proto/vectors/wire.json, the vectors the TS codec is tested with, and the rules of
+// PROTOCOL.md §8 at their limits.
 #include <cstring>
 #include <vector>
 
@@ -58,6 +59,30 @@ TEST(wire_valid_audio_vectors_decode_and_encode_to_the_same_bytes) {
   CHECK_EQ(audio, 2u);
 }
 
+TEST(wire_valid_sealed_audio_vectors_decode_and_encode_to_the_same_bytes) {
+  size_t sealed = 0;
+  for (const test::Json& v : wire_vectors()["valid"].items()) {
+    const test::Json& message = v["message"];
+    if (message["type"].str() != "sealed-audio") continue;
+    SCOPE(v["name"].str());
+    ++sealed;
+    const std::vector<uint8_t> bytes = test::from_hex(v["hex"].str());
+    const std::vector<uint8_t> ciphertext_and_tag = test::from_hex(message["sealed"].str());
+    SealedHeader h{};
+    REQUIRE(read_sealed_header(bytes.data(), bytes.size(), h) == DecodeError::None);
+    CHECK_EQ(h.audio.stream, message["streamIndex"].u64());
+    CHECK_EQ(h.audio.byte_index, message["byteIndex"].u64());
+    CHECK_EQ(h.audio.byte_count + kSealedTagBytes, ciphertext_and_tag.size());
+    CHECK_EQ(h.key_id, message["keyId"].u64());
+    CHECK_EQ(uint64_t(h.copy), message["copy"].u64());
+    std::vector<uint8_t> written(kSealedHeaderBytes);
+    write_sealed_header(written.data(), h);
+    written.insert(written.end(), ciphertext_and_tag.begin(), ciphertext_and_tag.end());
+    CHECK_EQ(test::to_hex(written), v["hex"].str());
+  }
+  CHECK_EQ(sealed, 2u);
+}
+
 TEST(wire_valid_non_audio_vectors_are_known_tags_but_not_audio) {
   size_t others = 0;
   for (const test::Json& v : wire_vectors()["valid"].items()) {
@@ -80,6 +105,7 @@ TEST(wire_valid_non_audio_vectors_are_known_tags_but_not_audio) {
 TEST(wire_invalid_vectors_are_rejected_with_their_code_when_the_audio_path_can_tell) {
   size_t in_preamble = 0;
   size_t audio = 0;
+  size_t sealed = 0;
   size_t unknown_to_role = 0;
   for (const test::Json& v : wire_vectors()["invalid"].items()) {
     SCOPE(v["name"].str());
@@ -94,6 +120,11 @@ TEST(wire_invalid_vectors_are_rejected_with_their_code_when_the_audio_path_can_t
     } else if (tag == kAudioTag) {
       ++audio;
       CHECK_EQ(std::string(decode_error_code(read(bytes))), code);
+    } else if (tag == kSealedAudioTag) {
+      ++sealed;
+      SealedHeader h{};
+      CHECK_EQ(std::string(decode_error_code(read_sealed_header(bytes.data(), bytes.size(), h))),
+               code);
     } else if (!tag_sent_by(tag, role_of(v["sentBy"].str()))) {
       ++unknown_to_role;
       CHECK_EQ(code, std::string("UNKNOWN_TAG"));
@@ -105,6 +136,7 @@ TEST(wire_invalid_vectors_are_rejected_with_their_code_when_the_audio_path_can_t
   }
   CHECK_EQ(in_preamble, 6u);  // empty, short, magic, 2 versions, over 65,507 bytes
   CHECK_EQ(audio, 6u);
+  CHECK_EQ(sealed, 8u);
   CHECK_EQ(unknown_to_role, 3u);  // XXXX, and a tag of the other role each way
 }
 
@@ -162,5 +194,7 @@ TEST(wire_tags_are_sent_by_their_roles_only) {
   CHECK(!tag_sent_by(tag_code("DSCV"), Role::Server));
   CHECK(tag_sent_by(tag_code("CONN"), Role::Server));
   CHECK(!tag_sent_by(tag_code("CONN"), Role::Client));
+  CHECK(tag_sent_by(kSealedAudioTag, Role::Client));
+  CHECK(tag_sent_by(kSealedAudioTag, Role::Server));
   CHECK(!tag_sent_by(tag_code("XXXX"), Role::Client));
 }
