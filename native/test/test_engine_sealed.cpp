@@ -152,3 +152,27 @@ TEST(engine_refuses_sealed_audio_when_the_datagram_budget_leaves_no_room) {
   Rig rig;
   CHECK_THROWS(rig.engine().add_peer(spec), EngineError);
 }
+
+TEST(engine_audio_thread_seals_a_period_without_allocating) {
+  if (!test::allocations_counted()) return;  // ASan: its own allocator
+  Engine engine(EngineOptions{"127.0.0.1", 0, 1400, 0});
+  engine.set_device({kChannels}, {kChannels}, kRate, kPeriod);
+  UdpSocket capture("127.0.0.1", 0, 1 << 20);
+  PeerSpec spec = peer_to("capture", capture.port(), SampleType::F32);
+  spec.redundancy = 2;
+  spec.security = client_security(kRotateAfterDatagrams);
+  engine.add_peer(spec);
+  std::vector<std::vector<float>> in(kChannels, std::vector<float>(kPeriod, 0.5f));
+  std::vector<std::vector<float>> out(kChannels, std::vector<float>(kPeriod));
+  const std::vector<std::vector<const float*>> inputs = {{in[0].data(), in[1].data()}};
+  const std::vector<std::vector<float*>> outputs = {{out[0].data(), out[1].data()}};
+  const size_t before = test::allocations();
+  for (int p = 0; p < 20; ++p) engine.process({&inputs, &outputs, kPeriod});
+  CHECK_EQ(test::allocations(), before);
+  std::vector<uint8_t> datagram(2048);
+  const ssize_t length = ::recv(capture.fd(), datagram.data(), datagram.size(), MSG_DONTWAIT);
+  SealedHeader header{};
+  REQUIRE(length > 0);
+  CHECK(read_sealed_header(datagram.data(), size_t(length), header) == DecodeError::None);
+  CHECK_EQ(header.key_id, kFirstKeyId);
+}

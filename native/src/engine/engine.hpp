@@ -57,8 +57,9 @@ constexpr unsigned kDatagramBatch = 64;
 
 /**
  * Threads: the control thread (Node's main thread) adds and removes peers; the receive thread
- * queues each peer's datagrams in its receive ring; the device's real-time thread calls process()
- * once per period, which sends the period's datagrams itself (non-blocking sendmmsg: a send
+ * checks each peer's datagrams (opening an encrypted peer's, and deriving the keys its sealer
+ * rotates to) and queues them in its receive ring; the device's real-time thread calls process()
+ * once per period, which seals and sends the period's datagrams itself (non-blocking sendmmsg: a send
  * thread's wake-up cost more CPU than the send, native/README.md). The two data threads read the
  * peer list without locks; the control thread publishes a new list and frees the old one only
  * once each of them has left any pass that could still see it (Quiescence).
