@@ -343,8 +343,14 @@ void Engine::receive_loop() {
         counters_.unknown_source.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      if (sealed != (peer->opener != nullptr)) {
-        // Clear audio from an encrypted peer, or sealed from a clear one (SECURITY.md §4).
+      if (sealed && peer->opener == nullptr) {
+        // A clear peer's audio is AUDI: AUDE is an unknown tag to it, as the TS engine counts it
+        // (a clear peer has no security counters).
+        counters_.rejected[size_t(DecodeError::UnknownTag)].fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (!sealed && peer->opener != nullptr) {
+        // Clear audio from an encrypted peer is never played (SECURITY.md §4, step 1).
         peer->auth_failed.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
