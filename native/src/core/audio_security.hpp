@@ -50,7 +50,10 @@ class AudioSealer {
     }
     derive_ahead();
   }
-  ~AudioSealer() { OPENSSL_cleanse(secret_.data(), secret_.size()); }
+  ~AudioSealer() {
+    OPENSSL_cleanse(secret_.data(), secret_.size());
+    OPENSSL_cleanse(next_key_.data(), next_key_.size());
+  }
   AudioSealer(const AudioSealer&) = delete;
   AudioSealer& operator=(const AudioSealer&) = delete;
 

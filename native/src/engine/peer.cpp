@@ -48,6 +48,11 @@ size_t wire_chunk_frames(const StreamRoute& route, const DeviceClock& device) {
                           double(device.sample_rate)));
 }
 
+/** The budget the packetizers cut to: sealing adds its header and tag within the datagram's. */
+size_t clear_budget(const PeerSpec& spec, size_t datagram_budget) {
+  return spec.security ? datagram_budget - kSealOverheadBytes : datagram_budget;
+}
+
 JitterBuffer jitter_buffer(const StreamRoute& route, const PeerSpec& spec) {
   JitterBufferOptions options;
   // With drift compensation the resampler holds the fill at the target against drift; the slip
@@ -109,13 +114,6 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
     adapter = std::make_unique<LatencyAdapter>(options);
   }
 }
-
-namespace {
-/** The budget the packetizers cut to: sealing adds its header and tag within the datagram's. */
-size_t clear_budget(const PeerSpec& spec, size_t datagram_budget) {
-  return spec.security ? datagram_budget - kSealOverheadBytes : datagram_budget;
-}
-}  // namespace
 
 Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t datagram_budget,
            const DeviceClock& device)
