@@ -1,38 +1,31 @@
 // Its own file, so its own process: jackd2's libjack serves a process one server.
 //
-// Encrypted audio between the native engine and a peer written here with Node's crypto alone
-// (docs/SECURITY.md §2–§4: HKDF key per id, ChaCha20-Poly1305, the AUDE layout and nonce), an
-// implementation independent of the C++ one. The engine's JACK outputs feed its inputs, so what
+// Encrypted audio between the native engine and a peer on a plain socket that seals and opens
+// with the TypeScript codec (@syfala/proto's sealAudio and openAudio, Node's crypto): two
+// implementations of docs/SECURITY.md §2–§4. The engine's JACK outputs feed its inputs, so what
 // the peer seals comes back sealed by the engine.
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AudioSecurity, PeerSpec } from '@syfala/audio';
 import { sleep } from '@syfala/jack-rig';
-import { deriveAudioKey, firstKeyIdOfRun } from '@syfala/proto';
+import {
+  deriveAudioKey,
+  firstKeyIdOfRun,
+  openAudio,
+  readSealedAudioHeader,
+  createSealedAudioHeader,
+  sealAudio,
+  AUDIO_AUTH_TAG_BYTES,
+} from '@syfala/proto';
 import { hasJack, jackRig, openStereo, PERIOD, startEngine, stereo } from './fixture.js';
 
 const WIRE = stereo(48000);
 const FRAME_BYTES = 8;
 const PERIOD_BYTES = PERIOD * FRAME_BYTES;
-const CLIENT_TO_SERVER = 1;
-const SERVER_TO_CLIENT = 2;
-const HEADER_BYTES = 32;
-const TAG_BYTES = 16;
 
 /** Sample `frame` of channel `c`: in (0, 1), never 0 (silence), exact in f32. */
 function signal(frame: number, c: number): number {
   return (1 + ((frame * 7 + c * 13) % 2000)) / 2048;
-}
-
-function nonce(stream: number, byteIndex: number, direction: number, copy: number): Buffer {
-  const out = Buffer.alloc(12);
-  out.writeUInt32LE(stream, 0);
-  const index = Buffer.alloc(8);
-  index.writeBigUInt64LE(BigInt(byteIndex));
-  index.copy(out, 4, 0, 7);
-  out[11] = (direction << 4) | copy;
-  return out;
 }
 
 /** Keys by id, derived once. */
@@ -45,54 +38,24 @@ function keyRing(secret: Uint8Array): (id: number) => Uint8Array {
   };
 }
 
-function seal(key: Uint8Array, keyId: number, byteIndex: number, plaintext: Buffer): Buffer {
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.write('SYF', 0, 'ascii');
-  header[3] = 1;
-  header.write('AUDE', 4, 'ascii');
-  header.writeUInt32LE(0, 8);
-  header.writeBigUInt64LE(BigInt(byteIndex), 12);
-  header.writeUInt32LE(plaintext.length, 20);
-  header.writeUInt32LE(keyId, 24);
-  const cipher = createCipheriv(
-    'chacha20-poly1305',
-    key,
-    nonce(0, byteIndex, CLIENT_TO_SERVER, 0),
-    {
-      authTagLength: TAG_BYTES,
-    },
-  );
-  cipher.setAAD(header, { plaintextLength: plaintext.length });
-  return Buffer.concat([header, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-}
-
 interface Opened {
   readonly keyId: number;
   readonly byteIndex: number;
-  readonly plaintext: Buffer;
+  readonly plaintext: Uint8Array;
 }
 
 /** Opens an AUDE from the engine; undefined when it is not one or fails its tag. */
-function open(keyOf: (id: number) => Uint8Array, datagram: Buffer): Opened | undefined {
-  if (datagram.toString('ascii', 4, 8) !== 'AUDE') return undefined;
-  const byteIndex = Number(datagram.readBigUInt64LE(12));
-  const byteCount = datagram.readUInt32LE(20);
-  const keyId = datagram.readUInt32LE(24);
-  const header = datagram.subarray(0, HEADER_BYTES);
-  const decipher = createDecipheriv(
-    'chacha20-poly1305',
-    keyOf(keyId),
-    nonce(datagram.readUInt32LE(8), byteIndex, SERVER_TO_CLIENT, datagram[28]!),
-    { authTagLength: TAG_BYTES },
-  );
-  decipher.setAAD(header, { plaintextLength: byteCount });
-  decipher.setAuthTag(datagram.subarray(HEADER_BYTES + byteCount));
+function open(keyOf: (id: number) => Uint8Array, datagram: Uint8Array): Opened | undefined {
+  const header = createSealedAudioHeader();
   try {
-    const text = decipher.update(datagram.subarray(HEADER_BYTES, HEADER_BYTES + byteCount));
-    return { keyId, byteIndex, plaintext: Buffer.concat([text, decipher.final()]) };
+    readSealedAudioHeader(datagram, header);
   } catch {
     return undefined;
   }
+  const plaintext = openAudio(keyOf(header.keyId), 'server-to-client', datagram, header);
+  return plaintext === null
+    ? undefined
+    : { keyId: header.keyId, byteIndex: header.byteIndex, plaintext };
 }
 
 function peerSocket(): Promise<Socket> {
@@ -145,6 +108,15 @@ describe.skipIf(!hasJack)(
       // nothing piles up for the jitter buffer to slip.
       const periods = 1500;
       const sealFor = keyRing(clientToServer);
+      /** The AUDE of `payload` at `byteIndex` under `keyId`, as the client side seals it. */
+      const seal = (keyId: number, byteIndex: number, payload: Uint8Array): Uint8Array =>
+        sealAudio(sealFor(keyId), 'client-to-server', {
+          streamIndex: 0,
+          byteIndex,
+          copy: 0,
+          keyId,
+          payload,
+        });
       let sent = 0;
       let playing = false;
       let lastKeyId = firstKeyId;
@@ -156,16 +128,13 @@ describe.skipIf(!hasJack)(
           }
         }
         lastKeyId = firstKeyId + Math.floor(sent / rotateAfterDatagrams);
-        socket.send(
-          seal(sealFor(lastKeyId), lastKeyId, sent * PERIOD_BYTES, plaintext),
-          engine.port,
-        );
+        socket.send(seal(lastKeyId, sent * PERIOD_BYTES, plaintext), engine.port);
         sent++;
       };
       socket.on('message', (datagram) => {
         const opened = open(openFromEngine, datagram);
         if (opened === undefined) return void failed++;
-        returned.set(opened.byteIndex, opened.plaintext);
+        returned.set(opened.byteIndex, Buffer.from(opened.plaintext));
         returnedKeys.add(opened.keyId);
         playing ||= opened.plaintext.some((byte) => byte !== 0);
         if (playing && sent < periods) sendPeriod();
@@ -191,13 +160,8 @@ describe.skipIf(!hasJack)(
       for (let i = 0; i < 200 && signalReturned() < periods * PERIOD; i++) await sleep(50);
       expect(signalReturned()).toBe(periods * PERIOD);
 
-      const forged = seal(
-        sealFor(lastKeyId),
-        lastKeyId,
-        periods * PERIOD_BYTES,
-        Buffer.alloc(PERIOD_BYTES),
-      );
-      forged[HEADER_BYTES + 3]! ^= 0x10;
+      const forged = seal(lastKeyId, periods * PERIOD_BYTES, new Uint8Array(PERIOD_BYTES));
+      forged[forged.length - AUDIO_AUTH_TAG_BYTES]! ^= 0x10; // its tag
       socket.send(forged, engine.port);
       const forgedCounted = async (): Promise<number> =>
         (await engine.stats()).peers[0]!.security?.authFailed ?? 0;
