@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { BIN } from './cli-process.js';
 import { sleep } from './fixtures.js';
 
 /**
@@ -15,21 +14,8 @@ import { sleep } from './fixtures.js';
 /** Whether this run is inside scripts/in-netns.sh's namespace (as root: it makes one). */
 export const NETNS = process.env['SYFALA_NETNS'] === '1';
 
-/**
- * Whether serve and connect know `--no-encryption` (issue #16, from the aead-control branch):
- * until they do, audio is clear and the encrypted half of these tests has nothing to test.
- */
-export const HAS_ENCRYPTION = ['serve', 'connect'].every((command) =>
-  spawnSync(process.execPath, [BIN, command, '--help'], { encoding: 'utf8' }).stdout.includes(
-    '--no-encryption',
-  ),
-);
-/** The flags that make a session's audio clear (none before encryption exists: it is clear). */
-export const CLEAR = HAS_ENCRYPTION ? ['--no-encryption'] : [];
-/** Appended to the name of a test of encrypted audio, so a skip says what it waits for. */
-export const needsEncryption = HAS_ENCRYPTION
-  ? ''
-  : ' [skipped: serve and connect have no --no-encryption yet: encrypted audio (#16) is not merged]';
+/** The flag that makes a session's audio clear: the threat the encrypted default removes. */
+export const CLEAR = ['--no-encryption'];
 
 export const hasTshark = spawnSync('tshark', ['--version']).status === 0;
 

@@ -52,7 +52,7 @@ describe('syfala connect and serve: encrypted audio', () => {
       );
       const clear = await connectSummary(udpPort, ['--no-encryption']);
       expect(clear['audio']).toBe('audio: NOT encrypted (--no-encryption)');
-      expect(clear['authFailures']).toBeUndefined();
+      expect(clear['authFailed']).toBeUndefined();
       // An embedded peer's way in, UDP control, stays clear (version 1): the log says so.
       const embedded = await connect(
         { host: '127.0.0.1', udpPort, controlPort: 0 },
@@ -141,7 +141,7 @@ describe('syfala connect and serve: encrypted audio', () => {
         'audio: encrypted (ChaCha20-Poly1305, keys bound to the pre-shared key)',
       );
       // PeerStats.security: present once the engine seals and opens (docs/SECURITY.md §4).
-      expect(summary).toMatchObject({ authFailures: 0, replays: 0 });
+      expect(summary).toMatchObject({ authFailed: 0, replayed: 0 });
       const [stream] = summary['streams'] as { framesReceived: number; lostFrames: number }[];
       expect(stream!.framesReceived).toBeGreaterThan(24_000);
       expect(stream!.lostFrames).toBe(0);

@@ -59,8 +59,8 @@ describe.skipIf(!hasJack)('encrypted audio between the native and the TypeScript
       const summary = jsonLines(client.stdout).find((line) => line['type'] === 'summary');
       expect(summary).toMatchObject({
         audio: expect.stringContaining('encrypted') as string,
-        authFailures: 0,
-        replays: 0,
+        authFailed: 0,
+        replayed: 0,
       });
       const match = matchingFrames((await readWavFile(recorded)).samples, signal, 2);
       expect(match).toMatchObject({ offset: 0, frames: RATE });

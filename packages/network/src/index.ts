@@ -15,7 +15,7 @@ export * from './endpoint.js';
 export * from './discovery/index.js';
 export type { Admission, ClientHello, ServerOffer } from './control/channel.js';
 export type { PskInput } from './control/auth.js';
-export { MAX_IO_RUNS, type AudioKeys, type AudioRunKeys } from './control/audio-keys.js';
+export { MAX_IO_RUNS, type AudioKeys } from './control/audio-keys.js';
 export {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,

@@ -416,8 +416,8 @@ interface Summary {
    * Encrypted audio: the server's datagrams dropped unplayed, as failing authentication and as
    * replays (docs/SECURITY.md §4).
    */
-  readonly authFailures?: number;
-  readonly replays?: number;
+  readonly authFailed?: number;
+  readonly replayed?: number;
   /** Set when the server ended the session first. */
   readonly ended: SessionEnd | undefined;
   /** Set when this side failed: the sentence stderr shows too. */
@@ -466,8 +466,8 @@ function summarize(
         ? undefined
         : audioProtection(result.encrypted, encryption.psk, encryption.offered),
     ...(security !== undefined && {
-      authFailures: security.authFailed,
-      replays: security.replayed,
+      authFailed: security.authFailed,
+      replayed: security.replayed,
     }),
     ended: result?.ended,
     failed: failure === undefined ? undefined : describeError(failure),
@@ -509,9 +509,9 @@ function summaryText(summary: Summary, endpoint: Endpoint): string {
   }
   if (summary.audio !== undefined) {
     const dropped =
-      summary.authFailures === undefined
+      summary.authFailed === undefined
         ? ''
-        : `; auth failures ${summary.authFailures}, replays ${summary.replays}`;
+        : `; auth failures ${summary.authFailed}, replays ${summary.replayed}`;
     lines.push(`${summary.audio}${dropped}`);
   }
   return lines.join('\n');

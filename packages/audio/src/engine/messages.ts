@@ -1,4 +1,4 @@
-import type { DecodeErrorCode, Format } from '@syfala/proto';
+import type { AudioRunKeys, DecodeErrorCode, Format } from '@syfala/proto';
 import type { ConcealmentMode, JitterBufferStats } from '@syfala/utils';
 import type { DeviceStats, DeviceStreams, SinkFailure } from '../backend.js';
 import type { ProcessorSpec } from './processor.js';
@@ -74,16 +74,8 @@ export interface PeerSpec {
   readonly security?: AudioSecurity;
 }
 
-/** The audio keys of one I/O run with a peer (docs/SECURITY.md §2–§4). */
-export interface AudioSecurity {
-  /** Which way this side sends: its nonces carry it (SECURITY.md §3). */
-  readonly sendDirection: 'client-to-server' | 'server-to-client';
-  /** The 32-byte secret of the direction this side sends. */
-  readonly sendSecret: Uint8Array;
-  /** The 32-byte secret of the direction this side receives. */
-  readonly receiveSecret: Uint8Array;
-  /** This run's first key id, the same both ways (firstKeyIdOfRun). */
-  readonly firstKeyId: number;
+/** The audio keys of one I/O run with a peer (docs/SECURITY.md §2–§4), as its session gave them. */
+export interface AudioSecurity extends AudioRunKeys {
   /** Datagrams sealed with one key before the next (default ROTATE_AFTER_DATAGRAMS; tests lower it). */
   readonly rotateAfterDatagrams?: number;
 }

@@ -3,26 +3,12 @@ import {
   deriveAudioSecrets,
   firstKeyIdOfRun,
   handshakeTranscript,
+  type AudioRunKeys,
   type AudioSecrets,
   type HandshakeContext,
   type Role,
 } from '@syfala/proto';
 import type { PresharedKey } from './auth.js';
-
-/**
- * The audio keys of one I/O run with the peer, as an engine takes them (@syfala/audio's
- * PeerSpec.security, AudioSecurity: this package does not depend on the audio one).
- */
-export interface AudioRunKeys {
-  /** Which way this side sends (SECURITY.md §3: its nonces carry it). */
-  readonly sendDirection: 'client-to-server' | 'server-to-client';
-  /** The 32-byte secret of the direction this side sends. */
-  readonly sendSecret: Uint8Array;
-  /** The 32-byte secret of the direction this side receives. */
-  readonly receiveSecret: Uint8Array;
-  /** The run's first key id, the same both ways (firstKeyIdOfRun). */
-  readonly firstKeyId: number;
-}
 
 /**
  * I/O runs one connection's key ids allow (SECURITY.md §3): its StartIoRequest number

@@ -7,7 +7,7 @@ export type {
   SessionMessage,
 } from './channel.js';
 export { MIN_PSK_BYTES, PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
-export { AudioKeys, MAX_IO_RUNS, deriveAudioKeys, type AudioRunKeys } from './audio-keys.js';
+export { AudioKeys, MAX_IO_RUNS, deriveAudioKeys } from './audio-keys.js';
 export { CLOSE_LINGER_MS } from './frame-socket.js';
 export { TcpControlChannel } from './tcp-channel.js';
 export {

@@ -2,7 +2,7 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
-  AUDIO_TAG_CODE,
+  isAudioTagCode,
   PREAMBLE_BYTES,
   PROTOCOL_VERSION,
   decodeMessage,
@@ -218,7 +218,7 @@ export async function connectUdpControl(
       // Other datagrams on a shared socket are someone else's.
       if (from.address !== address || from.port !== port) return;
       // Audio is the audio plane's: skipped on its tag, without decoding.
-      if (datagram.length >= PREAMBLE_BYTES && datagram.readUInt32LE(4) === AUDIO_TAG_CODE) return;
+      if (datagram.length >= PREAMBLE_BYTES && isAudioTagCode(datagram.readUInt32LE(4))) return;
       let message: ServerMessage;
       try {
         message = decodeMessage(datagram, 'server');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import {
-  AUDIO_TAG_CODE,
+  isAudioTagCode,
   DECODE_ERROR_CODES,
   DISCONNECT_REASONS,
   DecodeError,
@@ -261,7 +261,7 @@ export class UdpControlServer {
     let message: ClientMessage;
     try {
       // The preamble alone routes audio, which is the audio plane's to decode.
-      if (readPreamble(datagram, 0, datagram.length) === AUDIO_TAG_CODE) {
+      if (isAudioTagCode(readPreamble(datagram, 0, datagram.length))) {
         this.#onAudio(datagram, peer);
         return;
       }
@@ -269,7 +269,7 @@ export class UdpControlServer {
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       this.#stats.decodeErrors[error.code]++;
-      if (error.code === 'BAD_VERSION' && datagram.readUInt32LE(4) !== AUDIO_TAG_CODE) {
+      if (error.code === 'BAD_VERSION' && !isAudioTagCode(datagram.readUInt32LE(4))) {
         this.#answerVersion(from);
       }
       return;

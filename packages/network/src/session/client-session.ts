@@ -4,11 +4,12 @@ import {
   isRedundancyPeriods,
   NO_REDUNDANCY,
   REDUNDANCY_CAPABILITY,
+  type AudioRunKeys,
   type DisconnectReason,
   type Redundancy,
   type StreamFormats,
 } from '@syfala/proto';
-import { MAX_IO_RUNS, type AudioRunKeys } from '../control/audio-keys.js';
+import { MAX_IO_RUNS } from '../control/audio-keys.js';
 import type { ControlChannel, ServerOffer, SessionMessage } from '../control/channel.js';
 import { ControlError, InvalidStateError, NetworkError, controlErrorFromFrame } from '../errors.js';
 import type { HeartbeatOptions } from './liveness.js';

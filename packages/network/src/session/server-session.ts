@@ -1,10 +1,11 @@
 import {
   NO_REDUNDANCY,
+  type AudioRunKeys,
   type DisconnectReason,
   type Redundancy,
   type StreamFormats,
 } from '@syfala/proto';
-import { MAX_IO_RUNS, type AudioRunKeys } from '../control/audio-keys.js';
+import { MAX_IO_RUNS } from '../control/audio-keys.js';
 import type { ClientHello, ControlChannel, SessionMessage } from '../control/channel.js';
 import { ControlError } from '../errors.js';
 import type { HeartbeatOptions } from './liveness.js';

@@ -100,6 +100,14 @@ const AUDIO = encode({
   byteIndex: 0,
   payload: Uint8Array.of(1, 2, 3, 4),
 });
+const SEALED_AUDIO = encode({
+  type: 'sealed-audio',
+  streamIndex: 0,
+  byteIndex: 0,
+  keyId: 0,
+  copy: 0,
+  sealed: new Uint8Array(4 + 16),
+});
 
 describe('UDP control handshake', { timeout: 15_000 }, () => {
   it('connects and carries session messages both ways', async () => {
@@ -337,13 +345,14 @@ describe('UDP control channels', { timeout: 15_000 }, () => {
     });
     const { shared, serverSide } = await connectedPair(server.port, admitted);
     send(shared.socket, AUDIO, server.port);
-    await waitFor('the audio datagram', () => audio.length === 1);
-    expect(audio[0]!.datagram).toEqual(Buffer.from(AUDIO));
+    send(shared.socket, SEALED_AUDIO, server.port);
+    await waitFor('the audio datagrams', () => audio.length === 2);
+    expect(audio.map((a) => a.datagram)).toEqual([Buffer.from(AUDIO), Buffer.from(SEALED_AUDIO)]);
     expect(audio[0]!.channel).toBe(serverSide.channel);
     const stranger = await udpSocket();
     send(stranger.socket, AUDIO, server.port);
     await waitFor('audio from a stranger counted', () => server.stats().unknownPeer === 1);
-    expect(server.stats()).toMatchObject({ audioDelivered: 1, audioDropped: 0 });
+    expect(server.stats()).toMatchObject({ audioDelivered: 2, audioDropped: 0 });
   });
 
   it('counts audio it has nowhere to send', async () => {
@@ -464,11 +473,12 @@ describe('UDP control bad input', { timeout: 15_000 }, () => {
 
     // Audio is never answered, whatever its version.
     send(stranger.socket, withVersion(AUDIO, 2), server.port);
+    send(stranger.socket, withVersion(SEALED_AUDIO, 2), server.port);
     await sleep(1100);
     send(stranger.socket, beacon, server.port);
     await waitFor('a second VERS a second later', () => stranger.received.length === 2);
     expect(server.stats()).toMatchObject({
-      decodeErrors: expect.objectContaining({ BAD_VERSION: 5 }),
+      decodeErrors: expect.objectContaining({ BAD_VERSION: 6 }),
       versionRepliesSent: 2,
       versionRepliesLimited: 2,
     });

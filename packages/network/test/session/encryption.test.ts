@@ -5,6 +5,7 @@ import {
   KEY_IDS_PER_RUN,
   KeyShare,
   encodeControlFrame,
+  type AudioRunKeys,
   type ControlMessage,
 } from '@syfala/proto';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -13,7 +14,6 @@ import { connectTcpControl } from '../../src/control/tcp-client.js';
 import {
   ControlError,
   MAX_IO_RUNS,
-  type AudioRunKeys,
   type ServerSession,
   type SyfalaServer,
 } from '../../src/index.js';

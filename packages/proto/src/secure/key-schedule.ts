@@ -10,6 +10,7 @@ import {
 import { idToBytes } from '../common.js';
 import { ValueError } from '../errors.js';
 import { SAMPLE_TYPE_INFO, type StreamFormats } from '../format.js';
+import type { AudioDirection } from './audio-aead.js';
 
 /*
  * The key schedule of encrypted audio (docs/SECURITY.md §2): an X25519 exchange on TCP control,
@@ -167,6 +168,18 @@ export function deriveAudioKey(secret: Uint8Array, keyId: number): Uint8Array {
   KEY_LABEL.copy(info);
   info.writeUInt32LE(keyId, KEY_LABEL.length);
   return new Uint8Array(hkdfSync('sha256', secret, EMPTY, info, AUDIO_KEY_BYTES));
+}
+
+/** The audio keys of one I/O run with a peer, as a session hands them to its engine. */
+export interface AudioRunKeys {
+  /** Which way this side sends (SECURITY.md §3: its nonces carry it). */
+  readonly sendDirection: AudioDirection;
+  /** The 32-byte secret of the direction this side sends. */
+  readonly sendSecret: Uint8Array;
+  /** The 32-byte secret of the direction this side receives. */
+  readonly receiveSecret: Uint8Array;
+  /** The run's first key id, the same both ways (firstKeyIdOfRun). */
+  readonly firstKeyId: number;
 }
 
 /** The first key id of I/O run `run` (0 for a session's first StartIoRequest, then +1 each). */

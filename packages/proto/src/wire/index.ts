@@ -6,6 +6,7 @@ export {
   TAGS,
   AUDIO_TAG_CODE,
   SEALED_AUDIO_TAG_CODE,
+  isAudioTagCode,
   tagCode,
 } from './tags.js';
 export {

@@ -33,6 +33,11 @@ export function tagCode(tag: string): number {
 
 export const AUDIO_TAG_CODE = tagCode(TAGS.audio.tag);
 export const SEALED_AUDIO_TAG_CODE = tagCode(TAGS['sealed-audio'].tag);
+
+/** AUDI and AUDE: audio, clear or sealed, which the audio plane decodes and no one answers. */
+export function isAudioTagCode(code: number): boolean {
+  return code === AUDIO_TAG_CODE || code === SEALED_AUDIO_TAG_CODE;
+}
 export const VERSION_TAG_CODE = tagCode(TAGS['version-not-supported'].tag);
 
 const TYPE_BY_TAG_CODE = new Map<number, MessageType>(
