@@ -16,10 +16,7 @@
  * runs, and encrypted / clear of the medians (target ≤ 1.1× at 64 channels, no added round trip).
  * --syfala-latency gives both sides a fixed target without drift compensation (steadier round
  * trips than the CLI's default `auto`, which adapts to the machine's noise).
- * Before serve and connect know `--no-encryption` (issue #16 not merged), audio is clear
- * whatever the flags: the bench says so and measures the clear rows only.
  */
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ManagedProcess, sleep, treeCpuSeconds } from '@syfala/jack-rig';
 import { median, table as markdownTable } from './bench-report.js';
@@ -50,12 +47,6 @@ const [period] = numberList(values.period, '--period');
 const WARMUP_MS = 2000;
 const START_TIMEOUT_MS = 20_000;
 
-const hasEncryption = ['serve', 'connect'].every((command) =>
-  spawnSync(process.execPath, [SYFALA.bin, command, '--help'], {
-    encoding: 'utf8',
-  }).stdout.includes('--no-encryption'),
-);
-
 type Path = 'jack' | 'ts';
 type Audio = 'encrypted' | 'clear';
 interface Configuration {
@@ -73,7 +64,7 @@ interface Sample {
   lost: number;
 }
 
-const audios: Audio[] = hasEncryption ? ['encrypted', 'clear'] : ['clear'];
+const audios: Audio[] = ['encrypted', 'clear'];
 const latencyFlags = values['syfala-latency']
   ? [
       '--latency',
@@ -83,7 +74,7 @@ const latencyFlags = values['syfala-latency']
   : [];
 const flagsOf = (audio: Audio): string[] => [
   ...latencyFlags,
-  ...(audio === 'clear' && hasEncryption ? ['--no-encryption'] : []),
+  ...(audio === 'clear' ? ['--no-encryption'] : []),
 ];
 const configurations: Configuration[] = [
   ...numberList(values['jack-channels'], '--jack-channels').map((channels) => ({
@@ -193,12 +184,6 @@ console.log(
   `Encryption cost: f32 48 kHz, period ${period} frames, ${seconds} s windows, ${runs} runs per configuration taking turns, ` +
     `syfala ${latencyFlags.join(' ') || 'default flags'}\n`,
 );
-if (!hasEncryption) {
-  console.log(
-    'serve and connect have no --no-encryption yet (issue #16 not merged): audio is clear, so ' +
-      'only the clear rows are measured and there is no ratio.\n',
-  );
-}
 
 const samples = new Map<Configuration, Sample[]>(configurations.map((c) => [c, []]));
 const failures: string[] = [];
