@@ -16,6 +16,8 @@ export * from './discovery/index.js';
 export type { Admission, ClientHello, ServerOffer } from './control/channel.js';
 export type { PskInput } from './control/auth.js';
 export { MAX_IO_RUNS, type AudioKeys } from './control/audio-keys.js';
+// The keys of one I/O run, as sessions hand them to an engine (defined with the key schedule).
+export type { AudioRunKeys } from '@syfala/proto';
 export {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
