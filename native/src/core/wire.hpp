@@ -129,6 +129,21 @@ struct AudioHeader {
   uint32_t byte_count;  ///< payload bytes, 1 to kMaxAudioPayloadBytes
 };
 
+/// The checks AUDI and AUDE share, in their order (audio.ts readByteCount): the preamble, the
+/// tag, the header's length, then the byte count, 1 to `max_count`.
+inline DecodeError read_run_count(const uint8_t* data, size_t len, uint32_t want_tag,
+                                  size_t header_bytes, uint32_t max_count, uint32_t& byte_count) {
+  uint32_t tag = 0;
+  const DecodeError preamble = read_preamble(data, len, tag);
+  if (preamble != DecodeError::None) return preamble;
+  if (tag != want_tag) return DecodeError::UnknownTag;
+  if (len < header_bytes) return DecodeError::Truncated;
+  byte_count = le::load_u32(data + 20);
+  if (byte_count > max_count) return DecodeError::TooLarge;
+  if (byte_count == 0) return DecodeError::BadField;
+  return DecodeError::None;
+}
+
 /// Validates an audio datagram of `len` bytes (audio.ts readAudioHeader, same checks in the same
 /// order); on success the payload is at data + kAudioHeaderBytes.
 ///
@@ -136,14 +151,10 @@ struct AudioHeader {
 /// counts for non-audio datagrams on its audio socket (engine-core.ts). A caller that wants to
 /// tell a known non-audio message from garbage asks read_preamble() and tag_sent_by() first.
 inline DecodeError read_audio_header(const uint8_t* data, size_t len, AudioHeader& out) {
-  uint32_t tag = 0;
-  const DecodeError preamble = read_preamble(data, len, tag);
-  if (preamble != DecodeError::None) return preamble;
-  if (tag != kAudioTag) return DecodeError::UnknownTag;
-  if (len < kAudioHeaderBytes) return DecodeError::Truncated;
-  const uint32_t byte_count = le::load_u32(data + 20);
-  if (byte_count > kMaxAudioPayloadBytes) return DecodeError::TooLarge;
-  if (byte_count == 0) return DecodeError::BadField;
+  uint32_t byte_count = 0;
+  const DecodeError run = read_run_count(data, len, kAudioTag, kAudioHeaderBytes,
+                                         kMaxAudioPayloadBytes, byte_count);
+  if (run != DecodeError::None) return run;
   if (byte_count != len - kAudioHeaderBytes) return DecodeError::LengthMismatch;
   const uint64_t byte_index = le::load_u64(data + 12);
   if (byte_index > kMaxByteIndex) return DecodeError::BadField;
@@ -180,14 +191,10 @@ inline bool is_sealed_audio(const uint8_t* data, size_t len) {
 /// order); on success the ciphertext is at data + kSealedHeaderBytes, its tag right after it.
 /// Says nothing of whether it is authentic.
 inline DecodeError read_sealed_header(const uint8_t* data, size_t len, SealedHeader& out) {
-  uint32_t tag = 0;
-  const DecodeError preamble = read_preamble(data, len, tag);
-  if (preamble != DecodeError::None) return preamble;
-  if (tag != kSealedAudioTag) return DecodeError::UnknownTag;
-  if (len < kSealedHeaderBytes) return DecodeError::Truncated;
-  const uint32_t byte_count = le::load_u32(data + 20);
-  if (byte_count > kMaxSealedPayloadBytes) return DecodeError::TooLarge;
-  if (byte_count == 0) return DecodeError::BadField;
+  uint32_t byte_count = 0;
+  const DecodeError run = read_run_count(data, len, kSealedAudioTag, kSealedHeaderBytes,
+                                         kMaxSealedPayloadBytes, byte_count);
+  if (run != DecodeError::None) return run;
   const uint64_t byte_index = le::load_u64(data + 12);
   if (byte_index > kMaxByteIndex) return DecodeError::BadField;
   const uint8_t copy = data[28];
