@@ -6,7 +6,7 @@ import {
 import { probeJack, type JackServerInfo } from '@syfala/backend-jack';
 import { makeFormat, type Format } from '@syfala/proto';
 import { CliError, describeError } from './cli-error.js';
-import { channelList, integerValue, stringValue } from './option-values.js';
+import { channelList, framesValue, stringValue } from './option-values.js';
 
 export const BACKENDS = ['virtual', 'jack', 'coreaudio'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -76,7 +76,7 @@ export function coreAudioOptions(
     ...(inputChannels !== undefined && { inputChannels }),
     ...(outputChannels !== undefined && { outputChannels }),
     ...(period !== undefined && {
-      periodFrames: integerValue(period, name('period'), 1, MAX_PERIOD_FRAMES),
+      periodFrames: framesValue(period, name('period'), 1, MAX_PERIOD_FRAMES),
     }),
   };
 }

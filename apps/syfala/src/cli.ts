@@ -22,6 +22,8 @@ const EXIT_USAGE = 2;
 
 const DEFAULT_FORMATS = 'f32/48000/2/32';
 const DEFAULT_TIMEOUT_MS = 1500;
+/** How every time option reads its value. */
+const TIME_HELP = '1500ms, 2s; a plain number is milliseconds';
 const CONCEALMENT_HELP =
   'what plays where received audio is missing: fade (repeat the last cycle and fade it out; default) or silence';
 const ENDPOINT_HELP = 'a name, an endpoint id or id prefix (8+ hex digits), or HOST[:UDPPORT]';
@@ -76,7 +78,11 @@ export function buildProgram(run: Runner): Command {
     .option('--json', 'print one JSON array (with --watch: one JSON event per line)')
     .option('--watch', 'print endpoints as they are added, updated and removed, until Ctrl-C')
     .addOption(
-      numberOption('--timeout <ms>', 'how long to listen (without --watch)', DEFAULT_TIMEOUT_MS),
+      numberOption(
+        '--timeout <time>',
+        `how long to listen (without --watch): ${TIME_HELP}`,
+        DEFAULT_TIMEOUT_MS,
+      ),
     )
     .option('--interface <ipv4>', 'discover on the network interface with this address')
     .option('--no-mdns', 'do not browse DNS-SD (mDNS)')
@@ -213,7 +219,10 @@ export function buildProgram(run: Runner): Command {
       '--raw',
       "with --record - or --play -: headerless PCM in the stream's format (wire type, or the closest WAV holds)",
     )
-    .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)')
+    .option(
+      '--duration <time>',
+      'stop after this long: 4s, 500ms, 2min; a plain number is seconds (default: at Ctrl-C)',
+    )
     .option('--json', 'print JSON lines: stats every second, then a summary')
     .addOption(
       new Option('--backend <name>', 'the local sound card').choices(BACKENDS).default('virtual'),
@@ -250,7 +259,11 @@ export function buildProgram(run: Runner): Command {
       'each datagram repeats the previous 0 to 3 periods, both ways, against packet loss (default 0)',
     )
     .addOption(
-      numberOption('--timeout <ms>', 'how long to look for the endpoint', DEFAULT_TIMEOUT_MS),
+      numberOption(
+        '--timeout <time>',
+        `how long to look for the endpoint: ${TIME_HELP}`,
+        DEFAULT_TIMEOUT_MS,
+      ),
     )
     .option('--interface <ipv4>', 'look for it on the network interface with this address')
     .addHelpText(
@@ -277,7 +290,11 @@ export function buildProgram(run: Runner): Command {
     .argument('<endpoint>', ENDPOINT_HELP)
     .option('--json', 'print one JSON object')
     .addOption(
-      numberOption('--timeout <ms>', 'how long to look for the endpoint', DEFAULT_TIMEOUT_MS),
+      numberOption(
+        '--timeout <time>',
+        `how long to look for the endpoint: ${TIME_HELP}`,
+        DEFAULT_TIMEOUT_MS,
+      ),
     )
     .option('--interface <ipv4>', 'look for it on the network interface with this address')
     .addOption(
@@ -296,7 +313,7 @@ function addPlayoutFlags(command: Command, received: string): void {
       '--latency <auto|frames>',
       `jitter-buffer target for ${received}: auto (start at ${AUTO_INITIAL_PERIODS} device ` +
         'periods, then follow the measured jitter; needs drift compensation) or a fixed number ' +
-        `of frames (default: auto on jack and coreaudio, ${DEFAULT_TARGET_LATENCY_FRAMES} on virtual)`,
+        `of frames, 480 or 480fr (default: auto on jack and coreaudio, ${DEFAULT_TARGET_LATENCY_FRAMES} on virtual)`,
     )
     .option(
       '--drift-compensation',

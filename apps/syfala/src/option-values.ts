@@ -44,13 +44,58 @@ export function portValue(value: unknown, name: string): number {
   return integerValue(value, name, 0, 0xffff);
 }
 
-/** A positive, finite number (seconds or milliseconds). */
-export function positiveValue(value: unknown, name: string, unit: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
-    throw new CliError(`${name} must be a positive number of ${unit}, got ${shown(value)}`);
+/** A number and an optional unit word: "1500ms", "2 s", "64fr", "480". */
+const QUANTITY = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i;
+
+const MS_PER_TIME_UNIT = { ms: 1, s: 1000, min: 60_000 } as const;
+type TimeUnit = keyof typeof MS_PER_TIME_UNIT;
+
+function quantity(value: unknown): { n: number; unit: string } | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? { n: value, unit: '' } : undefined;
+  const match = typeof value === 'string' ? QUANTITY.exec(value) : null;
+  return match === null ? undefined : { n: Number(match[1]), unit: match[2]!.toLowerCase() };
+}
+
+/**
+ * A positive time in milliseconds, written with a unit ("1500ms", "2s", "1min") or as a plain
+ * number in `plain`, the unit the option always took, so that scripts written before units keep
+ * their meaning.
+ */
+export function timeValue(value: unknown, name: string, plain: TimeUnit): number {
+  const q = quantity(value);
+  const unit = q === undefined ? undefined : q.unit === '' ? plain : q.unit;
+  if (q === undefined || q.n <= 0 || unit === undefined || !(unit in MS_PER_TIME_UNIT)) {
+    throw new CliError(
+      `${name} must be a positive time such as 1500ms, 2s or 1min (a plain number is ${plain}), got ${shown(value)}`,
+    );
   }
-  return n;
+  return q.n * MS_PER_TIME_UNIT[unit as TimeUnit];
+}
+
+/**
+ * A whole number of frames from `min` to `max`: "64fr", "64 frames" or a plain 64. `or` names
+ * what else the option takes, for the refusal ("auto").
+ */
+export function framesValue(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+  or?: string,
+): number {
+  const q = quantity(value);
+  if (
+    q === undefined ||
+    !['', 'fr', 'frames'].includes(q.unit) ||
+    !Number.isInteger(q.n) ||
+    q.n < min ||
+    q.n > max
+  ) {
+    throw new CliError(
+      `${name} must be ${or === undefined ? '' : `${or} or `}a whole number of frames from ${min} to ${max} (64 or 64fr), got ${shown(value)}`,
+    );
+  }
+  return q.n;
 }
 
 export function stringValue(value: unknown, name: string): string {

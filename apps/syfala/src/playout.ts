@@ -2,6 +2,7 @@ import type { StreamFormats } from '@syfala/proto';
 import { DEFAULT_TARGET_LATENCY_FRAMES, type Latency, type Playout } from '@syfala/remote';
 import type { Backend } from './backend-flags.js';
 import { CliError } from './cli-error.js';
+import { framesValue } from './option-values.js';
 
 export {
   AUTO_INITIAL_PERIODS,
@@ -26,16 +27,9 @@ export function defaultPlayout(backend: Backend): Playout {
 /** The largest target: a bound on the buffer's memory (a few times the target). */
 const MAX_LATENCY_FRAMES = 2 ** 20;
 
-/** `--latency`: 'auto' or a whole number of frames from 1. */
+/** `--latency`: 'auto' or a whole number of frames from 1 (480 or 480fr). */
 export function latencyValue(value: unknown, name: string): Latency {
-  if (value === 'auto') return value;
-  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_LATENCY_FRAMES) {
-    throw new CliError(
-      `${name} must be auto or a number of frames from 1 to ${MAX_LATENCY_FRAMES}, got ${JSON.stringify(value) ?? String(value)}`,
-    );
-  }
-  return n;
+  return value === 'auto' ? value : framesValue(value, name, 1, MAX_LATENCY_FRAMES, 'auto');
 }
 
 /** The flags as given (undefined: not given) and how the user wrote them, for the refusal. */

@@ -55,11 +55,11 @@ describe('--latency and --drift-compensation: refused in one sentence, before an
   it.each([
     [
       ['connect', '127.0.0.1:1', '--latency', '0'],
-      /--latency must be auto or a number of frames from 1 to 1048576, got "0"/,
+      /--latency must be auto or a whole number of frames from 1 to 1048576 \(64 or 64fr\), got "0"/,
     ],
     [
       ['connect', '127.0.0.1:1', '--latency', 'fast'],
-      /--latency must be auto or a number of frames .*, got "fast"/,
+      /--latency must be auto or a whole number of frames .*, got "fast"/,
     ],
     [
       ['serve', ...LOOPBACK_SERVE, '--latency', '12.5'],

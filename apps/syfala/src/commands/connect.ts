@@ -28,7 +28,7 @@ import {
   numberedPath,
   oneOf,
   portList,
-  positiveValue,
+  timeValue,
   pskValue,
 } from '../option-values.js';
 import {
@@ -113,11 +113,11 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
       `${flagOf(misplaced.key)} needs --backend ${misplaced.backend} (this is --backend ${flags.backend})`,
     );
   }
-  const timeoutMs = positiveValue(flags.timeout, '--timeout', 'milliseconds');
+  const timeoutMs = timeValue(flags.timeout, '--timeout', 'ms');
   const durationMs =
     flags.duration === undefined
       ? undefined
-      : positiveValue(flags.duration, '--duration', 'seconds') * 1000;
+      : timeValue(flags.duration, '--duration', 's');
   const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
   const playout = resolvePlayout(flags.backend, {
     latency: flags.latency === undefined ? undefined : latencyValue(flags.latency, '--latency'),

@@ -1,6 +1,6 @@
 import { Discovery, discoverOnce, type DiscoveryOptions, type Endpoint } from '@syfala/network';
 import { CliError } from '../cli-error.js';
-import { interfaceValue, positiveValue } from '../option-values.js';
+import { interfaceValue, timeValue } from '../option-values.js';
 import { endpointEventLine, endpointTable } from '../output.js';
 import { parseAddress } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
@@ -22,7 +22,7 @@ export async function discoverCommand(flags: DiscoverFlags): Promise<number> {
     await watch(options, flags.json === true);
     return 0;
   }
-  const timeoutMs = positiveValue(flags.timeout, '--timeout', 'milliseconds');
+  const timeoutMs = timeValue(flags.timeout, '--timeout', 'ms');
   const endpoints = await discoverOnce({ ...options, timeoutMs });
   process.stdout.write(`${render(endpoints, flags.json === true, timeoutMs)}\n`);
   return 0;

@@ -1,6 +1,6 @@
 import { describeFormat, type Format } from '@syfala/proto';
 import { endpointFormats, offeredFormats } from '../endpoint-formats.js';
-import { interfaceValue, positiveValue, pskValue } from '../option-values.js';
+import { interfaceValue, timeValue, pskValue } from '../option-values.js';
 import { resolveEndpoint } from '../resolve-endpoint.js';
 
 export interface InfoFlags {
@@ -12,7 +12,7 @@ export interface InfoFlags {
 
 /** `syfala info`: everything discovery knows about one endpoint. */
 export async function infoCommand(text: string, flags: InfoFlags): Promise<number> {
-  const timeoutMs = positiveValue(flags.timeout, '--timeout', 'milliseconds');
+  const timeoutMs = timeValue(flags.timeout, '--timeout', 'ms');
   const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
   const endpoint = await resolveEndpoint(text, {
     timeoutMs,
