@@ -45,7 +45,10 @@ export type ProcessCallback = (
 export interface DeviceStats {
   /** Periods the device ran. */
   periods: number;
-  /** Periods the device could not deliver on time (late callback, clock catch-up). */
+  /**
+   * Times the device fell behind (JACK's xrun callback, CoreAudio's overloads, the virtual card's
+   * stalls), each counted once however many periods it delayed.
+   */
   xruns: number;
 }
 

@@ -22,7 +22,8 @@ import type { Source } from './sources.js';
  */
 const WAKE_INTERVAL_MS = 1;
 /**
- * How late a period may run before it counts as an xrun: one period, but never less than what
+ * How late a period may run before the card counts an xrun (once per stall, however many periods
+ * it delays): one period, but never less than what
  * the 1 ms timer itself adds (a wake lands up to ~2 ms after the deadline on an idle machine),
  * else every short period would count.
  */
@@ -142,6 +143,8 @@ export class VirtualDevice implements AudioDevice {
   #startPeriod = 0;
   #startNs = 0;
   #xruns = 0;
+  /** The last period ran late: the periods of one stall count as one xrun, as a card reports it. */
+  #behind = false;
   #interval: ReturnType<typeof setInterval> | undefined;
   #immediate: ReturnType<typeof setImmediate> | undefined;
   #closing: Promise<void> | undefined;
@@ -276,7 +279,9 @@ export class VirtualDevice implements AudioDevice {
     const now = this.#nowNs();
     const due = this.#timeOf(this.#period + 1);
     if (due > now) return;
-    if (now - due > this.#xrunLatenessNs) this.#xruns++;
+    const late = now - due > this.#xrunLatenessNs;
+    if (late && !this.#behind) this.#xruns++;
+    this.#behind = late;
     this.#runPeriod();
     // A callback that stopped and restarted the device has already scheduled its own turn.
     if (this.#running && this.#immediate === undefined && this.#timeOf(this.#period + 1) <= now) {
