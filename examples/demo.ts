@@ -17,6 +17,11 @@ const cli = `${root}apps/syfala/bin/syfala.mjs`;
 const recording = `${root}.tmp/demo-take.wav`;
 const privateNetwork = process.env['SYFALA_NETNS'] === '1';
 const DURATION_S = 4;
+/**
+ * On a terminal, connect redraws its status line in place: a serve event takes that line (the
+ * next redraw puts the status under it) instead of landing in the middle of it.
+ */
+const CLEAR_LINE = process.stdout.isTTY ? '\r\x1b[K' : '';
 
 /** Runs the CLI; `logs: 'pipe'` keeps its stderr (where serve logs) for the demo to read. */
 function syfala(args: string[], logs: 'inherit' | 'pipe' = 'inherit'): ChildProcess {
@@ -40,7 +45,7 @@ async function serve(): Promise<{ child: ChildProcess; udpPort: number }> {
     lines.on('line', (line) => {
       const entry = JSON.parse(line) as { event?: string; udpPort?: number };
       if (entry.event === 'listening') resolve({ child, udpPort: entry.udpPort! });
-      else if (entry.event !== 'stats') console.log(`  [serve] ${entry.event}`);
+      else if (entry.event !== 'stats') console.log(`${CLEAR_LINE}  [serve] ${entry.event}`);
     });
   });
 }

@@ -13,6 +13,7 @@ import { infoCommand, type InfoFlags } from './commands/info.js';
 import { serveCommand } from './commands/serve.js';
 import { addReferenceCommands } from './reference/commands.js';
 import { AUTO_INITIAL_PERIODS, DEFAULT_TARGET_LATENCY_FRAMES } from './playout.js';
+import { STATUS_LINE_HELP } from './output.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -270,7 +271,8 @@ export function buildProgram(run: Runner): Command {
       'after',
       '\nExamples:\n  syfala connect "Studio A" --record take.wav --duration 10\n' +
         '  syfala connect "Studio A" --record - --duration 10 | sox -t wav - take.flac\n' +
-        '  sox in.flac -t wav - | syfala connect "Studio A" --play - --duration 10\n',
+        '  sox in.flac -t wav - | syfala connect "Studio A" --play - --duration 10\n' +
+        `\n${STATUS_LINE_HELP}\n`,
     )
     .action(run((endpoint: string, flags: ConnectFlags) => connectCommand(endpoint, flags)));
   addPlayoutFlags(connect, "the server's audio");

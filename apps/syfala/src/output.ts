@@ -91,9 +91,10 @@ export interface StreamStatus {
   /** The jitter buffer's target of received stream 0; undefined when the server sends nothing. */
   readonly targetLatencyFrames: number | undefined;
   readonly targetLatencyMs: number | undefined;
-  /** Frames buffered now in received stream 0. */
+  /** Frames buffered now in received stream 0: the latency the buffer adds, measured. */
   readonly bufferedFrames: number | undefined;
-  /** With --latency auto: the arrival jitter of received stream 0 (a recent peak), µs. */
+  readonly bufferedMs: number | undefined;
+  /** The arrival jitter of received stream 0 (a recent peak), µs. */
   readonly jitterUs?: number;
   /** With drift compensation: the server's clock against the device's, ppm (+: it is faster). */
   readonly driftPpm?: number;
@@ -119,14 +120,16 @@ export function streamStatus(
     received.reduce((total, stream) => total + stream[key], 0);
   const first = received[0];
   const rate = first === undefined ? undefined : rateOf(first.wire);
+  const ms = (frames: number | undefined): number | undefined =>
+    frames === undefined || rate === undefined
+      ? undefined
+      : Math.round((frames / rate) * 10_000) / 10;
   return {
     elapsedS: Math.round(elapsedMs / 100) / 10,
     targetLatencyFrames: first?.targetLatencyFrames,
-    targetLatencyMs:
-      first === undefined || rate === undefined
-        ? undefined
-        : Math.round((first.targetLatencyFrames / rate) * 10_000) / 10,
+    targetLatencyMs: ms(first?.targetLatencyFrames),
     bufferedFrames: first?.bufferedFrames,
+    bufferedMs: ms(first?.bufferedFrames),
     ...playoutStats(first),
     lostFrames: sum('lostFrames'),
     missingFrames: received.reduce((total, stream) => total + missingFrames(stream), 0),
@@ -163,22 +166,34 @@ export function playoutParts(stats: { jitterUs?: number; driftPpm?: number }): s
   return parts;
 }
 
+/** What each field of the status line means, for `syfala connect --help`. */
+export const STATUS_LINE_HELP = [
+  'The status line, each second (--json: the same as JSON lines):',
+  "  target     the jitter buffer's target for the received audio (--latency), frames and ms",
+  '  buffered   what it holds now: the latency it adds, measured',
+  '  jitter     how irregularly the audio arrives (a recent peak)',
+  "  drift      the server's clock against this card's, with drift compensation",
+  '  missing    frames played that never arrived (lost, or silence after an underrun)',
+  '  lost       frames concealed because their packet never came',
+  '  late, dup  packets dropped for arriving too late, or twice',
+  '  underruns  times the buffer ran dry',
+  '  xruns      times this sound card fell behind (one per stall)',
+  '  rx         audio datagrams received',
+].join('\n');
+
 /**
- * "0:03  latency 128 fr (2.7 ms), 120 buffered  jitter 0.4 ms  drift +12.3 ppm  missing 32  lost 0
- * late 0  dup 0  underruns 1  xruns 0  rx 4500" (jitter and drift when measured)
+ * "0:03  target 480 fr (10 ms)  buffered 452 fr (9.4 ms)  jitter 0.4 ms  drift +12.3 ppm
+ * missing 32  lost 0  late 0  dup 0  underruns 1  xruns 0  rx 4500" (drift when measured)
  */
 export function statusLine(status: StreamStatus): string {
   const seconds = Math.floor(status.elapsedS);
   const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
-  const latency =
-    status.targetLatencyFrames === undefined
-      ? 'latency -'
-      : `latency ${status.targetLatencyFrames} fr` +
-        (status.targetLatencyMs === undefined ? '' : ` (${status.targetLatencyMs} ms)`) +
-        `, ${status.bufferedFrames ?? 0} buffered`;
+  const frames = (name: string, n: number | undefined, ms: number | undefined): string =>
+    n === undefined ? `${name} -` : `${name} ${n} fr` + (ms === undefined ? '' : ` (${ms} ms)`);
   return [
     clock,
-    latency,
+    frames('target', status.targetLatencyFrames, status.targetLatencyMs),
+    frames('buffered', status.bufferedFrames, status.bufferedMs),
     ...playoutParts(status),
     `missing ${status.missingFrames}`,
     `lost ${status.lostFrames}`,

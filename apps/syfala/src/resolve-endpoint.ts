@@ -1,49 +1,117 @@
 import { isIPv4 } from 'node:net';
-import { DEFAULT_UDP_PORT, Discovery, discoverOnce, type Endpoint } from '@syfala/network';
+import { DEFAULT_UDP_PORT, Discovery, type Endpoint } from '@syfala/network';
 import { CliError } from './cli-error.js';
 
 export interface ResolveOptions {
   readonly timeoutMs: number;
   /** IPv4 address of the interface discovery runs on. */
   readonly interface?: string;
+  /** Hears what the lookup is doing, for a person watching a terminal. */
+  readonly progress?: ((text: string) => void) | undefined;
 }
+
+/** Progress lines on stderr when a person watches it (a terminal), else none. */
+export function terminalProgress(): ((text: string) => void) | undefined {
+  return process.stderr.isTTY ? (text) => process.stderr.write(`syfala: ${text}\n`) : undefined;
+}
+
+/**
+ * After the first endpoint with the name asked for, how long to go on listening for another with
+ * the same name (names are not unique): endpoints on one network answer a beacon within this.
+ */
+const SAME_NAME_GRACE_MS = 250;
 
 /**
  * Finds the endpoint a user named: `HOST[:PORT]` asks that address directly (a unicast beacon,
  * no multicast); anything else is an endpoint id, an id prefix of 8+ hex digits, or a name, looked
- * up by discovery (beacons to the multicast group and DNS-SD).
+ * up by discovery (beacons to the multicast group and DNS-SD). Either stops as soon as it knows.
  */
 export async function resolveEndpoint(text: string, options: ResolveOptions): Promise<Endpoint> {
+  const { timeoutMs, progress } = options;
   const address = parseAddress(text);
-  if (address !== undefined) {
-    const endpoint = await firstAnswer(address.host, address.port, options.timeoutMs);
-    if (endpoint === undefined) {
-      throw new CliError(
-        `no Syfala server answered at ${address.host}:${address.port} within ${options.timeoutMs} ms`,
-      );
-    }
+  const where = address === undefined ? '' : ` at ${address.host}:${address.port}`;
+  progress?.(
+    `looking for ${address === undefined ? `"${text}"` : 'a Syfala server'}${where} (up to ${timeoutMs} ms)…`,
+  );
+  const started = performance.now();
+  const found = await (address !== undefined
+    ? lookUp(
+        new Discovery({
+          beacon: { address: address.host, port: address.port, intervalMs: 200 },
+          mdns: false,
+        }),
+        () => true,
+        0,
+        timeoutMs,
+      )
+    : lookUp(
+        new Discovery(options.interface === undefined ? {} : { interface: options.interface }),
+        named(text),
+        named(text).exact ? 0 : SAME_NAME_GRACE_MS,
+        timeoutMs,
+      ));
+  if (found.matches.length === 1) {
+    const endpoint = found.matches[0]!;
+    progress?.(
+      `found "${endpoint.name}" at ${endpoint.host}:${endpoint.udpPort} (${endpoint.via.join('+')}) in ${Math.round(performance.now() - started)} ms`,
+    );
     return endpoint;
   }
-  const found = await discoverOnce({
-    timeoutMs: options.timeoutMs,
-    ...(options.interface !== undefined && { interface: options.interface }),
-  });
-  const wanted = text.toLowerCase();
-  const matches = found.filter(
-    (e) =>
-      e.id === wanted ||
-      (wanted.length >= 8 && e.id.startsWith(wanted)) ||
-      e.name.toLowerCase() === wanted,
-  );
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) {
+  if (found.matches.length > 1) {
     throw new CliError(
-      `"${text}" names ${matches.length} endpoints; use an id: ${matches.map((e) => e.id).join(', ')}`,
+      `"${text}" names ${found.matches.length} endpoints; use an id: ${found.matches.map((e) => e.id).join(', ')}`,
     );
   }
   throw new CliError(
-    `no endpoint "${text}" was found in ${options.timeoutMs} ms (${found.length} seen; try syfala discover)`,
+    address !== undefined
+      ? `no Syfala server answered at ${address.host}:${address.port} within ${timeoutMs} ms`
+      : `no endpoint "${text}" was found in ${timeoutMs} ms (${found.seen} seen; try syfala discover)`,
   );
+}
+
+/** Whether an endpoint is the one named: its id, an id prefix of 8+ hex digits, or its name. */
+function named(text: string): ((endpoint: Endpoint) => boolean) & { exact: boolean } {
+  const wanted = text.toLowerCase();
+  const test = (e: Endpoint): boolean =>
+    e.id === wanted ||
+    (wanted.length >= 8 && e.id.startsWith(wanted)) ||
+    e.name.toLowerCase() === wanted;
+  // A whole id names one endpoint: nothing else can match, so the first answer settles it.
+  return Object.assign(test, { exact: /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(wanted) });
+}
+
+/**
+ * Listens until an endpoint matches, then `graceMs` more for others that match too, or until
+ * `timeoutMs`; closes the discovery's sockets before it resolves.
+ */
+async function lookUp(
+  discovery: Discovery,
+  matches: (endpoint: Endpoint) => boolean,
+  graceMs: number,
+  timeoutMs: number,
+): Promise<{ matches: Endpoint[]; seen: number }> {
+  const result = (): { matches: Endpoint[]; seen: number } => {
+    const known = discovery.endpoints();
+    return { matches: known.filter(matches), seen: known.length };
+  };
+  try {
+    return await new Promise((resolve, reject) => {
+      let timer = setTimeout(() => resolve(result()), timeoutMs);
+      let matched = false;
+      const subscription = discovery.events$.subscribe({
+        next: (event) => {
+          if (matched || event.type === 'removed' || !matches(event.endpoint)) return;
+          matched = true;
+          clearTimeout(timer);
+          timer = setTimeout(() => resolve(result()), graceMs);
+        },
+        error: (error: unknown) => reject(error as Error),
+      });
+      subscription.add(() => clearTimeout(timer));
+    });
+  } finally {
+    await discovery.close();
+  }
 }
 
 /** `HOST[:PORT]` (an IPv4 address or localhost; default port 6910), or undefined for anything else. */
@@ -55,34 +123,4 @@ export function parseAddress(text: string): { host: string; port: number } | und
   if (!isIPv4(host) || port < 1 || port > 0xffff)
     throw new CliError(`"${text}" is not a valid HOST:PORT`);
   return { host, port };
-}
-
-/** The first endpoint that answers a unicast beacon at host:port, as soon as it answers. */
-async function firstAnswer(
-  host: string,
-  port: number,
-  timeoutMs: number,
-): Promise<Endpoint | undefined> {
-  const discovery = new Discovery({
-    beacon: { address: host, port, intervalMs: 200 },
-    mdns: false,
-  });
-  try {
-    return await new Promise<Endpoint | undefined>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(undefined), timeoutMs);
-      discovery.events$.subscribe({
-        next: (event) => {
-          if (event.type === 'removed') return;
-          clearTimeout(timer);
-          resolve(event.endpoint);
-        },
-        error: (error: unknown) => {
-          clearTimeout(timer);
-          reject(error as Error);
-        },
-      });
-    });
-  } finally {
-    await discovery.close();
-  }
 }

@@ -167,10 +167,8 @@ Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
   o.Set("playheadByte", number(s.playhead_byte));
   o.Set("highestByte", number(s.highest_byte));
   if (route.concealer) o.Set("concealedGaps", number(route.concealer->gaps()));
-  if (route.adapter) {
-    const double jitter = route.jitter_frames.load(std::memory_order_relaxed);
-    o.Set("jitterUs", jitter * 1e6 / route.route.format.sample_rate);
-  }
+  const double jitter = route.jitter_frames.load(std::memory_order_relaxed);
+  o.Set("jitterUs", jitter * 1e6 / route.route.format.sample_rate);
   if (route.compensated) {
     o.Set("driftPpm", route.drift_ppm.load(std::memory_order_relaxed));
     o.Set("resampleRatio", route.resample_ratio.load(std::memory_order_relaxed));

@@ -62,10 +62,17 @@ bool make_realtime(std::thread& thread, int priority) {
   return pthread_setschedparam(thread.native_handle(), SCHED_FIFO, &param) == 0;
 }
 
+/** The adapter hears of every chunk played; only with adaptive latency does it set the target. */
+void adapt(ReceiveRoute& route, size_t played, bool underrun) {
+  const size_t target = route.adapter->period(played, underrun);
+  if (route.adaptive) route.buffer.set_target_latency_frames(target);
+  route.jitter_frames.store(route.adapter->jitter_frames(), std::memory_order_relaxed);
+}
+
 /**
  * Plays the next `frames` device frames of a route into its planes. With drift compensation the
- * stream resamples (and conceals) into an interleaved copy first, and the adapter, if any, sets
- * the next target. Played straight with concealment, the pull's missing frames are filled
+ * stream resamples (and conceals) into an interleaved copy first. The adapter measures every
+ * route's jitter, and sets the next target with adaptive latency. Played straight with concealment, the pull's missing frames are filled
  * (LossConcealer) on an interleaved copy; without, they stay the format's zero and the samples
  * are decoded straight into the planes.
  */
@@ -77,22 +84,21 @@ void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
     route.drift_ppm.store(route.compensated->drift_ppm(), std::memory_order_relaxed);
     route.resample_ratio.store(route.compensated->ratio() * route.nominal_ratio,
                                std::memory_order_relaxed);
-    if (!route.adapter) return;
     // The adapter's clock counts stream frames: those this chunk's device frames stand for.
     route.stream_position += double(frames) * route.nominal_ratio;
     const uint64_t whole = uint64_t(route.stream_position);
     const size_t played = size_t(whole - route.stream_frames_counted);
     route.stream_frames_counted = whole;
-    route.buffer.set_target_latency_frames(route.adapter->period(played, pulled.underrun));
-    route.jitter_frames.store(route.adapter->jitter_frames(), std::memory_order_relaxed);
+    adapt(route, played, pulled.underrun);
     return;
   }
   if (!route.concealer) {
-    route.buffer.pull(route.wire.data(), frames);
+    adapt(route, frames, route.buffer.pull(route.wire.data(), frames).underrun);
     decode_deinterleave(type, route.wire.data(), channels, frames, route.planes.data(), true);
     return;
   }
   const PullResult& pulled = route.buffer.pull(route.wire.data(), frames, route.missing.data());
+  adapt(route, frames, pulled.underrun);
   decode_samples(type, route.wire.data(), frames * channels, route.samples.data());
   route.concealer->conceal(route.samples.data(), frames, pulled, route.missing.data());
   accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
@@ -229,10 +235,8 @@ void Engine::process(const DevicePeriod& period) {
       read_audio_header(datagram, length, header);  // checked by the receive thread
       if (ReceiveRoute* route = peer->receive_route(header.stream)) {
         route->buffer.push(header.byte_index, datagram + kAudioHeaderBytes, header.byte_count);
-        if (route->adapter) {
-          route->adapter->arrival(double(header.byte_index + header.byte_count) /
-                                  double(route->frame_bytes));
-        }
+        route->adapter->arrival(double(header.byte_index + header.byte_count) /
+                                double(route->frame_bytes));
       }
       peer->inbound.release();
     }

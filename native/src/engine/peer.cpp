@@ -86,6 +86,7 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
       buffer(jitter_buffer(r, spec)),
       wire(kChunkFrames * frame_bytes),
       planes(r.format.channels),
+      adaptive(spec.adaptive_latency),
       nominal_ratio(double(r.format.sample_rate) / double(device.sample_rate)),
       resample_ratio(nominal_ratio),
       // Bytes older than the buffer holds could never play: replays of them are refused.
@@ -102,7 +103,7 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
     missing.resize(kChunkFrames);
   }
   if (concealer || compensated) samples.resize(kChunkFrames * r.format.channels);
-  if (spec.adaptive_latency) {
+  {
     LatencyAdapterOptions options;
     options.sample_rate = r.format.sample_rate;
     // In the stream's frames: a stream at another rate gets its share of a period.

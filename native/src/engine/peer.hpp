@@ -111,8 +111,9 @@ struct ReceiveRoute {
   std::unique_ptr<LossConcealer> concealer;
   /** With drift compensation: pulls from `buffer`, resampled to the device's clock. */
   std::unique_ptr<DriftCompensatedStream> compensated;
-  /** With adaptive latency: sets the buffer's target from the arrivals it measures. */
+  /** Measures the arrival jitter (stats); with adaptive latency its target becomes the buffer's. */
   std::unique_ptr<LatencyAdapter> adapter;
+  const bool adaptive;
   std::vector<float> samples;    // one chunk, interleaved f32 (Fade or drift compensation)
   std::vector<uint8_t> missing;  // the chunk's missing-frame mask (Fade, played straight)
   /** Stream frames per device frame at the nominal rates, and the stream frames played so far

@@ -52,7 +52,7 @@ import {
 } from '../backend-flags.js';
 import { CONCEALMENT_MODES } from '../daemon.js';
 import { checkDeviceRate, latencyValue, resolvePlayout } from '../playout.js';
-import { resolveEndpoint } from '../resolve-endpoint.js';
+import { resolveEndpoint, terminalProgress } from '../resolve-endpoint.js';
 import { atRate } from '@syfala/remote';
 import { waitForSignal } from '../signals.js';
 import { checkPipeFlags, openPipes, STDIO, type ConnectPipes } from '../pipe-audio.js';
@@ -115,9 +115,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   }
   const timeoutMs = timeValue(flags.timeout, '--timeout', 'ms');
   const durationMs =
-    flags.duration === undefined
-      ? undefined
-      : timeValue(flags.duration, '--duration', 's');
+    flags.duration === undefined ? undefined : timeValue(flags.duration, '--duration', 's');
   const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
   const playout = resolvePlayout(flags.backend, {
     latency: flags.latency === undefined ? undefined : latencyValue(flags.latency, '--latency'),
@@ -152,6 +150,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
 
   const endpoint = await resolveEndpoint(text, {
     timeoutMs,
+    progress: terminalProgress(),
     ...(flags.interface !== undefined && {
       interface: interfaceValue(flags.interface, '--interface'),
     }),
@@ -201,7 +200,13 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   let streaming = false;
   let timer: NodeJS.Timeout | undefined;
   const rateOf = (wire: number): number | undefined => formats.inputs[wire]?.sampleRate;
-  const arrivals = arrivalWatch(endpoint.name);
+  // On a terminal a note takes the status line's place; the next redraw puts it back below.
+  const note = (text: string): void => {
+    process.stderr.write(
+      `${mode === 'status' && process.stderr.isTTY ? REDRAW : ''}syfala: ${text}\n`,
+    );
+  };
+  const arrivals = arrivalWatch(endpoint.name, note);
   const report = (stats: EngineStats): void => {
     if (!streaming) return;
     arrivals(stats, performance.now() - startedAt);
@@ -289,7 +294,10 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
  * Says on stderr, once, when the server's audio stops arriving (nothing new between two stats),
  * and once more if it comes back: the concealment plays on, so a listener may not notice.
  */
-function arrivalWatch(name: string): (stats: EngineStats, elapsedMs: number) => void {
+function arrivalWatch(
+  name: string,
+  note: (text: string) => void,
+): (stats: EngineStats, elapsedMs: number) => void {
   let heard = { bytes: 0, atMs: 0 };
   let silent = false;
   return (stats, elapsedMs) => {
@@ -298,12 +306,12 @@ function arrivalWatch(name: string): (stats: EngineStats, elapsedMs: number) => 
     const bytes = received.reduce((total, stream) => total + stream.receivedBytes, 0);
     const since = ((elapsedMs - heard.atMs) / 1000).toFixed(1);
     if (bytes > heard.bytes) {
-      if (silent) process.stderr.write(`syfala: audio from ${name} resumed after ${since} s\n`);
+      if (silent) note(`audio from ${name} resumed after ${since} s`);
       silent = false;
       heard = { bytes, atMs: elapsedMs };
     } else if (!silent) {
       silent = true;
-      process.stderr.write(`syfala: no audio has arrived from ${name} for ${since} s\n`);
+      note(`no audio has arrived from ${name} for ${since} s`);
     }
   };
 }
@@ -498,7 +506,7 @@ function summaryText(summary: Summary, endpoint: Endpoint): string {
   const first = summary.streams[0];
   if (first !== undefined) {
     lines.push(
-      [`latency ${first.targetLatencyFrames} fr at the end`, ...playoutParts(first)].join(', '),
+      [`target ${first.targetLatencyFrames} fr at the end`, ...playoutParts(first)].join(', '),
     );
   }
   if (summary.recorded.length > 0) lines.push(`recorded ${summary.recorded.join(', ')}`);

@@ -1,7 +1,7 @@
 import { describeFormat, type Format } from '@syfala/proto';
 import { endpointFormats, offeredFormats } from '../endpoint-formats.js';
 import { interfaceValue, timeValue, pskValue } from '../option-values.js';
-import { resolveEndpoint } from '../resolve-endpoint.js';
+import { resolveEndpoint, terminalProgress } from '../resolve-endpoint.js';
 
 export interface InfoFlags {
   readonly json?: boolean;
@@ -16,6 +16,7 @@ export async function infoCommand(text: string, flags: InfoFlags): Promise<numbe
   const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
   const endpoint = await resolveEndpoint(text, {
     timeoutMs,
+    progress: terminalProgress(),
     ...(flags.interface !== undefined && {
       interface: interfaceValue(flags.interface, '--interface'),
     }),

@@ -82,8 +82,12 @@ interface ReceiveRoute {
   readonly samples: Float32Array;
   /** The mask a pull fills for a concealer after the buffer; absent when none runs there. */
   readonly missing: Uint8Array | undefined;
-  /** With adaptive latency: sets the buffer's target from the arrivals it measures. */
-  readonly adapter: LatencyAdapter | undefined;
+  /**
+   * Measures the arrival jitter of every received stream (shown in stats); with adaptive latency
+   * its target also becomes the buffer's.
+   */
+  readonly adapter: LatencyAdapter;
+  readonly adaptive: boolean;
   readonly bytesPerFrame: number;
   /** For an encrypted peer: what is too old to open (SECURITY.md §4). */
   readonly replay: ReplayWindow | undefined;
@@ -306,19 +310,17 @@ export class EngineCore {
         wire: new Uint8Array(frames * bytesPerFrame(route.format)),
         samples: new Float32Array(frames * route.format.channels),
         missing: fade && !compensate ? new Uint8Array(frames) : undefined,
-        adapter:
-          spec.adaptiveLatency === true
-            ? new LatencyAdapter({
-                sampleRate: route.format.sampleRate,
-                // In the stream's frames: a stream at another rate gets its share of a period.
-                periodFrames: Math.round(
-                  (device.periodFrames * route.format.sampleRate) / device.sampleRate,
-                ),
-                minTargetFrames: 1,
-                maxTargetFrames: Math.floor(capacityFrames / 2),
-                initialTargetFrames: spec.targetLatencyFrames,
-              })
-            : undefined,
+        adapter: new LatencyAdapter({
+          sampleRate: route.format.sampleRate,
+          // In the stream's frames: a stream at another rate gets its share of a period.
+          periodFrames: Math.round(
+            (device.periodFrames * route.format.sampleRate) / device.sampleRate,
+          ),
+          minTargetFrames: 1,
+          maxTargetFrames: Math.floor(capacityFrames / 2),
+          initialTargetFrames: spec.targetLatencyFrames,
+        }),
+        adaptive: spec.adaptiveLatency === true,
         bytesPerFrame: bytesPerFrame(route.format),
         replay: security && new ReplayWindow(capacityFrames * bytesPerFrame(route.format)),
       };
@@ -398,9 +400,7 @@ export class EngineCore {
             ...r.buffer.stats(),
             concealed: r.buffer.concealedRanges(),
             ...(r.concealer && { concealedGaps: r.concealer.gaps }),
-            ...(r.adapter && {
-              jitterUs: (r.adapter.jitterFrames * 1e6) / r.route.format.sampleRate,
-            }),
+            jitterUs: (r.adapter.jitterFrames * 1e6) / r.route.format.sampleRate,
             ...(r.compensated && {
               driftPpm: r.compensated.driftPpm,
               resampleRatio: r.compensated.ratio,
@@ -448,13 +448,20 @@ export class EngineCore {
     r.buffer.lateFrames = Math.floor((info.lateNs * r.route.format.sampleRate) / 1e9);
     if (r.compensated) {
       const pulled = r.compensated.pull(r.samples, 0, frames);
-      if (r.adapter) r.buffer.targetLatencyFrames = r.adapter.period(frames, pulled.underrun);
+      this.#adapt(r, frames, pulled.underrun);
     } else {
       const pulled = r.buffer.pull(r.wire, 0, frames, r.missing);
+      this.#adapt(r, frames, pulled.underrun);
       decodeSamples(r.route.format.sampleType, r.wire, 0, r.samples, 0, output.length);
       if (r.missing) r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
     }
     for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
+  }
+
+  /** The adapter hears of every period played; only with adaptive latency does it set the target. */
+  #adapt(r: ReceiveRoute, frames: number, underrun: boolean): void {
+    const target = r.adapter.period(frames, underrun);
+    if (r.adaptive) r.buffer.targetLatencyFrames = target;
   }
 
   /**
@@ -561,7 +568,7 @@ export class EngineCore {
     byteCount: number,
   ): void {
     route.buffer.push(byteIndex, bytes, offset, byteCount);
-    route.adapter?.arrival((byteIndex + byteCount) / route.bytesPerFrame);
+    route.adapter.arrival((byteIndex + byteCount) / route.bytesPerFrame);
   }
 
   #peerAt(from: { readonly address: string; readonly port: number }): Peer | undefined {

@@ -104,8 +104,8 @@ export interface ReceivedStreamStats extends JitterBufferStats {
   readonly driftPpm?: number;
   /** With drift compensation: peer frames consumed per device frame now. */
   readonly resampleRatio?: number;
-  /** With adaptive latency: the arrival jitter measured over the last 4 s, µs (a peak). */
-  readonly jitterUs?: number;
+  /** The arrival jitter measured over the last 4 s, µs (a peak); adaptive latency follows it. */
+  readonly jitterUs: number;
   /** With 'fade' concealment: gaps (and slips) the concealer filled. */
   readonly concealedGaps?: number;
   /** The last concealed byte ranges [start, end) of the stream, oldest first (up to 1024). */
