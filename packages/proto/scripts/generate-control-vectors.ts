@@ -1,5 +1,5 @@
 /**
- * Writes vectors/control.json: every control message type as a length-prefixed frame ↔ message,
+ * Writes vectors/control.json: every control message type as a varint-delimited frame ↔ message,
  * plus invalid frames with the DecodeError code each must produce. Byte fields are
  * `{ "$bytes": "hex" }` in JSON. Run: pnpm --filter @syfala/proto generate:vectors
  *
@@ -8,7 +8,12 @@
  * decoding `hex` must give `message`, and decoding its own encoding must too.
  */
 import { writeFileSync } from 'node:fs';
-import { ENCRYPTED_AUDIO_CAPABILITY, KEY_SHARE_BYTES, encodeControlFrame } from '../src/index.js';
+import {
+  ENCRYPTED_AUDIO_CAPABILITY,
+  KEY_SHARE_BYTES,
+  encodeControlFrame,
+  encodeVersion1ControlFrame,
+} from '../src/index.js';
 import { EXAMPLES } from '../test/control/examples.js';
 import { concat, enumValue, framed, rawFrame } from '../test/control/raw.js';
 
@@ -39,13 +44,29 @@ const RAW_WELCOME = {
   udpAudioPort: 4474,
 };
 const invalid = [
-  { name: 'length prefix announcing 4 GB', hex: 'ffffffff', code: 'TOO_LARGE' },
+  { name: 'length prefix announcing 4 GB', hex: 'ffffffff0f', code: 'TOO_LARGE' },
   {
+    // A stream's first 4 bytes are held until all are in (CONTROL.md §1.1), hence the 00.
     name: 'length prefix of 65537 (one over the default maximum)',
-    hex: '01000100',
+    hex: '81800400',
     code: 'TOO_LARGE',
   },
-  { name: 'zero-length frame', hex: '00000000', code: 'BAD_FIELD' },
+  { name: 'zero-length frame', hex: hex(concat(Uint8Array.of(0), startIo)), code: 'BAD_FIELD' },
+  {
+    name: 'a control version 1 Hello (4-byte little-endian length)',
+    hex: hex(
+      encodeVersion1ControlFrame({
+        type: 'hello',
+        requestId: 1,
+        protocolVersion: 1,
+        clientId: '00000000-0000-4000-8000-000000000000',
+        clientName: 'c',
+        capabilities: [],
+        udpAudioPort: 4464,
+      }),
+    ),
+    code: 'BAD_VERSION',
+  },
   {
     name: 'frame cut short at end of stream',
     hex: hex(startIo.subarray(0, startIo.length - 1)),
@@ -173,8 +194,8 @@ const invalid = [
 
 const file = {
   description:
-    'Syfala control-plane test vectors (docs/CONTROL.md). Each hex is a byte stream of 4-byte little-endian length-prefixed ControlFrame protobufs. valid: decoding hex gives message (byte fields are {"$bytes": hex}); the TS encoder gives hex exactly, other encoders need only decode to the same message. invalid: feeding hex to a frame decoder, then ending the stream, fails with DecodeError code.',
-  protocolVersion: 1,
+    'Syfala control-plane test vectors (docs/CONTROL.md). Each hex is a byte stream of varint-delimited ControlFrame protobufs (a varint length, then the protobuf, as protobuf delimited helpers write it). valid: decoding hex gives message (byte fields are {"$bytes": hex}); the TS encoder gives hex exactly, other encoders need only decode to the same message. invalid: feeding hex to a frame decoder, then ending the stream, fails with DecodeError code.',
+  protocolVersion: 2,
   valid,
   invalid,
 };

@@ -15,7 +15,7 @@ const CODES: Record<string, readonly RejectCode[]> = {
   'audio-header': DECODE_ERROR_CODES,
   'sealed-audio': REJECT_CODES,
   'control-frame': ['TRUNCATED', 'BAD_FIELD'],
-  'control-stream': ['TRUNCATED', 'BAD_FIELD', 'TOO_LARGE'],
+  'control-stream': ['TRUNCATED', 'BAD_FIELD', 'TOO_LARGE', 'BAD_VERSION'],
 };
 
 describe('fuzzing every network decoder', () => {

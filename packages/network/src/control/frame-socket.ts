@@ -4,7 +4,9 @@ import {
   DecodeError,
   MAX_CONTROL_FRAME_BYTES,
   encodeControlFrame,
+  encodeVersion1ControlFrame,
   type ControlMessage,
+  type DisconnectReason,
 } from '@syfala/proto';
 import { NetworkError } from '../errors.js';
 import { guarded } from '../guard.js';
@@ -21,6 +23,9 @@ export const CLOSE_LINGER_MS = 1000;
  * answers. Sixteen frames of the largest size: an honest peer never gets near it.
  */
 export const MAX_UNSENT_BYTES = 16 * MAX_CONTROL_FRAME_BYTES;
+/** What a version-1 peer reads when refused: it shows a Disconnect's text to its user. */
+const VERSION_1_REFUSAL =
+  'this peer speaks control version 2 only (varint-delimited frames, docs/CONTROL.md §1.1): upgrade syfala on your side';
 
 export interface FrameSocketHandlers {
   /** A decoded frame, in arrival order. */
@@ -43,6 +48,15 @@ export interface FrameSocketOptions {
    * handler may have stopped half-way, and `lost` follows.
    */
   readonly onHandlerError?: (error: unknown) => void;
+}
+
+/**
+ * How a connection ends after `error`: a peer framing as control version 1 is told it is not
+ * spoken here, in the framing it reads (CONTROL.md §1.1); any other broken frame is a protocol
+ * error (§7).
+ */
+export function disconnectReasonFor(error: DecodeError): DisconnectReason {
+  return error.code === 'BAD_VERSION' ? 'version-unsupported' : 'protocol-error';
 }
 
 /**
@@ -141,12 +155,17 @@ export class FrameSocket {
    * destroyed after CLOSE_LINGER_MS if the peer does not close its side first. Idempotent.
    */
   close(final?: ControlMessage): void {
+    this.#end(final === undefined ? undefined : encodeControlFrame(final));
+  }
+
+  /** close() with `frame` already encoded. */
+  #end(frame: Uint8Array | undefined): void {
     if (!this.#open) return;
     this.#open = false;
     // Keep reading (and discarding) until the peer closes: unread data would turn our FIN into
     // a reset, which can discard the final frame before the peer reads it.
-    if (final === undefined) this.#socket.end();
-    else this.#socket.end(encodeControlFrame(final));
+    if (frame === undefined) this.#socket.end();
+    else this.#socket.end(frame);
     this.#linger = setTimeout(() => this.#socket.destroy(), CLOSE_LINGER_MS).unref();
   }
 
@@ -165,12 +184,19 @@ export class FrameSocket {
       if (!(error instanceof DecodeError)) throw error;
       // The stream has no resync point: tell the peer why (best effort) and end it (CONTROL.md §7).
       this.#onDecodeError?.(error);
-      this.close({
-        type: 'disconnect',
-        requestId: 0,
-        reason: 'protocol-error',
-        text: error.message,
-      });
+      const reason = disconnectReasonFor(error);
+      if (reason === 'version-unsupported') {
+        this.#end(
+          encodeVersion1ControlFrame({
+            type: 'disconnect',
+            requestId: 0,
+            reason,
+            text: VERSION_1_REFUSAL,
+          }),
+        );
+      } else {
+        this.close({ type: 'disconnect', requestId: 0, reason, text: error.message });
+      }
       this.#handlers.lost(error);
       return;
     }

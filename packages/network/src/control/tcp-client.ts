@@ -230,8 +230,8 @@ export async function connectTcpControl(
               return;
             }
           }
-          if (message.protocolVersion > CONTROL_PROTOCOL_VERSION) {
-            const text = `Welcome picked control version ${message.protocolVersion}; this client speaks 1 to ${CONTROL_PROTOCOL_VERSION}`;
+          if (message.protocolVersion !== CONTROL_PROTOCOL_VERSION) {
+            const text = `Welcome picked control version ${message.protocolVersion}; this client speaks ${CONTROL_PROTOCOL_VERSION} only`;
             fail(
               new ControlError('REFUSAL', `control server at ${where}: ${text}`, {
                 reason: text,
@@ -306,13 +306,19 @@ export async function connectTcpControl(
           message: onMessage,
           lost: (error) =>
             fail(
-              error instanceof DecodeError
-                ? error
-                : new NetworkError(
-                    'CONNECTION_CLOSED',
-                    `control server at ${where} closed the connection during the handshake`,
-                    { cause: error },
-                  ),
+              error instanceof DecodeError && error.code === 'BAD_VERSION'
+                ? new ControlError(
+                    'REFUSAL',
+                    `control server at ${where} speaks control version 1 (4-byte length prefixes); this client speaks version ${CONTROL_PROTOCOL_VERSION} only: upgrade the server`,
+                    { reason: error.message, disconnectReason: 'version-unsupported' },
+                  )
+                : error instanceof DecodeError
+                  ? error
+                  : new NetworkError(
+                      'CONNECTION_CLOSED',
+                      `control server at ${where} closed the connection during the handshake`,
+                      { cause: error },
+                    ),
             ),
         },
         options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },

@@ -21,7 +21,7 @@ import { formatAddress, sourceKey } from './address.js';
 import { deriveAudioKeys } from './audio-keys.js';
 import { PresharedKey, macMatches, randomNonce, type PskInput } from './auth.js';
 import type { Admission, ClientHello, ServerOffer } from './channel.js';
-import { FrameSocket } from './frame-socket.js';
+import { FrameSocket, disconnectReasonFor } from './frame-socket.js';
 import { TcpControlChannel, sharedCapabilities } from './tcp-channel.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from './tcp-client.js';
 
@@ -312,12 +312,20 @@ export class TcpControlServer {
     };
 
     const onHello = (message: ControlHello): void => {
+      // We speak version 2 only: a real version-1 client never gets here (its framing is refused
+      // first, CONTROL.md §1.1), but a Hello may still claim 1 (CONTROL.md §4).
+      if (message.protocolVersion < CONTROL_PROTOCOL_VERSION) {
+        refuse(
+          message.requestId,
+          'version-unsupported',
+          `this server speaks control version ${CONTROL_PROTOCOL_VERSION}, the client at most ${message.protocolVersion}`,
+        );
+        return;
+      }
       const hello: ClientHello = {
         clientId: message.clientId,
         clientName: message.clientName,
-        // We speak every version from 1 up, and the decoder rejects 0: the highest version both
-        // speak always exists, so VERSION_UNSUPPORTED is never needed yet (CONTROL.md §4).
-        protocolVersion: Math.min(message.protocolVersion, CONTROL_PROTOCOL_VERSION),
+        protocolVersion: CONTROL_PROTOCOL_VERSION,
         udpAudioPort: message.udpAudioPort,
         capabilities: message.capabilities,
         address: frames.peer.address,
@@ -466,9 +474,9 @@ export class TcpControlServer {
         }),
         onDecodeError: (error) => {
           stats.decodeErrors[error.code]++;
-          // Before Welcome, the Disconnect PROTOCOL_ERROR that follows refuses the connection.
+          // Before Welcome, the Disconnect that follows refuses the connection.
           if (this.#pending.has(frames))
-            this.#refused(frames.peer, 'protocol-error', error.message);
+            this.#refused(frames.peer, disconnectReasonFor(error), error.message);
         },
         onHandlerError: (error) => {
           stats.handlerErrors++;

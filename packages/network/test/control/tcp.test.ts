@@ -1,9 +1,12 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   CONTROL_PROTOCOL_VERSION,
   DecodeError,
   ENCRYPTED_AUDIO_CAPABILITY,
+  decodeControlMessage,
   encodeControlFrame,
+  encodeVersion1ControlFrame,
+  type ControlMessage,
 } from '@syfala/proto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ClientHello } from '../../src/control/channel.js';
@@ -175,11 +178,22 @@ describe('TCP control handshake', { timeout: 15_000 }, () => {
     expect(error).toMatchObject({ code: 'CONNECTION_CLOSED' });
   });
 
-  it('picks version 1 for a Hello that speaks a higher version', async () => {
+  it('picks version 2 for a Hello that speaks a higher version', async () => {
     const { server } = await startServer();
     const raw = await RawTcpPeer.connect(server.port);
     raw.send(helloFrame(1, 9));
-    expect(await raw.next('welcome')).toMatchObject({ requestId: 1, protocolVersion: 1 });
+    expect(await raw.next('welcome')).toMatchObject({ requestId: 1, protocolVersion: 2 });
+  });
+
+  it('refuses a Hello that speaks at most version 1 with Disconnect VERSION_UNSUPPORTED', async () => {
+    const { server } = await startServer();
+    const raw = await RawTcpPeer.connect(server.port);
+    raw.send(helloFrame(1, 1));
+    expect(await raw.next('disconnect')).toMatchObject({
+      requestId: 1,
+      reason: 'version-unsupported',
+      text: 'this server speaks control version 2, the client at most 1',
+    });
   });
 
   it('answers a request the server never takes with Error UNEXPECTED_MESSAGE and goes on', async () => {
@@ -368,7 +382,7 @@ describe('TCP control bad input', { timeout: 15_000 }, () => {
   it('closes a connection announcing a 4 GB frame, counts TOO_LARGE, and others go on', async () => {
     const { server, client, serverSide } = await serverWithClient();
     const raw = await RawTcpPeer.connect(server.port);
-    raw.send(Uint8Array.of(0xff, 0xff, 0xff, 0xff));
+    raw.send(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f));
     await raw.closed;
     expect(raw.frames).toEqual([
       expect.objectContaining({ type: 'disconnect', reason: 'protocol-error' }),
@@ -393,7 +407,12 @@ describe('TCP control bad input', { timeout: 15_000 }, () => {
   it('answers garbage with Disconnect PROTOCOL_ERROR and counts it by code', async () => {
     const { server, client, serverSide } = await serverWithClient();
     const raw = await RawTcpPeer.connect(server.port);
-    raw.send(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    // 'G' reads as a 71-byte frame: the request must be longer for its protobuf to fail (a
+    // shorter one is waited for until the handshake timeout ends it).
+    const request =
+      'GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\nConnection: close\r\n\r\n';
+    expect(request.length).toBeGreaterThan(72);
+    raw.send(Buffer.from(request));
     await raw.closed;
     expect(raw.frames).toEqual([
       expect.objectContaining({ type: 'disconnect', reason: 'protocol-error' }),
@@ -409,11 +428,8 @@ describe('TCP control bad input', { timeout: 15_000 }, () => {
     // ControlFrame { request_id: 1, hello: { protocol_version: 0, client_id: 16 bytes,
     // udp_audio_port: 1 } }, built by hand: the encoder refuses version 0.
     const hello = [0x08, 0x00, 0x12, 0x10, ...new Array<number>(16).fill(7), 0x28, 0x01];
-    const body = Uint8Array.from([0x08, 0x01, 0x52, hello.length, ...hello]);
-    const frame = new Uint8Array(4 + body.length);
-    new DataView(frame.buffer).setUint32(0, body.length, true);
-    frame.set(body, 4);
-    raw.send(frame);
+    const body = [0x08, 0x01, 0x52, hello.length, ...hello];
+    raw.send(Uint8Array.from([body.length, ...body]));
     expect(await raw.next('disconnect')).toMatchObject({ reason: 'protocol-error' });
     expect(server.stats().decodeErrors.BAD_FIELD).toBe(1);
   });
@@ -529,6 +545,89 @@ describe('TCP control bad input', { timeout: 15_000 }, () => {
     await exchange(client, serverSide, 15);
   });
 });
+
+/** Every byte `socket` receives until it closes. */
+function readAll(socket: Socket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve) => socket.once('close', () => resolve(Buffer.concat(chunks))));
+}
+
+/** The frames of a control version 1 stream: each a 4-byte little-endian length, then a body. */
+function version1Frames(bytes: Buffer): ControlMessage[] {
+  const frames: ControlMessage[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const length = bytes.readUInt32LE(at);
+    frames.push(decodeControlMessage(bytes.subarray(at + 4, at + 4 + length)));
+    at += 4 + length;
+  }
+  return frames;
+}
+
+describe(
+  'TCP control meeting a control version 1 peer (4-byte framing)',
+  { timeout: 15_000 },
+  () => {
+    it('refuses a version 1 client in its own framing, with VERSION_UNSUPPORTED, and counts it', async () => {
+      const { server } = await startServer();
+      const socket = connect({ host: '127.0.0.1', port: server.port });
+      const received = readAll(socket);
+      socket.write(encodeVersion1ControlFrame(helloFrame(1, 1)));
+      expect(version1Frames(await received)).toEqual([
+        {
+          type: 'disconnect',
+          requestId: 0,
+          reason: 'version-unsupported',
+          text: expect.stringMatching(
+            /speaks control version 2 only .*: upgrade syfala on your side/,
+          ),
+        },
+      ]);
+      expect(server.stats().decodeErrors.BAD_VERSION).toBe(1);
+    });
+
+    it('fails against a version 1 server with one sentence naming the versions, not a hang', async () => {
+      // What a version 1 server did with a varint-framed Hello: its first 4 bytes, read as a
+      // little-endian length, are far above 64 KiB, so it answered Disconnect PROTOCOL_ERROR in
+      // its own framing and closed.
+      const sockets: Socket[] = [];
+      const old = createServer((socket) => {
+        sockets.push(socket);
+        socket.once('data', (chunk: Buffer) => {
+          const text = `control frame: length prefix announces ${chunk.readUInt32LE(0)} bytes, above the 65536-byte maximum`;
+          const reply = {
+            type: 'disconnect',
+            requestId: 0,
+            reason: 'protocol-error',
+            text,
+          } as const;
+          socket.end(encodeVersion1ControlFrame(reply));
+        });
+      });
+      await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+      onTestFinished(async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => old.close(resolve));
+      });
+      const { port } = old.address() as AddressInfo;
+      const error = await rejection(
+        connectTcpControl({
+          host: '127.0.0.1',
+          port,
+          clientId: CLIENT_ID,
+          clientName: 'laptop',
+          capabilities: [],
+          udpAudioPort: 40_000,
+        }),
+      );
+      expect(error).toBeInstanceOf(ControlError);
+      expect(error).toMatchObject({ code: 'REFUSAL', disconnectReason: 'version-unsupported' });
+      expect((error as Error).message).toBe(
+        `control server at 127.0.0.1:${port} speaks control version 1 (4-byte length prefixes); this client speaks version 2 only: upgrade the server`,
+      );
+    });
+  },
+);
 
 describe('TCP control client errors', { timeout: 15_000 }, () => {
   it('rejects a broken frame from the server with its DecodeError', async () => {

@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import {
+  CONTROL_PROTOCOL_VERSION,
   ControlFrameDecoder,
   ENCRYPTED_AUDIO_CAPABILITY,
   KEY_IDS_PER_RUN,
@@ -205,7 +206,7 @@ async function oldPskServer(): Promise<{ port: number }> {
           send({
             type: 'welcome',
             requestId: message.requestId,
-            protocolVersion: 1,
+            protocolVersion: CONTROL_PROTOCOL_VERSION,
             endpointId: ENDPOINT_ID,
             endpointName: 'old server',
             formats: FORMATS,

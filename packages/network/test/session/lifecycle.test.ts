@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { firstValueFrom, toArray } from 'rxjs';
-import { ControlFrameDecoder, encodeControlFrame } from '@syfala/proto';
+import { CONTROL_PROTOCOL_VERSION, ControlFrameDecoder, encodeControlFrame } from '@syfala/proto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   ControlError,
@@ -251,7 +251,7 @@ describe('a peer Error frame over TCP control', () => {
               encodeControlFrame({
                 type: 'welcome',
                 requestId: frame.requestId,
-                protocolVersion: 1,
+                protocolVersion: CONTROL_PROTOCOL_VERSION,
                 endpointId: '6f1c2a3b-4d5e-4f60-8172-839405a6b7c8',
                 endpointName: 'raw',
                 formats: FORMATS,

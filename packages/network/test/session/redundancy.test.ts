@@ -1,4 +1,9 @@
-import { NO_REDUNDANCY, REDUNDANCY_CAPABILITY, type Redundancy } from '@syfala/proto';
+import {
+  CONTROL_PROTOCOL_VERSION,
+  NO_REDUNDANCY,
+  REDUNDANCY_CAPABILITY,
+  type Redundancy,
+} from '@syfala/proto';
 import { describe, expect, it } from 'vitest';
 import { NetworkError, SyfalaServer, type ServerSession } from '../../src/index.js';
 import { CLIENT_ID, FORMATS, RawTcpPeer } from '../control/helpers.js';
@@ -20,7 +25,7 @@ async function rawClient(server: SyfalaServer, capabilities: string[]): Promise<
   peer.send({
     type: 'hello',
     requestId: 1,
-    protocolVersion: 1,
+    protocolVersion: CONTROL_PROTOCOL_VERSION,
     clientId: CLIENT_ID,
     clientName: 'raw',
     capabilities,

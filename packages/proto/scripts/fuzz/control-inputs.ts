@@ -4,13 +4,13 @@ import {
   AUTH_NONCE_BYTES,
   CONTROL_ERROR_CODES,
   CONTROL_MESSAGE_TYPES,
-  CONTROL_LENGTH_PREFIX_BYTES,
   DISCONNECT_REASONS,
   MAX_CONTROL_FRAME_BYTES,
   OUTCOMES,
   STREAM_DIRECTIONS,
   encodeControlFrame,
   encodeControlMessage,
+  encodeVersion1ControlFrame,
   type ControlMessage,
   type ControlStatsCounters,
 } from '../../src/index.js';
@@ -173,19 +173,27 @@ export function bodyFields(bytes: Uint8Array): Field[] {
   return out;
 }
 
-/** Every frame's length prefix, then the protobuf fields of its body. */
+/** Every frame's varint length prefix, then the protobuf fields of its body. */
 export function streamFields(bytes: Uint8Array): Field[] {
   const out: Field[] = [];
   let at = 0;
-  while (at + CONTROL_LENGTH_PREFIX_BYTES <= bytes.length && out.length < 400) {
-    const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(at, true);
+  while (at < bytes.length && out.length < 400) {
+    const prefix = readVarint(bytes, at, bytes.length);
+    if (prefix === undefined) break;
+    const [length, size] = prefix;
     const candidates = [0, length - 1, length + 1, MAX_CONTROL_FRAME_BYTES + 1, 0xffff_ffff];
-    out.push({ offset: at, size: 4, kind: 'le', value: length, candidates });
-    at += CONTROL_LENGTH_PREFIX_BYTES;
+    out.push({ offset: at, size, kind: 'varint', value: length, candidates });
+    at += size;
     protobufFields(bytes, at, Math.min(bytes.length, at + length), out);
     at += length;
   }
   return out;
+}
+
+/** The body of a varint-delimited frame (what follows its prefix), or undefined if it has none. */
+function frameBody(frame: Uint8Array): Uint8Array | undefined {
+  const prefix = readVarint(frame, 0, frame.length);
+  return prefix === undefined || prefix[1] >= frame.length ? undefined : frame.subarray(prefix[1]);
 }
 
 /** Every frame of packages/proto/vectors/control.json, valid and invalid, prefix included. */
@@ -210,6 +218,9 @@ export function hostileStream(rng: Rng, donors: readonly Uint8Array[]): Uint8Arr
   let bytes: Uint8Array;
   if (roll < 3) {
     bytes = rng.bytes(rng.below(64));
+  } else if (roll < 5) {
+    // A control version 1 peer: 4-byte little-endian lengths (CONTROL.md §1.1).
+    bytes = encodeVersion1ControlFrame(randomControlMessage(rng));
   } else {
     const frames = Array.from({ length: rng.int(1, 3) }, () =>
       rng.chance(0.5) ? encodeControlFrame(randomControlMessage(rng)) : rng.pick(donors),
@@ -232,6 +243,6 @@ export function controlDonors(rng: Rng): Uint8Array[] {
 /** The same donors as bodies, for decodeControlMessage. */
 export function bodyDonors(rng: Rng): Uint8Array[] {
   return controlDonors(rng)
-    .filter((frame) => frame.length > CONTROL_LENGTH_PREFIX_BYTES)
-    .map((frame) => frame.subarray(CONTROL_LENGTH_PREFIX_BYTES));
+    .map(frameBody)
+    .filter((body) => body !== undefined);
 }

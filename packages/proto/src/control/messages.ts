@@ -1,8 +1,11 @@
 import type { DisconnectReason, Outcome } from '../common.js';
 import type { StreamFormats } from '../format.js';
 
-/** The control protocol version this implementation speaks (Hello/Welcome `protocolVersion`). */
-export const CONTROL_PROTOCOL_VERSION = 1;
+/**
+ * The control protocol version this implementation speaks, the only one (Hello/Welcome
+ * `protocolVersion`): version 1 framed with 4-byte lengths, which this side refuses (CONTROL.md §1.1).
+ */
+export const CONTROL_PROTOCOL_VERSION = 2;
 /** Length of an auth nonce (AuthChallenge `nonce`, AuthResponse `clientNonce`), in bytes. */
 export const AUTH_NONCE_BYTES = 32;
 /** Length of an HMAC-SHA256 tag (AuthResponse `mac`, Welcome `authProof`), in bytes. */

@@ -9,7 +9,7 @@ export const EXAMPLES: readonly ControlMessage[] = [
   {
     type: 'hello',
     requestId: 1,
-    protocolVersion: 1,
+    protocolVersion: 2,
     clientId: '6f9619ff-8b86-d011-b42d-00c04fc964ff',
     clientName: 'studio-mac',
     capabilities: ['stats'],
@@ -29,7 +29,7 @@ export const EXAMPLES: readonly ControlMessage[] = [
   {
     type: 'hello',
     requestId: 2,
-    protocolVersion: 1,
+    protocolVersion: 2,
     clientId: '6f9619ff-8b86-d011-b42d-00c04fc964ff',
     clientName: 'studio-mac',
     capabilities: ['redundancy', 'encrypted-audio'],
@@ -41,7 +41,7 @@ export const EXAMPLES: readonly ControlMessage[] = [
   {
     type: 'welcome',
     requestId: 2,
-    protocolVersion: 1,
+    protocolVersion: 2,
     endpointId: 'a3bb189e-8bf9-3888-9912-ace4e6543002',
     endpointName: 'rack-1 (JACK)',
     formats: {
@@ -60,7 +60,7 @@ export const EXAMPLES: readonly ControlMessage[] = [
   {
     type: 'welcome',
     requestId: 0xffff_ffff,
-    protocolVersion: 1,
+    protocolVersion: 2,
     endpointId: 'ffffffff-ffff-ffff-ffff-ffffffffffff',
     endpointName: '',
     formats: { inputs: [], outputs: [] },
@@ -70,7 +70,7 @@ export const EXAMPLES: readonly ControlMessage[] = [
   {
     type: 'welcome',
     requestId: 2,
-    protocolVersion: 1,
+    protocolVersion: 2,
     endpointId: 'a3bb189e-8bf9-3888-9912-ace4e6543002',
     endpointName: 'rack-1',
     formats: { inputs: [STANDARD_FORMAT], outputs: [STANDARD_FORMAT] },

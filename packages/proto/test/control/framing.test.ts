@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, ValueError } from '../../src/errors.js';
 import { encodeControlMessage } from '../../src/control/codec.js';
+import protobuf from 'protobufjs';
 import {
-  CONTROL_LENGTH_PREFIX_BYTES,
   ControlFrameDecoder,
   MAX_CONTROL_FRAME_BYTES,
   encodeControlFrame,
+  encodeVersion1ControlFrame,
 } from '../../src/control/framing.js';
 import type { ControlErrorMessage, ControlMessage } from '../../src/control/messages.js';
 import { EXAMPLES } from './examples.js';
@@ -43,17 +45,28 @@ function pushError(decoder: ControlFrameDecoder, chunk: Uint8Array): DecodeError
 }
 
 describe('encodeControlFrame', () => {
-  it('prefixes the protobuf with its length, little-endian', () => {
+  it('prefixes the protobuf with its length as a varint, as protobufjs encodeDelimited does', () => {
     const body = encodeControlMessage(HEARTBEAT);
     const frame = encodeControlFrame(HEARTBEAT);
-    expect(frame.length).toBe(CONTROL_LENGTH_PREFIX_BYTES + body.length);
-    expect(new DataView(frame.buffer).getUint32(0, true)).toBe(body.length);
-    expect(frame.subarray(CONTROL_LENGTH_PREFIX_BYTES)).toEqual(body);
+    expect(frame).toEqual(concat(Uint8Array.of(body.length), body));
+    const ControlFrame = protobuf
+      .parse(readFileSync(new URL('../../control.proto', import.meta.url), 'utf8'))
+      .root.lookupType('syfala.control.v1.ControlFrame');
+    const delimited = ControlFrame.encodeDelimited(ControlFrame.decode(body)).finish();
+    expect(frame).toEqual(new Uint8Array(delimited));
+    expect(ControlFrame.toObject(ControlFrame.decodeDelimited(frame))).toEqual(
+      ControlFrame.toObject(ControlFrame.decode(body)),
+    );
+  });
+
+  it('writes a 3-byte prefix for the largest frame (65 536 = 80 80 04)', () => {
+    const frame = encodeControlFrame(errorOfSize(MAX_CONTROL_FRAME_BYTES));
+    expect([...frame.subarray(0, 3)]).toEqual([0x80, 0x80, 0x04]);
   });
 
   it('encodes a frame of exactly the maximum size and refuses one byte more', () => {
     expect(encodeControlFrame(errorOfSize(MAX_CONTROL_FRAME_BYTES)).length).toBe(
-      CONTROL_LENGTH_PREFIX_BYTES + MAX_CONTROL_FRAME_BYTES,
+      3 + MAX_CONTROL_FRAME_BYTES,
     );
     expect(() => encodeControlFrame(errorOfSize(MAX_CONTROL_FRAME_BYTES + 1))).toThrow(ValueError);
     expect(() => encodeControlFrame(errorOfSize(300), { maxFrameBytes: 299 })).toThrow(
@@ -131,12 +144,25 @@ describe('ControlFrameDecoder', () => {
     expect(decoded).toEqual(challenge);
   });
 
-  it('rejects a 4 GB length prefix as soon as its 4 bytes arrive', () => {
-    const decoder = new ControlFrameDecoder();
-    expect(decoder.push(Uint8Array.of(0xff, 0xff, 0xff))).toEqual([]);
-    const error = pushError(decoder, Uint8Array.of(0xff));
+  it('rejects a 4 GB length prefix as soon as it is known to exceed the maximum', () => {
+    // ff ff ff ff 0f: 2^32 - 1. Past the three bytes the 65 536-byte maximum needs, the value
+    // can only be larger. A stream's first 4 bytes are held until all are in (§1.1).
+    const first = new ControlFrameDecoder();
+    expect(first.push(Uint8Array.of(0xff, 0xff, 0xff))).toEqual([]);
+    expect(pushError(first, Uint8Array.of(0xff)).code).toBe('TOO_LARGE');
+
+    const later = new ControlFrameDecoder();
+    expect(later.push(concat(encodeControlFrame(HEARTBEAT), Uint8Array.of(0xff, 0xff)))).toEqual([
+      HEARTBEAT,
+    ]);
+    const error = pushError(later, Uint8Array.of(0xff));
     expect(error.code).toBe('TOO_LARGE');
-    expect(error.message).toMatch(/announces 4294967295 bytes, above the 65536-byte maximum/);
+    expect(error.message).toMatch(/3 or more varint bytes announces more than the 65536-byte/);
+  });
+
+  it('rejects a 5-byte prefix whose last byte sets bits past 32 when the maximum allows 5 bytes', () => {
+    const decoder = new ControlFrameDecoder({ maxFrameBytes: 0xffff_ffff });
+    expect(pushError(decoder, Uint8Array.of(0x81, 0x80, 0x80, 0x80, 0x10)).code).toBe('TOO_LARGE');
   });
 
   it('accepts a frame of exactly maxFrameBytes and rejects maxFrameBytes + 1 at its prefix', () => {
@@ -145,9 +171,60 @@ describe('ControlFrameDecoder', () => {
 
     const over = encodeControlMessage(errorOfSize(MAX_CONTROL_FRAME_BYTES + 1));
     const decoder = new ControlFrameDecoder();
-    expect(pushError(decoder, framed(over).subarray(0, CONTROL_LENGTH_PREFIX_BYTES)).code).toBe(
-      'TOO_LARGE',
-    );
+    const error = pushError(decoder, framed(over).subarray(0, 4));
+    expect(error.code).toBe('TOO_LARGE');
+    expect(error.message).toMatch(/announces 65537 bytes, above the 65536-byte maximum/);
+  });
+
+  it('accepts a prefix written longer than needed, as protobuf readers do (81 00 = 1)', () => {
+    const body = encodeControlMessage(START);
+    const padded = concat(Uint8Array.of(body.length | 0x80, 0x00), body);
+    expect(new ControlFrameDecoder().push(padded)).toEqual([START]);
+  });
+
+  describe('a peer framing as control version 1 (4-byte little-endian lengths)', () => {
+    const hello: ControlMessage = {
+      type: 'hello',
+      requestId: 1,
+      protocolVersion: 1,
+      clientId: '3f2a9c1e-7d3b-4c55-9a0e-2b1f6c8d9e01',
+      clientName: 'old client',
+      capabilities: [],
+      udpAudioPort: 4464,
+    };
+
+    it('is refused with BAD_VERSION once its first 4 bytes are in, however they arrive', () => {
+      const frame = encodeVersion1ControlFrame(hello);
+      for (let cut = 0; cut < 4; cut++) {
+        const decoder = new ControlFrameDecoder();
+        expect(decoder.push(frame.subarray(0, cut))).toEqual([]);
+        const error = pushError(decoder, frame.subarray(cut, 4));
+        expect(error.code).toBe('BAD_VERSION');
+        expect(error.message).toContain(
+          `control version 1; its first frame announces ${frame.length - 4} bytes`,
+        );
+      }
+    });
+
+    it('is told so in its own framing: encodeVersion1ControlFrame', () => {
+      const refusal: ControlMessage = {
+        type: 'disconnect',
+        requestId: 0,
+        reason: 'version-unsupported',
+        text: 'v2 only',
+      };
+      const frame = encodeVersion1ControlFrame(refusal);
+      const body = encodeControlMessage(refusal);
+      expect(new DataView(frame.buffer).getUint32(0, true)).toBe(body.length);
+      expect(frame.subarray(4)).toEqual(body);
+    });
+
+    it('is told apart from every valid stream: no example starts like a version-1 prefix', () => {
+      for (const message of EXAMPLES) {
+        const frame = encodeControlFrame(message);
+        expect([frame[2], frame[3]]).not.toEqual([0, 0]);
+      }
+    });
   });
 
   it('honours a smaller maxFrameBytes', () => {
@@ -163,7 +240,8 @@ describe('ControlFrameDecoder', () => {
   });
 
   it('rejects a frame whose body is not a control message', () => {
-    const error = pushError(new ControlFrameDecoder(), framed(Uint8Array.of(0x9f, 0x06)));
+    const stream = concat(framed(Uint8Array.of(0x9f, 0x06)), encodeControlFrame(HEARTBEAT));
+    const error = pushError(new ControlFrameDecoder(), stream);
     expect(error.code).toBe('BAD_FIELD');
   });
 
@@ -182,18 +260,18 @@ describe('ControlFrameDecoder', () => {
   it('gives the same verdict whether a frame arrives whole or split, in Node Buffers', () => {
     // A Disconnect whose text announces 5 bytes and has 1: decoded in place from a Buffer when it
     // arrives whole, gathered into a Uint8Array when split (found by the fuzzer).
-    const frame = Buffer.from('0a0000000800ca02050801120541', 'hex');
+    const frame = Buffer.from('0a0800ca02050801120541', 'hex');
     const whole = pushError(new ControlFrameDecoder(), frame);
     const decoder = new ControlFrameDecoder();
-    expect(decoder.push(frame.subarray(0, 6))).toEqual([]);
-    const split = pushError(decoder, frame.subarray(6));
+    expect(decoder.push(frame.subarray(0, 5))).toEqual([]);
+    const split = pushError(decoder, frame.subarray(5));
     expect(whole.code).toBe('TRUNCATED');
     expect(split.code).toBe('TRUNCATED');
   });
 
   it('stays failed after an error: every later push throws the same code', () => {
     const decoder = new ControlFrameDecoder();
-    const first = pushError(decoder, Uint8Array.of(0, 0, 2, 0));
+    const first = pushError(decoder, Uint8Array.of(0xff, 0xff, 0xff, 0));
     expect(first.code).toBe('TOO_LARGE');
     const again = pushError(decoder, encodeControlFrame(HEARTBEAT));
     expect(again.code).toBe('TOO_LARGE');
@@ -222,10 +300,16 @@ describe('ControlFrameDecoder', () => {
       expect(() => decoder.end()).not.toThrow();
     });
 
-    it('throws TRUNCATED inside a length prefix', () => {
+    it('throws TRUNCATED inside the first frame, before its 4 bytes are in', () => {
       const decoder = new ControlFrameDecoder();
       decoder.push(Uint8Array.of(5, 0));
-      expect(() => decoder.end()).toThrow(/ended inside a frame \(2 of 4 bytes\)/);
+      expect(() => decoder.end()).toThrow(/ended after 2 bytes of the first frame/);
+    });
+
+    it('throws TRUNCATED inside a later length prefix', () => {
+      const decoder = new ControlFrameDecoder();
+      decoder.push(concat(encodeControlFrame(START), Uint8Array.of(0x80)));
+      expect(() => decoder.end()).toThrow(/ended after 1 byte of a length prefix/);
     });
 
     it('throws TRUNCATED inside a body, and the decoder stays failed', () => {
@@ -240,8 +324,9 @@ describe('ControlFrameDecoder', () => {
       }
       expect(error).toBeInstanceOf(DecodeError);
       expect((error as DecodeError).code).toBe('TRUNCATED');
+      const body = frame.length - 1;
       expect((error as DecodeError).message).toContain(
-        `${frame.length - 1} of ${frame.length} bytes`,
+        `ended after ${body - 1} of the ${body} bytes of a frame's body`,
       );
       expect(() => decoder.push(frame.subarray(frame.length - 1))).toThrow(DecodeError);
     });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
+import { concat } from '../../scripts/fuzz/mutate.js';
 
-export { concat } from '../../scripts/fuzz/mutate.js';
+export { concat };
 
 // The schema parsed independently of src/control, to build frames the encoder would refuse.
 const root = protobuf.parse(
@@ -21,10 +22,7 @@ export function enumValue(enumName: string, name: string): number {
   return value;
 }
 
-/** A length-prefixed frame around `body`, whatever it holds. */
+/** A varint-delimited frame around `body`, whatever it holds, announcing `length` bytes. */
 export function framed(body: Uint8Array, length = body.length): Uint8Array {
-  const frame = new Uint8Array(4 + body.length);
-  new DataView(frame.buffer).setUint32(0, length, true);
-  frame.set(body, 4);
-  return frame;
+  return concat(protobuf.Writer.create().uint32(length).finish(), body);
 }
