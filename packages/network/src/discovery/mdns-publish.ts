@@ -4,7 +4,13 @@ import type { Service } from 'bonjour-service';
 import { MDNS_SERVICE_TYPE, type Endpoint } from '../endpoint.js';
 import { guarded, type PeerInputError } from '../guard.js';
 import { formatAddress } from '../control/address.js';
-import { closeMdnsSocket, openMdnsSocket, type MdnsSocket } from './mdns-socket.js';
+import {
+  closeMdnsSocket,
+  openMdnsSocket,
+  type MdnsOutgoing,
+  type MdnsRecord,
+  type MdnsSocket,
+} from './mdns-socket.js';
 import { checkIPv4, checkPort } from './options.js';
 import { encodeEndpointTxt, fitUtf8 } from './txt-record.js';
 
@@ -23,6 +29,42 @@ export interface PublishOptions {
   readonly host?: string;
   /** Told of each error thrown while answering a query (counted in `handlerErrors`). */
   readonly onInputError?: (report: PeerInputError) => void;
+}
+
+/**
+ * Records only this host answers for (RFC 6762 §10.2): they carry the cache-flush bit, so that a
+ * cache replaces what it held for the name (an old port, an old TXT record) rather than add to it.
+ * PTR records are shared (many hosts offer _syfala._udp) and never carry it.
+ */
+const UNIQUE_RECORD_TYPES = new Set(['SRV', 'TXT', 'A', 'AAAA']);
+
+function withCacheFlush(records: readonly MdnsRecord[] = []): MdnsRecord[] {
+  return records.map((record) =>
+    UNIQUE_RECORD_TYPES.has(record.type) ? { ...record, flush: true } : record,
+  );
+}
+
+/**
+ * Sets the cache-flush bit on the unique records of everything bonjour-service sends on `socket`
+ * (it never does). Its responses all go to the group, never as legacy unicast answers, which must
+ * not carry the bit (RFC 6762 §6.7).
+ */
+function flushUniqueRecords(socket: MdnsSocket): void {
+  const respond = socket.mdns.respond.bind(socket.mdns);
+  socket.mdns.respond = (response: MdnsOutgoing, ...rest: unknown[]): void => {
+    const marked = isRecordList(response)
+      ? withCacheFlush(response)
+      : {
+          ...response,
+          answers: withCacheFlush(response.answers),
+          additionals: withCacheFlush(response.additionals),
+        };
+    respond(marked, ...rest);
+  };
+}
+
+function isRecordList(response: MdnsOutgoing): response is readonly MdnsRecord[] {
+  return Array.isArray(response);
 }
 
 /** RFC 6763 §4.1.1: an instance name is one DNS label, at most 63 bytes. */
@@ -119,6 +161,7 @@ export async function publishEndpoint(
       }),
     );
   }
+  flushUniqueRecords(socket);
   // The id suffix makes the name unique, so probing (RFC 6762 §8.1) is skipped: bonjour-service
   // answers a conflict by sending a goodbye for the name, which would remove the other holder.
   const service = socket.bonjour.publish({

@@ -18,6 +18,9 @@ export interface MdnsResponse {
   readonly additionals?: readonly MdnsRecord[];
 }
 
+/** What multicast-dns sends: a response, or a bare list of answers. */
+export type MdnsOutgoing = MdnsResponse | readonly MdnsRecord[];
+
 export interface MdnsQuestion {
   readonly name: string;
   readonly type: 'PTR' | 'SRV' | 'TXT';
@@ -31,6 +34,8 @@ export interface MulticastDns {
   off(event: 'ready', listener: () => void): void;
   off(event: 'error', listener: (error: Error) => void): void;
   query(questions: readonly MdnsQuestion[], callback: (error?: Error | null) => void): void;
+  /** Multicasts a response (bonjour-service's announcements, answers and goodbyes). */
+  respond(response: MdnsOutgoing, ...rest: unknown[]): void;
   /** The listeners of a query (bonjour-service's responder among them). */
   listeners(event: 'query'): ((query: unknown, rinfo: RemoteInfo) => void)[];
   on(event: 'query', listener: (query: unknown, rinfo: RemoteInfo) => void): void;

@@ -12,6 +12,7 @@ const PYTHON = '/usr/bin/python3';
 const HAS_ZEROCONF = spawnSync(PYTHON, ['-c', 'import zeroconf']).status === 0;
 const BROWSE = fileURLToPath(new URL('./zeroconf-browse.py', import.meta.url));
 const PUBLISH = fileURLToPath(new URL('./zeroconf-publish.py', import.meta.url));
+const RECORDS = fileURLToPath(new URL('./zeroconf-records.py', import.meta.url));
 /** The scripts' own time limit; they exit by then whatever happens. */
 const SCRIPT_LIMIT_S = 8;
 
@@ -88,6 +89,39 @@ describe.skipIf(!NETNS || !HAS_ZEROCONF)(`interop with python-zeroconf ${skipRea
       expect(seen.txt).toEqual(
         encodeEndpointTxt({ ...endpoint, protocolVersion: PROTOCOL_VERSION }),
       );
+    } finally {
+      await publication.close();
+    }
+  }, 20_000);
+
+  it('python-zeroconf reads the cache-flush bit on our SRV and TXT records, not on the PTR', async () => {
+    // RFC 6762 §10.2; zeroconf's DNSRecord.unique is that bit as its packet parser reads it. A/AAAA
+    // carry it too, but a host publishing on loopback alone announces none (DISCOVERY.md §3.3).
+    const endpoint = { id: randomUUID(), name: 'Flush bits', udpPort: 6912, controlPort: 6913 };
+    const publication = await publishEndpoint(endpoint, { interface: '127.0.0.1' });
+    try {
+      const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
+        execFile(
+          PYTHON,
+          [RECORDS, publication.instanceName, '3'],
+          { timeout: (SCRIPT_LIMIT_S + 5) * 1000 },
+          (error, out) => (error === null ? resolve({ stdout: out }) : reject(error)),
+        );
+      });
+      const instance = `${publication.instanceName}._syfala._udp.local.`;
+      expect(JSON.parse(stdout)).toEqual(
+        expect.arrayContaining([
+          { name: '_syfala._udp.local.', type: 'PTR', unique: false },
+          { name: instance, type: 'SRV', unique: true },
+          { name: instance, type: 'TXT', unique: true },
+        ]),
+      );
+      const flags = (JSON.parse(stdout) as { type: string; unique: boolean }[]).map(
+        (record) => `${record.type} ${record.unique}`,
+      );
+      expect(flags).not.toContain('SRV false');
+      expect(flags).not.toContain('TXT false');
+      expect(flags).not.toContain('PTR true');
     } finally {
       await publication.close();
     }
