@@ -47,17 +47,18 @@ interface WireVector {
 
 /** What the dissector must show for a vector message, by field (PROTOCOL.md §5). */
 function expectedFields(message: WireVector['message']): Record<string, string> {
-  const m = message as Record<string, never>;
+  const text = (key: string): string => String(message[key]);
   /** Enumerations are their 1-based position in the specification's table (PROTOCOL.md §5.2). */
-  const code = (list: readonly string[], value: string): string => String(list.indexOf(value) + 1);
+  const code = (list: readonly string[], key: string): string =>
+    String(list.indexOf(text(key)) + 1);
   switch (message.type) {
     case 'connect': {
-      const formats = m['formats'] as { inputs: object[]; outputs: object[] };
+      const formats = message['formats'] as { inputs: object[]; outputs: object[] };
       const all = [...formats.inputs, ...formats.outputs] as Record<string, number>[];
       return {
-        'syfala.endpoint_id': m['endpointId'],
-        'syfala.name': m['name'],
-        'syfala.control_port': String(m['controlPort']),
+        'syfala.endpoint_id': text('endpointId'),
+        'syfala.name': text('name'),
+        'syfala.control_port': text('controlPort'),
         'syfala.inputs': String(formats.inputs.length),
         'syfala.outputs': String(formats.outputs.length),
         'syfala.format.channels': all.map((f) => f['channels']).join(','),
@@ -66,44 +67,44 @@ function expectedFields(message: WireVector['message']): Record<string, string> 
       };
     }
     case 'connection-result':
-      return { 'syfala.outcome': code(OUTCOMES, m['outcome']) };
+      return { 'syfala.outcome': code(OUTCOMES, 'outcome') };
     case 'start-io':
     case 'stop-io':
-      return { 'syfala.request_id': String(m['requestId']) };
+      return { 'syfala.request_id': text('requestId') };
     case 'start-io-result':
     case 'stop-io-result':
       return {
-        'syfala.request_id': String(m['requestId']),
-        'syfala.outcome': code(OUTCOMES, m['outcome']),
+        'syfala.request_id': text('requestId'),
+        'syfala.outcome': code(OUTCOMES, 'outcome'),
       };
     case 'disconnect':
-      return { 'syfala.reason': code(DISCONNECT_REASONS, m['reason']) };
+      return { 'syfala.reason': code(DISCONNECT_REASONS, 'reason') };
     case 'heartbeat':
       return {
-        'syfala.sequence': String(m['sequence']),
-        'syfala.sender_time_us': String(m['senderTimeUs']),
+        'syfala.sequence': text('sequence'),
+        'syfala.sender_time_us': text('senderTimeUs'),
       };
     case 'audio':
       return {
-        'syfala.stream_index': String(m['streamIndex']),
-        'syfala.byte_index': String(m['byteIndex']),
-        'syfala.byte_count': String((m['payload'] as string).length / 2),
-        'syfala.payload': m['payload'],
+        'syfala.stream_index': text('streamIndex'),
+        'syfala.byte_index': text('byteIndex'),
+        'syfala.byte_count': String(text('payload').length / 2),
+        'syfala.payload': text('payload'),
       };
     case 'sealed-audio':
       return {
-        'syfala.stream_index': String(m['streamIndex']),
-        'syfala.byte_index': String(m['byteIndex']),
-        'syfala.byte_count': String((m['sealed'] as string).length / 2 - 16),
-        'syfala.key_id': String(m['keyId']),
-        'syfala.io_run': String(Math.floor((m['keyId'] as number) / 2 ** 16)),
-        'syfala.copy': String(m['copy']),
-        'syfala.auth_tag': (m['sealed'] as string).slice(-32),
+        'syfala.stream_index': text('streamIndex'),
+        'syfala.byte_index': text('byteIndex'),
+        'syfala.byte_count': String(text('sealed').length / 2 - 16),
+        'syfala.key_id': text('keyId'),
+        'syfala.io_run': String(Math.floor(Number(message['keyId']) / 2 ** 16)),
+        'syfala.copy': text('copy'),
+        'syfala.auth_tag': text('sealed').slice(-32),
       };
     case 'version-not-supported':
       return {
-        'syfala.min_version': String(m['minVersion']),
-        'syfala.max_version': String(m['maxVersion']),
+        'syfala.min_version': text('minVersion'),
+        'syfala.max_version': text('maxVersion'),
       };
     default:
       return {};
@@ -158,5 +159,122 @@ describe.skipIf(!hasTshark || !hasText2pcap)(
         });
       });
     });
+  },
+);
+
+/** Consecutive datagrams of one stream: each starts where the previous one's bytes ended. */
+function expectContiguous(rows: readonly Record<string, string>[]): void {
+  expect(rows.length).toBeGreaterThan(20);
+  expect(Number(rows[0]!['syfala.byte_index'])).toBe(0);
+  for (let i = 1; i < rows.length; i++) {
+    const previous = rows[i - 1]!;
+    expect(Number(rows[i]!['syfala.byte_index'])).toBe(
+      Number(previous['syfala.byte_index']) + Number(previous['syfala.byte_count']),
+    );
+  }
+}
+
+const skipSession = !NETNS || !hasTshark;
+
+describe.skipIf(skipSession)(
+  `the Wireshark dissector on a captured CLI session${skipSession ? ' [skipped: needs tshark and the private network namespace of in-netns.sh]' : ''}`,
+  () => {
+    it(
+      'shows the beacons, the control frames and both audio streams as the session ran them',
+      { timeout: 90_000 },
+      async () => {
+        const dir = tempDir();
+        const file = join(dir, 'session.pcapng');
+        // Everything on loopback: the namespace holds only this test's traffic.
+        const capture = await startCapture('udp or tcp', file);
+        const server = syfala([
+          'serve',
+          ...LOOPBACK_SERVE,
+          ...['--name', 'Wireshark card', '--log', 'json'],
+          ...['--inputs', 'f32/48000/2/128', '--outputs', 'i16/48000/1/128'],
+        ]);
+        const { udpPort, controlPort } = await serve(server);
+        const { audioPort } = await server.logEvent('listening');
+        const endpoint = `127.0.0.1:${udpPort}`;
+        for (const flags of [[], ['--no-encryption']]) {
+          const client = syfala(['connect', endpoint, '--duration', '1', ...flags]);
+          expect((await client.exited).code).toBe(0);
+        }
+        server.child.kill('SIGTERM');
+        expect((await server.exited).code).toBe(0);
+        await capture.stop();
+
+        const beacons = dissect(file, 'syfala.tag == "CONN" || syfala.tag == "DSCV"', [
+          'syfala.tag',
+          'udp.dstport',
+          'syfala.name',
+          'syfala.control_port',
+          'syfala.format.sample_rate',
+        ]);
+        expect(beacons.filter((row) => row['syfala.tag'] === 'DSCV').length).toBeGreaterThan(1);
+        expect(beacons).toContainEqual({
+          'syfala.tag': 'CONN',
+          'udp.dstport': expect.any(String),
+          'syfala.name': 'Wireshark card',
+          'syfala.control_port': String(controlPort),
+          'syfala.format.sample_rate': '48000,48000',
+        });
+
+        const control = dissect(file, 'syfala_control', [
+          'tcp.srcport',
+          'syfala_control.body',
+          'syfala_control.udp_audio_port',
+        ]);
+        const bodies = control.flatMap((row) => row['syfala_control.body']!.split(','));
+        for (const body of ['hello', 'welcome', 'start-io', 'start-io-result', 'heartbeat']) {
+          expect(bodies).toContain(body);
+        }
+        const welcomes = control.filter((row) => row['syfala_control.body']!.includes('welcome'));
+        expect(welcomes).toHaveLength(2);
+        for (const welcome of welcomes) {
+          expect(welcome['syfala_control.udp_audio_port']).toBe(String(audioPort));
+        }
+
+        const audioFields = [
+          'frame.number',
+          'syfala.tag',
+          'syfala.direction',
+          'syfala.stream_index',
+          'syfala.byte_index',
+          'syfala.byte_count',
+          'syfala.key_id',
+          'syfala.io_run',
+          'syfala.copy',
+          'syfala.stream_format',
+          'syfala.frames',
+        ];
+        const audio = dissect(file, 'syfala.tag == "AUDI" || syfala.tag == "AUDE"', audioFields);
+        const FORMATS = {
+          'server → client (input)': { format: 'f32/48000/2/128', frameBytes: 8 },
+          'client → server (output)': { format: 'i16/48000/1/128', frameBytes: 2 },
+        } as Record<string, { format: string; frameBytes: number }>;
+        for (const tag of ['AUDE', 'AUDI']) {
+          for (const [direction, { format, frameBytes }] of Object.entries(FORMATS)) {
+            const rows = audio.filter(
+              (row) => row['syfala.tag'] === tag && row['syfala.direction'] === direction,
+            );
+            expectContiguous(rows);
+            for (const row of rows) {
+              expect(row['syfala.stream_index']).toBe('0');
+              expect(row['syfala.stream_format']).toBe(format);
+              expect(Number(row['syfala.frames'])).toBe(
+                Number(row['syfala.byte_count']) / frameBytes,
+              );
+              if (tag === 'AUDE') {
+                // The first I/O run of each connection seals with key ids 0 to 2^16 - 1.
+                expect(Number(row['syfala.key_id'])).toBeLessThan(2 ** 16);
+                expect(row['syfala.io_run']).toBe('0');
+                expect(row['syfala.copy']).toBe('0');
+              }
+            }
+          }
+        }
+      },
+    );
   },
 );
