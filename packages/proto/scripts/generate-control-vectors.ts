@@ -77,7 +77,12 @@ const invalid = [
     hex: hex(framed(Uint8Array.of(0xff, 0xff, 0xff))),
     code: 'TRUNCATED',
   },
-  { name: 'frame with no body', hex: hex(framed(rawFrame({ requestId: 3 }))), code: 'BAD_FIELD' },
+  {
+    // At least 4 bytes: a shorter stream ends inside its first frame (CONTROL.md §1.1).
+    name: 'frame with no body',
+    hex: hex(framed(rawFrame({ requestId: 300 }))),
+    code: 'BAD_FIELD',
+  },
   {
     name: 'frame with two bodies',
     hex: hex(framed(rawFrame({ requestId: 1, startIo: {}, stopIo: {} }))),
