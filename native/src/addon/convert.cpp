@@ -144,6 +144,12 @@ Napi::Array string_array(Napi::Env env, const std::vector<std::string>& items) {
 
 double number(uint64_t value) { return double(value); }
 
+Napi::Array peaks(Napi::Env env, const PeakMeter& meter) {
+  Napi::Array out = Napi::Array::New(env, meter.channels());
+  for (uint32_t c = 0; c < meter.channels(); ++c) out.Set(c, meter.peak(c));
+  return out;
+}
+
 Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
   const JitterStatsSnapshot s = route.buffer.stats().snapshot();
   Napi::Object o = Napi::Object::New(env);
@@ -166,6 +172,7 @@ Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
   o.Set("targetLatencyFrames", number(s.target_latency_frames));
   o.Set("playheadByte", number(s.playhead_byte));
   o.Set("highestByte", number(s.highest_byte));
+  o.Set("peak", peaks(env, route.meter));
   if (route.concealer) o.Set("concealedGaps", number(route.concealer->gaps()));
   const double jitter = route.jitter_frames.load(std::memory_order_relaxed);
   o.Set("jitterUs", jitter * 1e6 / route.route.format.sample_rate);
@@ -295,6 +302,7 @@ Napi::Object engine_stats(Napi::Env env, const Engine& engine, const Device* dev
       s.Set("wire", route->route.wire);
       s.Set("datagrams", number(route->datagrams.load(std::memory_order_relaxed)));
       s.Set("bytes", number(route->bytes.load(std::memory_order_relaxed)));
+      s.Set("peak", peaks(env, route->meter));
       sent.Set(sent.Length(), s);
     }
     Napi::Array received = Napi::Array::New(env);

@@ -70,17 +70,18 @@ void adapt(ReceiveRoute& route, size_t played, bool underrun) {
 }
 
 /**
- * Plays the next `frames` device frames of a route into its planes. With drift compensation the
- * stream resamples (and conceals) into an interleaved copy first. The adapter measures every
- * route's jitter, and sets the next target with adaptive latency. Played straight with concealment, the pull's missing frames are filled
- * (LossConcealer) on an interleaved copy; without, they stay the format's zero and the samples
- * are decoded straight into the planes.
+ * Plays the next `frames` device frames of a route into its planes, through an interleaved copy
+ * that is metered. With drift compensation the stream resamples (and conceals) into the copy.
+ * The adapter measures every route's jitter, and sets the next target with adaptive latency.
+ * Played straight with concealment, the pull's missing frames are filled (LossConcealer) in the
+ * copy; without, they stay the format's zero.
  */
 void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
   const SampleType type = route.route.format.type;
   if (route.compensated) {
     const PullResult& pulled = route.compensated->pull(route.samples.data(), frames);
     accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
+    route.meter.measure_interleaved(route.samples.data(), frames);
     route.drift_ppm.store(route.compensated->drift_ppm(), std::memory_order_relaxed);
     route.resample_ratio.store(route.compensated->ratio() * route.nominal_ratio,
                                std::memory_order_relaxed);
@@ -92,16 +93,17 @@ void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
     adapt(route, played, pulled.underrun);
     return;
   }
-  if (!route.concealer) {
+  if (route.concealer) {
+    const PullResult& pulled = route.buffer.pull(route.wire.data(), frames, route.missing.data());
+    adapt(route, frames, pulled.underrun);
+    decode_samples(type, route.wire.data(), frames * channels, route.samples.data());
+    route.concealer->conceal(route.samples.data(), frames, pulled, route.missing.data());
+  } else {
     adapt(route, frames, route.buffer.pull(route.wire.data(), frames).underrun);
-    decode_deinterleave(type, route.wire.data(), channels, frames, route.planes.data(), true);
-    return;
+    decode_samples(type, route.wire.data(), frames * channels, route.samples.data());
   }
-  const PullResult& pulled = route.buffer.pull(route.wire.data(), frames, route.missing.data());
-  adapt(route, frames, pulled.underrun);
-  decode_samples(type, route.wire.data(), frames * channels, route.samples.data());
-  route.concealer->conceal(route.samples.data(), frames, pulled, route.missing.data());
   accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
+  route.meter.measure_interleaved(route.samples.data(), frames);
 }
 
 /**
@@ -113,6 +115,7 @@ size_t encode_chunk(SendRoute& route, size_t channels, size_t frames) {
   const SampleType type = route.route.format.type;
   if (!route.converter) {
     encode_interleave(type, route.planes.data(), channels, frames, route.wire.data());
+    route.meter.measure_planar(route.planes.data(), frames);
     return frames;
   }
   // Wire f32 is little-endian IEEE 754, the host's float on every target (x86-64, arm64).
@@ -123,6 +126,7 @@ size_t encode_chunk(SendRoute& route, size_t channels, size_t frames) {
   const size_t made = route.converter->output_frames_available();
   route.converter->read(route.converted.data(), made);
   encode_samples(type, route.converted.data(), made * channels, route.wire.data());
+  route.meter.measure_interleaved(route.converted.data(), made);
   return made;
 }
 }  // namespace
@@ -249,6 +253,7 @@ void Engine::process(const DevicePeriod& period) {
         play_chunk(*route, channels, n);
         done += n;
       }
+      route->meter.end_period();
     }
     if (!peer->sending.load(std::memory_order_relaxed)) continue;
     for (const auto& route : peer->send) {
@@ -280,6 +285,7 @@ void Engine::process(const DevicePeriod& period) {
             });
         done += n;
       }
+      route->meter.end_period();
     }
     send_queued(*peer);
   }

@@ -71,7 +71,8 @@ SendRoute::SendRoute(const StreamRoute& r, size_t datagram_budget, uint32_t redu
       packetizer(r.wire, bytes_per_frame(r.format), datagram_budget, redundancy,
                  wire_chunk_frames(r, device) * bytes_per_frame(r.format)),
       wire(wire_chunk_frames(r, device) * bytes_per_frame(r.format)),
-      planes(r.format.channels) {
+      planes(r.format.channels),
+      meter(r.format.channels, r.format.sample_rate) {
   if (r.format.sample_rate != device.sample_rate) {
     converter = std::make_unique<RateConverter>(r.format.channels, device.sample_rate,
                                                 r.format.sample_rate, kChunkFrames);
@@ -87,8 +88,10 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
       wire(kChunkFrames * frame_bytes),
       planes(r.format.channels),
       adaptive(spec.adaptive_latency),
+      samples(kChunkFrames * r.format.channels),
       nominal_ratio(double(r.format.sample_rate) / double(device.sample_rate)),
       resample_ratio(nominal_ratio),
+      meter(r.format.channels, device.sample_rate),
       // Bytes older than the buffer holds could never play: replays of them are refused.
       replay{buffer.capacity_frames() * frame_bytes} {
   if (spec.concealment == ConcealmentMode::Fade) {
@@ -102,7 +105,6 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
   } else if (concealer) {
     missing.resize(kChunkFrames);
   }
-  if (concealer || compensated) samples.resize(kChunkFrames * r.format.channels);
   {
     LatencyAdapterOptions options;
     options.sample_rate = r.format.sample_rate;

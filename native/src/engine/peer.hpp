@@ -19,6 +19,7 @@
 #include "../core/latency_adapter.hpp"
 #include "../core/loss_concealer.hpp"
 #include "../core/packetizer.hpp"
+#include "../core/peak_meter.hpp"
 #include "../core/spsc_ring.hpp"
 
 namespace syfala {
@@ -93,6 +94,8 @@ struct SendRoute {
   std::unique_ptr<RateConverter> converter;
   std::vector<float> interleaved;  // one chunk at the device rate (converter only)
   std::vector<float> converted;    // what it makes at the wire rate (converter only)
+  /** Meters what is sent, at the wire rate. */
+  PeakMeter meter;
   std::atomic<uint64_t> datagrams{0};
   std::atomic<uint64_t> bytes{0};
 };
@@ -114,7 +117,7 @@ struct ReceiveRoute {
   /** Measures the arrival jitter (stats); with adaptive latency its target becomes the buffer's. */
   std::unique_ptr<LatencyAdapter> adapter;
   const bool adaptive;
-  std::vector<float> samples;    // one chunk, interleaved f32 (Fade or drift compensation)
+  std::vector<float> samples;    // one chunk, interleaved f32, as it plays
   std::vector<uint8_t> missing;  // the chunk's missing-frame mask (Fade, played straight)
   /** Stream frames per device frame at the nominal rates, and the stream frames played so far
    *  (the adapter's clock, which counts whole frames). */
@@ -125,6 +128,8 @@ struct ReceiveRoute {
   std::atomic<double> drift_ppm{0};
   std::atomic<double> resample_ratio;
   std::atomic<double> jitter_frames{0};
+  /** Meters what plays (after concealment), at the device's rate. */
+  PeakMeter meter;
   /** Sealed audio: the stream's replay window (the receive thread's alone). */
   ReplayWindow replay;
 };

@@ -56,3 +56,5 @@ export {
   UNDERRUN_SPACING_SECONDS,
 } from './latency-adapter.js';
 export type { LatencyAdapterOptions } from './latency-adapter.js';
+export { METER_BLOCK_MS, PeakMeter } from './peak-meter.js';
+export type { PeakMeterOptions } from './peak-meter.js';

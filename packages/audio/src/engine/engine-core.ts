@@ -16,6 +16,7 @@ import {
   JitterBuffer,
   LatencyAdapter,
   LossConcealer,
+  PeakMeter,
   RateConverter,
   StreamPacketizer,
   decodeSamples,
@@ -68,7 +69,9 @@ interface SendRoute {
   readonly converter: RateConverter | undefined;
   readonly samples: Float32Array;
   readonly wire: Uint8Array;
-  readonly stats: StreamSendStats;
+  /** Meters what is sent, at the stream's rate. */
+  readonly meter: PeakMeter;
+  readonly stats: Omit<StreamSendStats, 'peak'>;
 }
 
 interface ReceiveRoute {
@@ -89,6 +92,8 @@ interface ReceiveRoute {
   readonly adapter: LatencyAdapter;
   readonly adaptive: boolean;
   readonly bytesPerFrame: number;
+  /** Meters what plays (after concealment), at the device's rate. */
+  readonly meter: PeakMeter;
   /** For an encrypted peer: what is too old to open (SECURITY.md §4). */
   readonly replay: ReplayWindow | undefined;
 }
@@ -264,6 +269,7 @@ export class EngineCore {
               }),
         samples: new Float32Array(streamFrames * route.format.channels),
         wire: new Uint8Array(streamFrames * bytesPerFrame(route.format)),
+        meter: new PeakMeter(route.format),
         stats: { wire: route.wire, datagrams: 0, bytes: 0 },
       };
     });
@@ -322,6 +328,10 @@ export class EngineCore {
         }),
         adaptive: spec.adaptiveLatency === true,
         bytesPerFrame: bytesPerFrame(route.format),
+        meter: new PeakMeter({
+          channels: route.format.channels,
+          sampleRate: device.streams.outputs[route.device]!.sampleRate,
+        }),
         replay: security && new ReplayWindow(capacityFrames * bytesPerFrame(route.format)),
       };
     }
@@ -390,7 +400,7 @@ export class EngineCore {
       device: this.#device?.stats(),
       peers: [...this.#peersById.values()].map((peer) => ({
         id: peer.spec.id,
-        sent: peer.send.map((s) => ({ ...s.stats })),
+        sent: peer.send.map((s) => ({ ...s.stats, peak: s.meter.peaks() })),
         queueDrops: { ...peer.queueDrops },
         ...(peer.security && { security: peer.security.stats() }),
         received: peer.receive
@@ -399,6 +409,7 @@ export class EngineCore {
             wire: r.route.wire,
             ...r.buffer.stats(),
             concealed: r.buffer.concealedRanges(),
+            peak: r.meter.peaks(),
             ...(r.concealer && { concealedGaps: r.concealer.gaps }),
             jitterUs: (r.adapter.jitterFrames * 1e6) / r.route.format.sampleRate,
             ...(r.compensated && {
@@ -456,6 +467,8 @@ export class EngineCore {
       if (r.missing) r.concealer?.conceal(r.samples, 0, frames, pulled, r.missing);
     }
     for (let i = 0; i < output.length; i++) output[i]! += r.samples[i]!;
+    r.meter.measure(r.samples, 0, frames);
+    r.meter.endPeriod();
   }
 
   /** The adapter hears of every period played; only with adaptive latency does it set the target. */
@@ -496,6 +509,8 @@ export class EngineCore {
       count = frames * channels;
     }
     const bytes = encodeSamples(s.route.format.sampleType, samples, 0, s.wire, 0, count);
+    s.meter.measure(samples, 0, count / s.route.format.channels);
+    s.meter.endPeriod();
     // Redundancy sends the history again ahead of the new bytes (not for an empty period).
     if (bytes > 0) s.stats.bytes += s.packetizer.historyBytes + bytes;
     s.stats.datagrams += s.packetizer.packetize(s.wire, 0, bytes, sink);

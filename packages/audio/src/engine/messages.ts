@@ -96,6 +96,11 @@ export interface StreamSendStats {
   datagrams: number;
   /** Payload bytes sent, redundant copies included (headers excluded). */
   bytes: number;
+  /**
+   * Per channel, the largest |sample| sent (linear, full scale 1.0) over the last complete
+   * metering block (METER_BLOCK_MS of audio, at least a period; docs/OBSERVABILITY.md §3).
+   */
+  readonly peak: number[];
 }
 
 export interface ReceivedStreamStats extends JitterBufferStats {
@@ -110,6 +115,8 @@ export interface ReceivedStreamStats extends JitterBufferStats {
   readonly concealedGaps?: number;
   /** The last concealed byte ranges [start, end) of the stream, oldest first (up to 1024). */
   readonly concealed: Array<[number, number]>;
+  /** Per channel, the largest |sample| played (after concealment), as StreamSendStats.peak. */
+  readonly peak: number[];
 }
 
 export interface PeerStats {
