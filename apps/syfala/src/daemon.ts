@@ -1,4 +1,4 @@
-import type { PeerSpec, SinkFailure, StreamEngine } from '@syfala/audio';
+import { readStatsReport, type PeerSpec, type SinkFailure, type StreamEngine } from '@syfala/audio';
 import {
   SyfalaServer,
   type ServerDiscoveryOptions,
@@ -94,6 +94,7 @@ export class Daemon {
           // The device clock already runs: adding the peer is all "ready now" takes.
           startIo: (session) => {
             const security = session.audioSecurity;
+            session.setStatsProvider(() => readStatsReport(engine, peerId(session), 'server'));
             return engine.addPeer({
               id: peerId(session),
               address: session.client.address,

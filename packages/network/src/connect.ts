@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { REDUNDANCY_CAPABILITY, type StreamFormats } from '@syfala/proto';
+import { REDUNDANCY_CAPABILITY, STATS_CAPABILITY, type StreamFormats } from '@syfala/proto';
 import type { PskInput } from './control/auth.js';
 import type { ControlChannel, ServerOffer } from './control/channel.js';
 import { connectTcpControl } from './control/tcp-client.js';
@@ -127,8 +127,9 @@ async function connectTcp(
     port: target.controlPort,
     clientId: options.clientId ?? randomUUID(),
     clientName: options.clientName ?? hostname(),
-    // The session understands a granted redundancy whatever it asks (Connected.startIo).
-    capabilities: [REDUNDANCY_CAPABILITY],
+    // The session understands a granted redundancy whatever it asks (Connected.startIo), and
+    // takes the server's Stats (peerStats).
+    capabilities: [REDUNDANCY_CAPABILITY, STATS_CAPABILITY],
     udpAudioPort,
     ...(options.localAddress !== undefined && { localAddress: options.localAddress }),
     ...(options.psk !== undefined && { psk: options.psk }),

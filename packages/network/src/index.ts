@@ -23,11 +23,15 @@ export {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   type HeartbeatOptions,
 } from './session/liveness.js';
-export type {
-  ControlStats,
-  SessionEnd,
-  SessionEndReason,
-  SessionStateName,
+export {
+  STATS_INTERVAL_MS,
+  type ControlStats,
+  type PeerStatsReport,
+  type SessionEnd,
+  type SessionEndReason,
+  type SessionStateName,
+  type StatsProvider,
+  type StatsReport,
 } from './session/session-core.js';
 export {
   Connected,

@@ -5,6 +5,7 @@ import {
   MAX_REDUNDANCY_PERIODS,
   isRedundancyPeriods,
   REDUNDANCY_CAPABILITY,
+  STATS_CAPABILITY,
   type DisconnectReason,
   type StreamFormats,
 } from '@syfala/proto';
@@ -236,7 +237,10 @@ export class SyfalaServer {
           endpointName: this.name,
           formats: this.formats,
           udpAudioPort: options.audioPort ?? this.#udp.port,
-          capabilities: this.#maxRedundancy > 0 ? [REDUNDANCY_CAPABILITY] : [],
+          capabilities: [
+            STATS_CAPABILITY,
+            ...(this.#maxRedundancy > 0 ? [REDUNDANCY_CAPABILITY] : []),
+          ],
         }),
         onChannel,
         onInputError,

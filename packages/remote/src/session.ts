@@ -1,6 +1,7 @@
 import {
   AudioError,
   describeSinkFailure,
+  readStatsReport,
   type DeviceStreams,
   type EngineStats,
   type SinkFailure,
@@ -125,6 +126,7 @@ export async function openSession(
       ...(options.encryption !== undefined && { encryption: options.encryption }),
     });
     const { offer } = connected;
+    connected.setStatsProvider(() => readStatsReport(engine, SERVER_PEER, 'client'));
     const periods = options.redundancy ?? 0;
     // What this client sends is its own to announce, so it is known before asking (CONTROL.md §3).
     const sends = offer.capabilities.includes(REDUNDANCY_CAPABILITY) ? periods : 0;

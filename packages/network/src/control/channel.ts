@@ -1,5 +1,6 @@
 import type {
   ControlErrorMessage,
+  ControlStats as StatsMessage,
   DisconnectReason,
   Outcome,
   Redundancy,
@@ -30,6 +31,8 @@ export type SessionMessage =
     }
   | { readonly type: 'heartbeat'; readonly sequence: number; readonly senderTimeUs: number }
   | { readonly type: 'disconnect'; readonly reason: DisconnectReason; readonly text: string }
+  /** TCP only, and only where both sides advertised STATS_CAPABILITY. */
+  | Omit<StatsMessage, 'requestId'>
   | PeerError;
 
 /**

@@ -1,4 +1,9 @@
-import { REDUNDANCY_CAPABILITY, type ControlMessage, type Role } from '@syfala/proto';
+import {
+  REDUNDANCY_CAPABILITY,
+  STATS_CAPABILITY,
+  type ControlMessage,
+  type Role,
+} from '@syfala/proto';
 import { ControlError } from '../errors.js';
 import { formatAddress } from './address.js';
 import type { AudioKeys } from './audio-keys.js';
@@ -18,8 +23,9 @@ export function sharedCapabilities(
  * A ControlChannel over a TCP connection after its handshake (CONTROL.md): maps control frames
  * to session messages and back. Frames that are not session messages are handled here: a
  * request this side never takes is answered with Error UNEXPECTED_MESSAGE (§7), a request using a
- * feature both sides did not advertise with Error UNSUPPORTED, a stray response and Stats are
- * ignored, an Error frame is passed on, and a Disconnect from the peer ends the channel.
+ * feature both sides did not advertise with Error UNSUPPORTED, Stats from a peer that did not
+ * advertise them with Error UNEXPECTED_MESSAGE, a stray response is ignored, an Error frame is
+ * passed on, and a Disconnect from the peer ends the channel.
  */
 export class TcpControlChannel implements ControlChannel {
   readonly transport = 'tcp';
@@ -133,11 +139,18 @@ export class TcpControlChannel implements ControlChannel {
       case 'hello':
         this.#unexpected(message);
         return;
+      case 'stats': {
+        if (!this.capabilities.includes(STATS_CAPABILITY)) {
+          this.#unexpected(message);
+          return;
+        }
+        const { senderTimeUs, session, streams } = message;
+        this.#inbox.message({ type: 'stats', senderTimeUs, session, streams });
+        return;
+      }
       case 'auth-challenge':
       case 'welcome':
-      case 'stats':
-        // Responses to a handshake that is over, and telemetry the session layer has no use
-        // for yet: ignored (CONTROL.md §7).
+        // Responses to a handshake that is over: ignored (CONTROL.md §7).
         return;
     }
   }
@@ -201,5 +214,7 @@ function toControlMessage(message: Exclude<SessionMessage, PeerError>): ControlM
       };
     case 'disconnect':
       return { type: 'disconnect', requestId: 0, reason: message.reason, text: message.text };
+    case 'stats':
+      return { ...message, requestId: 0 };
   }
 }

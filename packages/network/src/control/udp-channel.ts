@@ -45,6 +45,8 @@ export class UdpControlChannel implements ControlChannel {
   }
 
   send(message: Exclude<SessionMessage, PeerError>): void {
+    // UDP control has no Stats (no capabilities, CONTROL.md §3): a session never sends them here.
+    if (message.type === 'stats') return;
     if (!this.#inbox.ended) this.#link.send(encode(toWireMessage(message)));
   }
 
@@ -101,7 +103,7 @@ export class UdpControlChannel implements ControlChannel {
   }
 }
 
-function toWireMessage(message: Exclude<SessionMessage, PeerError>): Message {
+function toWireMessage(message: Exclude<SessionMessage, PeerError | { type: 'stats' }>): Message {
   switch (message.type) {
     case 'start-io':
     case 'stop-io':

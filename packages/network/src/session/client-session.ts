@@ -16,8 +16,10 @@ import type { HeartbeatOptions } from './liveness.js';
 import {
   SessionCore,
   type ControlStats,
+  type PeerStatsReport,
   type SessionEnd,
   type SessionStateName,
+  type StatsProvider,
 } from './session-core.js';
 
 /** How a client waits for and retries its start/stop requests (PROTOCOL.md §6, §10). */
@@ -141,6 +143,8 @@ class ClientSessionCore extends SessionCore {
         ? ['starting-io', 'streaming', 'connected']
         : ['stopping-io', 'connected', 'streaming'];
     this.setState(during as 'starting-io');
+    // The last Stats of the run go out before the request to stop it.
+    if (type === 'stop-io') await this.statsSent();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -347,6 +351,24 @@ abstract class ClientState {
   /** The session's state as it changes; completes when the session ends. Shared by every state object. */
   get state$(): Observable<SessionStateName> {
     return this.#session.state$;
+  }
+
+  /**
+   * Where this side's Stats to the server come from (the engine's view of it); set it before
+   * starting I/O. Without one, none are sent.
+   */
+  setStatsProvider(provider: StatsProvider): void {
+    this.#session.setStatsProvider(provider);
+  }
+
+  /** The server's latest Stats (what it gets from this client), undefined until one arrives. */
+  peerStats(): PeerStatsReport | undefined {
+    return this.#session.peerStats();
+  }
+
+  /** Each Stats the server sends, as it arrives; completes when the session ends. */
+  get peerStats$(): Observable<PeerStatsReport> {
+    return this.#session.peerStats$;
   }
 
   /** Control-path counters every `statsIntervalMs`; completes when the session ends. */

@@ -163,6 +163,8 @@ export class ServerSession extends SessionCore {
       return;
     }
     this.#ioActive = starting;
+    // The last Stats of the run reach the client before the answer that lets it hang up.
+    if (!starting) await this.statsSent();
     this.setState(starting ? 'streaming' : 'connected');
     // The grant goes back only to a request that asked (CONTROL.md §3, StartIoResult).
     this.#answer(type, requestId, 'ok', '', asked && this.#redundancy);

@@ -20,6 +20,11 @@ export const REDUNDANCY_CAPABILITY = 'redundancy';
  * sender's `keyShare` comes with it, and a connection whose two lists name it carries AUDE only.
  */
 export const ENCRYPTED_AUDIO_CAPABILITY = 'encrypted-audio';
+/**
+ * The capability (Hello and Welcome `capabilities`) of Stats frames: a side sends Stats only to
+ * a peer that listed it, once a second while I/O runs and once when it stops (CONTROL.md §Stats).
+ */
+export const STATS_CAPABILITY = 'stats';
 /** Most redundant periods a direction may carry (PROTOCOL.md §7.3). */
 export const MAX_REDUNDANCY_PERIODS = 3;
 
