@@ -267,6 +267,10 @@ export function buildProgram(run: Runner): Command {
       ),
     )
     .option('--interface <ipv4>', 'look for it on the network interface with this address')
+    .option(
+      '--client-name <name>',
+      "the name the server's log shows for us (default: the host name)",
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  syfala connect "Studio A" --record take.wav --duration 10\n' +

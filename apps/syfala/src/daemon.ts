@@ -1,4 +1,10 @@
-import { readStatsReport, type PeerSpec, type SinkFailure, type StreamEngine } from '@syfala/audio';
+import {
+  readStatsReport,
+  type PeerSpec,
+  type SinkFailure,
+  type StatsReport,
+  type StreamEngine,
+} from '@syfala/audio';
 import {
   SyfalaServer,
   type ServerDiscoveryOptions,
@@ -55,11 +61,26 @@ export const CONCEALMENT_MODES = ['fade', 'silence'] as const satisfies readonly
 export class Daemon {
   readonly server: SyfalaServer;
   readonly engine: StreamEngine;
+  readonly #views: WeakMap<ServerSession, StatsReport>;
   #closing: Promise<void> | undefined;
 
-  private constructor(server: SyfalaServer, engine: StreamEngine) {
+  private constructor(
+    server: SyfalaServer,
+    engine: StreamEngine,
+    views: WeakMap<ServerSession, StatsReport>,
+  ) {
     this.server = server;
     this.engine = engine;
+    this.#views = views;
+  }
+
+  /**
+   * The engine's last view of a session's client (what the daemon sent it and got from it), as
+   * its Stats carry it: read each second while it streams and once as its I/O stops, so it
+   * holds the session's totals once it has ended. Undefined before it first streamed.
+   */
+  localView(session: ServerSession): StatsReport | undefined {
+    return this.#views.get(session);
   }
 
   static async start(options: DaemonOptions): Promise<Daemon> {
@@ -68,6 +89,13 @@ export class Daemon {
       address: host,
       port: options.audioPort ?? 0,
     });
+    const views = new WeakMap<ServerSession, StatsReport>();
+    // Read now (a stopping session removes its peer next), and kept for localView().
+    const readView = async (session: ServerSession): Promise<StatsReport | undefined> => {
+      const view = await readStatsReport(engine, peerId(session), 'server');
+      if (view !== undefined) views.set(session, view);
+      return view;
+    };
     try {
       await openDevice(atRate(options.formats, options.deviceSampleRate), options.onSinkFailed);
       const routes = serverRoutes(options.formats);
@@ -94,7 +122,7 @@ export class Daemon {
           // The device clock already runs: adding the peer is all "ready now" takes.
           startIo: (session) => {
             const security = session.audioSecurity;
-            session.setStatsProvider(() => readStatsReport(engine, peerId(session), 'server'));
+            session.setStatsProvider(() => readView(session));
             return engine.addPeer({
               id: peerId(session),
               address: session.client.address,
@@ -108,10 +136,15 @@ export class Daemon {
               ...(security !== undefined && { security }),
             });
           },
-          stopIo: (session) => engine.removePeer(peerId(session)),
+          // The totals to the end, also when the client hung up without stopping I/O first.
+          stopIo: (session) =>
+            readView(session).then(
+              () => engine.removePeer(peerId(session)),
+              () => engine.removePeer(peerId(session)),
+            ),
         },
       });
-      return new Daemon(server, engine);
+      return new Daemon(server, engine, views);
     } catch (error) {
       await engine.close();
       throw error;

@@ -225,6 +225,21 @@ function shown(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+/** Longest client name `connect --client-name` takes, in UTF-8 bytes: it shows in logs and metrics. */
+export const MAX_CLIENT_NAME_BYTES = 255;
+
+/** The name a client gives itself in its Hello: printable text, 1 to MAX_CLIENT_NAME_BYTES. */
+export function clientNameValue(value: unknown, name: string): string {
+  const text = stringValue(value, name);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (text.trim() === '' || bytes > MAX_CLIENT_NAME_BYTES || /\p{Cc}/u.test(text)) {
+    throw new CliError(
+      `${name} must be 1 to ${MAX_CLIENT_NAME_BYTES} UTF-8 bytes of printable text, got ${shown(value)}`,
+    );
+  }
+  return text;
+}
+
 /** JACK port names, comma-separated (or a JSON array in a config file). */
 export function portList(value: unknown, name: string): string[] {
   const items = Array.isArray(value)

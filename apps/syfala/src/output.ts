@@ -1,6 +1,6 @@
 import type { EngineStats, ReceivedStreamStats } from '@syfala/audio';
 import type { Endpoint, EndpointEvent } from '@syfala/network';
-import { describeFormat, type Format } from '@syfala/proto';
+import { describeFormat, type ControlStatsCounters, type Format } from '@syfala/proto';
 
 export type LogFormat = 'text' | 'json';
 
@@ -83,6 +83,26 @@ export function missingFrames(
   stream: Pick<ReceivedStreamStats, 'lostFrames' | 'underrunFrames'>,
 ): number {
   return stream.lostFrames + stream.underrunFrames;
+}
+
+/**
+ * A side's totals from a Stats report, as a person reads them: "sent 500, received 498
+ * datagrams, lost 96 frames, late 0, duplicate 0, underruns 1" (what the report has).
+ */
+export function statsCountersText(counters: ControlStatsCounters): string {
+  const { packetsSent, packetsReceived, lostFrames, latePackets, duplicatePackets, underruns } =
+    counters;
+  const datagrams = [
+    ...(packetsSent === undefined ? [] : [`sent ${packetsSent}`]),
+    ...(packetsReceived === undefined ? [] : [`received ${packetsReceived}`]),
+  ];
+  return [
+    ...(datagrams.length === 0 ? [] : [`${datagrams.join(', ')} datagrams`]),
+    ...(lostFrames === undefined ? [] : [`lost ${lostFrames} frames`]),
+    ...(latePackets === undefined ? [] : [`late ${latePackets}`]),
+    ...(duplicatePackets === undefined ? [] : [`duplicate ${duplicatePackets}`]),
+    ...(underruns === undefined ? [] : [`underruns ${underruns}`]),
+  ].join(', ');
 }
 
 /** What `syfala connect` reports each second about the audio it receives. */

@@ -1,6 +1,12 @@
 import type { EngineStats } from '@syfala/audio';
 import type { Redundancy } from '@syfala/proto';
-import type { ConnectTarget, PskInput, ServerOffer, SessionEnd } from '@syfala/network';
+import type {
+  ConnectTarget,
+  PeerStatsReport,
+  PskInput,
+  ServerOffer,
+  SessionEnd,
+} from '@syfala/network';
 import { openSession } from '@syfala/remote';
 import type { ConcealmentMode } from './daemon.js';
 import { startEngine, type DeviceChoice } from './engines.js';
@@ -36,8 +42,13 @@ export interface StreamOptions {
    * with whether the audio is encrypted.
    */
   readonly until: (session: { ended: Promise<SessionEnd>; encrypted: boolean }) => Promise<unknown>;
-  /** Called about every `statsIntervalMs` while streaming. */
-  readonly onStats?: (stats: EngineStats) => void;
+  /** The name the server shows for this client. Default: the host name. */
+  readonly clientName?: string;
+  /**
+   * Called about every `statsIntervalMs` while streaming, with the server's latest Stats (what
+   * it gets from us), once one has come.
+   */
+  readonly onStats?: (stats: EngineStats, serverView: PeerStatsReport | undefined) => void;
   readonly statsIntervalMs?: number;
 }
 
@@ -49,6 +60,8 @@ export interface StreamResult {
   readonly encrypted: boolean;
   /** The engine's counters just before streaming stopped. */
   readonly stats: EngineStats;
+  /** The server's last Stats: what it got from us, to the end of I/O (absent if none came). */
+  readonly serverView?: PeerStatsReport;
   /** Set when the session ended before `until` did (server gone, timeout). */
   readonly ended?: SessionEnd;
   /**
@@ -77,13 +90,19 @@ export async function streamWith(
     ...(options.deviceSampleRate !== undefined && { deviceSampleRate: options.deviceSampleRate }),
     ...(options.redundancy !== undefined && { redundancy: options.redundancy }),
     ...(options.concealment !== undefined && { concealment: options.concealment }),
+    ...(options.clientName !== undefined && { clientName: options.clientName }),
   });
   let ticker: NodeJS.Timeout | undefined;
+  let result: StreamResult;
   try {
     if (options.onStats) {
       const report = options.onStats;
       // A dead engine rejects stats: the session's outcome reports it, below.
-      const tick = (): void => void session.stats().then(report, () => undefined);
+      const tick = (): void =>
+        void session.stats().then(
+          (stats) => report(stats, session.peerStats()),
+          () => undefined,
+        );
       ticker = setInterval(tick, options.statsIntervalMs ?? 1000);
     }
     const outcome = await Promise.race([
@@ -95,7 +114,7 @@ export async function streamWith(
     clearInterval(ticker);
     // Counted while the stream is live: once it stops, the jitter buffers run dry by design.
     const stats = await session.stats();
-    return {
+    result = {
       offer: session.offer,
       redundancy: session.redundancy,
       encrypted: session.encrypted,
@@ -107,4 +126,7 @@ export async function streamWith(
     clearInterval(ticker);
     await session.close();
   }
+  // Read after close(): the server's final Stats arrive as I/O stops.
+  const serverView = session.peerStats();
+  return { ...result, ...(serverView !== undefined && { serverView }) };
 }

@@ -11,6 +11,7 @@ import { REDUNDANCY_CAPABILITY, type Redundancy, type StreamFormats } from '@syf
 import {
   connect,
   type ConnectTarget,
+  type PeerStatsReport,
   type PskInput,
   type ServerOffer,
   type SessionEnd,
@@ -60,6 +61,8 @@ export interface SessionOptions {
   readonly redundancy?: number;
   /** What plays where the server's audio is missing (PeerSpec.concealment). Default 'fade'. */
   readonly concealment?: ConcealmentMode;
+  /** The name the server shows for this client (Hello `clientName`). Default: the host name. */
+  readonly clientName?: string;
 }
 
 /** How a session stopped: close() was called, the session ended on its own, or this side failed. */
@@ -96,6 +99,11 @@ export interface RemoteSession {
   /** The engine's counters (they keep the last values once the stream has stopped). */
   stats(): Promise<EngineStats>;
   /**
+   * The server's latest Stats: what it gets from this client, as it measures it (its final ones
+   * arrive as close() stops I/O). Undefined until the first, a second after I/O started.
+   */
+  peerStats(): PeerStatsReport | undefined;
+  /**
    * Stops sending, stops I/O and disconnects (telling the server 'device-lost' when the card
    * went away), then closes the card, flushing recordings. Idempotent. Rejects only when a
    * recording could not be finalised (AudioError FILE_ERROR).
@@ -124,6 +132,7 @@ export async function openSession(
       udpAudioPort: engine.port,
       ...(options.psk !== undefined && { psk: options.psk }),
       ...(options.encryption !== undefined && { encryption: options.encryption }),
+      ...(options.clientName !== undefined && { clientName: options.clientName }),
     });
     const { offer } = connected;
     connected.setStatsProvider(() => readStatsReport(engine, SERVER_PEER, 'client'));
@@ -231,6 +240,10 @@ class Session implements RemoteSession {
 
   get encrypted(): boolean {
     return this.#streaming.encrypted;
+  }
+
+  peerStats(): PeerStatsReport | undefined {
+    return this.#streaming.peerStats();
   }
 
   async stats(): Promise<EngineStats> {

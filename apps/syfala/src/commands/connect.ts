@@ -6,7 +6,7 @@ import {
   type VirtualSource,
 } from '@syfala/audio';
 import type { JackDeviceOptions } from '@syfala/backend-jack';
-import type { Endpoint, SessionEnd } from '@syfala/network';
+import type { Endpoint, PeerStatsReport, SessionEnd } from '@syfala/network';
 import {
   MAX_REDUNDANCY_PERIODS,
   MAX_SAMPLE_RATE,
@@ -22,6 +22,7 @@ import { endpointFormats } from '../endpoint-formats.js';
 import {
   checkReadable,
   checkWritable,
+  clientNameValue,
   integerValue,
   interfaceValue,
   numberValue,
@@ -37,6 +38,7 @@ import {
   missingFrames,
   playoutStats,
   playoutParts,
+  statsCountersText,
   statusLine,
   streamStatus,
 } from '../output.js';
@@ -74,6 +76,7 @@ export interface ConnectFlags {
   readonly skewPpm?: string;
   readonly redundancy?: string;
   readonly concealment?: string;
+  readonly clientName?: string;
   readonly timeout: string | number;
   readonly interface?: string;
   readonly backend: Backend;
@@ -142,6 +145,8 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     flags.sampleRate === undefined
       ? undefined
       : integerValue(flags.sampleRate, '--sample-rate', MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
+  const clientName =
+    flags.clientName === undefined ? undefined : clientNameValue(flags.clientName, '--client-name');
   checkPipeFlags(flags);
   if (flags.play !== undefined && flags.play !== STDIO) await checkReadable(flags.play, '--play');
   if (flags.record !== undefined && flags.record !== STDIO) {
@@ -207,13 +212,14 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     );
   };
   const arrivals = arrivalWatch(endpoint.name, note);
-  const report = (stats: EngineStats): void => {
+  // `serverView`: the server's latest Stats, what it gets from us (OBSERVABILITY.md §1).
+  const report = (stats: EngineStats, serverView: PeerStatsReport | undefined): void => {
     if (!streaming) return;
     arrivals(stats, performance.now() - startedAt);
     const status = streamStatus(stats, performance.now() - startedAt, rateOf);
     out.write(
       mode === 'json'
-        ? `${JSON.stringify({ type: 'stats', ...status })}\n`
+        ? `${JSON.stringify({ type: 'stats', ...status, ...(serverView && { serverView: serverView.session }) })}\n`
         : `${REDRAW}${statusLine(status)}`,
     );
   };
@@ -230,6 +236,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
       ...(deviceSampleRate !== undefined && { deviceSampleRate }),
       ...(redundancy !== undefined && { redundancy }),
       ...(concealment !== undefined && { concealment }),
+      ...(clientName !== undefined && { clientName }),
       statsIntervalMs: STATS_INTERVAL_MS,
       onStats: report,
       until: ({ ended, encrypted }) => {
@@ -426,6 +433,11 @@ interface Summary {
    */
   readonly authFailed?: number;
   readonly replayed?: number;
+  /**
+   * The server's view of this client's audio, its session totals from its last Stats (what it
+   * received from us, and lost); absent when it sent none.
+   */
+  readonly serverView?: PeerStatsReport['session'];
   /** Set when the server ended the session first. */
   readonly ended: SessionEnd | undefined;
   /** Set when this side failed: the sentence stderr shows too. */
@@ -477,6 +489,7 @@ function summarize(
       authFailed: security.authFailed,
       replayed: security.replayed,
     }),
+    ...(result?.serverView !== undefined && { serverView: result.serverView.session }),
     ended: result?.ended,
     failed: failure === undefined ? undefined : describeError(failure),
   };
@@ -521,6 +534,9 @@ function summaryText(summary: Summary, endpoint: Endpoint): string {
         ? ''
         : `; auth failures ${summary.authFailed}, replays ${summary.replayed}`;
     lines.push(`${summary.audio}${dropped}`);
+  }
+  if (summary.serverView !== undefined) {
+    lines.push(`${endpoint.name} says: ${statsCountersText(summary.serverView)}`);
   }
   return lines.join('\n');
 }

@@ -4,7 +4,14 @@ import { formatAddress, type ServerSession, type SyfalaServer } from '@syfala/ne
 import { describeFormat } from '@syfala/proto';
 import { describeError } from '../cli-error.js';
 import { Daemon, peerId } from '../daemon.js';
-import { Log, describeFormats, missingFrames, playoutStats, playoutParts } from '../output.js';
+import {
+  Log,
+  describeFormats,
+  missingFrames,
+  playoutStats,
+  playoutParts,
+  statsCountersText,
+} from '../output.js';
 import { waitForSignal } from '../signals.js';
 import { serveSettings } from './serve-settings.js';
 
@@ -84,10 +91,15 @@ export async function serveCommand(command: Command): Promise<number> {
       logIo(log, session);
     } else {
       const { reason, by, text } = event.end;
+      // Totals of both sides: the daemon's view and the client's (its last Stats).
+      const local = daemon.localView(session)?.session;
+      const peer = session.peerStats()?.session;
       log.event(
         'session-closed',
-        { client, reason, by, text },
-        `session closed: "${client}", ${reason} (by ${by}${text === '' ? '' : `: ${text}`})`,
+        { client, reason, by, text, totals: { local, peer } },
+        `session closed: "${client}", ${reason} (by ${by}${text === '' ? '' : `: ${text}`})` +
+          (local === undefined ? '' : `; here: ${statsCountersText(local)}`) +
+          (peer === undefined ? '' : `; client says: ${statsCountersText(peer)}`),
       );
     }
   });
@@ -109,9 +121,9 @@ export async function serveCommand(command: Command): Promise<number> {
     void engine.stats().then(
       (stats) => {
         if (stopping) return;
-        const sessions = new Map(server.sessions.map((s) => [peerId(s), s.client.clientName]));
+        const sessions = new Map(server.sessions.map((s) => [peerId(s), s]));
         const peers = stats.peers.map((peer) => ({
-          client: sessions.get(peer.id) ?? peer.id,
+          client: sessions.get(peer.id)?.client.clientName ?? peer.id,
           peer: peer.id,
           sentDatagrams: peer.sent.reduce((total, s) => total + s.datagrams, 0),
           receivedDatagrams: peer.received.reduce((total, s) => total + s.datagrams, 0),
@@ -128,6 +140,8 @@ export async function serveCommand(command: Command): Promise<number> {
           // Of the client's first stream: all of a client's streams share its clock and path.
           targetLatencyFrames: peer.received[0]?.targetLatencyFrames,
           ...playoutStats(peer.received[0]),
+          // The client's own view, from its last Stats (OBSERVABILITY.md §1).
+          peerView: sessions.get(peer.id)?.peerStats()?.session,
         }));
         const control = server.stats();
         log.event(
@@ -157,7 +171,10 @@ export async function serveCommand(command: Command): Promise<number> {
                     ...playoutParts(p),
                   ]
                     .map((text) => `, ${text}`)
-                    .join(''),
+                    .join('') +
+                  (p.peerView === undefined
+                    ? ''
+                    : `; client says: ${statsCountersText(p.peerView)}`),
               )
               .join(''),
         );
