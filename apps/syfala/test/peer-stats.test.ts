@@ -5,7 +5,7 @@ import { openSession } from '@syfala/remote';
 import { ImpairmentRelay } from '@syfala/relay';
 import { Daemon, defaultPlayout, peerId } from '../src/index.js';
 import { startEngine } from '../src/engines.js';
-import { expectOneSentence, jsonLines, syfala } from './cli-process.js';
+import { LOOPBACK_SERVE, expectOneSentence, jsonLines, syfala } from './cli-process.js';
 import { sleep } from './fixtures.js';
 
 const FORMAT = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 } as const;
@@ -128,13 +128,7 @@ describe('both views through the CLI', () => {
     async () => {
       const daemon = syfala([
         'serve',
-        '--bind',
-        '127.0.0.1',
-        '--no-mdns',
-        '--udp-port',
-        '0',
-        '--control-port',
-        '0',
+        ...LOOPBACK_SERVE,
         '--latency',
         String(LATENCY),
         '--log',

@@ -1,6 +1,7 @@
 import { onTestFinished } from 'vitest';
+import { CONTROL_PROTOCOL_VERSION } from '@syfala/proto';
 import { connect, SyfalaServer, type ConnectOptions, type ServerOptions } from '../../src/index.js';
-import { FORMATS } from '../control/helpers.js';
+import { CLIENT_ID, FORMATS, RawTcpPeer } from '../control/helpers.js';
 
 export const TRANSPORTS = ['tcp', 'udp'] as const;
 
@@ -43,4 +44,20 @@ export async function connectTo(
     await ended;
   });
   return connected;
+}
+
+/** Says Hello over raw frames, advertising `capabilities`, and returns the peer once welcomed. */
+export async function rawClient(server: SyfalaServer, capabilities: string[]): Promise<RawTcpPeer> {
+  const peer = await RawTcpPeer.connect(server.controlPort);
+  peer.send({
+    type: 'hello',
+    requestId: 1,
+    protocolVersion: CONTROL_PROTOCOL_VERSION,
+    clientId: CLIENT_ID,
+    clientName: 'raw',
+    capabilities,
+    udpAudioPort: 4464,
+  });
+  await peer.next('welcome');
+  return peer;
 }

@@ -1,13 +1,8 @@
-import {
-  CONTROL_PROTOCOL_VERSION,
-  NO_REDUNDANCY,
-  REDUNDANCY_CAPABILITY,
-  type Redundancy,
-} from '@syfala/proto';
+import { NO_REDUNDANCY, REDUNDANCY_CAPABILITY, type Redundancy } from '@syfala/proto';
 import { describe, expect, it } from 'vitest';
 import { NetworkError, SyfalaServer, type ServerSession } from '../../src/index.js';
-import { CLIENT_ID, FORMATS, RawTcpPeer } from '../control/helpers.js';
-import { connectTo, startServer } from './fixtures.js';
+import { FORMATS } from '../control/helpers.js';
+import { connectTo, rawClient, startServer } from './fixtures.js';
 
 /** A server granting up to `max` redundant periods, recording what each startIo saw. */
 async function recordingServer(max?: number) {
@@ -17,22 +12,6 @@ async function recordingServer(max?: number) {
     io: { startIo: (session: ServerSession) => void seen.push(session.redundancy) },
   });
   return { server, seen };
-}
-
-/** Says Hello over raw frames, advertising `capabilities`, and returns the peer once welcomed. */
-async function rawClient(server: SyfalaServer, capabilities: string[]): Promise<RawTcpPeer> {
-  const peer = await RawTcpPeer.connect(server.controlPort);
-  peer.send({
-    type: 'hello',
-    requestId: 1,
-    protocolVersion: CONTROL_PROTOCOL_VERSION,
-    clientId: CLIENT_ID,
-    clientName: 'raw',
-    capabilities,
-    udpAudioPort: 4464,
-  });
-  await peer.next('welcome');
-  return peer;
 }
 
 describe('redundancy negotiated over TCP control', () => {

@@ -2,8 +2,7 @@ import { firstValueFrom } from 'rxjs';
 import { STATS_CAPABILITY, type ControlStatsCounters } from '@syfala/proto';
 import { describe, expect, it } from 'vitest';
 import type { ServerSession, StatsReport } from '../../src/index.js';
-import { CLIENT_ID, RawTcpPeer } from '../control/helpers.js';
-import { connectTo, startServer } from './fixtures.js';
+import { connectTo, rawClient, startServer } from './fixtures.js';
 
 /** A provider whose counters grow with each read, as an engine's do; `reads` are what it gave. */
 function counting(lostPerRead: number) {
@@ -66,17 +65,7 @@ describe('Stats both ways over TCP control', () => {
 
   it('answers Stats from a client that did not list "stats" with Error UNEXPECTED_MESSAGE', async () => {
     const tcp = await startServer();
-    const peer = await RawTcpPeer.connect(tcp.controlPort);
-    peer.send({
-      type: 'hello',
-      requestId: 1,
-      protocolVersion: 1,
-      clientId: CLIENT_ID,
-      clientName: 'raw',
-      capabilities: [],
-      udpAudioPort: 4464,
-    });
-    await peer.next('welcome');
+    const peer = await rawClient(tcp, []);
     peer.send({ type: 'stats', requestId: 0, senderTimeUs: 1, session: {}, streams: [] });
     expect(await peer.next('error')).toMatchObject({ code: 'unexpected-message' });
     expect(tcp.sessions[0]!.peerStats()).toBeUndefined();
