@@ -24,6 +24,7 @@ function received(wire: number, counts: Partial<ReceivedStreamStats>): ReceivedS
     targetLatencyFrames: 0,
     playheadByte: 0,
     highestByte: 0,
+    jitterUs: 0,
     concealed: [],
     peak: [],
     ...counts,

@@ -93,7 +93,7 @@ function receivedCounters(r: ReceivedStreamStats, header: number): ControlStatsC
     overruns: r.overrunDatagrams,
     latencyFrames: r.targetLatencyFrames,
     bufferFillFrames: r.bufferedFrames,
-    ...(r.jitterUs !== undefined && { jitterUs: r.jitterUs }),
+    jitterUs: r.jitterUs,
     ...(r.driftPpm !== undefined && { driftPpm: r.driftPpm }),
   };
 }
