@@ -356,8 +356,10 @@ function withPipes(device: ClientDevice, pipes: ConnectPipes): ClientDevice {
 }
 
 /**
- * The client's JACK ports are named after the endpoint's streams: `in1_1` plays the endpoint's
- * input stream 1, channel 1; `out1_1` is sent to its output stream 1.
+ * The client is the endpoint's sound card in this JACK graph, named as system's ports are:
+ * `capture_1` (a JACK output) carries what the endpoint captures, `playback_1` (a JACK input)
+ * what it plays; with several streams, `capture2_1` is stream 2's channel 1. Patchbays show
+ * the endpoint's name ("Studio A capture 1").
  */
 function jackClient(endpoint: Endpoint, flags: ConnectFlags): JackDeviceOptions {
   // JACK client names may not hold ':' and are at most 63 bytes.
@@ -365,8 +367,9 @@ function jackClient(endpoint: Endpoint, flags: ConnectFlags): JackDeviceOptions 
   return {
     ...(flags.jackServer !== undefined && { server: flags.jackServer }),
     clientName: flags.jackName ?? name,
-    inputPrefix: 'out',
-    outputPrefix: 'in',
+    prettyName: endpoint.name,
+    inputPrefix: 'playback',
+    outputPrefix: 'capture',
     connectInputsFrom:
       flags.capturePorts === undefined ? [] : portList(flags.capturePorts, '--capture-ports'),
     connectOutputsTo:
