@@ -101,7 +101,7 @@ async function signalRoundTrip(
   ]);
   const { udpPort } = await serve(server);
   // Server side: what the client sends comes straight back.
-  await a.connect('syfala-server:out1_1', 'syfala-server:in1_1');
+  await a.connect('syfala-server:receive_1', 'syfala-server:send_1');
   const client = syfala([
     'connect',
     `127.0.0.1:${udpPort}`,
@@ -112,14 +112,14 @@ async function signalRoundTrip(
     '--json',
     ...flags,
   ]);
-  await b.waitForPorts(['syfala-rig-a:in1_1', 'syfala-rig-a:out1_1']);
+  await b.waitForPorts(['syfala-rig-a:capture_1', 'syfala-rig-a:playback_1']);
   const recording = join(tempDir(), 'signal.raw');
   const signal = spawn(JACK_SIGNAL, [b.name, String(SECONDS), recording, seed], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await once(signal.stdout!, 'data');
-  await b.connect('jack_signal:signal', 'syfala-rig-a:out1_1');
-  await b.connect('syfala-rig-a:in1_1', 'jack_signal:return');
+  await b.connect('jack_signal:signal', 'syfala-rig-a:playback_1');
+  await b.connect('syfala-rig-a:capture_1', 'jack_signal:return');
   expect(((await once(signal, 'close')) as [number | null])[0]).toBe(0);
   const pairs = new Float32Array(readFileSync(recording).buffer.slice(0));
   return {

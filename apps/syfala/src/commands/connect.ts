@@ -322,8 +322,8 @@ interface ClientDevice {
 }
 
 /**
- * The client's virtual card: it plays the server's inputs (recorded to --record, stream i to
- * FILE-(i+1).wav from the second on) and captures the server's outputs (--play for stream 0,
+ * The client's virtual card: it plays the server's inputs (recorded to --record, input stream 1
+ * to FILE.wav, stream N to FILE-N.wav) and captures the server's outputs (--play for stream 1,
  * played once; the default tone for the rest).
  */
 function clientDevice(
@@ -387,7 +387,7 @@ async function checkPlayable(path: string, stream: Format): Promise<void> {
   const { sampleRate, channels } = format;
   if (sampleRate !== stream.sampleRate || channels !== stream.channels) {
     throw new CliError(
-      `--play: ${path} is ${sampleRate} Hz, ${channels} channel(s), but output stream 0 is ` +
+      `--play: ${path} is ${sampleRate} Hz, ${channels} channel(s), but output stream 1 is ` +
         `${describeFormat(stream)} (convert it first, e.g. sox ${path} -r ${stream.sampleRate} ` +
         `-c ${stream.channels} converted.wav)`,
     );
