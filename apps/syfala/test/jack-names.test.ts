@@ -25,7 +25,11 @@ async function directions(server: JackServer): Promise<Map<string, string>> {
 }
 
 /** The pretty name of a port or client (`kind`), or '' when it has none. */
-async function prettyName(server: JackServer, kind: 'port' | 'client', name: string): Promise<string> {
+async function prettyName(
+  server: JackServer,
+  kind: 'port' | 'client',
+  name: string,
+): Promise<string> {
   const args = ['-l', `--${kind}`, name, PRETTY_NAME];
   const result = await runCommand('jack_property', args, { env: server.env() });
   return result.code === 0 ? result.stdout.trim() : '';
