@@ -95,19 +95,28 @@ describe("PipeWire's JACK", () => {
       `port capture latency = [ ${1024 + QUANTUM} ${1024 + QUANTUM} ]`,
     );
 
+    expect((await client.exited).code).toBe(0);
+    // Every sample that came back is one that was sent, bit for bit. On a loaded machine
+    // PipeWire skips or repeats whole cycles of a late client without calling JACK's xrun
+    // callback (jackd2 reports those), so the delay may step, but only by whole quanta.
     const { runs, unexplained } = exactRuns(sent, back);
     expect(unexplained).toBe(0);
     expect(runs.length).toBeGreaterThan(0);
+    const delays = [...new Set(runs.map((run) => run.delay))];
+    expect(delays.filter((delay) => (delay - delays[0]!) % QUANTUM !== 0)).toEqual([]);
     const matched = runs.reduce((total, run) => total + run.length, 0);
-    expect(matched).toBeGreaterThan(0.9 * (back.length - runs[0]!.start));
-
-    expect((await client.exited).code).toBe(0);
+    expect(matched).toBeGreaterThan(0.5 * (back.length - runs[0]!.start));
+    const summary = jsonLines(client.stdout).find((line) => line['type'] === 'summary') as {
+      streams: { missingFrames: number; skippedFrames: number }[];
+    };
     const clientStats = jsonLines(client.stdout).filter((line) => line['type'] === 'stats');
     await ctx.annotate(
-      `${runs.length} exact run(s) at delays ${runs.map((run) => run.delay).join(', ')}; ` +
-        `PipeWire's xrun callback fired ${String(clientStats.at(-1)?.['xruns'])} time(s) in connect`,
+      `${runs.length} exact run(s) at delays ${delays.join(', ')}, ${matched} of ` +
+        `${back.length - runs[0]!.start} frames; connect: missing ` +
+        `${summary.streams[0]!.missingFrames}, skipped ${summary.streams[0]!.skippedFrames}, ` +
+        `xruns ${String(clientStats.at(-1)?.['xruns'])}`,
     );
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
-  }, 40_000);
+  }, 60_000);
 });
