@@ -128,7 +128,8 @@ function nativeLink(latency: number, mode: Mode, states: string[]): Bridge {
       try {
         await atA.ready();
         await atB.ready();
-        for (const c of range(channels)) await a.connect(`native-a:receive_${c}`, `native-a:send_${c}`);
+        for (const c of range(channels))
+          await a.connect(`native-a:receive_${c}`, `native-a:send_${c}`);
       } catch (err) {
         await stop();
         throw err;

@@ -209,7 +209,9 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('name:      cli test card');
     expect(result.stdout).toContain(`TCP port ${ports.controlPort}`);
-    expect(result.stdout).toMatch(/inputs .*\n {2}1: f32\/48000Hz\/2ch\/32\noutputs .*\n {2}1: f32/);
+    expect(result.stdout).toMatch(
+      /inputs .*\n {2}1: f32\/48000Hz\/2ch\/32\noutputs .*\n {2}1: f32/,
+    );
   });
 });
 
