@@ -110,11 +110,13 @@ describe("PipeWire's JACK", () => {
       streams: { missingFrames: number; skippedFrames: number }[];
     };
     const clientStats = jsonLines(client.stdout).filter((line) => line['type'] === 'stats');
+    const serverStats = jsonLines(server.stderr).filter((line) => line['event'] === 'stats');
+    const serverXruns = (serverStats.at(-1)?.['device'] as { xruns: number } | undefined)?.xruns;
     await ctx.annotate(
       `${runs.length} exact run(s) at delays ${delays.join(', ')}, ${matched} of ` +
         `${back.length - runs[0]!.start} frames; connect: missing ` +
         `${summary.streams[0]!.missingFrames}, skipped ${summary.streams[0]!.skippedFrames}, ` +
-        `xruns ${String(clientStats.at(-1)?.['xruns'])}`,
+        `xruns ${String(clientStats.at(-1)?.['xruns'])}; serve: xruns ${String(serverXruns)}`,
     );
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
