@@ -18,7 +18,10 @@ export const PIPEWIRE_JACK_LIBRARY_PATH = '/usr/${LIB}/pipewire-0.3/jack';
  * JACK.
  */
 export interface PipeWireServerOptions {
-  /** The daemon's socket name, which JACK clients give as the server name (`-s`, `--jack-server`). */
+  /**
+   * The daemon's socket name, which JACK clients give as the server name (`-s`,
+   * `--jack-server`); a name PipeWire's libjack mishandles gets a character more (server.name).
+   */
   name: string;
   /** Hz; default 48000: the graph's one rate (default.clock.rate). */
   sampleRate?: number;
@@ -29,6 +32,15 @@ export interface PipeWireServerOptions {
 }
 
 const READY_POLL_MS = 50;
+
+/**
+ * PipeWire 0.3.65's libjack corrupts its heap when a client names a server of 24, 40, 56 …
+ * characters (glibc aborts: "malloc assertion failure in sysmalloc"), so such a name gets one
+ * more character; use the server's `name`, not the one asked for.
+ */
+function nameLibjackSurvives(name: string): string {
+  return name.length >= 24 && name.length % 16 === 8 ? `${name}0` : name;
+}
 
 /** What to install when PipeWire or its JACK is missing. */
 export const PIPEWIRE_INSTALL_HINT = 'apt-get install pipewire pipewire-bin pipewire-jack';
@@ -85,7 +97,7 @@ context.objects = [
  * XDG_RUNTIME_DIR, where its socket is) and resolves once PipeWire's JACK lists its ports.
  */
 export async function startPipeWireServer(options: PipeWireServerOptions): Promise<PipeWireServer> {
-  const name = serverName(options.name);
+  const name = nameLibjackSurvives(serverName(options.name));
   const sampleRate = positiveInteger('sampleRate', options.sampleRate ?? 48_000, 768_000);
   const periodFrames = positiveInteger('periodFrames', options.periodFrames ?? 256, 8192);
   const runtimeDir = await mkdtemp(join(tmpdir(), 'syfala-pipewire-'));

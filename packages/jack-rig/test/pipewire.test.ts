@@ -42,6 +42,14 @@ describe.skipIf(!HAS_PIPEWIRE)(`a headless PipeWire${SKIP_REASON}`, () => {
     expect(existsSync(server.runtimeDir)).toBe(false);
   });
 
+  it("lengthens a server name that crashes PipeWire 0.3.65's libjack (24, 40, 56 … characters)", async () => {
+    const server = await startPipeWireServer({ name: 'x'.repeat(24) });
+    onTestFinished(() => server.stop());
+    expect(server.name).toBe(`${'x'.repeat(24)}0`);
+    const listing = await runCommand('jack_lsp', ['-s', server.name], { env: server.env() });
+    expect(listing.stdout).toContain('system:capture_1');
+  });
+
   it('refuses a name that is not a plain file name', async () => {
     await expect(startPipeWireServer({ name: '../x' })).rejects.toMatchObject({
       code: 'BAD_OPTION',
