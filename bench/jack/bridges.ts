@@ -175,10 +175,10 @@ export function jacktrip(queue: number, bits?: number, peerPort?: number): Bridg
 
 // ---------------------------------------------------------------------------------------------
 // syfala (apps/syfala), JACK backend (issue #5). serve on A exposes JACK client `syfala-server`:
-// JACK input ports in<k>_<c> (captured, sent to clients: input stream k, channel c) and output
-// ports out<k>_<c> (what clients send to output stream k, played). connect on B opens JACK
-// client `syfala-<endpoint name>`: output ports in1_<c> (the endpoint's input stream 1) and input
-// ports out1_<c> (sent to its output stream 1). Stats: connect --json prints a JSON line a second
+// JACK input ports send_<c> (captured, sent to clients) and output ports receive_<c> (what
+// clients send, played). connect on B opens JACK client `syfala-<endpoint name>`: output ports
+// capture_<c> (what the endpoint captures) and input ports playback_<c> (sent to the endpoint to
+// play); one stream each way, so no stream number. Stats: connect --json prints a JSON line a second
 // on stdout; serve --log json prints `{"event":"stats","peers":[…]}` lines on stderr.
 
 export const SYFALA = {
@@ -233,12 +233,12 @@ export const SYFALA = {
     ...flags,
     '--json',
   ],
-  /** Server side: in<k>_<c> is a JACK input (sent to clients), out<k>_<c> a JACK output. */
-  serverIn: (channel: number): string => `${SYFALA.serverClient}:in1_${channel}`,
-  serverOut: (channel: number): string => `${SYFALA.serverClient}:out1_${channel}`,
-  /** Client side: in1_<c> is a JACK output (from the endpoint), out1_<c> a JACK input. */
-  clientIn: (channel: number): string => `${SYFALA.clientClient}:in1_${channel}`,
-  clientOut: (channel: number): string => `${SYFALA.clientClient}:out1_${channel}`,
+  /** Server side: send_<c> is a JACK input (sent to clients), receive_<c> a JACK output. */
+  serverIn: (channel: number): string => `${SYFALA.serverClient}:send_${channel}`,
+  serverOut: (channel: number): string => `${SYFALA.serverClient}:receive_${channel}`,
+  /** Client side: capture_<c> is a JACK output (from the endpoint), playback_<c> a JACK input. */
+  clientIn: (channel: number): string => `${SYFALA.clientClient}:capture_${channel}`,
+  clientOut: (channel: number): string => `${SYFALA.clientClient}:playback_${channel}`,
 };
 
 /** Reads syfala's stats from one JSON line of either side; null for any other line. */

@@ -57,8 +57,8 @@ async function throughDuplex(server: JackServer): Promise<RoundTrip & { stats: J
   });
   try {
     const trip = await measureRoundTrip(server, {
-      sendPort: 'duplex:in1_1',
-      receivePort: 'duplex:out1_1',
+      sendPort: 'duplex:in_1',
+      receivePort: 'duplex:out_1',
       seconds: SECONDS,
     });
     return { ...trip, stats: (stream.device as JackDuplexDevice).stats() };

@@ -128,14 +128,15 @@ function nativeLink(latency: number, mode: Mode, states: string[]): Bridge {
       try {
         await atA.ready();
         await atB.ready();
-        for (const c of range(channels)) await a.connect(`native-a:out1_${c}`, `native-a:in1_${c}`);
+        for (const c of range(channels))
+          await a.connect(`native-a:receive_${c}`, `native-a:send_${c}`);
       } catch (err) {
         await stop();
         throw err;
       }
       return {
-        sendB: (c) => `native-b:in1_${c}`,
-        receiveB: (c) => `native-b:out1_${c}`,
+        sendB: (c) => `native-b:send_${c}`,
+        receiveB: (c) => `native-b:receive_${c}`,
         counters: () => ({ a: atA.counters(), b: atB.counters() }),
         cpu: () => ({ a: treeCpuSeconds(atA.child.pid!), b: treeCpuSeconds(atB.child.pid!) }),
         tails: (n) => ({ a: atA.child.lines.slice(-n), b: atB.child.lines.slice(-n) }),

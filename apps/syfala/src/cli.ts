@@ -164,7 +164,12 @@ export function buildProgram(run: Runner): Command {
     .option('--concealment <mode>', CONCEALMENT_HELP)
     .option('--no-mdns', 'do not announce over DNS-SD (mDNS)')
     .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
-    .option('--jack-name <name>', 'JACK: the client name', 'syfala-server')
+    .option(
+      '--jack-name <name>',
+      'JACK: the client name; its ports are send_N (JACK inputs, sent to the clients) and ' +
+        'receive_N (JACK outputs, what they send); with several streams send2_1 is stream 2, channel 1',
+      'syfala-server',
+    )
     .option(
       '--capture-ports <ports>',
       'JACK: ports feeding the input streams, in channel order (default: the physical capture ports)',
@@ -208,12 +213,12 @@ export function buildProgram(run: Runner): Command {
     .argument('<endpoint>', ENDPOINT_HELP)
     .option(
       '--record <file>',
-      "record the server's input streams: stream 0 to FILE.wav, the next to FILE-2.wav …; " +
+      "record the server's input streams: stream 1 to FILE.wav, stream 2 to FILE-2.wav …; " +
         '- writes its one stream to stdout as WAV (then text goes to stderr)',
     )
     .option(
       '--play <file>',
-      "play a WAV file (once) to the server's output stream 0; the others get a tone; " +
+      "play a WAV file (once) to the server's output stream 1; the others get a tone; " +
         '- reads WAV from stdin, then silence',
     )
     .option(
@@ -229,7 +234,12 @@ export function buildProgram(run: Runner): Command {
       new Option('--backend <name>', 'the local sound card').choices(BACKENDS).default('virtual'),
     )
     .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
-    .option('--jack-name <name>', 'JACK: the client name (default: syfala-<endpoint name>)')
+    .option(
+      '--jack-name <name>',
+      'JACK: the client name (default: syfala-<endpoint name>); its ports are capture_N (JACK ' +
+        'outputs, what the endpoint captures) and playback_N (JACK inputs, what it plays); with ' +
+        'several streams capture2_1 is stream 2, channel 1',
+    )
     .option(
       '--capture-ports <ports>',
       'JACK: ports sent to the endpoint, in channel order (default: the physical capture ports)',

@@ -214,7 +214,7 @@ export async function checkWritable(path: string, name: string): Promise<void> {
   }
 }
 
-/** FILE.wav for stream 0, then FILE-2.wav, FILE-3.wav … */
+/** FILE.wav for stream 1 (index 0), then FILE-2.wav, FILE-3.wav … */
 export function numberedPath(path: string, stream: number): string {
   if (stream === 0) return path;
   const extension = extname(path);

@@ -57,7 +57,7 @@ function ringFor(format: WavFormat): SpscRing {
   return SpscRing.create(2 ** Math.ceil(Math.log2(samples)));
 }
 
-/** `--record -`: stream 0 of what the server sends, written to stdout as it plays. */
+/** `--record -`: stream 1 of what the server sends, written to stdout as it plays. */
 export interface StdoutRecording {
   /** The client card's sink for the stream. */
   readonly sink: VirtualSink;
@@ -123,7 +123,7 @@ export function recordToStdout(
   };
 }
 
-/** `--play -`: stdin played to the server's output stream 0, once. */
+/** `--play -`: stdin played to the server's output stream 1, once. */
 export interface StdinPlayback {
   /** The client card's source for the stream. */
   readonly source: VirtualSource;
@@ -165,7 +165,7 @@ export async function playFromStdin(
       bytes.stop();
       throw new CliError(
         `--play -: stdin is ${format.sampleRate} Hz, ${format.channels} channel(s), but output ` +
-          `stream 0 is ${describeFormat(stream)} (convert it on the way, e.g. sox … -r ` +
+          `stream 1 is ${describeFormat(stream)} (convert it on the way, e.g. sox … -r ` +
           `${stream.sampleRate} -c ${stream.channels} -t wav -)`,
       );
     }
@@ -281,7 +281,7 @@ export function checkPipeFlags(flags: PipeFlags): void {
 
 /**
  * Opens the pipes `flags` name for an endpoint's streams (`inputs` and `outputs` at the card's
- * rate): stdout records input stream 0 alone, stdin plays to output stream 0. The streams a
+ * rate): stdout records input stream 1 alone, stdin plays to output stream 1. The streams a
  * pipe needs are there (connect checked, as for files).
  */
 export async function openPipes(

@@ -320,7 +320,7 @@ async function attackedJackClient(
     ...['--duration', '60', '--json'],
     ...flags,
   ]);
-  await jack.waitForPorts(['syfala-rig-a:in1_1']);
+  await jack.waitForPorts(['syfala-rig-a:capture_1']);
   const recording = join(dir, 'return.raw');
   const recorder = spawn(JACK_SIGNAL, [jack.name, '3', recording], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -329,7 +329,7 @@ async function attackedJackClient(
     if (recorder.exitCode === null && recorder.signalCode === null) recorder.kill('SIGKILL');
   });
   await once(recorder.stdout, 'data');
-  await jack.connect('syfala-rig-a:in1_1', 'jack_signal:return');
+  await jack.connect('syfala-rig-a:capture_1', 'jack_signal:return');
   const recorded = once(recorder, 'close');
   const attack = await attackThenEnd(server, client, { alongside: recorded });
   expect((await recorded)[0]).toBe(0);

@@ -34,9 +34,10 @@ export class Cli {
   stderr = '';
   #running = true;
 
-  constructor(args: readonly string[]) {
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
     this.child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
@@ -81,9 +82,9 @@ export function jsonLines(text: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Starts the CLI; a test that ends with it still running kills it. */
-export function syfala(args: readonly string[]): Cli {
-  const cli = new Cli(args);
+/** Starts the CLI (in `env`); a test that ends with it still running kills it. */
+export function syfala(args: readonly string[], env?: NodeJS.ProcessEnv): Cli {
+  const cli = new Cli(args, env);
   onTestFinished(() => {
     if (cli.running) cli.child.kill('SIGKILL');
   });

@@ -209,7 +209,9 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('name:      cli test card');
     expect(result.stdout).toContain(`TCP port ${ports.controlPort}`);
-    expect(result.stdout).toMatch(/inputs .*\n {2}0: f32\/48000Hz\/2ch\/32\n/);
+    expect(result.stdout).toMatch(
+      /inputs .*\n {2}1: f32\/48000Hz\/2ch\/32\noutputs .*\n {2}1: f32/,
+    );
   });
 });
 
@@ -366,7 +368,7 @@ describe('syfala connect --play', () => {
     const args = ['--play', join(dir, 'mono.wav')];
     expectOneSentence(
       await run(['connect', `127.0.0.1:${udpPort}`, ...RESOLVE, ...LATENCY, ...args]),
-      /--play: .*mono\.wav is 44100 Hz, 1 channel\(s\), but output stream 0 is f32\/48000Hz\/2ch\/32/,
+      /--play: .*mono\.wav is 44100 Hz, 1 channel\(s\), but output stream 1 is f32\/48000Hz\/2ch\/32/,
     );
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);

@@ -43,8 +43,8 @@ describe.skipIf(!hasJack)('encrypted audio between the native and the TypeScript
         ...['--latency', '4096', '--no-drift-compensation', ...EXACT],
       ]);
       const { udpPort } = await serve(server);
-      await jack.connect('syfala-server:out1_1', 'syfala-server:in1_1');
-      await jack.connect('syfala-server:out1_2', 'syfala-server:in1_2');
+      await jack.connect('syfala-server:receive_1', 'syfala-server:send_1');
+      await jack.connect('syfala-server:receive_2', 'syfala-server:send_2');
       // Half a second of jitter buffer on the TS side: nothing late on a loaded machine.
       const client = syfala([
         'connect',

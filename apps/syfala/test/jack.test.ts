@@ -1,27 +1,22 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startJackServer, uniqueServerName, type JackServer } from '@syfala/jack-rig';
-import { LOOPBACK_SERVE, ROOT, jsonLines, onJack, serve, syfala, type Cli } from './cli-process.js';
-import { sleep, tempDir } from './fixtures.js';
+import { LOOPBACK_SERVE, jsonLines, onJack, syfala } from './cli-process.js';
+import { sleep } from './fixtures.js';
+import {
+  EXACT,
+  JACK_SIGNAL,
+  LATENCY,
+  SECONDS,
+  exactRuns,
+  signalRoundTrip,
+} from './jack-round-trip.js';
 
-/** A JACK client of ours that plays a seeded signal and records its return (native/tools). */
-const JACK_SIGNAL = join(ROOT, 'native/build/Release/jack_signal');
 const hasJack = spawnSync('jackd', ['--version']).status === 0 && existsSync(JACK_SIGNAL);
 const needsJack = hasJack
   ? ''
   : ' [skipped: needs jackd2 and the native addon built with libjack-jackd2-dev]';
-
-/**
- * 21 ms each way: exactness must not depend on how a loaded machine schedules four processes.
- * Bit for bit: drift compensation, on by default on JACK, resamples.
- */
-const LATENCY = ['--latency', '1024', '--no-drift-compensation'];
-/** Underruns play silence, which the exactness check below recognizes (fade would fill them). */
-const EXACT = ['--concealment', 'silence'];
-const SECONDS = 3;
 
 async function jackServer(): Promise<JackServer> {
   const server = await startJackServer({
@@ -34,100 +29,10 @@ async function jackServer(): Promise<JackServer> {
   return server;
 }
 
-/**
- * The returned signal as runs of samples that equal the sent one exactly at one delay each: a
- * glitch (an underrun re-priming the buffer) starts a new run at a new delay; a corrupted sample
- * starts none and is counted as unexplained.
- */
-function exactRuns(
-  sent: Float32Array,
-  back: Float32Array,
-): { runs: { start: number; delay: number; length: number }[]; unexplained: number } {
-  const runs: { start: number; delay: number; length: number }[] = [];
-  let unexplained = 0;
-  let i = back.findIndex((sample) => sample !== 0);
-  while (i >= 0 && i < back.length) {
-    const run = runs.at(-1);
-    if (run !== undefined && sent[i - run.delay] === back[i]) {
-      run.length++;
-      i++;
-      continue;
-    }
-    if (back[i] === 0) {
-      i++;
-      continue;
-    }
-    // A new run: the sample's first earlier occurrence in what was sent (xorshift never repeats).
-    let k = i;
-    while (k >= 0 && sent[k] !== back[i]) k--;
-    if (k >= 0) {
-      runs.push({ start: i, delay: i - k, length: 0 });
-    } else {
-      unexplained++;
-      i++;
-    }
-  }
-  return { runs, unexplained };
-}
-
 /** Frames the server's peers played that never arrived, from one of its `stats` log lines. */
 function missingOf(stats: Record<string, unknown>): number {
   const peers = stats['peers'] as { missingFrames: number }[];
   return peers.reduce((total, peer) => total + peer.missingFrames, 0);
-}
-
-/**
- * Serves JACK server `a` (what arrives is looped straight back), connects to it from JACK server
- * `b` with the same `flags` for `streamSeconds`, and sends jack_signal's seeded signal through the
- * round trip. Returns both processes, still running, and what was sent and what came back.
- */
-async function signalRoundTrip(
-  a: JackServer,
-  b: JackServer,
-  flags: readonly string[],
-  streamSeconds: number,
-  seed: string,
-): Promise<{ server: Cli; client: Cli; sent: Float32Array; back: Float32Array }> {
-  const server = syfala([
-    'serve',
-    ...onJack(a),
-    '--no-auto-connect',
-    '--name',
-    'rig-a',
-    ...LOOPBACK_SERVE,
-    '--log',
-    'json',
-    ...flags,
-  ]);
-  const { udpPort } = await serve(server);
-  // Server side: what the client sends comes straight back.
-  await a.connect('syfala-server:out1_1', 'syfala-server:in1_1');
-  const client = syfala([
-    'connect',
-    `127.0.0.1:${udpPort}`,
-    ...onJack(b),
-    '--no-auto-connect',
-    '--duration',
-    String(streamSeconds),
-    '--json',
-    ...flags,
-  ]);
-  await b.waitForPorts(['syfala-rig-a:in1_1', 'syfala-rig-a:out1_1']);
-  const recording = join(tempDir(), 'signal.raw');
-  const signal = spawn(JACK_SIGNAL, [b.name, String(SECONDS), recording, seed], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await once(signal.stdout!, 'data');
-  await b.connect('jack_signal:signal', 'syfala-rig-a:out1_1');
-  await b.connect('syfala-rig-a:in1_1', 'jack_signal:return');
-  expect(((await once(signal, 'close')) as [number | null])[0]).toBe(0);
-  const pairs = new Float32Array(readFileSync(recording).buffer.slice(0));
-  return {
-    server,
-    client,
-    sent: pairs.filter((_, i) => i % 2 === 0),
-    back: pairs.filter((_, i) => i % 2 === 1),
-  };
 }
 
 describe('the JACK backend end to end', () => {

@@ -203,6 +203,7 @@ JackDeviceOptions jack_device_options(const Napi::Object& options) {
   o.outputs = channel_list(options, "outputs");
   o.input_prefix = string_field(options, "inputPrefix", o.input_prefix);
   o.output_prefix = string_field(options, "outputPrefix", o.output_prefix);
+  o.pretty_name = string_field(options, "prettyName", "");
   o.connect_inputs_from = string_list(options, "connectInputsFrom");
   o.connect_outputs_to = string_list(options, "connectOutputsTo");
   o.auto_connect = bool_field(options, "autoConnect", true);

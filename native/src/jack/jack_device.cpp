@@ -1,5 +1,8 @@
 #include "jack_device.hpp"
 
+#include <jack/metadata.h>
+#include <jack/uuid.h>
+
 #include <cstring>
 
 namespace syfala {
@@ -40,6 +43,22 @@ std::vector<std::string> physical_ports(jack_client_t* client, unsigned long dir
   return names;
 }
 
+/** What a port is called: short (`capture_1`, `capture2_1`) and pretty ("Studio A capture 1"). */
+struct PortLabel {
+  std::string name;
+  std::string pretty;
+};
+
+PortLabel port_label(const JackDeviceOptions& options, const std::string& prefix, size_t streams,
+                     size_t k, uint32_t c) {
+  const std::string channel = std::to_string(c + 1);
+  const std::string stream = std::to_string(k + 1);
+  const bool several = streams > 1;
+  return {prefix + (several ? stream : "") + "_" + channel,
+          options.pretty_name + " " + prefix + " " + channel +
+              (several ? " (stream " + stream + ")" : "")};
+}
+
 }  // namespace
 
 bool jack_available() { return true; }
@@ -73,7 +92,16 @@ JackDevice::JackDevice(const JackDeviceOptions& options, PeriodCallback& callbac
     }
     register_ports(options.inputs, options.input_prefix, JackPortIsInput, input_ports_);
     register_ports(options.outputs, options.output_prefix, JackPortIsOutput, output_ports_);
+    if (!options.pretty_name.empty()) {
+      char* uuid_text = jack_get_uuid_for_client_name(client_, client_name_.c_str());
+      jack_uuid_t uuid;
+      if (uuid_text != nullptr && jack_uuid_parse(uuid_text, &uuid) == 0) {
+        set_pretty_name(uuid, options.pretty_name);
+      }
+      jack_free(uuid_text);
+    }
   } catch (...) {
+    remove_pretty_names();
     jack_client_close(client_);
     throw;
   }
@@ -89,6 +117,7 @@ JackDevice::JackDevice(const JackDeviceOptions& options, PeriodCallback& callbac
 
 JackDevice::~JackDevice() {
   stop();
+  if (!gone_.load()) remove_pretty_names();
   // After a server shutdown the client is a husk; closing it is still how it is freed.
   jack_client_close(client_);
 }
@@ -98,14 +127,32 @@ void JackDevice::register_ports(const std::vector<uint32_t>& streams, const std:
   for (size_t k = 0; k < streams.size(); ++k) {
     out.emplace_back();
     for (uint32_t c = 0; c < streams[k]; ++c) {
-      const std::string name = prefix + std::to_string(k + 1) + "_" + std::to_string(c + 1);
-      jack_port_t* port = jack_port_register(client_, name.c_str(), JACK_DEFAULT_AUDIO_TYPE, flags, 0);
+      const PortLabel label = port_label(options_, prefix, streams.size(), k, c);
+      jack_port_t* port =
+          jack_port_register(client_, label.name.c_str(), JACK_DEFAULT_AUDIO_TYPE, flags, 0);
       if (port == nullptr) {
-        throw DeviceError("PORT_FAILED", "JACK refused to register port " + client_name_ + ":" + name);
+        throw DeviceError("PORT_FAILED",
+                          "JACK refused to register port " + client_name_ + ":" + label.name);
       }
       out.back().push_back(port);
+      if (!options_.pretty_name.empty()) set_pretty_name(jack_port_uuid(port), label.pretty);
     }
   }
+}
+
+/** Cosmetic: a server without metadata (or refusing it) still streams, so failures are ignored. */
+void JackDevice::set_pretty_name(jack_uuid_t subject, const std::string& name) {
+  if (jack_set_property(client_, subject, JACK_METADATA_PRETTY_NAME, name.c_str(), nullptr) == 0) {
+    pretty_subjects_.push_back(subject);
+  }
+}
+
+/** The names would outlive the client in jackd2's metadata store. */
+void JackDevice::remove_pretty_names() {
+  for (const jack_uuid_t subject : pretty_subjects_) {
+    jack_remove_property(client_, subject, JACK_METADATA_PRETTY_NAME);
+  }
+  pretty_subjects_.clear();
 }
 
 void JackDevice::start() {

@@ -44,6 +44,8 @@ class JackDevice final : public Device {
   void register_ports(const std::vector<uint32_t>& streams, const std::string& prefix,
                       unsigned long flags, std::vector<std::vector<jack_port_t*>>& out);
   void connect_ports();
+  void set_pretty_name(jack_uuid_t subject, const std::string& name);
+  void remove_pretty_names();
 
   jack_client_t* client_ = nullptr;
   PeriodCallback& callback_;
@@ -61,6 +63,8 @@ class JackDevice final : public Device {
   std::atomic<uint64_t> xruns_{0};
   std::atomic<bool> gone_{false};
   std::atomic<bool> active_{false};
+  /** The client and ports whose pretty name was set: removed at close. */
+  std::vector<jack_uuid_t> pretty_subjects_;
   /** The callback latency on_latency last saw; the audio thread's own. */
   uint32_t reported_latency_ = 0;
 };

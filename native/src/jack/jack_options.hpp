@@ -21,11 +21,20 @@ struct JackServerInfo {
 struct JackDeviceOptions {
   std::string server;       // empty: the default server ($JACK_DEFAULT_SERVER)
   std::string client_name;  // JACK may add a suffix when taken
-  /** Channels of each stream; stream k channel c becomes port `<prefix><k+1>_<c+1>`. */
+  /**
+   * Channels of each stream. Channel c of a direction's only stream is port `<prefix>_<c+1>`,
+   * as system:capture_1 is; with several streams, stream k's is `<prefix><k+1>_<c+1>`.
+   */
   std::vector<uint32_t> inputs;
   std::vector<uint32_t> outputs;
+  /** Named from the JACK user's side: the client's JACK inputs take "in", its outputs give "out". */
   std::string input_prefix = "in";
   std::string output_prefix = "out";
+  /**
+   * What patchbays show (JACK metadata's pretty name): the client's, and each port's as
+   * `<pretty_name> <prefix> <c+1>`, with ` (stream <k+1>)` when there are several. Empty: none.
+   */
+  std::string pretty_name;
   /** Ports to connect, in channel order across streams; empty: the physical ports. */
   std::vector<std::string> connect_inputs_from;
   std::vector<std::string> connect_outputs_to;

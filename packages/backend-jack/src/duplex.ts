@@ -10,7 +10,7 @@ import type { JackDeviceOptions } from './jack-engine.js';
 /**
  * Where a duplex stream's JACK client is and what its ports connect to: as for JackEngine's
  * device, without resampling (every stream runs at JACK's rate). Default client name
- * 'syfala-duplex'.
+ * 'syfala-duplex', port prefixes `in` and `out` (a processor's: `in_1` is a JACK input).
  */
 export type JackDuplexOptions = Omit<JackDeviceOptions, 'clientName' | 'resample'> & {
   readonly clientName?: string;

@@ -17,11 +17,19 @@ export interface JackDeviceOptions {
   /** The client's name; JACK adds a suffix if it is taken. */
   readonly clientName: string;
   /**
-   * Port names are `<prefix><stream>_<channel>`, from 1. Defaults `in` for the device's inputs
-   * (captured, sent) and `out` for its outputs (received, played).
+   * Port names say what a port does for the JACK graph: `<prefix>_<channel>` (from 1) when the
+   * direction has one stream, `<prefix><stream>_<channel>` with several. Defaults `send` for the
+   * device's inputs (JACK inputs, sent to the peers) and `receive` for its outputs (JACK
+   * outputs, what the peers sent).
    */
   readonly inputPrefix?: string;
   readonly outputPrefix?: string;
+  /**
+   * What patchbays (qjackctl, Carla) show, set through JACK's metadata (pretty name) and removed
+   * at close: the client's name, and each port's as "<prettyName> <prefix> <channel>", plus
+   * " (stream N)" with several streams. Default: none set.
+   */
+  readonly prettyName?: string;
   /** Ports feeding the inputs, in channel order across streams. Default: the physical capture ports. */
   readonly connectInputsFrom?: readonly string[];
   /** Ports the outputs feed, in channel order. Default: the physical playback ports. */
@@ -64,8 +72,9 @@ export class JackEngine extends NativeStreamEngine<JackDeviceOptions> {
     onEvent: (flags: number) => void,
   ): JackDeviceInfo {
     try {
-      // The addon applies the defaults JackDeviceOptions documents.
-      return this.native.openJack({ ...layout, ...options }, onEvent);
+      // The addon applies the other defaults JackDeviceOptions documents.
+      const names = { inputPrefix: 'send', outputPrefix: 'receive' };
+      return this.native.openJack({ ...layout, ...names, ...options }, onEvent);
     } catch (error) {
       throw jackError(error, 'SERVER_UNAVAILABLE');
     }

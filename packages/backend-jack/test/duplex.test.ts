@@ -99,9 +99,9 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
       processor: { module: processor('gain-swap.mjs'), options: { log } },
     });
     const device = stream.device as JackDuplexDevice;
-    expect(device.inputPorts).toEqual(['jd-duplex:in1_1', 'jd-duplex:in1_2']);
+    expect(device.inputPorts).toEqual(['jd-duplex:in_1', 'jd-duplex:in_2']);
     // The signal enters on channel 1 and, swapped at half gain, leaves on channel 2.
-    const { sent, back } = await signalThrough(server, 'jd-duplex:in1_1', 'jd-duplex:out1_2', 2);
+    const { sent, back } = await signalThrough(server, 'jd-duplex:in_1', 'jd-duplex:out_2', 2);
     const stats = device.stats();
     await stream.close();
 
@@ -218,7 +218,7 @@ describe.skipIf(!hasJack || !existsSync(JACK_SIGNAL))('openDuplexStream on JACK'
       processor: { module: processor('stalls.mjs'), options: { stall } },
     });
     const device = stream.device as JackDuplexDevice;
-    const { sent, back } = await signalThrough(server, 'jd-stall:in1_1', 'jd-stall:out1_1', 3, () =>
+    const { sent, back } = await signalThrough(server, 'jd-stall:in_1', 'jd-stall:out_1', 3, () =>
       setTimeout(() => Atomics.store(new Int32Array(stall), 0, 1), 1000),
     );
     const stats = device.stats();

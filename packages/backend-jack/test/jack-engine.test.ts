@@ -48,16 +48,16 @@ describe.skipIf(!hasJack)('JackEngine on a dummy JACK server', () => {
     });
     const expected = target + PERIOD;
     // What the output ports play was captured that long ago; what the inputs take plays then.
-    expect(await waitForLatency(server, 'he-engine:out1_2', 'capture', expected)).toEqual([
+    expect(await waitForLatency(server, 'he-engine:receive_2', 'capture', expected)).toEqual([
       expected,
       expected,
     ]);
-    expect(await waitForLatency(server, 'he-engine:in1_1', 'playback', expected)).toEqual([
+    expect(await waitForLatency(server, 'he-engine:send_1', 'playback', expected)).toEqual([
       expected,
       expected,
     ]);
     engine.removePeer('peer');
-    expect(await waitForLatency(server, 'he-engine:out1_1', 'capture', PERIOD)).toEqual([
+    expect(await waitForLatency(server, 'he-engine:receive_1', 'capture', PERIOD)).toEqual([
       PERIOD,
       PERIOD,
     ]);

@@ -73,8 +73,8 @@ describe.skipIf(!hasJack)(
       const server = await jackRig();
       const engine = await startEngine();
       await openStereo(engine, server.name, WIRE);
-      await server.connect('he-engine:out1_1', 'he-engine:in1_1');
-      await server.connect('he-engine:out1_2', 'he-engine:in1_2');
+      await server.connect('he-engine:receive_1', 'he-engine:send_1');
+      await server.connect('he-engine:receive_2', 'he-engine:send_2');
       const socket = await peerSocket();
       const clientToServer = new Uint8Array(32).fill(0x5a);
       const serverToClient = new Uint8Array(32).fill(0xa5);

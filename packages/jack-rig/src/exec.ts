@@ -57,17 +57,18 @@ export function runCommand(
   });
 }
 
-/** Runs a JACK tool against a named server; a non-zero exit becomes COMMAND_FAILED. */
+/**
+ * Runs a JACK tool against a named server (in `env`, its clients' environment); a non-zero exit
+ * becomes COMMAND_FAILED.
+ */
 export async function jackTool(
   server: string,
   tool: string,
   args: readonly string[],
+  env: NodeJS.ProcessEnv = jackEnv(server),
   timeoutMs = 10_000,
 ): Promise<string> {
-  const result = await runCommand(tool, ['-s', server, ...args], {
-    env: jackEnv(server),
-    timeoutMs,
-  });
+  const result = await runCommand(tool, ['-s', server, ...args], { env, timeoutMs });
   if (result.code !== 0) {
     throw new JackRigError(
       'COMMAND_FAILED',

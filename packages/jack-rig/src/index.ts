@@ -3,6 +3,13 @@ export { jackEnv, runCommand, type CommandResult } from './exec.js';
 export { ManagedProcess, sleep, type ManagedProcessOptions, type ProcessExit } from './process.js';
 export { JackServer, startJackServer, uniqueServerName, type JackServerOptions } from './server.js';
 export {
+  PipeWireServer,
+  startPipeWireServer,
+  PIPEWIRE_INSTALL_HINT,
+  PIPEWIRE_JACK_LIBRARY_PATH,
+  type PipeWireServerOptions,
+} from './pipewire.js';
+export {
   freeStaleJackSlots,
   readJackRegistry,
   processAlive,

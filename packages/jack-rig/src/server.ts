@@ -51,7 +51,7 @@ export function uniqueServerName(prefix = 'syfala-rig'): string {
   return `${shared}${prefix}-${process.pid}-${++uniqueCounter}`;
 }
 
-function positiveInteger(name: string, value: number, max: number): number {
+export function positiveInteger(name: string, value: number, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new JackRigError(
       'BAD_OPTION',
@@ -61,15 +61,20 @@ function positiveInteger(name: string, value: number, max: number): number {
   return value;
 }
 
-/** Starts a named dummy jackd and resolves once it accepts clients. */
-export async function startJackServer(options: JackServerOptions): Promise<JackServer> {
-  const { name } = options;
+/** A server name that is also a safe file name: 1-64 characters of [A-Za-z0-9._-]. */
+export function serverName(name: string): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
     throw new JackRigError(
       'BAD_OPTION',
       `name: expected 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(name)}`,
     );
   }
+  return name;
+}
+
+/** Starts a named dummy jackd and resolves once it accepts clients. */
+export async function startJackServer(options: JackServerOptions): Promise<JackServer> {
+  const name = serverName(options.name);
   const sampleRate = positiveInteger('sampleRate', options.sampleRate ?? 48_000, 768_000);
   const periodFrames = positiveInteger('periodFrames', options.periodFrames ?? 64, 8192);
   const capture = positiveInteger('captureChannels', options.captureChannels ?? 2, 1024);
@@ -171,13 +176,13 @@ export class JackServer {
   /** jack_connect src dst. */
   async connect(source: string, destination: string): Promise<void> {
     this.#live();
-    await jackTool(this.name, 'jack_connect', [source, destination]);
+    await jackTool(this.name, 'jack_connect', [source, destination], this.env());
   }
 
   /** jack_disconnect src dst. */
   async disconnect(source: string, destination: string): Promise<void> {
     this.#live();
-    await jackTool(this.name, 'jack_disconnect', [source, destination]);
+    await jackTool(this.name, 'jack_disconnect', [source, destination], this.env());
   }
 
   /**
@@ -187,7 +192,7 @@ export class JackServer {
   async ports(pattern?: string | RegExp): Promise<string[]> {
     this.#live();
     const args = typeof pattern === 'string' ? [pattern] : [];
-    const names = (await jackTool(this.name, 'jack_lsp', args))
+    const names = (await jackTool(this.name, 'jack_lsp', args, this.env()))
       .split('\n')
       .filter((line) => line.trim() && !/^\s/.test(line));
     return pattern instanceof RegExp ? names.filter((n) => pattern.test(n)) : names;
@@ -196,7 +201,7 @@ export class JackServer {
   /** The ports connected to `port` (either direction). */
   async connections(port: string): Promise<string[]> {
     this.#live();
-    const out = await jackTool(this.name, 'jack_lsp', ['-c', port]);
+    const out = await jackTool(this.name, 'jack_lsp', ['-c', port], this.env());
     // jack_lsp -c: a port line, then its connections indented by three spaces; the filter is a
     // substring match, so keep only the block of the exact port.
     const result: string[] = [];
@@ -248,10 +253,13 @@ export class JackServer {
    * slot, so then the stale slots are freed. Idempotent.
    */
   stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
-    this.#stopping ??= (async () => {
-      const exit = await this.process.stop(timeoutMs);
-      if (exit.signal === 'SIGKILL') await freeStaleJackSlots();
-    })();
+    this.#stopping ??= this.halt(timeoutMs);
     return this.#stopping;
+  }
+
+  /** Ends the server's process, once; what a server of another kind leaves is cleaned here. */
+  protected async halt(timeoutMs: number): Promise<void> {
+    const exit = await this.process.stop(timeoutMs);
+    if (exit.signal === 'SIGKILL') await freeStaleJackSlots();
   }
 }

@@ -42,9 +42,11 @@ export interface DeviceLayout {
 export interface NativeJackOptions extends DeviceLayout {
   readonly server?: string;
   readonly clientName: string;
-  /** Default 'in' and 'out'. */
+  /** Default 'in' and 'out' (jack_options.hpp has the naming). */
   readonly inputPrefix?: string;
   readonly outputPrefix?: string;
+  /** JACK metadata's pretty name of the client, and of its ports after it. Default: none. */
+  readonly prettyName?: string;
   /** Default: none named (the physical ports, with autoConnect). */
   readonly connectInputsFrom?: readonly string[];
   readonly connectOutputsTo?: readonly string[];

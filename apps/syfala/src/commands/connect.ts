@@ -329,8 +329,8 @@ interface ClientDevice {
 }
 
 /**
- * The client's virtual card: it plays the server's inputs (recorded to --record, stream i to
- * FILE-(i+1).wav from the second on) and captures the server's outputs (--play for stream 0,
+ * The client's virtual card: it plays the server's inputs (recorded to --record, input stream 1
+ * to FILE.wav, stream N to FILE-N.wav) and captures the server's outputs (--play for stream 1,
  * played once; the default tone for the rest).
  */
 function clientDevice(
@@ -363,8 +363,10 @@ function withPipes(device: ClientDevice, pipes: ConnectPipes): ClientDevice {
 }
 
 /**
- * The client's JACK ports are named after the endpoint's streams: `in1_1` plays the endpoint's
- * input stream 1, channel 1; `out1_1` is sent to its output stream 1.
+ * The client is the endpoint's sound card in this JACK graph, named as system's ports are:
+ * `capture_1` (a JACK output) carries what the endpoint captures, `playback_1` (a JACK input)
+ * what it plays; with several streams, `capture2_1` is stream 2's channel 1. Patchbays show
+ * the endpoint's name ("Studio A capture 1").
  */
 function jackClient(endpoint: Endpoint, flags: ConnectFlags): JackDeviceOptions {
   // JACK client names may not hold ':' and are at most 63 bytes.
@@ -372,8 +374,9 @@ function jackClient(endpoint: Endpoint, flags: ConnectFlags): JackDeviceOptions 
   return {
     ...(flags.jackServer !== undefined && { server: flags.jackServer }),
     clientName: flags.jackName ?? name,
-    inputPrefix: 'out',
-    outputPrefix: 'in',
+    prettyName: endpoint.name,
+    inputPrefix: 'playback',
+    outputPrefix: 'capture',
     connectInputsFrom:
       flags.capturePorts === undefined ? [] : portList(flags.capturePorts, '--capture-ports'),
     connectOutputsTo:
@@ -391,7 +394,7 @@ async function checkPlayable(path: string, stream: Format): Promise<void> {
   const { sampleRate, channels } = format;
   if (sampleRate !== stream.sampleRate || channels !== stream.channels) {
     throw new CliError(
-      `--play: ${path} is ${sampleRate} Hz, ${channels} channel(s), but output stream 0 is ` +
+      `--play: ${path} is ${sampleRate} Hz, ${channels} channel(s), but output stream 1 is ` +
         `${describeFormat(stream)} (convert it first, e.g. sox ${path} -r ${stream.sampleRate} ` +
         `-c ${stream.channels} converted.wav)`,
     );

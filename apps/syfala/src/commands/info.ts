@@ -30,7 +30,9 @@ export async function infoCommand(text: string, flags: InfoFlags): Promise<numbe
     return 0;
   }
   const streams = (list: readonly Format[]): string[] =>
-    list.length === 0 ? ['  none'] : list.map((format, i) => `  ${i}: ${describeFormat(format)}`);
+    list.length === 0
+      ? ['  none']
+      : list.map((format, i) => `  ${i + 1}: ${describeFormat(format)}`);
   const lines = [
     `name:      ${endpoint.name}`,
     `id:        ${endpoint.id}`,

@@ -132,6 +132,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   // The virtual card's sources and sinks are checked once the formats are known.
   const sources = optional('source', (value, name) => specs(value, name, sourceSpec)) ?? [];
   const sinks = optional('sink', (value, name) => specs(value, name, sinkSpec)) ?? [];
+  const name = required('name', endpointName);
   const jackServer = optional('jackServer', nonEmpty);
   const device: DeviceChoice =
     backend === 'jack'
@@ -140,6 +141,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
           options: {
             ...(jackServer !== undefined && { server: jackServer }),
             clientName: required('jackName', nonEmpty),
+            prettyName: name,
             connectInputsFrom: optional('capturePorts', portList) ?? [],
             connectOutputsTo: optional('playbackPorts', portList) ?? [],
             autoConnect: required('autoConnect', booleanValue),
@@ -230,7 +232,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     warnings,
     log: log ?? (process.stderr.isTTY ? 'text' : 'json'),
     daemon: {
-      name: required('name', endpointName),
+      name,
       ...(id !== undefined && { id }),
       formats,
       host: bind,

@@ -33,7 +33,7 @@ export async function serveCommand(command: Command): Promise<number> {
       log.event(
         'sink-failed',
         { ...failure },
-        `output stream ${failure.output}'s recording stopped: ${describeSinkFailure(failure)}; streaming goes on`,
+        `output stream ${failure.output + 1}'s recording stopped: ${describeSinkFailure(failure)}; streaming goes on`,
       ),
   });
   const stop = waitForSignal(['SIGINT', 'SIGTERM']);
