@@ -199,13 +199,15 @@ export const STATUS_LINE_HELP = [
   '  underruns  times the buffer ran dry',
   '  xruns      times this sound card fell behind (one per stall)',
   '  rx         audio datagrams received',
+  '  server:    what the server says it gets from you: lost, late, underruns (its Stats)',
 ].join('\n');
 
 /**
  * "0:03  target 480 fr (10 ms)  buffered 452 fr (9.4 ms)  jitter 0.4 ms  drift +12.3 ppm
- * missing 32  lost 0  late 0  dup 0  underruns 1  xruns 0  rx 4500" (drift when measured)
+ * missing 32  lost 0  late 0  dup 0  underruns 1  xruns 0  rx 4500  | server: lost 0  late 0
+ * underruns 0" (drift when measured; the server's part once its Stats arrive)
  */
-export function statusLine(status: StreamStatus): string {
+export function statusLine(status: StreamStatus, server?: ControlStatsCounters): string {
   const seconds = Math.floor(status.elapsedS);
   const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
   const frames = (name: string, n: number | undefined, ms: number | undefined): string =>
@@ -222,5 +224,12 @@ export function statusLine(status: StreamStatus): string {
     `underruns ${status.underruns}`,
     `xruns ${status.xruns}`,
     `rx ${status.datagramsReceived}`,
+    ...(server === undefined
+      ? []
+      : [
+          `| server: lost ${server.lostFrames ?? '-'}`,
+          `late ${server.latePackets ?? '-'}`,
+          `underruns ${server.underruns ?? '-'}`,
+        ]),
   ].join('  ');
 }

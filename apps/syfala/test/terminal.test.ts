@@ -54,6 +54,8 @@ describe('on a terminal', () => {
       expect(output).toMatch(
         /\d:\d\d {2}target 480 fr \(10 ms\) {2}buffered \d+ fr \([\d.]+ ms\) {2}jitter [\d.]+ ms {2}missing \d+ {2}lost \d+/,
       );
+      // The server's view, from its Stats (sent each second once I/O runs).
+      expect(output).toMatch(/rx \d+ {2}\| server: lost \d+ {2}late \d+ {2}underruns \d+/);
       expect(output).toMatch(
         /syfala: looking for a Syfala server at 127\.0\.0\.1:\d+ \(up to 1500 ms\)/,
       );
