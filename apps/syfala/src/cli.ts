@@ -197,10 +197,16 @@ export function buildProgram(run: Runner): Command {
         'log format (default: text on a terminal, else JSON lines)',
       ).choices(['text', 'json']),
     )
+    .option(
+      '--metrics <[address:]port>',
+      'serve over HTTP: /metrics (OpenMetrics, for Prometheus), a live status page with level ' +
+        'meters at /, and its data at /status.json (PORT alone: on 127.0.0.1; default: off)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  syfala serve --name "Studio A"\n' +
+        '  syfala serve --name "Studio A" --metrics 9464   # then open http://127.0.0.1:9464/\n' +
         '  syfala serve --bind 127.0.0.1 --no-mdns --inputs f32/48000/2/32,i24/48000/8/64 --source noise:-20\n',
     )
     .action(run((_flags: unknown, command: Command) => serveCommand(command)));

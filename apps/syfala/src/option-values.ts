@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import type { VirtualSink, VirtualSource } from '@syfala/audio';
 import { checkLocalInterface } from '@syfala/network';
 import { CliError } from './cli-error.js';
@@ -125,6 +125,25 @@ export function interfaceValue(value: unknown, name: string): string {
   const address = ipv4Value(value, name);
   checkLocalInterface(address, name);
   return address;
+}
+
+/**
+ * `[ADDRESS:]PORT`, an IPv6 address in brackets ([::1]:9464): where an HTTP listener binds.
+ * PORT alone binds loopback; a config file may give the port as a number.
+ */
+export function listenValue(value: unknown, name: string): { address: string; port: number } {
+  const text = typeof value === 'number' ? String(value) : stringValue(value, name);
+  const parts = /^\[([^\]]*)\]:([^:]*)$/.exec(text) ?? /^(?:([^:]*):)?([^:]*)$/.exec(text);
+  if (parts === null) {
+    throw new CliError(
+      `${name} must be [ADDRESS:]PORT (9464, 127.0.0.1:9464 or [::1]:9464), got ${shown(value)}`,
+    );
+  }
+  const [, address = '127.0.0.1', port = ''] = parts;
+  if (isIP(address) === 0) {
+    throw new CliError(`${name}: ${shown(address)} is not an IP address (in ${shown(value)})`);
+  }
+  return { address, port: integerValue(port, `${name}'s port`, 0, 0xffff) };
 }
 
 /** Checked here so a short key fails at once, not after discovery and a TCP handshake. */

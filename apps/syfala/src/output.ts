@@ -166,7 +166,7 @@ export function streamStatus(
  * engine measures it (adaptive latency, drift compensation).
  */
 export function playoutStats(
-  stream: Pick<ReceivedStreamStats, 'jitterUs' | 'driftPpm'> | undefined,
+  stream: { readonly jitterUs?: number; readonly driftPpm?: number } | undefined,
 ): { jitterUs?: number; driftPpm?: number } {
   const jitterUs = stream?.jitterUs;
   const driftPpm = stream?.driftPpm;

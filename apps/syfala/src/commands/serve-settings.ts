@@ -30,6 +30,7 @@ import {
   integerValue,
   interfaceValue,
   ipv4Value,
+  listenValue,
   oneOf,
   portValue,
   portList,
@@ -71,6 +72,7 @@ const SERVE_KEYS = [
   'multicast',
   'maxSessions',
   'log',
+  'metrics',
   ...BACKEND_KEYS.jack,
   ...BACKEND_KEYS.coreaudio,
 ] as const;
@@ -81,7 +83,9 @@ const MAX_SESSIONS = 1024;
 
 export interface ServeSettings {
   readonly log: LogFormat;
-  readonly daemon: DaemonOptions & { readonly playout: Playout };
+  /** Where `--metrics` serves /metrics, the status page and /status.json; absent: off. */
+  readonly metrics?: { readonly address: string; readonly port: number; readonly name: string };
+  readonly daemon: DaemonOptions & { readonly playout: Playout; readonly host: string };
   /** Worth saying before serving (a WAV source cut short), one sentence each. */
   readonly warnings: readonly string[];
 }
@@ -228,9 +232,12 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     oneOf(value, name, CONCEALMENT_MODES),
   );
 
+  const metrics = optional('metrics', (value, name) => ({ ...listenValue(value, name), name }));
+
   return {
     warnings,
     log: log ?? (process.stderr.isTTY ? 'text' : 'json'),
+    ...(metrics !== undefined && { metrics }),
     daemon: {
       name,
       ...(id !== undefined && { id }),

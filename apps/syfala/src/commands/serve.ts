@@ -4,16 +4,18 @@ import { formatAddress, type ServerSession, type SyfalaServer } from '@syfala/ne
 import { describeFormat } from '@syfala/proto';
 import { describeError } from '../cli-error.js';
 import { Daemon, peerId } from '../daemon.js';
+import { firstReceived, summarizeSessions, sumOf } from '../observe/session-summary.js';
+import type { EndpointStatus } from '../observe/status.js';
+import { StatusServer } from '../observe/status-server.js';
 import {
   Log,
   describeFormats,
-  missingFrames,
   playoutStats,
   playoutParts,
   statsCountersText,
 } from '../output.js';
 import { waitForSignal } from '../signals.js';
-import { serveSettings } from './serve-settings.js';
+import { serveSettings, type ServeSettings } from './serve-settings.js';
 
 const STATS_INTERVAL_MS = 5000;
 
@@ -43,25 +45,26 @@ export async function serveCommand(command: Command): Promise<number> {
   const mdns = discovery?.mdns !== false;
   const { inputs, outputs } = server.formats;
   const { latency, driftCompensation } = settings.daemon.playout;
+  const endpoint: EndpointStatus = {
+    name: server.name,
+    id: server.id,
+    bind: settings.daemon.host,
+    udpPort: server.udpPort,
+    controlPort: server.controlPort,
+    audioPort: engine.port,
+    inputs: inputs.map(describeFormat),
+    outputs: outputs.map(describeFormat),
+    multicast,
+    mdns,
+    psk: settings.daemon.psk !== undefined,
+    encryption: settings.daemon.encryption !== false,
+    latency,
+    driftCompensation,
+    ...(engine.realtimeThreads !== undefined && { realtimeThreads: engine.realtimeThreads }),
+  };
   log.event(
     'listening',
-    {
-      name: server.name,
-      id: server.id,
-      bind: settings.daemon.host,
-      udpPort: server.udpPort,
-      controlPort: server.controlPort,
-      audioPort: engine.port,
-      inputs: inputs.map(describeFormat),
-      outputs: outputs.map(describeFormat),
-      multicast,
-      mdns,
-      psk: settings.daemon.psk !== undefined,
-      encryption: settings.daemon.encryption !== false,
-      latency,
-      driftCompensation,
-      ...(engine.realtimeThreads !== undefined && { realtimeThreads: engine.realtimeThreads }),
-    },
+    { ...endpoint },
     `listening as "${server.name}" (${server.id}) on ${settings.daemon.host}: UDP ${server.udpPort}, ` +
       `TCP control ${server.controlPort}, audio ${engine.port}; inputs ${describeFormats(inputs)}; ` +
       `outputs ${describeFormats(outputs)}; audio encryption ` +
@@ -74,6 +77,17 @@ export async function serveCommand(command: Command): Promise<number> {
       ([multicast && 'multicast beacons', mdns && 'mDNS'].filter(Boolean).join(' + ') ||
         'by address only'),
   );
+
+  const status = await startStatusServer(daemon, settings.metrics, endpoint);
+  if (status !== undefined) {
+    const { address, port } = status.address;
+    const url = `http://${formatAddress(address, port)}/`;
+    log.event(
+      'metrics-listening',
+      { address, port, url },
+      `status page on ${url}, metrics on ${url}metrics, its data on ${url}status.json`,
+    );
+  }
 
   const subscription = daemon.events$.subscribe((event) => {
     const { session } = event;
@@ -121,28 +135,31 @@ export async function serveCommand(command: Command): Promise<number> {
     void engine.stats().then(
       (stats) => {
         if (stopping) return;
-        const sessions = new Map(server.sessions.map((s) => [peerId(s), s]));
-        const peers = stats.peers.map((peer) => ({
-          client: sessions.get(peer.id)?.client.clientName ?? peer.id,
-          peer: peer.id,
-          sentDatagrams: peer.sent.reduce((total, s) => total + s.datagrams, 0),
-          receivedDatagrams: peer.received.reduce((total, s) => total + s.datagrams, 0),
-          lostFrames: peer.received.reduce((total, s) => total + s.lostFrames, 0),
-          missingFrames: peer.received.reduce((total, s) => total + missingFrames(s), 0),
-          late: peer.received.reduce((total, s) => total + s.late, 0),
-          duplicate: peer.received.reduce((total, s) => total + s.duplicate, 0),
-          underruns: peer.received.reduce((total, s) => total + s.underruns, 0),
-          // Encrypted audio: datagrams dropped unplayed (docs/SECURITY.md §4).
-          ...(peer.security !== undefined && {
-            authFailed: peer.security.authFailed,
-            replayed: peer.security.replayed,
-          }),
-          // Of the client's first stream: all of a client's streams share its clock and path.
-          targetLatencyFrames: peer.received[0]?.targetLatencyFrames,
-          ...playoutStats(peer.received[0]),
-          // The client's own view, from its last Stats (OBSERVABILITY.md §1).
-          peerView: sessions.get(peer.id)?.peerStats()?.session,
-        }));
+        const peers = summarizeSessions(server.sessions, stats, server.formats)
+          .filter((session) => session.local !== undefined)
+          .map(({ session, client, id, local }) => {
+            const first = firstReceived(local, 'local');
+            return {
+              client,
+              peer: id,
+              sentDatagrams: sumOf(local, 'send', 'packets'),
+              receivedDatagrams: sumOf(local, 'receive', 'packets'),
+              lostFrames: sumOf(local, 'receive', 'lostFrames'),
+              missingFrames: sumOf(local, 'receive', 'missingFrames'),
+              late: sumOf(local, 'receive', 'latePackets'),
+              duplicate: sumOf(local, 'receive', 'duplicatePackets'),
+              underruns: sumOf(local, 'receive', 'underruns'),
+              // Encrypted audio: datagrams dropped unplayed (docs/SECURITY.md §4).
+              ...(local?.authFailures !== undefined && {
+                authFailed: local.authFailures,
+                replayed: local.replays,
+              }),
+              targetLatencyFrames: first?.targetLatencyFrames,
+              ...playoutStats(first),
+              // The client's own view, from its last Stats (OBSERVABILITY.md §1).
+              peerView: session.peerStats()?.session,
+            };
+          });
         const control = server.stats();
         log.event(
           'stats',
@@ -186,6 +203,7 @@ export async function serveCommand(command: Command): Promise<number> {
   const why = await Promise.race([stop.received, engine.deviceLost.then((error) => ({ error }))]);
   stopping = true;
   clearInterval(ticker);
+  await status?.close();
   const open = server.sessions.length;
   if (typeof why === 'string') {
     log.event(
@@ -278,4 +296,19 @@ function logIo(log: Log, session: ServerSession): void {
       log.event('io-stopped', { client, peer }, `io stopped: "${client}"`);
     }
   });
+}
+
+/** `--metrics`: the HTTP listener, or nothing; if it cannot listen, the daemon closes first. */
+async function startStatusServer(
+  daemon: Daemon,
+  metrics: ServeSettings['metrics'],
+  endpoint: EndpointStatus,
+): Promise<StatusServer | undefined> {
+  if (metrics === undefined) return undefined;
+  try {
+    return await StatusServer.start(daemon, metrics, endpoint, metrics.name);
+  } catch (error) {
+    await daemon.close();
+    throw error;
+  }
 }
