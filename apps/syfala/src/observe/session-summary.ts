@@ -1,4 +1,4 @@
-import type { EngineStats, PeerStats, ReceivedStreamStats, StreamSendStats } from '@syfala/audio';
+import type { EngineStats, PeerStats } from '@syfala/audio';
 import type { ServerSession, SessionStateName } from '@syfala/network';
 import type { ControlStats, ControlStatsCounters, Format, StreamFormats } from '@syfala/proto';
 import { peerId } from '../daemon.js';
@@ -34,7 +34,10 @@ export interface StreamSummary {
   readonly driftPpm?: number;
   readonly targetLatencyFrames?: number;
   readonly bufferedFrames?: number;
-  /** Per channel, the last meter block's largest |sample| (linear, full scale 1). */
+  /**
+   * Per channel, the last 50 ms meter block's largest |sample| (linear, full scale 1): the
+   * daemon's own streams only (Stats frames carry no levels).
+   */
   readonly peak?: readonly number[];
 }
 
@@ -113,19 +116,17 @@ export function firstReceived(
   return view?.streams.find((stream) => stream.direction === direction);
 }
 
-type Metered = { readonly peak?: readonly number[] };
-
 function localView(peer: PeerStats, formats: StreamFormats): ViewSummary {
   // Received wire streams are the server's outputs; sent ones its inputs (PROTOCOL.md §6).
-  const sent = peer.sent.map((stream: StreamSendStats & Metered) => ({
+  const sent = peer.sent.map((stream) => ({
     direction: 'send' as const,
     stream: stream.wire,
     format: formats.inputs[stream.wire]!,
     packets: stream.datagrams,
     bytes: stream.bytes,
-    ...(stream.peak !== undefined && { peak: stream.peak }),
+    peak: stream.peak,
   }));
-  const received = peer.received.map((stream: ReceivedStreamStats & Metered) => ({
+  const received = peer.received.map((stream) => ({
     direction: 'receive' as const,
     stream: stream.wire,
     format: formats.outputs[stream.wire]!,
@@ -138,11 +139,11 @@ function localView(peer: PeerStats, formats: StreamFormats): ViewSummary {
     underruns: stream.underruns,
     targetLatencyFrames: stream.targetLatencyFrames,
     bufferedFrames: stream.bufferedFrames,
+    peak: stream.peak,
     ...defined({
       concealedGaps: stream.concealedGaps,
       jitterUs: stream.jitterUs,
       driftPpm: stream.driftPpm,
-      peak: stream.peak,
     }),
   }));
   return {
