@@ -15,7 +15,7 @@ import {
   statsCountersText,
 } from '../output.js';
 import { waitForSignal } from '../signals.js';
-import { serveSettings, type ServeSettings } from './serve-settings.js';
+import { serveSettings } from './serve-settings.js';
 
 const STATS_INTERVAL_MS = 5000;
 
@@ -28,6 +28,9 @@ export async function serveCommand(command: Command): Promise<number> {
   const settings = await serveSettings(command);
   const log = new Log(settings.log);
   for (const warning of settings.warnings) log.event('warning', { message: warning }, warning);
+  // Bound first: a port in use stops serve before the daemon opens anything.
+  const status =
+    settings.metrics && (await StatusServer.listen(settings.metrics, settings.metrics.name));
   const daemon = await Daemon.start({
     ...settings.daemon,
     // A sink is the card's, not a session's: it stops alone, and every session streams on.
@@ -37,6 +40,9 @@ export async function serveCommand(command: Command): Promise<number> {
         { ...failure },
         `output stream ${failure.output + 1}'s recording stopped: ${describeSinkFailure(failure)}; streaming goes on`,
       ),
+  }).catch(async (error: unknown) => {
+    await status?.close();
+    throw error;
   });
   const stop = waitForSignal(['SIGINT', 'SIGTERM']);
   const { server, engine } = daemon;
@@ -78,8 +84,8 @@ export async function serveCommand(command: Command): Promise<number> {
         'by address only'),
   );
 
-  const status = await startStatusServer(daemon, settings.metrics, endpoint);
-  if (status !== undefined) {
+  if (status) {
+    status.serve(daemon, endpoint);
     const { address, port } = status.address;
     const url = `http://${formatAddress(address, port)}/`;
     log.event(
@@ -296,19 +302,4 @@ function logIo(log: Log, session: ServerSession): void {
       log.event('io-stopped', { client, peer }, `io stopped: "${client}"`);
     }
   });
-}
-
-/** `--metrics`: the HTTP listener, or nothing; if it cannot listen, the daemon closes first. */
-async function startStatusServer(
-  daemon: Daemon,
-  metrics: ServeSettings['metrics'],
-  endpoint: EndpointStatus,
-): Promise<StatusServer | undefined> {
-  if (metrics === undefined) return undefined;
-  try {
-    return await StatusServer.start(daemon, metrics, endpoint, metrics.name);
-  } catch (error) {
-    await daemon.close();
-    throw error;
-  }
 }

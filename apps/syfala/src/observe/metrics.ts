@@ -64,7 +64,7 @@ function byReason(reasons: readonly string[], counts: Partial<Record<string, num
   return [...all].map((reason) => [{ reason: labelValue(reason) }, counts[reason] ?? 0]);
 }
 
-/** "LENGTH_MISMATCH" → "length_mismatch", "auth-failed" → "auth_failed": label values alike. */
+/** "LENGTH_MISMATCH" → "length_mismatch", "starting-io" → "starting_io": label values alike. */
 function labelValue(reason: string): string {
   return reason.toLowerCase().replace(/-/g, '_');
 }
@@ -78,7 +78,7 @@ export const FAMILIES: readonly Family[] = [
     labels: ['state'],
     samples: ({ sessions }) =>
       SESSION_STATES.map((state) => [
-        { state },
+        { state: labelValue(state) },
         sessions.filter((session) => session.state === state).length,
       ]),
   },

@@ -1,6 +1,6 @@
 import type { EngineStats, PeerStats } from '@syfala/audio';
-import type { ServerSession, SessionStateName } from '@syfala/network';
-import type { ControlStats, ControlStatsCounters, Format, StreamFormats } from '@syfala/proto';
+import type { PeerStatsReport, ServerSession, SessionStateName } from '@syfala/network';
+import type { ControlStatsCounters, Format, StreamFormats } from '@syfala/proto';
 import { peerId } from '../daemon.js';
 import { missingFrames } from '../output.js';
 
@@ -74,8 +74,7 @@ export function summarizeSessions(
   return sessions.map((session) => {
     const id = peerId(session);
     const engine = peers.get(id);
-    // peerStats() comes with Stats both ways (OBSERVABILITY.md §1), on branch stats.
-    const peer = (session as { peerStats?: () => ControlStats | undefined }).peerStats?.();
+    const peer = session.peerStats();
     return {
       session,
       id,
@@ -159,7 +158,7 @@ function localView(peer: PeerStats, formats: StreamFormats): ViewSummary {
  * The client's Stats as streams from the daemon's side: its INPUT streams (server → client) are
  * what the daemon sends and the client receives, its OUTPUT streams the reverse (CONTROL.md).
  */
-function peerView(stats: ControlStats, formats: StreamFormats): ViewSummary {
+function peerView(stats: PeerStatsReport, formats: StreamFormats): ViewSummary {
   const streams = stats.streams.flatMap(({ direction, streamIndex, counters }) => {
     const format = (direction === 'input' ? formats.inputs : formats.outputs)[streamIndex];
     if (format === undefined) return [];

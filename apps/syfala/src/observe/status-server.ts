@@ -35,38 +35,24 @@ export interface ListenAddress {
  */
 export class StatusServer {
   readonly #http: Server;
-  readonly #sampler: NodeJS.Timeout;
+  readonly #page: Buffer;
+  #routes: Routes | undefined;
+  #sampler: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(http: Server, sampler: NodeJS.Timeout) {
+  private constructor(http: Server, page: Buffer) {
     this.#http = http;
-    this.#sampler = sampler;
+    this.#page = page;
   }
 
-  /** Listens; a port in use or an address not of this host is a CliError naming `flag`. */
-  static async start(
-    daemon: Daemon,
-    listen: ListenAddress,
-    endpoint: EndpointStatus,
-    flag: string,
-  ): Promise<StatusServer> {
-    const page = await readFile(PAGE_URL);
-    const snapshots = new Snapshots(daemon);
-    const metrics = new DaemonMetrics(() => snapshots.take());
-    const histories = new SessionHistories();
-    const routes: Record<string, (request: IncomingMessage) => Promise<Reply>> = {
-      '/': async () => ({ status: 200, headers: PAGE_HEADERS, body: page }),
-      '/status.json': async () => ({
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(statusJson(await snapshots.take(), endpoint, histories)),
-      }),
-      '/metrics': async (request) => {
-        const { contentType, body } = await metrics.render(negotiate(request));
-        return { status: 200, headers: { 'content-type': contentType }, body };
-      },
-    };
-    const http = createServer((request, response) => void answer(routes, request, response));
+  /**
+   * Binds before the daemon starts, so a port in use fails alone: a CliError naming `flag`.
+   * Answers 503 until `serve()`.
+   */
+  static async listen(listen: ListenAddress, flag: string): Promise<StatusServer> {
+    const http = createServer();
+    const status = new StatusServer(http, await readFile(PAGE_URL));
+    http.on('request', (request, response) => void answer(status.#routes, request, response));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(listen.port, listen.address, () => {
@@ -83,8 +69,29 @@ export class StatusServer {
             : `cannot be listened on (${error.code ?? error.message})`;
       throw new CliError(`${flag}: ${where} ${why}`);
     });
-    // A dead engine rejects: the daemon is going down, and the page shows the last samples.
-    const sampler = setInterval(
+    return status;
+  }
+
+  /** Serves `daemon`'s state from now on, and samples its sessions' history once a second. */
+  serve(daemon: Daemon, endpoint: EndpointStatus): void {
+    const page = this.#page;
+    const snapshots = new Snapshots(daemon);
+    const metrics = new DaemonMetrics(() => snapshots.take());
+    const histories = new SessionHistories();
+    this.#routes = {
+      '/': async () => ({ status: 200, headers: PAGE_HEADERS, body: page }),
+      '/status.json': async () => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(statusJson(await snapshots.take(), endpoint, histories)),
+      }),
+      '/metrics': async (request) => {
+        const { contentType, body } = await metrics.render(negotiate(request));
+        return { status: 200, headers: { 'content-type': contentType }, body };
+      },
+    };
+    // A dead engine rejects: the daemon is going down, and the page keeps the last samples.
+    this.#sampler = setInterval(
       () =>
         void snapshots.take().then(
           (snapshot) => histories.sample(snapshot),
@@ -92,7 +99,6 @@ export class StatusServer {
         ),
       HISTORY_INTERVAL_MS,
     );
-    return new StatusServer(http, sampler);
   }
 
   /** The address and port bound (the port the system chose for 0). */
@@ -125,15 +131,19 @@ function negotiate(request: IncomingMessage): MetricsFormat {
     : 'prometheus';
 }
 
+type Routes = Record<string, (request: IncomingMessage) => Promise<Reply>>;
+
 async function answer(
-  routes: Record<string, (request: IncomingMessage) => Promise<Reply>>,
+  routes: Routes | undefined,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+  const route = routes !== undefined && Object.hasOwn(routes, path) ? routes[path] : undefined;
   let reply: Reply;
-  if (route === undefined) {
+  if (routes === undefined) {
+    reply = text(503, 'the daemon is starting\n');
+  } else if (route === undefined) {
     reply = text(404, `no such page: ${path} (try /, /metrics or /status.json)\n`);
   } else if (request.method !== 'GET' && request.method !== 'HEAD') {
     reply = text(405, `${request.method} is not allowed: GET ${path}\n`);
