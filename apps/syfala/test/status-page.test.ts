@@ -19,8 +19,11 @@ const needsChromium = existsSync(CHROMIUM)
 const README_SHOT = process.env['SYFALA_STATUS_SCREENSHOT'] === '1';
 const STREAM_S = README_SHOT ? 75 : 10;
 
-/** 100 ms of jitter buffer each way: a busy machine's timer stalls must not run it dry. */
-const LATENCY = ['--latency', '4800'];
+/**
+ * 100 ms of jitter buffer each way: a busy machine's timer stalls must not run it dry. The
+ * README's shot lets both sides adapt, so it shows jitter and drift too.
+ */
+const LATENCY = README_SHOT ? ['--latency', 'auto', '--drift-compensation'] : ['--latency', '4800'];
 
 /** The virtual card's default tone, both ways: tone:440:-12. */
 const TONE_DBFS = -12;
@@ -38,7 +41,10 @@ describe('the status page (serve --metrics)', () => {
     `shows a streaming session's meters at the tone's level and the numbers of /status.json${needsChromium}`,
     { timeout: (STREAM_S + 40) * 1000, skip: needsChromium !== '' },
     async () => {
-      const { base, udpPort } = await serveWithMetrics(LATENCY);
+      const { base, udpPort } = await serveWithMetrics([
+        ...LATENCY,
+        ...(README_SHOT ? ['--name', 'Studio A'] : []),
+      ]);
       const page = await openPage(base);
       await page.waitForSelector('.empty');
       expect(await page.$$('.meter')).toHaveLength(0);
@@ -53,6 +59,8 @@ describe('the status page (serve --metrics)', () => {
         '--json',
         ...LATENCY,
       ]);
+      // The README's shot waits for a minute of history (and adaptive latency to settle).
+      if (README_SHOT) await sleep((STREAM_S - 20) * 1000);
       // Four meters: 2 channels each way. They move from nothing to the tone once it plays.
       await page.waitForFunction(
         `[...document.querySelectorAll('.meter')].filter(
@@ -106,7 +114,6 @@ describe('the status page (serve --metrics)', () => {
       expect(count(cells['to-client/received']!)).toBeLessThanOrEqual(peer.packets);
       expect(count(cells['to-client/received']!)).toBeGreaterThan(0);
 
-      if (README_SHOT) await sleep((STREAM_S - 15) * 1000);
       const shot = README_SHOT
         ? join(ROOT, 'docs/images/status-page.png')
         : join(tempDir(), 'status-page.png');
