@@ -93,8 +93,11 @@ describe('the status page (serve --metrics)', () => {
       // The page kept polling: each reading drew a newer status.
       expect(times.size).toBeGreaterThanOrEqual(4);
 
-      // Its numbers are /status.json's, read between two reads of it.
+      // Its numbers are /status.json's, drawn from a read between two reads of it.
       const before = await statusOf(base);
+      await page.waitForFunction(
+        `Number(document.querySelector('#sessions').dataset.time) > ${before.time}`,
+      );
       const cells = await readCells(page);
       const after = await statusOf(base);
       const stream = (status: typeof before, direction: 'receive' | 'send') =>
