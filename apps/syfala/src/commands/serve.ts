@@ -7,13 +7,7 @@ import { Daemon, peerId } from '../daemon.js';
 import { firstReceived, summarizeSessions, sumOf } from '../observe/session-summary.js';
 import type { EndpointStatus } from '../observe/status.js';
 import { StatusServer } from '../observe/status-server.js';
-import {
-  Log,
-  describeFormats,
-  playoutStats,
-  playoutParts,
-  statsCountersText,
-} from '../output.js';
+import { Log, describeFormats, playoutStats, playoutParts, statsCountersText } from '../output.js';
 import { waitForSignal } from '../signals.js';
 import { serveSettings } from './serve-settings.js';
 
