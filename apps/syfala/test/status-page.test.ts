@@ -58,6 +58,7 @@ describe('the status page (serve --metrics)', () => {
         String(STREAM_S),
         '--json',
         ...LATENCY,
+        ...(README_SHOT ? ['--client-name', 'Stage left'] : []),
       ]);
       // The README's shot waits for a minute of history (and adaptive latency to settle).
       if (README_SHOT) await sleep((STREAM_S - 20) * 1000);
