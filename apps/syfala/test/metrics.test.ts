@@ -88,7 +88,7 @@ describe('syfala serve --metrics', () => {
       const sessionAfter = after.sessions[0]!;
       const id = sessionBefore.id;
       const labels = (direction: string, view: string): string =>
-        `{client="${sessionBefore.client}",direction="${direction}",session="${id}",stream="0",view="${view}"}`;
+        `{client="${sessionBefore.client}",direction="${direction}",session="${id}",stream="1",view="${view}"}`;
       const value = (name: string, labelText = ''): number => {
         const found = samples.get(`${name}${labelText}`);
         if (found === undefined) throw new Error(`no sample ${name}${labelText}`);

@@ -36,7 +36,7 @@ function* streamSamples(
         const measured = value(stream);
         if (measured === undefined) continue;
         const { direction } = stream;
-        const labels = { client, session: id, direction, stream: String(stream.stream), view };
+        const labels = { client, session: id, direction, stream: String(stream.stream + 1), view };
         yield [labels, measured];
       }
     }
