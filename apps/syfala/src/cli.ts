@@ -308,8 +308,11 @@ export function buildProgram(run: Runner): Command {
 
   program
     .command('info')
-    .description("show an endpoint's name, id, address, ports, protocol version and stream formats")
-    .argument('<endpoint>', ENDPOINT_HELP)
+    .description(
+      "show an endpoint's name, id, address, ports, protocol version and stream formats; given " +
+        "a daemon's --metrics address, its sessions as both sides see them",
+    )
+    .argument('<endpoint>', `${ENDPOINT_HELP}, or a daemon's --metrics address (http://HOST:PORT/)`)
     .option('--json', 'print one JSON object')
     .addOption(
       numberOption(

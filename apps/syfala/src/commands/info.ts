@@ -2,6 +2,7 @@ import { describeFormat, type Format } from '@syfala/proto';
 import { endpointFormats, offeredFormats } from '../endpoint-formats.js';
 import { interfaceValue, timeValue, pskValue } from '../option-values.js';
 import { resolveEndpoint, terminalProgress } from '../resolve-endpoint.js';
+import { fetchStatus, statusAddress, statusText } from '../observe/status-text.js';
 
 export interface InfoFlags {
   readonly json?: boolean;
@@ -10,9 +11,18 @@ export interface InfoFlags {
   readonly psk?: string;
 }
 
-/** `syfala info`: everything discovery knows about one endpoint. */
+/**
+ * `syfala info`: everything discovery knows about one endpoint; or, given a daemon's --metrics
+ * address (http://HOST:PORT/), its endpoint and every session as both sides see it.
+ */
 export async function infoCommand(text: string, flags: InfoFlags): Promise<number> {
   const timeoutMs = timeValue(flags.timeout, '--timeout', 'ms');
+  const statusUrl = statusAddress(text);
+  if (statusUrl !== undefined) {
+    const status = await fetchStatus(statusUrl, timeoutMs);
+    process.stdout.write(`${flags.json === true ? JSON.stringify(status) : statusText(status)}\n`);
+    return 0;
+  }
   const psk = flags.psk === undefined ? undefined : pskValue(flags.psk, '--psk');
   const endpoint = await resolveEndpoint(text, {
     timeoutMs,
