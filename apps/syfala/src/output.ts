@@ -1,4 +1,5 @@
 import type { EngineStats, ReceivedStreamStats } from '@syfala/audio';
+import type { Backend } from './backend-flags.js';
 import type { Endpoint, EndpointEvent } from '@syfala/network';
 import { describeFormat, type ControlStatsCounters, type Format } from '@syfala/proto';
 
@@ -186,6 +187,14 @@ export function playoutParts(stats: { jitterUs?: number; driftPpm?: number }): s
   return parts;
 }
 
+/**
+ * What a sound card's `xruns` count is called where a person reads it: the virtual card never
+ * loses audio, so what it counts (its timer running over 2 ms late) is named for what it is.
+ */
+export function cardEvents(backend: Backend): 'xruns' | 'stalls' {
+  return backend === 'virtual' ? 'stalls' : 'xruns';
+}
+
 /** What each field of the status line means, for `syfala connect --help`. */
 export const STATUS_LINE_HELP = [
   'The status line, each second (--json: the same as JSON lines):',
@@ -197,7 +206,8 @@ export const STATUS_LINE_HELP = [
   '  lost       frames concealed because their packet never came',
   '  late, dup  packets dropped for arriving too late, or twice',
   '  underruns  times the buffer ran dry',
-  '  xruns      times this sound card fell behind (one per stall)',
+  '  xruns      times this sound card fell behind (one per stall); on the virtual card',
+  '             "stalls": its clock, a Node timer, ran over 2 ms late (nothing is lost)',
   '  rx         audio datagrams received',
   '  server:    what the server says it gets from you: lost, late, underruns (its Stats)',
 ].join('\n');
@@ -207,7 +217,11 @@ export const STATUS_LINE_HELP = [
  * missing 32  lost 0  late 0  dup 0  underruns 1  xruns 0  rx 4500  | server: lost 0  late 0
  * underruns 0" (drift when measured; the server's part once its Stats arrive)
  */
-export function statusLine(status: StreamStatus, server?: ControlStatsCounters): string {
+export function statusLine(
+  status: StreamStatus,
+  server: ControlStatsCounters | undefined,
+  backend: Backend,
+): string {
   const seconds = Math.floor(status.elapsedS);
   const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
   const frames = (name: string, n: number | undefined, ms: number | undefined): string =>
@@ -222,7 +236,7 @@ export function statusLine(status: StreamStatus, server?: ControlStatsCounters):
     `late ${status.late}`,
     `dup ${status.duplicate}`,
     `underruns ${status.underruns}`,
-    `xruns ${status.xruns}`,
+    `${cardEvents(backend)} ${status.xruns}`,
     `rx ${status.datagramsReceived}`,
     ...(server === undefined
       ? []

@@ -220,7 +220,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
     out.write(
       mode === 'json'
         ? `${JSON.stringify({ type: 'stats', ...status, ...(serverView && { serverView: serverView.session }) })}\n`
-        : `${REDRAW}${statusLine(status, serverView?.session)}`,
+        : `${REDRAW}${statusLine(status, serverView?.session, flags.backend)}`,
     );
   };
   // Only from here on does Ctrl-C stop cleanly; before, nothing needs closing and it just exits.

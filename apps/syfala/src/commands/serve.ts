@@ -7,7 +7,14 @@ import { Daemon, peerId } from '../daemon.js';
 import { firstReceived, summarizeSessions, sumOf } from '../observe/session-summary.js';
 import type { EndpointStatus } from '../observe/status.js';
 import { StatusServer } from '../observe/status-server.js';
-import { Log, describeFormats, playoutStats, playoutParts, statsCountersText } from '../output.js';
+import {
+  Log,
+  cardEvents,
+  describeFormats,
+  playoutStats,
+  playoutParts,
+  statsCountersText,
+} from '../output.js';
 import { waitForSignal } from '../signals.js';
 import { serveSettings } from './serve-settings.js';
 
@@ -47,6 +54,7 @@ export async function serveCommand(command: Command): Promise<number> {
   const { latency, driftCompensation } = settings.daemon.playout;
   const endpoint: EndpointStatus = {
     name: server.name,
+    backend: settings.daemon.device.backend,
     id: server.id,
     bind: settings.daemon.host,
     udpPort: server.udpPort,
@@ -170,7 +178,7 @@ export async function serveCommand(command: Command): Promise<number> {
             socket: stats.socket,
             peers,
           },
-          `stats: ${peers.length} streaming of ${control.sessions} session(s), device xruns ` +
+          `stats: ${peers.length} streaming of ${control.sessions} session(s), card ${cardEvents(endpoint.backend)} ` +
             `${stats.device?.xruns ?? 0}, ${stats.socket.datagramsReceived} datagrams in` +
             peers
               .map(

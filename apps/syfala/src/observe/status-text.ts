@@ -1,4 +1,5 @@
 import { CliError } from '../cli-error.js';
+import { cardEvents } from '../output.js';
 import type { SessionStatus, StatusJson, StreamStatus } from './status.js';
 
 /** `syfala info http://HOST:PORT/`: a daemon's --metrics address, whose /status.json it reads. */
@@ -48,7 +49,7 @@ export function statusText(status: StatusJson): string {
     `inputs:    ${endpoint.inputs.join(', ') || 'none'}`,
     `outputs:   ${endpoint.outputs.join(', ') || 'none'}`,
     `audio:     encryption ${endpoint.encryption ? 'on' : 'off'}, latency ${endpoint.latency === 'auto' ? 'auto' : `${endpoint.latency} fr`}, drift compensation ${endpoint.driftCompensation ? 'on' : 'off'}`,
-    `card:      ${status.device === null ? 'not open' : `${status.device.xruns} xruns in ${status.device.periods} periods`}`,
+    `card:      ${status.device === null ? 'not open' : `${status.device.xruns} ${cardEvents(endpoint.backend)} in ${status.device.periods} periods`}`,
     `sessions:  ${status.sessions.length === 0 ? 'none' : status.sessions.length}`,
     ...status.sessions.flatMap(sessionLines),
   ];

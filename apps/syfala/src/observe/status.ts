@@ -1,4 +1,5 @@
 import type { Redundancy } from '@syfala/proto';
+import type { Backend } from '../backend-flags.js';
 import { describeFormat } from '@syfala/proto';
 import type { SessionStateName } from '@syfala/network';
 import { formatAddress } from '@syfala/network';
@@ -9,6 +10,8 @@ import { gaugesInSeconds, type StreamSummary, type ViewSummary } from './session
 /** What `syfala serve` logs as it starts listening: the endpoint, as the status page shows it. */
 export interface EndpointStatus {
   readonly name: string;
+  /** The sound card's backend: the virtual card's xruns are its timer's stalls (cardEvents). */
+  readonly backend: Backend;
   readonly id: string;
   readonly bind: string;
   readonly udpPort: number;
