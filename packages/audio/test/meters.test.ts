@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Format } from '@syfala/proto';
-import { sleep, startEngine } from './engine-fixture.js';
+import { linkOneWay, sleep, startEngine } from './engine-fixture.js';
 
 const FORMAT: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 };
 /** The virtual card's default input: a 440 Hz tone at −12 dBFS. */
@@ -10,24 +10,7 @@ describe('the engine’s meters', () => {
   it('meter the virtual card’s −12 dBFS tone as sent and as played, per channel', async () => {
     const sender = await startEngine({ inputs: [FORMAT], outputs: [] });
     const receiver = await startEngine({ inputs: [], outputs: [FORMAT] });
-    const route = { device: 0, wire: 0, format: FORMAT };
-    const common = { address: '127.0.0.1', targetLatencyFrames: 960 };
-    await receiver.addPeer({
-      ...common,
-      id: 'sender',
-      port: sender.port,
-      send: [],
-      receive: [route],
-      sending: false,
-    });
-    await sender.addPeer({
-      ...common,
-      id: 'receiver',
-      port: receiver.port,
-      send: [route],
-      receive: [],
-      sending: true,
-    });
+    await linkOneWay(sender, receiver, FORMAT);
     expect((await receiver.stats()).peers[0]!.received[0]!.peak).toEqual([0, 0]);
 
     await sleep(600);

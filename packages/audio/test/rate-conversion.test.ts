@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Format } from '@syfala/proto';
 import { AudioEngine, readWavFile, type DeviceStreams } from '../src/index.js';
-import { sleep } from './engine-fixture.js';
+import { linkOneWay, sleep } from './engine-fixture.js';
 import { tempFiles } from './temp-files.js';
 
 /** The wire streams run at 48 kHz; each test's card runs at 44.1 kHz on one side. */
@@ -39,24 +39,7 @@ async function toneHz(path: string): Promise<number> {
 
 /** Streams `sender`'s card input to `receiver`'s card output over wire format WIRE for 2.5 s. */
 async function stream(sender: AudioEngine, receiver: AudioEngine): Promise<void> {
-  const route = { device: 0, wire: 0, format: WIRE };
-  const common = { address: '127.0.0.1', targetLatencyFrames: 960, driftCompensation: true };
-  await receiver.addPeer({
-    ...common,
-    id: 'sender',
-    port: sender.port,
-    send: [],
-    receive: [route],
-    sending: false,
-  });
-  await sender.addPeer({
-    ...common,
-    id: 'receiver',
-    port: receiver.port,
-    send: [route],
-    receive: [],
-    sending: true,
-  });
+  await linkOneWay(sender, receiver, WIRE, { driftCompensation: true });
   await sleep(2500);
 }
 
