@@ -47,7 +47,7 @@ export async function resolveEndpoint(text: string, options: ResolveOptions): Pr
     : lookUp(
         new Discovery(options.interface === undefined ? {} : { interface: options.interface }),
         named(text),
-        named(text).exact ? 0 : SAME_NAME_GRACE_MS,
+        isWholeId(text) ? 0 : SAME_NAME_GRACE_MS,
         timeoutMs,
       ));
   if (found.matches.length === 1) {
@@ -70,14 +70,17 @@ export async function resolveEndpoint(text: string, options: ResolveOptions): Pr
 }
 
 /** Whether an endpoint is the one named: its id, an id prefix of 8+ hex digits, or its name. */
-function named(text: string): ((endpoint: Endpoint) => boolean) & { exact: boolean } {
+function named(text: string): (endpoint: Endpoint) => boolean {
   const wanted = text.toLowerCase();
-  const test = (e: Endpoint): boolean =>
+  return (e) =>
     e.id === wanted ||
     (wanted.length >= 8 && e.id.startsWith(wanted)) ||
     e.name.toLowerCase() === wanted;
-  // A whole id names one endpoint: nothing else can match, so the first answer settles it.
-  return Object.assign(test, { exact: /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(wanted) });
+}
+
+/** A whole endpoint id: nothing else can match it, so its first answer settles the lookup. */
+function isWholeId(text: string): boolean {
+  return /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/.test(text.toLowerCase());
 }
 
 /**
