@@ -1,5 +1,5 @@
 // Concealment against silence: a held note and a chord streamed through the real packetizer,
-// a lossy link and the real jitter buffer (packages/utils/test/fixtures/lossy-tone.ts), the gaps
+// a lossy link and the real jitter buffer (packages/dataplane/test/fixtures/lossy-tone.ts), the gaps
 // filled with silence or by the LossConcealer. Prints clicks per minute (steps and kinks past
 // three times the signal's own largest curvature) and how close the fill is to what was lost.
 //   bash scripts/pnpm.sh exec tsx bench/concealment.ts [--seconds 60]
@@ -9,7 +9,7 @@ import {
   glitchReport,
   runLossyStream,
   tone,
-} from '../packages/utils/test/fixtures/lossy-tone.js';
+} from '../packages/dataplane/test/fixtures/lossy-tone.js';
 
 const at = process.argv.indexOf('--seconds');
 const seconds = at > 0 ? Number(process.argv[at + 1]) : 60;

@@ -6,7 +6,7 @@
  */
 import { SAMPLE_TYPES, SAMPLE_TYPE_INFO } from '@syfala/proto';
 import type { SampleType } from '@syfala/proto';
-import { decodeSamples, encodeSamples } from '@syfala/utils';
+import { decodeSamples, encodeSamples } from '@syfala/dataplane';
 
 import { medianRate } from './measure.js';
 

@@ -1,9 +1,9 @@
 // An accelerated hour of clock drift: sender ±500 ppm against the receiver, ±2 ms arrival jitter,
 // through the real packetizer, jitter buffer, resampler and controller on virtual clocks
-// (packages/utils/test/fixtures/drifting-link.ts). Prints underruns, overruns, slips, loss and the
+// (packages/dataplane/test/fixtures/drifting-link.ts). Prints underruns, overruns, slips, loss and the
 // measured drift over the last quarter.
 //   bash scripts/pnpm.sh exec tsx bench/drift.ts [--seconds 3600]
-import { runDriftingLink } from '../packages/utils/test/fixtures/drifting-link.js';
+import { runDriftingLink } from '../packages/dataplane/test/fixtures/drifting-link.js';
 import { table } from './bench-report.js';
 
 const at = process.argv.indexOf('--seconds');

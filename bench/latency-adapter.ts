@@ -1,10 +1,10 @@
 // Adaptive target latency (issue #7) against fixed targets, on virtual clocks: the real
 // packetizer, jitter buffer (played straight, or drift-compensated) and LatencyAdapter
-// (packages/utils/test/fixtures/drifting-link.ts), i16 mono 48 kHz, 64-frame periods, 8 ms base
+// (packages/dataplane/test/fixtures/drifting-link.ts), i16 mono 48 kHz, 64-frame periods, 8 ms base
 // delay, sender 10 ppm fast, seed 7. Figures are over the run after its first minute.
 //   bash scripts/pnpm.sh --filter @syfala/bench latency-adapter [--seconds 600]
-import type { DriftingLinkOptions } from '../packages/utils/test/fixtures/drifting-link.js';
-import { runDriftingLink } from '../packages/utils/test/fixtures/drifting-link.js';
+import type { DriftingLinkOptions } from '../packages/dataplane/test/fixtures/drifting-link.js';
+import { runDriftingLink } from '../packages/dataplane/test/fixtures/drifting-link.js';
 import { machineLine, median, table } from './bench-report.js';
 
 const at = process.argv.indexOf('--seconds');

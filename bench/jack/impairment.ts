@@ -31,7 +31,7 @@ import {
   type RoundTrip,
 } from '@syfala/jack-rig';
 import type { RelayReport } from '@syfala/relay';
-import { deinterleave } from '@syfala/utils';
+import { deinterleave } from '@syfala/dataplane';
 import { median } from '../bench-report.js';
 import { freeUdpPort, JACKTRIP, jacktrip, range } from './bridges.js';
 import { fmt, machine, numberList, SAMPLE_RATE, table, track, untrackAndStop } from './rig.js';

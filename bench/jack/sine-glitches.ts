@@ -13,7 +13,7 @@ export interface SineGlitches {
   events: number;
   /**
    * Steps and kinks: the second difference beyond 3 × the tone's own largest, once per
-   * period-long stretch (as in packages/utils/test/fixtures/lossy-tone.ts). A fade is not one.
+   * period-long stretch (as in packages/dataplane/test/fixtures/lossy-tone.ts). A fade is not one.
    */
   clicks: number;
 }

@@ -1,4 +1,4 @@
-// Replays packages/utils/vectors/drift.json, which the TS drift controller, resampler, rate
+// Replays packages/dataplane/vectors/drift.json, which the TS drift controller, resampler, rate
 // converter and drift-compensated stream generated, through the C++ ones: every ratio, drift
 // estimate and output float must be the same bit for bit, and no op may allocate.
 #include <cstdio>
@@ -177,7 +177,7 @@ void replay_stream(const test::Json& run) {
 
 const test::Json& vectors() {
   static const test::Json file =
-      test::Json::parse_file(test::repo_path("packages/utils/vectors/drift.json"));
+      test::Json::parse_file(test::repo_path("packages/dataplane/vectors/drift.json"));
   return file;
 }
 

@@ -1,5 +1,5 @@
 // JitterBuffer edge cases, and a differential fuzz against a byte-by-byte transliteration of
-// packages/utils/src/jitter-buffer.ts (the C++ works in runs of bytes; the TS byte by byte).
+// packages/dataplane/src/jitter-buffer.ts (the C++ works in runs of bytes; the TS byte by byte).
 #include <algorithm>
 #include <cmath>
 #include <random>

@@ -1,4 +1,4 @@
-// Replays packages/utils/vectors/jitter-scenarios.json, which the TS packetizer and jitter
+// Replays packages/dataplane/vectors/jitter-scenarios.json, which the TS packetizer and jitter
 // buffer generated, through the C++ ones: every cut, push result, pulled byte, PullResult and
 // stats value must be the same, and push/pull must not allocate.
 #include <string>
@@ -113,7 +113,7 @@ void replay(const test::Json& scenario) {
 
 TEST(jitter_scenarios_replay_exactly_as_the_ts) {
   const test::Json file =
-      test::Json::parse_file(test::repo_path("packages/utils/vectors/jitter-scenarios.json"));
+      test::Json::parse_file(test::repo_path("packages/dataplane/vectors/jitter-scenarios.json"));
   const test::Json& fields = file["statsFields"];
   REQUIRE(fields.size() == std::size(kStatsFields));
   for (size_t i = 0; i < fields.size(); ++i) {

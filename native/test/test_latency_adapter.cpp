@@ -1,4 +1,4 @@
-// Replays packages/utils/vectors/latency-adapter.json, which the TS LatencyAdapter generated,
+// Replays packages/dataplane/vectors/latency-adapter.json, which the TS LatencyAdapter generated,
 // through the C++ one: the target and the jitter after every op must be exactly the same, and
 // nothing may allocate. Then what the TS rejects with a LatencyAdapterError: here the
 // constructor throws, and arrival() ignores what is not a number (no throwing on the audio
@@ -70,7 +70,7 @@ LatencyAdapterOptions valid() {
 
 TEST(latency_adapter_replays_exactly_as_the_ts) {
   const test::Json file =
-      test::Json::parse_file(test::repo_path("packages/utils/vectors/latency-adapter.json"));
+      test::Json::parse_file(test::repo_path("packages/dataplane/vectors/latency-adapter.json"));
   CHECK(file["scenarios"].size() >= 2);
   for (const test::Json& scenario : file["scenarios"].items()) {
     SCOPE(scenario["name"].str());

@@ -1,4 +1,4 @@
-// Replays packages/utils/vectors/concealment.json, which the TS jitter buffer and loss concealer
+// Replays packages/dataplane/vectors/concealment.json, which the TS jitter buffer and loss concealer
 // generated, through the C++ ones: every PullResult, missing-frame mask and concealed f32 sample
 // must be the same, bit for bit, and pull and conceal must not allocate.
 #include <cmath>
@@ -72,7 +72,7 @@ void replay(const test::Json& scenario) {
 
 TEST(loss_concealer_replays_the_ts_scenarios_bit_for_bit) {
   const test::Json file =
-      test::Json::parse_file(test::repo_path("packages/utils/vectors/concealment.json"));
+      test::Json::parse_file(test::repo_path("packages/dataplane/vectors/concealment.json"));
   CHECK(file["scenarios"].size() >= 3);
   for (const test::Json& scenario : file["scenarios"].items()) {
     SCOPE(scenario["name"].str());

@@ -1,5 +1,5 @@
-// StreamPacketizer: the cuts of packages/utils/test/packetizer.test.ts and of its vectors
-// (packages/utils/vectors/packetizer.json: byte indices, counts and copy numbers, AUDI and sealed),
+// StreamPacketizer: the cuts of packages/dataplane/test/packetizer.test.ts and of its vectors
+// (packages/dataplane/vectors/packetizer.json: byte indices, counts and copy numbers, AUDI and sealed),
 // plus what the C++ interface adds (headers handed over, no copy, no allocation).
 #include <algorithm>
 #include <stdexcept>
@@ -300,7 +300,7 @@ TEST(packetizer_with_redundancy_allocates_nothing_while_cutting) {
 
 TEST(packetizer_cuts_every_vector_scenario_as_the_ts_does_copies_and_sealed_budgets_included) {
   const test::Json vectors =
-      test::Json::parse_file(test::repo_path("packages/utils/vectors/packetizer.json"));
+      test::Json::parse_file(test::repo_path("packages/dataplane/vectors/packetizer.json"));
   size_t datagrams = 0, sealed_scenarios = 0, copies = 0;
   for (const test::Json& scenario : vectors["scenarios"].items()) {
     SCOPE(scenario["name"].str());

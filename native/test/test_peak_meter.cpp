@@ -1,4 +1,4 @@
-// The meter block logic of core/peak_meter.hpp, in the cases packages/utils/test/peak-meter.test.ts
+// The meter block logic of core/peak_meter.hpp, in the cases packages/dataplane/test/peak-meter.test.ts
 // checks of the TS meter, through both entry points; measuring and ending a block allocate nothing.
 #include <vector>
 

@@ -1,4 +1,4 @@
-// Sample conversion against packages/utils/vectors/samples.json (the TS conversion's exact
+// Sample conversion against packages/dataplane/vectors/samples.json (the TS conversion's exact
 // results), then round trips and the planar <-> interleaved layout.
 #include <cmath>
 #include <cstring>
@@ -42,7 +42,7 @@ const SampleType kAllTypes[] = {SampleType::U8,  SampleType::U16, SampleType::U2
 
 TEST(samples_encode_and_decode_exactly_as_the_ts_vectors) {
   const test::Json vectors =
-      test::Json::parse_file(test::repo_path("packages/utils/vectors/samples.json"));
+      test::Json::parse_file(test::repo_path("packages/dataplane/vectors/samples.json"));
   REQUIRE(vectors["types"].size() == kSampleTypeCount);
   size_t checked = 0;
   for (const test::Json& entry : vectors["types"].items()) {

@@ -13,7 +13,7 @@ import {
   type WavFormat,
 } from '@syfala/audio';
 import { describeFormat, type Format } from '@syfala/proto';
-import { SpscRing, decodeSamples, encodeSamples } from '@syfala/utils';
+import { SpscRing, decodeSamples, encodeSamples } from '@syfala/dataplane';
 import { CliError, describeError } from './cli-error.js';
 
 /** The file name that means stdout for --record and stdin for --play. */

@@ -102,7 +102,7 @@ describe('a stream that loses nothing is bit-exact end to end through the CLI (v
       // stopped sending, the end fades out: the concealer's hold and fade, then silence.
       expect(match.frames).toBeGreaterThan(FILE_FRAMES);
       const after = recording.samples.subarray((match.start + match.frames) * 2);
-      // LossConcealer's HOLD_SECONDS + FADE_SECONDS (@syfala/utils), in stereo samples.
+      // LossConcealer's HOLD_SECONDS + FADE_SECONDS (@syfala/dataplane), in stereo samples.
       const fadeOut = 0.025 * RATE * 2;
       expect(after.findLastIndex((sample) => sample !== 0)).toBeLessThan(fadeOut);
     },

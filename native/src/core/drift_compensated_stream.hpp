@@ -1,5 +1,5 @@
 // A received stream played on a device whose clock is not the sender's, with exactly the
-// arithmetic of packages/utils/src/drift-compensated-stream.ts (the reference; packages/utils/
+// arithmetic of packages/dataplane/src/drift-compensated-stream.ts (the reference; packages/dataplane/
 // vectors/drift.json holds its exact results): each period takes slightly more or fewer sender
 // frames from the jitter buffer than it plays, resampled, so that the buffer's fill stays at its
 // target however the two clocks drift apart. No slips, no rebuffering from drift. The fill held

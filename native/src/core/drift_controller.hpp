@@ -1,5 +1,5 @@
 // Clock-drift estimate and resampling ratio from the jitter buffer's fill, with exactly the
-// arithmetic of packages/utils/src/drift-controller.ts (the reference; packages/utils/vectors/
+// arithmetic of packages/dataplane/src/drift-controller.ts (the reference; packages/dataplane/vectors/
 // drift.json holds its exact results): a PI controller (a second-order delay-locked loop) on the
 // low-passed fill, critically damped.
 //

@@ -1,5 +1,5 @@
 // Variable-ratio resampling of interleaved float frames, with exactly the arithmetic of
-// packages/utils/src/resampler.ts (the reference; packages/utils/vectors/drift.json holds its
+// packages/dataplane/src/resampler.ts (the reference; packages/dataplane/vectors/drift.json holds its
 // exact results): 4-point cubic (Catmull-Rom) interpolation at a fractional read position that
 // advances by `ratio` input frames per output frame; output frame k of a read is interpolated at
 // start + k × ratio. At ratio 1 from an integral position samples pass through unchanged.

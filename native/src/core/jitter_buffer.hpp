@@ -1,5 +1,5 @@
 // Receiver side of one audio stream (PROTOCOL.md §7.2), with exactly the semantics of
-// packages/utils/src/jitter-buffer.ts (the reference; packages/utils/vectors/jitter-scenarios.json
+// packages/dataplane/src/jitter-buffer.ts (the reference; packages/dataplane/vectors/jitter-scenarios.json
 // holds its exact results): runs are reassembled by byte index and played on the device's clock,
 // whatever is missing when due is concealed with the format's zero, and every case is counted.
 //

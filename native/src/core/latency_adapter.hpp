@@ -1,6 +1,6 @@
 // Adaptive target latency for a jitter buffer (issue #7), with exactly the semantics of
-// packages/utils/src/latency-adapter.ts (the reference, where the choices are explained;
-// packages/utils/vectors/latency-adapter.json holds its exact results).
+// packages/dataplane/src/latency-adapter.ts (the reference, where the choices are explained;
+// packages/dataplane/vectors/latency-adapter.json holds its exact results).
 //
 // It measures how much later than the best of its neighbours each datagram arrives, on the
 // device clock (the run's end in stream frames minus the frames pulled so far: playhead jumps are

@@ -1,5 +1,5 @@
 // Repeat-and-fade concealment of a received stream's gaps, with exactly the arithmetic of
-// packages/utils/src/loss-concealer.ts (the reference; packages/utils/vectors/concealment.json
+// packages/dataplane/src/loss-concealer.ts (the reference; packages/dataplane/vectors/concealment.json
 // holds its exact results): on interleaved f32 frames after the jitter buffer, a frame that never
 // arrived (or a whole period the buffer could not play, an underrun) is filled by repeating the
 // last cycle of what was played, found by normalized autocorrelation over the last

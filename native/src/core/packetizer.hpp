@@ -1,5 +1,5 @@
 // Sender side of one audio stream (PROTOCOL.md §7.3), cutting exactly as
-// packages/utils/src/packetizer.ts: each period's interleaved wire bytes become AUDI runs of at
+// packages/dataplane/src/packetizer.ts: each period's interleaved wire bytes become AUDI runs of at
 // most the budget, numbered continuously from byte 0, ending on frame boundaries (counted from
 // byte 0) whenever a whole frame fits the budget. With redundancy R, each packetize() call is a
 // period whose run starts R periods back, so every byte is sent R + 1 times, in R + 1 calls; each

@@ -1,4 +1,4 @@
-// Per-channel peak meter of a stream, as packages/utils/src/peak-meter.ts (docs/OBSERVABILITY.md
+// Per-channel peak meter of a stream, as packages/dataplane/src/peak-meter.ts (docs/OBSERVABILITY.md
 // §3): the largest |sample| (linear, full scale 1.0) of each channel over the last complete block
 // of at least kMeterBlockMs of the stream's frames. A block ends only at the end of a period, so a
 // period longer than the block is a block. Before the first block ends, every peak is 0.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIO_HEADER_BYTES } from '@syfala/proto';
-import { JitterBuffer } from '@syfala/utils';
+import { JitterBuffer } from '@syfala/dataplane';
 import { statsReport, type PeerStats, type ReceivedStreamStats } from '../src/index.js';
 
 /**

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 
 import { makeFormat } from '@syfala/proto';
 import type { Format, SampleType } from '@syfala/proto';
-import { SpscRing, decodeSamples, encodeSamples } from '@syfala/utils';
+import { SpscRing, decodeSamples, encodeSamples } from '@syfala/dataplane';
 import { describe, expect, it } from 'vitest';
 
 import type { AudioDevice, DeviceStreams, PeriodInfo, ProcessCallback } from '../src/backend.js';

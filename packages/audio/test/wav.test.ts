@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { mountSmallFileSystem } from '@syfala/jack-rig';
 import { SAMPLE_TYPES, bytesPerSample } from '@syfala/proto';
-import { decodeSamples, encodeSamples } from '@syfala/utils';
+import { decodeSamples, encodeSamples } from '@syfala/dataplane';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { WavReader, readWavFile } from '../src/wav/wav-reader.js';

@@ -1,6 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import type { Format } from '@syfala/proto';
-import { SpscRing } from '@syfala/utils';
+import { SpscRing } from '@syfala/dataplane';
 import { RemoteError } from './errors.js';
 import {
   COUNTER_SLOTS,

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { AudioEngine, type EngineStats } from '@syfala/audio';
 import type { ConnectTarget, PskInput, ServerOffer } from '@syfala/network';
 import type { Format } from '@syfala/proto';
-import type { ConcealmentMode } from '@syfala/utils';
+import type { ConcealmentMode } from '@syfala/dataplane';
 import { BlockStreams, type Block, type RingStats } from './block-streams.js';
 import { RemoteError } from './errors.js';
 import { DEFAULT_TARGET_LATENCY_FRAMES, type Playout } from './playout.js';

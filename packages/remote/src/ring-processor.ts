@@ -1,5 +1,5 @@
 import type { Processor, ProcessorSetup } from '@syfala/audio';
-import { SpscRing } from '@syfala/utils';
+import { SpscRing } from '@syfala/dataplane';
 import { OVERRUN_SLOT, SENDING_SLOT, UNDERRUN_SLOT, type RingSetup } from './ring-layout.js';
 
 /**

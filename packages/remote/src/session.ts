@@ -17,7 +17,7 @@ import {
   type SessionEnd,
   type Streaming,
 } from '@syfala/network';
-import type { ConcealmentMode } from '@syfala/utils';
+import type { ConcealmentMode } from '@syfala/dataplane';
 import { peerPlayout, type Playout } from './playout.js';
 import { atRate, clientDeviceStreams, clientRoutes } from './routes.js';
 

@@ -22,20 +22,14 @@ import {
   decodeSamples,
   encodeSamples,
   type DatagramSink,
-} from '@syfala/utils';
+} from '@syfala/dataplane';
 import type { AudioDevice, PeriodInfo, SinkFailure } from '../backend.js';
 import { AudioError } from '../errors.js';
 import { openDevice } from './devices.js';
 import { PeerSecurity, ReplayWindow } from './peer-security.js';
 import { loadProcessor, type Processor } from './processor.js';
-import type {
-  DeviceSpec,
-  EngineStats,
-  EngineWorkerData,
-  PeerSpec,
-  StreamRoute,
-  StreamSendStats,
-} from './messages.js';
+import type { EngineStats, PeerSpec, StreamRoute, StreamSendStats } from '../stream-engine.js';
+import type { DeviceSpec, EngineWorkerData } from './messages.js';
 
 /**
  * Datagram buffers in flight at once. dgram reads a buffer after send() returns (its address

@@ -2,15 +2,13 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_DATAGRAM_BUDGET_BYTES, SyfalaError } from '@syfala/proto';
 import { describeSinkFailure, type SinkFailure } from '../backend.js';
 import { AUDIO_ERROR_CODES, AudioError, type AudioErrorCode } from '../errors.js';
+import type { EngineStats, PeerSpec, StreamEngine } from '../stream-engine.js';
 import type {
   DeviceSpec,
   EngineCommand,
   EngineEvent,
   EngineRequest,
   EngineResults,
-  EngineStats,
-  PeerSpec,
-  StreamEngine,
 } from './messages.js';
 
 export interface EngineOptions {

@@ -1,5 +1,5 @@
 export { AudioEngine, type EngineOptions } from './engine.js';
 export { runEngineWorker } from './worker-main.js';
-export type * from './messages.js';
+export type { DeviceSpec } from './messages.js';
 export type { Processor, ProcessorFactory, ProcessorSetup, ProcessorSpec } from './processor.js';
 export { readStatsReport, statsReport, type StatsReport } from './stats-report.js';

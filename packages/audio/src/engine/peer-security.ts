@@ -8,7 +8,7 @@ import {
   type SealedAudioHeader,
 } from '@syfala/proto';
 import { AudioError } from '../errors.js';
-import type { AudioSecurity, PeerSecurityStats } from './messages.js';
+import type { AudioSecurity, PeerSecurityStats } from '../stream-engine.js';
 
 const MAX_KEY_ID = 0xffff_ffff;
 const SECRET_BYTES = 32;

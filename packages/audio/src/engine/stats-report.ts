@@ -8,7 +8,12 @@ import {
   type StreamDirection,
 } from '@syfala/proto';
 import type { DeviceStats } from '../backend.js';
-import type { PeerStats, ReceivedStreamStats, StreamEngine, StreamSendStats } from './messages.js';
+import type {
+  PeerStats,
+  ReceivedStreamStats,
+  StreamEngine,
+  StreamSendStats,
+} from '../stream-engine.js';
 
 /** What a side tells its peer in a Stats frame (CONTROL.md §Stats): its own view of their streams. */
 export type StatsReport = Pick<ControlStats, 'session' | 'streams'>;

@@ -1,4 +1,4 @@
-import { SpscRing } from '@syfala/utils';
+import { SpscRing } from '@syfala/dataplane';
 
 import type { Source } from './sources.js';
 

@@ -2,7 +2,7 @@ import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
-import { BoundsError, decodeSamples } from '@syfala/utils';
+import { BoundsError, decodeSamples } from '@syfala/dataplane';
 
 import { AudioError, fileError } from '../errors.js';
 import { blockAlign } from './wav-format.js';

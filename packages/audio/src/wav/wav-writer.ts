@@ -2,7 +2,7 @@ import { writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
-import { BoundsError, encodeSamples } from '@syfala/utils';
+import { BoundsError, encodeSamples } from '@syfala/dataplane';
 
 import { AudioError, fileError } from '../errors.js';
 import {

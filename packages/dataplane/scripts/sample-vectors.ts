@@ -179,7 +179,7 @@ export function sampleVectors(): object {
   });
   return {
     description:
-      'Sample conversion vectors generated from packages/utils/src/sample-conversion.ts (scripts/generate-vectors.ts). For each wire sample type: encode = [f32 input, wire bytes encodeSamples writes], decode = [wire bytes, f32 decodeSamples gives]. f32 values are their IEEE 754 bits as 8 hex digits, most significant first (3f800000 = 1.0); wire bytes are hex in wire order (little-endian).',
+      'Sample conversion vectors generated from packages/dataplane/src/sample-conversion.ts (scripts/generate-vectors.ts). For each wire sample type: encode = [f32 input, wire bytes encodeSamples writes], decode = [wire bytes, f32 decodeSamples gives]. f32 values are their IEEE 754 bits as 8 hex digits, most significant first (3f800000 = 1.0); wire bytes are hex in wire order (little-endian).',
     types,
   };
 }

@@ -15,7 +15,7 @@ const vectorFile = (name: string): string =>
   readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8');
 
 // The native core's tests take these files as the truth about the TS path, so they must be
-// exactly what the TS code gives today: regenerate with `pnpm --filter @syfala/utils generate:vectors`.
+// exactly what the TS code gives today: regenerate with `pnpm --filter @syfala/dataplane generate:vectors`.
 describe('vector files shared with the native tests', () => {
   it('samples.json is what the TS sample conversion gives', () => {
     expect(vectorFile('samples.json')).toBe(vectorFileText(sampleVectors()));

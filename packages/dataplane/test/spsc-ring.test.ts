@@ -152,9 +152,9 @@ describe('SpscRing across worker threads', () => {
   }
 
   it(`moves ${TOTAL_SAMPLES} samples from one worker to another intact and in order`, async () => {
-    // The fixtures import @syfala/utils by name, which resolves to dist/.
+    // The fixtures import @syfala/dataplane by name, which resolves to dist/.
     const built = new URL('../dist/index.js', import.meta.url);
-    expect(existsSync(built), 'packages/utils/dist is missing: run `tsc -b` first').toBe(true);
+    expect(existsSync(built), 'packages/dataplane/dist is missing: run `tsc -b` first').toBe(true);
 
     const ring = SpscRing.create(RING_CAPACITY_SAMPLES);
     const workerData = {

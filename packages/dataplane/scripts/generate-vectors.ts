@@ -3,7 +3,7 @@
  * vectors/concealment.json, vectors/drift.json and vectors/packetizer.json from the TS sample conversion, packetizer,
  * jitter buffer, latency adapter, loss concealer and drift compensation: the reference the native core's tests compare against.
  * test/vectors.test.ts fails when a file no longer matches the code.
- * Run: pnpm --filter @syfala/utils generate:vectors
+ * Run: pnpm --filter @syfala/dataplane generate:vectors
  */
 import { writeFileSync } from 'node:fs';
 

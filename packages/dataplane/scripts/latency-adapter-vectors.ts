@@ -103,7 +103,7 @@ function simulate(link: Link): object {
 export function latencyAdapterVectors(): object {
   return {
     description:
-      'LatencyAdapter runs generated from packages/utils/src/latency-adapter.ts (scripts/generate-vectors.ts). Build a LatencyAdapter from sampleRate, periodFrames, minTargetFrames, maxTargetFrames and, when present, initialTargetFrames and safetyFrames (absent: the defaults), then replay the ops in order: ["arrival", runEndFrame, target, jitter], ["period", frames, underrun, target, jitter], ["reset", target, jitter]; after each, the target and the jitter frames must be exactly those given.',
+      'LatencyAdapter runs generated from packages/dataplane/src/latency-adapter.ts (scripts/generate-vectors.ts). Build a LatencyAdapter from sampleRate, periodFrames, minTargetFrames, maxTargetFrames and, when present, initialTargetFrames and safetyFrames (absent: the defaults), then replay the ops in order: ["arrival", runEndFrame, target, jitter], ["period", frames, underrun, target, jitter], ["reset", target, jitter]; after each, the target and the jitter frames must be exactly those given.',
     scenarios: [
       simulate({
         name: '16 kHz, 160-frame periods, sender 300 ppm fast: calm, an underrun, a reset, a burst of 4x jitter (grows at once), two underruns in a row (one period more), calm again (holds, then shrinks by steps), then a datagram later than the maximum target; duplicates, runs ending inside frames',

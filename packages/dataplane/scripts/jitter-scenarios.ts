@@ -475,7 +475,7 @@ function concealedUnderruns(): object {
 export function jitterScenarios(): object {
   return {
     description:
-      'Jitter buffer scenarios generated from packages/utils/src/{packetizer,jitter-buffer}.ts (scripts/generate-vectors.ts). Replay ops in order on a StreamPacketizer(streamIndex, bytes per frame, datagramBudgetBytes) and a JitterBuffer(format of sampleType, channels and sampleRate, capacityFrames, targetLatencyFrames, skipSurplus, concealUnderruns). packetize: hand over `bytes` bytes, expect datagrams of `counts` bytes from byte index `from`; push: push `payload` at byte index `at`, expect `stored`; pull: pull `frames` into a buffer filled with 0xee, expect `out`, the PullResult and `stats` (in statsFields order); reset: reset both; target: set the target latency. At the end: finalStats and concealedRanges ([start, end) byte ranges, oldest first).',
+      'Jitter buffer scenarios generated from packages/dataplane/src/{packetizer,jitter-buffer}.ts (scripts/generate-vectors.ts). Replay ops in order on a StreamPacketizer(streamIndex, bytes per frame, datagramBudgetBytes) and a JitterBuffer(format of sampleType, channels and sampleRate, capacityFrames, targetLatencyFrames, skipSurplus, concealUnderruns). packetize: hand over `bytes` bytes, expect datagrams of `counts` bytes from byte index `from`; push: push `payload` at byte index `at`, expect `stored`; pull: pull `frames` into a buffer filled with 0xee, expect `out`, the PullResult and `stats` (in statsFields order); reset: reset both; target: set the target latency. At the end: finalStats and concealedRanges ([start, end) byte ranges, oldest first).',
     statsFields: STATS_FIELDS,
     scenarios: [
       lossyStereo(),

@@ -256,7 +256,7 @@ function stereoChord1k(): object {
 export function concealmentVectors(): object {
   return {
     description:
-      'Loss concealment scenarios generated from packages/utils/src/{jitter-buffer,loss-concealer}.ts (scripts/generate-vectors.ts). Per scenario: a JitterBuffer(f32 of channels and sampleRate, capacityFrames, targetLatencyFrames) and a LossConcealer(channels, sampleRate). Replay ops in order. push: push `payload` (hex) at byte index `at`; pull: pull `frames` with a missing-frame mask, expect `playing`, `underrun`, `skippedFrames` and the mask (`missing`, one digit per frame), decode the f32 frames, conceal them with the pull result and the mask, expect `out` (the concealed frames, interleaved f32 little-endian, hex); reset: reset both. At the end, the concealer has counted `gaps`.',
+      'Loss concealment scenarios generated from packages/dataplane/src/{jitter-buffer,loss-concealer}.ts (scripts/generate-vectors.ts). Per scenario: a JitterBuffer(f32 of channels and sampleRate, capacityFrames, targetLatencyFrames) and a LossConcealer(channels, sampleRate). Replay ops in order. push: push `payload` (hex) at byte index `at`; pull: pull `frames` with a missing-frame mask, expect `playing`, `underrun`, `skippedFrames` and the mask (`missing`, one digit per frame), decode the f32 frames, conceal them with the pull result and the mask, expect `out` (the concealed frames, interleaved f32 little-endian, hex); reset: reset both. At the end, the concealer has counted `gaps`.',
     scenarios: [stereoTone48k(), monoTone8k(), stereoChord1k()],
   };
 }

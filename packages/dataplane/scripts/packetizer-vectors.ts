@@ -70,7 +70,7 @@ type Datagram = [number, number, number, number];
 export function packetizerVectors(): object {
   return {
     description:
-      'StreamPacketizer runs (packages/utils/src/packetizer.ts). For each scenario, packetize each of periods (a byte count) in turn; the datagrams of a period, in order, are [byteIndex, byteCount, copy, datagramBytes]: byteCount payload bytes, copy = p − q (PROTOCOL.md §7.3), datagramBytes the whole datagram (header 24 for AUDI, 32 + tag 16 for sealed AUDE), within datagramBudgetBytes. maxPeriodBytes sizes the redundancy history.',
+      'StreamPacketizer runs (packages/dataplane/src/packetizer.ts). For each scenario, packetize each of periods (a byte count) in turn; the datagrams of a period, in order, are [byteIndex, byteCount, copy, datagramBytes]: byteCount payload bytes, copy = p − q (PROTOCOL.md §7.3), datagramBytes the whole datagram (header 24 for AUDI, 32 + tag 16 for sealed AUDE), within datagramBudgetBytes. maxPeriodBytes sizes the redundancy history.',
     scenarios: scenarios.map((scenario) => {
       const format = makeFormat(
         {
