@@ -23,7 +23,7 @@ export type {
 } from './jitter-buffer.js';
 export { StreamPacketizer } from './packetizer.js';
 export type { DatagramSink, StreamPacketizerOptions } from './packetizer.js';
-export { decodeSamples, deinterleave, encodeSamples, interleave } from './sample-conversion.js';
+export { decodeSamples, encodeSamples } from './sample-conversion.js';
 export { MAX_RING_CAPACITY_SAMPLES, SpscRing } from './spsc-ring.js';
 export { DriftCompensatedStream } from './drift-compensated-stream.js';
 export type { DriftCompensatedStreamOptions } from './drift-compensated-stream.js';

@@ -5,12 +5,7 @@ import { SAMPLE_TYPES, SAMPLE_TYPE_INFO, ValueError } from '@syfala/proto';
 import type { SampleType } from '@syfala/proto';
 
 import { BoundsError } from '../src/errors.js';
-import {
-  decodeSamples,
-  deinterleave,
-  encodeSamples,
-  interleave,
-} from '../src/sample-conversion.js';
+import { decodeSamples, encodeSamples } from '../src/sample-conversion.js';
 
 const hex = (text: string): Uint8Array =>
   Uint8Array.from(text.split(' ').map((byte) => Number.parseInt(byte, 16)));
@@ -443,52 +438,6 @@ describe('round trips', () => {
         },
       ),
       { numRuns: 2_000 },
-    );
-  });
-});
-
-describe('interleave / deinterleave', () => {
-  it('lays frames out channel by channel', () => {
-    const left = Float32Array.of(1, 2, 3);
-    const right = Float32Array.of(-1, -2, -3);
-    const out = new Float32Array(6);
-    expect(interleave([left, right], 3, out)).toBe(6);
-    expect(Array.from(out)).toEqual([1, -1, 2, -2, 3, -3]);
-
-    const planar = [new Float32Array(3), new Float32Array(3)];
-    expect(deinterleave(out, 3, planar)).toBe(6);
-    expect(planar.map((channel) => Array.from(channel))).toEqual([
-      [1, 2, 3],
-      [-1, -2, -3],
-    ]);
-  });
-
-  it('round-trips any channel count', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 8 }),
-        fc.integer({ min: 0, max: 64 }),
-        (channels, frames) => {
-          const interleaved = Float32Array.from({ length: channels * frames }, (_, i) => i);
-          const planar = Array.from({ length: channels }, () => new Float32Array(frames));
-          deinterleave(interleaved, frames, planar);
-          const back = new Float32Array(channels * frames);
-          interleave(planar, frames, back);
-          expect(back).toEqual(interleaved);
-        },
-      ),
-    );
-  });
-
-  it('rejects buffers that are too short', () => {
-    const short = new Float32Array(2);
-    expect(() => interleave([short, new Float32Array(3)], 3, new Float32Array(6))).toThrow(
-      BoundsError,
-    );
-    expect(() => interleave([new Float32Array(3)], 3, short)).toThrow(BoundsError);
-    expect(() => deinterleave(new Float32Array(5), 3, [short, short])).toThrow(BoundsError);
-    expect(() => deinterleave(new Float32Array(6), 3, [new Float32Array(3), short])).toThrow(
-      BoundsError,
     );
   });
 });

@@ -1,0 +1,10 @@
+// What every file of the WebAssembly build (the TS engine's data plane, packages/dataplane)
+// shares: how a function is exported to JavaScript, and the heap JavaScript borrows from.
+// JavaScript passes byte indices as doubles (exact below 2^53, the TS API's safe integers) and
+// sizes as 32-bit integers; objects are returned as pointers it hands back to the other calls.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#define SYFALA_WASM_EXPORT(name) extern "C" __attribute__((export_name(#name)))

@@ -1,0 +1,123 @@
+// The C++ core (native/src/core) compiled to WebAssembly (native/src/wasm, `make -C native wasm`),
+// loaded once per thread on first use. Every class of this package is a thin wrapper around it:
+// the TS engine and the native engine run one implementation of the data plane (see
+// docs/ARCHITECTURE.md). Compiling 40 kB is a few milliseconds, so it is done synchronously.
+import { readFileSync } from 'node:fs';
+
+/** The module's exports: C functions taking and returning pointers into `memory`. */
+export type CoreExports = Record<string, (...args: number[]) => number> & {
+  readonly memory: WebAssembly.Memory;
+};
+
+/** A refusal the core raised (a C++ exception), with its own sentence. */
+export class CoreError extends Error {
+  override readonly name = 'CoreError';
+}
+
+const WASM_URL = new URL('../../wasm/dataplane.wasm', import.meta.url);
+
+let loaded: CoreExports | undefined;
+
+/** The core's exports, instantiated on first call. */
+export function core(): CoreExports {
+  if (loaded === undefined) loaded = instantiate();
+  return loaded;
+}
+
+function instantiate(): CoreExports {
+  const module = new WebAssembly.Module(readFileSync(WASM_URL));
+  let exports: CoreExports | undefined;
+  const instance = new WebAssembly.Instance(module, {
+    syfala: {
+      // A C++ throw (native/src/wasm/runtime.cpp): unwinds through the wasm frames to our caller.
+      fail: (what: number) => {
+        throw new CoreError(cString(exports!.memory, what));
+      },
+    },
+  });
+  exports = instance.exports as CoreExports;
+  exports._initialize!();
+  return exports;
+}
+
+function cString(memory: WebAssembly.Memory, at: number): string {
+  const bytes = new Uint8Array(memory.buffer, at);
+  return new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0)));
+}
+
+/**
+ * Views of the core's memory. A growing heap replaces `memory.buffer` (the old views read 0
+ * bytes), so views are taken again after anything that may allocate: get them from here each
+ * time, never keep them across a call that constructs.
+ */
+export function heapU8(): Uint8Array {
+  refresh();
+  return u8;
+}
+
+export function heapF32(): Float32Array {
+  refresh();
+  return f32;
+}
+
+export function heapF64(): Float64Array {
+  refresh();
+  return f64;
+}
+
+let buffer: ArrayBuffer | undefined;
+let u8 = new Uint8Array(0);
+let f32 = new Float32Array(0);
+let f64 = new Float64Array(0);
+
+function refresh(): void {
+  const current = core().memory.buffer;
+  if (current === buffer) return;
+  buffer = current;
+  u8 = new Uint8Array(current);
+  f32 = new Float32Array(current);
+  f64 = new Float64Array(current);
+}
+
+/**
+ * Ties a core object's lifetime to its wrapper: `release` (which must not hold the wrapper) frees
+ * it once the wrapper is garbage collected. Core objects are few and long-lived (a stream's), so
+ * the collector's timing is good enough and no wrapper needs a close().
+ */
+const owned = new FinalizationRegistry<() => void>((release) => release());
+
+export function own(wrapper: object, release: () => void): void {
+  owned.register(wrapper, release);
+}
+
+/** Allocates on the core's heap; throws CoreError when it is full. */
+export function allocate(bytes: number): number {
+  const pointer = core().syfala_alloc!(Math.max(1, bytes));
+  if (pointer === 0) throw new CoreError(`data plane core: out of memory (${bytes} bytes)`);
+  return pointer;
+}
+
+let scratchPointer = 0;
+let scratchBytes = 0;
+
+/**
+ * `bytes` of the core's heap for one call's input (a datagram, a period): the same block every
+ * time, grown when a call needs more. Calls never nest, and each thread has its own core.
+ */
+export function scratch(bytes: number): number {
+  if (bytes > scratchBytes) {
+    if (scratchPointer !== 0) core().syfala_free!(scratchPointer);
+    scratchPointer = allocate(bytes);
+    scratchBytes = bytes;
+  }
+  return scratchPointer;
+}
+
+/** Copies `count` elements of `src` from `offset` into the scratch block; returns its address. */
+export function copyIn(src: Uint8Array | Float32Array, offset: number, count: number): number {
+  const pointer = scratch(count * src.BYTES_PER_ELEMENT);
+  if (src instanceof Float32Array)
+    heapF32().set(src.subarray(offset, offset + count), pointer >> 2);
+  else heapU8().set(src.subarray(offset, offset + count), pointer);
+  return pointer;
+}
