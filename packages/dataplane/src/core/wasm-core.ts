@@ -26,7 +26,7 @@ export function core(): CoreExports {
 
 function instantiate(): CoreExports {
   const module = new WebAssembly.Module(readFileSync(WASM_URL));
-  let exports: CoreExports | undefined;
+  let exports: CoreExports | undefined = undefined;
   const instance = new WebAssembly.Instance(module, {
     syfala: {
       // A C++ throw (native/src/wasm/runtime.cpp): unwinds through the wasm frames to our caller.
