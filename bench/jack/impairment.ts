@@ -31,7 +31,6 @@ import {
   type RoundTrip,
 } from '@syfala/jack-rig';
 import type { RelayReport } from '@syfala/relay';
-import { deinterleave } from '@syfala/dataplane';
 import { median } from '../bench-report.js';
 import { freeUdpPort, JACKTRIP, jacktrip, range } from './bridges.js';
 import { fmt, machine, numberList, SAMPLE_RATE, table, track, untrackAndStop } from './rig.js';
@@ -335,9 +334,9 @@ async function measure(
     await recorder?.exited;
     while (started.length > 2) await untrackAndStop(started.pop()!);
     const { samples } = await readWavFile(recording);
-    const frames = samples.length / 2;
-    const [bridged, direct] = [new Float32Array(frames), new Float32Array(frames)];
-    deinterleave(samples, frames, [bridged, direct]);
+    // The recording's channel 1 is the bridged signal, channel 2 the direct one.
+    const bridged = samples.filter((_, i) => i % 2 === 0);
+    const direct = samples.filter((_, i) => i % 2 === 1);
     return {
       contender,
       order,
