@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import type * as dataplane from '@syfala/dataplane';
 import type { Format, SampleType } from '@syfala/proto';
 
 import { machineLine, median, table } from './bench-report.js';
 
-type Dataplane = typeof import('@syfala/dataplane');
+type Dataplane = typeof dataplane;
 
 interface Workload {
   readonly name: string;
