@@ -13,8 +13,8 @@ export function coreAudioAddon(): NativeAddon {
     (cause) =>
       new CoreAudioError(
         'NOT_INSTALLED',
-        'the syfala native addon is not built: install the Xcode command-line tools ' +
-          '(xcode-select --install), then run pnpm install again',
+        `${cause.message}: install the Xcode command-line tools (xcode-select --install), ` +
+          'then run pnpm install again',
         { cause },
       ),
   );

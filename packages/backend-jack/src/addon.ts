@@ -4,10 +4,7 @@ import { INSTALL_HINT, JackError, type JackErrorCode } from './errors.js';
 /** The addon, with JACK in it; NOT_INSTALLED, with what to install, otherwise. */
 export function jackAddon(): NativeAddon {
   const addon = loadNativeAddon(
-    (cause) =>
-      new JackError('NOT_INSTALLED', `the syfala native addon is not built: ${INSTALL_HINT}`, {
-        cause,
-      }),
+    (cause) => new JackError('NOT_INSTALLED', `${cause.message}: ${INSTALL_HINT}`, { cause }),
   );
   if (!addon.jackAvailable) {
     throw new JackError('NOT_INSTALLED', `this build has no JACK support: ${INSTALL_HINT}`);

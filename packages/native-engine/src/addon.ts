@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { EngineStats, PeerSpec } from '@syfala/audio';
 
 /** What a JACK server reports of itself: its clock, and the ports that are the sound card. */
@@ -166,21 +165,4 @@ export interface NativeAddon extends NativeJackDuplex {
   }) => NativeEngine;
   probeJack(server?: string): JackServerInfo;
   coreAudioDevices(): CoreAudioDevice[];
-}
-
-let loaded: NativeAddon | undefined;
-
-/**
- * The addon built at install time. When it is missing (no compiler at install), `missing` makes
- * the backend's own NOT_INSTALLED error, which says what to install.
- */
-export function loadNativeAddon(missing: (cause: unknown) => Error): NativeAddon {
-  if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  try {
-    loaded = require('@syfala/native/build/Release/syfala_native.node') as NativeAddon;
-  } catch (cause) {
-    throw missing(cause);
-  }
-  return loaded;
 }

@@ -1,5 +1,4 @@
 export {
-  loadNativeAddon,
   type CoreAudioDevice,
   type DeviceEventBits,
   type DeviceLayout,
@@ -13,4 +12,6 @@ export {
   type NativeDuplexStats,
 } from './addon.js';
 export { fromNative } from './native-error.js';
+export { NativeAddonError, type NativeAddonErrorCode } from './errors.js';
+export { loadNativeAddon } from './load.js';
 export { bindNativeEngine, NativeStreamEngine, type SharedCode } from './native-stream-engine.js';
