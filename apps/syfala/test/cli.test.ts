@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { createSocket, type RemoteInfo } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readWavFile } from '@syfala/audio';
+import { connect } from '@syfala/network';
+import { decodeMessage, encode } from '@syfala/proto';
 import { hasSox, matchingFrames, needsSox, tempDir, writeSignal } from './fixtures.js';
 import {
   Cli,
@@ -86,10 +88,26 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serve logs the ports it bound when asked for free ones', () => {
-    expect(ports.udpPort).toBeGreaterThan(0);
-    expect(ports.controlPort).toBeGreaterThan(0);
-    expect(ports.controlPort).not.toBe(ports.udpPort);
+  it('serve logs the ports it bound when asked for free ones: each answers as this server', async () => {
+    // A DSCV beacon to the UDP port: its CONN offer names this server and its control port.
+    const socket = createSocket('udp4');
+    onTestFinished(() => socket.close());
+    socket.bind(0, '127.0.0.1');
+    await once(socket, 'listening');
+    socket.send(encode({ type: 'discovery' }), ports.udpPort, '127.0.0.1');
+    const [answer, from] = (await once(socket, 'message')) as [Buffer, RemoteInfo];
+    expect(from.port).toBe(ports.udpPort);
+    expect(decodeMessage(answer, 'server')).toMatchObject({
+      type: 'connect',
+      endpointId: ports.id,
+      name: 'cli test card',
+      controlPort: ports.controlPort,
+    });
+    // A handshake on the control port (TCP): the same server offers a session.
+    const target = { host: '127.0.0.1', udpPort: ports.udpPort, controlPort: ports.controlPort };
+    const connected = await connect(target, { encryption: false });
+    await connected.disconnect();
+    expect(connected.offer).toMatchObject({ endpointId: ports.id, endpointName: 'cli test card' });
   });
 
   it(
@@ -610,6 +628,18 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
     expectOneSentence(
       await run(['serve', ...args]),
       new RegExp(`UDP port 127\\.0\\.0\\.1:${port} .*already in use`),
+    );
+  });
+
+  it('a SYFALA_NATIVE_ADDON that names no file: the path tried, and what to install', async () => {
+    const addon = '/nonexistent/syfala_native.node';
+    const cli = syfala(['serve', ...LOOPBACK, '--backend', 'jack'], {
+      ...process.env,
+      SYFALA_NATIVE_ADDON: addon,
+    });
+    expectOneSentence(
+      { code: (await cli.exited).code, stderr: cli.stderr },
+      /^syfala: the syfala native addon did not load \(SYFALA_NATIVE_ADDON=\/nonexistent\/syfala_native\.node: not found\): install jackd2 and libjack-jackd2-dev/,
     );
   });
 
