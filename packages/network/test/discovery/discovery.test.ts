@@ -8,9 +8,7 @@ import {
   type DiscoveryOptions,
 } from '../../src/index.js';
 import { EventLog, until } from './event-log.js';
-import { BeaconResponder } from './responder.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { BeaconResponder, witness } from './responder.js';
 
 describe('discovery options', () => {
   it('refuses bad options with a ValueError naming the field, before opening anything', () => {
@@ -70,8 +68,7 @@ describe('Discovery lifecycle', () => {
       beacon: { address: '127.0.0.1', port: responder.port, intervalMs: 100 },
     });
     try {
-      await sleep(300);
-      expect(responder.beacons).toBe(0);
+      expect((await witness(responder, 100)).before).toEqual([]);
 
       const first = new EventLog(discovery.events$);
       await first.waitFor((event) => event.type === 'added', 2000, 'added event');
@@ -80,14 +77,14 @@ describe('Discovery lifecycle', () => {
       expect(discovery.endpoints().map((endpoint) => endpoint.id)).toEqual([id]);
 
       first.unsubscribe();
-      await sleep(300);
+      // Still beaconing for the late subscriber: a new answer arrives.
+      const offers = discovery.stats().beacon.offers;
+      await until(() => discovery.stats().beacon.offers > offers, 2000, 'an answer after');
       expect(discovery.endpoints()).toHaveLength(1);
       late.unsubscribe();
       expect(discovery.endpoints()).toEqual([]);
-      await sleep(150);
-      const beaconsAfterStop = responder.beacons;
-      await sleep(300);
-      expect(responder.beacons).toBe(beaconsAfterStop);
+      // A beacon already sent as it stopped may come before the witness's first, none after.
+      expect((await witness(responder, 100)).between).toEqual([]);
 
       // Subscribing again starts a fresh run; the counters carry on.
       const again = new EventLog(discovery.events$);
@@ -104,7 +101,7 @@ describe('Discovery lifecycle', () => {
     const responder = await BeaconResponder.open();
     const discovery = new Discovery({
       mdns: false,
-      beacon: { address: '127.0.0.1', port: responder.port },
+      beacon: { address: '127.0.0.1', port: responder.port, intervalMs: 100 },
     });
     const log = new EventLog(discovery.events$);
     try {
@@ -112,9 +109,7 @@ describe('Discovery lifecycle', () => {
       await discovery.close();
       expect(log.completed).toBe(true);
       expect(new EventLog(discovery.events$).completed).toBe(true);
-      const beacons = responder.beacons;
-      await sleep(700);
-      expect(responder.beacons).toBe(beacons);
+      expect((await witness(responder, 100)).between).toEqual([]);
       await discovery.close();
     } finally {
       await discovery.close();
@@ -133,9 +128,7 @@ describe('Discovery lifecycle', () => {
       expect(endpoints).toMatchObject([
         { id: responder.offer.endpointId, name: 'Once', via: ['beacon'] },
       ]);
-      const beacons = responder.beacons;
-      await sleep(300);
-      expect(responder.beacons).toBe(beacons);
+      expect((await witness(responder, 100)).between).toEqual([]);
     } finally {
       await responder.close();
     }
