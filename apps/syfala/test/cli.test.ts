@@ -91,7 +91,9 @@ describe('syfala serve, connect and info on 127.0.0.1', () => {
   it('serve logs the ports it bound when asked for free ones: each answers as this server', async () => {
     // A DSCV beacon to the UDP port: its CONN offer names this server and its control port.
     const socket = createSocket('udp4');
-    onTestFinished(() => socket.close());
+    onTestFinished(() => {
+      socket.close();
+    });
     socket.bind(0, '127.0.0.1');
     await once(socket, 'listening');
     socket.send(encode({ type: 'discovery' }), ports.udpPort, '127.0.0.1');
