@@ -42,6 +42,7 @@ export type ValueErrorCode =
   | 'BAD_CHANNEL_COUNT'
   | 'BAD_BUFFER_SIZE'
   | 'BAD_FIELD'
+  | 'BAD_ADDRESS'
   | 'BUFFER_TOO_SMALL';
 
 export class ValueError extends SyfalaError<ValueErrorCode> {}

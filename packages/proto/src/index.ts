@@ -5,3 +5,4 @@ export * from './wire/index.js';
 export * from './control/index.js';
 export * from './secure/index.js';
 export { SeededRandom } from './seeded-random.js';
+export { parseHostPort, type HostPort, type HostPortOptions } from './host-port.js';
