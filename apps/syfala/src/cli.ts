@@ -164,22 +164,6 @@ export function buildProgram(run: Runner): Command {
     )
     .option('--concealment <mode>', CONCEALMENT_HELP)
     .option('--no-mdns', 'do not announce over DNS-SD (mDNS)')
-    .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
-    .option(
-      '--jack-name <name>',
-      'JACK: the client name; its ports are send_N (JACK inputs, sent to the clients) and ' +
-        'receive_N (JACK outputs, what they send); with several streams send2_1 is stream 2, channel 1',
-      'syfala-server',
-    )
-    .option(
-      '--capture-ports <ports>',
-      'JACK: ports feeding the input streams, in channel order (default: the physical capture ports)',
-    )
-    .option(
-      '--playback-ports <ports>',
-      'JACK: ports the output streams feed, in channel order (default: the physical playback ports)',
-    )
-    .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)')
     .option(
       '--no-multicast',
       'do not answer beacons sent to the multicast group (the default when --bind is not ' +
@@ -211,6 +195,14 @@ export function buildProgram(run: Runner): Command {
         '  syfala serve --bind 127.0.0.1 --no-mdns --inputs f32/48000/2/32,i24/48000/8/64 --source noise:-20\n',
     )
     .action(run((_flags: unknown, command: Command) => serveCommand(command)));
+  addJackFlags(serve, {
+    clientName:
+      'the client name; its ports are send_N (JACK inputs, sent to the clients) and receive_N ' +
+      '(JACK outputs, what they send); with several streams send2_1 is stream 2, channel 1',
+    defaultClientName: 'syfala-server',
+    capturePorts: 'ports feeding the input streams, in channel order',
+    playbackPorts: 'ports the output streams feed, in channel order',
+  });
   addPlayoutFlags(serve, "each client's audio");
   addCoreAudioFlags(serve);
 
@@ -240,22 +232,6 @@ export function buildProgram(run: Runner): Command {
     .addOption(
       new Option('--backend <name>', 'the local sound card').choices(BACKENDS).default('virtual'),
     )
-    .option('--jack-server <name>', "JACK: the server to use (jackd -n; default: JACK's own)")
-    .option(
-      '--jack-name <name>',
-      'JACK: the client name (default: syfala-<endpoint name>); its ports are capture_N (JACK ' +
-        'outputs, what the endpoint captures) and playback_N (JACK inputs, what it plays); with ' +
-        'several streams capture2_1 is stream 2, channel 1',
-    )
-    .option(
-      '--capture-ports <ports>',
-      'JACK: ports sent to the endpoint, in channel order (default: the physical capture ports)',
-    )
-    .option(
-      '--playback-ports <ports>',
-      "JACK: ports the endpoint's audio plays to (default: the physical playback ports)",
-    )
-    .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)')
     .option(
       '--sample-rate <hz>',
       "virtual card: run at this rate instead of the endpoint's (resampled; needs drift compensation)",
@@ -296,6 +272,14 @@ export function buildProgram(run: Runner): Command {
         `\n${STATUS_LINE_HELP}\n`,
     )
     .action(run((endpoint: string, flags: ConnectFlags) => connectCommand(endpoint, flags)));
+  addJackFlags(connect, {
+    clientName:
+      'the client name (default: syfala-<endpoint name>); its ports are capture_N (JACK outputs, ' +
+      'what the endpoint captures) and playback_N (JACK inputs, what it plays); with several ' +
+      'streams capture2_1 is stream 2, channel 1',
+    capturePorts: 'ports sent to the endpoint, in channel order',
+    playbackPorts: "ports the endpoint's audio plays to",
+  });
   addPlayoutFlags(connect, "the server's audio");
   addCoreAudioFlags(connect);
 
@@ -303,7 +287,7 @@ export function buildProgram(run: Runner): Command {
     .command('devices')
     .description('list the sound cards serve and connect can use: virtual, JACK, CoreAudio')
     .addOption(new Option('--backend <name>', 'list this backend only').choices(BACKENDS))
-    .option('--jack-server <name>', "JACK: the server to ask (jackd -n; default: JACK's own)")
+    .addOption(jackServerOption())
     .option('--json', 'print one JSON array')
     .action(run((flags: DevicesFlags) => devicesCommand(flags)));
 
@@ -330,6 +314,40 @@ export function buildProgram(run: Runner): Command {
 
   addReferenceCommands(program);
   return program;
+}
+
+/** What the JACK flags say where serve and connect differ: their clients' ports. */
+interface JackFlagsHelp {
+  readonly clientName: string;
+  readonly defaultClientName?: string;
+  readonly capturePorts: string;
+  readonly playbackPorts: string;
+}
+
+/** JACK's client flags, the same for serve and connect but for what their ports carry. */
+function addJackFlags(command: Command, help: JackFlagsHelp): void {
+  command
+    .addOption(jackServerOption())
+    .addOption(
+      new Option('--jack-name <name>', `JACK: ${help.clientName}`).default(help.defaultClientName),
+    )
+    .option(
+      '--capture-ports <ports>',
+      `JACK: ${help.capturePorts} (default: the physical capture ports)`,
+    )
+    .option(
+      '--playback-ports <ports>',
+      `JACK: ${help.playbackPorts} (default: the physical playback ports)`,
+    )
+    .option('--no-auto-connect', 'JACK: connect no ports (wire them yourself)');
+}
+
+/** Which JACK server: serve, connect and devices take it. */
+function jackServerOption(): Option {
+  return new Option(
+    '--jack-server <name>',
+    "JACK: the server to use (jackd -n; default: JACK's own)",
+  );
 }
 
 /** How received audio is played out, the same for serve and connect; defaults per backend. */

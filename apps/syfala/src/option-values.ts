@@ -4,6 +4,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { isIP, isIPv4 } from 'node:net';
 import type { VirtualSink, VirtualSource } from '@syfala/audio';
 import { checkLocalInterface } from '@syfala/network';
+import { describeValue, mustBe } from '@syfala/proto';
 import { CliError } from './cli-error.js';
 
 /** Shortest pre-shared key the network package accepts, in bytes (CONTROL.md §5). */
@@ -15,9 +16,7 @@ const MIN_PSK_BYTES = 16;
  */
 export function oneOf<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
   if (!choices.includes(value as T)) {
-    throw new CliError(
-      `${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`,
-    );
+    throw new CliError(mustBe(name, `one of ${choices.join(', ')}`, value));
   }
   return value as T;
 }
@@ -25,7 +24,7 @@ export function oneOf<T extends string>(value: unknown, name: string, choices: r
 export function integerValue(value: unknown, name: string, min: number, max: number): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new CliError(`${name} must be an integer from ${min} to ${max}, got ${shown(value)}`);
+    throw new CliError(mustBe(name, `an integer from ${min} to ${max}`, value));
   }
   return n;
 }
@@ -34,7 +33,7 @@ export function integerValue(value: unknown, name: string, min: number, max: num
 export function numberValue(value: unknown, name: string, min: number, max: number): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
-    throw new CliError(`${name} must be a number from ${min} to ${max}, got ${shown(value)}`);
+    throw new CliError(mustBe(name, `a number from ${min} to ${max}`, value));
   }
   return n;
 }
@@ -66,7 +65,11 @@ export function timeValue(value: unknown, name: string, plain: TimeUnit): number
   const unit = q === undefined ? undefined : q.unit === '' ? plain : q.unit;
   if (q === undefined || q.n <= 0 || unit === undefined || !(unit in MS_PER_TIME_UNIT)) {
     throw new CliError(
-      `${name} must be a positive time such as 1500ms, 2s or 1min (a plain number is ${plain}), got ${shown(value)}`,
+      mustBe(
+        name,
+        `a positive time such as 1500ms, 2s or 1min (a plain number is ${plain})`,
+        value,
+      ),
     );
   }
   return q.n * MS_PER_TIME_UNIT[unit as TimeUnit];
@@ -91,29 +94,25 @@ export function framesValue(
     q.n < min ||
     q.n > max
   ) {
-    throw new CliError(
-      `${name} must be ${or === undefined ? '' : `${or} or `}a whole number of frames from ${min} to ${max} (64 or 64fr), got ${shown(value)}`,
-    );
+    const frames = `a whole number of frames from ${min} to ${max} (64 or 64fr)`;
+    throw new CliError(mustBe(name, or === undefined ? frames : `${or} or ${frames}`, value));
   }
   return q.n;
 }
 
 export function stringValue(value: unknown, name: string): string {
-  if (typeof value !== 'string')
-    throw new CliError(`${name} must be a string, got ${shown(value)}`);
+  if (typeof value !== 'string') throw new CliError(mustBe(name, 'a string', value));
   return value;
 }
 
 export function booleanValue(value: unknown, name: string): boolean {
-  if (typeof value !== 'boolean') {
-    throw new CliError(`${name} must be true or false, got ${shown(value)}`);
-  }
+  if (typeof value !== 'boolean') throw new CliError(mustBe(name, 'true or false', value));
   return value;
 }
 
 export function ipv4Value(value: unknown, name: string): string {
   const text = stringValue(value, name);
-  if (!isIPv4(text)) throw new CliError(`${name} must be an IPv4 address, got ${shown(value)}`);
+  if (!isIPv4(text)) throw new CliError(mustBe(name, 'an IPv4 address', value));
   return text;
 }
 
@@ -135,13 +134,13 @@ export function listenValue(value: unknown, name: string): { address: string; po
   const text = typeof value === 'number' ? String(value) : stringValue(value, name);
   const parts = /^\[([^\]]*)\]:([^:]*)$/.exec(text) ?? /^(?:([^:]*):)?([^:]*)$/.exec(text);
   if (parts === null) {
-    throw new CliError(
-      `${name} must be [ADDRESS:]PORT (9464, 127.0.0.1:9464 or [::1]:9464), got ${shown(value)}`,
-    );
+    throw new CliError(mustBe(name, '[ADDRESS:]PORT (9464, 127.0.0.1:9464 or [::1]:9464)', value));
   }
   const [, address = '127.0.0.1', port = ''] = parts;
   if (isIP(address) === 0) {
-    throw new CliError(`${name}: ${shown(address)} is not an IP address (in ${shown(value)})`);
+    throw new CliError(
+      `${name}: ${describeValue(address)} is not an IP address (in ${describeValue(value)})`,
+    );
   }
   return { address, port: integerValue(port, `${name}'s port`, 0, 0xffff) };
 }
@@ -240,10 +239,6 @@ export function numberedPath(path: string, stream: number): string {
   return `${path.slice(0, path.length - extension.length)}-${stream + 1}${extension}`;
 }
 
-function shown(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
-
 /** Longest client name `connect --client-name` takes, in UTF-8 bytes: it shows in logs and metrics. */
 export const MAX_CLIENT_NAME_BYTES = 255;
 
@@ -253,7 +248,7 @@ export function clientNameValue(value: unknown, name: string): string {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (text.trim() === '' || bytes > MAX_CLIENT_NAME_BYTES || /\p{Cc}/u.test(text)) {
     throw new CliError(
-      `${name} must be 1 to ${MAX_CLIENT_NAME_BYTES} UTF-8 bytes of printable text, got ${shown(value)}`,
+      mustBe(name, `1 to ${MAX_CLIENT_NAME_BYTES} UTF-8 bytes of printable text`, value),
     );
   }
   return text;

@@ -1,5 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { DEFAULT_UDP_PORT, Discovery, type Endpoint } from '@syfala/network';
+import { mustBe, parseHostPort } from '@syfala/proto';
 import { CliError } from './cli-error.js';
 
 export interface ResolveOptions {
@@ -117,13 +118,23 @@ async function lookUp(
   }
 }
 
-/** `HOST[:PORT]` (an IPv4 address or localhost; default port 6910), or undefined for anything else. */
-export function parseAddress(text: string): { host: string; port: number } | undefined {
-  const match = /^(localhost|\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text);
-  if (match === null) return undefined;
-  const host = match[1] === 'localhost' ? '127.0.0.1' : match[1]!;
-  const port = match[2] === undefined ? DEFAULT_UDP_PORT : Number(match[2]);
-  if (!isIPv4(host) || port < 1 || port > 0xffff)
-    throw new CliError(`"${text}" is not a valid HOST:PORT`);
-  return { host, port };
+/** Text that means an address, not a name or id: digits and dots or localhost, then maybe :PORT. */
+const ADDRESS_LIKE = /^(?:localhost|[\d.]+)(?::|$)/;
+
+/** `HOST[:PORT]` when `text` means an address (see beaconAddress), or undefined for a name or id. */
+function parseAddress(text: string): { host: string; port: number } | undefined {
+  return ADDRESS_LIKE.test(text) ? beaconAddress(text, 'an endpoint address') : undefined;
+}
+
+/**
+ * Where to send a unicast beacon: `HOST[:PORT]` in @syfala/proto's grammar (default port 6910),
+ * HOST an IPv4 address or localhost, as discovery's sockets are IPv4.
+ */
+export function beaconAddress(text: string, what: string): { host: string; port: number } {
+  const { host, port } = parseHostPort(text, what, { defaultPort: DEFAULT_UDP_PORT });
+  const ipv4 = host === 'localhost' ? '127.0.0.1' : host;
+  if (!isIPv4(ipv4)) {
+    throw new CliError(mustBe(what, 'an IPv4 address or localhost (discovery is IPv4)', text));
+  }
+  return { host: ipv4, port };
 }

@@ -573,6 +573,16 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
       NOT_LOCAL_ERROR,
     ],
     [
+      'an endpoint address with a port out of range',
+      ['connect', '10.0.0.1:99999'],
+      /^syfala: an endpoint address must be HOST\[:PORT\] \(an IPv4 address, a host name or an \[IPv6\] address, then a port from 1 to 65535\), got "10\.0\.0\.1:99999"$/,
+    ],
+    [
+      'discover --target with a host name: beacons are IPv4',
+      ['discover', '--target', 'studio.local:6910', '--no-mdns'],
+      /^syfala: --target must be an IPv4 address or localhost \(discovery is IPv4\), got "studio\.local:6910"$/,
+    ],
+    [
       'a pre-shared key that is too short',
       ['serve', ...LOOPBACK, '--psk', 'short'],
       /--psk must be at least 16 bytes/,

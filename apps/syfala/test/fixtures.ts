@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { WavReader, WavWriter, type WavFormat } from '@syfala/audio';
+import { SeededRandom } from '@syfala/proto';
 
 /** Whether sox, the real tool that reads and writes what we do, is installed (.ci/run installs it). */
 export const hasSox = spawnSync('sox', ['--version']).status === 0;
@@ -30,13 +31,8 @@ export async function writeSignal(
   peak = 0.8,
 ): Promise<Float32Array> {
   const samples = new Float32Array(frames * format.channels);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < samples.length; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    samples[i] = ((state >>> 0) / 2 ** 32 - 0.5) * 2 * peak;
-  }
+  const random = new SeededRandom(seed);
+  for (let i = 0; i < samples.length; i++) samples[i] = (random.next() - 0.5) * 2 * peak;
   samples[0] = 0.5;
   const writer = await WavWriter.create(path, { ...format, maxFrames: frames });
   writer.write(samples, frames);

@@ -602,7 +602,7 @@ describe('virtual device lifecycle', () => {
       { sources: [{ kind: 'tone', levelDbfs: 3 }] },
       /sources\[0\]\.levelDbfs must be a finite number ≤ 0, got 3/,
     ],
-    [{ sources: [{ kind: 'noise', seed: 0 }] }, /sources\[0\]\.seed must be an integer from 1/],
+    [{ sources: [{ kind: 'noise', seed: -1 }] }, /sources\[0\]\.seed must be an integer from 0/],
     [
       { sources: [{ kind: 'noise', Seed: 3 }] },
       /unknown option sources\[0\]\.Seed \(did you mean seed\?\)/,

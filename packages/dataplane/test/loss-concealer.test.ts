@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '@syfala/proto';
 
 import { ConcealerError } from '../src/errors.js';
 import { FADE_SECONDS, HOLD_SECONDS, LossConcealer } from '../src/loss-concealer.js';
@@ -188,15 +189,10 @@ describe('LossConcealer', () => {
     // Seeded white noise at ±0.5, then a lost period: its repetition eases from the noise's slope.
     for (let seed = 1; seed <= 50; seed++) {
       const concealer = stereo();
-      let x = seed;
+      const random = new SeededRandom(seed);
       const noise = new Float32Array(period * CHANNELS);
       for (let p = 0; p < 20; p++) {
-        for (let i = 0; i < noise.length; i++) {
-          x ^= x << 13;
-          x ^= x >>> 17;
-          x ^= x << 5;
-          noise[i] = ((x >>> 0) / 2 ** 32 - 0.5) * 1;
-        }
+        for (let i = 0; i < noise.length; i++) noise[i] = random.next() - 0.5;
         concealer.conceal(noise, 0, period, PLAYED, none);
       }
       const gap = new Float32Array(period * CHANNELS);

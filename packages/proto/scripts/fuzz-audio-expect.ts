@@ -7,8 +7,7 @@
  */
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { DecodeError, createAudioHeader, readAudioHeader } from '../src/index.js';
-import { Rng, hashName } from './fuzz/rng.js';
+import { DecodeError, SeededRandom, createAudioHeader, readAudioHeader } from '../src/index.js';
 import { toHex } from './fuzz/values.js';
 import { hostileDatagram, wireDonors } from './fuzz/wire-inputs.js';
 
@@ -31,9 +30,8 @@ function verdict(datagram: Uint8Array): string {
   }
 }
 
-// The salt of the audio-header target, so these are its datagrams (without the surrounding bytes).
-const salt = hashName('audio-header');
-const donors = wireDonors(new Rng(seed, salt));
+// Keyed as the audio-header target, so these are its datagrams (without the surrounding bytes).
+const donors = wireDonors(new SeededRandom(seed, 'audio-header'));
 // The reader stops early on a disagreement: that is its verdict, not an error here.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
@@ -41,7 +39,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 let batch = '';
 for (let index = 0; index < inputs; index++) {
-  const datagram = hostileDatagram(new Rng(seed, salt, index), donors, 'audio');
+  const datagram = hostileDatagram(new SeededRandom(seed, 'audio-header', index), donors, 'audio');
   batch += `${verdict(datagram)} ${toHex(datagram) || '-'}\n`;
   if (batch.length > 1 << 20 || index === inputs - 1) {
     // A pipe's writes are queued, not blocking: wait for the reader, or memory fills up.

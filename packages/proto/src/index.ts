@@ -4,3 +4,5 @@ export * from './common.js';
 export * from './wire/index.js';
 export * from './control/index.js';
 export * from './secure/index.js';
+export { SeededRandom } from './seeded-random.js';
+export { parseHostPort, type HostPort, type HostPortOptions } from './host-port.js';

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parseHostPort } from '@syfala/proto';
 import { RelayError } from './errors.js';
 
 export interface Endpoint {
@@ -42,13 +43,13 @@ export function checkAddress(
   return { address: canonical, port };
 }
 
-/** Parses `ADDRESS:PORT` or `[IPV6]:PORT`. */
+/**
+ * Parses `ADDRESS:PORT` or `[IPV6]:PORT` (@syfala/proto's one grammar; a host name parses, and
+ * checkAddress then asks for an IP address). Throws a ValueError (`BAD_ADDRESS`).
+ */
 export function parseEndpoint(text: string, role: 'listen' | 'target'): Endpoint {
-  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  if (match === null) {
-    throw new RelayError('BAD_ADDRESS', `${role}: ADDRESS:PORT or [IPV6]:PORT, got "${text}"`);
-  }
-  return { address: match[1]!, port: Number(match[2]) };
+  const { host, port } = parseHostPort(text, `--${role}`, { minPort: role === 'listen' ? 0 : 1 });
+  return { address: host, port };
 }
 
 export function formatEndpoint({ address, port }: Endpoint): string {

@@ -1,4 +1,4 @@
-import type { SeededRandom } from './random.js';
+import type { SeededRandom } from '@syfala/proto';
 
 /** The first 0 to length − 1 bytes (a view: the caller's copy is its own). */
 export function truncate(datagram: Buffer, random: SeededRandom): Buffer {

@@ -7,7 +7,7 @@ import { JitterModel } from './jitter.js';
 import { Ledger } from './ledger.js';
 import { LossModel } from './loss.js';
 import type { Impairments } from './options.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '@syfala/proto';
 import type { DirectionReport } from './report.js';
 
 export type DirectionName = 'toTarget' | 'toSource';
@@ -68,7 +68,7 @@ export class ImpairedDirection {
   constructor(name: DirectionName, impairments: Impairments, seed: number, send: Send) {
     this.#impairments = impairments;
     this.#send = send;
-    const random = (stage: string): SeededRandom => new SeededRandom(seed, `${name}/${stage}`);
+    const random = (stage: string): SeededRandom => new SeededRandom(seed, name, stage);
     const { loss = 0, burstLoss, jitter } = impairments;
     this.#loss =
       loss > 0 || burstLoss !== undefined

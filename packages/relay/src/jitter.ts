@@ -1,5 +1,5 @@
 import type { Jitter } from './options.js';
-import type { SeededRandom } from './random.js';
+import type { SeededRandom } from '@syfala/proto';
 
 export interface DelayDraw {
   readonly ms: number;

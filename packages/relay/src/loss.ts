@@ -1,5 +1,5 @@
 import type { GilbertElliott } from './options.js';
-import type { SeededRandom } from './random.js';
+import type { SeededRandom } from '@syfala/proto';
 
 export type LossVerdict = 'kept' | 'dropped' | 'burst-dropped';
 

@@ -76,7 +76,8 @@ describe('the syfala-relay command line', () => {
     [['--target', '127.0.0.1:9', '--delay', '5 min'], '--delay: a duration'],
     [['--target', '127.0.0.1:9', '--corrupt-bits', '2'], '--corrupt-bits needs --corrupt'],
     [['--target', '127.0.0.1:9', '--direction', 'up'], '--direction'],
-    [['--target', '127.0.0.1'], 'ADDRESS:PORT'],
+    [['--target', '127.0.0.1'], '--target must be HOST:PORT'],
+    [['--target', '127.0.0.1:9', '--listen', '::1:0'], '--listen must be HOST:PORT'],
   ])('refuses %j', (args, message) => {
     expect(() => parseRelayArgs(args)).toThrow(message);
   });

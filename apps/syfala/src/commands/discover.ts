@@ -2,7 +2,7 @@ import { Discovery, discoverOnce, type DiscoveryOptions, type Endpoint } from '@
 import { CliError } from '../cli-error.js';
 import { interfaceValue, timeValue } from '../option-values.js';
 import { endpointEventLine, endpointTable } from '../output.js';
-import { parseAddress } from '../resolve-endpoint.js';
+import { beaconAddress } from '../resolve-endpoint.js';
 import { waitForSignal } from '../signals.js';
 
 export interface DiscoverFlags {
@@ -46,11 +46,8 @@ function discoveryOptions(flags: DiscoverFlags): DiscoveryOptions {
 }
 
 function beaconTarget(text: string): { address: string; port: number } {
-  const address = parseAddress(text);
-  if (address === undefined) {
-    throw new CliError(`--target must be an IPv4 address with an optional :PORT, got "${text}"`);
-  }
-  return { address: address.host, port: address.port };
+  const { host, port } = beaconAddress(text, '--target');
+  return { address: host, port };
 }
 
 function render(endpoints: readonly Endpoint[], json: boolean, timeoutMs: number): string {

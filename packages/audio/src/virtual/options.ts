@@ -1,4 +1,4 @@
-import { SyfalaError, describeFormat, makeFormat } from '@syfala/proto';
+import { SyfalaError, describeFormat, makeFormat, mustBe } from '@syfala/proto';
 import type { Format } from '@syfala/proto';
 
 import type { DeviceStreams } from '../backend.js';
@@ -20,12 +20,12 @@ export interface ToneSource {
   readonly levelDbfs?: number;
 }
 
-/** Uniform white noise in ±level, every sample drawn independently from a seeded xorshift32. */
+/** Uniform white noise in ±level, every sample drawn independently from `SeededRandom(seed)`. */
 export interface NoiseSource {
   readonly kind: 'noise';
   /** Default −12; the peak, at most 0. */
   readonly levelDbfs?: number;
-  /** Default 1; an integer from 1 to 2^32 − 1. The same seed gives the same samples. */
+  /** Default 1; an integer from 0 to 2^32 − 1. The same seed gives the same samples. */
   readonly seed?: number;
 }
 
@@ -240,8 +240,8 @@ function resolveSource(value: unknown, field: string, format: Format): ResolvedS
     case 'noise': {
       const given = object(value, field, ['kind', 'levelDbfs', 'seed']);
       const seed = optional(given, 'seed', DEFAULT_NOISE_SEED);
-      if (!isInteger(seed, 1, 0xffff_ffff)) {
-        throw bad(`${field}.seed`, 'an integer from 1 to 2^32 − 1', seed);
+      if (!isInteger(seed, 0, 0xffff_ffff)) {
+        throw bad(`${field}.seed`, 'an integer from 0 to 2^32 − 1', seed);
       }
       return { kind, levelDbfs: level(given, field), seed };
     }
@@ -369,15 +369,5 @@ function isInteger(value: unknown, min: number, max: number): value is number {
 }
 
 function bad(field: string, expected: string, got: unknown): AudioError {
-  const shown =
-    typeof got === 'string'
-      ? JSON.stringify(got)
-      : got === null
-        ? 'null'
-        : Array.isArray(got)
-          ? 'an array'
-          : typeof got === 'object'
-            ? 'an object'
-            : String(got);
-  return new AudioError('BAD_OPTION', `virtual device: ${field} must be ${expected}, got ${shown}`);
+  return new AudioError('BAD_OPTION', mustBe(`virtual device: ${field}`, expected, got));
 }

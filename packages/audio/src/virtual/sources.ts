@@ -1,3 +1,4 @@
+import { SeededRandom } from '@syfala/proto';
 import type { WavReader } from '../wav/wav-reader.js';
 
 /** Produces one input stream's captured audio, period by period, without allocating. */
@@ -49,29 +50,24 @@ export class ToneGenerator implements Source {
   }
 }
 
-/** Uniform white noise in (−A, A), one xorshift32 draw per sample, so channels differ. */
+/** Uniform white noise in [−A, A), one draw per sample, so channels differ. */
 export class NoiseGenerator implements Source {
   readonly #channels: number;
   readonly #amplitude: number;
-  #state: number;
+  readonly #random: SeededRandom;
 
   constructor(channels: number, levelDbfs: number, seed: number) {
     this.#channels = channels;
     this.#amplitude = amplitude(levelDbfs);
-    this.#state = seed;
+    this.#random = new SeededRandom(seed);
   }
 
   render(out: Float32Array, frames: number): void {
-    const scale = this.#amplitude / 2 ** 31;
-    let x = this.#state;
+    const random = this.#random;
+    const scale = 2 * this.#amplitude;
     for (let i = 0, end = frames * this.#channels; i < end; i++) {
-      // Marsaglia's xorshift32 (13, 17, 5): period 2^32 − 1 over the non-zero states.
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = ((x >>> 0) - 2 ** 31) * scale;
+      out[i] = (random.next() - 0.5) * scale;
     }
-    this.#state = x;
   }
 
   close(): Promise<void> {

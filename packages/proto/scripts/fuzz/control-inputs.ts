@@ -13,16 +13,17 @@ import {
   encodeVersion1ControlFrame,
   type ControlMessage,
   type ControlStatsCounters,
+  type SeededRandom,
 } from '../../src/index.js';
 import { concat, mutate, type Field } from './mutate.js';
-import type { Rng } from './rng.js';
 import { formats, fromHex, text, u32, u53, uuid } from './values.js';
 
-const requestId = (rng: Rng): number => u32(rng) || 1;
-const port = (rng: Rng): number => rng.int(1, 0xffff);
-const strings = (rng: Rng): string[] => Array.from({ length: rng.below(4) }, () => text(rng, 8));
+const requestId = (rng: SeededRandom): number => u32(rng) || 1;
+const port = (rng: SeededRandom): number => rng.int(1, 0xffff);
+const strings = (rng: SeededRandom): string[] =>
+  Array.from({ length: rng.below(4) }, () => text(rng, 8));
 
-function counters(rng: Rng): ControlStatsCounters {
+function counters(rng: SeededRandom): ControlStatsCounters {
   const out: Record<string, number> = {};
   for (const key of ['packetsSent', 'bytesReceived', 'lostFrames', 'xruns'] as const) {
     if (rng.chance(0.5)) out[key] = u53(rng);
@@ -34,7 +35,7 @@ function counters(rng: Rng): ControlStatsCounters {
 }
 
 /** A valid control message of a random type, fields at their boundaries often. */
-export function randomControlMessage(rng: Rng): ControlMessage {
+export function randomControlMessage(rng: SeededRandom): ControlMessage {
   const type = rng.pick(CONTROL_MESSAGE_TYPES);
   switch (type) {
     case 'hello':
@@ -205,7 +206,7 @@ export function controlVectorStreams(): Uint8Array[] {
 }
 
 /** One hostile ControlFrame body (no prefix): mostly mutated valid messages, some untouched. */
-export function hostileBody(rng: Rng, donors: readonly Uint8Array[]): Uint8Array {
+export function hostileBody(rng: SeededRandom, donors: readonly Uint8Array[]): Uint8Array {
   const roll = rng.below(100);
   if (roll < 3) return rng.bytes(rng.below(64));
   const seed = rng.chance(0.5) ? encodeControlMessage(randomControlMessage(rng)) : rng.pick(donors);
@@ -213,7 +214,7 @@ export function hostileBody(rng: Rng, donors: readonly Uint8Array[]): Uint8Array
 }
 
 /** One hostile control stream: one to three frames, mutated as a whole, then cut into reads. */
-export function hostileStream(rng: Rng, donors: readonly Uint8Array[]): Uint8Array[] {
+export function hostileStream(rng: SeededRandom, donors: readonly Uint8Array[]): Uint8Array[] {
   const roll = rng.below(100);
   let bytes: Uint8Array;
   if (roll < 3) {
@@ -235,13 +236,13 @@ export function hostileStream(rng: Rng, donors: readonly Uint8Array[]): Uint8Arr
 }
 
 /** Control frames to splice with: the vectors and random valid frames. */
-export function controlDonors(rng: Rng): Uint8Array[] {
+export function controlDonors(rng: SeededRandom): Uint8Array[] {
   const random = Array.from({ length: 48 }, () => encodeControlFrame(randomControlMessage(rng)));
   return [...controlVectorStreams(), ...random];
 }
 
 /** The same donors as bodies, for decodeControlMessage. */
-export function bodyDonors(rng: Rng): Uint8Array[] {
+export function bodyDonors(rng: SeededRandom): Uint8Array[] {
   return controlDonors(rng)
     .map(frameBody)
     .filter((body) => body !== undefined);

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { SeededRandom } from '../../src/index.js';
 
 /**
  * A field worth tampering with, found by a target in the bytes at hand: a fixed-width
@@ -47,7 +47,7 @@ function varint(value: number, padding: number): Uint8Array {
 }
 
 /** Boundaries and near misses: the values where length and range checks go wrong. */
-function tamperedValue(rng: Rng, field: Field): number {
+function tamperedValue(rng: SeededRandom, field: Field): number {
   const max = field.kind === 'le' ? 2 ** (8 * field.size) - 1 : 2 ** 53 - 1;
   const { value } = field;
   const choices = [0, 1, value - 1, value + 1, value - 2, value + 2, value * 2, max, max - 1];
@@ -60,7 +60,7 @@ function tamperedValue(rng: Rng, field: Field): number {
   return Math.min(max, Math.max(0, pick));
 }
 
-function tamper(rng: Rng, bytes: Uint8Array, field: Field): Uint8Array {
+function tamper(rng: SeededRandom, bytes: Uint8Array, field: Field): Uint8Array {
   const value = tamperedValue(rng, field);
   if (field.kind === 'le') {
     const out = Uint8Array.from(bytes);
@@ -76,7 +76,11 @@ function tamper(rng: Rng, bytes: Uint8Array, field: Field): Uint8Array {
 }
 
 /** One blind mutation of `bytes`; `donors` are other valid inputs to splice with. */
-function mutateOnce(rng: Rng, bytes: Uint8Array, donors: readonly Uint8Array[]): Uint8Array {
+function mutateOnce(
+  rng: SeededRandom,
+  bytes: Uint8Array,
+  donors: readonly Uint8Array[],
+): Uint8Array {
   const at = rng.below(bytes.length + 1);
   const span = rng.int(1, 8);
   switch (rng.below(9)) {
@@ -109,7 +113,12 @@ function mutateOnce(rng: Rng, bytes: Uint8Array, donors: readonly Uint8Array[]):
     case 7: {
       const out = Uint8Array.from(bytes);
       const size = rng.pick([1, 2, 4, 8]);
-      writeLe(out, at, size, rng.chance(0.5) ? 2 ** (8 * size) - 1 - rng.below(3) : rng.u32());
+      writeLe(
+        out,
+        at,
+        size,
+        rng.chance(0.5) ? 2 ** (8 * size) - 1 - rng.below(3) : rng.nextUint32(),
+      );
       return out;
     }
     default: {
@@ -126,7 +135,7 @@ function mutateOnce(rng: Rng, bytes: Uint8Array, donors: readonly Uint8Array[]):
  * tags, enums): blind mutations alone rarely get past the first length check.
  */
 export function mutate(
-  rng: Rng,
+  rng: SeededRandom,
   bytes: Uint8Array,
   donors: readonly Uint8Array[],
   fields: FieldFinder,

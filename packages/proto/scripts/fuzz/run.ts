@@ -1,4 +1,4 @@
-import { Rng, hashName } from './rng.js';
+import { SeededRandom } from '../../src/index.js';
 import { Mismatch, type FuzzTarget, type RejectCode } from './targets.js';
 
 export interface FuzzOptions {
@@ -37,8 +37,7 @@ export interface FuzzReport {
 
 export function runFuzz(target: FuzzTarget, options: FuzzOptions): FuzzReport {
   const { seed, inputs, start = 0, keep = 5 } = options;
-  const salt = hashName(target.name);
-  const makeCase = target.prepare(new Rng(seed, salt));
+  const makeCase = target.prepare(new SeededRandom(seed, target.name));
   const rejected: Partial<Record<RejectCode, number>> = {};
   const failures: FuzzFailure[] = [];
   let accepted = 0;
@@ -47,7 +46,7 @@ export function runFuzz(target: FuzzTarget, options: FuzzOptions): FuzzReport {
   let mismatches = 0;
   const began = performance.now();
   for (let index = start; index < start + inputs; index++) {
-    const input = makeCase(new Rng(seed, salt, index));
+    const input = makeCase(new SeededRandom(seed, target.name, index));
     try {
       const verdict = input.check();
       if (verdict.accepted) {

@@ -22,10 +22,10 @@ import {
   type ControlMessage,
   type DecodeErrorCode,
   type Role,
+  type SeededRandom,
 } from '../../src/index.js';
 import { bodyDonors, controlDonors, hostileBody, hostileStream } from './control-inputs.js';
 import { concat, mutate } from './mutate.js';
-import type { Rng } from './rng.js';
 import { asBuffer, asPlain, toHex } from './values.js';
 import {
   SEALED_DIRECTION,
@@ -58,15 +58,15 @@ export interface FuzzCase {
 
 export interface FuzzTarget {
   readonly name: string;
-  /** Draws the run's donors from `runRng`; returns the maker of an input from its own Rng. */
-  prepare(runRng: Rng): (rng: Rng) => FuzzCase;
+  /** Draws the run's donors from `runRng`; returns the maker of an input from its own SeededRandom. */
+  prepare(runRng: SeededRandom): (rng: SeededRandom) => FuzzCase;
 }
 
 interface TargetSpec<Input> {
   readonly name: string;
   /** Valid inputs to mutate and splice with. */
-  donors(rng: Rng): readonly Uint8Array[];
-  generate(rng: Rng, donors: readonly Uint8Array[]): Input;
+  donors(rng: SeededRandom): readonly Uint8Array[];
+  generate(rng: SeededRandom, donors: readonly Uint8Array[]): Input;
   /** Throws Mismatch when a property fails; any other throw is the decoder's own. */
   check(input: Input): Verdict;
   hex(input: Input): string;
@@ -135,7 +135,7 @@ interface Placed {
   readonly length: number;
 }
 
-function place(rng: Rng, datagram: Uint8Array): Placed {
+function place(rng: SeededRandom, datagram: Uint8Array): Placed {
   const before = rng.chance(0.5) ? 0 : rng.below(16);
   const after = rng.chance(0.5) ? 0 : rng.below(16);
   const buf = concat(rng.bytes(before), datagram, rng.bytes(after));

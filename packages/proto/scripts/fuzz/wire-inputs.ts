@@ -17,21 +17,21 @@ import {
   type AudioDirection,
   type Message,
   type MessageType,
+  type SeededRandom,
 } from '../../src/index.js';
 import { concat, mutate, type Field } from './mutate.js';
-import type { Rng } from './rng.js';
 import { formats, fromHex, text, u32, u53, uuid } from './values.js';
 
 const MESSAGE_TYPES = Object.keys(TAGS) as MessageType[];
 const TAG_CODES = MESSAGE_TYPES.map((type) => tagCode(TAGS[type].tag));
 
-function payloadLength(rng: Rng, max = MAX_AUDIO_PAYLOAD_BYTES): number {
+function payloadLength(rng: SeededRandom, max = MAX_AUDIO_PAYLOAD_BYTES): number {
   if (rng.chance(0.005)) return max;
   return rng.chance(0.1) ? 1400 : rng.int(1, 64);
 }
 
 /** A valid message of `type` (any type when not given), fields at their boundaries often. */
-export function randomWireMessage(rng: Rng, type = rng.pick(MESSAGE_TYPES)): Message {
+export function randomWireMessage(rng: SeededRandom, type = rng.pick(MESSAGE_TYPES)): Message {
   switch (type) {
     case 'discovery':
       return { type };
@@ -137,7 +137,7 @@ export function wireFields(bytes: Uint8Array): Field[] {
 }
 
 /** A datagram of `size` bytes around the UDP maximum whose AUDI header is otherwise right. */
-function oversized(rng: Rng): Uint8Array {
+function oversized(rng: SeededRandom): Uint8Array {
   const size = MAX_DATAGRAM_BYTES + rng.int(-1, 2);
   const bytes = encode({
     type: 'audio',
@@ -157,7 +157,7 @@ function oversized(rng: Rng): Uint8Array {
  * `type` biases the fresh messages towards one type.
  */
 export function hostileDatagram(
-  rng: Rng,
+  rng: SeededRandom,
   donors: readonly Uint8Array[],
   type?: MessageType,
 ): Uint8Array {
@@ -185,7 +185,10 @@ export const SEALED_KEYS = [0, 1, 2].map((id) => deriveAudioKey(FUZZ_SECRET, id)
  * Authentic AUDE datagrams of key ids 0 to 2 (SEALED_KEYS, SEALED_DIRECTION), and others sealed
  * with the same keys the other way, which a receiver must refuse (reflected datagrams).
  */
-export function sealedDonors(rng: Rng): { authentic: Uint8Array[]; reflected: Uint8Array[] } {
+export function sealedDonors(rng: SeededRandom): {
+  authentic: Uint8Array[];
+  reflected: Uint8Array[];
+} {
   const seal = (direction: AudioDirection, i: number): Uint8Array =>
     sealAudio(SEALED_KEYS[i % SEALED_KEYS.length]!, direction, {
       streamIndex: rng.below(4),
@@ -201,7 +204,7 @@ export function sealedDonors(rng: Rng): { authentic: Uint8Array[]; reflected: Ui
 }
 
 /** Donors to splice with: the vectors and random valid messages of every type. */
-export function wireDonors(rng: Rng): Uint8Array[] {
+export function wireDonors(rng: SeededRandom): Uint8Array[] {
   const random = MESSAGE_TYPES.flatMap((type) =>
     Array.from({ length: 4 }, () => encode(randomWireMessage(rng, type))),
   );

@@ -1,5 +1,5 @@
 import type { Long } from 'protobufjs';
-import { DecodeError, ValueError } from '../errors.js';
+import { DecodeError, ValueError, mustBe } from '../errors.js';
 import { DISCONNECT_REASONS, ID_BYTES, OUTCOMES, idFromBytes, idToBytes, isId } from '../common.js';
 import { SAMPLE_TYPES, makeFormat } from '../format.js';
 import type { Format, StreamFormats } from '../format.js';
@@ -216,8 +216,7 @@ type MutableCounters = { -readonly [K in keyof ControlStatsCounters]: ControlSta
 // truncate a bad value into a frame the peer then rejects.
 
 function invalid(path: string, expected: string, got: unknown): ValueError {
-  const shown = typeof got === 'string' ? JSON.stringify(got) : String(got);
-  return new ValueError('BAD_FIELD', `control ${path}: expected ${expected}, got ${shown}`);
+  return new ValueError('BAD_FIELD', mustBe(`control ${path}`, expected, got));
 }
 
 function uint32Field(value: unknown, path: string, min = 0, max = UINT32_MAX): number {
@@ -261,8 +260,7 @@ function stringsField(value: unknown, path: string): string[] {
 
 function bytesField(value: unknown, length: number, path: string): Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== length) {
-    const got = value instanceof Uint8Array ? `${value.length} bytes` : String(value);
-    throw new ValueError('BAD_FIELD', `control ${path}: expected ${length} bytes, got ${got}`);
+    throw invalid(path, `${length} bytes`, value);
   }
   return value;
 }
@@ -508,6 +506,10 @@ function bad(path: string, detail: string): DecodeError {
   return new DecodeError('BAD_FIELD', `control ${path}: ${detail}`);
 }
 
+function badValue(path: string, expected: string, got: unknown): DecodeError {
+  return new DecodeError('BAD_FIELD', mustBe(`control ${path}`, expected, got));
+}
+
 /** protobufjs throws RangeError("index out of range…") when a length runs past the end, Error otherwise. */
 function fromProtobufError(error: unknown): DecodeError {
   const detail = error instanceof Error ? error.message : String(error);
@@ -526,18 +528,15 @@ function readEnum<T extends string>(codec: EnumCodec<T>, code: number, path: str
 }
 
 function readBytes(bytes: WireBytes, length: number, path: string): Uint8Array {
-  if (bytes.length !== length) {
-    throw bad(path, `expected ${length} bytes, got ${bytes.length}`);
-  }
-  // A copy: protobufjs returns views into the frame, which may be the caller's receive buffer.
-  return Uint8Array.from(bytes);
+  // A copy: protobufjs returns views into the frame, which may be the caller's receive buffer
+  // (and an empty array, not bytes, for a field left out).
+  const copy = Uint8Array.from(bytes);
+  if (copy.length !== length) throw badValue(path, `${length} bytes`, copy);
+  return copy;
 }
 
 function readUuid(bytes: WireBytes, path: string): string {
-  if (bytes.length !== ID_BYTES) {
-    throw bad(path, `expected ${ID_BYTES} bytes, got ${bytes.length}`);
-  }
-  return idFromBytes(bytes);
+  return idFromBytes(readBytes(bytes, ID_BYTES, path));
 }
 
 function readUint64(value: WireUint64, path: string): number {
@@ -553,21 +552,21 @@ function readUint64(value: WireUint64, path: string): number {
 
 function readMin(value: number, min: number, path: string): number {
   if (value < min) {
-    throw bad(path, `expected at least ${min}, got ${value}`);
+    throw badValue(path, `at least ${min}`, value);
   }
   return value;
 }
 
 function readPort(value: number, path: string): number {
   if (value < 1 || value > PORT_MAX) {
-    throw bad(path, `expected a port from 1 to ${PORT_MAX}, got ${value}`);
+    throw badValue(path, `a port from 1 to ${PORT_MAX}`, value);
   }
   return value;
 }
 
 function readFinite(value: number, path: string, min = -Infinity): number {
   if (!Number.isFinite(value) || value < min) {
-    throw bad(path, `expected a finite number${min === 0 ? ' ≥ 0' : ''}, got ${value}`);
+    throw badValue(path, `a finite number${min === 0 ? ' ≥ 0' : ''}`, value);
   }
   return value;
 }
@@ -633,10 +632,7 @@ function readText(value: string, path: string): string {
 function readRedundancy(wire: WireRedundancy, path: string): Redundancy {
   const read = (value: number, field: string): number => {
     if (value > MAX_REDUNDANCY_PERIODS) {
-      throw bad(
-        `${path}.${field}`,
-        `expected 0 to ${MAX_REDUNDANCY_PERIODS} periods, got ${value}`,
-      );
+      throw badValue(`${path}.${field}`, `0 to ${MAX_REDUNDANCY_PERIODS} periods`, value);
     }
     return value;
   };

@@ -4,8 +4,10 @@ import protobuf from 'protobufjs';
 import type { Root, Type } from 'protobufjs';
 import { SyfalaError } from '../errors.js';
 
-// control.proto is the single source of truth (the C++ side compiles the same file), so it is
-// parsed at load time rather than copied into a generated module that could drift from it. It sits
+// control.proto is the single source of truth (the native engine has no control plane; the
+// protobuf interop test compiles this same file with protoc for Google's C++ reader, see
+// tools/protobuf/build.sh), so it is parsed at load time rather than copied into a generated
+// module that could drift from it. It sits
 // at the package root, two levels above both src/control/ and dist/control/, so this URL resolves
 // the same under vitest and after tsc; package.json "files" ships it.
 const SCHEMA_URL = new URL('../../control.proto', import.meta.url);
