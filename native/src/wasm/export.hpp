@@ -8,3 +8,7 @@
 #include <cstdint>
 
 #define SYFALA_WASM_EXPORT(name) extern "C" __attribute__((export_name(#name)))
+
+// A constant of the core as a function JavaScript calls once, so the TS API exports the C++ value.
+#define SYFALA_WASM_CONSTANT(name, value) \
+  SYFALA_WASM_EXPORT(name) double name() { return double(value); }

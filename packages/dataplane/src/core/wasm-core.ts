@@ -114,11 +114,30 @@ export function scratch(bytes: number): number {
   return scratchPointer;
 }
 
-/** Copies `count` elements of `src` from `offset` into the scratch block; returns its address. */
+/**
+ * Copies `count` elements of `src` from `offset` into the scratch block; returns its address.
+ * Allocates nothing (no subarray view): it runs on the audio path.
+ */
 export function copyIn(src: Uint8Array | Float32Array, offset: number, count: number): number {
   const pointer = scratch(count * src.BYTES_PER_ELEMENT);
-  if (src instanceof Float32Array)
-    heapF32().set(src.subarray(offset, offset + count), pointer >> 2);
-  else heapU8().set(src.subarray(offset, offset + count), pointer);
+  const heap = src instanceof Float32Array ? heapF32() : heapU8();
+  const at = src instanceof Float32Array ? pointer >> 2 : pointer;
+  if (offset === 0 && count === src.length) heap.set(src, at);
+  else for (let i = 0; i < count; i++) heap[at + i] = src[offset + i]!;
   return pointer;
+}
+
+/**
+ * Copies `count` elements of the core's memory at `pointer` into `dst` at `offset`, allocating
+ * nothing (no subarray view): it runs on the audio path.
+ */
+export function copyOut(
+  pointer: number,
+  dst: Uint8Array | Float32Array,
+  offset: number,
+  count: number,
+): void {
+  const heap = dst instanceof Float32Array ? heapF32() : heapU8();
+  const at = dst instanceof Float32Array ? pointer >> 2 : pointer;
+  for (let i = 0; i < count; i++) dst[offset + i] = heap[at + i]!;
 }
