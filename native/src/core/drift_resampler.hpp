@@ -39,6 +39,9 @@ class DriftResampler {
   /// The most input frames it holds: what one write may bring at most.
   size_t capacity_frames() const { return capacity_frames_; }
 
+  /// Input frames a write may bring now.
+  size_t free_frames() const { return capacity_frames_ - held_; }
+
   /// Input frames to write before reading `frames` frames at `ratio`.
   size_t input_frames_needed(size_t frames, double ratio) const {
     SYFALA_EXACT_FP
@@ -136,6 +139,9 @@ class RateConverter {
 
   /// Output frames the input written so far makes and that have not been read.
   size_t output_frames_available() const { return resampler_.output_frames_available(ratio_); }
+
+  /// Input frames a write may bring now.
+  size_t free_frames() const { return resampler_.free_frames(); }
 
   /// Appends `frames` interleaved input frames; false (nothing written) when they do not fit.
   bool write(const float* source, size_t frames) { return resampler_.write(source, frames); }
