@@ -1,7 +1,8 @@
-// Per-channel peak meter of a stream, as packages/dataplane/src/peak-meter.ts (docs/OBSERVABILITY.md
+// Per-channel peak meter of a stream, for both engines (the TS one through
+// packages/dataplane/src/peak-meter.ts, which wraps its WebAssembly build; docs/OBSERVABILITY.md
 // §3): the largest |sample| (linear, full scale 1.0) of each channel over the last complete block
-// of at least kMeterBlockMs of the stream's frames. A block ends only at the end of a period, so a
-// period longer than the block is a block. Before the first block ends, every peak is 0.
+// of at least kMeterBlockMs of the stream's frames. A block ends only at the end of a period, so
+// a period longer than the block is a block. Before the first block ends, every peak is 0.
 //
 // Everything is allocated in the constructor; measure_*() and end_period() allocate, lock and
 // throw nothing (the audio thread calls them). peak() may be read from any thread: each channel

@@ -1,4 +1,4 @@
-// DriftController (drift_controller.hpp) for the TS side: packages/dataplane/src/drift-controller.ts.
+// DriftController (drift_controller.hpp) for packages/dataplane/src/drift-controller.ts.
 #include "drift_controller.hpp"
 #include "export.hpp"
 
