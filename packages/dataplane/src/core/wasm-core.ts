@@ -114,30 +114,66 @@ export function scratch(bytes: number): number {
   return scratchPointer;
 }
 
-/**
- * Copies `count` elements of `src` from `offset` into the scratch block; returns its address.
- * Allocates nothing (no subarray view): it runs on the audio path.
- */
+/** Copies `count` elements of `src` from `offset` into the scratch block; returns its address. */
 export function copyIn(src: Uint8Array | Float32Array, offset: number, count: number): number {
   const pointer = scratch(count * src.BYTES_PER_ELEMENT);
-  const heap = src instanceof Float32Array ? heapF32() : heapU8();
-  const at = src instanceof Float32Array ? pointer >> 2 : pointer;
-  if (offset === 0 && count === src.length) heap.set(src, at);
-  else for (let i = 0; i < count; i++) heap[at + i] = src[offset + i]!;
+  if (src instanceof Float32Array)
+    heapF32().set(src.subarray(offset, offset + count), pointer >> 2);
+  else heapU8().set(src.subarray(offset, offset + count), pointer);
   return pointer;
 }
 
 /**
- * Copies `count` elements of the core's memory at `pointer` into `dst` at `offset`, allocating
- * nothing (no subarray view): it runs on the audio path.
+ * A view of the core's memory at `pointer`, `length` elements: `previous` when it is still that
+ * view (same memory, place and length), else a new one. A wrapper that keeps its view copies
+ * through the same one every period: the audio path allocates nothing.
  */
-export function copyOut(
+export function coreView<T extends Uint8Array | Float32Array>(
+  Type: new (buffer: ArrayBuffer, byteOffset: number, length: number) => T,
+  previous: T | undefined,
   pointer: number,
-  dst: Uint8Array | Float32Array,
-  offset: number,
-  count: number,
-): void {
-  const heap = dst instanceof Float32Array ? heapF32() : heapU8();
-  const at = dst instanceof Float32Array ? pointer >> 2 : pointer;
-  for (let i = 0; i < count; i++) dst[offset + i] = heap[at + i]!;
+  length: number,
+): T {
+  const buffer = core().memory.buffer;
+  if (sameView(previous, buffer, pointer, length)) return previous;
+  return new Type(buffer, pointer, length);
+}
+
+/**
+ * One argument's copies into the scratch block (copyIn), through a view of the caller's elements
+ * that it keeps while they are the same memory: a caller that passes the same array, offset and
+ * count every period (the audio path) allocates nothing.
+ */
+export class ArgumentCopy<T extends Uint8Array | Float32Array> {
+  #view: T | undefined;
+
+  /** Copies `count` elements of `src` from `offset` into the scratch block; returns its address. */
+  copy(src: T, offset: number, count: number): number {
+    const pointer = scratch(count * src.BYTES_PER_ELEMENT);
+    this.#view = this.#viewOf(src, offset, count);
+    if (this.#view instanceof Float32Array) heapF32().set(this.#view, pointer >> 2);
+    else heapU8().set(this.#view, pointer);
+    return pointer;
+  }
+
+  #viewOf(src: T, offset: number, count: number): T {
+    if (offset === 0 && count === src.length) return src;
+    const byteOffset = src.byteOffset + offset * src.BYTES_PER_ELEMENT;
+    if (sameView(this.#view, src.buffer, byteOffset, count)) return this.#view;
+    return src.subarray(offset, offset + count) as T;
+  }
+}
+
+function sameView<T extends Uint8Array | Float32Array>(
+  view: T | undefined,
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+): view is T {
+  return (
+    view !== undefined &&
+    view.buffer === buffer &&
+    view.byteOffset === byteOffset &&
+    view.length === length
+  );
 }
