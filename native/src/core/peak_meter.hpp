@@ -37,7 +37,7 @@ class PeakMeter {
     for (uint32_t c = 0; c < channels_; ++c) {
       float peak = running_[c];
       const float* s = samples + c;
-      for (size_t f = 0; f < frames; ++f, s += channels_) peak = std::fmax(peak, std::fabs(*s));
+      for (size_t f = 0; f < frames; ++f, s += channels_) peak = louder(peak, *s);
       running_[c] = peak;
     }
     frames_ += frames;
@@ -48,7 +48,7 @@ class PeakMeter {
     for (uint32_t c = 0; c < channels_; ++c) {
       float peak = running_[c];
       const float* s = planes[c];
-      for (size_t f = 0; f < frames; ++f) peak = std::fmax(peak, std::fabs(s[f]));
+      for (size_t f = 0; f < frames; ++f) peak = louder(peak, s[f]);
       running_[c] = peak;
     }
     frames_ += frames;
@@ -69,6 +69,13 @@ class PeakMeter {
   float peak(uint32_t channel) const { return peak_[channel].load(std::memory_order_relaxed); }
 
  private:
+  /// The larger of `peak` and |sample|; a NaN sample is not louder. A comparison, not std::fmax,
+  /// which WebAssembly has no instruction for (a libm call per sample).
+  static float louder(float peak, float sample) {
+    const float magnitude = std::fabs(sample);
+    return magnitude > peak ? magnitude : peak;
+  }
+
   const uint32_t channels_;
   const uint64_t block_frames_;
   std::unique_ptr<float[]> running_;
