@@ -11,7 +11,7 @@ import {
 } from '@syfala/proto';
 import type { Format } from '@syfala/proto';
 
-import { copyIn, copyOut, core, heapF64, own } from './core/wasm-core.js';
+import { ArgumentCopy, core, coreView, heapF64, own } from './core/wasm-core.js';
 import { PacketizerError, checkRange } from './errors.js';
 
 const MAX_U32 = 0xffff_ffff;
@@ -87,6 +87,9 @@ export class StreamPacketizer {
   readonly #maxPayloadBytes: number;
   readonly #maxDatagramBytes: number;
   readonly #maxPeriodBytes: number;
+  readonly #payload = new ArgumentCopy<Uint8Array>();
+  /** Views of the datagrams of the last period in the core, kept (coreView). */
+  readonly #datagrams: Uint8Array[] = [];
 
   constructor({
     streamIndex,
@@ -184,7 +187,7 @@ export class StreamPacketizer {
     const packetizer = this.#packetizer;
     const count = c.packetizer_packetize!(
       packetizer,
-      copyIn(payload, offset, byteLength),
+      this.#payload.copy(payload, offset, byteLength),
       byteLength,
     );
     let at = c.packetizer_datagrams!(packetizer);
@@ -202,7 +205,9 @@ export class StreamPacketizer {
             `packetize: the sink lent ${datagram.length} bytes for a ${length}-byte datagram`,
           );
         }
-        copyOut(at, datagram, 0, length);
+        const view = coreView(Uint8Array, this.#datagrams[d], at, length);
+        this.#datagrams[d] = view;
+        datagram.set(view);
         sent++;
         sink.send(datagram, length, copy);
       }

@@ -1,4 +1,4 @@
-import { copyIn, core, own } from './core/wasm-core.js';
+import { ArgumentCopy, core, own } from './core/wasm-core.js';
 import { checkRange } from './errors.js';
 
 /** A meter's block: the peaks shown are those of the last this much audio (docs/OBSERVABILITY.md §3). */
@@ -23,6 +23,7 @@ export interface PeakMeterOptions {
 export class PeakMeter {
   readonly #meter: number;
   readonly #channels: number;
+  readonly #samples = new ArgumentCopy<Float32Array>();
 
   constructor({ channels, sampleRate }: PeakMeterOptions) {
     const meter = core().peak_meter_new!(channels, sampleRate);
@@ -35,7 +36,7 @@ export class PeakMeter {
   measure(samples: Float32Array, offset: number, frames: number): void {
     const count = frames * this.#channels;
     checkRange('peak meter: samples', samples.length, offset, count);
-    core().peak_meter_measure!(this.#meter, copyIn(samples, offset, count), frames);
+    core().peak_meter_measure!(this.#meter, this.#samples.copy(samples, offset, count), frames);
   }
 
   /** Ends a period: a block with METER_BLOCK_MS of frames becomes the one `peaks()` shows. */

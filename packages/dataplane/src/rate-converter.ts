@@ -1,6 +1,6 @@
 import { core, own } from './core/wasm-core.js';
 import { ResamplerError } from './errors.js';
-import { readResult, readTarget, writeFrames } from './resampler.js';
+import { FrameCopies, noRoom } from './resampler.js';
 
 export interface RateConverterOptions {
   readonly channels: number;
@@ -22,7 +22,7 @@ export interface RateConverterOptions {
  */
 export class RateConverter {
   readonly #converter: number;
-  readonly #channels: number;
+  readonly #frames: FrameCopies;
   readonly #ratio: number;
 
   constructor({
@@ -47,7 +47,7 @@ export class RateConverter {
     );
     this.#converter = converter;
     own(this, () => core().rate_converter_free!(converter));
-    this.#channels = channels;
+    this.#frames = new FrameCopies(channels);
     this.#ratio = core().rate_converter_ratio!(converter);
   }
 
@@ -64,21 +64,16 @@ export class RateConverter {
   /** Appends `frames` interleaved input frames from `source` at `offset` (in samples). */
   write(source: Float32Array, offset: number, frames: number): void {
     const c = core();
-    writeFrames(
-      c.rate_converter_write!,
-      c.rate_converter_free_frames!,
-      this.#converter,
-      this.#channels,
-      source,
-      offset,
-      frames,
-    );
+    const at = this.#frames.input(source, offset, frames);
+    if (c.rate_converter_write!(this.#converter, at, frames) === 0) {
+      throw noRoom(frames, c.rate_converter_free_frames!(this.#converter));
+    }
   }
 
   /** Reads `frames` (at most `outputFramesAvailable`) output frames into `out` at `offset`. */
   read(out: Float32Array, offset: number, frames: number): void {
-    const count = frames * this.#channels;
-    const at = readTarget(out, offset, count);
-    readResult(core().rate_converter_read!(this.#converter, at, frames), at, out, offset, count);
+    const at = this.#frames.outputAt(out, offset, frames);
+    const read = core().rate_converter_read!(this.#converter, at, frames);
+    this.#frames.output(read, at, out, offset, frames);
   }
 }

@@ -1,4 +1,4 @@
-import { copyIn, copyOut, core, own, scratch } from './core/wasm-core.js';
+import { ArgumentCopy, core, coreView, own, scratch } from './core/wasm-core.js';
 import { BoundsError, checkRange } from './errors.js';
 
 /**
@@ -21,7 +21,7 @@ import { BoundsError, checkRange } from './errors.js';
  */
 export class DriftResampler {
   readonly #resampler: number;
-  readonly #channels: number;
+  readonly #frames: FrameCopies;
   readonly #capacityFrames: number;
 
   /** `maxFrames`: the longest read; `maxRatio`: the largest ratio it will be read at. */
@@ -29,7 +29,7 @@ export class DriftResampler {
     const resampler = core().drift_resampler_new!(channels, maxFrames, maxRatio);
     this.#resampler = resampler;
     own(this, () => core().drift_resampler_free!(resampler));
-    this.#channels = channels;
+    this.#frames = new FrameCopies(channels);
     this.#capacityFrames = core().drift_resampler_capacity!(resampler) >>> 0;
   }
 
@@ -51,64 +51,61 @@ export class DriftResampler {
   /** Appends `frames` interleaved frames from `source` at `offset` (in samples). */
   write(source: Float32Array, offset: number, frames: number): void {
     const c = core();
-    writeFrames(
-      c.drift_resampler_write!,
-      c.drift_resampler_free_frames!,
-      this.#resampler,
-      this.#channels,
-      source,
-      offset,
-      frames,
-    );
+    const at = this.#frames.input(source, offset, frames);
+    if (c.drift_resampler_write!(this.#resampler, at, frames) === 0) {
+      throw noRoom(frames, c.drift_resampler_free_frames!(this.#resampler));
+    }
   }
 
   /** Writes `frames` interleaved output frames to `out` at `offset`, advancing by `ratio`. */
   read(out: Float32Array, offset: number, frames: number, ratio: number): void {
-    const count = frames * this.#channels;
-    const at = readTarget(out, offset, count);
+    const at = this.#frames.outputAt(out, offset, frames);
     const read = core().drift_resampler_read!(this.#resampler, at, frames, ratio);
-    readResult(read, at, out, offset, count);
+    this.#frames.output(read, at, out, offset, frames);
   }
 }
 
 /**
- * Copies `frames` interleaved frames of `source` from `offset` into a resampler of the core
- * (`write(handle, pointer, frames)`, 0 when they do not fit: `freeFrames(handle)` say why).
+ * A resampler's frames into and out of the core, checked, through views it keeps (coreView): a
+ * period of the same size as the last allocates nothing.
  */
-export function writeFrames(
-  write: (handle: number, pointer: number, frames: number) => number,
-  freeFrames: (handle: number) => number,
-  handle: number,
-  channels: number,
-  source: Float32Array,
-  offset: number,
-  frames: number,
-): void {
-  const count = frames * channels;
-  checkRange('resampler write: source', source.length, offset, count);
-  if (write(handle, copyIn(source, offset, count), frames) === 0) {
-    throw new BoundsError(
-      'OUT_OF_BOUNDS',
-      `resampler write: ${frames} frames do not fit (${freeFrames(handle)} free)`,
-    );
+export class FrameCopies {
+  readonly #channels: number;
+  readonly #input = new ArgumentCopy<Float32Array>();
+  #output: Float32Array | undefined;
+
+  constructor(channels: number) {
+    this.#channels = channels;
+  }
+
+  /** Copies `frames` interleaved frames of `source` from `offset` to the core; their address. */
+  input(source: Float32Array, offset: number, frames: number): number {
+    const count = frames * this.#channels;
+    checkRange('resampler write: source', source.length, offset, count);
+    return this.#input.copy(source, offset, count);
+  }
+
+  /** Checks that `out` holds `frames` frames from `offset`; returns where the core reads them to. */
+  outputAt(out: Float32Array, offset: number, frames: number): number {
+    const count = frames * this.#channels;
+    checkRange('resampler read: destination', out.length, offset, count);
+    return scratch(count * Float32Array.BYTES_PER_ELEMENT);
+  }
+
+  /** Copies the `frames` frames a core read (`read` ≠ 0) at `at` to `out` at `offset`. */
+  output(read: number, at: number, out: Float32Array, offset: number, frames: number): void {
+    if (read === 0) {
+      throw new BoundsError('OUT_OF_BOUNDS', 'resampler read: not enough input written');
+    }
+    this.#output = coreView(Float32Array, this.#output, at, frames * this.#channels);
+    out.set(this.#output, offset);
   }
 }
 
-/** Checks that `out` holds `count` samples from `offset`; returns where the core reads them to. */
-export function readTarget(out: Float32Array, offset: number, count: number): number {
-  checkRange('resampler read: destination', out.length, offset, count);
-  return scratch(count * Float32Array.BYTES_PER_ELEMENT);
-}
-
-/** Copies the `count` samples a core read (`read` ≠ 0) at `pointer` to `out` at `offset`. */
-export function readResult(
-  read: number,
-  pointer: number,
-  out: Float32Array,
-  offset: number,
-  count: number,
-): void {
-  if (read === 0)
-    throw new BoundsError('OUT_OF_BOUNDS', 'resampler read: not enough input written');
-  copyOut(pointer, out, offset, count);
+/** A write of `frames` frames to a resampler with `free` frames of room. */
+export function noRoom(frames: number, free: number): BoundsError {
+  return new BoundsError(
+    'OUT_OF_BOUNDS',
+    `resampler write: ${frames} frames do not fit (${free} free)`,
+  );
 }
