@@ -23,6 +23,7 @@ import {
 import type { Format, SampleType } from '@syfala/proto';
 
 import { BoundsError } from '../src/errors.js';
+import { DriftResampler } from '../src/resampler.js';
 import { StreamPacketizer, type DatagramSink } from '../src/packetizer.js';
 
 interface Sent {
@@ -45,7 +46,12 @@ const pattern = (from: number, count: number): Uint8Array =>
  * Packetizes `payload` into fresh buffers and decodes every datagram back with readAudioHeader,
  * or readSealedAudioHeader for a sealed packetizer's (its payload still clear).
  */
-function send(packetizer: StreamPacketizer, payload: Uint8Array, offset = 0): Sent[] {
+function send(
+  packetizer: StreamPacketizer,
+  payload: Uint8Array,
+  offset = 0,
+  afterEach: () => void = () => {},
+): Sent[] {
   const sent: Sent[] = [];
   const header = createAudioHeader();
   const sealed = createSealedAudioHeader();
@@ -64,6 +70,7 @@ function send(packetizer: StreamPacketizer, payload: Uint8Array, offset = 0): Se
         datagramBytes: length,
         copy,
       });
+      afterEach();
     },
   });
   expect(count).toBe(sent.length);
@@ -185,6 +192,29 @@ describe('StreamPacketizer', () => {
     expect(lent.map((buffer) => buffer.slice(0, buffer.length - 3))).toEqual(sent);
     expect(lent.every((buffer) => buffer.subarray(-3).every((b) => b === 0xee))).toBe(true);
     expect(sent.map((d) => d.length)).toEqual([26, 26, 25]);
+  });
+
+  it('copies every datagram whole when its sink grows the core’s memory between them', () => {
+    const packetizer = new StreamPacketizer({
+      streamIndex: 3,
+      format: format('u8', 1),
+      datagramBudgetBytes: AUDIO_HEADER_BYTES + 100,
+    });
+    const big: DriftResampler[] = [];
+    // Each send builds a 4 MB core object: the memory grows and its old views read nothing.
+    const sent = send(packetizer, pattern(0, 350), 0, () =>
+      big.push(new DriftResampler(1, 1 << 20, 1)),
+    );
+    expect(big).toHaveLength(4);
+    expect(sent.map((d) => [d.streamIndex, d.byteIndex])).toEqual([
+      [3, 0],
+      [3, 100],
+      [3, 200],
+      [3, 300],
+    ]);
+    expect(sent.map((d) => d.payload)).toEqual(
+      [0, 100, 200, 300].map((at) => pattern(at, Math.min(100, 350 - at))),
+    );
   });
 
   it('drops a datagram its sink has no buffer for: the next keeps its byte index', () => {
