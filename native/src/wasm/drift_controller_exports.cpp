@@ -14,8 +14,7 @@ DriftController* drift_controller_new(double sample_rate, double setpoint_frames
   return new DriftController(sample_rate, setpoint_frames, loop_hz, acquire_seconds);
 }
 
-SYFALA_WASM_EXPORT(drift_controller_free)
-void drift_controller_free(DriftController* controller) { delete controller; }
+SYFALA_WASM_DELETE(drift_controller_free, DriftController)
 
 SYFALA_WASM_EXPORT(drift_controller_ratio)
 double drift_controller_ratio(const DriftController* controller) { return controller->ratio(); }

@@ -9,8 +9,7 @@ DriftResampler* drift_resampler_new(uint32_t channels, uint32_t max_frames, doub
   return new DriftResampler(channels, max_frames, max_ratio);
 }
 
-SYFALA_WASM_EXPORT(drift_resampler_free)
-void drift_resampler_free(DriftResampler* resampler) { delete resampler; }
+SYFALA_WASM_DELETE(drift_resampler_free, DriftResampler)
 
 SYFALA_WASM_EXPORT(drift_resampler_capacity)
 uint32_t drift_resampler_capacity(const DriftResampler* resampler) {

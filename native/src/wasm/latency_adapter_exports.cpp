@@ -28,8 +28,7 @@ LatencyAdapter* latency_adapter_new(double sample_rate, uint32_t period_frames,
   return new LatencyAdapter(options);
 }
 
-SYFALA_WASM_EXPORT(latency_adapter_free)
-void latency_adapter_free(LatencyAdapter* adapter) { delete adapter; }
+SYFALA_WASM_DELETE(latency_adapter_free, LatencyAdapter)
 
 SYFALA_WASM_EXPORT(latency_adapter_target)
 uint32_t latency_adapter_target(const LatencyAdapter* adapter) {

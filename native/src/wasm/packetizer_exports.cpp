@@ -88,8 +88,7 @@ Packetizer* packetizer_new(uint32_t stream, uint32_t bytes_per_frame,
                         max_period_bytes, sealed != 0);
 }
 
-SYFALA_WASM_EXPORT(packetizer_free)
-void packetizer_free(Packetizer* packetizer) { delete packetizer; }
+SYFALA_WASM_DELETE(packetizer_free, Packetizer)
 
 SYFALA_WASM_EXPORT(packetizer_packetize)
 uint32_t packetizer_packetize(Packetizer* packetizer, const uint8_t* payload, uint32_t len) {

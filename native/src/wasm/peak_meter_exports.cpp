@@ -11,8 +11,7 @@ PeakMeter* peak_meter_new(uint32_t channels, uint32_t sample_rate) {
   return new PeakMeter(channels, sample_rate);
 }
 
-SYFALA_WASM_EXPORT(peak_meter_free)
-void peak_meter_free(PeakMeter* meter) { delete meter; }
+SYFALA_WASM_DELETE(peak_meter_free, PeakMeter)
 
 SYFALA_WASM_EXPORT(peak_meter_measure)
 void peak_meter_measure(PeakMeter* meter, const float* samples, uint32_t frames) {

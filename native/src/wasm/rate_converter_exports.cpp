@@ -10,8 +10,7 @@ RateConverter* rate_converter_new(uint32_t channels, double input_sample_rate,
   return new RateConverter(channels, input_sample_rate, output_sample_rate, max_write_frames);
 }
 
-SYFALA_WASM_EXPORT(rate_converter_free)
-void rate_converter_free(RateConverter* converter) { delete converter; }
+SYFALA_WASM_DELETE(rate_converter_free, RateConverter)
 
 SYFALA_WASM_EXPORT(rate_converter_ratio)
 double rate_converter_ratio(const RateConverter* converter) { return converter->ratio(); }

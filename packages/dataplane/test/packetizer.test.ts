@@ -195,25 +195,16 @@ describe('StreamPacketizer', () => {
   });
 
   it('copies every datagram whole when its sink grows the core’s memory between them', () => {
-    const packetizer = new StreamPacketizer({
-      streamIndex: 3,
-      format: format('u8', 1),
-      datagramBudgetBytes: AUDIO_HEADER_BYTES + 100,
-    });
+    const packetizer = new StreamPacketizer({ streamIndex: 3, format: STANDARD_FORMAT });
     const big: DriftResampler[] = [];
     // Each send builds a 4 MB core object: the memory grows and its old views read nothing.
-    const sent = send(packetizer, pattern(0, 350), 0, () =>
-      big.push(new DriftResampler(1, 1 << 20, 1)),
-    );
-    expect(big).toHaveLength(4);
-    expect(sent.map((d) => [d.streamIndex, d.byteIndex])).toEqual([
-      [3, 0],
-      [3, 100],
-      [3, 200],
-      [3, 300],
-    ]);
+    const grow = (): number => big.push(new DriftResampler(1, 1 << 20, 1));
+    const sent = send(packetizer, pattern(0, 512 * 8), 0, grow);
+    expect(big).toHaveLength(3);
+    const starts = [0, 1376, 2752];
+    expect(sent.map((d) => [d.streamIndex, d.byteIndex])).toEqual(starts.map((at) => [3, at]));
     expect(sent.map((d) => d.payload)).toEqual(
-      [0, 100, 200, 300].map((at) => pattern(at, Math.min(100, 350 - at))),
+      starts.map((at) => pattern(at, Math.min(1376, 4096 - at))),
     );
   });
 
