@@ -97,9 +97,15 @@ void replay_resampler(const test::Json& run) {
     }
     if (test::failures() > 0) return;
   }
-  // Past what was written: refused, nothing read.
+  // Past what was written: refused, nothing read; more than the room left: refused, and the
+  // room is what a write may still bring.
   CHECK(!resampler.read(nullptr, 1000, 1.0));
-  CHECK(!resampler.write(nullptr, resampler.capacity_frames()));
+  const size_t free = resampler.free_frames();
+  CHECK(free < resampler.capacity_frames());
+  CHECK(!resampler.write(nullptr, free + 1));
+  std::vector<float> fill(free * channels);
+  CHECK(resampler.write(fill.data(), free));
+  CHECK_EQ(resampler.free_frames(), size_t(0));
 }
 
 void replay_converter(const test::Json& run) {

@@ -1,8 +1,9 @@
-// Variable-ratio resampling of interleaved float frames, with exactly the arithmetic of
-// packages/dataplane/src/resampler.ts (the reference; packages/dataplane/vectors/drift.json holds its
-// exact results): 4-point cubic (Catmull-Rom) interpolation at a fractional read position that
-// advances by `ratio` input frames per output frame; output frame k of a read is interpolated at
-// start + k × ratio. At ratio 1 from an integral position samples pass through unchanged.
+// Variable-ratio resampling of interleaved float frames, for both engines (the TS one through
+// packages/dataplane/src/resampler.ts and rate-converter.ts, which wrap its WebAssembly build;
+// packages/dataplane/vectors/drift.json holds its exact results): 4-point cubic (Catmull-Rom)
+// interpolation at a fractional read position that advances by `ratio` input frames per output
+// frame; output frame k of a read is interpolated at start + k × ratio. At ratio 1 from an
+// integral position samples pass through unchanged.
 //
 // It tracks clock drift (ratios within ±0.1 % of 1) and converts between nominal rates (44.1 ↔
 // 48 kHz, times the drift; RateConverter for the send direction). Quality is a 4-point cubic's:
@@ -10,7 +11,7 @@
 // frequency back into the band, and content near Nyquist leaves images near −40 dB (below −80 dB
 // for 1 kHz at 48 kHz). Fine for drift and ordinary program material, not mastering grade.
 //
-// Samples are stored as float and interpolated in double, as the TS's Float32Array and numbers.
+// Samples are stored as float and interpolated in double.
 // Storage is allocated in the constructor; write, read and the queries allocate, lock, throw and
 // log nothing (a write that does not fit or a read without its input returns false, unchanged).
 #pragma once
@@ -38,6 +39,9 @@ class DriftResampler {
 
   /// The most input frames it holds: what one write may bring at most.
   size_t capacity_frames() const { return capacity_frames_; }
+
+  /// Input frames a write may bring now.
+  size_t free_frames() const { return capacity_frames_ - held_; }
 
   /// Input frames to write before reading `frames` frames at `ratio`.
   size_t input_frames_needed(size_t frames, double ratio) const {
@@ -118,7 +122,7 @@ class DriftResampler {
   double position_ = 1;
 };
 
-/// The send direction's fixed-ratio converter (rate-converter.ts): device periods are written in,
+/// The send direction's fixed-ratio converter: device periods are written in,
 /// and as many frames at the stream's nominal rate as they make are read out. Reading all that is
 /// available after each write keeps it within its storage.
 class RateConverter {
@@ -136,6 +140,9 @@ class RateConverter {
 
   /// Output frames the input written so far makes and that have not been read.
   size_t output_frames_available() const { return resampler_.output_frames_available(ratio_); }
+
+  /// Input frames a write may bring now.
+  size_t free_frames() const { return resampler_.free_frames(); }
 
   /// Appends `frames` interleaved input frames; false (nothing written) when they do not fit.
   bool write(const float* source, size_t frames) { return resampler_.write(source, frames); }

@@ -1,14 +1,37 @@
-// Adaptive target latency for a jitter buffer (issue #7), with exactly the semantics of
-// packages/dataplane/src/latency-adapter.ts (the reference, where the choices are explained;
-// packages/dataplane/vectors/latency-adapter.json holds its exact results).
+// Adaptive target latency for a jitter buffer (issue #7): measures how late datagrams arrive
+// relative to the best of their neighbours, on the receiver's device clock, and proposes the
+// smallest target that covers it. Fed per datagram (arrival) and per pulled period (period); it
+// never reads a wall clock, so it works as well on a device that runs faster than real time. The
+// TS engine runs this code too (packages/dataplane/src/latency-adapter.ts wraps its WebAssembly
+// build); packages/dataplane/vectors/latency-adapter.json holds its exact results.
 //
-// It measures how much later than the best of its neighbours each datagram arrives, on the
-// device clock (the run's end in stream frames minus the frames pulled so far: playhead jumps are
-// not jitter), keeps the largest lateness of each 0.25 s block over a 4 s window, leaves out the
-// 3 latest blocks (rare stalls), and proposes the smallest target that covers the rest: jitter +
-// period + safety. Quick to grow (an arrival that needs more, or underruns less than 1 s apart:
-// one period more), slow to shrink (after 8 s with headroom of two steps, one 0.25 ms step a
-// second).
+// - Arrival offset: the run's end (stream frames) minus the device clock (frames pulled so far,
+//   priming and underruns included). It is the arrival margin (run end − playhead) plus a term
+//   that only the playhead's jumps change (priming pauses, slips, resyncs), so those jumps,
+//   which are not network jitter, never show up in it.
+// - Lateness: the best (highest) offset of the current and previous block, 0.25 to 0.5 s of
+//   device time, minus this arrival's. The short reference detrends clock drift: offsets slope
+//   by the drift (1000 ppm is 24 frames over 0.5 s at 48 kHz), and an absolute minimum over the
+//   whole window would count the slope as jitter.
+// - Jitter: the largest lateness over kJitterWindowSeconds but for the kToleratedBlocks latest
+//   blocks (16 blocks of 0.25 s, one maximum each: no allocation; the blocks are ranked only
+//   when one's maximum grows). A device that stalls now and then (an xrun: JACK without
+//   real-time scheduling has several a second) delays whole bursts by milliseconds; covering
+//   each would cost that latency on every period, while leaving out the latest 3 blocks in 16
+//   costs at most about one glitch a second, concealed. Lateness is clamped to the maximum
+//   target.
+// - Period granularity: the device clock moves a period at a time and arrivals are seen between
+//   pulls, so offsets (like margins) come in steps of the period: lateness measures exactly what
+//   decides whether a period is whole when pulled. A period is pulled whole, hence the need:
+//   jitter + period + safety. Priming ends at the target, so arrivals as late as the jitter
+//   still leave a period's margin.
+// - Quick to grow: an arrival that makes the jitter's need exceed the target raises it at once;
+//   an underrun (which detrended lateness cannot see: a slower sender's drift, a delay step)
+//   less than kUnderrunSpacingSeconds after the last adds a period, once per run of underruns
+//   in a row. Rarer underruns are the stalls the jitter leaves out.
+// - Slow to shrink: after kShrinkHoldSeconds with headroom of at least two steps (blocks without
+//   arrivals prove nothing and do not count), one kShrinkStepMs step per kShrinkIntervalSeconds.
+//   The two-step margin keeps the target from hunting when the jitter moves by a step.
 //
 // Nothing is allocated; arrival, period and reset allocate, lock, throw and log nothing. One
 // thread (the owner) calls them.
@@ -149,7 +172,8 @@ class LatencyAdapter {
   static constexpr size_t kIntervalBlocks = size_t(kShrinkIntervalSeconds / kBlockSeconds);
   static constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
-  /// The (kToleratedBlocks + 1)-th largest block lateness of the window, as the TS ranks it.
+  /// The (kToleratedBlocks + 1)-th largest block lateness of the window: insertion into a small
+  /// descending list, no allocation.
   double ranked_lateness() {
     top_.fill(0);
     for (const double lateness : block_lateness_) {

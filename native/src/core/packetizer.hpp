@@ -1,10 +1,11 @@
-// Sender side of one audio stream (PROTOCOL.md §7.3), cutting exactly as
-// packages/dataplane/src/packetizer.ts: each period's interleaved wire bytes become AUDI runs of at
-// most the budget, numbered continuously from byte 0, ending on frame boundaries (counted from
-// byte 0) whenever a whole frame fits the budget. With redundancy R, each packetize() call is a
-// period whose run starts R periods back, so every byte is sent R + 1 times, in R + 1 calls; each
-// datagram's copy number says how many periods back its first byte was first sent (0 without
-// redundancy), which sealed audio puts in its nonce (docs/SECURITY.md §3).
+// Sender side of one audio stream (PROTOCOL.md §7.3), for both engines (the TS one through
+// packages/dataplane/src/packetizer.ts, which wraps its WebAssembly build): each period's
+// interleaved wire bytes become AUDI runs of at most the budget, numbered continuously from byte
+// 0, ending on frame boundaries (counted from byte 0) whenever a whole frame fits the budget.
+// With redundancy R, each packetize() call is a period whose run starts R periods back, so every
+// byte is sent R + 1 times, in R + 1 calls; each datagram's copy number says how many periods
+// back its first byte was first sent (0 without redundancy), which sealed audio puts in its nonce
+// (docs/SECURITY.md §3).
 #pragma once
 
 #include <array>
@@ -70,7 +71,7 @@ class StreamPacketizer {
   }
 
   /// Cuts [payload, payload + len), this stream's next wire bytes (normally whole frames; a
-  /// partial frame is cut as the TS does), after the redundancy history, calling
+  /// partial frame is cut by the same rule), after the redundancy history, calling
   /// emit(const AudioHeader&, const uint8_t* run, size_t run_len, uint8_t copy) once per
   /// datagram, in order; `copy` is p − q for a datagram of period p's run whose first byte belongs
   /// to period q.

@@ -1,7 +1,8 @@
-// Per-channel peak meter of a stream, as packages/dataplane/src/peak-meter.ts (docs/OBSERVABILITY.md
+// Per-channel peak meter of a stream, for both engines (the TS one through
+// packages/dataplane/src/peak-meter.ts, which wraps its WebAssembly build; docs/OBSERVABILITY.md
 // §3): the largest |sample| (linear, full scale 1.0) of each channel over the last complete block
-// of at least kMeterBlockMs of the stream's frames. A block ends only at the end of a period, so a
-// period longer than the block is a block. Before the first block ends, every peak is 0.
+// of at least kMeterBlockMs of the stream's frames. A block ends only at the end of a period, so
+// a period longer than the block is a block. Before the first block ends, every peak is 0.
 //
 // Everything is allocated in the constructor; measure_*() and end_period() allocate, lock and
 // throw nothing (the audio thread calls them). peak() may be read from any thread: each channel
@@ -36,7 +37,7 @@ class PeakMeter {
     for (uint32_t c = 0; c < channels_; ++c) {
       float peak = running_[c];
       const float* s = samples + c;
-      for (size_t f = 0; f < frames; ++f, s += channels_) peak = std::fmax(peak, std::fabs(*s));
+      for (size_t f = 0; f < frames; ++f, s += channels_) peak = louder(peak, *s);
       running_[c] = peak;
     }
     frames_ += frames;
@@ -47,7 +48,7 @@ class PeakMeter {
     for (uint32_t c = 0; c < channels_; ++c) {
       float peak = running_[c];
       const float* s = planes[c];
-      for (size_t f = 0; f < frames; ++f) peak = std::fmax(peak, std::fabs(s[f]));
+      for (size_t f = 0; f < frames; ++f) peak = louder(peak, s[f]);
       running_[c] = peak;
     }
     frames_ += frames;
@@ -68,6 +69,13 @@ class PeakMeter {
   float peak(uint32_t channel) const { return peak_[channel].load(std::memory_order_relaxed); }
 
  private:
+  /// The larger of `peak` and |sample|; a NaN sample is not louder. A comparison, not std::fmax,
+  /// which WebAssembly has no instruction for (a libm call per sample).
+  static float louder(float peak, float sample) {
+    const float magnitude = std::fabs(sample);
+    return magnitude > peak ? magnitude : peak;
+  }
+
   const uint32_t channels_;
   const uint64_t block_frames_;
   std::unique_ptr<float[]> running_;

@@ -8,3 +8,11 @@
 #include <cstdint>
 
 #define SYFALA_WASM_EXPORT(name) extern "C" __attribute__((export_name(#name)))
+
+// A constant of the core as a function JavaScript calls once, so the TS API exports the C++ value.
+#define SYFALA_WASM_CONSTANT(name, value) \
+  SYFALA_WASM_EXPORT(name) double name() { return double(value); }
+
+// The delete JavaScript calls once a wrapper is collected (own() in wasm-core.ts).
+#define SYFALA_WASM_DELETE(name, Type) \
+  SYFALA_WASM_EXPORT(name) void name(Type* object) { delete object; }

@@ -8,14 +8,14 @@ import {
   isRedundancyPeriods,
   bytesPerFrame,
   makeFormat,
-  writeAudioHeader,
-  writeSealedAudioHeader,
 } from '@syfala/proto';
 import type { Format } from '@syfala/proto';
 
+import { ArgumentCopy, core, coreView, heapF64, own } from './core/wasm-core.js';
 import { PacketizerError, checkRange } from './errors.js';
 
-const MAX_STREAM_INDEX = 0xffff_ffff;
+const MAX_U32 = 0xffff_ffff;
+const MAX_STREAM_INDEX = MAX_U32;
 
 export interface StreamPacketizerOptions {
   /** The stream's index in its direction (PROTOCOL.md §7.1), a u32. */
@@ -77,31 +77,19 @@ export interface DatagramSink {
  * into its AUDE header: the nonce is made of it (docs/SECURITY.md §3).
  *
  * Datagrams are written into buffers the caller lends (DatagramSink), so a datagram is never
- * overwritten while a socket still holds it. The redundancy history is allocated here;
- * `packetize` allocates nothing.
+ * overwritten while a socket still holds it. The C++ core's (native/src/core/packetizer.hpp),
+ * through the WebAssembly core: it writes a period's datagrams into its own memory, sized here
+ * for maxPeriodBytes (else by the first periods), and each is copied into the buffer the sink
+ * lends; `packetize` allocates nothing.
  */
 export class StreamPacketizer {
-  readonly #streamIndex: number;
-  readonly #bytesPerFrame: number;
-  readonly #sealed: boolean;
-  /** Header bytes before the payload, and tag bytes after it. */
-  readonly #headerBytes: number;
-  readonly #trailerBytes: number;
-  /** Whether a whole frame fits the budget, so datagrams end on frame boundaries. */
-  readonly #frameCuts: boolean;
-  /** Payload bytes per datagram: a whole number of frames when `#frameCuts`. */
+  readonly #packetizer: number;
   readonly #maxPayloadBytes: number;
-  #byteIndex = 0;
-
-  readonly #redundancy: number;
+  readonly #maxDatagramBytes: number;
   readonly #maxPeriodBytes: number;
-  /** The last `#periodCount` periods' bytes at [0, `#heldBytes`), then room for one more period. */
-  readonly #window: Uint8Array;
-  /** Their lengths, a ring of `#redundancy` slots, oldest at `#periodHead`. */
-  readonly #periodLengths: Float64Array;
-  #periodHead = 0;
-  #periodCount = 0;
-  #heldBytes = 0;
+  readonly #payload = new ArgumentCopy<Uint8Array>();
+  /** Views of the datagrams of the last period in the core, kept (coreView). */
+  readonly #datagrams: Uint8Array[] = [];
 
   constructor({
     streamIndex,
@@ -117,9 +105,10 @@ export class StreamPacketizer {
         `packetizer: stream index must be an integer from 0 to ${MAX_STREAM_INDEX}, got ${String(streamIndex)}`,
       );
     }
-    const headerBytes = sealed ? SEALED_AUDIO_HEADER_BYTES : AUDIO_HEADER_BYTES;
-    const trailerBytes = sealed ? AUDIO_AUTH_TAG_BYTES : 0;
-    const minBudget = headerBytes + trailerBytes + 1;
+    const overheadBytes = sealed
+      ? SEALED_AUDIO_HEADER_BYTES + AUDIO_AUTH_TAG_BYTES
+      : AUDIO_HEADER_BYTES;
+    const minBudget = overheadBytes + 1;
     if (
       !Number.isInteger(datagramBudgetBytes) ||
       datagramBudgetBytes < minBudget ||
@@ -138,30 +127,31 @@ export class StreamPacketizer {
     }
     if (
       (redundancy > 0 || maxPeriodBytes !== undefined) &&
-      !(Number.isSafeInteger(maxPeriodBytes) && maxPeriodBytes! > 0)
+      !(Number.isSafeInteger(maxPeriodBytes) && maxPeriodBytes! > 0 && maxPeriodBytes! <= MAX_U32)
     ) {
       throw new PacketizerError(
         'BAD_MAX_PERIOD',
-        `packetizer: maxPeriodBytes must be a positive integer${redundancy > 0 ? ' with redundancy' : ''}, got ${String(maxPeriodBytes)}`,
+        `packetizer: maxPeriodBytes must be an integer from 1 to ${MAX_U32}${redundancy > 0 ? ' with redundancy' : ''}, got ${String(maxPeriodBytes)}`,
       );
     }
-    this.#streamIndex = streamIndex;
-    this.#bytesPerFrame = bytesPerFrame(makeFormat(format, 'any'));
-    this.#sealed = sealed;
-    this.#headerBytes = headerBytes;
-    this.#trailerBytes = trailerBytes;
-    const room = datagramBudgetBytes - headerBytes - trailerBytes;
-    this.#frameCuts = room >= this.#bytesPerFrame;
-    this.#maxPayloadBytes = this.#frameCuts ? room - (room % this.#bytesPerFrame) : room;
-    this.#redundancy = redundancy;
-    this.#maxPeriodBytes = maxPeriodBytes ?? Number.POSITIVE_INFINITY;
-    this.#window = new Uint8Array(redundancy > 0 ? (redundancy + 1) * maxPeriodBytes! : 0);
-    this.#periodLengths = new Float64Array(redundancy);
+    const packetizer = core().packetizer_new!(
+      streamIndex,
+      bytesPerFrame(makeFormat(format, 'any')),
+      datagramBudgetBytes,
+      redundancy,
+      maxPeriodBytes ?? 0,
+      sealed ? 1 : 0,
+    );
+    this.#packetizer = packetizer;
+    own(this, () => core().packetizer_free!(packetizer));
+    this.#maxPayloadBytes = core().packetizer_max_payload!(packetizer) >>> 0;
+    this.#maxDatagramBytes = overheadBytes + this.#maxPayloadBytes;
+    this.#maxPeriodBytes = maxPeriodBytes ?? MAX_U32;
   }
 
   /** Index of the next byte to send; 0 after construction or `reset()`. */
   get byteIndex(): number {
-    return this.#byteIndex;
+    return core().packetizer_byte_index!(this.#packetizer);
   }
 
   /** Most payload bytes one datagram carries (172 frames × 8 bytes for the standard format). */
@@ -171,12 +161,12 @@ export class StreamPacketizer {
 
   /** The largest datagram, header (and tag) included: the most a sink's `claim` is asked for. */
   get maxDatagramBytes(): number {
-    return this.#headerBytes + this.#maxPayloadBytes + this.#trailerBytes;
+    return this.#maxDatagramBytes;
   }
 
   /** Bytes of the last `redundancy` periods, which the next `packetize` sends again first. */
   get historyBytes(): number {
-    return this.#heldBytes;
+    return core().packetizer_history_bytes!(this.#packetizer) >>> 0;
   }
 
   /**
@@ -193,62 +183,20 @@ export class StreamPacketizer {
         `packetize: a period holds at most maxPeriodBytes = ${this.#maxPeriodBytes} bytes, got ${byteLength}`,
       );
     }
-    const start = this.#byteIndex;
-    this.#byteIndex = start + byteLength;
-    if (this.#redundancy === 0) return this.#cut(payload, offset, byteLength, start, sink);
-    if (byteLength === 0) return 0;
-    const window = this.#window;
-    const held = this.#heldBytes;
-    for (let i = 0; i < byteLength; i++) window[held + i] = payload[offset + i]!;
-    const count = this.#cut(window, 0, held + byteLength, start - held, sink);
-    this.#remember(byteLength);
-    return count;
-  }
-
-  /** Bytes of period `i` of the run being cut: the history's, oldest first, then this one's. */
-  #runPeriodBytes(i: number, current: number): number {
-    if (i === this.#periodCount) return current;
-    return this.#periodLengths[(this.#periodHead + i) % this.#redundancy]!;
-  }
-
-  /** Starts numbering again at byte 0 and forgets the history, as after an I/O restart (PROTOCOL.md §7.2). */
-  reset(): void {
-    this.#byteIndex = 0;
-    this.#heldBytes = 0;
-    this.#periodCount = 0;
-    this.#periodHead = 0;
-  }
-
-  /** Cuts `source[from, from + length)`, whose first byte is stream byte `byteIndex`. */
-  #cut(
-    source: Uint8Array,
-    from: number,
-    length: number,
-    byteIndex: number,
-    sink: DatagramSink,
-  ): number {
-    const bpf = this.#bytesPerFrame;
-    const maxPayload = this.#maxPayloadBytes;
-    const headerBytes = this.#headerBytes;
-    const end = from + length;
-    let src = from;
-    let next = byteIndex;
-    let count = 0;
-    // The run holds the history's #periodCount periods, then this one: a datagram whose first
-    // byte is in the period i of the run has copy #periodCount − i (PROTOCOL.md §7.3).
-    const current = length - this.#heldBytes;
-    let copy = this.#periodCount;
-    let periodEnd = byteIndex + this.#runPeriodBytes(0, current);
-    while (src < end) {
-      while (next >= periodEnd) {
-        copy--;
-        periodEnd += this.#runPeriodBytes(this.#periodCount - copy, current);
-      }
-      // Ending at absolute frame boundaries keeps later datagrams aligned even after a caller
-      // hands over a partial frame; n stays > 0 because maxPayload is at least one frame.
-      let n = this.#frameCuts ? maxPayload - (next % bpf) : maxPayload;
-      if (n > end - src) n = end - src;
-      const length = headerBytes + n + this.#trailerBytes;
+    const c = core();
+    const packetizer = this.#packetizer;
+    const count = c.packetizer_packetize!(
+      packetizer,
+      this.#payload.copy(payload, offset, byteLength),
+      byteLength,
+    );
+    let at = c.packetizer_datagrams!(packetizer);
+    const records = c.packetizer_records!(packetizer) >> 3;
+    let sent = 0;
+    for (let d = 0; d < count; d++) {
+      // The sink may use the core (a jitter buffer on a loopback): views are taken again each time.
+      const length = heapF64()[records + 2 * d]!;
+      const copy = heapF64()[records + 2 * d + 1]!;
       const datagram = sink.claim(length);
       if (datagram !== undefined) {
         if (datagram.length < length) {
@@ -257,31 +205,19 @@ export class StreamPacketizer {
             `packetize: the sink lent ${datagram.length} bytes for a ${length}-byte datagram`,
           );
         }
-        if (this.#sealed) writeSealedAudioHeader(datagram, 0, this.#streamIndex, next, n, 0, copy);
-        else writeAudioHeader(datagram, 0, this.#streamIndex, next, n);
-        for (let i = 0; i < n; i++) datagram[headerBytes + i] = source[src + i]!;
-        count++;
+        const view = coreView(Uint8Array, this.#datagrams[d], at, length);
+        this.#datagrams[d] = view;
+        datagram.set(view);
+        sent++;
         sink.send(datagram, length, copy);
       }
-      next += n;
-      src += n;
+      at += length;
     }
-    return count;
+    return sent;
   }
 
-  /** Keeps the period just sent in the history, dropping the oldest beyond `redundancy`. */
-  #remember(length: number): void {
-    const lengths = this.#periodLengths;
-    const r = this.#redundancy;
-    this.#heldBytes += length;
-    if (this.#periodCount < r) {
-      lengths[(this.#periodHead + this.#periodCount++) % r] = length;
-      return;
-    }
-    const oldest = lengths[this.#periodHead]!;
-    this.#window.copyWithin(0, oldest, this.#heldBytes);
-    this.#heldBytes -= oldest;
-    lengths[this.#periodHead] = length;
-    this.#periodHead = (this.#periodHead + 1) % r;
+  /** Starts numbering again at byte 0 and forgets the history, as after an I/O restart (PROTOCOL.md §7.2). */
+  reset(): void {
+    core().packetizer_reset!(this.#packetizer);
   }
 }

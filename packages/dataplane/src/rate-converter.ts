@@ -1,5 +1,6 @@
+import { core, own } from './core/wasm-core.js';
 import { ResamplerError } from './errors.js';
-import { DriftResampler } from './resampler.js';
+import { FrameCopies, noRoom } from './resampler.js';
 
 export interface RateConverterOptions {
   readonly channels: number;
@@ -16,10 +17,12 @@ export interface RateConverterOptions {
  * many frames at the stream's nominal rate as they make are read out (`outputFramesAvailable`),
  * so a 44.1 kHz device feeds a 48 kHz stream. A DriftResampler at inputRate / outputRate input
  * frames per output frame, with its quality limits. Reading all that is available after each write
- * keeps it within its storage; nothing allocates after construction.
+ * keeps it within its storage; nothing allocates after construction. The C++ core's
+ * (native/src/core/drift_resampler.hpp), through the WebAssembly core.
  */
 export class RateConverter {
-  readonly #resampler: DriftResampler;
+  readonly #converter: number;
+  readonly #frames: FrameCopies;
   readonly #ratio: number;
 
   constructor({
@@ -36,13 +39,16 @@ export class RateConverter {
         );
       }
     }
-    this.#ratio = inputSampleRate / outputSampleRate;
-    // After all available output is read at most 3 input frames stay held, so a whole write fits.
-    this.#resampler = new DriftResampler(
+    const converter = core().rate_converter_new!(
       channels,
-      Math.ceil(maxWriteFrames / this.#ratio),
-      this.#ratio,
+      inputSampleRate,
+      outputSampleRate,
+      maxWriteFrames,
     );
+    this.#converter = converter;
+    own(this, () => core().rate_converter_free!(converter));
+    this.#frames = new FrameCopies(channels);
+    this.#ratio = core().rate_converter_ratio!(converter);
   }
 
   /** Input frames per output frame. */
@@ -52,16 +58,22 @@ export class RateConverter {
 
   /** Output frames the input written so far makes and that have not been read. */
   get outputFramesAvailable(): number {
-    return this.#resampler.outputFramesAvailable(this.#ratio);
+    return core().rate_converter_output_available!(this.#converter) >>> 0;
   }
 
   /** Appends `frames` interleaved input frames from `source` at `offset` (in samples). */
   write(source: Float32Array, offset: number, frames: number): void {
-    this.#resampler.write(source, offset, frames);
+    const c = core();
+    const at = this.#frames.input(source, offset, frames);
+    if (c.rate_converter_write!(this.#converter, at, frames) === 0) {
+      throw noRoom(frames, c.rate_converter_free_frames!(this.#converter));
+    }
   }
 
   /** Reads `frames` (at most `outputFramesAvailable`) output frames into `out` at `offset`. */
   read(out: Float32Array, offset: number, frames: number): void {
-    this.#resampler.read(out, offset, frames, this.#ratio);
+    const at = this.#frames.outputAt(out, offset, frames);
+    const read = core().rate_converter_read!(this.#converter, at, frames);
+    this.#frames.output(read, at, out, offset, frames);
   }
 }

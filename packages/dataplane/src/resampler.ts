@@ -1,3 +1,4 @@
+import { ArgumentCopy, core, coreView, own, scratch } from './core/wasm-core.js';
 import { BoundsError, checkRange } from './errors.js';
 
 /**
@@ -15,25 +16,21 @@ import { BoundsError, checkRange } from './errors.js';
  * Input is written in runs, then read as output; `inputFramesNeeded` says how many input frames
  * the next read needs, `outputFramesAvailable` how many the input written allows. Output frame k
  * of a read is interpolated at start + k × ratio (not a running sum: both queries and the read
- * agree on every position). Storage is allocated in the constructor; nothing allocates afterwards.
+ * agree on every position). The C++ core's (native/src/core/drift_resampler.hpp), through the
+ * WebAssembly core: storage is allocated in the constructor; nothing allocates afterwards.
  */
 export class DriftResampler {
-  readonly #channels: number;
-  readonly #buffer: Float32Array;
+  readonly #resampler: number;
+  readonly #frames: FrameCopies;
   readonly #capacityFrames: number;
-  /** Frames held, from index 0. */
-  #held: number;
-  /** Where the next output frame is read, in input frames from index 0; ≥ 1 (one frame of history). */
-  #position: number;
 
   /** `maxFrames`: the longest read; `maxRatio`: the largest ratio it will be read at. */
   constructor(channels: number, maxFrames: number, maxRatio: number) {
-    this.#channels = channels;
-    this.#capacityFrames = Math.ceil(maxFrames * maxRatio) + 4;
-    this.#buffer = new Float32Array(this.#capacityFrames * channels);
-    // One frame of silence as history, read from the next: the first output is the first input.
-    this.#held = 1;
-    this.#position = 1;
+    const resampler = core().drift_resampler_new!(channels, maxFrames, maxRatio);
+    this.#resampler = resampler;
+    own(this, () => core().drift_resampler_free!(resampler));
+    this.#frames = new FrameCopies(channels);
+    this.#capacityFrames = core().drift_resampler_capacity!(resampler) >>> 0;
   }
 
   /** The most input frames it holds: what one write may bring at most. */
@@ -43,67 +40,72 @@ export class DriftResampler {
 
   /** Input frames to write before reading `frames` frames at `ratio`. */
   inputFramesNeeded(frames: number, ratio: number): number {
-    if (frames === 0) return 0;
-    const last = this.#position + (frames - 1) * ratio;
-    return Math.max(0, Math.floor(last) + 3 - this.#held);
+    return core().drift_resampler_input_needed!(this.#resampler, frames, ratio) >>> 0;
   }
 
   /** Output frames the input written allows to read at `ratio` (a positive ratio). */
   outputFramesAvailable(ratio: number): number {
-    // Reading k + 1 frames needs floor(position + k × ratio) + 3 ≤ held: estimate k, then settle
-    // it on the exact test, which rounding in the estimate may miss by one.
-    if (this.inputFramesNeeded(1, ratio) > 0) return 0;
-    let frames = Math.floor((this.#held - 2 - this.#position) / ratio) + 1;
-    while (frames > 0 && this.inputFramesNeeded(frames, ratio) > 0) frames--;
-    while (this.inputFramesNeeded(frames + 1, ratio) === 0) frames++;
-    return frames;
+    return core().drift_resampler_output_available!(this.#resampler, ratio) >>> 0;
   }
 
   /** Appends `frames` interleaved frames from `source` at `offset` (in samples). */
   write(source: Float32Array, offset: number, frames: number): void {
-    const channels = this.#channels;
-    checkRange('resampler write: source', source.length, offset, frames * channels);
-    if (this.#held + frames > this.#capacityFrames) {
-      throw new BoundsError(
-        'OUT_OF_BOUNDS',
-        `resampler write: ${frames} frames do not fit (${this.#capacityFrames - this.#held} free)`,
-      );
+    const c = core();
+    const at = this.#frames.input(source, offset, frames);
+    if (c.drift_resampler_write!(this.#resampler, at, frames) === 0) {
+      throw noRoom(frames, c.drift_resampler_free_frames!(this.#resampler));
     }
-    this.#buffer.set(source.subarray(offset, offset + frames * channels), this.#held * channels);
-    this.#held += frames;
   }
 
   /** Writes `frames` interleaved output frames to `out` at `offset`, advancing by `ratio`. */
   read(out: Float32Array, offset: number, frames: number, ratio: number): void {
-    const channels = this.#channels;
-    checkRange('resampler read: destination', out.length, offset, frames * channels);
-    if (this.inputFramesNeeded(frames, ratio) > 0) {
+    const at = this.#frames.outputAt(out, offset, frames);
+    const read = core().drift_resampler_read!(this.#resampler, at, frames, ratio);
+    this.#frames.output(read, at, out, offset, frames);
+  }
+}
+
+/**
+ * A resampler's frames into and out of the core, checked, through views it keeps (coreView): a
+ * period of the same size as the last allocates nothing.
+ */
+export class FrameCopies {
+  readonly #channels: number;
+  readonly #input = new ArgumentCopy<Float32Array>();
+  #output: Float32Array | undefined;
+
+  constructor(channels: number) {
+    this.#channels = channels;
+  }
+
+  /** Copies `frames` interleaved frames of `source` from `offset` to the core; their address. */
+  input(source: Float32Array, offset: number, frames: number): number {
+    const count = frames * this.#channels;
+    checkRange('resampler write: source', source.length, offset, count);
+    return this.#input.copy(source, offset, count);
+  }
+
+  /** Checks that `out` holds `frames` frames from `offset`; returns where the core reads them to. */
+  outputAt(out: Float32Array, offset: number, frames: number): number {
+    const count = frames * this.#channels;
+    checkRange('resampler read: destination', out.length, offset, count);
+    return scratch(count * Float32Array.BYTES_PER_ELEMENT);
+  }
+
+  /** Copies the `frames` frames a core read (`read` ≠ 0) at `at` to `out` at `offset`. */
+  output(read: number, at: number, out: Float32Array, offset: number, frames: number): void {
+    if (read === 0) {
       throw new BoundsError('OUT_OF_BOUNDS', 'resampler read: not enough input written');
     }
-    const x = this.#buffer;
-    const start = this.#position;
-    let o = offset;
-    for (let k = 0; k < frames; k++) {
-      const position = start + k * ratio;
-      const whole = Math.floor(position);
-      const t = position - whole;
-      const base = (whole - 1) * channels;
-      for (let c = 0; c < channels; c++) {
-        const y0 = x[base + c]!;
-        const y1 = x[base + channels + c]!;
-        const y2 = x[base + 2 * channels + c]!;
-        const y3 = x[base + 3 * channels + c]!;
-        const c1 = 0.5 * (y2 - y0);
-        const c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
-        const c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
-        out[o++] = ((c3 * t + c2) * t + c1) * t + y1;
-      }
-    }
-    const position = start + frames * ratio;
-    // Keep one frame of history before the next read position.
-    const consumed = Math.floor(position) - 1;
-    x.copyWithin(0, consumed * channels, this.#held * channels);
-    this.#held -= consumed;
-    this.#position = position - consumed;
+    this.#output = coreView(Float32Array, this.#output, at, frames * this.#channels);
+    out.set(this.#output, offset);
   }
+}
+
+/** A write of `frames` frames to a resampler with `free` frames of room. */
+export function noRoom(frames: number, free: number): BoundsError {
+  return new BoundsError(
+    'OUT_OF_BOUNDS',
+    `resampler write: ${frames} frames do not fit (${free} free)`,
+  );
 }

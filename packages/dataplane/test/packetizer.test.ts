@@ -23,6 +23,7 @@ import {
 import type { Format, SampleType } from '@syfala/proto';
 
 import { BoundsError } from '../src/errors.js';
+import { DriftResampler } from '../src/resampler.js';
 import { StreamPacketizer, type DatagramSink } from '../src/packetizer.js';
 
 interface Sent {
@@ -45,7 +46,12 @@ const pattern = (from: number, count: number): Uint8Array =>
  * Packetizes `payload` into fresh buffers and decodes every datagram back with readAudioHeader,
  * or readSealedAudioHeader for a sealed packetizer's (its payload still clear).
  */
-function send(packetizer: StreamPacketizer, payload: Uint8Array, offset = 0): Sent[] {
+function send(
+  packetizer: StreamPacketizer,
+  payload: Uint8Array,
+  offset = 0,
+  afterEach: () => void = () => {},
+): Sent[] {
   const sent: Sent[] = [];
   const header = createAudioHeader();
   const sealed = createSealedAudioHeader();
@@ -64,6 +70,7 @@ function send(packetizer: StreamPacketizer, payload: Uint8Array, offset = 0): Se
         datagramBytes: length,
         copy,
       });
+      afterEach();
     },
   });
   expect(count).toBe(sent.length);
@@ -185,6 +192,20 @@ describe('StreamPacketizer', () => {
     expect(lent.map((buffer) => buffer.slice(0, buffer.length - 3))).toEqual(sent);
     expect(lent.every((buffer) => buffer.subarray(-3).every((b) => b === 0xee))).toBe(true);
     expect(sent.map((d) => d.length)).toEqual([26, 26, 25]);
+  });
+
+  it('copies every datagram whole when its sink grows the core’s memory between them', () => {
+    const packetizer = new StreamPacketizer({ streamIndex: 3, format: STANDARD_FORMAT });
+    const big: DriftResampler[] = [];
+    // Each send builds a 4 MB core object: the memory grows and its old views read nothing.
+    const grow = (): number => big.push(new DriftResampler(1, 1 << 20, 1));
+    const sent = send(packetizer, pattern(0, 512 * 8), 0, grow);
+    expect(big).toHaveLength(3);
+    const starts = [0, 1376, 2752];
+    expect(sent.map((d) => [d.streamIndex, d.byteIndex])).toEqual(starts.map((at) => [3, at]));
+    expect(sent.map((d) => d.payload)).toEqual(
+      starts.map((at) => pattern(at, Math.min(1376, 4096 - at))),
+    );
   });
 
   it('drops a datagram its sink has no buffer for: the next keeps its byte index', () => {

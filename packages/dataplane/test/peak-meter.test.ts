@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { BoundsError } from '../src/errors.js';
 import { METER_BLOCK_MS, PeakMeter } from '../src/peak-meter.js';
 
 const RATE = 48_000;
@@ -50,5 +51,11 @@ describe('PeakMeter', () => {
     expect(meter.peaks()).toEqual([0, 0]);
     meter.endPeriod();
     expect(meter.peaks()).toEqual([0.5, 0.25]);
+  });
+
+  it('refuses frames beyond the samples it is given, naming the counts', () => {
+    const meter = new PeakMeter({ channels: 2, sampleRate: RATE });
+    expect(() => meter.measure(period(8, 1, 1), 4, 7)).toThrow(BoundsError);
+    expect(() => meter.measure(period(8, 1, 1), 4, 7)).toThrow(/offset 4, count 14/);
   });
 });

@@ -122,3 +122,58 @@ export function copyIn(src: Uint8Array | Float32Array, offset: number, count: nu
   else heapU8().set(src.subarray(offset, offset + count), pointer);
   return pointer;
 }
+
+/**
+ * A view of the core's memory at `pointer`, `length` elements: `previous` when it is still that
+ * view (same memory, place and length), else a new one. A wrapper that keeps its view copies
+ * through the same one every period: the audio path allocates nothing.
+ */
+export function coreView<T extends Uint8Array | Float32Array>(
+  Type: new (buffer: ArrayBuffer, byteOffset: number, length: number) => T,
+  previous: T | undefined,
+  pointer: number,
+  length: number,
+): T {
+  const buffer = core().memory.buffer;
+  if (sameView(previous, buffer, pointer, length)) return previous;
+  return new Type(buffer, pointer, length);
+}
+
+/**
+ * One argument's copies into the scratch block (copyIn), through a view of the caller's elements
+ * that it keeps while they are the same memory: a caller that passes the same array, offset and
+ * count every period (the audio path) allocates nothing.
+ */
+export class ArgumentCopy<T extends Uint8Array | Float32Array> {
+  #view: T | undefined;
+
+  /** Copies `count` elements of `src` from `offset` into the scratch block; returns its address. */
+  copy(src: T, offset: number, count: number): number {
+    const pointer = scratch(count * src.BYTES_PER_ELEMENT);
+    this.#view = this.#viewOf(src, offset, count);
+    if (this.#view instanceof Float32Array) heapF32().set(this.#view, pointer >> 2);
+    else heapU8().set(this.#view, pointer);
+    return pointer;
+  }
+
+  #viewOf(src: T, offset: number, count: number): T {
+    if (offset === 0 && count === src.length) return src;
+    const byteOffset = src.byteOffset + offset * src.BYTES_PER_ELEMENT;
+    if (sameView(this.#view, src.buffer, byteOffset, count)) return this.#view;
+    return src.subarray(offset, offset + count) as T;
+  }
+}
+
+function sameView<T extends Uint8Array | Float32Array>(
+  view: T | undefined,
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+): view is T {
+  return (
+    view !== undefined &&
+    view.buffer === buffer &&
+    view.byteOffset === byteOffset &&
+    view.length === length
+  );
+}
