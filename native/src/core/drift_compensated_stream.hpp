@@ -1,6 +1,6 @@
-// A received stream played on a device whose clock is not the sender's, with exactly the
-// arithmetic of packages/dataplane/src/drift-compensated-stream.ts (the reference; packages/dataplane/
-// vectors/drift.json holds its exact results): each period takes slightly more or fewer sender
+// A received stream played on a device whose clock is not the sender's, for the native engine and,
+// compiled to WebAssembly, the TS one (packages/dataplane/src/drift-compensated-stream.ts wraps
+// it; packages/dataplane/vectors/drift.json holds the exact results its TS original gave): each period takes slightly more or fewer sender
 // frames from the jitter buffer than it plays, resampled, so that the buffer's fill stays at its
 // target however the two clocks drift apart. No slips, no rebuffering from drift. The fill held
 // is the one each period finds when it is due (before its pull): the target means what it means
@@ -47,8 +47,8 @@ struct DriftCompensatedStreamOptions {
 class DriftCompensatedStream {
  public:
   /// The controller holds `buffer`'s fill against drift; with conceal_underruns an underrun is
-  /// concealed, with skip_surplus a step (the receiver lost periods) is skipped at once (as in
-  /// the TS, drift-compensated-stream.ts); `concealer` (nullable) fills
+  /// concealed, with skip_surplus a step (the receiver lost periods) is skipped at once;
+  /// `concealer` (nullable) fills
   /// gaps before resampling. Both must outlive the stream. Throws std::invalid_argument for a
   /// device rate that is negative or not finite.
   DriftCompensatedStream(JitterBuffer& buffer, const Format& format,

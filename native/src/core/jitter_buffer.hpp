@@ -1,6 +1,6 @@
-// Receiver side of one audio stream (PROTOCOL.md §7.2), with exactly the semantics of
-// packages/dataplane/src/jitter-buffer.ts (the reference; packages/dataplane/vectors/jitter-scenarios.json
-// holds its exact results): runs are reassembled by byte index and played on the device's clock,
+// Receiver side of one audio stream (PROTOCOL.md §7.2), for the native engine and, compiled to
+// WebAssembly, the TS one (packages/dataplane/src/jitter-buffer.ts wraps it;
+// packages/dataplane/vectors/jitter-scenarios.json holds its exact results): runs are reassembled by byte index and played on the device's clock,
 // whatever is missing when due is concealed with the format's zero, and every case is counted.
 //
 // Storage is a byte ring of capacity_frames frames indexed by byte index modulo its size, and a
@@ -38,6 +38,7 @@
 #include <utility>
 
 #include "format.hpp"
+#include "jitter_stats_fields.hpp"
 #include "wire.hpp"
 
 namespace syfala {
@@ -76,81 +77,35 @@ struct JitterBufferOptions {
   bool conceal_underruns = false;
 };
 
-/// A plain copy of JitterStats, field for field the TS JitterBufferStats.
+/// A plain copy of JitterStats, field for field the TS JitterBufferStats (jitter_stats_fields.hpp).
 struct JitterStatsSnapshot {
-  uint64_t received_bytes, datagrams, lost_bytes, lost_frames, late, duplicate, overlap_trimmed,
-      overrun_datagrams, overrun_bytes, underruns, priming_frames, underrun_frames, skipped_frames,
-      resyncs,
-      buffered_frames, target_latency_frames, playhead_byte, highest_byte;
+#define SYFALA_SNAPSHOT_FIELD(name, ts_name) uint64_t name;
+  SYFALA_JITTER_STATS_FIELDS(SYFALA_SNAPSHOT_FIELD, SYFALA_SNAPSHOT_FIELD)
+#undef SYFALA_SNAPSHOT_FIELD
 };
 
-/// Counters are cumulative over the buffer's life, across reset(); gauges are current. Only the
-/// owner thread stores them (relaxed), so any thread may read them; a reader sees each value
-/// whole, not all of them from the same instant.
+/// The fields of jitter_stats_fields.hpp. Only the owner thread stores them (relaxed), so any
+/// thread may read them; a reader sees each value whole, not all of them from the same instant.
 struct JitterStats {
   explicit JitterStats(size_t frame_bytes) : bytes_per_frame(frame_bytes) {}
 
   const uint64_t bytes_per_frame;
-  /// Stream bytes stored for playback, each counted once.
-  std::atomic<uint64_t> received_bytes{0};
-  /// Runs pushed (one per AUDI datagram), whatever became of them.
-  std::atomic<uint64_t> datagrams{0};
-  /// Bytes concealed because they were not there when due.
-  std::atomic<uint64_t> lost_bytes{0};
-  /// Runs dropped: ended at or before the playhead and met a concealed range.
-  std::atomic<uint64_t> late{0};
-  /// Runs that added nothing: all their bytes had been received.
-  std::atomic<uint64_t> duplicate{0};
-  /// Runs that started before the playhead and ended after it; the part before it was dropped.
-  std::atomic<uint64_t> overlap_trimmed{0};
-  /// Runs that reached past playhead + capacity, and the bytes dropped there.
-  std::atomic<uint64_t> overrun_datagrams{0};
-  std::atomic<uint64_t> overrun_bytes{0};
-  /// Pulls whose period had not all arrived when due; each starts priming again (no loss), or
-  /// with conceal_underruns plays on with the missing bytes concealed (counted in lost_bytes).
-  std::atomic<uint64_t> underruns{0};
-  /// Frames of silence played while priming, or priming again after an underrun (not loss).
-  std::atomic<uint64_t> priming_frames{0};
-  /// Of those, the frames played after the stream had started (since the last reset()): due,
-  /// but nothing had arrived for them (an underrun, a sender that stopped, a resync). With the
-  /// lost frames, the frames played that never arrived.
-  std::atomic<uint64_t> underrun_frames{0};
-  /// Frames dropped unplayed because the buffer held more than the target for a whole
-  /// kSlipWindowSeconds: the sender's clock runs faster than the receiver's.
-  std::atomic<uint64_t> skipped_frames{0};
-  /// Jumps of the playhead to a run that landed wholly past the buffer, after kResyncAfterRuns
-  /// such runs in a row; the frames jumped over count as skipped, those never received as lost.
-  std::atomic<uint64_t> resyncs{0};
-  /// Gauges: frames between the playhead and the furthest byte received, the target, the byte
-  /// index of the next byte to play, and the end of the furthest byte received.
-  std::atomic<uint64_t> buffered_frames{0};
-  std::atomic<uint64_t> target_latency_frames{0};
-  std::atomic<uint64_t> playhead_byte{0};
-  std::atomic<uint64_t> highest_byte{0};
+#define SYFALA_STORED_FIELD(name, ts_name) std::atomic<uint64_t> name{0};
+#define SYFALA_DERIVED_FIELD(name, ts_name)
+  SYFALA_JITTER_STATS_FIELDS(SYFALA_STORED_FIELD, SYFALA_DERIVED_FIELD)
+#undef SYFALA_STORED_FIELD
+#undef SYFALA_DERIVED_FIELD
 
   /// lost_bytes in whole frames (rounded down: a run may end inside a frame).
   uint64_t lost_frames() const { return read(lost_bytes) / bytes_per_frame; }
 
   JitterStatsSnapshot snapshot() const {
     JitterStatsSnapshot s{};
-    s.received_bytes = read(received_bytes);
-    s.datagrams = read(datagrams);
-    s.lost_bytes = read(lost_bytes);
-    s.lost_frames = s.lost_bytes / bytes_per_frame;
-    s.late = read(late);
-    s.duplicate = read(duplicate);
-    s.overlap_trimmed = read(overlap_trimmed);
-    s.overrun_datagrams = read(overrun_datagrams);
-    s.overrun_bytes = read(overrun_bytes);
-    s.underruns = read(underruns);
-    s.priming_frames = read(priming_frames);
-    s.underrun_frames = read(underrun_frames);
-    s.skipped_frames = read(skipped_frames);
-    s.resyncs = read(resyncs);
-    s.buffered_frames = read(buffered_frames);
-    s.target_latency_frames = read(target_latency_frames);
-    s.playhead_byte = read(playhead_byte);
-    s.highest_byte = read(highest_byte);
+#define SYFALA_STORED_FIELD(name, ts_name) s.name = read(name);
+#define SYFALA_DERIVED_FIELD(name, ts_name) s.name = name();
+    SYFALA_JITTER_STATS_FIELDS(SYFALA_STORED_FIELD, SYFALA_DERIVED_FIELD)
+#undef SYFALA_STORED_FIELD
+#undef SYFALA_DERIVED_FIELD
     return s;
   }
 
@@ -341,6 +296,7 @@ class JitterBuffer {
   /// sees is that much fuller than on time, and that is no faster sender's surplus. Only the slip
   /// check uses it; default 0.
   void set_late_frames(size_t frames) { late_frames_ = frames; }
+  size_t late_frames() const { return late_frames_; }
 
   size_t target_latency_frames() const { return target_latency_frames_; }
   size_t capacity_frames() const { return capacity_frames_; }

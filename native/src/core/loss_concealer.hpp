@@ -1,6 +1,6 @@
-// Repeat-and-fade concealment of a received stream's gaps, with exactly the arithmetic of
-// packages/dataplane/src/loss-concealer.ts (the reference; packages/dataplane/vectors/concealment.json
-// holds its exact results): on interleaved f32 frames after the jitter buffer, a frame that never
+// Repeat-and-fade concealment of a received stream's gaps, for the native engine and, compiled to
+// WebAssembly, the TS one (packages/dataplane/src/loss-concealer.ts wraps it;
+// packages/dataplane/vectors/concealment.json holds the exact results its TS original gave): on interleaved f32 frames after the jitter buffer, a frame that never
 // arrived (or a whole period the buffer could not play, an underrun) is filled by repeating the
 // last cycle of what was played, found by normalized autocorrelation over the last
 // kMaxCycleSeconds, eased in from where the waveform was (value and slope), held kHoldSeconds and
@@ -9,9 +9,9 @@
 // same way. Until the stream first plays nothing is touched, and a stream that loses nothing
 // passes through bit for bit.
 //
-// Same results as the TS, bit for bit: the same operations in the same order in double precision,
-// stored as float; no transcendental function (libm's differ from V8's). JS never fuses a multiply
-// and an add, so neither may the compiler here (exact_fp_begin.hpp).
+// Same results as that TS original, bit for bit, on every target: the same operations in the same
+// order in double precision, stored as float; no transcendental function (libm's differ from
+// V8's); no fused multiply-add (exact_fp_begin.hpp).
 //
 // Everything is allocated in the constructor; conceal() and reset() allocate, lock, throw and log
 // nothing. One thread (the owner) calls them; gaps() may be read from any thread.

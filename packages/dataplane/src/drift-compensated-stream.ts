@@ -1,10 +1,9 @@
-import { bytesPerFrame, type Format } from '@syfala/proto';
-import { DriftController, MAX_DRIFT_PPM } from './drift-controller.js';
-import { ResamplerError } from './errors.js';
-import type { JitterBuffer, PullResult } from './jitter-buffer.js';
+import { SAMPLE_TYPE_INFO, makeFormat, type Format } from '@syfala/proto';
+import { HeapSpan, core, corePointer, heapF32, own, scratch } from './core/wasm-core.js';
+import { DRIFT_ACQUIRE_SECONDS, DRIFT_LOOP_HZ } from './drift-controller.js';
+import { BoundsError, ResamplerError, checkRange } from './errors.js';
+import { readPullResult, type JitterBuffer, type PullResult } from './jitter-buffer.js';
 import type { LossConcealer } from './loss-concealer.js';
-import { DriftResampler } from './resampler.js';
-import { decodeSamples } from './sample-conversion.js';
 
 export interface DriftCompensatedStreamOptions {
   /**
@@ -41,54 +40,71 @@ export interface DriftCompensatedStreamOptions {
  * nominal × ratio stream frames (nominal = stream rate / device rate). The controller works in
  * stream frames throughout. It restarts only when the buffer primes again, not on an underrun
  * it concealed (`concealUnderruns`), so the drift estimate survives a late packet.
+
+ *
+ * The stream is the core's (native/src/core/drift_compensated_stream.hpp, compiled to
+ * WebAssembly), over the core objects of `buffer` and `concealer`, which it keeps alive. `pull`
+ * allocates nothing.
  */
 export class DriftCompensatedStream {
+  readonly #pointer: number;
+  /** Held for their core objects, which the stream's uses. */
   readonly #buffer: JitterBuffer;
-  readonly #format: Format;
-  readonly #controller: DriftController;
-  readonly #resampler: DriftResampler;
-  /** Stream frames per device frame at the nominal rates. */
-  readonly #nominalRatio: number;
-  readonly #wire: Uint8Array;
-  readonly #samples: Float32Array;
-  readonly #missing: Uint8Array;
   readonly #concealer: LossConcealer | undefined;
+  readonly #channels: number;
+  readonly #maxPeriodFrames: number;
+  readonly #pullResult: PullResult = {
+    playing: false,
+    concealedBytes: 0,
+    underrun: false,
+    skippedFrames: 0,
+  };
+  /** The period played, in the scratch block. */
+  readonly #played = new HeapSpan(heapF32);
 
   constructor({
     buffer,
     format,
     maxPeriodFrames,
     deviceSampleRate = format.sampleRate,
-    loopHz,
-    acquireSeconds,
+    loopHz = DRIFT_LOOP_HZ,
+    acquireSeconds = DRIFT_ACQUIRE_SECONDS,
     concealer,
   }: DriftCompensatedStreamOptions) {
-    this.#buffer = buffer;
-    this.#format = format;
-    this.#concealer = concealer;
-    this.#controller = new DriftController({
-      sampleRate: format.sampleRate,
-      setpointFrames: buffer.targetLatencyFrames,
-      ...(loopHz !== undefined && { loopHz }),
-      ...(acquireSeconds !== undefined && { acquireSeconds }),
-    });
+    const valid = makeFormat(format, 'any');
     if (!Number.isFinite(deviceSampleRate) || deviceSampleRate <= 0) {
       throw new ResamplerError(
         'BAD_SAMPLE_RATE',
         `drift-compensated stream: device sample rate must be positive and finite, got ${String(deviceSampleRate)}`,
       );
     }
-    this.#nominalRatio = format.sampleRate / deviceSampleRate;
-    this.#resampler = new DriftResampler(
-      format.channels,
+    if (
+      !Number.isInteger(maxPeriodFrames) ||
+      maxPeriodFrames < 0 ||
+      maxPeriodFrames > 0xffff_ffff
+    ) {
+      throw new BoundsError(
+        'OUT_OF_BOUNDS',
+        `drift-compensated stream: the longest period must be a whole number of frames, got ${String(maxPeriodFrames)}`,
+      );
+    }
+    this.#buffer = buffer;
+    this.#concealer = concealer;
+    this.#channels = valid.channels;
+    this.#maxPeriodFrames = maxPeriodFrames;
+    const pointer = core().drift_compensated_stream_new!(
+      buffer[corePointer],
+      valid.sampleRate,
+      valid.channels,
+      SAMPLE_TYPE_INFO[valid.sampleType].code,
       maxPeriodFrames,
-      this.#nominalRatio * (1 + MAX_DRIFT_PPM / 1e6),
+      deviceSampleRate,
+      loopHz,
+      acquireSeconds,
+      concealer?.[corePointer] ?? 0,
     );
-    // A period never needs more input than the resampler holds.
-    const maxInput = this.#resampler.capacityFrames;
-    this.#wire = new Uint8Array(maxInput * bytesPerFrame(format));
-    this.#samples = new Float32Array(maxInput * format.channels);
-    this.#missing = new Uint8Array(maxInput);
+    this.#pointer = pointer;
+    own(this, () => core().drift_compensated_stream_delete!(pointer));
   }
 
   /**
@@ -96,29 +112,27 @@ export class DriftCompensatedStream {
    * resampler reads nominal × this per device frame.
    */
   get ratio(): number {
-    return this.#controller.ratio;
+    return core().drift_compensated_stream_ratio!(this.#pointer);
   }
 
   /** Measured drift, ppm: positive when the sender's clock runs faster than the device's. */
   get driftPpm(): number {
-    return this.#controller.driftPpm;
+    return core().drift_compensated_stream_drift_ppm!(this.#pointer);
   }
 
-  /** Plays `frames` device frames into `out` (interleaved, at `offset` samples). */
+  /** Plays `frames` device frames into `out` (interleaved, at `offset` samples), ≤ maxPeriodFrames. */
   pull(out: Float32Array, offset: number, frames: number): Readonly<PullResult> {
-    const controller = this.#controller;
-    const ratio = this.#nominalRatio * controller.ratio;
-    const needed = this.#resampler.inputFramesNeeded(frames, ratio);
-    const due = this.#buffer.bufferedFrames;
-    const result = this.#buffer.pull(this.#wire, 0, needed, this.#missing);
-    const samples = needed * this.#format.channels;
-    decodeSamples(this.#format.sampleType, this.#wire, 0, this.#samples, 0, samples);
-    this.#concealer?.conceal(this.#samples, 0, needed, result, this.#missing);
-    this.#resampler.write(this.#samples, 0, needed);
-    this.#resampler.read(out, offset, frames, ratio);
-    controller.setpointFrames = this.#buffer.targetLatencyFrames;
-    if (result.playing) controller.update(due, frames * this.#nominalRatio);
-    else if (result.underrun) controller.restart();
-    return result;
+    if (!Number.isInteger(frames) || frames < 0 || frames > this.#maxPeriodFrames) {
+      throw new BoundsError(
+        'OUT_OF_BOUNDS',
+        `drift-compensated stream pull: expected a whole number of frames up to ${this.#maxPeriodFrames}, got ${String(frames)}`,
+      );
+    }
+    const count = frames * this.#channels;
+    checkRange('drift-compensated stream pull: output', out.length, offset, count);
+    const at = scratch(count * 4);
+    core().drift_compensated_stream_pull!(this.#pointer, at, frames);
+    out.set(this.#played.at(at, count), offset);
+    return readPullResult(this.#pullResult);
   }
 }

@@ -1,10 +1,24 @@
 import { SAMPLE_TYPE_INFO, bytesPerFrame, makeFormat } from '@syfala/proto';
 import type { Format } from '@syfala/proto';
 
+import {
+  HeapSpan,
+  copyIn,
+  core,
+  corePointer,
+  heapF64,
+  heapU8,
+  own,
+  scratch,
+  type CoreObject,
+} from './core/wasm-core.js';
 import { BoundsError, JitterBufferError, checkRange } from './errors.js';
+import { JITTER_STATS_FIELDS, type JitterBufferStats } from './jitter-stats.generated.js';
+
+export type { JitterBufferStats } from './jitter-stats.generated.js';
 
 /** Concealed ranges remembered for `concealedRanges()` and for telling late from duplicate. */
-export const CONCEALED_RANGE_HISTORY = 1024;
+export const CONCEALED_RANGE_HISTORY = core().concealed_range_history!();
 
 export interface JitterBufferOptions {
   readonly format: Format;
@@ -34,14 +48,14 @@ export interface JitterBufferOptions {
  * How long the fill is watched before surplus latency is dropped, in seconds of the stream: long
  * enough that arrival jitter has shown its low points, short enough to follow a drifting clock.
  */
-export const SLIP_WINDOW_SECONDS = 0.5;
+export const SLIP_WINDOW_SECONDS = core().slip_window_seconds!();
 
 /**
  * Runs in a row that land wholly past the buffer before the playhead jumps to them: the receiver
  * stalled longer than its capacity and the sender is that far ahead. More than one, so that one
  * corrupted byte index cannot throw the stream away.
  */
-export const RESYNC_AFTER_RUNS = 4;
+export const RESYNC_AFTER_RUNS = core().resync_after_runs!();
 
 /** `priming`: waiting to reach the target latency, playing silence; `playing`: on the clock. */
 export type JitterBufferState = 'priming' | 'playing';
@@ -59,58 +73,6 @@ export interface PullResult {
   underrun: boolean;
   /** Frames skipped right after this period (a slip): the next period does not continue it. */
   skippedFrames: number;
-}
-
-/** Counters are cumulative over the buffer's life, across `reset()`; gauges are current. */
-export interface JitterBufferStats {
-  /** Stream bytes stored for playback, each counted once (duplicates and drops excluded). */
-  readonly receivedBytes: number;
-  /** Runs pushed (one per AUDI datagram), whatever became of them. */
-  readonly datagrams: number;
-  /** Bytes concealed with silence because they were not there when due. */
-  readonly lostBytes: number;
-  /** lostBytes in whole frames (rounded down: a run may end inside a frame). */
-  readonly lostFrames: number;
-  /** Runs dropped because they ended at or before the playhead and some of their range was concealed. */
-  readonly late: number;
-  /** Runs that added nothing: all their bytes had been received, whether played or still buffered. */
-  readonly duplicate: number;
-  /** Runs that started before the playhead and ended after it; only the part at or after it was kept. */
-  readonly overlapTrimmed: number;
-  /** Runs that reached past playhead + capacity; the part past it was dropped (see `resyncs`). */
-  readonly overrunDatagrams: number;
-  readonly overrunBytes: number;
-  /**
-   * Pulls whose period had not all arrived when due; each starts priming again (no loss), or,
-   * with `concealUnderruns`, plays on with the missing bytes concealed (counted in lostBytes).
-   */
-  readonly underruns: number;
-  /** Frames of silence played while priming or priming again after an underrun (not loss). */
-  readonly primingFrames: number;
-  /**
-   * Of those, the frames played after the stream had started (since the last `reset()`): due,
-   * but nothing had arrived for them (an underrun, a sender that stopped or went silent, a
-   * resync). With `lostFrames`, the frames played that never arrived.
-   */
-  readonly underrunFrames: number;
-  /**
-   * Frames dropped unplayed because the buffer held more than the target (or than the fill
-   * playback started with) for a whole SLIP_WINDOW_SECONDS: the sender's clock runs faster.
-   */
-  readonly skippedFrames: number;
-  /**
-   * Jumps of the playhead to a run that landed wholly past the buffer, after RESYNC_AFTER_RUNS
-   * such runs in a row (the receiver had stalled longer than its capacity). The frames jumped
-   * over count as skipped, and those that had not arrived as lost; playback primes again.
-   */
-  readonly resyncs: number;
-  /** Gauge: frames between the playhead and the end of the furthest byte received, ≥ 0. */
-  readonly bufferedFrames: number;
-  readonly targetLatencyFrames: number;
-  /** Gauge: byte index of the next byte to play. */
-  readonly playheadByte: number;
-  /** Gauge: end of the furthest byte received (exclusive). */
-  readonly highestByte: number;
 }
 
 /**
@@ -143,64 +105,22 @@ export interface JitterBufferStats {
  * capacity finds every new run past its window: after RESYNC_AFTER_RUNS of them in a row it jumps
  * to the newest and primes again (a resync), rather than overrun for ever.
  *
- * Everything is allocated in the constructor: `push` and `pull` allocate nothing.
+ * The buffer is the core's (native/src/core/jitter_buffer.hpp, compiled to WebAssembly): this
+ * class checks its arguments and copies the bytes in and out. `push` and `pull` allocate nothing.
  */
-export class JitterBuffer {
+export class JitterBuffer implements CoreObject {
+  readonly [corePointer]: number;
   readonly #bytesPerFrame: number;
   readonly #capacityFrames: number;
-  readonly #capacityBytes: number;
-  readonly #data: Uint8Array;
-  readonly #present: Uint8Array;
-  /** One frame of the format's zero in wire bytes, the concealment pattern. */
-  readonly #silentFrame: Uint8Array;
   readonly #pullResult: PullResult = {
     playing: false,
     concealedBytes: 0,
     underrun: false,
     skippedFrames: 0,
   };
-
-  /** Concealed ranges [start, end), oldest first from `#rangeHead`, merged when contiguous. */
-  readonly #rangeStarts = new Float64Array(CONCEALED_RANGE_HISTORY);
-  readonly #rangeEnds = new Float64Array(CONCEALED_RANGE_HISTORY);
-  #rangeHead = 0;
-  #rangeCount = 0;
-  /** End of the newest range evicted from the history; what came before is no longer known. */
-  #forgottenBefore = 0;
-
-  #targetLatencyFrames: number;
-  readonly #skipSurplus: boolean;
-  readonly #concealUnderruns: boolean;
-  readonly #slipWindowFrames: number;
-  /** Lowest fill (bytes) after a pull since the window began, and the frames pulled in it. */
-  #lowestFill = Number.POSITIVE_INFINITY;
-  #windowFrames = 0;
-  /** Fill (bytes) after the first pull since the last reset: the latency playback started with. */
-  #startFill = 0;
-  #lateFrames = 0;
-  #state: JitterBufferState = 'priming';
-  #playhead = 0;
-  #highest = 0;
-
-  #receivedBytes = 0;
-  #datagrams = 0;
-  #lostBytes = 0;
-  #late = 0;
-  #duplicate = 0;
-  #overlapTrimmed = 0;
-  #overrunDatagrams = 0;
-  #overrunBytes = 0;
-  #underruns = 0;
-  #primingFrames = 0;
-  #underrunFrames = 0;
-  /** The stream has played since the last reset: silence from now on is an underrun's. */
-  #started = false;
-  /** The last pull concealed an underrun (concealUnderruns): the next one may prime again. */
-  #concealedLast = false;
-  #skippedFrames = 0;
-  #resyncs = 0;
-  /** Runs in a row that landed wholly past the window (RESYNC_AFTER_RUNS). */
-  #runsPastWindow = 0;
+  /** The pulled bytes and missing-frame mask in the scratch block. */
+  readonly #pulled = new HeapSpan(heapU8);
+  readonly #mask = new HeapSpan(heapU8);
 
   constructor({
     format,
@@ -219,26 +139,30 @@ export class JitterBuffer {
       );
     }
     this.#bytesPerFrame = bytesPerFrame(valid);
-    this.#capacityFrames = capacityFrames;
-    this.#capacityBytes = capacityFrames * this.#bytesPerFrame;
-    this.#targetLatencyFrames = targetLatencyFrames;
-    this.#skipSurplus = skipSurplus;
-    this.#concealUnderruns = concealUnderruns;
-    this.#slipWindowFrames = Math.ceil(valid.sampleRate * SLIP_WINDOW_SECONDS);
-    this.#data = new Uint8Array(this.#capacityBytes);
-    this.#present = new Uint8Array(this.#capacityBytes);
-
-    // Signed and float zero is all zero bytes; unsigned zero is offset binary, 0x80 in the top
-    // (last, little-endian) byte of each sample.
-    const { bytes, kind } = SAMPLE_TYPE_INFO[valid.sampleType];
-    this.#silentFrame = new Uint8Array(this.#bytesPerFrame);
-    if (kind === 'unsigned') {
-      for (let i = bytes - 1; i < this.#bytesPerFrame; i += bytes) this.#silentFrame[i] = 0x80;
+    // The core's limit: a quarter of its 32-bit address space.
+    const maxCapacity = Math.floor(0x3fff_ffff / this.#bytesPerFrame);
+    if (capacityFrames > maxCapacity) {
+      throw new JitterBufferError(
+        'BAD_CAPACITY',
+        `jitter buffer: capacity must be at most ${maxCapacity} frames of this format, got ${capacityFrames}`,
+      );
     }
+    this.#capacityFrames = capacityFrames;
+    const pointer = core().jitter_buffer_new!(
+      valid.sampleRate,
+      valid.channels,
+      SAMPLE_TYPE_INFO[valid.sampleType].code,
+      capacityFrames,
+      targetLatencyFrames,
+      skipSurplus ? 1 : 0,
+      concealUnderruns ? 1 : 0,
+    );
+    this[corePointer] = pointer;
+    own(this, () => core().jitter_buffer_delete!(pointer));
   }
 
   get state(): JitterBufferState {
-    return this.#state;
+    return core().jitter_buffer_playing!(this[corePointer]) ? 'playing' : 'priming';
   }
 
   /**
@@ -247,13 +171,13 @@ export class JitterBuffer {
    * and the next slip check; it never moves the playhead by itself.
    */
   get targetLatencyFrames(): number {
-    return this.#targetLatencyFrames;
+    return core().jitter_buffer_target_latency_frames!(this[corePointer]);
   }
 
   set targetLatencyFrames(frames: number) {
     const max = Math.floor(this.#capacityFrames / 2);
     checkTarget(frames, max, `an integer from 1 to ${max} (half the capacity)`);
-    this.#targetLatencyFrames = frames;
+    core().jitter_buffer_set_target_latency_frames!(this[corePointer], frames);
   }
 
   /**
@@ -262,7 +186,7 @@ export class JitterBuffer {
    * and that is no faster sender's surplus. Only the slip check uses it; default 0.
    */
   get lateFrames(): number {
-    return this.#lateFrames;
+    return core().jitter_buffer_late_frames!(this[corePointer]);
   }
 
   set lateFrames(frames: number) {
@@ -272,12 +196,13 @@ export class JitterBuffer {
         `jitter buffer: late frames must be a whole number ≥ 0, got ${String(frames)}`,
       );
     }
-    this.#lateFrames = frames;
+    // Past 2^32 − 1 frames (a day at 48 kHz) no fill is left to discount either way.
+    core().jitter_buffer_set_late_frames!(this[corePointer], Math.min(frames, 0xffff_ffff));
   }
 
   /** Frames between the playhead and the end of the furthest byte received (stats() allocates). */
   get bufferedFrames(): number {
-    return Math.floor(Math.max(0, this.#highest - this.#playhead) / this.#bytesPerFrame);
+    return core().jitter_buffer_buffered_frames!(this[corePointer]);
   }
 
   /**
@@ -294,53 +219,8 @@ export class JitterBuffer {
       );
     }
     if (length === 0) return 0;
-    this.#datagrams++;
-    let end = byteIndex + length;
-    if (end <= this.#playhead) {
-      if (this.#metConcealment(byteIndex, end)) this.#late++;
-      else this.#duplicate++;
-      return 0;
-    }
-    if (byteIndex >= this.#playhead + this.#capacityBytes) {
-      if (++this.#runsPastWindow < RESYNC_AFTER_RUNS) {
-        this.#overrunDatagrams++;
-        this.#overrunBytes += length;
-        return 0;
-      }
-      this.#resync(byteIndex);
-    }
-    this.#runsPastWindow = 0;
-    const playhead = this.#playhead;
-    let start = byteIndex;
-    if (start < playhead) {
-      start = playhead;
-      this.#overlapTrimmed++;
-    }
-    const limit = playhead + this.#capacityBytes;
-    if (end > limit) {
-      this.#overrunDatagrams++;
-      this.#overrunBytes += end - limit;
-      end = limit;
-    }
-
-    const data = this.#data;
-    const present = this.#present;
-    const capacity = this.#capacityBytes;
-    let slot = start % capacity;
-    const srcEnd = offset + (end - byteIndex);
-    let stored = 0;
-    for (let src = offset + (start - byteIndex); src < srcEnd; src++) {
-      if (present[slot] === 0) {
-        data[slot] = payload[src]!;
-        present[slot] = 1;
-        stored++;
-      }
-      if (++slot === capacity) slot = 0;
-    }
-    if (stored === 0) this.#duplicate++;
-    this.#receivedBytes += stored;
-    if (end > this.#highest) this.#highest = end;
-    return stored;
+    const at = copyIn(payload, offset, length);
+    return core().jitter_buffer_push!(this[corePointer], byteIndex, at, length);
   }
 
   /**
@@ -365,82 +245,17 @@ export class JitterBuffer {
         `jitter buffer pull: expected a whole number of frames, got ${String(frames)}`,
       );
     }
-    const bpf = this.#bytesPerFrame;
-    const length = frames * bpf;
+    const length = frames * this.#bytesPerFrame;
     checkRange('jitter buffer pull: destination', dst.length, offset, length);
     if (missing !== undefined) {
       checkRange('jitter buffer pull: missing-frame mask', missing.length, 0, frames);
-      missing.fill(0, 0, frames);
     }
-    const playhead = this.#playhead;
-    if (
-      this.#state === 'priming' &&
-      this.#highest - playhead < Math.max(this.#targetLatencyFrames * bpf, length)
-    ) {
-      return this.#playSilence(dst, offset, frames, false);
-    }
-    const underrun = this.#highest < playhead + length;
-    if (underrun) {
-      this.#underruns++;
-      // Due but not all here: waiting costs latency, concealing would lose what is only late.
-      // Concealing is what a resampler holding the fill wants, for a run that is only late.
-      // A second in a row with nothing received past the playhead: the sender is behind (it lost
-      // periods, or stopped), not late; concealing on would drop every run it sends as late.
-      if (!this.#concealUnderruns || (this.#concealedLast && this.#highest <= playhead)) {
-        this.#state = 'priming';
-        this.#concealedLast = false;
-        return this.#playSilence(dst, offset, frames, true);
-      }
-    }
-    this.#concealedLast = underrun;
-    const starting = this.#state === 'priming';
-    const firstStart = !this.#started;
-    this.#state = 'playing';
-    this.#started = true;
-
-    const data = this.#data;
-    const present = this.#present;
-    const capacity = this.#capacityBytes;
-    const silent = this.#silentFrame;
-    let slot = playhead % capacity;
-    // The playhead only ever moves by whole frames from 0, so a frame starts at phase 0.
-    let phase = 0;
-    let frame = 0;
-    let gapStart = -1;
-    let concealed = 0;
-    for (let i = 0; i < length; i++) {
-      if (present[slot] === 1) {
-        dst[offset + i] = data[slot]!;
-        present[slot] = 0;
-        if (gapStart >= 0) {
-          this.#recordConcealed(gapStart, playhead + i);
-          gapStart = -1;
-        }
-      } else {
-        dst[offset + i] = silent[phase]!;
-        concealed++;
-        if (gapStart < 0) gapStart = playhead + i;
-        if (missing !== undefined) missing[frame] = 1;
-      }
-      if (++slot === capacity) slot = 0;
-      if (++phase === bpf) {
-        phase = 0;
-        frame++;
-      }
-    }
-    if (gapStart >= 0) this.#recordConcealed(gapStart, playhead + length);
-    this.#playhead = playhead + length;
-    // Only the stream's first start keeps the fill it found. What piled up while priming again
-    // after an underrun is a stalled sender's burst: latency nobody asked for, skipped at the end
-    // of the window (priming started a fresh one).
-    if (starting) this.#startFill = firstStart ? this.#highest - this.#playhead : 0;
-    this.#lostBytes += concealed;
-    const result = this.#pullResult;
-    result.playing = true;
-    result.concealedBytes = concealed;
-    result.underrun = underrun;
-    result.skippedFrames = this.#skipSurplus ? this.#watchFill(frames) : 0;
-    return result;
+    const at = scratch(length + frames);
+    const mask = missing === undefined ? 0 : at + length;
+    core().jitter_buffer_pull!(this[corePointer], at, frames, mask);
+    dst.set(this.#pulled.at(at, length), offset);
+    if (missing !== undefined) missing.set(this.#mask.at(mask, frames));
+    return readPullResult(this.#pullResult);
   }
 
   /**
@@ -448,17 +263,7 @@ export class JitterBuffer {
    * again. Counters carry on; the concealed-range history starts afresh with the new indices.
    */
   reset(): void {
-    this.#present.fill(0);
-    this.#state = 'priming';
-    this.#started = false;
-    this.#concealedLast = false;
-    this.#restartWindow();
-    this.#runsPastWindow = 0;
-    this.#playhead = 0;
-    this.#highest = 0;
-    this.#rangeHead = 0;
-    this.#rangeCount = 0;
-    this.#forgottenBefore = 0;
+    core().jitter_buffer_reset!(this[corePointer]);
   }
 
   /**
@@ -466,180 +271,42 @@ export class JitterBuffer {
    * that touch are merged. For tests and statistics: this allocates.
    */
   concealedRanges(): Array<[number, number]> {
+    const at = scratch(CONCEALED_RANGE_HISTORY * 16);
+    const count = core().jitter_buffer_concealed_ranges!(
+      this[corePointer],
+      at,
+      CONCEALED_RANGE_HISTORY,
+    );
+    const heap = heapF64();
     const ranges: Array<[number, number]> = [];
-    for (let k = 0; k < this.#rangeCount; k++) {
-      const at = (this.#rangeHead + k) % CONCEALED_RANGE_HISTORY;
-      ranges.push([this.#rangeStarts[at]!, this.#rangeEnds[at]!]);
-    }
+    for (let k = 0, i = at >> 3; k < count; k++, i += 2) ranges.push([heap[i]!, heap[i + 1]!]);
     return ranges;
   }
 
   stats(): JitterBufferStats {
-    const bpf = this.#bytesPerFrame;
-    return {
-      receivedBytes: this.#receivedBytes,
-      datagrams: this.#datagrams,
-      lostBytes: this.#lostBytes,
-      lostFrames: Math.floor(this.#lostBytes / bpf),
-      late: this.#late,
-      duplicate: this.#duplicate,
-      overlapTrimmed: this.#overlapTrimmed,
-      overrunDatagrams: this.#overrunDatagrams,
-      overrunBytes: this.#overrunBytes,
-      underruns: this.#underruns,
-      primingFrames: this.#primingFrames,
-      underrunFrames: this.#underrunFrames,
-      skippedFrames: this.#skippedFrames,
-      resyncs: this.#resyncs,
-      bufferedFrames: this.bufferedFrames,
-      targetLatencyFrames: this.#targetLatencyFrames,
-      playheadByte: this.#playhead,
-      highestByte: this.#highest,
-    };
+    const at = scratch(JITTER_STATS_FIELDS.length * 8);
+    core().jitter_buffer_stats!(this[corePointer], at);
+    const heap = heapF64();
+    return Object.fromEntries(
+      JITTER_STATS_FIELDS.map((field, i) => [field, heap[(at >> 3) + i]!]),
+    ) as unknown as JitterBufferStats;
   }
+}
 
-  /** A period of the format's zero while priming; the playhead stays. */
-  #playSilence(
-    dst: Uint8Array,
-    offset: number,
-    frames: number,
-    underrun: boolean,
-  ): Readonly<PullResult> {
-    const silent = this.#silentFrame;
-    const bpf = this.#bytesPerFrame;
-    const length = frames * bpf;
-    for (let i = 0, phase = 0; i < length; i++) {
-      dst[offset + i] = silent[phase]!;
-      if (++phase === bpf) phase = 0;
-    }
-    this.#primingFrames += frames;
-    if (this.#started) this.#underrunFrames += frames;
-    this.#restartWindow();
-    const result = this.#pullResult;
-    result.playing = false;
-    result.concealedBytes = 0;
-    result.underrun = underrun;
-    result.skippedFrames = 0;
-    return result;
-  }
+let pullResultAt = 0;
 
-  /** Starts a new slip window: no fill seen, no frames pulled. */
-  #restartWindow(): void {
-    this.#lowestFill = Number.POSITIVE_INFINITY;
-    this.#windowFrames = 0;
-  }
-
-  /**
-   * Tracks the lowest fill after each played period; when a whole window never came down to the
-   * target, or to the fill playback started with if that was more, the sender runs ahead of our
-   * clock: skip back down to it. Returns the frames skipped. Playback can start above the target
-   * (the data arrived in a burst): that is latency the stream was given, not a faster clock, and
-   * skipping it would throw away audio that arrived in time.
-   */
-  #watchFill(frames: number): number {
-    const fill = Math.max(
-      0,
-      this.#highest - this.#playhead - this.#lateFrames * this.#bytesPerFrame,
-    );
-    if (fill < this.#lowestFill) this.#lowestFill = fill;
-    this.#windowFrames += frames;
-    if (this.#windowFrames < this.#slipWindowFrames) return 0;
-    const bpf = this.#bytesPerFrame;
-    const surplus = this.#lowestFill - Math.max(this.#targetLatencyFrames * bpf, this.#startFill);
-    const skipped = surplus > 0 ? Math.floor(surplus / bpf) : 0;
-    if (skipped > 0) this.#skip(skipped * bpf);
-    this.#restartWindow();
-    return skipped;
-  }
-
-  /**
-   * Jumps the playhead to the frame that holds `byteIndex`, past everything buffered, and primes
-   * again from there.
-   */
-  #resync(byteIndex: number): void {
-    const bpf = this.#bytesPerFrame;
-    this.#skip(Math.floor(byteIndex / bpf) * bpf - this.#playhead);
-    this.#highest = this.#playhead;
-    this.#state = 'priming';
-    this.#restartWindow();
-    this.#resyncs++;
-  }
-
-  /**
-   * Moves the playhead `bytes` on without playing them; missing ones count as concealed. Past the
-   * window nothing is stored, so that part is one concealed range.
-   */
-  #skip(bytes: number): void {
-    const present = this.#present;
-    const capacity = this.#capacityBytes;
-    const playhead = this.#playhead;
-    const stored = Math.min(bytes, capacity);
-    let slot = playhead % capacity;
-    let gapStart = -1;
-    for (let i = 0; i < stored; i++) {
-      if (present[slot] === 1) {
-        present[slot] = 0;
-        if (gapStart >= 0) {
-          this.#recordConcealed(gapStart, playhead + i);
-          this.#lostBytes += playhead + i - gapStart;
-          gapStart = -1;
-        }
-      } else if (gapStart < 0) {
-        gapStart = playhead + i;
-      }
-      if (++slot === capacity) slot = 0;
-    }
-    if (stored < bytes && gapStart < 0) gapStart = playhead + stored;
-    if (gapStart >= 0) {
-      this.#recordConcealed(gapStart, playhead + bytes);
-      this.#lostBytes += playhead + bytes - gapStart;
-    }
-    this.#playhead = playhead + bytes;
-    this.#skippedFrames += bytes / this.#bytesPerFrame;
-  }
-
-  #recordConcealed(start: number, end: number): void {
-    const count = this.#rangeCount;
-    if (count > 0) {
-      const last = (this.#rangeHead + count - 1) % CONCEALED_RANGE_HISTORY;
-      if (this.#rangeEnds[last] === start) {
-        this.#rangeEnds[last] = end;
-        return;
-      }
-    }
-    let at: number;
-    if (count === CONCEALED_RANGE_HISTORY) {
-      at = this.#rangeHead;
-      this.#forgottenBefore = this.#rangeEnds[at]!;
-      this.#rangeHead = (at + 1) % CONCEALED_RANGE_HISTORY;
-    } else {
-      at = (this.#rangeHead + count) % CONCEALED_RANGE_HISTORY;
-      this.#rangeCount = count + 1;
-    }
-    this.#rangeStarts[at] = start;
-    this.#rangeEnds[at] = end;
-  }
-
-  /**
-   * Whether any byte of [start, end), all before the playhead, was concealed. A range reaching
-   * back before the history counts as concealed: what happened there is no longer known, and a
-   * run that old is late in any sense.
-   */
-  #metConcealment(start: number, end: number): boolean {
-    if (start < this.#forgottenBefore) return true;
-    // First range (in age order) that ends after `start`; ranges are sorted and disjoint.
-    let lo = 0;
-    let hi = this.#rangeCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#rangeEnds[(this.#rangeHead + mid) % CONCEALED_RANGE_HISTORY]! > start) hi = mid;
-      else lo = mid + 1;
-    }
-    return (
-      lo < this.#rangeCount &&
-      this.#rangeStarts[(this.#rangeHead + lo) % CONCEALED_RANGE_HISTORY]! < end
-    );
-  }
+/**
+ * Copies what the core's last pull returned (native/src/wasm/pull_result.hpp) into `result`. For
+ * this package's wrappers of pulls: a JitterBuffer's, a DriftCompensatedStream's.
+ */
+export function readPullResult(result: PullResult): Readonly<PullResult> {
+  if (pullResultAt === 0) pullResultAt = core().pull_result!() >> 3;
+  const heap = heapF64();
+  result.playing = heap[pullResultAt] === 1;
+  result.concealedBytes = heap[pullResultAt + 1]!;
+  result.underrun = heap[pullResultAt + 2] === 1;
+  result.skippedFrames = heap[pullResultAt + 3]!;
+  return result;
 }
 
 function checkTarget(frames: number, max: number, expected: string): void {
