@@ -9,6 +9,7 @@
 
 #include "core/jitter_buffer.hpp"
 #include "harness.hpp"
+#include "jitter_stats_values.hpp"
 
 using namespace syfala;
 
@@ -163,21 +164,20 @@ class Reference {
   }
 
   std::vector<uint64_t> stats() const {
-    const uint64_t buffered = highest_ > playhead_ ? highest_ - playhead_ : 0;
-    return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_bytes / bpf_, s.late,
-            s.duplicate, s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns,
-            s.priming_frames, s.underrun_frames, s.skipped_frames, s.resyncs, buffered / bpf_, target_,
-            playhead_, highest_};
+    JitterStatsSnapshot all = s;
+    all.lost_frames = s.lost_bytes / bpf_;
+    all.buffered_frames = (highest_ > playhead_ ? highest_ - playhead_ : 0) / bpf_;
+    all.target_latency_frames = target_;
+    all.playhead_byte = playhead_;
+    all.highest_byte = highest_;
+    return test::stats_values(all);
   }
 
   std::vector<std::pair<uint64_t, uint64_t>> ranges_;
 
  private:
-  struct {
-    uint64_t received_bytes = 0, datagrams = 0, lost_bytes = 0, late = 0, duplicate = 0,
-             overlap_trimmed = 0, overrun_datagrams = 0, overrun_bytes = 0, underruns = 0,
-             priming_frames = 0, underrun_frames = 0, skipped_frames = 0, resyncs = 0;
-  } s;
+  /// The counters; stats() fills in the rest.
+  JitterStatsSnapshot s{};
 
   PullResult silence(uint8_t* dst, size_t frames, bool underrun) {
     for (size_t i = 0; i < frames * bpf_; ++i) dst[i] = silent_[i % bpf_];
@@ -253,11 +253,7 @@ class Reference {
 };
 
 std::vector<uint64_t> stats_of(const JitterBuffer& jb) {
-  const JitterStatsSnapshot s = jb.stats().snapshot();
-  return {s.received_bytes, s.datagrams, s.lost_bytes, s.lost_frames, s.late, s.duplicate,
-          s.overlap_trimmed, s.overrun_datagrams, s.overrun_bytes, s.underruns, s.priming_frames,
-          s.underrun_frames, s.skipped_frames, s.resyncs, s.buffered_frames, s.target_latency_frames, s.playhead_byte,
-          s.highest_byte};
+  return test::stats_values(jb.stats().snapshot());
 }
 
 }  // namespace

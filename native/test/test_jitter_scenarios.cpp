@@ -8,32 +8,18 @@
 #include "core/jitter_buffer.hpp"
 #include "core/packetizer.hpp"
 #include "harness.hpp"
+#include "jitter_stats_values.hpp"
 #include "json.hpp"
 
 using namespace syfala;
 
 namespace {
 
-const char* const kStatsFields[] = {
-    "receivedBytes", "datagrams",        "lostBytes",    "lostFrames",
-    "late",          "duplicate",        "overlapTrimmed", "overrunDatagrams",
-    "overrunBytes",  "underruns",        "primingFrames", "underrunFrames", "skippedFrames",
-    "resyncs", "bufferedFrames", "targetLatencyFrames", "playheadByte", "highestByte"};
-
-std::vector<uint64_t> stats_values(const JitterStats& stats) {
-  const JitterStatsSnapshot s = stats.snapshot();
-  return {s.received_bytes,    s.datagrams,       s.lost_bytes,      s.lost_frames,
-          s.late,              s.duplicate,       s.overlap_trimmed, s.overrun_datagrams,
-          s.overrun_bytes,     s.underruns,       s.priming_frames,  s.underrun_frames,
-          s.skipped_frames,
-          s.resyncs, s.buffered_frames, s.target_latency_frames, s.playhead_byte, s.highest_byte};
-}
-
 void check_stats(const JitterStats& stats, const test::Json& expected) {
-  const std::vector<uint64_t> actual = stats_values(stats);
+  const std::vector<uint64_t> actual = test::stats_values(stats.snapshot());
   REQUIRE(expected.size() == actual.size());
   for (size_t i = 0; i < actual.size(); ++i) {
-    SCOPE(kStatsFields[i]);
+    SCOPE(test::kJitterStatsNames[i]);
     CHECK_EQ(actual[i], expected[i].u64());
   }
 }
@@ -115,9 +101,9 @@ TEST(jitter_scenarios_replay_exactly_as_the_ts) {
   const test::Json file =
       test::Json::parse_file(test::repo_path("packages/dataplane/vectors/jitter-scenarios.json"));
   const test::Json& fields = file["statsFields"];
-  REQUIRE(fields.size() == std::size(kStatsFields));
+  REQUIRE(fields.size() == std::size(test::kJitterStatsNames));
   for (size_t i = 0; i < fields.size(); ++i) {
-    CHECK_EQ(fields[i].str(), std::string(kStatsFields[i]));
+    CHECK_EQ(fields[i].str(), std::string(test::kJitterStatsNames[i]));
   }
   CHECK(file["scenarios"].size() >= 4);
   for (const test::Json& scenario : file["scenarios"].items()) {

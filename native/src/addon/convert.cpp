@@ -154,24 +154,9 @@ Napi::Object received_stats(Napi::Env env, const ReceiveRoute& route) {
   const JitterStatsSnapshot s = route.buffer.stats().snapshot();
   Napi::Object o = Napi::Object::New(env);
   o.Set("wire", route.route.wire);
-  o.Set("receivedBytes", number(s.received_bytes));
-  o.Set("datagrams", number(s.datagrams));
-  o.Set("lostBytes", number(s.lost_bytes));
-  o.Set("lostFrames", number(s.lost_frames));
-  o.Set("late", number(s.late));
-  o.Set("duplicate", number(s.duplicate));
-  o.Set("overlapTrimmed", number(s.overlap_trimmed));
-  o.Set("overrunDatagrams", number(s.overrun_datagrams));
-  o.Set("overrunBytes", number(s.overrun_bytes));
-  o.Set("underruns", number(s.underruns));
-  o.Set("primingFrames", number(s.priming_frames));
-  o.Set("underrunFrames", number(s.underrun_frames));
-  o.Set("skippedFrames", number(s.skipped_frames));
-  o.Set("resyncs", number(s.resyncs));
-  o.Set("bufferedFrames", number(s.buffered_frames));
-  o.Set("targetLatencyFrames", number(s.target_latency_frames));
-  o.Set("playheadByte", number(s.playhead_byte));
-  o.Set("highestByte", number(s.highest_byte));
+#define SYFALA_SET_FIELD(name, ts_name) o.Set(#ts_name, number(s.name));
+  SYFALA_JITTER_STATS_FIELDS(SYFALA_SET_FIELD, SYFALA_SET_FIELD)
+#undef SYFALA_SET_FIELD
   o.Set("peak", peaks(env, route.meter));
   if (route.concealer) o.Set("concealedGaps", number(route.concealer->gaps()));
   const double jitter = route.jitter_frames.load(std::memory_order_relaxed);

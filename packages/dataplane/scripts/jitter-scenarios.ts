@@ -10,31 +10,9 @@ import { bytesPerFrame, createAudioHeader, makeFormat, readAudioHeader } from '@
 import type { Format, SampleType } from '@syfala/proto';
 
 import { JitterBuffer, StreamPacketizer } from '../src/index.js';
-import type { JitterBufferStats } from '../src/index.js';
+import { JITTER_STATS_FIELDS } from '../src/jitter-stats.generated.js';
 import { Random } from './random.js';
 import { hex } from './vector-json.js';
-
-/** The order of the numbers in each recorded `stats` array. */
-export const STATS_FIELDS = [
-  'receivedBytes',
-  'datagrams',
-  'lostBytes',
-  'lostFrames',
-  'late',
-  'duplicate',
-  'overlapTrimmed',
-  'overrunDatagrams',
-  'overrunBytes',
-  'underruns',
-  'primingFrames',
-  'underrunFrames',
-  'skippedFrames',
-  'resyncs',
-  'bufferedFrames',
-  'targetLatencyFrames',
-  'playheadByte',
-  'highestByte',
-] as const satisfies readonly (keyof JitterBufferStats)[];
 
 type Op =
   /** The sender handed `bytes` bytes over; the datagrams carried `counts` bytes each from `from`. */
@@ -219,7 +197,7 @@ class Simulation {
 
   stats(): number[] {
     const stats = this.#buffer.stats();
-    return STATS_FIELDS.map((field) => stats[field]);
+    return JITTER_STATS_FIELDS.map((field) => stats[field]);
   }
 
   result(): object {
@@ -476,7 +454,7 @@ export function jitterScenarios(): object {
   return {
     description:
       'Jitter buffer scenarios generated from packages/dataplane/src/{packetizer,jitter-buffer}.ts (scripts/generate-vectors.ts). Replay ops in order on a StreamPacketizer(streamIndex, bytes per frame, datagramBudgetBytes) and a JitterBuffer(format of sampleType, channels and sampleRate, capacityFrames, targetLatencyFrames, skipSurplus, concealUnderruns). packetize: hand over `bytes` bytes, expect datagrams of `counts` bytes from byte index `from`; push: push `payload` at byte index `at`, expect `stored`; pull: pull `frames` into a buffer filled with 0xee, expect `out`, the PullResult and `stats` (in statsFields order); reset: reset both; target: set the target latency. At the end: finalStats and concealedRanges ([start, end) byte ranges, oldest first).',
-    statsFields: STATS_FIELDS,
+    statsFields: JITTER_STATS_FIELDS,
     scenarios: [
       lossyStereo(),
       monoCutInsideSamples(),
