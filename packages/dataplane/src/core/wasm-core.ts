@@ -83,12 +83,15 @@ function refresh(): void {
 /**
  * Ties a core object's lifetime to its wrapper: `release` (which must not hold the wrapper) frees
  * it once the wrapper is garbage collected. Core objects are few and long-lived (a stream's), so
- * the collector's timing is good enough and no wrapper needs a close().
+ * the collector's timing is good enough and no wrapper needs a close(). `uses` are the wrappers
+ * of the core objects this one points to (a stream's jitter buffer): held until it is freed.
  */
-const owned = new FinalizationRegistry<() => void>((release) => release());
+const owned = new FinalizationRegistry<{ release: () => void; uses: readonly object[] }>(
+  ({ release }) => release(),
+);
 
-export function own(wrapper: object, release: () => void): void {
-  owned.register(wrapper, release);
+export function own(wrapper: object, release: () => void, uses: readonly object[] = []): void {
+  owned.register(wrapper, { release, uses });
 }
 
 /** Allocates on the core's heap; throws CoreError when it is full. */
