@@ -43,14 +43,11 @@ export interface DriftCompensatedStreamOptions {
 
  *
  * The stream is the core's (native/src/core/drift_compensated_stream.hpp, compiled to
- * WebAssembly), over the core objects of `buffer` and `concealer`, which it keeps alive. `pull`
- * allocates nothing.
+ * WebAssembly), over the core objects of `buffer` and `concealer`, kept alive while it lives.
+ * `pull` allocates nothing.
  */
 export class DriftCompensatedStream {
   readonly #pointer: number;
-  /** Held for their core objects, which the stream's uses. */
-  readonly #buffer: JitterBuffer;
-  readonly #concealer: LossConcealer | undefined;
   readonly #channels: number;
   readonly #maxPeriodFrames: number;
   readonly #pullResult: PullResult = {
@@ -88,8 +85,6 @@ export class DriftCompensatedStream {
         `drift-compensated stream: the longest period must be a whole number of frames, got ${String(maxPeriodFrames)}`,
       );
     }
-    this.#buffer = buffer;
-    this.#concealer = concealer;
     this.#channels = valid.channels;
     this.#maxPeriodFrames = maxPeriodFrames;
     const pointer = core().drift_compensated_stream_new!(
@@ -104,7 +99,8 @@ export class DriftCompensatedStream {
       concealer?.[corePointer] ?? 0,
     );
     this.#pointer = pointer;
-    own(this, () => core().drift_compensated_stream_delete!(pointer));
+    const uses = concealer === undefined ? [buffer] : [buffer, concealer];
+    own(this, () => core().drift_compensated_stream_delete!(pointer), uses);
   }
 
   /**
