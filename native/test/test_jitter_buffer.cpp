@@ -1,5 +1,5 @@
-// JitterBuffer edge cases, and a differential fuzz against a byte-by-byte transliteration of
-// packages/dataplane/src/jitter-buffer.ts (the C++ works in runs of bytes; the TS byte by byte).
+// JitterBuffer edge cases, and a differential fuzz against a byte-by-byte transliteration of the
+// TS jitter buffer it replaced (the C++ works in runs of bytes; the TS worked byte by byte).
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -41,7 +41,7 @@ std::vector<std::pair<uint64_t, uint64_t>> ranges(const JitterBuffer& jb) {
   return out;
 }
 
-/// jitter-buffer.ts, byte by byte, with plain counters.
+/// The TS jitter buffer, byte by byte, with plain counters.
 class Reference {
  public:
   Reference(const Format& f, size_t capacity_frames, size_t target)

@@ -2,7 +2,7 @@ import { SAMPLE_TYPE_INFO, makeFormat, type Format } from '@syfala/proto';
 import { HeapSpan, core, corePointer, heapF32, own, scratch } from './core/wasm-core.js';
 import { DRIFT_ACQUIRE_SECONDS, DRIFT_LOOP_HZ } from './drift-controller.js';
 import { BoundsError, ResamplerError, checkRange } from './errors.js';
-import { readPullResult, type JitterBuffer, type PullResult } from './jitter-buffer.js';
+import { PullResultReader, type JitterBuffer, type PullResult } from './jitter-buffer.js';
 import type { LossConcealer } from './loss-concealer.js';
 
 export interface DriftCompensatedStreamOptions {
@@ -50,12 +50,7 @@ export class DriftCompensatedStream {
   readonly #pointer: number;
   readonly #channels: number;
   readonly #maxPeriodFrames: number;
-  readonly #pullResult: PullResult = {
-    playing: false,
-    concealedBytes: 0,
-    underrun: false,
-    skippedFrames: 0,
-  };
+  readonly #pullResult = new PullResultReader();
   /** The period played, in the scratch block. */
   readonly #played = new HeapSpan(heapF32);
 
@@ -129,6 +124,6 @@ export class DriftCompensatedStream {
     const at = scratch(count * 4);
     core().drift_compensated_stream_pull!(this.#pointer, at, frames);
     out.set(this.#played.at(at, count), offset);
-    return readPullResult(this.#pullResult);
+    return this.#pullResult.read();
   }
 }

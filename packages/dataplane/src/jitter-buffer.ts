@@ -112,12 +112,7 @@ export class JitterBuffer implements CoreObject {
   readonly [corePointer]: number;
   readonly #bytesPerFrame: number;
   readonly #capacityFrames: number;
-  readonly #pullResult: PullResult = {
-    playing: false,
-    concealedBytes: 0,
-    underrun: false,
-    skippedFrames: 0,
-  };
+  readonly #pullResult = new PullResultReader();
   /** The pulled bytes and missing-frame mask in the scratch block. */
   readonly #pulled = new HeapSpan(heapU8);
   readonly #mask = new HeapSpan(heapU8);
@@ -255,7 +250,7 @@ export class JitterBuffer implements CoreObject {
     core().jitter_buffer_pull!(this[corePointer], at, frames, mask);
     dst.set(this.#pulled.at(at, length), offset);
     if (missing !== undefined) missing.set(this.#mask.at(mask, frames));
-    return readPullResult(this.#pullResult);
+    return this.#pullResult.read();
   }
 
   /**
@@ -296,17 +291,29 @@ export class JitterBuffer implements CoreObject {
 let pullResultAt = 0;
 
 /**
- * Copies what the core's last pull returned (native/src/wasm/pull_result.hpp) into `result`. For
- * this package's wrappers of pulls: a JitterBuffer's, a DriftCompensatedStream's.
+ * What the core's pulls return (native/src/wasm/pull_result.hpp), read into one object reused
+ * for every pull: for this package's wrappers of pulls, a JitterBuffer's and a
+ * DriftCompensatedStream's.
  */
-export function readPullResult(result: PullResult): Readonly<PullResult> {
-  if (pullResultAt === 0) pullResultAt = core().pull_result!() >> 3;
-  const heap = heapF64();
-  result.playing = heap[pullResultAt] === 1;
-  result.concealedBytes = heap[pullResultAt + 1]!;
-  result.underrun = heap[pullResultAt + 2] === 1;
-  result.skippedFrames = heap[pullResultAt + 3]!;
-  return result;
+export class PullResultReader {
+  readonly #result: PullResult = {
+    playing: false,
+    concealedBytes: 0,
+    underrun: false,
+    skippedFrames: 0,
+  };
+
+  /** What the last pull returned. */
+  read(): Readonly<PullResult> {
+    if (pullResultAt === 0) pullResultAt = core().pull_result!() >> 3;
+    const heap = heapF64();
+    const result = this.#result;
+    result.playing = heap[pullResultAt] === 1;
+    result.concealedBytes = heap[pullResultAt + 1]!;
+    result.underrun = heap[pullResultAt + 2] === 1;
+    result.skippedFrames = heap[pullResultAt + 3]!;
+    return result;
+  }
 }
 
 function checkTarget(frames: number, max: number, expected: string): void {
