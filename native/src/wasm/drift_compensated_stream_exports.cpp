@@ -20,8 +20,7 @@ DriftCompensatedStream* drift_compensated_stream_new(syfala::JitterBuffer* buffe
       *buffer, {sample_rate, channels, syfala::SampleType(type)}, options, concealer);
 }
 
-SYFALA_WASM_EXPORT(drift_compensated_stream_delete)
-void drift_compensated_stream_delete(DriftCompensatedStream* s) { delete s; }
+SYFALA_WASM_DELETE(drift_compensated_stream_free, DriftCompensatedStream)
 
 SYFALA_WASM_EXPORT(drift_compensated_stream_pull)
 void drift_compensated_stream_pull(DriftCompensatedStream* s, float* out, uint32_t frames) {

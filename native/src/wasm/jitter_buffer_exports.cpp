@@ -6,12 +6,9 @@
 
 using syfala::JitterBuffer;
 
-SYFALA_WASM_EXPORT(concealed_range_history)
-double concealed_range_history() { return syfala::kConcealedRangeHistory; }
-SYFALA_WASM_EXPORT(slip_window_seconds)
-double slip_window_seconds() { return syfala::kSlipWindowSeconds; }
-SYFALA_WASM_EXPORT(resync_after_runs)
-double resync_after_runs() { return double(syfala::kResyncAfterRuns); }
+SYFALA_WASM_CONSTANT(concealed_range_history, syfala::kConcealedRangeHistory)
+SYFALA_WASM_CONSTANT(slip_window_seconds, syfala::kSlipWindowSeconds)
+SYFALA_WASM_CONSTANT(resync_after_runs, syfala::kResyncAfterRuns)
 
 SYFALA_WASM_EXPORT(pull_result) double* pull_result() { return syfala_pull_result; }
 
@@ -26,7 +23,7 @@ JitterBuffer* jitter_buffer_new(uint32_t sample_rate, uint32_t channels, uint32_
                           target_latency_frames, options);
 }
 
-SYFALA_WASM_EXPORT(jitter_buffer_delete) void jitter_buffer_delete(JitterBuffer* jb) { delete jb; }
+SYFALA_WASM_DELETE(jitter_buffer_free, JitterBuffer)
 
 SYFALA_WASM_EXPORT(jitter_buffer_push)
 uint32_t jitter_buffer_push(JitterBuffer* jb, double byte_index, const uint8_t* data,

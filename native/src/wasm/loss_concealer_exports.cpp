@@ -4,19 +4,19 @@
 
 using syfala::LossConcealer;
 
-SYFALA_WASM_EXPORT(min_cycle_seconds) double min_cycle_seconds() { return syfala::kMinCycleSeconds; }
-SYFALA_WASM_EXPORT(max_cycle_seconds) double max_cycle_seconds() { return syfala::kMaxCycleSeconds; }
-SYFALA_WASM_EXPORT(hold_seconds) double hold_seconds() { return syfala::kHoldSeconds; }
-SYFALA_WASM_EXPORT(fade_seconds) double fade_seconds() { return syfala::kFadeSeconds; }
-SYFALA_WASM_EXPORT(crossfade_seconds) double crossfade_seconds() { return syfala::kCrossfadeSeconds; }
-SYFALA_WASM_EXPORT(ease_seconds) double ease_seconds() { return syfala::kEaseSeconds; }
+SYFALA_WASM_CONSTANT(min_cycle_seconds, syfala::kMinCycleSeconds)
+SYFALA_WASM_CONSTANT(max_cycle_seconds, syfala::kMaxCycleSeconds)
+SYFALA_WASM_CONSTANT(hold_seconds, syfala::kHoldSeconds)
+SYFALA_WASM_CONSTANT(fade_seconds, syfala::kFadeSeconds)
+SYFALA_WASM_CONSTANT(crossfade_seconds, syfala::kCrossfadeSeconds)
+SYFALA_WASM_CONSTANT(ease_seconds, syfala::kEaseSeconds)
 
 SYFALA_WASM_EXPORT(loss_concealer_new)
 LossConcealer* loss_concealer_new(uint32_t channels, double sample_rate) {
   return new LossConcealer(channels, sample_rate);
 }
 
-SYFALA_WASM_EXPORT(loss_concealer_delete) void loss_concealer_delete(LossConcealer* c) { delete c; }
+SYFALA_WASM_DELETE(loss_concealer_free, LossConcealer)
 
 /// `playing` and `skipped_frames` are the fields of the jitter buffer's PullResult it reads.
 SYFALA_WASM_EXPORT(loss_concealer_conceal)

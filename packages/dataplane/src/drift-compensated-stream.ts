@@ -1,5 +1,5 @@
 import { SAMPLE_TYPE_INFO, makeFormat, type Format } from '@syfala/proto';
-import { HeapSpan, core, corePointer, heapF32, own, scratch } from './core/wasm-core.js';
+import { core, corePointer, coreView, own, scratch } from './core/wasm-core.js';
 import { DRIFT_ACQUIRE_SECONDS, DRIFT_LOOP_HZ } from './drift-controller.js';
 import { BoundsError, ResamplerError, checkRange } from './errors.js';
 import { PullResultReader, type JitterBuffer, type PullResult } from './jitter-buffer.js';
@@ -51,8 +51,8 @@ export class DriftCompensatedStream {
   readonly #channels: number;
   readonly #maxPeriodFrames: number;
   readonly #pullResult = new PullResultReader();
-  /** The period played, in the scratch block. */
-  readonly #played = new HeapSpan(heapF32);
+  /** A view of the period played in the scratch block, kept (coreView). */
+  #played: Float32Array | undefined;
 
   constructor({
     buffer,
@@ -95,7 +95,7 @@ export class DriftCompensatedStream {
     );
     this.#pointer = pointer;
     const uses = concealer === undefined ? [buffer] : [buffer, concealer];
-    own(this, () => core().drift_compensated_stream_delete!(pointer), uses);
+    own(this, () => core().drift_compensated_stream_free!(pointer), uses);
   }
 
   /**
@@ -123,7 +123,8 @@ export class DriftCompensatedStream {
     checkRange('drift-compensated stream pull: output', out.length, offset, count);
     const at = scratch(count * 4);
     core().drift_compensated_stream_pull!(this.#pointer, at, frames);
-    out.set(this.#played.at(at, count), offset);
+    this.#played = coreView(Float32Array, this.#played, at, count);
+    out.set(this.#played, offset);
     return this.#pullResult.read();
   }
 }

@@ -2,12 +2,11 @@ import { SAMPLE_TYPE_INFO, bytesPerFrame, makeFormat } from '@syfala/proto';
 import type { Format } from '@syfala/proto';
 
 import {
-  HeapSpan,
-  copyIn,
+  ArgumentCopy,
   core,
   corePointer,
+  coreView,
   heapF64,
-  heapU8,
   own,
   scratch,
   type CoreObject,
@@ -43,6 +42,9 @@ export interface JitterBufferOptions {
    */
   readonly concealUnderruns?: boolean;
 }
+
+/** Bytes around a pushed payload copied with it: a datagram's header and authentication tag. */
+const DATAGRAM_SLACK_BYTES = 256;
 
 /**
  * How long the fill is watched before surplus latency is dropped, in seconds of the stream: long
@@ -113,9 +115,10 @@ export class JitterBuffer implements CoreObject {
   readonly #bytesPerFrame: number;
   readonly #capacityFrames: number;
   readonly #pullResult = new PullResultReader();
-  /** The pulled bytes and missing-frame mask in the scratch block. */
-  readonly #pulled = new HeapSpan(heapU8);
-  readonly #mask = new HeapSpan(heapU8);
+  readonly #payload = new ArgumentCopy<Uint8Array>();
+  /** Views of the pulled bytes and missing-frame mask in the scratch block, kept (coreView). */
+  #pulled: Uint8Array | undefined;
+  #mask: Uint8Array | undefined;
 
   constructor({
     format,
@@ -153,7 +156,7 @@ export class JitterBuffer implements CoreObject {
       concealUnderruns ? 1 : 0,
     );
     this[corePointer] = pointer;
-    own(this, () => core().jitter_buffer_delete!(pointer));
+    own(this, () => core().jitter_buffer_free!(pointer));
   }
 
   get state(): JitterBufferState {
@@ -214,7 +217,12 @@ export class JitterBuffer implements CoreObject {
       );
     }
     if (length === 0) return 0;
-    const at = copyIn(payload, offset, length);
+    // A datagram is copied whole, header and all: each is a new array, so a view of its payload
+    // would be an allocation per datagram.
+    const at =
+      payload.length - length <= DATAGRAM_SLACK_BYTES
+        ? this.#payload.copy(payload, 0, payload.length) + offset
+        : this.#payload.copy(payload, offset, length);
     return core().jitter_buffer_push!(this[corePointer], byteIndex, at, length);
   }
 
@@ -248,8 +256,12 @@ export class JitterBuffer implements CoreObject {
     const at = scratch(length + frames);
     const mask = missing === undefined ? 0 : at + length;
     core().jitter_buffer_pull!(this[corePointer], at, frames, mask);
-    dst.set(this.#pulled.at(at, length), offset);
-    if (missing !== undefined) missing.set(this.#mask.at(mask, frames));
+    this.#pulled = coreView(Uint8Array, this.#pulled, at, length);
+    dst.set(this.#pulled, offset);
+    if (missing !== undefined) {
+      this.#mask = coreView(Uint8Array, this.#mask, mask, frames);
+      missing.set(this.#mask);
+    }
     return this.#pullResult.read();
   }
 

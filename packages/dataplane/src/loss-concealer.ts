@@ -1,10 +1,8 @@
 import {
-  HeapSpan,
-  copiedLength,
-  copyTo,
+  ArgumentCopy,
   core,
   corePointer,
-  heapF32,
+  coreView,
   own,
   scratch,
   type CoreObject,
@@ -52,8 +50,10 @@ export interface LossConcealerOptions {
 export class LossConcealer implements CoreObject {
   readonly [corePointer]: number;
   readonly #channels: number;
-  /** The concealed period in the scratch block. */
-  readonly #concealed = new HeapSpan(heapF32);
+  readonly #samples = new ArgumentCopy<Float32Array>();
+  readonly #mask = new ArgumentCopy<Uint8Array>();
+  /** A view of the concealed period in the scratch block, kept (coreView). */
+  #concealed: Float32Array | undefined;
 
   constructor({ channels, sampleRate }: LossConcealerOptions) {
     if (!Number.isInteger(channels) || channels < 1 || channels > 0xffff) {
@@ -71,7 +71,7 @@ export class LossConcealer implements CoreObject {
     this.#channels = channels;
     const pointer = core().loss_concealer_new!(channels, sampleRate);
     this[corePointer] = pointer;
-    own(this, () => core().loss_concealer_delete!(pointer));
+    own(this, () => core().loss_concealer_free!(pointer));
   }
 
   /** Gaps (underruns included) and slips concealed so far, for statistics. */
@@ -99,19 +99,19 @@ export class LossConcealer implements CoreObject {
         `loss concealer: the mask holds ${missing.length} frames, the period has ${frames}`,
       );
     }
-    const samplesBytes = copiedLength(samples, count) * 4;
-    const at = scratch(samplesBytes + copiedLength(missing, frames));
-    const period = copyTo(at, samples, offset, count);
-    const mask = copyTo(at + samplesBytes, missing, 0, frames);
+    const at = scratch(count * 4 + frames);
+    const mask = this.#mask.copy(missing, 0, frames, at + count * 4);
+    this.#samples.copy(samples, offset, count, at);
     core().loss_concealer_conceal!(
       this[corePointer],
-      period,
+      at,
       frames,
       pull.playing ? 1 : 0,
       pull.skippedFrames,
       mask,
     );
-    samples.set(this.#concealed.at(period, count), offset);
+    this.#concealed = coreView(Float32Array, this.#concealed, at, count);
+    samples.set(this.#concealed, offset);
   }
 
   /** Forgets everything: the next period that plays starts the stream afresh. */

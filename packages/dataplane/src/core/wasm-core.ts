@@ -94,6 +94,18 @@ export function own(wrapper: object, release: () => void, uses: readonly object[
   owned.register(wrapper, { release, uses });
 }
 
+/**
+ * The address of the core object a wrapper stands for, for the wrappers that hand it to another
+ * core object (a DriftCompensatedStream takes its JitterBuffer's). Package-internal: the index
+ * does not export it.
+ */
+export const corePointer: unique symbol = Symbol('syfala core object');
+
+/** A wrapper whose core object other core objects may use. */
+export interface CoreObject {
+  readonly [corePointer]: number;
+}
+
 /** Allocates on the core's heap; throws CoreError when it is full. */
 export function allocate(bytes: number): number {
   const pointer = core().syfala_alloc!(Math.max(1, bytes));
@@ -117,80 +129,13 @@ export function scratch(bytes: number): number {
   return scratchPointer;
 }
 
-/** Elements around a range that are copied with it rather than take a view of the range. */
-const WHOLE_COPY_SLACK = 256;
-
-/**
- * How many elements copyTo copies for `count` of `src`: all of them when that is little more (a
- * datagram around its payload, a mask sized for the longest period), which needs no view of the
- * range, so the audio path allocates nothing; otherwise the range.
- */
-export function copiedLength(src: Uint8Array | Float32Array, count: number): number {
-  return src.length - count <= WHOLE_COPY_SLACK ? src.length : count;
-}
-
-/**
- * Copies `count` elements of `src` from `offset` to the heap at byte `pointer`, which has room for
- * copiedLength(src, count) of them; returns the address of the first.
- */
-export function copyTo(
-  pointer: number,
-  src: Uint8Array | Float32Array,
-  offset: number,
-  count: number,
-): number {
-  const whole = copiedLength(src, count) === src.length;
-  const part = whole ? src : src.subarray(offset, offset + count);
-  if (part instanceof Float32Array) heapF32().set(part, pointer >> 2);
-  else heapU8().set(part, pointer);
-  return pointer + (whole ? offset : 0) * src.BYTES_PER_ELEMENT;
-}
-
-/** Copies `count` elements of `src` from `offset` into the scratch block; returns their address. */
+/** Copies `count` elements of `src` from `offset` into the scratch block; returns its address. */
 export function copyIn(src: Uint8Array | Float32Array, offset: number, count: number): number {
-  const pointer = scratch(copiedLength(src, count) * src.BYTES_PER_ELEMENT);
-  return copyTo(pointer, src, offset, count);
-}
-
-/**
- * The address of the core object a wrapper stands for, for the wrappers that hand it to another
- * core object (a DriftCompensatedStream takes its JitterBuffer's). Package-internal: the index
- * does not export it.
- */
-export const corePointer: unique symbol = Symbol('syfala core object');
-
-/** A wrapper whose core object other core objects may use. */
-export interface CoreObject {
-  readonly [corePointer]: number;
-}
-
-/**
- * A view of `count` elements of the heap at byte `pointer`, kept while the heap, the address and
- * the count stay the same: the audio path copies the same span every period, and the view of it
- * is made once (a fresh `subarray` would be an allocation per call).
- */
-export class HeapSpan<T extends Uint8Array | Float32Array> {
-  readonly #heap: () => T;
-  #view: T | undefined;
-
-  constructor(heap: () => T) {
-    this.#heap = heap;
-  }
-
-  at(pointer: number, count: number): T {
-    const heap = this.#heap();
-    const view = this.#view;
-    if (
-      view !== undefined &&
-      view.buffer === heap.buffer &&
-      view.byteOffset === pointer &&
-      view.length === count
-    ) {
-      return view;
-    }
-    const start = pointer / heap.BYTES_PER_ELEMENT;
-    return (this.#view = heap.subarray(start, start + count) as T);
-  }
+  const pointer = scratch(count * src.BYTES_PER_ELEMENT);
+  if (src instanceof Float32Array)
+    heapF32().set(src.subarray(offset, offset + count), pointer >> 2);
+  else heapU8().set(src.subarray(offset, offset + count), pointer);
+  return pointer;
 }
 
 /**
@@ -217,9 +162,16 @@ export function coreView<T extends Uint8Array | Float32Array>(
 export class ArgumentCopy<T extends Uint8Array | Float32Array> {
   #view: T | undefined;
 
-  /** Copies `count` elements of `src` from `offset` into the scratch block; returns its address. */
-  copy(src: T, offset: number, count: number): number {
-    const pointer = scratch(count * src.BYTES_PER_ELEMENT);
+  /**
+   * Copies `count` elements of `src` from `offset` to `pointer` (by default the scratch block, for
+   * a call's one argument; a call with two places them in a block it sized); returns it.
+   */
+  copy(
+    src: T,
+    offset: number,
+    count: number,
+    pointer = scratch(count * src.BYTES_PER_ELEMENT),
+  ): number {
     this.#view = this.#viewOf(src, offset, count);
     if (this.#view instanceof Float32Array) heapF32().set(this.#view, pointer >> 2);
     else heapU8().set(this.#view, pointer);
