@@ -60,7 +60,8 @@ class DriftCompensatedStream {
         nominal_ratio_(nominal_ratio_of(format, o.device_sample_rate)),
         controller_(format.sample_rate, double(buffer.target_latency_frames()), o.loop_hz,
                     o.acquire_seconds),
-        resampler_(format.channels, o.max_period_frames, max_ratio(nominal_ratio_)) {
+        resampler_(format.channels, o.max_period_frames, max_ratio(nominal_ratio_)),
+        primed_target_(buffer.target_latency_frames()) {
     // A period never needs more input than the resampler holds.
     const size_t max_input = resampler_.capacity_frames();
     wire_.reset(new uint8_t[max_input * bytes_per_frame(format)]());
@@ -78,6 +79,18 @@ class DriftCompensatedStream {
     if (device_frames > max_period_frames_) {
       std::memset(out_interleaved, 0, device_frames * format_.channels * sizeof(float));
       return refused_;
+    }
+    // A target raised by more than a period (more jitter seen) primes again at once: one gap,
+    // rather than the resampler's ±1000 ppm taking tens of seconds to add tens of ms of fill, with
+    // arrivals late all along. Smaller raises add up until they are a period; cuts are followed
+    // by the resampler.
+    const size_t target = buffer_.target_latency_frames();
+    if (target > primed_target_ + size_t(double(device_frames) * nominal_ratio_)) {
+      buffer_.prime_again();
+      controller_.restart();
+      primed_target_ = target;
+    } else if (target < primed_target_) {
+      primed_target_ = target;
     }
     const double ratio = nominal_ratio_ * controller_.ratio();
     const size_t needed = resampler_.input_frames_needed(device_frames, ratio);
@@ -131,6 +144,8 @@ class DriftCompensatedStream {
   std::unique_ptr<float[]> samples_;
   std::unique_ptr<uint8_t[]> missing_;
   const PullResult refused_{false, 0, false, 0};
+  /// The target the buffer last primed to, or followed down.
+  size_t primed_target_;
 };
 
 }  // namespace syfala

@@ -282,6 +282,15 @@ class JitterBuffer {
     publish_gauges();
   }
 
+  /// Stops playback until the fill is back at the target, as an underrun does but uncounted: the
+  /// next pulls play silence (priming frames) while the playhead waits. For a target raised far
+  /// above the fill, taken at once instead of over the seconds a resampler would need.
+  void prime_again() {
+    if (!playing_) return;
+    playing_ = false;
+    concealed_last_ = false;
+  }
+
   /// Frames to buffer before playback starts, 1 to capacity / 2; it never moves the playhead
   /// itself: priming (now or after the next reset()) and the next slip check use it. Returns
   /// false, changing nothing, for a value out of range.

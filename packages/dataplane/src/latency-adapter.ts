@@ -49,8 +49,9 @@ export interface LatencyAdapterOptions {
  * The buffer decides what the target does. Played straight, a JitterBuffer takes it only when it
  * primes: a raise waits for the next underrun, a cut for a slip. Through a
  * DriftCompensatedStream the target is the fill each period finds when due, which the resampler
- * holds there, followed both ways within seconds: the same level priming ends at, so the need is
- * the same in both modes.
+ * holds there: a raise of more than a period primes again at once (one gap), a smaller change
+ * and every cut are followed by the resampler. It is the same level priming ends at, so the need
+ * is the same in both modes.
  */
 export class LatencyAdapter {
   readonly #adapter: number;

@@ -143,6 +143,61 @@ describe('DriftCompensatedStream', () => {
       ).toThrow(ResamplerError);
     }
   });
+
+  describe('a target raised while playing', () => {
+    const PERIOD = 32;
+    /** A stream playing at a 64-frame target, fed a period per period on one clock. */
+    const playing = () => {
+      const format = makeFormat({
+        sampleType: 'f32',
+        channels: 1,
+        sampleRate: 48000,
+        bufferFrames: 0,
+      });
+      const buffer = new JitterBuffer({
+        format,
+        capacityFrames: 4096,
+        targetLatencyFrames: 64,
+        skipSurplus: false,
+      });
+      const stream = new DriftCompensatedStream({
+        buffer,
+        format,
+        maxPeriodFrames: PERIOD,
+        deviceSampleRate: 48000,
+      });
+      const payload = new Uint8Array(PERIOD * 4).fill(0x3e);
+      const out = new Float32Array(PERIOD);
+      let sent = 0;
+      const period = () => {
+        buffer.push(sent, payload, 0, payload.length);
+        sent += payload.length;
+        return { ...stream.pull(out, 0, PERIOD) };
+      };
+      for (let i = 0; i < 100; i++) period();
+      expect(period().playing).toBe(true);
+      return { buffer, period };
+    };
+
+    it('by more than a period primes again at once: the fill is there within its frames', () => {
+      const { buffer, period } = playing();
+      const primingBefore = buffer.stats().primingFrames;
+      buffer.targetLatencyFrames = 64 + 1000;
+      // The playhead waits while the sender's periods fill the buffer up to the new target.
+      const waited = Array.from({ length: Math.ceil(1000 / PERIOD) }, period);
+      expect(waited.every((pulled) => !pulled.playing && !pulled.underrun)).toBe(true);
+      expect(period().playing).toBe(true);
+      expect(buffer.stats().primingFrames - primingBefore).toBe(waited.length * PERIOD);
+      expect(buffer.stats().bufferedFrames).toBeGreaterThanOrEqual(64 + 1000 - PERIOD);
+      expect(buffer.stats().underruns).toBe(0);
+    });
+
+    it('by less than a period is left to the resampler: it plays on', () => {
+      const { buffer, period } = playing();
+      buffer.targetLatencyFrames = 64 + PERIOD - 1;
+      expect(Array.from({ length: 50 }, period).every((pulled) => pulled.playing)).toBe(true);
+    });
+  });
 });
 
 describe('DriftController', () => {
