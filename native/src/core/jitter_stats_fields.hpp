@@ -1,6 +1,6 @@
 // The jitter buffer's statistics, written once: JitterStats, its snapshot, the addon's object,
 // the WebAssembly export and the tests expand this list, and
-// packages/dataplane/scripts/jitter-stats-fields.ts turns it into the TS JitterBufferStats
+// packages/dataplane/scripts/jitter-stats.ts turns it into the TS JitterBufferStats
 // (packages/dataplane/src/jitter-stats.generated.ts). Each entry is a doc comment, then
 // STORED(c_name, tsName) for a value JitterStats holds, or DERIVED(c_name, tsName) for one it
 // computes with a method of that name; the order is the snapshot's, the vectors' and the TS's.

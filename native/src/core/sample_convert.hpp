@@ -1,5 +1,6 @@
-// Wire samples <-> f32, bit for bit as packages/dataplane/src/sample-conversion.ts (the reference;
-// packages/dataplane/vectors/samples.json holds its exact results).
+// Wire samples <-> f32 for both engines (the TS one through packages/dataplane/src/
+// sample-conversion.ts, which wraps its WebAssembly build); packages/dataplane/vectors/samples.json
+// holds its exact results.
 //
 // Scaling (N = bits per sample, F = 2^(N-1)):
 //   signed   iN  s -> s / F             iN min -> -1.0, iN max -> 1 - 1/F

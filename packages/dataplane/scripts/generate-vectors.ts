@@ -1,8 +1,10 @@
 /**
- * Writes vectors/samples.json, vectors/jitter-scenarios.json, vectors/latency-adapter.json,
- * vectors/concealment.json, vectors/drift.json and vectors/packetizer.json from the TS sample conversion, packetizer,
- * jitter buffer, latency adapter, loss concealer and drift compensation: the reference the native core's tests compare against.
- * test/vectors.test.ts fails when a file no longer matches the code.
+ * Writes vectors/samples.json, jitter-scenarios.json, latency-adapter.json, concealment.json,
+ * drift.json and packetizer.json by running seeded scenarios through the data plane core (the
+ * C++ of native/src/core, through @syfala/dataplane's WebAssembly build). They are regression
+ * fixtures (docs/ARCHITECTURE.md §2): the native build's tests (native/test) and the WebAssembly
+ * build's (test/vectors.test.ts) replay them, so both compilers must agree, and a change to what
+ * the core does shows as a diff here. Regenerate only after a deliberate change, and review it.
  * Run: pnpm --filter @syfala/dataplane generate:vectors
  */
 import { writeFileSync } from 'node:fs';

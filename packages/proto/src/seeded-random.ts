@@ -73,6 +73,14 @@ export class SeededRandom {
     return items[this.below(items.length)]!;
   }
 
+  /** Puts `items` in a uniformly random order, in place (Fisher–Yates). */
+  shuffle(items: unknown[]): void {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(0, i);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+  }
+
   /** `length` random bytes, one draw each. */
   bytes(length: number): Uint8Array {
     const out = new Uint8Array(length);

@@ -54,6 +54,19 @@ describe('SeededRandom', () => {
     expect([...bytes]).toEqual(KNOWN.draws['7']!.slice(0, 4).map((n) => n & 0xff));
   });
 
+  it('shuffles by Fisher–Yates from the top, one int(0, i) per place', () => {
+    const draws = KNOWN.draws['1']!;
+    const items = ['a', 'b', 'c', 'd'];
+    new SeededRandom(1).shuffle(items);
+    const expected = ['a', 'b', 'c', 'd'];
+    for (let i = expected.length - 1, k = 0; i > 0; i--, k++) {
+      const j = Math.floor((draws[k]! / 2 ** 32) * (i + 1));
+      [expected[i], expected[j]] = [expected[j]!, expected[i]!];
+    }
+    expect(items).toEqual(expected);
+    expect([...items].sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it(`matches what the reference C program prints now${HAS_GCC ? '' : ' [skipped: gcc is not installed]'}`, ({
     skip,
   }) => {

@@ -1,4 +1,3 @@
-/// <reference path="./webassembly.d.ts" />
 // The C++ core (native/src/core) compiled to WebAssembly (native/src/wasm, `make -C native wasm`),
 // loaded once per thread on first use. Every class of this package is a thin wrapper around it:
 // the TS engine and the native engine run one implementation of the data plane (see

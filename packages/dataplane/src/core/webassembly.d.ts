@@ -1,5 +1,6 @@
-// The part of the WebAssembly JS API wasm-core.ts uses. TypeScript declares it only in its DOM
-// library and @types/node 20 not at all; Node 20 has it (V8's).
+// The part of the WebAssembly JS API wasm-core.ts uses (tsconfig.test.json includes it too, for
+// the tests that compile the sources). TypeScript declares it only in its DOM library and
+// @types/node 20 not at all; Node 20 has it (V8's).
 declare namespace WebAssembly {
   class Module {
     constructor(bytes: Uint8Array);
