@@ -26,11 +26,19 @@
 
 namespace syfala {
 
+/// The most samples a resampler holds: 256 MiB of floats, far above any period's needs.
+inline constexpr size_t kMaxResamplerSamples = size_t(1) << 26;
+
 class DriftResampler {
  public:
   /// `max_frames`: the longest read; `max_ratio`: the largest ratio it will be read at.
+  /// Throws std::length_error for sizes no stream has: more than kMaxResamplerSamples held (on
+  /// wasm32 the product would wrap a 32-bit size_t into a small buffer).
   DriftResampler(size_t channels, size_t max_frames, double max_ratio)
       : channels_(channels), capacity_frames_(capacity_for(max_frames, max_ratio)) {
+    if (channels_ > kMaxResamplerSamples / capacity_frames_) {
+      throw std::length_error("drift resampler: channels × frames held exceeds 2^26 samples");
+    }
     buffer_.reset(new float[capacity_frames_ * channels_]());
   }
 
@@ -109,7 +117,11 @@ class DriftResampler {
  private:
   static size_t capacity_for(size_t max_frames, double max_ratio) {
     SYFALA_EXACT_FP
-    return size_t(std::ceil(double(max_frames) * max_ratio)) + 4;
+    const double frames = std::ceil(double(max_frames) * max_ratio);
+    if (!(frames <= double(kMaxResamplerSamples))) {
+      throw std::length_error("drift resampler: max_frames × max_ratio exceeds 2^26 frames");
+    }
+    return size_t(frames) + 4;
   }
 
   const size_t channels_;

@@ -43,6 +43,12 @@ export type ConcealerErrorCode = 'BAD_CHANNELS' | 'BAD_SAMPLE_RATE';
 
 export class ConcealerError extends SyfalaError<ConcealerErrorCode> {}
 
+/**
+ * The WebAssembly core refused: a C++ check the wrapper's own checks let through (REFUSED, with
+ * the core's sentence), or its heap could not grow (OUT_OF_MEMORY).
+ */
+export class CoreError extends SyfalaError<'REFUSED' | 'OUT_OF_MEMORY'> {}
+
 /** A rate converter built with a sample rate that is not positive and finite. */
 export class ResamplerError extends SyfalaError<'BAD_SAMPLE_RATE'> {}
 

@@ -1,6 +1,7 @@
 export {
   BoundsError,
   ConcealerError,
+  CoreError,
   JitterBufferError,
   LatencyAdapterError,
   PacketizerError,

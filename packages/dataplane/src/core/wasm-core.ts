@@ -4,15 +4,12 @@
 // docs/ARCHITECTURE.md). Compiling 40 kB is a few milliseconds, so it is done synchronously.
 import { readFileSync } from 'node:fs';
 
+import { CoreError } from '../errors.js';
+
 /** The module's exports: C functions taking and returning pointers into `memory`. */
 export type CoreExports = Record<string, (...args: number[]) => number> & {
   readonly memory: WebAssembly.Memory;
 };
-
-/** A refusal the core raised (a C++ exception), with its own sentence. */
-export class CoreError extends Error {
-  override readonly name = 'CoreError';
-}
 
 const WASM_URL = new URL('../../wasm/dataplane.wasm', import.meta.url);
 
@@ -31,7 +28,7 @@ function instantiate(): CoreExports {
     syfala: {
       // A C++ throw (native/src/wasm/runtime.cpp): unwinds through the wasm frames to our caller.
       fail: (what: number) => {
-        throw new CoreError(cString(exports!.memory, what));
+        throw new CoreError('REFUSED', cString(exports!.memory, what));
       },
     },
   });
@@ -108,7 +105,8 @@ export interface CoreObject {
 /** Allocates on the core's heap; throws CoreError when it is full. */
 export function allocate(bytes: number): number {
   const pointer = core().syfala_alloc!(Math.max(1, bytes));
-  if (pointer === 0) throw new CoreError(`data plane core: out of memory (${bytes} bytes)`);
+  if (pointer === 0)
+    throw new CoreError('OUT_OF_MEMORY', `data plane core: out of memory (${bytes} bytes)`);
   return pointer;
 }
 
