@@ -1,7 +1,7 @@
 // The C++ core (native/src/core) compiled to WebAssembly (native/src/wasm, `make -C native wasm`),
 // loaded once per thread on first use. Every class of this package is a thin wrapper around it:
 // the TS engine and the native engine run one implementation of the data plane (see
-// docs/ARCHITECTURE.md). Compiling 40 kB is a few milliseconds, so it is done synchronously.
+// docs/ARCHITECTURE.md). Compiling 50 kB takes about 5 ms, so it is done synchronously.
 import { readFileSync } from 'node:fs';
 
 import { CoreError } from '../errors.js';
