@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import type * as dataplane from '@syfala/dataplane';
-import type { Format, SampleType } from '@syfala/proto';
+import { bytesPerSample, type Format, type SampleType } from '@syfala/proto';
 
 import { machineLine, median, table } from './bench-report.js';
 
@@ -70,19 +70,18 @@ const baselineRef = arg('--baseline-ref');
 const lost = (period: number, loss: number): boolean =>
   loss > 0 && (Math.imul(period, 0x9e3779b1) >>> 0) % 1000 < loss * 1000;
 
+/** A workload's stream: its format, its frame size on the wire and a period of its signal. */
+function stream(w: Workload): { format: Format; frameBytes: number; signal: Float32Array } {
+  return {
+    format: { sampleType: w.type, channels: w.channels, sampleRate: RATE, bufferFrames: 0 },
+    frameBytes: w.channels * bytesPerSample(w.type),
+    signal: Float32Array.from({ length: PERIOD * w.channels }, (_, i) => 0.5 * Math.sin(i / 7)),
+  };
+}
+
 /** Nanoseconds per period of receiving and playing one stream. */
 function receive(dp: Dataplane, w: Workload, periods: number): number {
-  const format: Format = {
-    sampleType: w.type,
-    channels: w.channels,
-    sampleRate: RATE,
-    bufferFrames: 0,
-  };
-  const frameBytes = w.channels * (w.type === 'f32' ? 4 : 3);
-  const signal = Float32Array.from(
-    { length: PERIOD * w.channels },
-    (_, i) => 0.5 * Math.sin(i / 7),
-  );
+  const { format, frameBytes, signal } = stream(w);
   const payload = new Uint8Array(PERIOD * frameBytes);
   dp.encodeSamples(w.type, signal, 0, payload, 0, signal.length);
   const buffer = new dp.JitterBuffer({
@@ -121,13 +120,7 @@ function receive(dp: Dataplane, w: Workload, periods: number): number {
 
 /** Nanoseconds per period of encoding and packetizing one stream (into a reused buffer). */
 function send(dp: Dataplane, w: Workload, periods: number): number {
-  const format: Format = {
-    sampleType: w.type,
-    channels: w.channels,
-    sampleRate: RATE,
-    bufferFrames: 0,
-  };
-  const frameBytes = w.channels * (w.type === 'f32' ? 4 : 3);
+  const { format, frameBytes, signal } = stream(w);
   const packetizer = new dp.StreamPacketizer({
     streamIndex: 0,
     format,
@@ -136,10 +129,6 @@ function send(dp: Dataplane, w: Workload, periods: number): number {
     maxPeriodBytes: PERIOD * frameBytes,
     sealed: false,
   });
-  const signal = Float32Array.from(
-    { length: PERIOD * w.channels },
-    (_, i) => 0.5 * Math.sin(i / 7),
-  );
   const wire = new Uint8Array(PERIOD * frameBytes);
   const datagram = new Uint8Array(1400);
   const sink = { claim: () => datagram, send: () => {} };

@@ -252,14 +252,8 @@ export function buildProgram(run: Runner): Command {
       '--redundancy <periods>',
       'each datagram repeats the previous 0 to 3 periods, both ways, against packet loss (default 0)',
     )
-    .addOption(
-      numberOption(
-        '--timeout <time>',
-        `how long to look for the endpoint: ${TIME_HELP}`,
-        DEFAULT_TIMEOUT_MS,
-      ),
-    )
-    .option('--interface <ipv4>', 'look for it on the network interface with this address')
+    .addOption(lookupTimeoutOption())
+    .addOption(lookupInterfaceOption())
     .option(
       '--client-name <name>',
       "the name the server's log shows for us (default: the host name)",
@@ -299,14 +293,8 @@ export function buildProgram(run: Runner): Command {
     )
     .argument('<endpoint>', `${ENDPOINT_HELP}, or a daemon's --metrics address (http://HOST:PORT/)`)
     .option('--json', 'print one JSON object')
-    .addOption(
-      numberOption(
-        '--timeout <time>',
-        `how long to look for the endpoint: ${TIME_HELP}`,
-        DEFAULT_TIMEOUT_MS,
-      ),
-    )
-    .option('--interface <ipv4>', 'look for it on the network interface with this address')
+    .addOption(lookupTimeoutOption())
+    .addOption(lookupInterfaceOption())
     .addOption(
       pskOption("the server's pre-shared key, for when its announcement leaves the formats out"),
     )
@@ -322,6 +310,19 @@ interface JackFlagsHelp {
   readonly defaultClientName?: string;
   readonly capturePorts: string;
   readonly playbackPorts: string;
+}
+
+/** How long connect and info look for the endpoint they are given. */
+function lookupTimeoutOption(): Option {
+  return numberOption(
+    '--timeout <time>',
+    `how long to look for the endpoint: ${TIME_HELP}`,
+    DEFAULT_TIMEOUT_MS,
+  );
+}
+
+function lookupInterfaceOption(): Option {
+  return new Option('--interface <ipv4>', 'look for it on the network interface with this address');
 }
 
 /** JACK's client flags, the same for serve and connect but for what their ports carry. */
