@@ -9,8 +9,15 @@
 import { SAMPLE_TYPE_INFO, ValueError, isSampleType } from '@syfala/proto';
 import type { SampleType } from '@syfala/proto';
 
-import { core, heapF32, heapU8, scratch } from './core/wasm-core.js';
+import { ArgumentCopy, core, coreView, scratch } from './core/wasm-core.js';
 import { checkRange } from './errors.js';
+
+// The copies in and out of the core keep their views while a caller converts the same buffers
+// every period (the engine's receive and send loops): after the first call nothing is allocated.
+const decodeInput = new ArgumentCopy<Uint8Array>();
+const encodeInput = new ArgumentCopy<Float32Array>();
+let decodeOutput: Float32Array | undefined;
+let encodeOutput: Uint8Array | undefined;
 
 /**
  * Decodes `count` wire samples of `type` from `src` at byte `srcOffset` into `dst` at
@@ -29,10 +36,11 @@ export function decodeSamples(
   checkRange('decodeSamples: destination', dst.length, dstOffset, count);
   checkRange('decodeSamples: source bytes', src.length, srcOffset, bytes);
   const at = scratch(samplesAt(bytes) + count * 4);
-  heapU8().set(src.subarray(srcOffset, srcOffset + bytes), at);
+  decodeInput.copy(src, srcOffset, bytes, at);
   const out = at + samplesAt(bytes);
   core().decode_samples!(info.code, at, count, out);
-  dst.set(heapF32().subarray(out >> 2, (out >> 2) + count), dstOffset);
+  decodeOutput = coreView(Float32Array, decodeOutput, out, count);
+  dst.set(decodeOutput, dstOffset);
   return bytes;
 }
 
@@ -53,10 +61,11 @@ export function encodeSamples(
   checkRange('encodeSamples: source', src.length, srcOffset, count);
   checkRange('encodeSamples: destination bytes', dst.length, dstOffset, bytes);
   const at = scratch(count * 4 + bytes);
-  heapF32().set(src.subarray(srcOffset, srcOffset + count), at >> 2);
+  encodeInput.copy(src, srcOffset, count, at);
   const out = at + count * 4;
   core().encode_samples!(info.code, at, count, out);
-  dst.set(heapU8().subarray(out, out + bytes), dstOffset);
+  encodeOutput = coreView(Uint8Array, encodeOutput, out, bytes);
+  dst.set(encodeOutput, dstOffset);
   return bytes;
 }
 

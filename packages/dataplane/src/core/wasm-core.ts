@@ -47,12 +47,12 @@ function cString(memory: WebAssembly.Memory, at: number): string {
  * bytes), so views are taken again after anything that may allocate: get them from here each
  * time, never keep them across a call that constructs.
  */
-export function heapU8(): Uint8Array {
+function heapU8(): Uint8Array {
   refresh();
   return u8;
 }
 
-export function heapF32(): Float32Array {
+function heapF32(): Float32Array {
   refresh();
   return f32;
 }
@@ -124,15 +124,6 @@ export function scratch(bytes: number): number {
     scratchBytes = bytes;
   }
   return scratchPointer;
-}
-
-/** Copies `count` elements of `src` from `offset` into the scratch block; returns its address. */
-export function copyIn(src: Uint8Array | Float32Array, offset: number, count: number): number {
-  const pointer = scratch(count * src.BYTES_PER_ELEMENT);
-  if (src instanceof Float32Array)
-    heapF32().set(src.subarray(offset, offset + count), pointer >> 2);
-  else heapU8().set(src.subarray(offset, offset + count), pointer);
-  return pointer;
 }
 
 /**
