@@ -91,8 +91,15 @@ export function missingFrames(
  * datagrams, lost 96 frames, late 0, duplicate 0, underruns 1" (what the report has).
  */
 export function statsCountersText(counters: ControlStatsCounters): string {
-  const { packetsSent, packetsReceived, lostFrames, latePackets, duplicatePackets, underruns } =
-    counters;
+  const {
+    packetsSent,
+    packetsReceived,
+    lostFrames,
+    latePackets,
+    duplicatePackets,
+    underruns,
+    skippedFrames,
+  } = counters;
   const datagrams = [
     ...(packetsSent === undefined ? [] : [`sent ${packetsSent}`]),
     ...(packetsReceived === undefined ? [] : [`received ${packetsReceived}`]),
@@ -103,6 +110,7 @@ export function statsCountersText(counters: ControlStatsCounters): string {
     ...(latePackets === undefined ? [] : [`late ${latePackets}`]),
     ...(duplicatePackets === undefined ? [] : [`duplicate ${duplicatePackets}`]),
     ...(underruns === undefined ? [] : [`underruns ${underruns}`]),
+    ...(skippedFrames === undefined ? [] : [`skipped ${skippedFrames} frames`]),
   ].join(', ');
 }
 

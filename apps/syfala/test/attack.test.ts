@@ -16,7 +16,16 @@ import {
   type AttackedStream,
   type CapturedDatagram,
 } from './attacker.js';
-import { LOOPBACK_SERVE, ROOT, jsonLines, onJack, serve, syfala, type Cli } from './cli-process.js';
+import {
+  LOOPBACK_SERVE,
+  ROOT,
+  jsonLines,
+  lastServerPeerStats,
+  onJack,
+  serve,
+  syfala,
+  type Cli,
+} from './cli-process.js';
 import { matchingFrames, tempDir, writeSignal } from './fixtures.js';
 
 /**
@@ -193,8 +202,7 @@ function expectOnly(played: Float32Array, source: Float32Array): void {
 
 /** Frames the server played for its client that never arrived, as its last stats line says. */
 function serverMissingFrames(server: Cli): number {
-  const stats = jsonLines(server.stderr).filter((line) => line['event'] === 'stats');
-  return (stats.at(-1)!['peers'] as { missingFrames: number }[])[0]!.missingFrames;
+  return lastServerPeerStats(server.stderr)!['missingFrames']!;
 }
 
 /**
@@ -203,9 +211,7 @@ function serverMissingFrames(server: Cli): number {
  */
 function authFailures(cli: Cli, side: 'server' | 'client'): number {
   if (side === 'server') {
-    const stats = jsonLines(cli.stderr).filter((line) => line['event'] === 'stats');
-    const peers = stats.at(-1)?.['peers'] as { authFailed?: number }[] | undefined;
-    return Number(peers?.[0]?.authFailed);
+    return Number(lastServerPeerStats(cli.stderr)?.['authFailed']);
   }
   const summary = jsonLines(cli.stdout).find((line) => line['type'] === 'summary');
   return Number(summary?.['authFailed']);

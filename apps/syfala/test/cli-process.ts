@@ -82,6 +82,12 @@ export function jsonLines(text: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** The first peer of serve's last `stats` log line (its counters so far), if it logged one. */
+export function lastServerPeerStats(stderr: string): Record<string, number> | undefined {
+  const stats = jsonLines(stderr).filter((line) => line['event'] === 'stats');
+  return (stats.at(-1)?.['peers'] as Record<string, number>[] | undefined)?.[0];
+}
+
 /** Starts the CLI (in `env`); a test that ends with it still running kills it. */
 export function syfala(args: readonly string[], env?: NodeJS.ProcessEnv): Cli {
   const cli = new Cli(args, env);

@@ -49,18 +49,26 @@ export async function writeSignal(
  * How many frames of `recording`, from its first non-silent frame on, equal `sent` sample for
  * sample, starting wherever that frame stands in `sent` (a live card was already playing when
  * the recording began). With `loop`, `sent` repeats for ever (a looped source).
+ *
+ * With `slips`, up to `skippable` frames of `sent` may be missing from the recording (a jitter
+ * buffer's counted slips), each gap spliced in over `spliceFrames` frames (the concealer's
+ * crossfade) that are not compared; after it, the recording resumes exactly. `skipped` says how
+ * many frames of `sent` were missing, `spliced` how many recorded frames were crossfades.
  */
 export function matchingFrames(
   recording: Float32Array,
   sent: Float32Array,
   channels: number,
   loop = false,
-): { start: number; offset: number; frames: number } {
+  slips = { skippable: 0, spliceFrames: 0 },
+): { start: number; offset: number; frames: number; skipped: number; spliced: number } {
   let first = 0;
   while (first < recording.length && recording[first] === 0) first++;
   const start = Math.floor(first / channels);
   const sentFrames = sent.length / channels;
+  const recordedFrames = Math.floor(recording.length / channels);
   const sameFrame = (r: number, s: number): boolean => {
+    if (r >= recordedFrames || (!loop && s >= sentFrames)) return false;
     const at = (loop ? s % sentFrames : s) * channels;
     for (let c = 0; c < channels; c++) {
       if (recording[r * channels + c] !== sent[at + c]) return false;
@@ -68,21 +76,32 @@ export function matchingFrames(
     return true;
   };
   // Located on a run of frames: one 16-bit mono value recurs many times in seconds of signal.
-  const sameRun = (s: number): boolean => {
-    for (let k = 0; k < LOCATE_RUN_FRAMES; k++) if (!sameFrame(start + k, s + k)) return false;
+  const sameRun = (r: number, s: number): boolean => {
+    for (let k = 0; k < LOCATE_RUN_FRAMES; k++) if (!sameFrame(r + k, s + k)) return false;
     return true;
   };
   let offset = 0;
-  while (offset < sentFrames && !sameRun(offset)) offset++;
+  while (offset < sentFrames && !sameRun(start, offset)) offset++;
   let frames = 0;
-  while (
-    (start + frames + 1) * channels <= recording.length &&
-    (loop || offset + frames < sentFrames) &&
-    sameFrame(start + frames, offset + frames)
-  ) {
-    frames++;
+  let skipped = 0;
+  let spliced = 0;
+  for (let r = start, s = offset; ;) {
+    while (sameFrame(r, s)) {
+      frames++;
+      r++;
+      s++;
+    }
+    const resumes = (skip: number): boolean =>
+      sameRun(r + slips.spliceFrames, s + skip + slips.spliceFrames);
+    let skip = 1;
+    while (skip <= slips.skippable - skipped && !resumes(skip)) skip++;
+    if (skip > slips.skippable - skipped) break;
+    skipped += skip;
+    spliced += slips.spliceFrames;
+    r += slips.spliceFrames;
+    s += skip + slips.spliceFrames;
   }
-  return { start, offset, frames };
+  return { start, offset, frames, skipped, spliced };
 }
 
 const LOCATE_RUN_FRAMES = 8;

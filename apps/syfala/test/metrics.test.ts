@@ -105,6 +105,7 @@ describe('syfala serve --metrics', () => {
         ['syfala_stream_lost_frames_total', 'lostFrames'],
         ['syfala_stream_missing_frames_total', 'missingFrames'],
         ['syfala_stream_underruns_total', 'underruns'],
+        ['syfala_stream_skipped_frames_total', 'skippedFrames'],
       ] as const) {
         expect(value(metric, received)).toBeGreaterThanOrEqual(stream(sessionBefore)[field]!);
         expect(value(metric, received)).toBeLessThanOrEqual(stream(sessionAfter)[field]!);

@@ -201,7 +201,7 @@ describe('both views through the CLI', () => {
       const [code] = (await once(terminal, 'close')) as [number];
       expect(code).toBe(0);
       expect(output).toMatch(
-        /^Studio says: sent \d+, received [1-9]\d* datagrams, lost \d+ frames, late \d+, duplicate \d+, underruns \d+\r?$/m,
+        /^Studio says: sent \d+, received [1-9]\d* datagrams, lost \d+ frames, late \d+, duplicate \d+, underruns \d+, skipped \d+ frames\r?$/m,
       );
     },
   );

@@ -157,6 +157,7 @@ export async function serveCommand(command: Command): Promise<number> {
               late: sumOf(local, 'receive', 'latePackets'),
               duplicate: sumOf(local, 'receive', 'duplicatePackets'),
               underruns: sumOf(local, 'receive', 'underruns'),
+              skippedFrames: sumOf(local, 'receive', 'skippedFrames'),
               // Encrypted audio: datagrams dropped unplayed (docs/SECURITY.md §4).
               ...(local?.authFailures !== undefined && {
                 authFailed: local.authFailures,
@@ -185,7 +186,7 @@ export async function serveCommand(command: Command): Promise<number> {
                 (p) =>
                   `; "${p.client}": sent ${p.sentDatagrams}, received ${p.receivedDatagrams}, ` +
                   `missing ${p.missingFrames} frames (lost ${p.lostFrames}), late ${p.late}, ` +
-                  `duplicate ${p.duplicate}, underruns ${p.underruns}` +
+                  `duplicate ${p.duplicate}, underruns ${p.underruns}, skipped ${p.skippedFrames} frames` +
                   (p.authFailed === undefined
                     ? ''
                     : `, auth failures ${p.authFailed}, replays ${p.replayed}`) +

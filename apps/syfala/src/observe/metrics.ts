@@ -150,6 +150,12 @@ export const FAMILIES: readonly Family[] = [
     (stream) => stream.missingFrames,
   ),
   streamFamily(
+    'syfala_stream_skipped_frames_total',
+    'counter',
+    'Received frames dropped unplayed: slips back down to the target latency.',
+    (stream) => stream.skippedFrames,
+  ),
+  streamFamily(
     'syfala_stream_late_packets_total',
     'counter',
     'Received datagrams dropped because their frames had already played.',

@@ -29,6 +29,8 @@ export interface StreamSummary {
   readonly latePackets?: number;
   readonly duplicatePackets?: number;
   readonly underruns?: number;
+  /** Dropped unplayed: the buffer held more than its target for a whole slip window (a slip). */
+  readonly skippedFrames?: number;
   readonly concealedGaps?: number;
   readonly jitterUs?: number;
   readonly driftPpm?: number;
@@ -99,6 +101,7 @@ export function sumOf(
       | 'latePackets'
       | 'duplicatePackets'
       | 'underruns'
+      | 'skippedFrames'
     ),
 ): number {
   return (view?.streams ?? [])
@@ -136,6 +139,7 @@ function localView(peer: PeerStats, formats: StreamFormats): ViewSummary {
     latePackets: stream.late,
     duplicatePackets: stream.duplicate,
     underruns: stream.underruns,
+    skippedFrames: stream.skippedFrames,
     targetLatencyFrames: stream.targetLatencyFrames,
     bufferedFrames: stream.bufferedFrames,
     peak: stream.peak,
@@ -177,6 +181,7 @@ function peerView(stats: PeerStatsReport, formats: StreamFormats): ViewSummary {
             latePackets: c.latePackets,
             duplicatePackets: c.duplicatePackets,
             underruns: c.underruns,
+            skippedFrames: c.skippedFrames,
             jitterUs: c.jitterUs,
             driftPpm: c.driftPpm,
             targetLatencyFrames: c.latencyFrames,

@@ -96,6 +96,7 @@ function receivedCounters(r: ReceivedStreamStats, header: number): ControlStatsC
     duplicatePackets: r.duplicate,
     underruns: r.underruns,
     overruns: r.overrunDatagrams,
+    skippedFrames: r.skippedFrames,
     latencyFrames: r.targetLatencyFrames,
     bufferFillFrames: r.bufferedFrames,
     jitterUs: r.jitterUs,

@@ -109,6 +109,7 @@ interface WireCounters {
   readonly bufferFillFrames?: number | null;
   readonly jitterUs?: number | null;
   readonly driftPpm?: number | null;
+  readonly skippedFrames?: WireUint64 | null;
 }
 
 interface WireStreamStats {
@@ -203,6 +204,7 @@ const UINT64_COUNTERS = [
   'underruns',
   'overruns',
   'xruns',
+  'skippedFrames',
 ] as const satisfies readonly (keyof ControlStatsCounters)[];
 const UINT32_GAUGES = [
   'latencyFrames',

@@ -213,6 +213,8 @@ export interface ControlStatsCounters {
   readonly jitterUs?: number;
   /** Gauge: clock drift against the peer in parts per million; finite, signed. */
   readonly driftPpm?: number;
+  /** Frames dropped unplayed to bring the jitter buffer back down to its target (slips). */
+  readonly skippedFrames?: number;
 }
 
 /** One stream's counters. */

@@ -76,6 +76,7 @@ const counters: fc.Arbitrary<ControlStatsCounters> = fc.record(
     bufferFillFrames: uint32,
     jitterUs: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
     driftPpm: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    skippedFrames: uint64,
   },
   { requiredKeys: [] },
 );

@@ -104,6 +104,7 @@ export const EXAMPLES: readonly ControlMessage[] = [
       bufferFillFrames: 96,
       jitterUs: 412.5,
       driftPpm: -37.25,
+      skippedFrames: 2_288,
     },
     streams: [
       { direction: 'input', streamIndex: 0, counters: { lostFrames: 64, jitterUs: 0 } },
