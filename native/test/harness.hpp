@@ -55,7 +55,7 @@ std::string repo_path(const std::string& relative);
 
 /// Whether allocation counting works in this build (not under ASan, which has its own new).
 bool allocations_counted();
-/// operator new calls so far, all threads.
+/// operator new calls (and OpenSSL allocations) so far on the calling thread.
 size_t allocations();
 
 template <class T>
