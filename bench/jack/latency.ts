@@ -15,7 +15,8 @@
  * jack_iodelay on B for --seconds after a warm-up; then the bridge stops before the servers.
  * The reading includes the rig's own 2 periods (the measuring client's pass and the loop on A).
  * Underruns are the bridge's own counters over the window (jackd's xrun lines are not: the dummy
- * driver without real-time scheduling logs some by itself on a shared machine).
+ * driver without real-time scheduling logs some by itself on a shared machine). --verbose prints
+ * each run's readings in order and the last lines each side logged.
  */
 import { parseArgs } from 'node:util';
 import { jacktrip, syfala, type Bridge } from './bridges.js';

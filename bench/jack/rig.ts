@@ -206,7 +206,10 @@ export function bridgeChoice(text: string): 'jacktrip' | 'syfala' | 'all' {
 export function printTails(results: readonly RigResult[]): void {
   for (const r of results) {
     const label = `${r.bridge.label}, ${r.channels} ch, period ${r.period}`;
-    console.log(`\n${label}, side A (server) said:\n  ${r.tails.a.join('\n  ')}`);
+    // In order, a reading every 0.25 s or so: steps, slopes and spikes show how latency moves.
+    const readings = r.roundTrip.readings.map((x) => x.toFixed(0)).join(' ');
+    console.log(`\n${label}, jack_iodelay readings in order:\n  ${readings}`);
+    console.log(`${label}, side A (server) said:\n  ${r.tails.a.join('\n  ')}`);
     console.log(`${label}, side B (client) said:\n  ${r.tails.b.join('\n  ')}`);
   }
 }
