@@ -11,7 +11,9 @@
 // frequency back into the band, and content near Nyquist leaves images near −40 dB (below −80 dB
 // for 1 kHz at 48 kHz). Fine for drift and ordinary program material, not mastering grade.
 //
-// Samples are stored as float and interpolated in double.
+// Samples are stored as float; the cubic's weights are computed in double once per output frame
+// and applied in float (64 channels resampled cost 13 % of a JACK client's CPU when each sample
+// computed its own coefficients in double; bench/RESULTS.md, issue #14).
 // Storage is allocated in the constructor; write, read and the queries allocate, lock, throw and
 // log nothing (a write that does not fit or a read without its input returns false, unchanged).
 #pragma once
@@ -92,17 +94,21 @@ class DriftResampler {
       const double position = start + double(k) * ratio;
       const double whole = std::floor(position);
       const double t = position - whole;
-      const float* at = x + (size_t(whole) - 1) * channels;
-      for (size_t c = 0; c < channels; ++c) {
-        const double y0 = at[c];
-        const double y1 = at[channels + c];
-        const double y2 = at[2 * channels + c];
-        const double y3 = at[3 * channels + c];
-        const double c1 = 0.5 * (y2 - y0);
-        const double c2 = y0 - 2.5 * y1 + 2 * y2 - 0.5 * y3;
-        const double c3 = 0.5 * (y3 - y0) + 1.5 * (y1 - y2);
-        *out++ = float(((c3 * t + c2) * t + c1) * t + y1);
-      }
+      // The cubic's weights of the four neighbours, once per frame; each channel then takes four
+      // products, in float, independent of one another (the compiler may run them side by side).
+      const double t2 = t * t;
+      const double t3 = t2 * t;
+      const float w0 = float(0.5 * (2 * t2 - t3 - t));
+      const float w1 = float(0.5 * (3 * t3 - 5 * t2) + 1);
+      const float w2 = float(0.5 * (4 * t2 - 3 * t3 + t));
+      const float w3 = float(0.5 * (t3 - t2));
+      const float* __restrict y0 = x + (size_t(whole) - 1) * channels;
+      const float* __restrict y1 = y0 + channels;
+      const float* __restrict y2 = y1 + channels;
+      const float* __restrict y3 = y2 + channels;
+      float* __restrict o = out + k * channels;
+      // At t = 0 the weights are 0, 1, 0, 0: y1 first, so a sample passes through unchanged.
+      for (size_t c = 0; c < channels; ++c) o[c] = w1 * y1[c] + w0 * y0[c] + w2 * y2[c] + w3 * y3[c];
     }
     const double position = start + double(frames) * ratio;
     // Keep one frame of history before the next read position.

@@ -9,6 +9,7 @@
 // is an atomic, so a reader may see channels of two neighbouring blocks, never a torn value.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -34,11 +35,11 @@ class PeakMeter {
 
   /** Takes `frames` interleaved frames. */
   void measure_interleaved(const float* samples, size_t frames) {
-    for (uint32_t c = 0; c < channels_; ++c) {
-      float peak = running_[c];
-      const float* s = samples + c;
-      for (size_t f = 0; f < frames; ++f, s += channels_) peak = louder(peak, *s);
-      running_[c] = peak;
+    // Frame by frame, every channel's peak at once: contiguous, and no chain of dependent
+    // comparisons (the compiler may compare channels side by side).
+    float* __restrict running = running_.get();
+    for (size_t f = 0; f < frames; ++f, samples += channels_) {
+      for (uint32_t c = 0; c < channels_; ++c) running[c] = louder(running[c], samples[c]);
     }
     frames_ += frames;
   }
@@ -46,10 +47,19 @@ class PeakMeter {
   /** Takes `frames` frames of one plane per channel. */
   void measure_planar(const float* const* planes, size_t frames) {
     for (uint32_t c = 0; c < channels_; ++c) {
-      float peak = running_[c];
+      // Four running peaks, each frame's by its index mod 4, merged at the end: the same maximum
+      // (louder() ignores NaN whichever comes first), without one long chain of comparisons.
+      float peaks[4] = {running_[c], running_[c], running_[c], running_[c]};
       const float* s = planes[c];
-      for (size_t f = 0; f < frames; ++f) peak = louder(peak, s[f]);
-      running_[c] = peak;
+      const size_t whole = frames - frames % 4;
+      for (size_t f = 0; f < whole; f += 4) {
+        peaks[0] = louder(peaks[0], s[f]);
+        peaks[1] = louder(peaks[1], s[f + 1]);
+        peaks[2] = louder(peaks[2], s[f + 2]);
+        peaks[3] = louder(peaks[3], s[f + 3]);
+      }
+      for (size_t f = whole; f < frames; ++f) peaks[0] = louder(peaks[0], s[f]);
+      running_[c] = std::max(std::max(peaks[0], peaks[1]), std::max(peaks[2], peaks[3]));
     }
     frames_ += frames;
   }
