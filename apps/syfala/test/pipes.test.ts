@@ -93,7 +93,7 @@ async function serveSignal(
  * The JSON summary `connect` wrote to stderr (its stdout carried audio), checked for a stream
  * that lost nothing: the jitter buffer plays every frame that arrived, once, so what reached the
  * card is what the server sent, except the frames it counted as skipped (slips: a loaded
- * machine's stalls can leave the buffer fuller than its target for a second). Returns those.
+ * machine's stalls can leave the buffer fuller than its target for half a second). Returns those.
  * (On a machine stalled for longer than the buffer, this fails first, naming the engine's
  * counters, not the pipe's.)
  */
