@@ -46,7 +46,12 @@ class SkewedDevice {
   Engine& engine() { return engine_; }
   const ReceiveRoute& received() const { return *engine_.peers()[0]->receive[0]; }
   /** Simulated time of this device's next period, seconds. */
-  double next_period_time() const { return double(periods_) * seconds_per_period_; }
+  double next_period_time() const {
+    return double(periods_) * seconds_per_period_ + lost_seconds_;
+  }
+
+  /** An xrun: the device's clock goes on `frames` of its frames later, those periods unplayed. */
+  void lose(uint32_t frames) { lost_seconds_ += double(frames) / kPeriod * seconds_per_period_; }
 
   /** Datagrams this device has queued for its peer so far. */
   uint64_t sent() const {
@@ -77,7 +82,9 @@ class SkewedDevice {
     for (auto& plane : out_) std::fill(plane.begin(), plane.end(), 0.0f);
     const size_t queued = engine_.peers()[0]->inbound.size();
     const size_t before = test::allocations();
-    engine_.process({&inputs_, &outputs_, kPeriod});
+    DevicePeriod period{&inputs_, &outputs_, kPeriod};
+    period.callback_ns = int64_t(1e12 + next_period_time() * 1e9);  // never near 0, as a clock
+    engine_.process(period);
     allocations += test::allocations() - before;
     consumed_ += queued;  // process() drains the ring
     played.insert(played.end(), out_[0].begin(), out_[0].end());
@@ -93,6 +100,7 @@ class SkewedDevice {
   std::vector<std::vector<float*>> outputs_;
   uint64_t periods_ = 0;
   uint64_t consumed_ = 0;
+  double lost_seconds_ = 0;
 };
 
 PeerSpec peer_at(const std::string& id, uint16_t port, uint32_t wire_rate, bool compensate) {
@@ -104,9 +112,13 @@ PeerSpec peer_at(const std::string& id, uint16_t port, uint32_t wire_rate, bool 
 }
 
 /** What one side saw once the loop had settled. */
+/** How far the fill may move about the target, each period's datagram coming and going. */
+constexpr size_t kRoom = kPeriod * 3 / 2;
+
 struct Settled {
   std::vector<float> played;  // channel 0, from the settling time on
   size_t fill_min = SIZE_MAX, fill_max = 0;  // when each period was due
+  size_t periods_above = 0;                  // ...with the fill above kTarget + kRoom
   JitterStatsSnapshot at_settling{}, at_end{};
   double drift_ppm = 0;
 };
@@ -116,21 +128,34 @@ struct DriftRun {
   size_t allocations = 0;
 };
 
+/** An xrun of A's or B's device `at` seconds into the stream. */
+struct Xrun {
+  bool a;
+  double at;
+  uint32_t frames;
+};
+
 /**
- * Streams A ↔ B for `stream_seconds` of simulated time; what each plays and how its fill moves
- * is recorded from `settle_seconds` on.
+ * Streams A ↔ B for `stream_seconds` of simulated time, the devices losing time at `xruns`
+ * (in time order); what each plays and how its fill moves is recorded from `settle_seconds` on.
  */
-DriftRun run(SkewedDevice& a, SkewedDevice& b, double stream_seconds, double settle_seconds) {
+DriftRun run(SkewedDevice& a, SkewedDevice& b, double stream_seconds, double settle_seconds,
+             const std::vector<Xrun>& xruns = {}) {
   DriftRun result;
   std::vector<float> played_a, played_b;
   played_a.reserve(size_t(stream_seconds * 50000));
   played_b.reserve(size_t(stream_seconds * 50000));
   size_t settled_a = SIZE_MAX, settled_b = SIZE_MAX;
+  size_t next_xrun = 0;
   for (;;) {
     const bool a_next = a.next_period_time() <= b.next_period_time();
     SkewedDevice& device = a_next ? a : b;
     const double now = device.next_period_time();
     if (now >= stream_seconds) break;
+    if (next_xrun < xruns.size() && xruns[next_xrun].a == a_next && xruns[next_xrun].at <= now) {
+      device.lose(xruns[next_xrun++].frames);
+      continue;
+    }
     Settled& side = a_next ? result.a : result.b;
     std::vector<float>& played = a_next ? played_a : played_b;
     size_t& settled_at = a_next ? settled_a : settled_b;
@@ -148,6 +173,7 @@ DriftRun run(SkewedDevice& a, SkewedDevice& b, double stream_seconds, double set
                           size_t(std::lround(kPeriod * route.nominal_ratio));
       side.fill_min = std::min(side.fill_min, fill);
       side.fill_max = std::max(side.fill_max, fill);
+      if (fill > kTarget + kRoom) ++side.periods_above;
     }
   }
   for (auto [device, side, played, settled_at] :
@@ -195,7 +221,6 @@ void check_settled(const Settled& side, uint32_t device_rate, double expected_dr
   CHECK_EQ(e.lost_bytes - s.lost_bytes, uint64_t(0));
   CHECK_EQ(e.resyncs, uint64_t(0));
   // The fill moves with each period's datagram, about the target.
-  constexpr size_t kRoom = kPeriod * 3 / 2;
   CHECK(side.fill_min + kRoom >= kTarget);
   CHECK(side.fill_max <= kTarget + kRoom);
   CHECK(std::fabs(side.drift_ppm - expected_drift_ppm) <= 50);
@@ -227,6 +252,39 @@ TEST(engine_drift_compensation_holds_the_fill_of_clocks_500_ppm_apart_without_a_
     check_settled(r.b, 48000, true_drift_ppm(+250, -250));
   }
   if (test::allocations_counted()) CHECK_EQ(r.allocations, size_t(0));
+}
+
+TEST(engine_skips_at_once_what_its_device_lost_to_an_xrun_and_keeps_its_drift_estimate) {
+  // A's device loses 300 frames twice, B's 200 once (JACK's timed drivers start their clock
+  // again after an xrun): the surplus each loss leaves in A's buffer goes within two watch
+  // windows, not the half-second slip window or the seconds the resampler would take.
+  SkewedDevice a(48000, +250), b(48000, -250);
+  a.engine().add_peer(peer_at("b", b.engine().port(), 48000, true));
+  b.engine().add_peer(peer_at("a", a.engine().port(), 48000, true));
+  const DriftRun r = run(a, b, kStreamSeconds, kSettleSeconds,
+                         {{true, 32, 300}, {false, 37, 200}, {true, 42, 300}});
+  const size_t window_periods = size_t(kLostTimeWindowSeconds * 48000 / kPeriod) + 1;
+  // The 600 frames lost (299.9 each at the stream's rate: A's clock is 250 ppm fast), and, after
+  // the underrun B's loss makes, what priming buffered past the target: less than a period.
+  const uint64_t underruns_a = r.a.at_end.underruns - r.a.at_settling.underruns;
+  const uint64_t skipped_a = r.a.at_end.skipped_frames - r.a.at_settling.skipped_frames;
+  CHECK(skipped_a >= 2 * 299 && skipped_a < 2 * 300 + kPeriod * underruns_a);
+  CHECK(r.a.periods_above <= 2 * 2 * window_periods);
+  CHECK(std::fabs(r.a.drift_ppm - true_drift_ppm(-250, +250)) <= 50);
+  // What A lost is missing at B, and B's loss at A: an underrun each, primed back to the target.
+  CHECK(r.b.at_end.underruns - r.b.at_settling.underruns <= 2);
+  CHECK(r.a.at_end.underruns - r.a.at_settling.underruns <= 1);
+  CHECK(r.b.periods_above <= 2 * window_periods);
+  CHECK(std::fabs(r.b.drift_ppm - true_drift_ppm(+250, -250)) <= 50);
+  if (test::failures() > 0 || std::getenv("DRIFT_VERBOSE")) {
+    for (const Settled* side : {&r.a, &r.b}) {
+      std::printf("    above %zu periods, fill %zu..%zu, skipped %llu, underruns %llu, %.1f ppm\n",
+                  side->periods_above, side->fill_min, side->fill_max,
+                  (unsigned long long)(side->at_end.skipped_frames),
+                  (unsigned long long)(side->at_end.underruns - side->at_settling.underruns),
+                  side->drift_ppm);
+    }
+  }
 }
 
 TEST(engine_without_drift_compensation_the_same_clocks_slip_and_rebuffer) {

@@ -94,6 +94,12 @@ class DriftCompensatedStream {
     }
     const double ratio = nominal_ratio_ * controller_.ratio();
     const size_t needed = resampler_.input_frames_needed(device_frames, ratio);
+    // A restart (after an underrun) finds what the last datagram brought beyond the target: latency
+    // nobody asked for, and an error the controller would hold for a minute, its drift estimate
+    // off by tens of ppm each time. Played from the target instead.
+    if (buffer_.restarts_with(needed)) {
+      buffer_.skip_buffered(buffer_.buffered_frames() - std::max(target, needed));
+    }
     const size_t due = buffer_.buffered_frames();
     const PullResult& result = buffer_.pull(wire_.get(), needed, missing_.get());
     decode_samples(format_.type, wire_.get(), needed * format_.channels, samples_.get());
@@ -101,9 +107,10 @@ class DriftCompensatedStream {
     resampler_.write(samples_.get(), needed);
     resampler_.read(out_interleaved, device_frames, ratio);
     controller_.set_setpoint_frames(double(buffer_.target_latency_frames()));
-    if (result.playing) {
+    if (result.playing && result.skipped_frames == 0) {
       controller_.update(double(due), double(device_frames) * nominal_ratio_);
-    } else if (result.underrun) {
+    } else if (result.underrun || result.skipped_frames > 0) {
+      // The fill moved by a skip or a re-prime, not by drift: measured afresh from the next period.
       controller_.restart();
     }
     return result;

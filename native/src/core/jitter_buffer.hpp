@@ -208,9 +208,7 @@ class JitterBuffer {
     if (missing_frames != nullptr && frames > 0) std::memset(missing_frames, 0, frames);
     const size_t length = frames * bytes_per_frame_;
     const uint64_t playhead = playhead_;
-    if (!playing_ && buffered_bytes() < std::max<uint64_t>(target_bytes(), length)) {
-      return play_silence(dst, frames, false);
-    }
+    if (!playing_ && !starts_with(frames)) return play_silence(dst, frames, false);
     const bool underrun = highest_ < playhead + length;
     if (underrun) {
       add(s.underruns);
@@ -259,7 +257,12 @@ class JitterBuffer {
     // of the window (priming started a fresh one).
     if (starting) start_fill_ = first_start ? buffered_bytes() : 0;
     add(s.lost_bytes, concealed);
-    const size_t skipped = options_.skip_surplus ? watch_fill(frames) : 0;
+    size_t skipped = 0;
+    if (lost_time_frames_ > 0) {
+      skipped = skip_buffered(lost_time_frames_);
+      lost_time_frames_ = 0;
+    }
+    if (options_.skip_surplus) skipped += watch_fill(frames);
     result_ = {true, concealed, underrun, skipped};
     publish_gauges();
     return result_;
@@ -272,6 +275,7 @@ class JitterBuffer {
     playing_ = false;
     started_ = false;
     concealed_last_ = false;
+    lost_time_frames_ = 0;
     restart_window();
     runs_past_window_ = 0;
     playhead_ = 0;
@@ -289,6 +293,29 @@ class JitterBuffer {
     if (!playing_) return;
     playing_ = false;
     concealed_last_ = false;
+  }
+
+  /// The device lost `frames` of its own clock (an xrun it did not catch up on) while the
+  /// sender's went on: that much of what is buffered was due in periods that never played. The
+  /// next pull that plays skips it after playing, as a slip (in its skipped_frames: a splice to
+  /// crossfade), never past what has arrived; the fill is then what it would have been.
+  void skip_lost_time(size_t frames) { lost_time_frames_ += frames; }
+
+  /// Whether a pull of `frames` would start playback again, after an underrun or prime_again():
+  /// a restart, not the stream's first start.
+  bool restarts_with(size_t frames) const {
+    return started_ && !playing_ && starts_with(frames);
+  }
+
+  /// Moves the playhead past `frames` buffered frames without playing them (counted as skipped),
+  /// never past what has arrived; returns the frames skipped.
+  size_t skip_buffered(size_t frames) {
+    const size_t skipped = std::min(frames, buffered_frames());
+    if (skipped == 0) return 0;
+    skip(uint64_t(skipped) * bytes_per_frame_);
+    restart_window();
+    publish_gauges();
+    return skipped;
   }
 
   /// Frames to buffer before playback starts, 1 to capacity / 2; it never moves the playhead
@@ -361,8 +388,14 @@ class JitterBuffer {
     add(stats_->priming_frames, frames);
     if (started_) add(stats_->underrun_frames, frames);
     restart_window();
+    lost_time_frames_ = 0;
     result_ = {false, 0, underrun, 0};
     return result_;
+  }
+
+  /// Whether enough is buffered to start playing a pull of `frames`: the target, and that pull.
+  bool starts_with(size_t frames) const {
+    return buffered_bytes() >= std::max<uint64_t>(target_bytes(), frames * bytes_per_frame_);
   }
 
   void restart_window() {
@@ -550,6 +583,9 @@ class JitterBuffer {
   /// The last pull concealed an underrun (conceal_underruns): the next one may prime again.
   bool concealed_last_ = false;
   size_t late_frames_ = 0;
+  /// skip_lost_time()'s frames, for the next pull that plays; a re-prime drops them (it makes
+  /// the fill the target again).
+  size_t lost_time_frames_ = 0;
   uint64_t window_frames_ = 0;
   /// Runs in a row that landed wholly past the window (kResyncAfterRuns).
   uint64_t runs_past_window_ = 0;

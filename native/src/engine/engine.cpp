@@ -76,6 +76,7 @@ void adapt(ReceiveRoute& route, size_t played, bool underrun) {
  * Played straight with concealment, the pull's missing frames are filled (LossConcealer) in the
  * copy; without, they stay the format's zero.
  */
+
 void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
   const SampleType type = route.route.format.type;
   if (route.compensated) {
@@ -154,6 +155,7 @@ void Engine::set_device(std::vector<uint32_t> inputs, std::vector<uint32_t> outp
   device_inputs_ = std::move(inputs);
   device_outputs_ = std::move(outputs);
   device_clock_ = {sample_rate, period_frames};
+  lost_time_.configure(sample_rate, period_frames);
 }
 
 void Engine::add_peer(const PeerSpec& spec) {
@@ -231,6 +233,7 @@ void Engine::publish() {
 void Engine::process(const DevicePeriod& period) {
   ReadPass pass(audio_reader_);
   const PeerList& list = *published_.load(std::memory_order_seq_cst);
+  const uint64_t lost_frames = lost_time_.observe(period.callback_ns, period.frames);
   for (Peer* peer : list.peers) {
     // What the receive thread queued since the last period goes into the jitter buffers first.
     size_t length = 0;
@@ -245,6 +248,11 @@ void Engine::process(const DevicePeriod& period) {
       peer->inbound.release();
     }
     for (const auto& route : peer->receive) {
+      // What the sender sent while the device lost time is skipped with the next period, not
+      // left as latency for the resampler to draw down (dragging its drift estimate with it).
+      if (lost_frames > 0) {
+        route->buffer.skip_lost_time(size_t(std::llround(double(lost_frames) * route->nominal_ratio)));
+      }
       const std::vector<float*>& out = (*period.outputs)[route->route.device];
       const size_t channels = out.size();
       for (uint32_t done = 0; done < period.frames;) {
