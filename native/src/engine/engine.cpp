@@ -77,6 +77,11 @@ void adapt(ReceiveRoute& route, size_t played, bool underrun) {
  * copy; without, they stay the format's zero.
  */
 
+/** `device_frames` at the device's `device_rate`, in frames of a stream in `format`. */
+size_t stream_frames(uint64_t device_frames, const Format& format, uint32_t device_rate) {
+  return size_t(std::llround(double(device_frames) * format.sample_rate / device_rate));
+}
+
 void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
   const SampleType type = route.route.format.type;
   if (route.compensated) {
@@ -251,7 +256,8 @@ void Engine::process(const DevicePeriod& period) {
       // What the sender sent while the device lost time is skipped with the next period, not
       // left as latency for the resampler to draw down (dragging its drift estimate with it).
       if (lost_frames > 0) {
-        route->buffer.skip_lost_time(size_t(std::llround(double(lost_frames) * route->nominal_ratio)));
+        route->buffer.skip_lost_time(
+            stream_frames(lost_frames, route->route.format, device_clock_.sample_rate));
       }
       const std::vector<float*>& out = (*period.outputs)[route->route.device];
       const size_t channels = out.size();
@@ -268,6 +274,12 @@ void Engine::process(const DevicePeriod& period) {
       const std::vector<const float*>& in = (*period.inputs)[route->route.device];
       const size_t channels = in.size();
       const size_t frame_bytes = bytes_per_frame(route->route.format);
+      // What the device never captured while it lost time is a gap in the stream: the peer
+      // conceals it in place instead of running short by that much from then on.
+      if (lost_frames > 0) {
+        route->packetizer.skip(frame_bytes * stream_frames(lost_frames, route->route.format,
+                                                           device_clock_.sample_rate));
+      }
       for (uint32_t done = 0; done < period.frames;) {
         const uint32_t n = std::min<uint32_t>(period.frames - done, kChunkFrames);
         for (size_t c = 0; c < channels; ++c) route->planes[c] = in[c] + done;

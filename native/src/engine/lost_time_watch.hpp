@@ -6,11 +6,12 @@
 // down (at most 1,000 ppm, 48 frames a second), its drift estimate dragged up meanwhile (issue #14:
 // +200 to +400 ppm on both sides of two JACK servers sharing one clock).
 //
-// Seen as a step in the callbacks' lateness, callback time − device frames played ÷ rate. A late
-// callback that the device catches up on (the next ones come quickly) is no step: the earliest
-// callback of a window has the device's own lateness, and only a rise of that minimum from one
-// window to the next, of half a period or more, is time lost. Slow drift between the device's
-// clock and the monotonic one moves the minimum by microseconds a window, and is followed.
+// Seen as a step in the callbacks' lateness, callback time − device frames played ÷ rate, above
+// the baseline: the earliest lateness of the last 50 ms window, which follows slow drift between
+// the device's clock and the monotonic one and whatever lateness a device settles at. A step is
+// kConfirmCallbacks callbacks in a row at least half a period (and 0.5 ms) above it: a late
+// callback the device catches up on (the next ones come quickly) is none. Found within a few
+// periods, the time lost can still be left out of what is sent before the peer runs short.
 //
 // Nothing here allocates, locks or throws; the device's real-time thread calls it.
 #include <algorithm>
@@ -20,8 +21,12 @@
 
 namespace syfala {
 
-/** Length of a window of callbacks, seconds: detection comes one to two windows after the loss. */
+/** Length of the baseline's windows, seconds. */
 inline constexpr double kLostTimeWindowSeconds = 0.05;
+/** Callbacks in a row above the baseline that make a step. */
+inline constexpr size_t kConfirmCallbacks = 3;
+/** The smallest step taken for lost time, seconds (and half a period). */
+inline constexpr double kLostTimeMinSeconds = 0.0005;
 /** A rise of the lateness longer than this is a device that stopped and started, not an xrun. */
 inline constexpr double kLostTimeMaxSeconds = 1;
 
@@ -30,7 +35,8 @@ class LostTimeWatch {
   /** For a device at `sample_rate` Hz running `period_frames`-frame periods. */
   void configure(uint32_t sample_rate, uint32_t period_frames) {
     sample_rate_ = sample_rate;
-    threshold_ns_ = 0.5 * double(period_frames) * 1e9 / double(sample_rate);
+    threshold_ns_ = std::max(kLostTimeMinSeconds * 1e9,
+                             0.5 * double(period_frames) * 1e9 / double(sample_rate));
     window_frames_ = uint64_t(kLostTimeWindowSeconds * sample_rate);
     reset();
   }
@@ -41,6 +47,7 @@ class LostTimeWatch {
     has_baseline_ = false;
     window_min_ns_ = INFINITY;
     window_played_ = 0;
+    above_ = 0;
   }
 
   /**
@@ -57,21 +64,30 @@ class LostTimeWatch {
     const double lateness_ns =
         double(now_ns - anchor_ns_) - double(played_) * 1e9 / double(sample_rate_);
     played_ += frames;
+    if (has_baseline_) {
+      const double rise_ns = lateness_ns - baseline_ns_;
+      above_min_ns_ = above_ == 0 ? rise_ns : std::min(above_min_ns_, rise_ns);
+      above_ = rise_ns >= threshold_ns_ ? above_ + 1 : 0;
+      if (above_ == kConfirmCallbacks) {
+        // Measured from here on: the window so far saw the lateness before the step.
+        above_ = 0;
+        window_min_ns_ = INFINITY;
+        window_played_ = 0;
+        baseline_ns_ += above_min_ns_;
+        if (above_min_ns_ > kLostTimeMaxSeconds * 1e9) return 0;
+        return uint64_t(std::llround(above_min_ns_ * double(sample_rate_) / 1e9));
+      }
+    }
     window_min_ns_ = std::min(window_min_ns_, lateness_ns);
     window_played_ += frames;
     if (window_played_ < window_frames_) return 0;
-    const double window_min_ns = window_min_ns_;
+    // The window's earliest lateness is the device's: slow drift and sub-threshold rises are
+    // followed, and so is a fall (callbacks coming earlier).
+    baseline_ns_ = window_min_ns_;
+    has_baseline_ = true;
     window_min_ns_ = INFINITY;
     window_played_ = 0;
-    if (!has_baseline_) {
-      baseline_ns_ = window_min_ns;
-      has_baseline_ = true;
-      return 0;
-    }
-    const double rise_ns = window_min_ns - baseline_ns_;
-    baseline_ns_ = window_min_ns;
-    if (rise_ns < threshold_ns_ || rise_ns > kLostTimeMaxSeconds * 1e9) return 0;
-    return uint64_t(std::llround(rise_ns * double(sample_rate_) / 1e9));
+    return 0;
   }
 
  private:
@@ -85,6 +101,9 @@ class LostTimeWatch {
   uint64_t window_played_ = 0;
   bool has_baseline_ = false;
   double baseline_ns_ = 0;
+  /// Callbacks in a row at least the threshold above the baseline, and their smallest rise.
+  size_t above_ = 0;
+  double above_min_ns_ = 0;
 };
 
 }  // namespace syfala
