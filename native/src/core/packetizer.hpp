@@ -70,10 +70,10 @@ class StreamPacketizer {
     period_head_ = 0;
   }
 
-  /// Leaves `bytes` out of the numbering: the device lost that much time (an xrun) and what it
-  /// would have captured never will be. The receiver conceals it in its place, its playhead
-  /// keeping time, instead of finding the stream late by that much from then on. The history
-  /// is forgotten: its copies would no longer run on into what follows.
+  /// Leaves `bytes` out of the numbering: the device lost that much time (an xrun). The receiver,
+  /// whose clock went on, conceals the gap in its place instead of finding the stream late by
+  /// that much from then on. The history is forgotten: its copies would no longer run on into
+  /// what follows.
   void skip(uint64_t bytes) {
     byte_index_ += bytes;
     held_bytes_ = 0;

@@ -240,6 +240,7 @@ void Engine::process(const DevicePeriod& period) {
   const PeerList& list = *published_.load(std::memory_order_seq_cst);
   const uint64_t lost_frames = lost_time_.observe(period.callback_ns, period.frames);
   for (Peer* peer : list.peers) {
+    const uint64_t lost = peer->keeps_time ? lost_frames : 0;
     // What the receive thread queued since the last period goes into the jitter buffers first.
     size_t length = 0;
     while (const uint8_t* datagram = peer->inbound.read_slot(length)) {
@@ -255,9 +256,9 @@ void Engine::process(const DevicePeriod& period) {
     for (const auto& route : peer->receive) {
       // What the sender sent while the device lost time is skipped with the next period, not
       // left as latency for the resampler to draw down (dragging its drift estimate with it).
-      if (lost_frames > 0) {
+      if (lost > 0) {
         route->buffer.skip_lost_time(
-            stream_frames(lost_frames, route->route.format, device_clock_.sample_rate));
+            stream_frames(lost, route->route.format, device_clock_.sample_rate));
       }
       const std::vector<float*>& out = (*period.outputs)[route->route.device];
       const size_t channels = out.size();
@@ -274,10 +275,10 @@ void Engine::process(const DevicePeriod& period) {
       const std::vector<const float*>& in = (*period.inputs)[route->route.device];
       const size_t channels = in.size();
       const size_t frame_bytes = bytes_per_frame(route->route.format);
-      // What the device never captured while it lost time is a gap in the stream: the peer
-      // conceals it in place instead of running short by that much from then on.
-      if (lost_frames > 0) {
-        route->packetizer.skip(frame_bytes * stream_frames(lost_frames, route->route.format,
+      // The time the device lost is a gap in the stream: the peer, whose clock went on, conceals
+      // it in place instead of running short by that much from then on.
+      if (lost > 0) {
+        route->packetizer.skip(frame_bytes * stream_frames(lost, route->route.format,
                                                            device_clock_.sample_rate));
       }
       for (uint32_t done = 0; done < period.frames;) {

@@ -123,6 +123,7 @@ Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t datagram_budget
     : id(spec.id),
       address(addr),
       sending(spec.sending),
+      keeps_time(spec.drift_compensation),
       inbound(ring_slots(spec.receive, clear_budget(spec, datagram_budget),
                          kJitterCapacitySeconds),
               kSlotBytes),

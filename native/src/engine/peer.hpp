@@ -143,6 +143,11 @@ struct Peer {
   std::vector<std::unique_ptr<SendRoute>> send;
   std::vector<std::unique_ptr<ReceiveRoute>> receive;
   std::atomic<bool> sending;
+  /**
+   * Time the device loses is kept (drift compensation): skipped from what it receives, a gap in
+   * what it sends. Without, both streams stay bit for bit, the loss left to slips and priming.
+   */
+  const bool keeps_time;
   /** Receive thread → real-time callback. */
   DatagramRing inbound;
   /** What the real-time callback packetized this period, until it sends it. */
