@@ -8,6 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess, sleep, treeCpuSeconds, type JackServer } from '@syfala/jack-rig';
+import { ADDON_PATH_VARIABLE } from '@syfala/native-engine';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -274,13 +275,22 @@ export function syfalaCounters(line: string): BridgeCounters | null {
   return null;
 }
 
+/** Another build of the native addon to run a syfala bridge on (SYFALA_NATIVE_ADDON), named. */
+export interface AddonBuild {
+  name: string;
+  path: string;
+}
+
 /**
  * The syfala bridge with `flags` given to both serve and connect (e.g. `--latency 64`); none: the
- * CLI's defaults, as a new user runs it.
+ * CLI's defaults, as a new user runs it. `addon`: on that build of the native addon instead of
+ * this checkout's (an A/B of two builds in one invocation).
  */
-export function syfala(flags: readonly string[] = []): Bridge {
+export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridge {
+  const env = addon ? { ...process.env, [ADDON_PATH_VARIABLE]: addon.path } : undefined;
+  const label = flags.length === 0 ? 'syfala defaults' : `syfala ${flags.join(' ')}`;
   return {
-    label: flags.length === 0 ? 'syfala defaults' : `syfala ${flags.join(' ')}`,
+    label: addon ? `${label} (${addon.name})` : label,
     kind: 'syfala',
     lostUnit: 'frames',
     async start(a, b, channels) {
@@ -290,7 +300,7 @@ export function syfala(flags: readonly string[] = []): Bridge {
       const serve = new ManagedProcess(
         process.execPath,
         SYFALA.serveArgs(a.name, udpPort, flags, channels, period),
-        { onLine: (line) => (counters.a = syfalaCounters(line) ?? counters.a) },
+        { env, onLine: (line) => (counters.a = syfalaCounters(line) ?? counters.a) },
       );
       let connect: ManagedProcess | undefined;
       const stop = async (): Promise<void> => {
@@ -315,6 +325,7 @@ export function syfala(flags: readonly string[] = []): Bridge {
           });
         for (const c of range(channels)) await a.connect(SYFALA.serverOut(c), SYFALA.serverIn(c));
         connect = new ManagedProcess(process.execPath, SYFALA.connectArgs(b.name, udpPort, flags), {
+          env,
           onLine: (line) => (counters.b = syfalaCounters(line) ?? counters.b),
         });
         const started = connect;

@@ -4,10 +4,13 @@
  *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
  *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--rate-a 44100] [--verbose]
+ *        [--syfala-addon NAME=PATH]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
  * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
- * compensation (played bit for bit: an underrun primes again, surplus is skipped). --realtime runs
+ * compensation (played bit for bit: an underrun primes again, surplus is skipped), and with the
+ * defaults on another build of the native addon, `--syfala-addon NAME=PATH` (an A/B of two
+ * builds in one invocation, e.g. main's against a change's). --realtime runs
  * both servers with real-time scheduling (jackd -R, as JACK users run it; the tests do not);
  * --rate-a runs server A at another rate (syfala converts; JackTrip cannot). The configurations
  * take turns, run after run, so a noisy stretch of the shared machine hits all of them alike.
@@ -19,7 +22,7 @@
  * each run's readings in order and the last lines each side logged.
  */
 import { parseArgs } from 'node:util';
-import { jacktrip, syfala, type Bridge } from './bridges.js';
+import { jacktrip, syfala, type AddonBuild, type Bridge } from './bridges.js';
 import {
   bridgeChoice,
   fmt,
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     realtime: { type: 'boolean', default: false },
     'rate-a': { type: 'string', default: String(SAMPLE_RATE) },
     verbose: { type: 'boolean', default: false },
+    'syfala-addon': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -58,6 +62,8 @@ if (which !== 'syfala')
   bridges.push(...numberList(values.queues, '--queues').map((q) => jacktrip(q)));
 if (which !== 'jacktrip') {
   bridges.push(syfala());
+  if (values['syfala-addon'] !== undefined)
+    bridges.push(syfala([], addonBuild(values['syfala-addon'])));
   for (const latency of (values['syfala-latency'] ?? '').split(',').filter(Boolean)) {
     if (latency !== 'auto') numberList(latency, '--syfala-latency');
     bridges.push(syfala(['--latency', latency]));
@@ -66,6 +72,15 @@ if (which !== 'jacktrip') {
     numberList(latency, '--syfala-fixed');
     bridges.push(syfala(['--latency', latency, '--no-drift-compensation']));
   }
+}
+
+/** `NAME=PATH` of --syfala-addon. */
+function addonBuild(spec: string): AddonBuild {
+  const at = spec.indexOf('=');
+  if (at < 1 || at === spec.length - 1) {
+    throw new Error(`--syfala-addon: expected NAME=PATH (a built syfala_native.node), got ${spec}`);
+  }
+  return { name: spec.slice(0, at), path: spec.slice(at + 1) };
 }
 
 console.log(machine(values.realtime));

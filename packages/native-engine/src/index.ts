@@ -13,5 +13,5 @@ export {
 } from './addon.js';
 export { fromNative } from './native-error.js';
 export { NativeAddonError, type NativeAddonErrorCode } from './errors.js';
-export { loadNativeAddon } from './load.js';
+export { ADDON_PATH_VARIABLE, loadNativeAddon } from './load.js';
 export { bindNativeEngine, NativeStreamEngine, type SharedCode } from './native-stream-engine.js';
