@@ -287,7 +287,7 @@ export interface AddonBuild {
  * this checkout's (an A/B of two builds in one invocation).
  */
 export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridge {
-  const env = addon ? { ...process.env, [ADDON_PATH_VARIABLE]: addon.path } : undefined;
+  const env = addon ? { ...process.env, [ADDON_PATH_VARIABLE]: addon.path } : process.env;
   const label = flags.length === 0 ? 'syfala defaults' : `syfala ${flags.join(' ')}`;
   return {
     label: addon ? `${label} (${addon.name})` : label,
