@@ -69,6 +69,11 @@ void adapt(ReceiveRoute& route, size_t played, bool underrun) {
   route.jitter_frames.store(route.adapter->jitter_frames(), std::memory_order_relaxed);
 }
 
+/** `device_frames` at the device's `device_rate`, in frames of a stream in `format`. */
+size_t stream_frames(uint64_t device_frames, const Format& format, uint32_t device_rate) {
+  return size_t(std::llround(double(device_frames) * format.sample_rate / device_rate));
+}
+
 /**
  * Plays the next `frames` device frames of a route into its planes, through an interleaved copy
  * that is metered. With drift compensation the stream resamples (and conceals) into the copy.
@@ -76,12 +81,6 @@ void adapt(ReceiveRoute& route, size_t played, bool underrun) {
  * Played straight with concealment, the pull's missing frames are filled (LossConcealer) in the
  * copy; without, they stay the format's zero.
  */
-
-/** `device_frames` at the device's `device_rate`, in frames of a stream in `format`. */
-size_t stream_frames(uint64_t device_frames, const Format& format, uint32_t device_rate) {
-  return size_t(std::llround(double(device_frames) * format.sample_rate / device_rate));
-}
-
 void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
   const SampleType type = route.route.format.type;
   if (route.compensated) {
