@@ -38,11 +38,7 @@ class LostTimeWatch {
     threshold_ns_ = std::max(kLostTimeMinSeconds * 1e9,
                              0.5 * double(period_frames) * 1e9 / double(sample_rate));
     window_frames_ = uint64_t(kLostTimeWindowSeconds * sample_rate);
-    reset();
-  }
-
-  /** Forgets the lateness seen: the next windows measure it afresh. */
-  void reset() {
+    // The lateness seen so far is forgotten: the next windows measure it afresh.
     has_anchor_ = false;
     has_baseline_ = false;
     window_min_ns_ = INFINITY;
