@@ -2,7 +2,6 @@
 // thread opens, starts, reads counters and closes; the worker blocks in take() between periods.
 #include "jack_duplex.hpp"
 
-#include <ctime>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -97,13 +96,12 @@ Napi::Value Take(const Napi::CallbackInfo& info) {
     case DuplexBridge::Take::kPeriod:
       break;
   }
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
+  const int64_t now_ns = monotonic_now_ns();
   stamp_out[0] = double(stamp.index);
   stamp_out[1] = double(stamp.frame_index);
   stamp_out[2] = double(stamp.cycle_start_ns);
   stamp_out[3] = double(stamp.period_ns);
-  stamp_out[4] = double(now.tv_sec) * 1e9 + double(now.tv_nsec);
+  stamp_out[4] = double(now_ns);
   return Napi::Number::New(env, 1);
 }
 

@@ -8,8 +8,10 @@
 //
 // A device at another nominal rate is resampled by the same resampler: each device frame takes
 // nominal × ratio stream frames (nominal = stream rate / device rate). The controller works in
-// stream frames throughout. It restarts only when the buffer primes again, not on an underrun it
-// concealed (JitterBufferOptions::conceal_underruns), so the drift estimate survives a late packet.
+// stream frames throughout. It restarts (keeping its drift estimate) when the buffer primes again
+// or skips (a slip, or time the device lost), whose steps are not drift, but not on an underrun it
+// concealed (JitterBufferOptions::conceal_underruns), so the fill survives a late packet. A restart
+// plays from the target: what priming buffered past it is skipped.
 //
 // Everything is allocated in the constructor; pull() allocates, locks, throws and logs nothing.
 // One thread (the buffer's owner) calls it.
@@ -47,7 +49,7 @@ struct DriftCompensatedStreamOptions {
 class DriftCompensatedStream {
  public:
   /// The controller holds `buffer`'s fill against drift; with conceal_underruns an underrun is
-  /// concealed, with skip_surplus a step (the receiver lost periods) is skipped at once;
+  /// concealed, with skip_surplus a surplus held for a slip window is skipped;
   /// `concealer` (nullable) fills
   /// gaps before resampling. Both must outlive the stream. Throws std::invalid_argument for a
   /// device rate that is negative or not finite.

@@ -21,7 +21,8 @@
 // latency falls back to it: a stream whose clocks agree is never skipped. A stalled sender's burst,
 // piled up while the buffer primed again, is skipped the same way. A receiver that stalled longer
 // than its capacity finds every new run past its window: after kResyncAfterRuns of them in a row it
-// jumps to the newest and primes again (a resync), rather than overrun for ever.
+// jumps to the newest and primes again (a resync), rather than overrun for ever. Time the device
+// itself lost (skip_lost_time, told by its owner) is skipped with the next pull, as a slip is.
 //
 // Everything is allocated in the constructor; push, pull, reset and the setters allocate, lock,
 // throw and log nothing. One thread (the owner) calls them; stats() may be read from any thread.
