@@ -302,6 +302,33 @@ TEST(engine_skips_at_once_what_its_device_lost_to_an_xrun_and_keeps_its_drift_es
   }
 }
 
+TEST(engine_xruns_several_times_a_second_leave_the_drift_estimate_and_the_fill_alone) {
+  // The JACK rig's dummy servers on a busy machine: each device loses 48 to 150 frames three
+  // times a second, the two taking turns. Each loss is a skip of what the loser received and a
+  // gap in what it sent; neither is drift, so the estimate must stay with the clocks' true
+  // difference and the fill with its target however often they come.
+  SkewedDevice a(48000, +250), b(48000, -250);
+  a.engine().add_peer(peer_at("b", b.engine().port(), 48000, true));
+  b.engine().add_peer(peer_at("a", a.engine().port(), 48000, true));
+  constexpr uint32_t kSizes[] = {48, 96, 150, 64, 120};
+  std::vector<Xrun> xruns;
+  for (size_t i = 0; 2 + double(i) / 6 < kStreamSeconds - 1; ++i) {
+    xruns.push_back({i % 2 == 0, 2 + double(i) / 6, kSizes[i % 5]});
+  }
+  const DriftRun r = run(a, b, kStreamSeconds, kSettleSeconds, xruns);
+  for (const auto& [side, truth, name] :
+       {std::tuple{&r.a, true_drift_ppm(-250, +250), "A"},
+        std::tuple{&r.b, true_drift_ppm(+250, -250), "B"}}) {
+    test::Scope scope(name);
+    CHECK(std::fabs(side->drift_ppm - truth) <= 10);
+    CHECK_EQ(side->at_end.underruns - side->at_settling.underruns, uint64_t(0));
+    if (test::failures() > 0 || std::getenv("DRIFT_VERBOSE")) {
+      std::printf("    %s: fill %zu..%zu, above %zu periods, %.1f ppm (true %.1f)\n", name,
+                  side->fill_min, side->fill_max, side->periods_above, side->drift_ppm, truth);
+    }
+  }
+}
+
 TEST(engine_without_drift_compensation_the_same_clocks_slip_and_rebuffer) {
   // The rig's skew is real: played straight, the faster sender's surplus is skipped and the
   // slower one's stream underruns and primes again.

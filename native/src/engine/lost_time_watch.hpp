@@ -7,8 +7,10 @@
 // +200 to +400 ppm on both sides of two JACK servers sharing one clock).
 //
 // Seen as a step in the callbacks' lateness, callback time − device frames played ÷ rate, above
-// the baseline: the earliest lateness of the last 50 ms window, which follows slow drift between
-// the device's clock and the monotonic one and whatever lateness a device settles at. A step is
+// the baseline: the earliest lateness of the last 50 ms window, which follows whatever lateness a
+// device settles at, carried on along the slope from the window before it: a device clock slower
+// than the monotonic one raises the lateness steadily, and a baseline a window behind would count
+// that rise (0.6 frames at 250 ppm) into every step. A step is
 // kConfirmCallbacks callbacks in a row at least half a period (and 0.5 ms) above it: a late
 // callback the device catches up on (the next ones come quickly) is none. Found within a few
 // periods, the time lost can still be left out of what is sent before the peer runs short.
@@ -29,6 +31,10 @@ inline constexpr size_t kConfirmCallbacks = 3;
 inline constexpr double kLostTimeMinSeconds = 0.0005;
 /** A rise of the lateness longer than this is a device that stopped and started, not an xrun. */
 inline constexpr double kLostTimeMaxSeconds = 1;
+/** The steepest baseline slope followed, ppm of the device's clock: steeper is a step's. */
+inline constexpr double kLostTimeMaxSlopePpm = 1000;
+/** Each window's share of the baseline's slope. */
+inline constexpr double kLostTimeSlopeSmoothing = 0.25;
 
 class LostTimeWatch {
  public:
@@ -41,6 +47,7 @@ class LostTimeWatch {
     // The lateness seen so far is forgotten: the next windows measure it afresh.
     has_anchor_ = false;
     has_baseline_ = false;
+    slope_ns_per_frame_ = 0;
     window_min_ns_ = INFINITY;
     window_played_ = 0;
     above_ = 0;
@@ -57,11 +64,12 @@ class LostTimeWatch {
       played_ = 0;
       has_anchor_ = true;
     }
+    const uint64_t at = played_;
     const double lateness_ns =
-        double(now_ns - anchor_ns_) - double(played_) * 1e9 / double(sample_rate_);
+        double(now_ns - anchor_ns_) - double(at) * 1e9 / double(sample_rate_);
     played_ += frames;
     if (has_baseline_) {
-      const double rise_ns = lateness_ns - baseline_ns_;
+      const double rise_ns = lateness_ns - baseline_at(at);
       above_min_ns_ = above_ == 0 ? rise_ns : std::min(above_min_ns_, rise_ns);
       above_ = rise_ns >= threshold_ns_ ? above_ + 1 : 0;
       if (above_ == kConfirmCallbacks) {
@@ -69,17 +77,31 @@ class LostTimeWatch {
         above_ = 0;
         window_min_ns_ = INFINITY;
         window_played_ = 0;
-        baseline_ns_ += above_min_ns_;
+        baseline_ns_ = baseline_at(at) + above_min_ns_;
+        baseline_played_ = at;
         if (above_min_ns_ > kLostTimeMaxSeconds * 1e9) return 0;
         return uint64_t(std::llround(above_min_ns_ * double(sample_rate_) / 1e9));
       }
     }
-    window_min_ns_ = std::min(window_min_ns_, lateness_ns);
+    if (lateness_ns < window_min_ns_) {
+      window_min_ns_ = lateness_ns;
+      window_min_played_ = at;
+    }
     window_played_ += frames;
     if (window_played_ < window_frames_) return 0;
     // The window's earliest lateness is the device's: slow drift and sub-threshold rises are
     // followed, and so is a fall (callbacks coming earlier).
+    // The slope between two earliest callbacks at least a window apart, averaged over windows:
+    // each one's jitter (tens of µs) over a few thousand frames is tens of ppm.
+    if (has_baseline_ && window_min_played_ >= baseline_played_ + window_frames_) {
+      const double steepest = kLostTimeMaxSlopePpm * 1e-6 * 1e9 / double(sample_rate_);
+      const double slope =
+          (window_min_ns_ - baseline_ns_) / double(window_min_played_ - baseline_played_);
+      slope_ns_per_frame_ += (std::max(-steepest, std::min(steepest, slope)) -
+                              slope_ns_per_frame_) * kLostTimeSlopeSmoothing;
+    }
     baseline_ns_ = window_min_ns_;
+    baseline_played_ = window_min_played_;
     has_baseline_ = true;
     window_min_ns_ = INFINITY;
     window_played_ = 0;
@@ -87,6 +109,11 @@ class LostTimeWatch {
   }
 
  private:
+  /** The baseline carried on to the callback after `played` device frames. */
+  double baseline_at(uint64_t played) const {
+    return baseline_ns_ + slope_ns_per_frame_ * (double(played) - double(baseline_played_));
+  }
+
   uint32_t sample_rate_ = 0;
   double threshold_ns_ = 0;
   uint64_t window_frames_ = 0;
@@ -95,8 +122,12 @@ class LostTimeWatch {
   uint64_t played_ = 0;
   double window_min_ns_ = INFINITY;
   uint64_t window_played_ = 0;
+  uint64_t window_min_played_ = 0;
   bool has_baseline_ = false;
+  /// The baseline's lateness, at the callback after this many frames, and its slope.
   double baseline_ns_ = 0;
+  uint64_t baseline_played_ = 0;
+  double slope_ns_per_frame_ = 0;
   /// Callbacks in a row at least the threshold above the baseline, and their smallest rise.
   size_t above_ = 0;
   double above_min_ns_ = 0;
