@@ -9,8 +9,9 @@
 // A device at another nominal rate is resampled by the same resampler: each device frame takes
 // nominal × ratio stream frames (nominal = stream rate / device rate). The controller works in
 // stream frames throughout. It restarts (keeping its drift estimate) when the buffer primes again
-// or skips (a slip, or time the device lost), whose steps are not drift, but not on an underrun it
-// concealed (JitterBufferOptions::conceal_underruns), so the fill survives a late packet. A restart
+// or slips, whose steps are not drift, but not on an underrun it concealed
+// (JitterBufferOptions::conceal_underruns), so the fill survives a late packet, nor when it skips
+// time the device lost (JitterBuffer::skip_lost_time), a surplus of a few periods only. A restart
 // plays from the target: what priming buffered past it is skipped.
 //
 // Everything is allocated in the constructor; pull() allocates, locks, throws and logs nothing.
@@ -103,16 +104,21 @@ class DriftCompensatedStream {
       buffer_.skip_buffered(buffer_.buffered_frames() - std::max(target, needed));
     }
     const size_t due = buffer_.buffered_frames();
+    // Time the device lost is skipped a few periods after the loss put it in the buffer: the
+    // low-passed fill saw that surplus for those periods only, and goes on as if neither step had
+    // been. Measured afresh instead, the fill would come from one period, its arrival jitter
+    // whole, several times a second on a device that loses time that often.
+    const size_t lost_time = buffer_.lost_time_pending();
     const PullResult& result = buffer_.pull(wire_.get(), needed, missing_.get());
     decode_samples(format_.type, wire_.get(), needed * format_.channels, samples_.get());
     if (concealer_ != nullptr) concealer_->conceal(samples_.get(), needed, result, missing_.get());
     resampler_.write(samples_.get(), needed);
     resampler_.read(out_interleaved, device_frames, ratio);
     controller_.set_setpoint_frames(double(buffer_.target_latency_frames()));
-    if (result.playing && result.skipped_frames == 0) {
+    if (result.playing && result.skipped_frames <= lost_time) {
       controller_.update(double(due), double(device_frames) * nominal_ratio_);
     } else if (result.underrun || result.skipped_frames > 0) {
-      // The fill moved by a skip or a re-prime, not by drift: measured afresh from the next period.
+      // The fill moved by a slip or a re-prime, not by drift: measured afresh from the next period.
       controller_.restart();
     }
     return result;

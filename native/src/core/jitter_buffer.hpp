@@ -302,6 +302,9 @@ class JitterBuffer {
   /// crossfade), never past what has arrived; the fill is then what it would have been.
   void skip_lost_time(size_t frames) { lost_time_frames_ += frames; }
 
+  /// Frames of skip_lost_time() the next pull that plays skips (at most: never past what arrived).
+  size_t lost_time_pending() const { return lost_time_frames_; }
+
   /// Whether a pull of `frames` would start playback again, after an underrun or prime_again():
   /// a restart, not the stream's first start.
   bool restarts_with(size_t frames) const {

@@ -47,6 +47,7 @@ class LostTimeWatch {
     // The lateness seen so far is forgotten: the next windows measure it afresh.
     has_anchor_ = false;
     has_baseline_ = false;
+    baseline_after_step_ = false;
     slope_ns_per_frame_ = 0;
     window_min_ns_ = INFINITY;
     window_played_ = 0;
@@ -79,6 +80,7 @@ class LostTimeWatch {
         window_played_ = 0;
         baseline_ns_ = baseline_at(at) + above_min_ns_;
         baseline_played_ = at;
+        baseline_after_step_ = true;
         if (above_min_ns_ > kLostTimeMaxSeconds * 1e9) return 0;
         return uint64_t(std::llround(above_min_ns_ * double(sample_rate_) / 1e9));
       }
@@ -91,9 +93,11 @@ class LostTimeWatch {
     if (window_played_ < window_frames_) return 0;
     // The window's earliest lateness is the device's: slow drift and sub-threshold rises are
     // followed, and so is a fall (callbacks coming earlier).
-    // The slope between two earliest callbacks at least a window apart, averaged over windows:
-    // each one's jitter (tens of µs) over a few thousand frames is tens of ppm.
-    if (has_baseline_ && window_min_played_ >= baseline_played_ + window_frames_) {
+    // The slope between two windows' earliest callbacks at least a window apart, averaged over
+    // windows: each one's jitter (tens of µs) over a few thousand frames is tens of ppm. Not from
+    // a step's baseline: the smallest of its few rises still holds some of their jitter.
+    if (has_baseline_ && !baseline_after_step_ &&
+        window_min_played_ >= baseline_played_ + window_frames_) {
       const double steepest = kLostTimeMaxSlopePpm * 1e-6 * 1e9 / double(sample_rate_);
       const double slope =
           (window_min_ns_ - baseline_ns_) / double(window_min_played_ - baseline_played_);
@@ -102,6 +106,7 @@ class LostTimeWatch {
     }
     baseline_ns_ = window_min_ns_;
     baseline_played_ = window_min_played_;
+    baseline_after_step_ = false;
     has_baseline_ = true;
     window_min_ns_ = INFINITY;
     window_played_ = 0;
@@ -127,6 +132,7 @@ class LostTimeWatch {
   /// The baseline's lateness, at the callback after this many frames, and its slope.
   double baseline_ns_ = 0;
   uint64_t baseline_played_ = 0;
+  bool baseline_after_step_ = false;
   double slope_ns_per_frame_ = 0;
   /// Callbacks in a row at least the threshold above the baseline, and their smallest rise.
   size_t above_ = 0;
