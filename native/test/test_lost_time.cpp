@@ -96,7 +96,7 @@ TEST(lost_time_watch_measures_each_xrun_within_a_few_periods) {
 
 TEST(lost_time_watch_counts_no_drift_into_the_losses_of_a_slow_device) {
   // A device clock 250 ppm slower than the monotonic one: the lateness rises 12.5 µs (0.6 frames)
-  // a window. A baseline a window behind would add that to each of 180 losses.
+  // a window. A baseline a window or two behind added about a frame to each of 180 losses.
   std::vector<Loss> losses;
   for (uint64_t at = 500; at < kMinute - 10; at += 250) losses.push_back({at, 100});
   const double slow_period_ns = kPeriod * 1e9 / kRate * (1 + 250e-6);

@@ -10,7 +10,7 @@
 // the baseline: the earliest lateness of the last 50 ms window, which follows whatever lateness a
 // device settles at, carried on along the slope from the window before it: a device clock slower
 // than the monotonic one raises the lateness steadily, and a baseline a window behind would count
-// that rise (0.6 frames at 250 ppm) into every step. A step is
+// that rise (about a frame at 250 ppm) into every step. A step is
 // kConfirmCallbacks callbacks in a row at least half a period (and 0.5 ms) above it: a late
 // callback the device catches up on (the next ones come quickly) is none. Found within a few
 // periods, the time lost can still be left out of what is sent before the peer runs short.
