@@ -399,3 +399,28 @@ TEST(engine_refuses_adaptive_latency_without_drift_compensation) {
   a.engine().add_peer(spec);
   CHECK_EQ(a.engine().peers().size(), size_t(1));
 }
+
+TEST(engine_skips_the_gap_of_a_peer_whose_stall_it_primed_through) {
+  // Targets of two periods: A's device loses 200 frames three times, more than B holds, so B
+  // underruns and primes again while A is stalled; A's gap for the lost time arrives after B
+  // plays again. B waited that time out already: it skips the gap, instead of playing it and
+  // holding 200 frames more than its target until the resampler drew them down (its drift
+  // estimate 88 ppm off meanwhile).
+  SkewedDevice a(48000, +250), b(48000, -250);
+  PeerSpec to_b = peer_at("b", b.engine().port(), 48000, true);
+  PeerSpec to_a = peer_at("a", a.engine().port(), 48000, true);
+  to_b.target_latency_frames = to_a.target_latency_frames = 2 * kPeriod;
+  a.engine().add_peer(to_b);
+  b.engine().add_peer(to_a);
+  const DriftRun r = run(a, b, 45, 30, {{true, 32, 200}, {true, 36, 200}, {true, 40, 200}});
+  const JitterStatsSnapshot& s = r.b.at_settling;
+  const JitterStatsSnapshot& e = r.b.at_end;
+  CHECK_EQ(e.underruns - s.underruns, uint64_t(3));
+  CHECK(e.skipped_frames - s.skipped_frames >= 600);
+  CHECK(std::fabs(r.b.drift_ppm - true_drift_ppm(+250, -250)) <= 20);
+  if (test::failures() > 0 || std::getenv("DRIFT_VERBOSE")) {
+    std::printf("    B: skipped %llu, underruns %llu, %.1f ppm\n",
+                (unsigned long long)(e.skipped_frames - s.skipped_frames),
+                (unsigned long long)(e.underruns - s.underruns), r.b.drift_ppm);
+  }
+}

@@ -76,6 +76,12 @@ struct JitterBufferOptions {
   /// past the playhead, primes again (a sender that lost periods, or stopped, gets its latency
   /// back at once).
   bool conceal_underruns = false;
+  /// Within kSlipWindowSeconds of priming again after an underrun, a missing run the playhead
+  /// reaches is skipped as far as the fill beyond it is above the target, the rest concealed. A
+  /// sender that stalled and lost the time (its device's xrun) sends a gap for it (PROTOCOL.md
+  /// §7.2) a few periods later; this side already waited that stall out priming, so the gap
+  /// would be latency for a resampler to draw down over seconds. Off: gaps are always played.
+  bool skip_covered_gaps = false;
 };
 
 /// A plain copy of JitterStats, field for field the TS JitterBufferStats (jitter_stats_fields.hpp).
@@ -208,8 +214,9 @@ class JitterBuffer {
     JitterStats& s = *stats_;
     if (missing_frames != nullptr && frames > 0) std::memset(missing_frames, 0, frames);
     const size_t length = frames * bytes_per_frame_;
-    const uint64_t playhead = playhead_;
     if (!playing_ && !starts_with(frames)) return play_silence(dst, frames, false);
+    const size_t gap_skipped = playing_ && playhead_ < gap_owed_until_ ? skip_covered_gap() : 0;
+    const uint64_t playhead = playhead_;
     const bool underrun = highest_ < playhead + length;
     if (underrun) {
       add(s.underruns);
@@ -257,10 +264,13 @@ class JitterBuffer {
     // after an underrun is a stalled sender's burst: latency nobody asked for, skipped at the end
     // of the window (priming started a fresh one).
     if (starting) start_fill_ = first_start ? buffered_bytes() : 0;
+    if (starting && !first_start && options_.skip_covered_gaps) {
+      gap_owed_until_ = playhead_ + slip_window_frames_ * bytes_per_frame_;
+    }
     add(s.lost_bytes, concealed);
-    size_t skipped = 0;
+    size_t skipped = gap_skipped;
     if (lost_time_frames_ > 0) {
-      skipped = skip_buffered(lost_time_frames_);
+      skipped += skip_buffered(lost_time_frames_);
       lost_time_frames_ = 0;
     }
     if (options_.skip_surplus) skipped += watch_fill(frames);
@@ -277,6 +287,7 @@ class JitterBuffer {
     started_ = false;
     concealed_last_ = false;
     lost_time_frames_ = 0;
+    gap_owed_until_ = 0;
     restart_window();
     runs_past_window_ = 0;
     playhead_ = 0;
@@ -385,6 +396,32 @@ class JitterBuffer {
   uint64_t buffered_bytes() const { return highest_ > playhead_ ? highest_ - playhead_ : 0; }
 
   uint64_t target_bytes() const { return uint64_t(target_latency_frames_) * bytes_per_frame_; }
+
+  /// Bytes missing from the playhead on, up to the first that arrived.
+  uint64_t missing_at_playhead() const {
+    const uint64_t span = std::min<uint64_t>(buffered_bytes(), capacity_bytes_);
+    size_t slot = size_t(playhead_ % capacity_bytes_);
+    uint64_t run = 0;
+    while (run < span) {
+      const size_t segment = size_t(std::min<uint64_t>(span - run, capacity_bytes_ - slot));
+      const size_t missing = span_of(present_.get() + slot, segment, 0);
+      run += missing;
+      if (missing < segment) break;
+      slot = 0;
+    }
+    return run;
+  }
+
+  /// skip_covered_gaps, after priming again: skips the missing frames at the playhead that the
+  /// surplus over the target covers (the gap owed is then paid); returns how many.
+  size_t skip_covered_gap() {
+    const uint64_t buffered = buffered_bytes();
+    if (buffered <= target_bytes()) return 0;
+    const uint64_t missing = std::min(missing_at_playhead(), buffered - target_bytes());
+    if (missing < bytes_per_frame_) return 0;
+    gap_owed_until_ = 0;
+    return skip_buffered(size_t(missing / bytes_per_frame_));
+  }
 
   /// A period of the format's zero while priming; the playhead stays.
   const PullResult& play_silence(uint8_t* dst, size_t frames, bool underrun) {
@@ -590,6 +627,9 @@ class JitterBuffer {
   /// skip_lost_time()'s frames, for the next pull that plays; a re-prime drops them (it makes
   /// the fill the target again).
   size_t lost_time_frames_ = 0;
+  /// skip_covered_gaps: a sender's gap is owed (skipped, not played) while the playhead is
+  /// before this byte index: a slip window after priming again.
+  uint64_t gap_owed_until_ = 0;
   uint64_t window_frames_ = 0;
   /// Runs in a row that landed wholly past the window (kResyncAfterRuns).
   uint64_t runs_past_window_ = 0;
