@@ -41,6 +41,15 @@ export interface JitterBufferOptions {
    * false.
    */
   readonly concealUnderruns?: boolean;
+  /**
+   * Within SLIP_WINDOW_SECONDS of priming again after an underrun, a missing run the playhead
+   * reaches is skipped as far as the fill beyond it is above the target, the rest concealed: a
+   * sender that stalled and lost the time sends a gap for it (docs/PROTOCOL.md §7.2) after this
+   * buffer already waited the stall out priming, and playing the gap would be latency. For a
+   * DriftCompensatedStream, whose resampler would otherwise draw it down over seconds. Default
+   * false.
+   */
+  readonly skipCoveredGaps?: boolean;
 }
 
 /** Bytes around a pushed payload copied with it: a datagram's header and authentication tag. */
@@ -126,6 +135,7 @@ export class JitterBuffer implements CoreObject {
     targetLatencyFrames,
     skipSurplus = true,
     concealUnderruns = false,
+    skipCoveredGaps = false,
   }: JitterBufferOptions) {
     // Any rate: the time windows scale with it, and tests and vectors run at a few hertz.
     const valid = makeFormat(format, 'any');
@@ -154,6 +164,7 @@ export class JitterBuffer implements CoreObject {
       targetLatencyFrames,
       skipSurplus ? 1 : 0,
       concealUnderruns ? 1 : 0,
+      skipCoveredGaps ? 1 : 0,
     );
     this[corePointer] = pointer;
     own(this, () => core().jitter_buffer_free!(pointer));
