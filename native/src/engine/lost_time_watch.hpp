@@ -91,8 +91,6 @@ class LostTimeWatch {
     }
     window_played_ += frames;
     if (window_played_ < window_frames_) return 0;
-    // The window's earliest lateness is the device's: slow drift and sub-threshold rises are
-    // followed, and so is a fall (callbacks coming earlier).
     // The slope between two windows' earliest callbacks at least a window apart, averaged over
     // windows: each one's jitter (tens of µs) over a few thousand frames is tens of ppm. Not from
     // a step's baseline: the smallest of its few rises still holds some of their jitter.
@@ -104,6 +102,8 @@ class LostTimeWatch {
       slope_ns_per_frame_ += (std::max(-steepest, std::min(steepest, slope)) -
                               slope_ns_per_frame_) * kLostTimeSlopeSmoothing;
     }
+    // The window's earliest lateness is the device's: drift and sub-threshold rises are
+    // followed, and so is a fall (callbacks coming earlier).
     baseline_ns_ = window_min_ns_;
     baseline_played_ = window_min_played_;
     baseline_after_step_ = false;
