@@ -337,65 +337,6 @@ TEST(jitter_buffer_does_not_take_a_device_running_late_for_a_faster_sender) {
   }
 }
 
-TEST(jitter_buffer_owes_lost_time_beyond_its_fill_until_the_senders_gap_brings_the_surplus) {
-  // 1 kHz mono (slip window 500 frames), target 20, 10-frame periods. Both devices lose 50 frames
-  // at once: this one holds 20 to skip; the sender numbers its next period 50 frames on (its gap).
-  // With skip_stall_surplus the 30 frames still owed are skipped when the gap arrives, and the
-  // fill is what it was before the stall; without, the gap plays as 30 frames of latency.
-  const Format mono{1000, 1, SampleType::I16};
-  for (const bool owe : {true, false}) {
-    test::Scope scope(owe ? "skip_stall_surplus" : "without");
-    JitterBufferOptions options;
-    options.skip_surplus = false;
-    options.skip_stall_surplus = owe;
-    JitterBuffer jb(mono, 256, 20, options);
-    push_run(jb, 0, 2 * 40);
-    pull(jb, 10);
-    pull(jb, 10);
-    CHECK_EQ(jb.buffered_frames(), size_t(20));
-    jb.skip_lost_time(50);
-    push_run(jb, 2 * 40, 2 * 50);
-    CHECK(pull(jb, 10) == pattern(2 * 20, 2 * 10));
-    CHECK_EQ(jb.buffered_frames(), size_t(0));
-    CHECK_EQ(jb.owed_frames(), owe ? size_t(30) : size_t(0));
-    push_run(jb, 2 * 100, 2 * 110);
-    pull(jb, 10);
-    CHECK_EQ(jb.buffered_frames(), owe ? size_t(20) : size_t(50));
-    CHECK_EQ(jb.stats().skipped_frames.load(), owe ? 50u : 20u);
-    CHECK_EQ(jb.owed_frames(), size_t(0));
-  }
-}
-
-TEST(jitter_buffer_forgets_a_stalls_debt_no_surplus_came_for_within_its_window) {
-  // The same double stall, but the sender does not renumber the time it lost: its periods go on
-  // from where they stopped, and no surplus comes. Jitter of a period does not take the debt; a
-  // burst after the window ends is the stream's, not the stall's.
-  const Format mono{1000, 1, SampleType::I16};
-  JitterBufferOptions options;
-  options.skip_surplus = false;
-  options.skip_stall_surplus = true;
-  JitterBuffer jb(mono, 256, 20, options);
-  push_run(jb, 0, 2 * 40);
-  pull(jb, 10);
-  pull(jb, 10);
-  jb.skip_lost_time(50);
-  push_run(jb, 2 * 40, 2 * 50);
-  pull(jb, 10);  // plays 20..30, skips the 20 frames held: 30 owed
-  CHECK_EQ(jb.owed_frames(), size_t(30));
-  size_t sent = 50;
-  for (int period = 0; period < 60; ++period) {
-    const size_t frames = period == 3 ? 30 : period == 4 || period == 5 ? 0 : 10;  // two early
-    push_run(jb, 2 * sent, 2 * (sent + frames));
-    sent += frames;
-    pull(jb, 10);
-  }
-  CHECK_EQ(jb.stats().skipped_frames.load(), 20u);
-  CHECK_EQ(jb.owed_frames(), size_t(0));
-  push_run(jb, 2 * sent, 2 * (sent + 40));
-  pull(jb, 10);
-  CHECK_EQ(jb.stats().skipped_frames.load(), 20u);
-}
-
 TEST(jitter_buffer_skips_a_surplus_held_for_a_window_and_conceals_its_gaps) {
   // 8 Hz: the slip window is 4 frames, two pulls of 2. A 40-byte ring, target 8 bytes.
   JitterBuffer jb(Format{8, 2, SampleType::I16}, 10, 2);

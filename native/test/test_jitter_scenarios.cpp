@@ -33,7 +33,7 @@ void replay(const test::Json& scenario) {
   JitterBufferOptions options;
   options.skip_surplus = scenario["skipSurplus"].boolean();
   options.conceal_underruns = scenario["concealUnderruns"].boolean();
-  options.skip_stall_surplus = scenario["skipStallSurplus"].boolean();
+  options.skip_covered_gaps = scenario["skipCoveredGaps"].boolean();
   JitterBuffer buffer(format, scenario["capacityFrames"].u64(),
                       scenario["targetLatencyFrames"].u64(), options);
   StreamPacketizer packetizer(uint32_t(scenario["streamIndex"].u64()), bytes_per_frame(format),

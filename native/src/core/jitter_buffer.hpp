@@ -76,14 +76,12 @@ struct JitterBufferOptions {
   /// past the playhead, primes again (a sender that lost periods, or stopped, gets its latency
   /// back at once).
   bool conceal_underruns = false;
-  /// Skip the surplus a stall leaves. The frames this side falls behind the sender's numbering
-  /// (primed while waiting out an underrun, or lost time beyond what was buffered: both devices
-  /// stalled) are owed for kSlipWindowSeconds, and skipped at the playhead all at once when the
-  /// fill comes to exceed the target by half of them. A sender that stalled and lost the time
-  /// sends a gap for it (PROTOCOL.md §7.2) a few periods later; played, it would be latency for a
-  /// resampler to draw down over seconds. Off: gaps are always played, lost time beyond the fill
-  /// is forgotten.
-  bool skip_stall_surplus = false;
+  /// Within kSlipWindowSeconds of priming again after an underrun, a missing run the playhead
+  /// reaches is skipped as far as the fill beyond it is above the target, the rest concealed. A
+  /// sender that stalled and lost the time (its device's xrun) sends a gap for it (PROTOCOL.md
+  /// §7.2) a few periods later; this side already waited that stall out priming, so the gap
+  /// would be latency for a resampler to draw down over seconds. Off: gaps are always played.
+  bool skip_covered_gaps = false;
 };
 
 /// A plain copy of JitterStats, field for field the TS JitterBufferStats (jitter_stats_fields.hpp).
@@ -217,7 +215,7 @@ class JitterBuffer {
     if (missing_frames != nullptr && frames > 0) std::memset(missing_frames, 0, frames);
     const size_t length = frames * bytes_per_frame_;
     if (!playing_ && !starts_with(frames)) return play_silence(dst, frames, false);
-    const size_t owed_skipped = playing_ && owed_frames_ > 0 ? skip_owed(frames) : 0;
+    const size_t gap_skipped = playing_ && playhead_ < gap_owed_until_ ? skip_covered_gap() : 0;
     const uint64_t playhead = playhead_;
     const bool underrun = highest_ < playhead + length;
     if (underrun) {
@@ -229,7 +227,6 @@ class JitterBuffer {
       if (!options_.conceal_underruns || (concealed_last_ && highest_ <= playhead)) {
         playing_ = false;
         concealed_last_ = false;
-        priming_owed_ = options_.skip_stall_surplus;
         return play_silence(dst, frames, true);
       }
     }
@@ -267,13 +264,13 @@ class JitterBuffer {
     // after an underrun is a stalled sender's burst: latency nobody asked for, skipped at the end
     // of the window (priming started a fresh one).
     if (starting) start_fill_ = first_start ? buffered_bytes() : 0;
-    priming_owed_ = false;
+    if (starting && !first_start && options_.skip_covered_gaps) {
+      gap_owed_until_ = playhead_ + slip_window_frames_ * bytes_per_frame_;
+    }
     add(s.lost_bytes, concealed);
-    size_t skipped = owed_skipped;
+    size_t skipped = gap_skipped;
     if (lost_time_frames_ > 0) {
-      const size_t lost_skipped = skip_frames(lost_time_frames_);
-      if (options_.skip_stall_surplus) owe(lost_time_frames_ - lost_skipped);
-      skipped += lost_skipped;
+      skipped += skip_buffered(lost_time_frames_);
       lost_time_frames_ = 0;
     }
     if (options_.skip_surplus) skipped += watch_fill(frames);
@@ -290,8 +287,7 @@ class JitterBuffer {
     started_ = false;
     concealed_last_ = false;
     lost_time_frames_ = 0;
-    priming_owed_ = false;
-    owed_frames_ = 0;
+    gap_owed_until_ = 0;
     restart_window();
     runs_past_window_ = 0;
     playhead_ = 0;
@@ -320,10 +316,6 @@ class JitterBuffer {
   /// Frames of skip_lost_time() the next pull that plays skips (at most: never past what arrived).
   size_t lost_time_pending() const { return lost_time_frames_; }
 
-  /// Frames a stall still owes (skip_stall_surplus): the fill is short of the sender's numbering
-  /// by them until the surplus they stand for arrives and is skipped, or their window ends.
-  size_t owed_frames() const { return owed_frames_; }
-
   /// Whether a pull of `frames` would start playback again, after an underrun or prime_again():
   /// a restart, not the stream's first start.
   bool restarts_with(size_t frames) const {
@@ -331,12 +323,13 @@ class JitterBuffer {
   }
 
   /// Moves the playhead past `frames` buffered frames without playing them (counted as skipped),
-  /// never past what has arrived; returns the frames skipped. They pay what a stall owes
-  /// (skip_stall_surplus) as far as they go: a restart played from the target skips the surplus
-  /// priming left, which is that debt.
+  /// never past what has arrived; returns the frames skipped.
   size_t skip_buffered(size_t frames) {
-    const size_t skipped = skip_frames(frames);
-    owed_frames_ -= std::min(owed_frames_, skipped);
+    const size_t skipped = std::min(frames, buffered_frames());
+    if (skipped == 0) return 0;
+    skip(uint64_t(skipped) * bytes_per_frame_);
+    restart_window();
+    publish_gauges();
     return skipped;
   }
 
@@ -404,40 +397,30 @@ class JitterBuffer {
 
   uint64_t target_bytes() const { return uint64_t(target_latency_frames_) * bytes_per_frame_; }
 
-  /// skip_stall_surplus: owes `frames` more for a slip window from now (at most the capacity).
-  void owe(size_t frames) {
-    if (frames == 0) return;
-    owed_frames_ = std::min(owed_frames_ + frames, capacity_frames_);
-    owed_until_ = playhead_ + slip_window_frames_ * bytes_per_frame_;
-  }
-
-  /// skip_stall_surplus, before a pull of `frames`: once the fill is above the target by half
-  /// what is owed (the sender's gap or burst for the stall has come), skips all that is owed but
-  /// this pull; returns the frames skipped. The debt is exact where the fill when due is not: that
-  /// moves by up to a period with the phase of arrivals, which a stall shifts, and a skip of
-  /// what was measured would leave the rest for the resampler to draw down, its drift estimate
-  /// dragged off meanwhile. Half: a debt no gap comes for (a peer that does not renumber what it
-  /// lost) is not taken from a period of jitter. Past its window the debt is forgotten.
-  size_t skip_owed(size_t frames) {
-    if (playhead_ >= owed_until_) {
-      owed_frames_ = 0;
-      return 0;
+  /// Bytes missing from the playhead on, up to the first that arrived.
+  uint64_t missing_at_playhead() const {
+    const uint64_t span = std::min<uint64_t>(buffered_bytes(), capacity_bytes_);
+    size_t slot = size_t(playhead_ % capacity_bytes_);
+    uint64_t run = 0;
+    while (run < span) {
+      const size_t segment = size_t(std::min<uint64_t>(span - run, capacity_bytes_ - slot));
+      const size_t missing = span_of(present_.get() + slot, segment, 0);
+      run += missing;
+      if (missing < segment) break;
+      slot = 0;
     }
-    const size_t buffered = buffered_frames();
-    const size_t target = target_latency_frames_;
-    const size_t surplus = buffered > target ? buffered - target : 0;
-    if (2 * surplus < owed_frames_ || buffered <= frames) return 0;
-    return skip_buffered(std::min(owed_frames_, buffered - frames));
+    return run;
   }
 
-  /// skip_buffered() for this buffer's own time: what is owed stays owed.
-  size_t skip_frames(size_t frames) {
-    const size_t skipped = std::min(frames, buffered_frames());
-    if (skipped == 0) return 0;
-    skip(uint64_t(skipped) * bytes_per_frame_);
-    restart_window();
-    publish_gauges();
-    return skipped;
+  /// skip_covered_gaps, after priming again: skips the missing frames at the playhead that the
+  /// surplus over the target covers (the gap owed is then paid); returns how many.
+  size_t skip_covered_gap() {
+    const uint64_t buffered = buffered_bytes();
+    if (buffered <= target_bytes()) return 0;
+    const uint64_t missing = std::min(missing_at_playhead(), buffered - target_bytes());
+    if (missing < bytes_per_frame_) return 0;
+    gap_owed_until_ = 0;
+    return skip_buffered(size_t(missing / bytes_per_frame_));
   }
 
   /// A period of the format's zero while priming; the playhead stays.
@@ -445,7 +428,6 @@ class JitterBuffer {
     fill_silence(dst, 0, frames * bytes_per_frame_);
     add(stats_->priming_frames, frames);
     if (started_) add(stats_->underrun_frames, frames);
-    if (priming_owed_) owe(frames);
     restart_window();
     lost_time_frames_ = 0;
     result_ = {false, 0, underrun, 0};
@@ -645,12 +627,9 @@ class JitterBuffer {
   /// skip_lost_time()'s frames, for the next pull that plays; a re-prime drops them (it makes
   /// the fill the target again).
   size_t lost_time_frames_ = 0;
-  /// skip_stall_surplus: this priming follows an underrun, so its frames are owed.
-  bool priming_owed_ = false;
-  /// skip_stall_surplus: frames owed (skipped from the fill above the target, not played) while
-  /// the playhead is before byte index owed_until_.
-  size_t owed_frames_ = 0;
-  uint64_t owed_until_ = 0;
+  /// skip_covered_gaps: a sender's gap is owed (skipped, not played) while the playhead is
+  /// before this byte index: a slip window after priming again.
+  uint64_t gap_owed_until_ = 0;
   uint64_t window_frames_ = 0;
   /// Runs in a row that landed wholly past the window (kResyncAfterRuns).
   uint64_t runs_past_window_ = 0;

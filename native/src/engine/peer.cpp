@@ -55,10 +55,9 @@ size_t clear_budget(const PeerSpec& spec, size_t datagram_budget) {
 
 JitterBuffer jitter_buffer(const StreamRoute& route, const PeerSpec& spec) {
   JitterBufferOptions options;
-  // Time a peer's device lost reaches this side as a gap (PROTOCOL.md §7.2) a few periods later;
-  // what this side fell behind meanwhile (priming through the stall, or its own lost time beyond
-  // the fill when both devices stalled) is skipped from it, not played as latency.
-  options.skip_stall_surplus = spec.drift_compensation;
+  // Time a peer's device lost reaches this side as a gap (PROTOCOL.md §7.2); after a stall this
+  // side primed again through, the fill beyond it covers the target: skipped, not played late.
+  options.skip_covered_gaps = spec.drift_compensation;
   // With drift compensation the resampler holds the fill at the target against drift; the slip
   // (surplus) and the priming at an underrun (shortfall) undo at once the steps a device that
   // loses periods makes. Underruns are not concealed (conceal_underruns): on the JACK rig that

@@ -16,11 +16,11 @@ SYFALA_WASM_EXPORT(jitter_buffer_new)
 JitterBuffer* jitter_buffer_new(uint32_t sample_rate, uint32_t channels, uint32_t type,
                                 uint32_t capacity_frames, uint32_t target_latency_frames,
                                 bool skip_surplus, bool conceal_underruns,
-                                bool skip_stall_surplus) {
+                                bool skip_covered_gaps) {
   syfala::JitterBufferOptions options;
   options.skip_surplus = skip_surplus;
   options.conceal_underruns = conceal_underruns;
-  options.skip_stall_surplus = skip_stall_surplus;
+  options.skip_covered_gaps = skip_covered_gaps;
   return new JitterBuffer({sample_rate, channels, syfala::SampleType(type)}, capacity_frames,
                           target_latency_frames, options);
 }

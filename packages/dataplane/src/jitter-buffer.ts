@@ -42,15 +42,14 @@ export interface JitterBufferOptions {
    */
   readonly concealUnderruns?: boolean;
   /**
-   * Skip the surplus a stall leaves. The frames this buffer falls behind the sender's numbering
-   * (primed while waiting out an underrun, or, on the native path, lost time beyond what was
-   * buffered) are owed for SLIP_WINDOW_SECONDS and taken, at the playhead, from the fill above the
-   * target as it arrives: a sender that stalled and lost the time sends a gap for it
-   * (docs/PROTOCOL.md §7.2) a few periods later, and playing it would be latency. For a
+   * Within SLIP_WINDOW_SECONDS of priming again after an underrun, a missing run the playhead
+   * reaches is skipped as far as the fill beyond it is above the target, the rest concealed: a
+   * sender that stalled and lost the time sends a gap for it (docs/PROTOCOL.md §7.2) after this
+   * buffer already waited the stall out priming, and playing the gap would be latency. For a
    * DriftCompensatedStream, whose resampler would otherwise draw it down over seconds. Default
    * false.
    */
-  readonly skipStallSurplus?: boolean;
+  readonly skipCoveredGaps?: boolean;
 }
 
 /** Bytes around a pushed payload copied with it: a datagram's header and authentication tag. */
@@ -136,7 +135,7 @@ export class JitterBuffer implements CoreObject {
     targetLatencyFrames,
     skipSurplus = true,
     concealUnderruns = false,
-    skipStallSurplus = false,
+    skipCoveredGaps = false,
   }: JitterBufferOptions) {
     // Any rate: the time windows scale with it, and tests and vectors run at a few hertz.
     const valid = makeFormat(format, 'any');
@@ -165,7 +164,7 @@ export class JitterBuffer implements CoreObject {
       targetLatencyFrames,
       skipSurplus ? 1 : 0,
       concealUnderruns ? 1 : 0,
-      skipStallSurplus ? 1 : 0,
+      skipCoveredGaps ? 1 : 0,
     );
     this[corePointer] = pointer;
     own(this, () => core().jitter_buffer_free!(pointer));

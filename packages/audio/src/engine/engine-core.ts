@@ -286,9 +286,9 @@ export class EngineCore {
         // The resampler holds the fill at the target against drift; the slip (surplus) and the
         // priming at an underrun (shortfall) undo at once the steps a device that loses periods
         // makes. Underruns are not concealed (concealUnderruns): on the JACK rig that lost more
-        // and held no lower a latency (bench/RESULTS.md, issue #14). What a stall leaves above
-        // the target (a native peer's gap for time its device lost) is skipped.
-        skipStallSurplus: compensate,
+        // and held no lower a latency (bench/RESULTS.md, issue #14). A native peer's gap for time
+        // its device lost, after this side primed through the stall, is skipped.
+        skipCoveredGaps: compensate,
       });
       const concealer = fade
         ? new LossConcealer({
