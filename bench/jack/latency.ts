@@ -57,13 +57,14 @@ const [period] = numberList(values.period, '--period');
 const [rateA] = numberList(values['rate-a'], '--rate-a');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
 const which = bridgeChoice(values.bridge);
+const otherBuild =
+  values['syfala-addon'] === undefined ? undefined : addonBuild(values['syfala-addon']);
 const bridges: Bridge[] = [];
 if (which !== 'syfala')
   bridges.push(...numberList(values.queues, '--queues').map((q) => jacktrip(q)));
 if (which !== 'jacktrip') {
   bridges.push(syfala());
-  if (values['syfala-addon'] !== undefined)
-    bridges.push(syfala([], addonBuild(values['syfala-addon'])));
+  if (otherBuild !== undefined) bridges.push(syfala([], otherBuild));
   for (const latency of (values['syfala-latency'] ?? '').split(',').filter(Boolean)) {
     if (latency !== 'auto') numberList(latency, '--syfala-latency');
     bridges.push(syfala(['--latency', latency]));
@@ -166,6 +167,24 @@ console.log(
     rows,
   ),
 );
+// An A/B of two builds: the machine's load moves every run, so the runs are compared in pairs.
+if (otherBuild !== undefined && which !== 'jacktrip') {
+  const builds = [syfala().label, syfala([], otherBuild).label];
+  const [mine, theirs] = builds.map((label) => results.filter((r) => r.bridge.label === label));
+  const pairs = Math.min(mine!.length, theirs!.length);
+  let lower = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (mine![i]!.roundTrip.median < theirs![i]!.roundTrip.median) lower++;
+  }
+  const summary = (runsOf: RigResult[]): string =>
+    `median of medians ${fmt(medianOf(runsOf.map((r) => r.roundTrip.median)), 0)}, ` +
+    `within a period ${fmt(medianOf(runsOf.map(withinPeriod)), 0)} % (median), ` +
+    `underruns ${runsOf.reduce((n, r) => n + (r.a?.underruns ?? 0) + (r.b?.underruns ?? 0), 0)}`;
+  console.log(
+    `\nA/B: ${builds[0]}: ${summary(mine!)}; ${builds[1]}: ${summary(theirs!)}; ` +
+      `${builds[0]} lower in ${lower} of ${pairs} pairs`,
+  );
+}
 for (const r of results) {
   if (r.roundTrip.readings.length === 0) {
     console.log(
