@@ -10,7 +10,8 @@
  * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
  * compensation (played bit for bit: an underrun primes again, surplus is skipped), and with the
  * defaults on another build of the native addon, `--syfala-addon NAME=PATH` (an A/B of two
- * builds in one invocation, e.g. main's against a change's). --realtime runs
+ * builds in one invocation, e.g. main's against a change's, summed up pair by pair after the
+ * table: on a shared machine the runs follow its load more than any build). --realtime runs
  * both servers with real-time scheduling (jackd -R, as JACK users run it; the tests do not);
  * --rate-a runs server A at another rate (syfala converts; JackTrip cannot). The configurations
  * take turns, run after run, so a noisy stretch of the shared machine hits all of them alike.
