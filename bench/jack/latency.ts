@@ -91,20 +91,22 @@ console.log(
 );
 
 const results: RigResult[] = [];
+/** Which run each result came from: an A/B pairs the two builds' results of the same run. */
+const runOf = new Map<RigResult, number>();
 const failures: string[] = [];
 for (let run = 1; run <= runs!; run++) {
   for (const bridge of bridges) {
     process.stderr.write(`run ${run}/${runs}, ${bridge.label}: measuring ${seconds} s …\n`);
     try {
-      results.push(
-        await runRig(bridge, {
-          period: period!,
-          channels: 2,
-          seconds,
-          realtime: values.realtime,
-          sampleRateA: rateA!,
-        }),
-      );
+      const result = await runRig(bridge, {
+        period: period!,
+        channels: 2,
+        seconds,
+        realtime: values.realtime,
+        sampleRateA: rateA!,
+      });
+      results.push(result);
+      runOf.set(result, run);
     } catch (err) {
       failures.push(`run ${run}, ${bridge.label}: ${(err as Error).message}`);
       process.stderr.write(`${bridge.label}: failed: ${(err as Error).message}\n`);
@@ -172,10 +174,13 @@ console.log(
 if (otherBuild !== undefined && which !== 'jacktrip') {
   const builds = [syfala().label, syfala([], otherBuild).label];
   const [mine, theirs] = builds.map((label) => results.filter((r) => r.bridge.label === label));
-  const pairs = Math.min(mine!.length, theirs!.length);
+  let pairs = 0;
   let lower = 0;
-  for (let i = 0; i < pairs; i++) {
-    if (mine![i]!.roundTrip.median < theirs![i]!.roundTrip.median) lower++;
+  for (const r of mine!) {
+    const other = theirs!.find((t) => runOf.get(t) === runOf.get(r));
+    if (other === undefined) continue;
+    pairs++;
+    if (r.roundTrip.median < other.roundTrip.median) lower++;
   }
   const summary = (runsOf: RigResult[]): string =>
     `median of medians ${fmt(medianOf(runsOf.map((r) => r.roundTrip.median)), 0)}, ` +
