@@ -58,14 +58,18 @@ const [period] = numberList(values.period, '--period');
 const [rateA] = numberList(values['rate-a'], '--rate-a');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
 const which = bridgeChoice(values.bridge);
-const otherBuild =
-  values['syfala-addon'] === undefined ? undefined : addonBuild(values['syfala-addon']);
 const bridges: Bridge[] = [];
+/** --syfala-addon: the defaults on this build and on the other one, compared run by run. */
+let abPair: [Bridge, Bridge] | undefined;
 if (which !== 'syfala')
   bridges.push(...numberList(values.queues, '--queues').map((q) => jacktrip(q)));
 if (which !== 'jacktrip') {
-  bridges.push(syfala());
-  if (otherBuild !== undefined) bridges.push(syfala([], otherBuild));
+  const defaults = syfala();
+  bridges.push(defaults);
+  if (values['syfala-addon'] !== undefined) {
+    abPair = [defaults, syfala([], addonBuild(values['syfala-addon']))];
+    bridges.push(abPair[1]);
+  }
   for (const latency of (values['syfala-latency'] ?? '').split(',').filter(Boolean)) {
     if (latency !== 'auto') numberList(latency, '--syfala-latency');
     bridges.push(syfala(['--latency', latency]));
@@ -171,9 +175,9 @@ console.log(
   ),
 );
 // An A/B of two builds: the machine's load moves every run, so the runs are compared in pairs.
-if (otherBuild !== undefined && which !== 'jacktrip') {
-  const builds = [syfala().label, syfala([], otherBuild).label];
-  const [mine, theirs] = builds.map((label) => results.filter((r) => r.bridge.label === label));
+if (abPair !== undefined) {
+  const builds = abPair.map((b) => b.label);
+  const [mine, theirs] = abPair.map((b) => results.filter((r) => r.bridge === b));
   let pairs = 0;
   let lower = 0;
   for (const r of mine!) {
