@@ -127,9 +127,11 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return engine_stats(env, *engine_, device_.get());
   }
 
+  /** False when the device could not be freed (a JACK client whose close never returned). */
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    const bool hung_before = jack_close_hung();
     shut_down();
-    return info.Env().Undefined();
+    return Napi::Boolean::New(info.Env(), hung_before || !jack_close_hung());
   }
 
   void check_can_open(Napi::Env env) const {

@@ -3,7 +3,10 @@
 #include <jack/metadata.h>
 #include <jack/uuid.h>
 
+#include <chrono>
 #include <cstring>
+#include <future>
+#include <thread>
 
 namespace syfala {
 
@@ -12,7 +15,33 @@ namespace {
 /** libjack prints its own diagnostics to stderr; ours are the typed errors, one sentence each. */
 void quiet(const char*) {}
 
+/** Set once a close never returned: libjack then holds its open/close lock for good. */
+std::atomic<bool> close_hung{false};
+
+constexpr auto kCloseDeadline = std::chrono::seconds(2);
+
+/**
+ * jack_client_close, given kCloseDeadline to return. jack2 (up to 1.9.22, its issue 395) cancels
+ * the client's notification thread at close; if that thread holds its synchro mutex at that
+ * moment (another client coming or going), the close waits for that mutex forever. Such a client
+ * is left to the server, which drops it when this process exits: a daemon stopping still stops.
+ * Returns false then.
+ */
+bool close_client(jack_client_t* client) {
+  std::packaged_task<int()> close([client] { return jack_client_close(client); });
+  std::future<int> closed = close.get_future();
+  std::thread(std::move(close)).detach();
+  if (closed.wait_for(kCloseDeadline) == std::future_status::ready) return true;
+  close_hung.store(true);
+  return false;
+}
+
 jack_client_t* open_client(const std::string& name, const std::string& server) {
+  if (close_hung.load()) {
+    throw DeviceError("CLOSE_HUNG",
+                      "an earlier JACK client of this process never finished closing (a jack2 "
+                      "race) and holds libjack's lock: restart the process to open another");
+  }
   jack_set_error_function(quiet);
   jack_set_info_function(quiet);
   jack_status_t status;
@@ -63,6 +92,8 @@ PortLabel port_label(const JackDeviceOptions& options, const std::string& prefix
 
 bool jack_available() { return true; }
 
+bool jack_close_hung() { return close_hung.load(); }
+
 std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, PeriodCallback& callback,
                                   DeviceEvents& events) {
   return std::make_unique<JackDevice>(options, callback, events);
@@ -73,7 +104,7 @@ JackServerInfo probe_jack(const std::string& server) {
   JackServerInfo info{jack_get_sample_rate(client), jack_get_buffer_size(client),
                       physical_ports(client, JackPortIsOutput),
                       physical_ports(client, JackPortIsInput)};
-  jack_client_close(client);
+  close_client(client);
   return info;
 }
 
@@ -102,7 +133,7 @@ JackDevice::JackDevice(const JackDeviceOptions& options, PeriodCallback& callbac
     }
   } catch (...) {
     remove_pretty_names();
-    jack_client_close(client_);
+    close_client(client_);
     throw;
   }
   for (const auto& stream : input_ports_) input_planes_.emplace_back(stream.size(), nullptr);
@@ -119,7 +150,7 @@ JackDevice::~JackDevice() {
   stop();
   if (!gone_.load()) remove_pretty_names();
   // After a server shutdown the client is a husk; closing it is still how it is freed.
-  jack_client_close(client_);
+  close_client(client_);
 }
 
 void JackDevice::register_ports(const std::vector<uint32_t>& streams, const std::string& prefix,

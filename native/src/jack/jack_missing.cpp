@@ -11,6 +11,8 @@ const char* const kInstall =
 
 bool jack_available() { return false; }
 
+bool jack_close_hung() { return false; }
+
 JackServerInfo probe_jack(const std::string&) { throw DeviceError("NOT_INSTALLED", kInstall); }
 
 std::unique_ptr<Device> open_jack(const JackDeviceOptions&, PeriodCallback&, DeviceEvents&) {

@@ -50,6 +50,11 @@ struct JackDeviceOptions {
 
 /** Whether this build links libjack. */
 bool jack_available();
+/**
+ * Whether a JACK client of this process was left to its server because its close never returned
+ * (a jack2 race); opening another then fails with CLOSE_HUNG instead of waiting for ever.
+ */
+bool jack_close_hung();
 /** Opens a short-lived client to read the server's clock and its physical ports. */
 JackServerInfo probe_jack(const std::string& server);
 /** Opens (does not start) a JACK client whose process callback drives `callback`. */

@@ -171,4 +171,9 @@ export interface StreamEngine {
   readonly deviceLost: Promise<Error>;
   /** Stops the device, closes the socket. Idempotent. */
   close(): Promise<void>;
+  /**
+   * After close(): what it could not free, in one sentence (worth a warning in a log), or
+   * undefined when everything was. The process should exit soon then.
+   */
+  readonly leftOpen?: string | undefined;
 }

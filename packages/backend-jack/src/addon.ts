@@ -21,6 +21,7 @@ const CODES: readonly JackErrorCode[] = [
   'BAD_STATE',
   'ENGINE_FAILED',
   'PROCESSOR_FAILED',
+  'CLOSE_HUNG',
 ];
 
 /** What the addon threw, as a JackError (its code kept when JACK has it). */

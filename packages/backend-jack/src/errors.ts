@@ -6,7 +6,8 @@ import { SyfalaError } from '@syfala/proto';
  * (or it went away). PORT_FAILED: JACK refused a port registration or connection. FORMAT_MISMATCH:
  * a stream's rate differs from the JACK server's (no resampling on this path yet). BAD_OPTION,
  * BAD_STATE, ENGINE_FAILED: as for @syfala/audio's engine. PROCESSOR_FAILED: a duplex stream's
- * processor module could not be loaded, or threw.
+ * processor module could not be loaded, or threw. CLOSE_HUNG: an earlier client of this process
+ * never finished closing (jack2's close race) and holds libjack's lock, so no other can open.
  */
 export type JackErrorCode =
   | 'NOT_INSTALLED'
@@ -16,7 +17,8 @@ export type JackErrorCode =
   | 'BAD_OPTION'
   | 'BAD_STATE'
   | 'ENGINE_FAILED'
-  | 'PROCESSOR_FAILED';
+  | 'PROCESSOR_FAILED'
+  | 'CLOSE_HUNG';
 
 export class JackError extends SyfalaError<JackErrorCode> {}
 

@@ -31,3 +31,4 @@ export {
 } from './iodelay.js';
 export { cpuSeconds, processTree, treeCpuSeconds } from './cpu.js';
 export { mountSmallFileSystem, type SmallFileSystem } from './tmpfs.js';
+export { jackCloseRace, type JackCloseRace } from './close-race.js';

@@ -104,7 +104,12 @@ export interface NativeEngine {
   setSending(id: string, enabled: boolean): void;
   removePeer(id: string): boolean;
   stats(): EngineStats;
-  close(): void;
+  /**
+   * Stops and frees everything; false when the device could not be freed: a JACK client whose
+   * close did not return in 2 s (a jack2 race) is left to its server, which drops it when this
+   * process exits.
+   */
+  close(): boolean;
 }
 
 /** Device event bits, as passed to onEvent. */

@@ -41,6 +41,7 @@ export abstract class NativeStreamEngine<DeviceOptions> implements StreamEngine 
   #lose: (error: Error) => void = () => undefined;
   #info: NativeDeviceInfo | undefined;
   #closed = false;
+  #leftOpen: string | undefined;
 
   protected constructor(native: NativeEngine, events: DeviceEventBits) {
     this.native = native;
@@ -140,9 +141,18 @@ export abstract class NativeStreamEngine<DeviceOptions> implements StreamEngine 
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      this.native.close();
+      // Only a JACK client can be left open (NativeEngine.close).
+      if (!this.native.close()) {
+        this.#leftOpen =
+          `${this.#info?.name ?? 'the JACK client'} did not close within 2 s (jack2's close ` +
+          'race, its issue 395): the JACK server drops it when this process exits';
+      }
     }
     return Promise.resolve();
+  }
+
+  get leftOpen(): string | undefined {
+    return this.#leftOpen;
   }
 
   #fail(code: SharedCode, message: string): Error {

@@ -230,6 +230,9 @@ export async function serveCommand(command: Command): Promise<number> {
     );
     await daemon.close('device-lost', why.error.message);
   }
+  if (engine.leftOpen !== undefined) {
+    log.event('warning', { message: engine.leftOpen }, engine.leftOpen);
+  }
   subscription.unsubscribe();
   inputErrors.unsubscribe();
   refusals.unsubscribe();

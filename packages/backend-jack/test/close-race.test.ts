@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { jackCloseRace, runCommand } from '@syfala/jack-rig';
+import { hasJack, jackServer } from './fixture.js';
+
+const CHILD = fileURLToPath(new URL('./close-race/close-twice.mjs', import.meta.url));
+
+describe.skipIf(!hasJack)("JackEngine meeting jack2's close race", () => {
+  it('closes within the deadline, says what it left open, then refuses to open with CLOSE_HUNG', async () => {
+    const server = await jackServer();
+    const dir = mkdtempSync(join(tmpdir(), 'syfala-close-race-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const race = jackCloseRace(dir, server);
+    // Its own process: the shim is preloaded, and the wedged libjack lock dies with it.
+    const child = await runCommand(process.execPath, [CHILD, server, race.armed], {
+      env: race.env,
+      timeoutMs: 30_000,
+    });
+    expect({ code: child.code, stderr: child.stderr }).toEqual({ code: 0, stderr: '' });
+    const seen = JSON.parse(child.stdout) as Record<string, unknown>;
+    expect(seen['closeMs']).toBeGreaterThanOrEqual(2000);
+    expect(seen['closeMs']).toBeLessThan(10_000);
+    expect(seen['leftOpen']).toMatch(/^close-race did not close within 2 s \(jack2's close race/);
+    expect(seen['code']).toBe('CLOSE_HUNG');
+    expect(seen['message']).toMatch(/restart the process to open another/);
+  }, 60_000);
+});

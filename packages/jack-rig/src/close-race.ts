@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SHIM_SOURCE = fileURLToPath(
+  new URL('../../../native/tools/jack_close_race.c', import.meta.url),
+);
+
+/** How a test makes jack2's close race happen in a process it starts. */
+export interface JackCloseRace {
+  /** The process's environment: the shim preloaded, and what it needs. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Create this file (empty) and the process's next JACK client close meets the race. */
+  readonly armed: string;
+}
+
+/**
+ * jack2 (up to 1.9.22, its issue 395) can leave jack_client_close waiting for ever when another
+ * client leaves at that moment. native/tools/jack_close_race.c, built into `dir` with cc and
+ * preloaded, makes that happen at every close once `armed` exists, with jack_lsp on `server`
+ * as the client that comes and goes.
+ */
+export function jackCloseRace(dir: string, server: string): JackCloseRace {
+  const shim = join(dir, 'jack_close_race.so');
+  execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, SHIM_SOURCE, '-ldl']);
+  const armed = join(dir, 'armed');
+  return {
+    env: {
+      ...process.env,
+      LD_PRELOAD: shim,
+      JACK_CLOSE_RACE_ARMED: armed,
+      JACK_CLOSE_RACE_CLIENT: `env -u LD_PRELOAD jack_lsp -s ${server} >/dev/null 2>&1`,
+    },
+    armed,
+  };
+}
