@@ -70,6 +70,8 @@ export interface StreamResult {
    * file is finalised for what was written).
    */
   readonly failed?: Error;
+  /** What closing the card could not free, in one sentence (StreamEngine.leftOpen). */
+  readonly leftOpen?: string;
 }
 
 /**
@@ -128,5 +130,10 @@ export async function streamWith(
   }
   // Read after close(): the server's final Stats arrive as I/O stops.
   const serverView = session.peerStats();
-  return { ...result, ...(serverView !== undefined && { serverView }) };
+  const leftOpen = session.leftOpen;
+  return {
+    ...result,
+    ...(serverView !== undefined && { serverView }),
+    ...(leftOpen !== undefined && { leftOpen }),
+  };
 }

@@ -121,6 +121,27 @@ describe('the JACK backend end to end', () => {
     expect((await server.logEvent('stopped'))['event']).toBe('stopped');
   }, 60_000);
 
+  it(`connect ends when libjack's close would wait for ever (jack2's race), and notes it${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const b = await jackServer();
+    const dir = mkdtempSync(join(tmpdir(), 'syfala-close-race-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const race = jackCloseRace(dir, b.name);
+    const server = syfala(['serve', ...LOOPBACK_SERVE, '--log', 'json']);
+    const listening = await server.logEvent('listening', 30_000);
+    const address = `127.0.0.1:${String(listening['udpPort'])}`;
+    const client = syfala(['connect', address, ...onJack(b), '--json'], race.env);
+    await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
+    writeFileSync(race.armed, '');
+    client.child.kill('SIGINT');
+    expect(await client.exited).toEqual({ code: 0, signal: null });
+    expect(client.stderr).toMatch(
+      /^syfala: syfala-\S+ did not close within 2 s \(jack2's close race/m,
+    );
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  }, 60_000);
+
   it(`with the default concealment, is bit-exact unless the engines counted frames missing${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();

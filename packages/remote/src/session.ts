@@ -103,6 +103,8 @@ export interface RemoteSession {
    * arrive as close() stops I/O). Undefined until the first, a second after I/O started.
    */
   peerStats(): PeerStatsReport | undefined;
+  /** After close(): what the card's engine could not free, in one sentence (StreamEngine.leftOpen). */
+  readonly leftOpen: string | undefined;
   /**
    * Stops sending, stops I/O and disconnects (telling the server 'device-lost' when the card
    * went away), then closes the card, flushing recordings. Idempotent. Rejects only when a
@@ -240,6 +242,10 @@ class Session implements RemoteSession {
 
   get encrypted(): boolean {
     return this.#streaming.encrypted;
+  }
+
+  get leftOpen(): string | undefined {
+    return this.#engine.leftOpen;
   }
 
   peerStats(): PeerStatsReport | undefined {

@@ -70,6 +70,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   const pipeNotes = await card.pipes.close();
   reporter.summary(result, failure);
   for (const note of pipeNotes) reporter.note(note);
+  if (result?.leftOpen !== undefined) reporter.note(result.leftOpen);
   if (result === undefined || failure !== undefined) throw failure;
   if ((redundancy ?? 0) > result.redundancy.serverToClient) {
     reporter.note(
