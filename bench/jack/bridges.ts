@@ -23,6 +23,19 @@ export interface BridgeCounters {
   lost: number;
 }
 
+/** A syfala side's receive buffer, frames, as one stats line showed it. */
+export interface BufferGauge {
+  /** Its target (the jitter buffer's, adaptive by default). */
+  target: number;
+  /** What it held: time-averaged, the time audio waits in it (Little's law). */
+  buffered: number;
+}
+
+export interface BufferSample {
+  a: BufferGauge;
+  b: BufferGauge;
+}
+
 export interface BridgeRun {
   /** B-side JACK input port carrying channel c (1-based) towards A. */
   sendB(channel: number): string;
@@ -30,6 +43,11 @@ export interface BridgeRun {
   receiveB(channel: number): string;
   /** The latest cumulative counters each side printed (null until it printed any). */
   counters(): { a: BridgeCounters | null; b: BridgeCounters | null };
+  /**
+   * Both sides' receive buffers, one sample per stats line so far, oldest first (syfala: the
+   * client's line carries the server's from its Stats); undefined for a bridge that does not say.
+   */
+  buffers?(): readonly BufferSample[];
   /** CPU seconds used so far by each side's process (and its descendants). */
   cpu(): { a: number; b: number };
   /** The last output lines of each side, for --verbose and for failures. */
@@ -275,6 +293,26 @@ export function syfalaCounters(line: string): BridgeCounters | null {
   return null;
 }
 
+/**
+ * Both sides' receive buffers from one `connect --json` stats line: the client's own (B), and
+ * the server's (A) from the Stats it last sent (its `serverView`). Null for any other line.
+ */
+export function syfalaBuffers(line: string): BufferSample | null {
+  if (!line.startsWith('{"type":"stats"')) return null;
+  const o = JSON.parse(line) as {
+    targetLatencyFrames?: number;
+    bufferedFrames?: number;
+    serverView?: { latencyFrames?: number; bufferFillFrames?: number };
+  };
+  const server = o.serverView;
+  if (o.targetLatencyFrames === undefined || o.bufferedFrames === undefined) return null;
+  if (server?.latencyFrames === undefined || server.bufferFillFrames === undefined) return null;
+  return {
+    a: { target: server.latencyFrames, buffered: server.bufferFillFrames },
+    b: { target: o.targetLatencyFrames, buffered: o.bufferedFrames },
+  };
+}
+
 /** Another build of the native addon to run a syfala bridge on (SYFALA_NATIVE_ADDON), named. */
 export interface AddonBuild {
   name: string;
@@ -295,6 +333,7 @@ export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridg
     lostUnit: 'frames',
     async start(a, b, channels) {
       const counters = { a: null as BridgeCounters | null, b: null as BridgeCounters | null };
+      const buffers: BufferSample[] = [];
       const udpPort = await freeUdpPort();
       const period = a.periodFrames;
       const serve = new ManagedProcess(
@@ -326,7 +365,11 @@ export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridg
         for (const c of range(channels)) await a.connect(SYFALA.serverOut(c), SYFALA.serverIn(c));
         connect = new ManagedProcess(process.execPath, SYFALA.connectArgs(b.name, udpPort, flags), {
           env,
-          onLine: (line) => (counters.b = syfalaCounters(line) ?? counters.b),
+          onLine: (line) => {
+            counters.b = syfalaCounters(line) ?? counters.b;
+            const sample = syfalaBuffers(line);
+            if (sample !== null) buffers.push(sample);
+          },
         });
         const started = connect;
         await b
@@ -347,6 +390,7 @@ export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridg
         sendB: SYFALA.clientOut,
         receiveB: SYFALA.clientIn,
         counters: () => ({ ...counters }),
+        buffers: () => buffers,
         cpu: () => ({ a: treeCpuSeconds(serve.pid!), b: treeCpuSeconds(c_.pid!) }),
         tails: (n) => ({ a: serve.lines.slice(-n), b: c_.lines.slice(-n) }),
         stop,

@@ -19,7 +19,10 @@
  * jack_iodelay on B for --seconds after a warm-up; then the bridge stops before the servers.
  * The reading includes the rig's own 2 periods (the measuring client's pass and the loop on A).
  * Underruns are the bridge's own counters over the window (jackd's xrun lines are not: the dummy
- * driver without real-time scheduling logs some by itself on a shared machine). --verbose prints
+ * driver without real-time scheduling logs some by itself on a shared machine). For syfala, a
+ * second table says where the round trip goes: the rig's 2 periods, each side's receive buffer
+ * (its target, and what it held on average over the client's stats lines: the time audio waits
+ * in it), and the rest. --verbose prints
  * each run's readings in order and the last lines each side logged.
  */
 import { parseArgs } from 'node:util';
@@ -174,6 +177,43 @@ console.log(
     rows,
   ),
 );
+// Where a syfala round trip goes: the rig's 2 periods, the time audio waits in each side's receive
+// buffer (what it held, averaged over the window's stats lines, is that wait by Little's law),
+// and the rest: the phase between the two servers' cycles, the resampler, transit.
+const budgets = results.filter((r) => r.buffers.length > 0);
+if (budgets.length > 0) {
+  const mean = (xs: number[]): number => xs.reduce((t, x) => t + x, 0) / xs.length;
+  const side = (r: RigResult, which: 'a' | 'b'): { target: number; held: number } => ({
+    target: medianOf(r.buffers.map((s) => s[which].target)),
+    held: mean(r.buffers.map((s) => s[which].buffered)),
+  });
+  console.log(
+    '\nWhere the syfala round trip goes (frames; per side: target, and held on average):\n\n' +
+      table(
+        [
+          'bridge',
+          'reading median',
+          'rig',
+          'A: target / held',
+          'B: target / held',
+          'rest',
+          'samples',
+        ],
+        budgets.map((r) => {
+          const [a, b] = [side(r, 'a'), side(r, 'b')];
+          return [
+            r.bridge.label,
+            fmt(r.roundTrip.median, 0),
+            fmt(2 * r.period, 0),
+            `${fmt(a.target, 0)} / ${fmt(a.held, 0)}`,
+            `${fmt(b.target, 0)} / ${fmt(b.held, 0)}`,
+            fmt(r.roundTrip.median - 2 * r.period - a.held - b.held, 0),
+            String(r.buffers.length),
+          ];
+        }),
+      ),
+  );
+}
 // An A/B of two builds: the machine's load moves every run, so the runs are compared in pairs.
 if (abPair !== undefined) {
   const builds = abPair.map((b) => b.label);

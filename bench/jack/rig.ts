@@ -12,7 +12,7 @@ import {
   type RoundTrip,
 } from '@syfala/jack-rig';
 import { table as markdownTable } from '../bench-report.js';
-import type { Bridge, BridgeCounters, BridgeRun } from './bridges.js';
+import type { Bridge, BridgeCounters, BridgeRun, BufferSample } from './bridges.js';
 
 export const SAMPLE_RATE = 48_000;
 const TAIL_LINES = 6;
@@ -57,6 +57,8 @@ export interface RigResult {
   /** Counter deltas over the measurement window, per side (null: the side printed none). */
   a: BridgeCounters | null;
   b: BridgeCounters | null;
+  /** The receive buffers' stats samples within the window (syfala), oldest first. */
+  buffers: readonly BufferSample[];
   /** CPU seconds per side over the window. */
   cpuA: number;
   cpuB: number;
@@ -108,6 +110,8 @@ export async function runRig(
     let cpuStart = { a: 0, b: 0 };
     let cpuEnd = cpuStart;
     let tails: RigResult['tails'] = { a: [], b: [] };
+    let buffersFrom = 0;
+    let buffers: readonly BufferSample[] = [];
     const roundTrip = await measureRoundTrip(b, {
       sendPort: active.sendB(1),
       receivePort: active.receiveB(1),
@@ -118,9 +122,11 @@ export async function runRig(
         if (edge === 'start') {
           start = active.counters();
           cpuStart = active.cpu();
+          buffersFrom = active.buffers?.().length ?? 0;
         } else {
           end = active.counters();
           cpuEnd = active.cpu();
+          buffers = active.buffers?.().slice(buffersFrom) ?? [];
           tails = active.tails(TAIL_LINES);
         }
       },
@@ -133,6 +139,7 @@ export async function runRig(
       roundTrip,
       a: delta(end.a, start.a),
       b: delta(end.b, start.b),
+      buffers,
       cpuA: cpuEnd.a - cpuStart.a,
       cpuB: cpuEnd.b - cpuStart.b,
       tails,
