@@ -129,9 +129,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   /** False when the device could not be freed (a JACK client whose close never returned). */
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    const bool hung_before = jack_close_hung();
+    const uint64_t abandoned = jack_abandoned_closes();
     shut_down();
-    return Napi::Boolean::New(info.Env(), hung_before || !jack_close_hung());
+    return Napi::Boolean::New(info.Env(), jack_abandoned_closes() == abandoned);
   }
 
   void check_can_open(Napi::Env env) const {

@@ -4,8 +4,10 @@
 #include <jack/uuid.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
-#include <future>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 namespace syfala {
@@ -15,31 +17,47 @@ namespace {
 /** libjack prints its own diagnostics to stderr; ours are the typed errors, one sentence each. */
 void quiet(const char*) {}
 
-/** Set once a close never returned: libjack then holds its open/close lock for good. */
-std::atomic<bool> close_hung{false};
-
 constexpr auto kCloseDeadline = std::chrono::seconds(2);
+
+/** Closes given up on, ever; and those of them still running, each holding libjack's lock. */
+std::atomic<uint64_t> abandoned_closes{0};
+std::atomic<uint64_t> stuck_closes{0};
+
+/** One close, shared by the thread running it and the caller waiting for it. */
+struct PendingClose {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  bool abandoned = false;
+};
 
 /**
  * jack_client_close, given kCloseDeadline to return. jack2 (up to 1.9.22, its issue 395) cancels
  * the client's notification thread at close; if that thread holds its synchro mutex at that
  * moment (another client coming or going), the close waits for that mutex forever. Such a client
  * is left to the server, which drops it when this process exits: a daemon stopping still stops.
- * Returns false then.
+ * A close merely slow that returns later releases libjack's lock, and opening works again.
  */
-bool close_client(jack_client_t* client) {
-  std::packaged_task<int()> close([client] { return jack_client_close(client); });
-  std::future<int> closed = close.get_future();
-  std::thread(std::move(close)).detach();
-  if (closed.wait_for(kCloseDeadline) == std::future_status::ready) return true;
-  close_hung.store(true);
-  return false;
+void close_client(jack_client_t* client) {
+  auto pending = std::make_shared<PendingClose>();
+  std::thread([client, pending] {
+    jack_client_close(client);
+    const std::lock_guard<std::mutex> lock(pending->mutex);
+    pending->done = true;
+    if (pending->abandoned) stuck_closes.fetch_sub(1);
+    pending->finished.notify_one();
+  }).detach();
+  std::unique_lock<std::mutex> lock(pending->mutex);
+  if (pending->finished.wait_for(lock, kCloseDeadline, [&] { return pending->done; })) return;
+  pending->abandoned = true;
+  abandoned_closes.fetch_add(1);
+  stuck_closes.fetch_add(1);
 }
 
 jack_client_t* open_client(const std::string& name, const std::string& server) {
-  if (close_hung.load()) {
+  if (stuck_closes.load() > 0) {
     throw DeviceError("CLOSE_HUNG",
-                      "an earlier JACK client of this process never finished closing (a jack2 "
+                      "an earlier JACK client of this process has not finished closing (a jack2 "
                       "race) and holds libjack's lock: restart the process to open another");
   }
   jack_set_error_function(quiet);
@@ -92,7 +110,7 @@ PortLabel port_label(const JackDeviceOptions& options, const std::string& prefix
 
 bool jack_available() { return true; }
 
-bool jack_close_hung() { return close_hung.load(); }
+uint64_t jack_abandoned_closes() { return abandoned_closes.load(); }
 
 std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, PeriodCallback& callback,
                                   DeviceEvents& events) {

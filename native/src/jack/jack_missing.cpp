@@ -11,7 +11,7 @@ const char* const kInstall =
 
 bool jack_available() { return false; }
 
-bool jack_close_hung() { return false; }
+uint64_t jack_abandoned_closes() { return 0; }
 
 JackServerInfo probe_jack(const std::string&) { throw DeviceError("NOT_INSTALLED", kInstall); }
 

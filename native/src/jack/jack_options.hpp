@@ -1,6 +1,7 @@
 #pragma once
 // The JACK layer as the addon sees it; no JACK header here, so a build without libjack's headers
 // still compiles and says what to install when asked for JACK.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,10 +52,11 @@ struct JackDeviceOptions {
 /** Whether this build links libjack. */
 bool jack_available();
 /**
- * Whether a JACK client of this process was left to its server because its close never returned
- * (a jack2 race); opening another then fails with CLOSE_HUNG instead of waiting for ever.
+ * JACK client closes of this process given up on so far: each did not return in 2 s (a jack2
+ * race) and was left to its server. While one has not returned, opening another fails with
+ * CLOSE_HUNG instead of waiting for ever.
  */
-bool jack_close_hung();
+uint64_t jack_abandoned_closes();
 /** Opens a short-lived client to read the server's clock and its physical ports. */
 JackServerInfo probe_jack(const std::string& server);
 /** Opens (does not start) a JACK client whose process callback drives `callback`. */

@@ -7,7 +7,7 @@ import { SyfalaError } from '@syfala/proto';
  * a stream's rate differs from the JACK server's (no resampling on this path yet). BAD_OPTION,
  * BAD_STATE, ENGINE_FAILED: as for @syfala/audio's engine. PROCESSOR_FAILED: a duplex stream's
  * processor module could not be loaded, or threw. CLOSE_HUNG: an earlier client of this process
- * never finished closing (jack2's close race) and holds libjack's lock, so no other can open.
+ * has not finished closing (jack2's close race) and holds libjack's lock, so no other can open.
  */
 export type JackErrorCode =
   | 'NOT_INSTALLED'
