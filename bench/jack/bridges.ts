@@ -27,7 +27,7 @@ export interface BridgeCounters {
 export interface BufferGauge {
   /** Its target (the jitter buffer's, adaptive by default). */
   target: number;
-  /** What it held: time-averaged, the time audio waits in it (Little's law). */
+  /** What it held when the line was printed; averaged over a window, the wait in it (Little's law). */
   buffered: number;
 }
 
