@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   jackCloseRace,
@@ -107,10 +105,9 @@ describe('the JACK backend end to end', () => {
   it(`stops on SIGTERM when libjack's close would wait for ever (jack2's race), and says so${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
-    const dir = mkdtempSync(join(tmpdir(), 'syfala-close-race-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     // The race the test above met about 1 in 150 stops, at every close.
-    const race = jackCloseRace(dir, a.name);
+    const race = jackCloseRace(a.name);
+    onTestFinished(() => race.remove());
     const server = syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE], race.env);
     await server.logEvent('listening', 30_000);
     writeFileSync(race.armed, '');
@@ -124,9 +121,8 @@ describe('the JACK backend end to end', () => {
   it(`connect ends when libjack's close would wait for ever (jack2's race), and notes it${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const b = await jackServer();
-    const dir = mkdtempSync(join(tmpdir(), 'syfala-close-race-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const race = jackCloseRace(dir, b.name);
+    const race = jackCloseRace(b.name);
+    onTestFinished(() => race.remove());
     const server = syfala(['serve', ...LOOPBACK_SERVE, '--log', 'json']);
     const listening = await server.logEvent('listening', 30_000);
     const address = `127.0.0.1:${String(listening['udpPort'])}`;

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { jackCloseRace, runCommand } from '@syfala/jack-rig';
@@ -11,9 +8,8 @@ const CHILD = fileURLToPath(new URL('./close-race/close-twice.mjs', import.meta.
 describe.skipIf(!hasJack)("JackEngine meeting jack2's close race", () => {
   it('closes within the deadline, says what it left open, then refuses to open with CLOSE_HUNG', async () => {
     const server = await jackServer();
-    const dir = mkdtempSync(join(tmpdir(), 'syfala-close-race-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const race = jackCloseRace(dir, server);
+    const race = jackCloseRace(server);
+    onTestFinished(() => race.remove());
     // Its own process: the shim is preloaded, and the wedged libjack lock dies with it.
     const child = await runCommand(process.execPath, [CHILD, server, race.armed], {
       env: race.env,

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,15 +14,18 @@ export interface JackCloseRace {
   readonly env: NodeJS.ProcessEnv;
   /** Create this file (empty) and the process's next JACK client close meets the race. */
   readonly armed: string;
+  /** Removes the folder the shim was built in (after the process ended). */
+  remove(): void;
 }
 
 /**
  * jack2 (up to 1.9.22, its issue 395) can leave jack_client_close waiting for ever when another
- * client leaves at that moment. native/tools/jack_close_race.c, built into `dir` with cc and
- * preloaded, makes that happen at every close once `armed` exists, with jack_lsp on `server`
- * as the client that comes and goes.
+ * client leaves at that moment. native/tools/jack_close_race.c, built with cc into a folder of
+ * its own and preloaded, makes that happen at every close once `armed` exists, with jack_lsp on
+ * `server` as the client that comes and goes.
  */
-export function jackCloseRace(dir: string, server: string): JackCloseRace {
+export function jackCloseRace(server: string): JackCloseRace {
+  const dir = mkdtempSync(join(tmpdir(), 'syfala-close-race-'));
   const shim = join(dir, 'jack_close_race.so');
   execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, SHIM_SOURCE, '-ldl']);
   const armed = join(dir, 'armed');
@@ -32,5 +37,6 @@ export function jackCloseRace(dir: string, server: string): JackCloseRace {
       JACK_CLOSE_RACE_CLIENT: `env -u LD_PRELOAD jack_lsp -s ${server} >/dev/null 2>&1`,
     },
     armed,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
