@@ -270,7 +270,8 @@ TEST(engine_skips_at_once_what_its_device_lost_to_an_xrun_and_keeps_its_drift_es
   const uint64_t frame_bytes = kChannels * 4;
   {
     test::Scope scope("A: lost 450 frames in two xruns");
-    CHECK(delta(r.a, &JitterStatsSnapshot::skipped_frames) >= 449);
+    // At most what its fill held above the target: the surplus comes in whole datagrams.
+    CHECK(delta(r.a, &JitterStatsSnapshot::skipped_frames) >= 450 - kPeriod);
     CHECK(delta(r.a, &JitterStatsSnapshot::skipped_frames) <= 451);
     CHECK_EQ(delta(r.a, &JitterStatsSnapshot::underruns), uint64_t(0));
     // B's gap, concealed in its place (a frame more or less: times round to frames).

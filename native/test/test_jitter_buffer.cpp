@@ -535,3 +535,87 @@ TEST(jitter_buffer_matches_the_byte_by_byte_reference_under_random_ops) {
   CHECK(resyncs > 0);
   CHECK(masked_frames > 0);
 }
+
+namespace {
+
+/// A 48 kHz stream of 64-frame datagrams played in 64-frame periods, target 128, as the engine
+/// runs a drift-compensated peer (no slips: the resampler holds the fill).
+struct PeriodStream {
+  static constexpr size_t kPeriod = 64;
+  static constexpr size_t kBytes = kPeriod * 4;
+  JitterBuffer jb{kI16Stereo, 4800, 2 * kPeriod, [] {
+                    JitterBufferOptions o;
+                    o.skip_surplus = false;
+                    return o;
+                  }()};
+  size_t sent = 0;  // datagrams
+
+  void send(size_t datagrams) {
+    for (size_t i = 0; i < datagrams; ++i, ++sent) push_run(jb, sent * kBytes, (sent + 1) * kBytes);
+  }
+  PullResult pull() {
+    std::vector<uint8_t> out(kBytes);
+    return jb.pull(out.data(), kPeriod);
+  }
+  /// The fill the next period finds once its datagram has arrived, frames.
+  size_t fill_found() const { return jb.buffered_frames() + kPeriod; }
+};
+
+}  // namespace
+
+TEST(jitter_buffer_skips_lost_time_only_as_far_as_its_surplus_came_above_the_target) {
+  PeriodStream s;
+  s.send(2);
+  CHECK(s.pull().playing);
+  for (int i = 0; i < 10; ++i) {
+    s.send(1);
+    s.pull();
+  }
+  CHECK_EQ(s.fill_found(), 128u);
+  // The device lost 85 frames (1.8 ms) of its clock: the sender's datagrams of that time bring
+  // one period more, not 85 frames. Skipping 85 would leave the next period 21 frames short of
+  // the target, and a datagram one period late would then underrun.
+  s.send(2);
+  s.jb.skip_lost_time(85);
+  const PullResult after_loss = s.pull();
+  CHECK_EQ(after_loss.skipped_frames, 64u);
+  CHECK_EQ(s.fill_found(), 128u);
+  CHECK_EQ(s.jb.lost_time_pending(), 21u);
+  CHECK(s.pull().playing);  // its datagram one period late
+  s.send(2);
+  CHECK_EQ(s.pull().skipped_frames, 0u);
+  size_t skipped = 0;
+  for (int i = 0; i < 400; ++i) {  // 0.53 s: past the slip window, the 21 frames are forgiven
+    s.send(1);
+    skipped += s.pull().skipped_frames;
+  }
+  CHECK_EQ(skipped, 0u);
+  CHECK_EQ(s.jb.lost_time_pending(), 0u);
+  CHECK_EQ(s.fill_found(), 128u);
+  CHECK_EQ(s.jb.stats().underruns.load(), 0u);
+}
+
+TEST(jitter_buffer_skips_lost_time_from_the_burst_of_a_sender_that_stalled_too) {
+  PeriodStream s;
+  s.send(2);
+  s.pull();
+  for (int i = 0; i < 10; ++i) {
+    s.send(1);
+    s.pull();
+  }
+  // Both devices stalled for 150 frames: this side's loss shows no surplus yet (its sender
+  // sent nothing meanwhile either); three periods later the sender's burst brings 2 periods more.
+  s.send(1);
+  s.jb.skip_lost_time(150);
+  CHECK_EQ(s.pull().skipped_frames, 0u);
+  CHECK_EQ(s.fill_found(), 128u);
+  for (int i = 0; i < 2; ++i) {
+    s.send(1);
+    CHECK_EQ(s.pull().skipped_frames, 0u);
+  }
+  s.send(3);
+  CHECK_EQ(s.pull().skipped_frames, 128u);
+  CHECK_EQ(s.fill_found(), 128u);
+  CHECK_EQ(s.jb.lost_time_pending(), 22u);
+  CHECK_EQ(s.jb.stats().underruns.load(), 0u);
+}
