@@ -380,6 +380,23 @@ TEST(engine_adaptive_latency_lowers_a_generous_target_to_what_the_arrivals_need)
   CHECK(a.received().jitter_frames.load() >= 0);
 }
 
+TEST(engine_adaptive_latency_leaves_the_target_to_the_jitter_at_underruns_from_a_stalled_peer) {
+  // A's device stalls for 300 frames twice, half a second apart: more than B holds, so B
+  // underruns each time. The resampler holds B's fill, so those underruns are no reason for a
+  // period more: B's target stays where its arrivals' jitter set it.
+  SkewedDevice a(48000, +250), b(48000, -250);
+  PeerSpec to_b = peer_at("b", b.engine().port(), 48000, true);
+  PeerSpec to_a = peer_at("a", a.engine().port(), 48000, true);
+  to_b.adaptive_latency = to_a.adaptive_latency = true;
+  to_b.target_latency_frames = to_a.target_latency_frames = 2 * kPeriod;
+  a.engine().add_peer(to_b);
+  b.engine().add_peer(to_a);
+  const DriftRun r = run(a, b, 60, 45, {{true, 50, 300}, {true, 50.5, 300}});
+  CHECK(r.b.at_end.underruns - r.b.at_settling.underruns >= 2);
+  CHECK(r.b.at_end.target_latency_frames <= r.b.at_settling.target_latency_frames);
+  CHECK(r.b.at_end.target_latency_frames < 2 * kPeriod);
+}
+
 TEST(engine_refuses_another_rate_without_drift_compensation) {
   SkewedDevice b(44100, 0);
   try {

@@ -26,6 +26,7 @@ LatencyAdapterOptions options_of(const test::Json& scenario) {
     o.initial_target_frames = scenario["initialTargetFrames"].u64();
   }
   if (scenario.has("safetyFrames")) o.safety_frames = scenario["safetyFrames"].u64();
+  if (scenario.has("raiseOnUnderruns")) o.raise_on_underruns = scenario["raiseOnUnderruns"].boolean();
   return o;
 }
 
@@ -71,7 +72,7 @@ LatencyAdapterOptions valid() {
 TEST(latency_adapter_replays_exactly_as_the_ts) {
   const test::Json file =
       test::Json::parse_file(test::repo_path("packages/dataplane/vectors/latency-adapter.json"));
-  CHECK(file["scenarios"].size() >= 2);
+  CHECK(file["scenarios"].size() >= 3);
   for (const test::Json& scenario : file["scenarios"].items()) {
     SCOPE(scenario["name"].str());
     replay(scenario);

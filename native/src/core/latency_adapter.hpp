@@ -26,9 +26,14 @@
 //   jitter + period + safety. Priming ends at the target, so arrivals as late as the jitter
 //   still leave a period's margin.
 // - Quick to grow: an arrival that makes the jitter's need exceed the target raises it at once;
-//   an underrun (which detrended lateness cannot see: a slower sender's drift, a delay step)
-//   less than kUnderrunSpacingSeconds after the last adds a period, once per run of underruns
-//   in a row. Rarer underruns are the stalls the jitter leaves out.
+//   an underrun (which detrended lateness cannot see: a slower sender's drift) less than
+//   kUnderrunSpacingSeconds after the last adds a period, once per run of underruns in a row.
+//   Rarer underruns are the stalls the jitter leaves out. Where a resampler holds the fill
+//   against drift (raise_on_underruns false), no underrun raises: what is left to cause one is a
+//   stall longer than the jitter covers, which a period more would not have covered either (on
+//   the JACK rig, as many underruns with the raise as without, and a period or two more latency
+//   for the seconds after each raise: bench/RESULTS.md, issue #14), or a step in the delay,
+//   which the priming after the underrun takes up.
 // - Slow to shrink: after kShrinkHoldSeconds with headroom of at least two steps (blocks without
 //   arrivals prove nothing and do not count), one kShrinkStepMs step per kShrinkIntervalSeconds.
 //   The two-step margin keeps the target from hunting when the jitter moves by a step.
@@ -73,6 +78,9 @@ struct LatencyAdapterOptions {
   std::optional<size_t> initial_target_frames;
   /// Frames kept above the measured jitter and the period. Default a quarter of the period.
   std::optional<size_t> safety_frames;
+  /// Underruns less than kUnderrunSpacingSeconds apart add a period: false where the fill is held
+  /// against drift (DriftCompensatedStream), so that only the measured jitter sets the target.
+  bool raise_on_underruns = true;
 };
 
 class LatencyAdapter {
@@ -87,6 +95,7 @@ class LatencyAdapter {
         block_frames_(std::ceil(o.sample_rate * kBlockSeconds)),
         step_frames_(std::max(1.0, std::round(o.sample_rate * kShrinkStepMs / 1000))),
         underrun_spacing_frames_(o.sample_rate * kUnderrunSpacingSeconds),
+        raise_on_underruns_(o.raise_on_underruns),
         target_(o.initial_target_frames.value_or(o.min_target_frames)) {
     if (!(std::isfinite(o.sample_rate) && o.sample_rate > 0)) {
       throw std::invalid_argument("latency adapter: sample rate must be a finite number > 0");
@@ -135,7 +144,7 @@ class LatencyAdapter {
     // One period more per run of underruns: a concealed underrun and the priming that may follow
     // it (JitterBuffer conceal_underruns) are one shortfall, not two.
     if (underrun && !underran_last_) {
-      if (clock_ - last_underrun_clock_ < underrun_spacing_frames_) {
+      if (raise_on_underruns_ && clock_ - last_underrun_clock_ < underrun_spacing_frames_) {
         target_ = std::min(max_target_, target_ + period_frames_);
         headroom_blocks_ = 0;
       }
@@ -218,6 +227,7 @@ class LatencyAdapter {
   const double block_frames_;
   const double step_frames_;
   const double underrun_spacing_frames_;
+  const bool raise_on_underruns_;
   /// Largest lateness per block, a ring with the current block at head_.
   std::array<double, kWindowBlocks> block_lateness_{};
   size_t head_ = 0;

@@ -117,6 +117,7 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
     options.min_target_frames = 1;
     options.max_target_frames = buffer.capacity_frames() / 2;
     options.initial_target_frames = spec.target_latency_frames;
+    options.raise_on_underruns = !spec.drift_compensation;
     adapter = std::make_unique<LatencyAdapter>(options);
   }
 }

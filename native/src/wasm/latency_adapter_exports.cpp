@@ -17,7 +17,8 @@ SYFALA_WASM_CONSTANT(latency_underrun_spacing_seconds, syfala::kUnderrunSpacingS
 SYFALA_WASM_EXPORT(latency_adapter_new)
 LatencyAdapter* latency_adapter_new(double sample_rate, uint32_t period_frames,
                                     uint32_t min_target_frames, uint32_t max_target_frames,
-                                    double initial_target_frames, double safety_frames) {
+                                    double initial_target_frames, double safety_frames,
+                                    uint32_t raise_on_underruns) {
   syfala::LatencyAdapterOptions options;
   options.sample_rate = sample_rate;
   options.period_frames = period_frames;
@@ -25,6 +26,7 @@ LatencyAdapter* latency_adapter_new(double sample_rate, uint32_t period_frames,
   options.max_target_frames = max_target_frames;
   if (!std::isnan(initial_target_frames)) options.initial_target_frames = initial_target_frames;
   if (!std::isnan(safety_frames)) options.safety_frames = safety_frames;
+  options.raise_on_underruns = raise_on_underruns != 0;
   return new LatencyAdapter(options);
 }
 

@@ -32,6 +32,12 @@ export interface LatencyAdapterOptions {
   readonly initialTargetFrames?: number;
   /** Frames kept above the measured jitter and the period. Default a quarter of the period. */
   readonly safetyFrames?: number;
+  /**
+   * Underruns less than UNDERRUN_SPACING_SECONDS apart add a period (default true): false where
+   * a DriftCompensatedStream holds the fill against drift, so that only the measured jitter sets
+   * the target (an underrun left there is a stall a period more would not have covered).
+   */
+  readonly raiseOnUnderruns?: boolean;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface LatencyAdapterOptions {
  * smallest target that covers it: jitter + period + safety. Fed per datagram (`arrival`) and per
  * pulled period (`period`); it never reads a wall clock, so it works as well on a device that
  * runs faster than real time. Quick to grow (an arrival that needs more; underruns less than
- * UNDERRUN_SPACING_SECONDS apart add a period), slow to shrink (after SHRINK_HOLD_SECONDS with
+ * UNDERRUN_SPACING_SECONDS apart add a period, unless raiseOnUnderruns is false), slow to shrink (after SHRINK_HOLD_SECONDS with
  * headroom, one SHRINK_STEP_MS step per SHRINK_INTERVAL_SECONDS).
  *
  * The C++ core's (native/src/core/latency_adapter.hpp, where the measure and its choices are
@@ -63,6 +69,7 @@ export class LatencyAdapter {
     maxTargetFrames,
     initialTargetFrames,
     safetyFrames,
+    raiseOnUnderruns = true,
   }: LatencyAdapterOptions) {
     if (!(Number.isFinite(sampleRate) && sampleRate > 0)) {
       throw new LatencyAdapterError(
@@ -92,6 +99,7 @@ export class LatencyAdapter {
       maxTargetFrames,
       initialTargetFrames ?? Number.NaN,
       safetyFrames ?? Number.NaN,
+      raiseOnUnderruns ? 1 : 0,
     );
     this.#adapter = adapter;
     own(this, () => core().latency_adapter_free!(adapter));

@@ -196,6 +196,18 @@ describe('LatencyAdapter', () => {
     expect(adapter.period(P, true)).toBe(200 + P);
   });
 
+  it('leaves the target to the jitter when underruns do not raise it (the fill held against drift)', () => {
+    const adapter = new LatencyAdapter({
+      ...valid,
+      initialTargetFrames: 200,
+      raiseOnUnderruns: false,
+    });
+    for (let i = 0; i < 4; i++) {
+      expect(adapter.period(P, true)).toBe(200);
+      adapter.period(P, false);
+    }
+  });
+
   it('measures lateness on the device clock: a pulled period makes the same run end later', () => {
     const adapter = new LatencyAdapter({ ...valid, safetyFrames: 0 });
     // Each block: a run, a period pulled, then a run that ends one period later: on time.

@@ -321,6 +321,7 @@ export class EngineCore {
           minTargetFrames: 1,
           maxTargetFrames: Math.floor(capacityFrames / 2),
           initialTargetFrames: spec.targetLatencyFrames,
+          raiseOnUnderruns: !compensate,
         }),
         adaptive: spec.adaptiveLatency === true,
         bytesPerFrame: bytesPerFrame(route.format),
