@@ -26,7 +26,9 @@ LatencyAdapterOptions options_of(const test::Json& scenario) {
     o.initial_target_frames = scenario["initialTargetFrames"].u64();
   }
   if (scenario.has("safetyFrames")) o.safety_frames = scenario["safetyFrames"].u64();
-  if (scenario.has("raiseOnUnderruns")) o.raise_on_underruns = scenario["raiseOnUnderruns"].boolean();
+  if (scenario.has("raiseOnUnderruns")) {
+    o.raise_on_underruns = scenario["raiseOnUnderruns"].boolean();
+  }
   return o;
 }
 
