@@ -319,6 +319,15 @@ export interface AddonBuild {
   path: string;
 }
 
+/** The `NAME=PATH` of a bench's --syfala-addon. */
+export function addonBuild(spec: string): AddonBuild {
+  const at = spec.indexOf('=');
+  if (at < 1 || at === spec.length - 1) {
+    throw new Error(`--syfala-addon: expected NAME=PATH (a built syfala_native.node), got ${spec}`);
+  }
+  return { name: spec.slice(0, at), path: spec.slice(at + 1) };
+}
+
 /**
  * The syfala bridge with `flags` given to both serve and connect (e.g. `--latency 64`); none: the
  * CLI's defaults, as a new user runs it. `addon`: on that build of the native addon instead of

@@ -4,17 +4,21 @@
  *
  *   bash scripts/pnpm.sh exec tsx bench/jack/channels.ts [--seconds 20] [--period 64]
  *        [--channels 2,16,64,256] [--bridge jacktrip|syfala|all] [--queue 4]
- *        [--jacktrip-bits 16] [--syfala-latency 128] [--realtime] [--verbose]
+ *        [--jacktrip-bits 16] [--syfala-latency 128] [--realtime] [--verbose] [--runs 1]
+ *        [--syfala-addon NAME=PATH]
  *
  * Same rig as latency.ts, with every channel looped on A and jack_iodelay on channel 1 (proof
  * that audio flows). Per run: each side's CPU seconds over the window (utime + stime of the
  * bridge process and its descendants, from /proc), the bridge's own underruns and losses.
  * --realtime runs the servers with real-time scheduling (jackd -R), as JACK users run them.
+ * --runs repeats the whole set, the bridges taking turns; --syfala-addon adds syfala on another
+ * build of the native addon (an A/B of two builds in one invocation), each compared to JackTrip
+ * in its own run.
  * JackTrip runs at its default 16-bit resolution (-b): its float mode (-b 32) carries no audio
  * in 1.7.0 on this rig (jack_iodelay finds no signal, whatever --bufstrategy), so no f32 peer.
  */
 import { parseArgs } from 'node:util';
-import { jacktrip, syfala, type Bridge } from './bridges.js';
+import { addonBuild, jacktrip, syfala, type Bridge } from './bridges.js';
 import {
   bridgeChoice,
   fmt,
@@ -38,6 +42,8 @@ const { values } = parseArgs({
     'syfala-latency': { type: 'string' },
     realtime: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '1' },
+    'syfala-addon': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -45,6 +51,7 @@ const [period] = numberList(values.period, '--period');
 const counts = numberList(values.channels, '--channels');
 const [queue] = numberList(values.queue, '--queue');
 const [bits] = numberList(values['jacktrip-bits'], '--jacktrip-bits');
+const [runs] = numberList(values.runs, '--runs');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
 const which = bridgeChoice(values.bridge);
 // Without --syfala-latency, syfala runs with the CLI's defaults (as a new user runs it).
@@ -54,33 +61,44 @@ const syfalaFlags = values['syfala-latency']
 const bridges: Bridge[] = [];
 if (which !== 'syfala') bridges.push(jacktrip(queue!, bits));
 if (which !== 'jacktrip') bridges.push(syfala(syfalaFlags));
+if (which !== 'jacktrip' && values['syfala-addon'] !== undefined) {
+  bridges.push(syfala(syfalaFlags, addonBuild(values['syfala-addon'])));
+}
 
 console.log(machine(values.realtime));
 console.log(
   `Channels at 48 kHz (syfala f32; JackTrip -b ${bits}), period ${period} frames, ${seconds} s per run\n`,
 );
 
-const results: RigResult[] = [];
+const results: (RigResult & { run: number })[] = [];
 const failures: string[] = [];
-for (const channels of counts) {
-  for (const bridge of bridges) {
-    process.stderr.write(`${bridge.label}, ${channels} channels: measuring ${seconds} s …\n`);
-    try {
-      results.push(
-        await runRig(bridge, { period: period!, channels, seconds, realtime: values.realtime }),
+for (let run = 1; run <= runs!; run++) {
+  for (const channels of counts) {
+    for (const bridge of bridges) {
+      process.stderr.write(
+        `run ${run}, ${bridge.label}, ${channels} channels: measuring ${seconds} s …\n`,
       );
-    } catch (err) {
-      failures.push(`${bridge.label}, ${channels} channels: ${(err as Error).message}`);
-      process.stderr.write(`  failed: ${(err as Error).message}\n`);
+      try {
+        const options = { period: period!, channels, seconds, realtime: values.realtime };
+        results.push({ ...(await runRig(bridge, options)), run });
+      } catch (err) {
+        failures.push(
+          `run ${run}, ${bridge.label}, ${channels} channels: ${(err as Error).message}`,
+        );
+        process.stderr.write(`  failed: ${(err as Error).message}\n`);
+      }
     }
   }
 }
 
 const cpuTotal = (r: RigResult): number => r.cpuA + r.cpuB;
 const rows = results.map((r) => {
-  const peer = results.find((p) => p.channels === r.channels && p.bridge.kind === 'jacktrip');
+  const peer = results.find(
+    (p) => p.run === r.run && p.channels === r.channels && p.bridge.kind === 'jacktrip',
+  );
   const t = r.roundTrip;
   return [
+    String(r.run),
     r.bridge.label,
     String(r.channels),
     fmt(r.cpuA, 2),
@@ -97,6 +115,7 @@ const rows = results.map((r) => {
 console.log(
   table(
     [
+      'run',
       'bridge',
       'channels',
       'CPU s A',

@@ -26,7 +26,7 @@
  * each run's readings in order and the last lines each side logged.
  */
 import { parseArgs } from 'node:util';
-import { jacktrip, syfala, type AddonBuild, type Bridge } from './bridges.js';
+import { addonBuild, jacktrip, syfala, type Bridge } from './bridges.js';
 import {
   bridgeChoice,
   fmt,
@@ -81,15 +81,6 @@ if (which !== 'jacktrip') {
     numberList(latency, '--syfala-fixed');
     bridges.push(syfala(['--latency', latency, '--no-drift-compensation']));
   }
-}
-
-/** `NAME=PATH` of --syfala-addon. */
-function addonBuild(spec: string): AddonBuild {
-  const at = spec.indexOf('=');
-  if (at < 1 || at === spec.length - 1) {
-    throw new Error(`--syfala-addon: expected NAME=PATH (a built syfala_native.node), got ${spec}`);
-  }
-  return { name: spec.slice(0, at), path: spec.slice(at + 1) };
 }
 
 console.log(machine(values.realtime));

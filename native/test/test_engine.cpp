@@ -139,13 +139,14 @@ TEST(engine_sends_from_the_callback_a_period_longer_than_its_send_ring_holds_eac
   const std::vector<std::vector<float*>> outputs = {{out[0].data(), out[1].data()}};
   engine.process({&inputs, &outputs, kLongPeriod});
   std::vector<std::pair<uint64_t, uint32_t>> runs;
-  std::vector<uint8_t> buffer(2048);
-  while (true) {
-    const ssize_t length = ::recv(capture.fd(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-    if (length < 0) break;  // sent synchronously: all of it is queued at the socket by now
-    AudioHeader header{};
-    REQUIRE(read_audio_header(buffer.data(), size_t(length), header) == DecodeError::None);
-    runs.emplace_back(header.byte_index, header.byte_count);
+  ReceiveBatch batch(capture);
+  // Sent synchronously: all of it is queued at the socket by now; 0 is the receive's timeout.
+  for (int filled; (filled = batch.receive(capture)) > 0;) {
+    batch.each(filled, [&](const uint8_t* data, size_t length, const sockaddr_in&, bool) {
+      AudioHeader header{};
+      REQUIRE(read_audio_header(data, length, header) == DecodeError::None);
+      runs.emplace_back(header.byte_index, header.byte_count);
+    });
   }
   const uint64_t period_bytes = uint64_t(kLongPeriod) * kChannels * sizeof(float);
   CHECK(runs.size() > 256);  // the ring's smallest size: it did fill

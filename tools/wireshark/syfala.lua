@@ -229,22 +229,51 @@ local function expected_length(tag, tvb)
   return SEALED_HEADER_BYTES + tvb(20, 4):le_uint() + AEAD_TAG_BYTES
 end
 
-function syfala.dissector(tvb, pinfo, root)
+-- One message from the start of tvb, in a tree of its own: its info text and its length. `whole`:
+-- it must fill tvb; else it is one of several audio datagrams back to back (below).
+local function dissect_message(tvb, pinfo, root, whole)
   local tag = tvb(4, 4):string()
-  pinfo.cols.protocol = "SYFALA"
-  local tree = root:add(syfala, tvb())
+  local want = expected_length(tag, tvb)
+  local fits = want ~= nil and (want == tvb:len() or (not whole and want < tvb:len()))
+  local tree = root:add(syfala, fits and tvb(0, want) or tvb())
   tree:add(f.magic, tvb(0, 3))
   tree:add(f.version, tvb(3, 1))
   tree:add(f.tag, tvb(4, 4))
   tree:add(f.type, tvb(4, 4), TYPES[tag])
-  local want = expected_length(tag, tvb)
-  if want == nil or want ~= tvb:len() then
+  if not fits then
     tree:add_proto_expert_info(expert_bad, string.format("%s: %d bytes, the layout says %s", tag,
       tvb:len(), want and tostring(want) or "more"))
-    pinfo.cols.info = tag .. " (malformed)"
+    return tag .. " (malformed)", tvb:len()
+  end
+  return tag .. dissect_body(tag, tvb(0, want):tvb(), pinfo, tree), want
+end
+
+local function audio_at(tvb, offset)
+  local rest = tvb:len() - offset
+  if rest < 8 or tvb(offset, 3):string() ~= "SYF" then return false end
+  local tag = tvb(offset + 4, 4):string()
+  return tag == "AUDI" or tag == "AUDE"
+end
+
+function syfala.dissector(tvb, pinfo, root)
+  pinfo.cols.protocol = "SYFALA"
+  local tag = tvb(4, 4):string()
+  local want = expected_length(tag, tvb)
+  if not audio_at(tvb, 0) or want == nil or want >= tvb:len() or not audio_at(tvb, want) then
+    pinfo.cols.info = dissect_message(tvb, pinfo, root, true)
     return tvb:len()
   end
-  pinfo.cols.info = tag .. dissect_body(tag, tvb, pinfo, tree)
+  -- Audio datagrams back to back: a segmented send (UDP GSO, native/README.md) captured before
+  -- the kernel cut it into the datagrams the wire carries, as on loopback. Each is shown as one.
+  local offset, count, first = 0, 0, nil
+  while offset < tvb:len() do
+    local whole = not audio_at(tvb, offset)
+    local info, used = dissect_message(tvb(offset):tvb(), pinfo, root, whole)
+    first = first or info
+    count = count + 1
+    offset = offset + used
+  end
+  pinfo.cols.info = string.format("%s (%d datagrams: one segmented send)", first, count)
   return tvb:len()
 end
 

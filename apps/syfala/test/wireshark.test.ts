@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DISCONNECT_REASONS, OUTCOMES } from '@syfala/proto';
+import { DISCONNECT_REASONS, OUTCOMES, encode } from '@syfala/proto';
 import { describe, expect, it } from 'vitest';
 import { NETNS, hasTshark, startCapture } from './attacker.js';
 import { LOOPBACK_SERVE, ROOT, serve, syfala } from './cli-process.js';
@@ -39,6 +39,23 @@ function dissect(
       const values = line.split('\t');
       return Object.fromEntries(fields.map((field, i) => [field, values[i] ?? '']));
     });
+}
+
+/** A pcap of UDP datagrams (hex) from `fromPort` to 6910, one packet each, by text2pcap. */
+function udpPcap(datagrams: readonly string[], fromPort: number, pcap: string): void {
+  // text2pcap's hex dump: each datagram from offset 0, 16 bytes a line.
+  const dump = datagrams
+    .map((hex) =>
+      (hex.match(/.{1,32}/g) ?? [])
+        .map(
+          (line, i) => `${(i * 16).toString(16).padStart(6, '0')} ${line.replace(/(..)/g, '$1 ')}`,
+        )
+        .join('\n'),
+    )
+    .join('\n\n');
+  const text = `${pcap}.txt`;
+  writeFileSync(text, `${dump}\n`);
+  execFileSync('text2pcap', ['-q', '-u', `${fromPort},6910`, text, pcap], { stdio: 'ignore' });
 }
 
 interface WireVector {
@@ -122,23 +139,11 @@ describe.skipIf(!hasTshark || !hasText2pcap)(
         readFileSync(join(ROOT, 'packages/proto/vectors/wire.json'), 'utf8'),
       ) as { valid: WireVector[] };
       const dir = tempDir();
-      // text2pcap's hex dump: each datagram from offset 0, 16 bytes a line.
-      const dump = valid
-        .map(({ hex }) =>
-          (hex.match(/.{1,32}/g) ?? [])
-            .map(
-              (line, i) =>
-                `${(i * 16).toString(16).padStart(6, '0')} ${line.replace(/(..)/g, '$1 ')}`,
-            )
-            .join('\n'),
-        )
-        .join('\n\n');
-      writeFileSync(join(dir, 'vectors.txt'), `${dump}\n`);
-      execFileSync(
-        'text2pcap',
-        // From 41170, a port Wireshark gives Manolito: found all the same.
-        ['-q', '-u', '41170,6910', join(dir, 'vectors.txt'), join(dir, 'v.pcap')],
-        { stdio: 'ignore' },
+      // From 41170, a port Wireshark gives Manolito: found all the same.
+      udpPcap(
+        valid.map(({ hex }) => hex),
+        41170,
+        join(dir, 'v.pcap'),
       );
       const fields = [
         'syfala.magic',
@@ -158,6 +163,38 @@ describe.skipIf(!hasTshark || !hasText2pcap)(
           'syfala.type': message.type,
           ...expectedFields(message),
         });
+      });
+    });
+
+    it('shows each datagram of a segmented send captured whole (UDP GSO, as on loopback)', () => {
+      // What the native engine hands the kernel in one send: a run of one stream's datagrams,
+      // all of one length but a shorter last; a capture on loopback sees them as one payload.
+      const run = [0, 1376, 2752, 4128].map((byteIndex, i) =>
+        encode({
+          type: 'audio',
+          streamIndex: 1,
+          byteIndex,
+          payload: new Uint8Array(i === 3 ? 512 : 1376).fill(i),
+        }),
+      );
+      const hex = run.map((datagram) => Buffer.from(datagram).toString('hex')).join('');
+      const pcap = join(tempDir(), 'gso.pcap');
+      udpPcap([hex], 40000, pcap);
+      const fields = [
+        'syfala.tag',
+        'syfala.stream_index',
+        'syfala.byte_index',
+        'syfala.byte_count',
+      ];
+      const rows = dissect(pcap, 'syfala', [...fields, '_ws.expert', '_ws.col.Info']);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toEqual({
+        'syfala.tag': 'AUDI,AUDI,AUDI,AUDI',
+        'syfala.stream_index': '1,1,1,1',
+        'syfala.byte_index': '0,1376,2752,4128',
+        'syfala.byte_count': '1376,1376,1376,512',
+        '_ws.expert': '',
+        '_ws.col.Info': 'AUDI stream 1 bytes 0+1376 (4 datagrams: one segmented send)',
       });
     });
   },

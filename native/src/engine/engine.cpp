@@ -14,8 +14,6 @@ namespace syfala {
 namespace {
 /** Kernel socket buffers asked for (capped by net.core.rmem_max/wmem_max): bursts must fit. */
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
-/** Receive buffers are larger than any ring slot, so an oversized datagram is seen as such. */
-constexpr size_t kReceiveBufferBytes = 2048;
 
 /**
  * Whether the routes fit the device: its streams and their channel counts, and its rate unless
@@ -336,65 +334,51 @@ Peer* Engine::find_by_source(const PeerList& list, const sockaddr_in& source) co
 }
 
 void Engine::receive_loop() {
-  std::vector<uint8_t> buffers(kDatagramBatch * kReceiveBufferBytes);
-  std::array<mmsghdr, kDatagramBatch> messages{};
-  std::array<iovec, kDatagramBatch> vectors{};
-  std::array<sockaddr_in, kDatagramBatch> sources{};
+  ReceiveBatch batch(socket_);
   while (running_.load(std::memory_order_relaxed)) {
-    for (unsigned i = 0; i < kDatagramBatch; ++i) {
-      vectors[i] = {buffers.data() + i * kReceiveBufferBytes, kReceiveBufferBytes};
-      messages[i].msg_hdr = {};
-      messages[i].msg_hdr.msg_name = &sources[i];
-      messages[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-      messages[i].msg_hdr.msg_iov = &vectors[i];
-      messages[i].msg_hdr.msg_iovlen = 1;
-    }
-    const int got = socket_.receive_batch(messages.data(), kDatagramBatch);
+    const int filled = batch.receive(socket_);
     if (!running_.load(std::memory_order_relaxed)) continue;
     ReadPass pass(receive_reader_);
     const PeerList& list = *published_.load(std::memory_order_seq_cst);
-    for (int i = 0; i < got; ++i) {
+    batch.each(filled, [&](uint8_t* data, size_t length, const sockaddr_in& source,
+                           bool truncated) {
       counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
-      uint8_t* data = buffers.data() + size_t(i) * kReceiveBufferBytes;
-      size_t length = messages[i].msg_len;
       const bool sealed = is_sealed_audio(data, length);
       SealedHeader header{};
-      const DecodeError error = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 ||
-                                        length > kSlotBytes
-                                    ? DecodeError::TooLarge
+      const DecodeError error = truncated || length > kSlotBytes ? DecodeError::TooLarge
                                 : sealed ? read_sealed_header(data, length, header)
                                          : read_audio_header(data, length, header.audio);
       if (error != DecodeError::None) {
         counters_.rejected[size_t(error)].fetch_add(1, std::memory_order_relaxed);
-        continue;
+        return;
       }
-      Peer* peer = find_by_source(list, sources[i]);
+      Peer* peer = find_by_source(list, source);
       if (peer == nullptr) {
         counters_.unknown_source.fetch_add(1, std::memory_order_relaxed);
-        continue;
+        return;
       }
       if (sealed && peer->opener == nullptr) {
         // A clear peer's audio is AUDI: AUDE is an unknown tag to it, as the TS engine counts it
         // (a clear peer has no security counters).
         counters_.rejected[size_t(DecodeError::UnknownTag)].fetch_add(1, std::memory_order_relaxed);
-        continue;
+        return;
       }
       if (!sealed && peer->opener != nullptr) {
         // Clear audio from an encrypted peer is never played (SECURITY.md §4, step 1).
         peer->auth_failed.fetch_add(1, std::memory_order_relaxed);
-        continue;
+        return;
       }
       ReceiveRoute* route = peer->receive_route(header.audio.stream);
       if (route == nullptr) {
         counters_.unknown_stream.fetch_add(1, std::memory_order_relaxed);
-        continue;
+        return;
       }
       if (sealed) {
         const OpenVerdict verdict = peer->opener->open(data, header, route->replay);
         if (verdict != OpenVerdict::Authentic) {
           (verdict == OpenVerdict::Replayed ? peer->replayed : peer->auth_failed)
               .fetch_add(1, std::memory_order_relaxed);
-          continue;
+          return;
         }
         // Opened in place: from here on it is the AUDI run the audio thread takes.
         data = AudioOpener::clear_audio(data);
@@ -403,11 +387,11 @@ void Engine::receive_loop() {
       uint8_t* slot = peer->inbound.write_slot();
       if (slot == nullptr) {
         peer->inbound_drops.fetch_add(1, std::memory_order_relaxed);
-        continue;
+        return;
       }
       std::memcpy(slot, data, length);
       peer->inbound.commit(length);
-    }
+    });
     // The keys each sealer rotates to next, derived here: never on the audio thread.
     for (Peer* peer : list.peers) {
       if (peer->sealer) peer->sealer->derive_ahead();

@@ -53,7 +53,7 @@ struct EngineOptions {
   int realtime_priority = kUdpThreadPriority;
 };
 
-/** Datagrams taken per receive_batch/send_batch call. */
+/** Datagrams handed to one send_batch call. */
 constexpr unsigned kDatagramBatch = 64;
 
 /**

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <netinet/udp.h>
 #include <stdexcept>
 #include <sys/time.h>
 #include <unistd.h>
@@ -13,6 +14,31 @@ namespace syfala {
 namespace {
 // A blocked receive wakes this often to notice a shutdown() that raced with it.
 constexpr long kReceiveTimeoutUs = 100000;
+/** The most an IPv4 UDP datagram carries (65,535 less the IP and UDP headers). */
+constexpr size_t kMaxUdpPayload = 65507;
+/** Segments one send may carry (the kernel's UDP_MAX_SEGMENTS, 64 or more). */
+constexpr unsigned kMaxSegments = 64;
+/**
+ * Receive buffers: larger than any ring slot, so an oversized datagram is seen as such; where the
+ * socket coalesces, as large as a coalesced buffer can be, so none is ever cut.
+ */
+constexpr size_t kReceiveBufferBytes = 2048;
+constexpr size_t kCoalescedBufferBytes = 65536;
+/** Buffers per receive call: fewer where each may hold a run of datagrams. */
+constexpr unsigned kReceiveBuffers = 64;
+constexpr unsigned kCoalescedReceiveBuffers = 32;
+
+bool same_address(const msghdr& a, const msghdr& b) {
+  if (a.msg_name == b.msg_name) return true;
+  return a.msg_namelen == sizeof(sockaddr_in) && b.msg_namelen == sizeof(sockaddr_in) &&
+         same_endpoint(*static_cast<const sockaddr_in*>(a.msg_name),
+                       *static_cast<const sockaddr_in*>(b.msg_name));
+}
+
+/** The one iovec's length of a plain message; 0 for any other (it goes alone). */
+size_t plain_length(const msghdr& message) {
+  return message.msg_iovlen == 1 && message.msg_controllen == 0 ? message.msg_iov[0].iov_len : 0;
+}
 }  // namespace
 
 bool parse_ipv4(const std::string& address, uint16_t port, sockaddr_in& out) {
@@ -53,6 +79,15 @@ UdpSocket::UdpSocket(const std::string& address, uint16_t port, int buffer_bytes
   socklen_t length = sizeof local;
   getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &length);
   port_ = ntohs(local.sin_port);
+#if SYFALA_HAVE_UDP_GSO
+  // Kernels before 4.18 (segmenting) and 5.0 (coalescing) refuse these: plain datagrams then.
+  const int on = 1;
+  const int no_segment_size = 0;
+  coalesces_ = setsockopt(fd_, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+  segments_.store(
+      setsockopt(fd_, SOL_UDP, UDP_SEGMENT, &no_segment_size, sizeof no_segment_size) == 0,
+      std::memory_order_relaxed);
+#endif
 }
 
 UdpSocket::~UdpSocket() {
@@ -71,7 +106,7 @@ int UdpSocket::receive_batch(mmsghdr* messages, unsigned count) {
   }
 }
 
-int UdpSocket::send_batch(mmsghdr* messages, unsigned count) {
+int UdpSocket::send_each(mmsghdr* messages, unsigned count) {
   unsigned done = 0;
   int failed = 0;
   while (done < count) {
@@ -108,7 +143,7 @@ int UdpSocket::receive_batch(mmsghdr* messages, unsigned count) {
   return static_cast<int>(got);
 }
 
-int UdpSocket::send_batch(mmsghdr* messages, unsigned count) {
+int UdpSocket::send_each(mmsghdr* messages, unsigned count) {
   int failed = 0;
   for (unsigned i = 0; i < count; ++i) {
     ssize_t sent;
@@ -120,6 +155,120 @@ int UdpSocket::send_batch(mmsghdr* messages, unsigned count) {
   return failed;
 }
 #endif
+
+int UdpSocket::send_batch(mmsghdr* messages, unsigned count) {
+#if SYFALA_HAVE_UDP_GSO
+  if (segments()) return send_segmented(messages, count);
+#endif
+  return send_each(messages, count);
+}
+
+#if SYFALA_HAVE_UDP_GSO
+int UdpSocket::send_segmented(mmsghdr* messages, unsigned count) {
+  int failed = 0;
+  for (unsigned done = 0; done < count;) {
+    mmsghdr* first = messages + done;
+    const unsigned run = segment_run(first, count - done);
+    if (run == 1) {
+      failed += send_each(first, 1);
+      ++done;
+      continue;
+    }
+    iovec vectors[kMaxSegments];
+    for (unsigned i = 0; i < run; ++i) vectors[i] = first[i].msg_hdr.msg_iov[0];
+    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(uint16_t))] = {};
+    msghdr message{};
+    message.msg_name = first->msg_hdr.msg_name;
+    message.msg_namelen = first->msg_hdr.msg_namelen;
+    message.msg_iov = vectors;
+    message.msg_iovlen = run;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* segment = CMSG_FIRSTHDR(&message);
+    segment->cmsg_level = SOL_UDP;
+    segment->cmsg_type = UDP_SEGMENT;
+    segment->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    const uint16_t segment_size = uint16_t(vectors[0].iov_len);
+    std::memcpy(CMSG_DATA(segment), &segment_size, sizeof segment_size);
+    ssize_t sent;
+    do {
+      sent = ::sendmsg(fd_, &message, MSG_DONTWAIT);
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+      failed += int(run);  // a full send buffer: none of it fits now, as one by one
+    } else if (sent < 0) {
+      // Refused whole (a route whose device cannot segment, a segment above its MTU): one by
+      // one, and where that goes through, this socket stops segmenting.
+      const int refused = send_each(first, run);
+      if (refused < int(run)) segments_.store(false, std::memory_order_relaxed);
+      failed += refused;
+    }
+    done += run;
+  }
+  return failed;
+}
+#endif
+
+unsigned segment_run(const mmsghdr* messages, unsigned count) {
+  const msghdr& first = messages[0].msg_hdr;
+  const size_t size = plain_length(first);
+  if (size == 0 || size > UINT16_MAX) return 1;
+  size_t total = size;
+  unsigned run = 1;
+  while (run < count && run < kMaxSegments) {
+    const msghdr& next = messages[run].msg_hdr;
+    const size_t length = plain_length(next);
+    if (length == 0 || length > size || total + length > kMaxUdpPayload ||
+        !same_address(first, next)) {
+      break;
+    }
+    total += length;
+    ++run;
+    if (length < size) break;  // only the last segment may be shorter
+  }
+  return run;
+}
+
+ReceiveBatch::ReceiveBatch(const UdpSocket& socket)
+    : buffer_bytes_(socket.coalesces() ? kCoalescedBufferBytes : kReceiveBufferBytes) {
+  const size_t count = socket.coalesces() ? kCoalescedReceiveBuffers : kReceiveBuffers;
+  buffers_.resize(count * buffer_bytes_);
+  messages_.resize(count);
+  vectors_.resize(count);
+  sources_.resize(count);
+  controls_.resize(count);
+}
+
+int ReceiveBatch::receive(UdpSocket& socket) {
+  for (size_t i = 0; i < messages_.size(); ++i) {
+    vectors_[i] = {buffer(i), buffer_bytes_};
+    msghdr& header = messages_[i].msg_hdr;
+    header = {};
+    header.msg_name = &sources_[i];
+    header.msg_namelen = sizeof(sockaddr_in);
+    header.msg_iov = &vectors_[i];
+    header.msg_iovlen = 1;
+    header.msg_control = controls_[i].bytes;
+    header.msg_controllen = sizeof controls_[i].bytes;
+  }
+  return socket.receive_batch(messages_.data(), unsigned(messages_.size()));
+}
+
+size_t ReceiveBatch::segment_bytes(const msghdr& header) {
+#if SYFALA_HAVE_UDP_GSO
+  msghdr& h = const_cast<msghdr&>(header);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+      int size = 0;
+      std::memcpy(&size, CMSG_DATA(c), sizeof size);
+      return size > 0 ? size_t(size) : 0;
+    }
+  }
+#else
+  (void)header;
+#endif
+  return 0;
+}
 
 void UdpSocket::shutdown() {
   shut_down_.store(true, std::memory_order_relaxed);
