@@ -4,8 +4,11 @@
 // segment_run puts in one send.
 
 #include <netinet/in.h>
+#include <sys/utsname.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <vector>
 
 #include "engine/udp_socket.hpp"
@@ -35,6 +38,14 @@ struct Outgoing {
   std::vector<iovec> vectors;
   std::vector<mmsghdr> messages;
 };
+
+/** Whether the running kernel has UDP_SEGMENT (4.18) and UDP_GRO (5.0): Linux 5.0 or later. */
+bool kernel_segments_and_coalesces() {
+  utsname name{};
+  int major = 0;
+  return uname(&name) == 0 && std::string(name.sysname) == "Linux" &&
+         std::sscanf(name.release, "%d", &major) == 1 && major >= 5;
+}
 
 sockaddr_in loopback(uint16_t port) {
   sockaddr_in to{};
@@ -71,10 +82,14 @@ TEST(udp_socket_a_run_of_equal_datagrams_arrives_as_sent_in_fewer_buffers_where_
   const std::vector<std::vector<uint8_t>> got = receive_all(receiver, buffers);
   CHECK(got == out.datagrams);
 #if SYFALA_HAVE_UDP_GSO
-  // This kernel segments and coalesces: the run went down and came up the stack whole.
-  CHECK(sender.segments());
-  CHECK(receiver.coalesces());
-  CHECK_EQ(buffers, 1);
+  if (kernel_segments_and_coalesces()) {
+    // The run went down and came up the stack whole.
+    CHECK(sender.segments());
+    CHECK(receiver.coalesces());
+    CHECK_EQ(buffers, 1);
+  }
+#else
+  CHECK_EQ(buffers, int(lengths.size()));  // one datagram per buffer
 #endif
 }
 
