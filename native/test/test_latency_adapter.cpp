@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/latency_adapter.hpp"
 #include "harness.hpp"
@@ -128,4 +129,54 @@ TEST(latency_adapter_ignores_an_arrival_that_is_not_a_number) {
   }
   CHECK_EQ(adapter.jitter_frames(), 200.0);
   CHECK_EQ(adapter.target_frames(), size_t(200 + 64 + 16));
+}
+
+namespace {
+
+/**
+ * Feeds `periods` 64-frame periods of a 64-channel f32 stream (13 datagrams a period, in order,
+ * as the packetizer cuts it at a 1,400-byte budget), each arriving before the pull at the clock
+ * it was sent, but for the periods `late` says, which arrive `late` periods later together with
+ * those due then.
+ */
+/** valid() starting at 128 frames, as the engine's adaptive streams do. */
+LatencyAdapterOptions from_128() {
+  LatencyAdapterOptions o = valid();
+  o.initial_target_frames = 128;
+  return o;
+}
+
+template <class Late>
+void feed_many_datagram_periods(LatencyAdapter& adapter, size_t periods, Late late) {
+  constexpr double kPeriod = 64;
+  std::vector<std::vector<double>> due(periods + 8);
+  for (size_t k = 0; k < periods; ++k) {
+    const size_t at = k + late(k);
+    for (int i = 1; i <= 12; ++i) due[at].push_back(kPeriod * double(k) + 5 * i);
+    due[at].push_back(kPeriod * double(k + 1));
+  }
+  for (size_t k = 0; k < periods; ++k) {
+    for (const double end : due[k]) adapter.arrival(end);
+    adapter.period(64, false);
+  }
+}
+
+}  // namespace
+
+TEST(latency_adapter_measures_a_period_cut_in_many_datagrams_as_one_arrival) {
+  // Measured one by one, the first datagram of each period ends 59 frames before the last that
+  // came with it: the jitter read 59 frames, and the target rose to 139 for a link that needs 80.
+  LatencyAdapter adapter(from_128());
+  feed_many_datagram_periods(adapter, 3000, [](size_t) { return 0; });
+  CHECK_EQ(adapter.jitter_frames(), 0.0);
+  CHECK_EQ(adapter.target_frames(), size_t(128));
+}
+
+TEST(latency_adapter_still_sees_a_period_of_many_datagrams_arrive_late) {
+  // A period 3 periods late in every 0.25 s block arrives with the two after it and the one due:
+  // each is measured on its own (they end a period or more apart), the oldest 3 periods late.
+  LatencyAdapter adapter(from_128());
+  feed_many_datagram_periods(adapter, 3000, [](size_t k) { return k % 150 == 100 ? 3 : 0; });
+  CHECK_EQ(adapter.jitter_frames(), 3 * 64.0);
+  CHECK_EQ(adapter.target_frames(), size_t(3 * 64 + 64 + 16));
 }

@@ -13,6 +13,14 @@
 //   device time, minus this arrival's. The short reference detrends clock drift: offsets slope
 //   by the drift (1000 ppm is 24 frames over 0.5 s at 48 kHz), and an absolute minimum over the
 //   whole window would count the slope as jitter.
+// - Chains: a period of many channels is several datagrams, sent together, arriving together;
+//   the first ends a period before the last, and measured alone its offset would read as a
+//   period of lateness (at 64 channels f32 and 64-frame periods, a dozen datagrams: the jitter
+//   read 59 frames more than at 2 channels). So runs that arrive before the same pull, each
+//   ending later than the chain's first but less than a period after it (the rest of one
+//   sender's period), are measured as one arrival, at the chain's last end, once the chain is
+//   complete: at the next run outside it or the next pull. A stall's late runs, a period or more
+//   apart, stay arrivals of their own.
 // - Jitter: the largest lateness over kJitterWindowSeconds but for the kToleratedBlocks latest
 //   blocks (16 blocks of 0.25 s, one maximum each: no allocation; the blocks are ranked only
 //   when one's maximum grows). A device that stalls now and then (an xrun: JACK without
@@ -119,28 +127,25 @@ class LatencyAdapter {
 
   /// A datagram arrived whose run ends (exclusive) at `run_end_frame` stream frames:
   /// (byte_index + byte_count) / bytes_per_frame, fractional when it ends inside a frame. Call
-  /// it for every datagram pushed; a value that is not finite is ignored. Returns the target.
+  /// it for every datagram pushed; a value that is not finite is ignored. Returns the target,
+  /// which an arrival raises once its chain is complete (above).
   size_t arrival(double run_end_frame) {
     if (!std::isfinite(run_end_frame)) return target_;
-    const double offset = run_end_frame - clock_;
-    if (offset > current_best_) current_best_ = offset;
-    const double best = std::max(current_best_, previous_best_);
-    const double lateness = std::min(best - offset, double(max_target_));
-    arrived_in_block_ = true;
-    if (lateness <= block_lateness_[head_]) return target_;
-    block_lateness_[head_] = lateness;
-    jitter_ = ranked_lateness();
-    const size_t need = need_for(jitter_);
-    if (need > target_) {
-      target_ = need;
-      headroom_blocks_ = 0;
+    if (chained_ && run_end_frame >= chain_first_ &&
+        run_end_frame - chain_first_ < double(period_frames_)) {
+      chain_end_ = std::max(chain_end_, run_end_frame);
+      return target_;
     }
+    measure_chain();
+    chained_ = true;
+    chain_first_ = chain_end_ = run_end_frame;
     return target_;
   }
 
   /// A period of `frames` device frames was pulled (whether it played, primed or underran), and
   /// whether it underran. Returns the target.
   size_t period(size_t frames, bool underrun) {
+    measure_chain();  // what arrived before this pull, at its clock
     // One period more per run of underruns: a concealed underrun and the priming that may follow
     // it (JitterBuffer conceal_underruns) are one shortfall, not two.
     if (underrun && !underran_last_) {
@@ -162,6 +167,7 @@ class LatencyAdapter {
 
   /// Forgets what was measured, keeping the target: call it with the jitter buffer's reset().
   void reset() {
+    chained_ = false;
     block_lateness_.fill(0);
     current_best_ = -kInfinity;
     previous_best_ = -kInfinity;
@@ -180,6 +186,25 @@ class LatencyAdapter {
   static constexpr size_t kHoldBlocks = size_t(kShrinkHoldSeconds / kBlockSeconds);
   static constexpr size_t kIntervalBlocks = size_t(kShrinkIntervalSeconds / kBlockSeconds);
   static constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+  /// Measures the chain of arrivals so far as one arrival at its last end (see Chains above).
+  void measure_chain() {
+    if (!chained_) return;
+    chained_ = false;
+    const double offset = chain_end_ - clock_;
+    if (offset > current_best_) current_best_ = offset;
+    const double best = std::max(current_best_, previous_best_);
+    const double lateness = std::min(best - offset, double(max_target_));
+    arrived_in_block_ = true;
+    if (lateness <= block_lateness_[head_]) return;
+    block_lateness_[head_] = lateness;
+    jitter_ = ranked_lateness();
+    const size_t need = need_for(jitter_);
+    if (need > target_) {
+      target_ = need;
+      headroom_blocks_ = 0;
+    }
+  }
 
   /// The (kToleratedBlocks + 1)-th largest block lateness of the window: insertion into a small
   /// descending list, no allocation.
@@ -235,6 +260,10 @@ class LatencyAdapter {
   double current_best_ = -kInfinity;
   double previous_best_ = -kInfinity;
   bool arrived_in_block_ = false;
+  /// The chain of arrivals since the last pull not yet measured: its first and last run ends.
+  bool chained_ = false;
+  double chain_first_ = 0;
+  double chain_end_ = 0;
   double jitter_ = 0;
   /// Device frames pulled so far, and those of the current block.
   double clock_ = 0;

@@ -2,7 +2,8 @@
  * The content of vectors/latency-adapter.json: seeded runs of LatencyAdapter fed by a simulated
  * link on a clock of device periods (drifting sender, uniform jitter with a burst, duplicates,
  * runs ending inside frames, datagrams far too late, underruns, a reset, periods longer than a
- * block and empty ones), recorded op by op with the target and the jitter after each.
+ * block and empty ones, periods cut in many datagrams), recorded op by op with the target and the
+ * jitter after each.
  * native/test/test_latency_adapter.cpp replays the ops and compares them exactly.
  */
 import { LatencyAdapter } from '../src/index.js';
@@ -35,6 +36,11 @@ interface Link {
   readonly pullFrames: (tick: number) => number;
   readonly underrunAt: (tick: number) => boolean;
   readonly resetAt: number;
+  /**
+   * Datagrams each tick's run is cut into, sent together and arriving in order (a period of many
+   * channels); absent: one, and what arrives at a tick comes in any order.
+   */
+  readonly datagramsPerTick?: number;
 }
 
 class Recorder {
@@ -76,16 +82,21 @@ function simulate(link: Link): object {
     owedFrames += link.senderRate * link.options.periodFrames;
     const frames = Math.floor(owedFrames);
     owedFrames -= frames;
+    const start = sentBytes / link.bytesPerFrame;
     sentBytes += frames * link.bytesPerFrame + random.int(-2, 2);
     const end = sentBytes / link.bytesPerFrame;
+    const cuts = link.datagramsPerTick ?? 1;
     const copies = random.chance(link.duplicate) ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       const jitter = (2 * random.next() - 1) * link.jitterTicks(tick);
       const late = link.lateAt(tick) ? link.lateTicks : 0;
-      inFlight.push({ due: Math.ceil(tick + link.delayTicks + jitter + late), end });
+      const arrives = Math.ceil(tick + link.delayTicks + jitter + late);
+      for (let i = 1; i <= cuts; i++) {
+        inFlight.push({ due: arrives, end: start + ((end - start) * i) / cuts });
+      }
     }
     const due = inFlight.filter((f) => f.due <= tick);
-    random.shuffle(due);
+    if (link.datagramsPerTick === undefined) random.shuffle(due);
     for (const { end: runEnd } of due) recorder.arrival(runEnd);
     inFlight.splice(0, inFlight.length, ...inFlight.filter((f) => f.due > tick));
     recorder.period(link.pullFrames(tick), link.underrunAt(tick));
@@ -173,6 +184,30 @@ export function latencyAdapterVectors(): object {
         pullFrames: () => 64,
         underrunAt: (tick) => tick % 700 === 354 || tick % 700 === 355 || tick % 700 === 600,
         resetAt: -1,
+      }),
+      simulate({
+        name: '48 kHz, 64-frame periods of 64 f32 channels, each cut in 13 datagrams sent together: a period arriving whole is one arrival (the jitter stays within a period, not a period more), while a period 3 periods late every 0.2 s still shows as 3 periods late once 4 blocks of 16 hold one',
+        seed: 4,
+        options: {
+          sampleRate: 48_000,
+          periodFrames: 64,
+          minTargetFrames: 1,
+          maxTargetFrames: 4800,
+          initialTargetFrames: 128,
+          raiseOnUnderruns: false,
+        },
+        ticks: 900,
+        senderRate: 1,
+        bytesPerFrame: 256,
+        delayTicks: 1,
+        jitterTicks: () => 0.4,
+        duplicate: 0,
+        lateAt: (tick) => tick % 150 === 100,
+        lateTicks: 3,
+        pullFrames: () => 64,
+        underrunAt: () => false,
+        resetAt: -1,
+        datagramsPerTick: 13,
       }),
     ],
   };

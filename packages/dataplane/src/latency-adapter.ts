@@ -122,7 +122,10 @@ export class LatencyAdapter {
   /**
    * A datagram arrived whose run ends (exclusive) at `runEndFrame` stream frames:
    * (byteIndex + byteCount) / bytesPerFrame, fractional when it ends inside a frame. Call it for
-   * every datagram pushed, late and duplicate ones too. Returns the target.
+   * every datagram pushed, late and duplicate ones too. Runs arriving before the same pull that
+   * end less than a period after the first are one sender's period, measured together at the
+   * next run outside them or the next period() (native/src/core/latency_adapter.hpp, Chains).
+   * Returns the target.
    */
   arrival(runEndFrame: number): number {
     if (!Number.isFinite(runEndFrame)) {

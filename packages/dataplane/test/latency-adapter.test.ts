@@ -171,17 +171,32 @@ describe('LatencyAdapter', () => {
     return clock;
   }
 
-  it('leaves out the latest TOLERATED_BLOCKS blocks, then grows to the need at once', () => {
+  it('leaves out the latest TOLERATED_BLOCKS blocks, then grows to the need with the next pull', () => {
     const adapter = new LatencyAdapter({ ...valid, safetyFrames: 10 });
     expect(adapter.targetFrames).toBe(1);
     const clock = lateInBlocks(adapter, 0, 100.5, TOLERATED_BLOCKS);
     // Rare stalls are tolerated: the target covers only the period and the safety.
     expect(adapter.jitterFrames).toBe(0);
     expect(adapter.targetFrames).toBe(P + 10);
-    // One block more with such an arrival: the jitter is now that lateness, the target its need.
+    // One block more with such an arrival: the jitter is now that lateness, the target its need,
+    // once the pull after it has measured it (an arrival may be the start of a longer chain).
     adapter.arrival(clock + 1000);
-    expect(adapter.arrival(clock + 1000 - 100.5)).toBe(Math.ceil(100.5 + P + 10));
+    expect(adapter.arrival(clock + 1000 - 100.5)).toBe(P + 10);
+    expect(adapter.period(0, false)).toBe(Math.ceil(100.5 + P + 10));
     expect(adapter.jitterFrames).toBe(100.5);
+  });
+
+  it('measures a period cut in many datagrams, arriving together, as one arrival', () => {
+    // 64 channels of f32: 13 datagrams a period. One by one, the first ends 59 frames before the
+    // last that came with it, and the jitter read 59 frames.
+    const adapter = new LatencyAdapter({ ...valid, initialTargetFrames: 128 });
+    for (let k = 0; k < 3000; k++) {
+      for (let i = 1; i <= 12; i++) adapter.arrival(P * k + 5 * i);
+      adapter.arrival(P * (k + 1));
+      adapter.period(P, false);
+    }
+    expect(adapter.jitterFrames).toBe(0);
+    expect(adapter.targetFrames).toBe(128);
   });
 
   it('grows by a period on underruns less than a second apart, once per run of them', () => {
