@@ -4,7 +4,7 @@
  *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
  *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--rate-a 44100] [--verbose]
- *        [--syfala-addon NAME=PATH]
+ *        [--syfala-addon NAME=PATH] [--channels 2]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
  * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
@@ -53,12 +53,14 @@ const { values } = parseArgs({
     'rate-a': { type: 'string', default: String(SAMPLE_RATE) },
     verbose: { type: 'boolean', default: false },
     'syfala-addon': { type: 'string' },
+    channels: { type: 'string', default: '2' },
   },
 });
 const seconds = Number(values.seconds);
 const [runs] = numberList(values.runs, '--runs');
 const [period] = numberList(values.period, '--period');
 const [rateA] = numberList(values['rate-a'], '--rate-a');
+const [channels] = numberList(values.channels, '--channels');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
 const which = bridgeChoice(values.bridge);
 const bridges: Bridge[] = [];
@@ -85,7 +87,7 @@ if (which !== 'jacktrip') {
 
 console.log(machine(values.realtime));
 console.log(
-  `Round trip, 2 channels, period ${period} frames, server A at ${rateA} Hz, ${seconds} s windows, ${runs} runs per bridge taking turns\n`,
+  `Round trip, ${channels} channels, period ${period} frames, server A at ${rateA} Hz, ${seconds} s windows, ${runs} runs per bridge taking turns\n`,
 );
 
 const results: RigResult[] = [];
@@ -98,7 +100,7 @@ for (let run = 1; run <= runs!; run++) {
     try {
       const result = await runRig(bridge, {
         period: period!,
-        channels: 2,
+        channels: channels!,
         seconds,
         realtime: values.realtime,
         sampleRateA: rateA!,
