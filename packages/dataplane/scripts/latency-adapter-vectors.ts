@@ -112,6 +112,16 @@ function simulate(link: Link): object {
   };
 }
 
+/** 48 kHz, 64-frame periods, as the JACK path's adaptive streams start (the fill held against drift). */
+const JACK_DEFAULTS: LatencyAdapterOptions = {
+  sampleRate: 48_000,
+  periodFrames: 64,
+  minTargetFrames: 1,
+  maxTargetFrames: 4800,
+  initialTargetFrames: 128,
+  raiseOnUnderruns: false,
+};
+
 export function latencyAdapterVectors(): object {
   return {
     description:
@@ -165,14 +175,7 @@ export function latencyAdapterVectors(): object {
       simulate({
         name: '48 kHz, 64-frame periods, the fill held against drift (raiseOnUnderruns false): runs of underruns less than a second apart, as a stalling JACK server makes, leave the target where the jitter sets it; a burst of jitter, and a datagram 4 periods late every 700 periods (once 4 blocks of 16 hold one), still raise it',
         seed: 3,
-        options: {
-          sampleRate: 48_000,
-          periodFrames: 64,
-          minTargetFrames: 1,
-          maxTargetFrames: 4800,
-          initialTargetFrames: 128,
-          raiseOnUnderruns: false,
-        },
+        options: JACK_DEFAULTS,
         ticks: 6000,
         senderRate: 1,
         bytesPerFrame: 8,
@@ -188,14 +191,7 @@ export function latencyAdapterVectors(): object {
       simulate({
         name: '48 kHz, 64-frame periods of 64 f32 channels, each cut in 13 datagrams sent together: a period arriving whole is one arrival (the jitter stays within a period, not a period more), while a period 3 periods late every 0.2 s still shows as 3 periods late once 4 blocks of 16 hold one',
         seed: 4,
-        options: {
-          sampleRate: 48_000,
-          periodFrames: 64,
-          minTargetFrames: 1,
-          maxTargetFrames: 4800,
-          initialTargetFrames: 128,
-          raiseOnUnderruns: false,
-        },
+        options: JACK_DEFAULTS,
         ticks: 900,
         senderRate: 1,
         bytesPerFrame: 256,
