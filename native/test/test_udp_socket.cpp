@@ -39,6 +39,7 @@ struct Outgoing {
   std::vector<mmsghdr> messages;
 };
 
+#if SYFALA_HAVE_UDP_GSO
 /** Whether the running kernel has UDP_SEGMENT (4.18) and UDP_GRO (5.0): Linux 5.0 or later. */
 bool kernel_segments_and_coalesces() {
   utsname name{};
@@ -46,6 +47,7 @@ bool kernel_segments_and_coalesces() {
   return uname(&name) == 0 && std::string(name.sysname) == "Linux" &&
          std::sscanf(name.release, "%d", &major) == 1 && major >= 5;
 }
+#endif
 
 sockaddr_in loopback(uint16_t port) {
   sockaddr_in to{};
