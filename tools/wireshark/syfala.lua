@@ -257,9 +257,8 @@ end
 
 function syfala.dissector(tvb, pinfo, root)
   pinfo.cols.protocol = "SYFALA"
-  local tag = tvb(4, 4):string()
-  local want = expected_length(tag, tvb)
-  if not audio_at(tvb, 0) or want == nil or want >= tvb:len() or not audio_at(tvb, want) then
+  local want = audio_at(tvb, 0) and expected_length(tvb(4, 4):string(), tvb)
+  if not want or want >= tvb:len() or not audio_at(tvb, want) then
     pinfo.cols.info = dissect_message(tvb, pinfo, root, true)
     return tvb:len()
   end

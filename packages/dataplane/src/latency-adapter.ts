@@ -46,8 +46,9 @@ export interface LatencyAdapterOptions {
  * smallest target that covers it: jitter + period + safety. Fed per datagram (`arrival`) and per
  * pulled period (`period`); it never reads a wall clock, so it works as well on a device that
  * runs faster than real time. Quick to grow (an arrival that needs more; underruns less than
- * UNDERRUN_SPACING_SECONDS apart add a period, unless raiseOnUnderruns is false), slow to shrink (after SHRINK_HOLD_SECONDS with
- * headroom, one SHRINK_STEP_MS step per SHRINK_INTERVAL_SECONDS).
+ * UNDERRUN_SPACING_SECONDS apart add a period, unless raiseOnUnderruns is false), slow to
+ * shrink (after SHRINK_HOLD_SECONDS with headroom, one SHRINK_STEP_MS step per
+ * SHRINK_INTERVAL_SECONDS).
  *
  * The C++ core's (native/src/core/latency_adapter.hpp, where the measure and its choices are
  * explained), through the WebAssembly core; the arguments are checked here.
