@@ -2,23 +2,18 @@ import { Session } from 'node:inspector/promises';
 
 interface WorkerReply {
   readonly id?: number;
-  readonly method?: string;
-  readonly params?: { readonly callFrames: ReadonlyArray<{ readonly callFrameId: string }> };
+  readonly result?: { readonly exceptionDetails?: { readonly text: string } };
   readonly error?: { readonly message: string };
 }
 
 /**
  * Crashes a worker thread of this process from outside, as a bug or a dying dependency would,
- * with no hook in the worker's code: through the inspector, pauses the worker whose script URL
- * ends with `scriptName` (so whatever is posted to it meanwhile waits unread), runs `meanwhile`,
- * then makes the worker run `crash` (e.g. `process.exit(7)`) as soon as it resumes, before it
- * reads another message. Returns what `meanwhile` returned.
+ * with no hook in the worker's code: through the inspector, makes the worker whose script URL
+ * ends with `scriptName` run `crash` (e.g. `process.exit(7)`) in place of handling the next
+ * message its parent posts, then runs `then` (which posts what the crash should strand).
+ * Returns what `then` returned.
  */
-export async function crashWorker<T>(
-  scriptName: string,
-  crash: string,
-  meanwhile: () => T,
-): Promise<T> {
+export async function crashWorker<T>(scriptName: string, crash: string, then: () => T): Promise<T> {
   const session = new Session();
   session.connect();
   try {
@@ -29,37 +24,27 @@ export async function crashWorker<T>(
     });
     await session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
     const sessionId = await attached;
-    let nextId = 0;
-    const replies = new Map<number, (reply: WorkerReply) => void>();
-    let paused: (reply: WorkerReply) => void = () => undefined;
-    session.on('NodeWorker.receivedMessageFromWorker', ({ params }) => {
-      const reply = JSON.parse(params.message) as WorkerReply;
-      if (reply.method === 'Debugger.paused') paused(reply);
-      else if (reply.id !== undefined) replies.get(reply.id)?.(reply);
-    });
-    const inWorker = async (method: string, params: object = {}): Promise<void> => {
-      const id = nextId++;
-      const reply = new Promise<WorkerReply>((resolve) => replies.set(id, resolve));
-      await session.post('NodeWorker.sendMessageToWorker', {
-        sessionId,
-        message: JSON.stringify({ id, method, params }),
+    const reply = new Promise<WorkerReply>((resolve) => {
+      session.on('NodeWorker.receivedMessageFromWorker', ({ params }) => {
+        const message = JSON.parse(params.message) as WorkerReply;
+        if (message.id === 0) resolve(message);
       });
-      const { error } = await reply;
-      if (error !== undefined) throw new Error(`inspector ${method}: ${error.message}`);
-    };
-    await inWorker('Debugger.enable');
-    const pause = new Promise<WorkerReply>((resolve) => (paused = resolve));
-    await inWorker('Debugger.pause');
-    const [frame] = (await pause).params!.callFrames;
-    const result = meanwhile();
-    // Run on resume, not while paused (an exit from the debugger's nested loop never finishes);
-    // a tick runs before the worker's event loop hands it its next message.
-    await inWorker('Debugger.evaluateOnCallFrame', {
-      callFrameId: frame!.callFrameId,
-      expression: `process.nextTick(() => { ${crash}; })`,
     });
-    await inWorker('Debugger.resume');
-    return result;
+    // Swapped in the worker's global scope, not on a paused call frame: a frame's scope can
+    // shadow `process`, and a crash scheduled on resume can lose the race to queued messages.
+    const expression = `{
+      const port = process.getBuiltinModule('node:worker_threads').parentPort;
+      port.removeAllListeners('message');
+      port.on('message', () => { ${crash}; });
+    }`;
+    await session.post('NodeWorker.sendMessageToWorker', {
+      sessionId,
+      message: JSON.stringify({ id: 0, method: 'Runtime.evaluate', params: { expression } }),
+    });
+    const { error, result } = await reply;
+    const failure = error?.message ?? result?.exceptionDetails?.text;
+    if (failure !== undefined) throw new Error(`inspector Runtime.evaluate: ${failure}`);
+    return then();
   } finally {
     session.disconnect();
   }
