@@ -43,7 +43,7 @@ const { values } = parseArgs({
     realtime: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
-    'syfala-addon': { type: 'string' },
+    'syfala-addon': { type: 'string', multiple: true },
   },
 });
 const seconds = Number(values.seconds);
@@ -61,8 +61,8 @@ const syfalaFlags = values['syfala-latency']
 const bridges: Bridge[] = [];
 if (which !== 'syfala') bridges.push(jacktrip(queue!, bits));
 if (which !== 'jacktrip') bridges.push(syfala(syfalaFlags));
-if (which !== 'jacktrip' && values['syfala-addon'] !== undefined) {
-  bridges.push(syfala(syfalaFlags, addonBuild(values['syfala-addon'])));
+if (which !== 'jacktrip') {
+  for (const spec of values['syfala-addon'] ?? []) bridges.push(syfala(syfalaFlags, addonBuild(spec)));
 }
 
 console.log(machine(values.realtime));

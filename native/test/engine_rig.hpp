@@ -27,8 +27,7 @@ inline float signal_at(uint64_t n, uint32_t c) {
 /** One engine with a device of one stereo stream each way, clocked by its own thread. */
 class Rig {
  public:
-  explicit Rig(int realtime_priority = kUdpThreadPriority)
-      : engine_(EngineOptions{"127.0.0.1", 0, 1400, realtime_priority}) {
+  Rig() : engine_(EngineOptions{"127.0.0.1", 0, 1400}) {
     engine_.set_device({kChannels}, {kChannels}, kRate, kPeriod);
     in_.assign(kChannels, std::vector<float>(kPeriod));
     out_.assign(kChannels, std::vector<float>(kPeriod));
@@ -97,15 +96,6 @@ inline bool send_datagram(UdpSocket& socket, uint16_t port, const uint8_t* data,
   m.msg_hdr.msg_iov = &v;
   m.msg_hdr.msg_iovlen = 1;
   return socket.send_batch(&m, 1) == 0;
-}
-
-/** Waits (up to 5 s: a loaded machine) until `done()`; returns whether it came true. */
-template <class Done>
-bool eventually(Done done) {
-  for (int i = 0; i < 1000 && !done(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
 }
 
 }  // namespace test::rig

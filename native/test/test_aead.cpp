@@ -366,8 +366,51 @@ TEST(aead_sealing_allocates_nothing_rotation_included) {
   CHECK_EQ(allocated, 0u);
   const size_t before = test::allocations();
   CHECK_EQ(sealer.key_id(), 4u);
-  sealer.derive_ahead();  // the receive thread's part: allocates, off the audio thread
+  sealer.derive_ahead();  // the key thread's part: allocates, off the audio thread
   CHECK(test::allocations() > before);
+}
+
+TEST(aead_opening_allocates_nothing_rotation_included) {
+  if (!test::allocations_counted()) return;  // ASan: its own allocator
+  AudioSealer sealer(counting_secret(), kC2S, 0, 4);
+  AudioOpener opener(counting_secret(), kC2S, 0);
+  ReplayWindow window{1 << 30};
+  std::vector<Sealed> sent;
+  for (uint64_t k = 0; k < 20; ++k) sent.push_back(seal(sealer, 0, 64 * k, 64));
+  size_t allocated = 1;
+  std::thread audio([&] {
+    const size_t before = test::allocations();
+    for (Sealed& s : sent) {
+      CHECK(opener.open(s.bytes.data(), s.header, window) == OpenVerdict::Authentic);
+    }
+    allocated = test::allocations() - before;
+  });
+  audio.join();
+  CHECK_EQ(allocated, 0u);
+  CHECK_EQ(opener.key_id(), 4u);
+  CHECK(opener.wants_keys());
+  opener.derive_ahead();
+  CHECK(!opener.wants_keys());
+}
+
+TEST(aead_opener_waits_for_a_key_not_derived_yet_then_opens_under_it) {
+  // One key per datagram: the opener's keys derived ahead run out before the sealer's rotation.
+  AudioSealer sealer(counting_secret(), kS2C, 0, 1);
+  AudioOpener opener(counting_secret(), kS2C, 0);
+  ReplayWindow window{1 << 30};
+  std::vector<Sealed> sent;
+  for (uint64_t k = 0; k < KeysAhead::kCount + 4; ++k) {
+    sent.push_back(seal(sealer, 0, 8 * k, 8));
+    sealer.derive_ahead();
+  }
+  const uint64_t last_ready = KeysAhead::kCount + 1;  // first + 1, then kCount derived ahead
+  for (uint64_t k = 0; k <= last_ready; ++k) {
+    CHECK(open(opener, sent[k], window) == OpenVerdict::Authentic);
+  }
+  CHECK(open(opener, sent[last_ready + 1], window) == OpenVerdict::AuthFailed);
+  opener.derive_ahead();
+  CHECK(open(opener, sent[last_ready + 1], window) == OpenVerdict::Authentic);
+  CHECK(open(opener, sent[last_ready + 2], window) == OpenVerdict::Authentic);
 }
 
 TEST(aead_sealed_header_decodes_with_the_ts_checks_in_their_order) {

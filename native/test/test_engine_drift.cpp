@@ -1,9 +1,9 @@
 // Two engines whose devices' clocks disagree, streaming to each other over real loopback UDP,
 // faster than real time (issue #14). Each device has its own clock: a period every
 // period / (rate × (1 + skew)) seconds of simulated time. One conductor thread plays both clocks
-// in simulated-time order and, before a device's period, waits until the datagrams the other has
-// sent so far are in its receive ring: the network is then perfect and instant, the run is the
-// same however slowly the machine schedules it, and nothing here is timed.
+// in simulated-time order. Loopback delivers a datagram within its sender's send call, and a
+// period takes all that its socket queued: the network is perfect and instant (each period checks
+// it), the run is the same however slowly the machine schedules it, and nothing here is timed.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -59,19 +59,6 @@ class SkewedDevice {
     return peers.empty() ? 0 : peers[0]->send[0]->datagrams.load();
   }
 
-  /** Waits (up to 2 s, for a lost datagram) until `total` datagrams have reached its ring. */
-  void await_delivery(uint64_t total) {
-    const DatagramRing& ring = engine_.peers()[0]->inbound;
-    // Loopback takes tens of µs: yield first (a sleep costs the timer slack each period).
-    for (int i = 0; i < 20000 && consumed_ + ring.size() < total; ++i) {
-      if (i < 1000) {
-        std::this_thread::yield();
-      } else {
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
-      }
-    }
-  }
-
   /** One period: a tone in, what plays out appended to `played` (channel 0). */
   void period(std::vector<float>& played, size_t& allocations) {
     for (uint32_t i = 0; i < kPeriod; ++i) {
@@ -80,13 +67,11 @@ class SkewedDevice {
       for (uint32_t c = 0; c < kChannels; ++c) in_[c][i] = x;
     }
     for (auto& plane : out_) std::fill(plane.begin(), plane.end(), 0.0f);
-    const size_t queued = engine_.peers()[0]->inbound.size();
     const size_t before = test::allocations();
     DevicePeriod period{&inputs_, &outputs_, kPeriod};
     period.callback_ns = int64_t(1e12 + next_period_time() * 1e9);  // never near 0, as a clock
     engine_.process(period);
     allocations += test::allocations() - before;
-    consumed_ += queued;  // process() drains the ring
     played.insert(played.end(), out_[0].begin(), out_[0].end());
     ++periods_;
   }
@@ -99,7 +84,6 @@ class SkewedDevice {
   std::vector<std::vector<const float*>> inputs_;
   std::vector<std::vector<float*>> outputs_;
   uint64_t periods_ = 0;
-  uint64_t consumed_ = 0;
   double lost_seconds_ = 0;
 };
 
@@ -159,12 +143,13 @@ DriftRun run(SkewedDevice& a, SkewedDevice& b, double stream_seconds, double set
     Settled& side = a_next ? result.a : result.b;
     std::vector<float>& played = a_next ? played_a : played_b;
     size_t& settled_at = a_next ? settled_a : settled_b;
-    device.await_delivery((a_next ? b : a).sent());
     if (now >= settle_seconds && settled_at == SIZE_MAX) {
       settled_at = played.size();
       side.at_settling = device.received().buffer.stats().snapshot();
     }
     device.period(played, result.allocations);
+    CHECK_EQ(device.engine().socket_counters().datagrams_received.load(),
+             (a_next ? b : a).sent());
     if (settled_at != SIZE_MAX) {
       // The fill when the period was due, which the controller holds at the target: what is
       // left after the pull and the stream frames the period took.

@@ -44,7 +44,6 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return DefineClass(env, "Engine",
                        {InstanceAccessor<&EngineWrap::Port>("port"),
                         InstanceMethod<&EngineWrap::Clock>("clock"),
-                        InstanceMethod<&EngineWrap::RealtimeThreads>("realtimeThreads"),
                         InstanceMethod<&EngineWrap::OpenJack>("openJack"),
                         InstanceMethod<&EngineWrap::OpenCoreAudio>("openCoreAudio"),
                         InstanceMethod<&EngineWrap::AddPeer>("addPeer"),
@@ -75,10 +74,6 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     clock.Set("sampleRate", device_->sample_rate());
     clock.Set("periodFrames", device_->period_frames());
     return clock;
-  }
-
-  Napi::Value RealtimeThreads(const Napi::CallbackInfo& info) {
-    return Napi::Boolean::New(info.Env(), engine_ && engine_->realtime_threads());
   }
 
   /** openJack(options, onEvent(flags)) → { name, sampleRate, periodFrames, ports }. */

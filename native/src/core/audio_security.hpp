@@ -1,6 +1,6 @@
 // One peer's encrypted audio (docs/SECURITY.md §3–§4): AudioSealer seals what the audio thread
-// sends, rotating keys the receive thread derived ahead; AudioOpener checks and opens what the
-// receive thread receives, in SECURITY.md §4's order.
+// sends and AudioOpener checks and opens what it receives, in SECURITY.md §4's order, both on
+// keys another thread derived ahead (deriving allocates: never the audio thread).
 #pragma once
 
 #include <array>
@@ -25,30 +25,65 @@ struct AudioSecurity {
 };
 
 /**
+ * The keys of the ids from `first_id` on, in order: derive() (one thread, which may allocate)
+ * keeps kCount of them ready; take() (the audio thread: no allocation, no lock) hands out the
+ * next.
+ */
+class KeysAhead {
+ public:
+  static constexpr size_t kCount = 8;
+
+  /** Derives the first kCount on the calling thread. `secret` outlives this. */
+  KeysAhead(const AudioKey& secret, uint64_t first_id)
+      : secret_(secret), ring_(kCount), next_(first_id) {
+    derive();
+  }
+
+  /** Tops the ring up, to the last key id; should OpenSSL fail (out of memory), the next call
+   *  tries again. */
+  void derive() noexcept {
+    try {
+      while (next_ <= UINT32_MAX && ring_.size() < ring_.capacity()) {
+        ring_.push(derive_audio_key(secret_, uint32_t(next_)));
+        ++next_;
+      }
+    } catch (const AeadError&) {
+    }
+  }
+
+  /** Whether derive() has a key to make (any thread). */
+  bool wanting() const { return next_.load(std::memory_order_relaxed) <= UINT32_MAX &&
+                                ring_.size() < ring_.capacity(); }
+
+  /** The next id's key; false when derive() has not made it yet. */
+  bool take(AudioKey& key) { return ring_.pop(key); }
+
+ private:
+  const AudioKey& secret_;
+  SpscRing<AudioKey> ring_;
+  std::atomic<uint64_t> next_;  // written by the deriving thread only
+};
+
+/**
  * Seals one direction's datagrams to a peer, over all its streams. The audio thread calls
  * seal(), which allocates nothing and takes no lock: it rotates to keys another thread derived
- * ahead (derive_ahead()) and handed over through a lock-free ring. Should none be ready when a
- * key has sealed its share, it seals on with the current one until one is: nonces stay unique
- * (they do not depend on the key), only the rotation is late.
+ * ahead (derive_ahead()). Should none be ready when a key has sealed its share, it seals on with
+ * the current one until one is: nonces stay unique (they do not depend on the key), only the
+ * rotation is late.
  */
 class AudioSealer {
  public:
-  /** Keys derived ahead of the one in use. */
-  static constexpr size_t kKeysAhead = 8;
-
   AudioSealer(const AudioKey& secret, AudioDirection direction, uint32_t first_key_id,
               uint64_t rotate_after_datagrams)
       : secret_(secret),
         direction_(direction),
         rotate_after_(rotate_after_datagrams),
         key_(true),
-        ahead_(kKeysAhead),
-        key_id_(first_key_id),
-        next_derived_(first_key_id + 1) {
+        ahead_(secret_, uint64_t(first_key_id) + 1),
+        key_id_(first_key_id) {
     if (!key_.rekey(derive_audio_key(secret, first_key_id))) {
       throw AeadError("audio encryption: OpenSSL refused a ChaCha20-Poly1305 key");
     }
-    derive_ahead();
   }
   ~AudioSealer() {
     OPENSSL_cleanse(secret_.data(), secret_.size());
@@ -57,17 +92,10 @@ class AudioSealer {
   AudioSealer(const AudioSealer&) = delete;
   AudioSealer& operator=(const AudioSealer&) = delete;
 
-  /** Not the audio thread (one thread only: the receive thread once constructed): tops up the
-   *  keys derived ahead. Allocates; should OpenSSL fail (out of memory), tries again next call. */
-  void derive_ahead() noexcept {
-    try {
-      while (ahead_.size() < ahead_.capacity()) {
-        ahead_.push(derive_audio_key(secret_, next_derived_));
-        ++next_derived_;
-      }
-    } catch (const AeadError&) {
-    }
-  }
+  /** Not the audio thread (one thread once constructed): tops up the keys derived ahead. */
+  void derive_ahead() noexcept { ahead_.derive(); }
+  /** Whether derive_ahead() has work (any thread). */
+  bool wants_keys() const { return ahead_.wanting(); }
 
   /**
    * Audio thread: writes the AUDE of `run` (h.byte_count bytes, its first byte sent first
@@ -75,7 +103,7 @@ class AudioSealer {
    * returns its length, 0 if OpenSSL failed (nothing to send).
    */
   size_t seal(uint8_t* dst, const AudioHeader& h, uint8_t copy, const uint8_t* run) {
-    if (sealed_with_key_ >= rotate_after_ && ahead_.pop(next_key_) && key_.rekey(next_key_)) {
+    if (sealed_with_key_ >= rotate_after_ && ahead_.take(next_key_) && key_.rekey(next_key_)) {
       key_id_.store(key_id_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       sealed_with_key_ = 0;
     }
@@ -98,9 +126,8 @@ class AudioSealer {
   AeadKey key_;
   AudioKey next_key_{};
   uint64_t sealed_with_key_ = 0;
-  SpscRing<AudioKey> ahead_;
+  KeysAhead ahead_;
   std::atomic<uint32_t> key_id_;
-  uint32_t next_derived_;  // the deriving thread's
 };
 
 /** What a receiver does with a sealed datagram (SECURITY.md §4). */
@@ -121,16 +148,20 @@ struct ReplayWindow {
 };
 
 /**
- * Opens one peer's datagrams on the receive thread, in SECURITY.md §4's order: the key id within
+ * Opens one peer's datagrams on the audio thread, in SECURITY.md §4's order: the key id within
  * current − 1 (not below the run's first) … current + 1, then the stream's replay window, then
  * the tag. It keeps a context for each of the three ids it accepts; an authentic datagram of
- * current + 1 moves the window up and derives the next key then (allocating: not the audio
- * thread).
+ * current + 1 moves the window up, and the context of the id after it takes that id's key from
+ * those derived ahead (derive_ahead(), another thread): open() allocates nothing, takes no lock.
  */
 class AudioOpener {
  public:
   AudioOpener(const AudioKey& secret, AudioDirection peer_direction, uint32_t first_key_id)
-      : secret_(secret), direction_(peer_direction), first_(first_key_id), current_(first_key_id) {
+      : secret_(secret),
+        direction_(peer_direction),
+        first_(first_key_id),
+        current_(first_key_id),
+        ahead_(secret_, uint64_t(first_key_id) + 2) {
     if (!rekey(first_key_id) || !rekey(uint64_t(first_key_id) + 1)) {
       throw AeadError("audio encryption: OpenSSL could not make the receiving keys");
     }
@@ -145,6 +176,7 @@ class AudioOpener {
    * sealed header's last 24 bytes: clear_audio() points at that AUDI datagram.
    */
   OpenVerdict open(uint8_t* datagram, const SealedHeader& h, ReplayWindow& window) {
+    key_owed();
     const uint64_t id = h.key_id;
     const uint64_t current = current_.load(std::memory_order_relaxed);
     if (id < first_ || id + 1 < current) return OpenVerdict::Replayed;
@@ -158,7 +190,8 @@ class AudioOpener {
     }
     if (id == current + 1) {
       current_.store(id, std::memory_order_relaxed);
-      rekey(id + 1);  // into the slot of current − 1, now retired
+      owed_ = id + 1;  // into the slot of current − 1, now retired
+      key_owed();
     }
     if (end > window.newest_end) window.newest_end = end;
     write_audio_header(clear_audio(datagram), h.audio);
@@ -173,8 +206,13 @@ class AudioOpener {
   /** The key id the peer seals with now, as far as this side knows (any thread). */
   uint32_t key_id() const { return uint32_t(current_.load(std::memory_order_relaxed)); }
 
+  /** Not the audio thread (one thread once constructed): tops up the keys derived ahead. */
+  void derive_ahead() noexcept { ahead_.derive(); }
+  /** Whether derive_ahead() has work (any thread). */
+  bool wants_keys() const { return ahead_.wanting(); }
+
  private:
-  /** Keys id's slot; false if OpenSSL failed (out of memory: that id then opens nothing). */
+  /** Constructor only (allocates): keys id's slot; false if OpenSSL failed. */
   bool rekey(uint64_t id) noexcept {
     if (id > UINT32_MAX) return true;  // beyond the last id: nothing can carry it
     try {
@@ -184,12 +222,26 @@ class AudioOpener {
     }
   }
 
+  /** Keys the slot of the id owed a key, once derive_ahead() has made it (until then, that id
+   *  opens nothing). Beyond the last id, nothing can carry it. */
+  void key_owed() {
+    if (owed_ == 0 || owed_ > UINT32_MAX) return;
+    AudioKey key;
+    if (!ahead_.take(key)) return;
+    keys_[owed_ % 3].rekey(key);  // should OpenSSL fail, that id opens nothing
+    OPENSSL_cleanse(key.data(), key.size());
+    owed_ = 0;
+  }
+
   AudioKey secret_;
   const AudioDirection direction_;
   const uint64_t first_;
   std::atomic<uint64_t> current_;
   /** Key id k's context is keys_[k % 3]: current − 1, current and current + 1 never share one. */
   std::array<AeadKey, 3> keys_{AeadKey(false), AeadKey(false), AeadKey(false)};
+  KeysAhead ahead_;
+  /** The id whose context waits for its key; 0: none (an owed id is at least the first + 2). */
+  uint64_t owed_ = 0;
 };
 
 }  // namespace syfala

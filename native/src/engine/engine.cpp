@@ -1,8 +1,5 @@
 #include "engine.hpp"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -51,13 +48,6 @@ void accumulate_deinterleaved(const float* src, size_t channels, size_t frames,
     const float* in = src + c;
     for (size_t f = 0; f < frames; ++f, in += channels) out[f] += *in;
   }
-}
-
-/** Asks SCHED_FIFO at `priority` for `thread`; false when the system refuses. */
-bool make_realtime(std::thread& thread, int priority) {
-  sched_param param{};
-  param.sched_priority = priority;
-  return pthread_setschedparam(thread.native_handle(), SCHED_FIFO, &param) == 0;
 }
 
 /** The adapter hears of every chunk played; only with adaptive latency does it set the target. */
@@ -137,17 +127,15 @@ size_t encode_chunk(SendRoute& route, size_t channels, size_t frames) {
 Engine::Engine(const EngineOptions& options)
     : socket_(options.address, options.port, kSocketBufferBytes),
       datagram_budget_(options.datagram_budget_bytes),
-      current_(std::make_unique<PeerList>()) {
+      current_(std::make_unique<PeerList>()),
+      received_(socket_) {
   if (datagram_budget_ <= kAudioHeaderBytes || datagram_budget_ > kSlotBytes) {
     throw EngineError("audio engine: the datagram budget must be between " +
                       std::to_string(kAudioHeaderBytes + 1) + " and " +
                       std::to_string(kSlotBytes) + " bytes");
   }
   published_.store(current_.get());
-  receiver_ = std::thread([this] { receive_loop(); });
-  if (options.realtime_priority > 0) {
-    realtime_threads_ = make_realtime(receiver_, options.realtime_priority);
-  }
+  key_thread_ = std::thread([this] { key_loop(); });
 }
 
 Engine::~Engine() { close(); }
@@ -227,7 +215,7 @@ void Engine::publish() {
   auto next = std::make_unique<PeerList>();
   for (const auto& p : owned_) next->peers.push_back(p.get());
   published_.store(next.get(), std::memory_order_seq_cst);
-  receive_reader_.wait_for_reader();
+  key_reader_.wait_for_reader();
   audio_reader_.wait_for_reader();
   current_ = std::move(next);
 }
@@ -236,20 +224,10 @@ void Engine::process(const DevicePeriod& period) {
   ReadPass pass(audio_reader_);
   const PeerList& list = *published_.load(std::memory_order_seq_cst);
   const uint64_t lost_frames = lost_time_.observe(period.callback_ns, period.frames);
+  // What arrived since the last period goes into the jitter buffers first.
+  receive(list);
   for (Peer* peer : list.peers) {
     const uint64_t lost = peer->keeps_time ? lost_frames : 0;
-    // What the receive thread queued since the last period goes into the jitter buffers first.
-    size_t length = 0;
-    while (const uint8_t* datagram = peer->inbound.read_slot(length)) {
-      AudioHeader header{};
-      read_audio_header(datagram, length, header);  // checked by the receive thread
-      if (ReceiveRoute* route = peer->receive_route(header.stream)) {
-        route->buffer.push(header.byte_index, datagram + kAudioHeaderBytes, header.byte_count);
-        route->adapter->arrival(double(header.byte_index + header.byte_count) /
-                                double(route->frame_bytes));
-      }
-      peer->inbound.release();
-    }
     for (const auto& route : peer->receive) {
       // What the sender sent while the device lost time is skipped with the next period, not
       // left as latency for the resampler to draw down (dragging its drift estimate with it).
@@ -306,8 +284,30 @@ void Engine::process(const DevicePeriod& period) {
       route->meter.end_period();
     }
     send_queued(*peer);
+    ask_keys_if_used(*peer);
   }
   latency_frames_.store(largest_target(list), std::memory_order_relaxed);
+}
+
+void Engine::ask_keys_if_used(const Peer& peer) {
+  const bool used = (peer.sealer && peer.sealer->wants_keys()) ||
+                    (peer.opener && peer.opener->wants_keys());
+  if (used && !keys_asked_.exchange(true, std::memory_order_relaxed)) keys_used_.post();
+}
+
+void Engine::key_loop() {
+  for (;;) {
+    keys_used_.wait();
+    if (!running_.load(std::memory_order_relaxed)) return;
+    // Cleared first: a key used while these derive asks again.
+    keys_asked_.store(false, std::memory_order_relaxed);
+    ReadPass pass(key_reader_);
+    const PeerList& list = *published_.load(std::memory_order_seq_cst);
+    for (Peer* peer : list.peers) {
+      if (peer->sealer) peer->sealer->derive_ahead();
+      if (peer->opener) peer->opener->derive_ahead();
+    }
+  }
 }
 
 uint32_t Engine::largest_target(const PeerList& list) const {
@@ -333,15 +333,22 @@ Peer* Engine::find_by_source(const PeerList& list, const sockaddr_in& source) co
   return nullptr;
 }
 
-void Engine::receive_loop() {
-  ReceiveBatch batch(socket_);
-  while (running_.load(std::memory_order_relaxed)) {
-    const int filled = batch.receive(socket_);
-    if (!running_.load(std::memory_order_relaxed)) continue;
-    ReadPass pass(receive_reader_);
-    const PeerList& list = *published_.load(std::memory_order_seq_cst);
-    batch.each(filled, [&](uint8_t* data, size_t length, const sockaddr_in& source,
-                           bool truncated) {
+void Engine::receive(const PeerList& list) {
+  // At most what the socket could hold when the period began: a flood cannot keep it here.
+  size_t taken = 0;
+  for (;;) {
+    const int filled = received_.receive(socket_);
+    received_.each(filled, [&](uint8_t* data, size_t length, const sockaddr_in& source,
+                               bool truncated) {
+      accept(data, length, source, truncated, list);
+      taken += length;
+    });
+    if (filled < int(received_.capacity()) || taken >= kSocketBufferBytes) return;
+  }
+}
+
+void Engine::accept(uint8_t* data, size_t length, const sockaddr_in& source, bool truncated,
+                    const PeerList& list) {
       counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
       const bool sealed = is_sealed_audio(data, length);
       SealedHeader header{};
@@ -373,6 +380,7 @@ void Engine::receive_loop() {
         counters_.unknown_stream.fetch_add(1, std::memory_order_relaxed);
         return;
       }
+      const uint8_t* run = data + kAudioHeaderBytes;
       if (sealed) {
         const OpenVerdict verdict = peer->opener->open(data, header, route->replay);
         if (verdict != OpenVerdict::Authentic) {
@@ -380,23 +388,11 @@ void Engine::receive_loop() {
               .fetch_add(1, std::memory_order_relaxed);
           return;
         }
-        // Opened in place: from here on it is the AUDI run the audio thread takes.
-        data = AudioOpener::clear_audio(data);
-        length = kAudioHeaderBytes + header.audio.byte_count;
+        run = AudioOpener::clear_audio(data) + kAudioHeaderBytes;  // opened in place
       }
-      uint8_t* slot = peer->inbound.write_slot();
-      if (slot == nullptr) {
-        peer->inbound_drops.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      std::memcpy(slot, data, length);
-      peer->inbound.commit(length);
-    });
-    // The keys each sealer rotates to next, derived here: never on the audio thread.
-    for (Peer* peer : list.peers) {
-      if (peer->sealer) peer->sealer->derive_ahead();
-    }
-  }
+      const AudioHeader& h = header.audio;
+      route->buffer.push(h.byte_index, run, h.byte_count);
+      route->adapter->arrival(double(h.byte_index + h.byte_count) / double(route->frame_bytes));
 }
 
 void Engine::send_queued(Peer& peer) {
@@ -424,8 +420,8 @@ void Engine::send_queued(Peer& peer) {
 
 void Engine::close() {
   if (!running_.exchange(false)) return;
-  socket_.shutdown();
-  receiver_.join();
+  keys_used_.post();
+  key_thread_.join();
   // A device still running sees an empty list before the peers go.
   std::vector<std::unique_ptr<Peer>> retired = std::move(owned_);
   owned_.clear();

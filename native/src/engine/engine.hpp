@@ -1,6 +1,6 @@
 #pragma once
-// The native data plane: one UDP audio socket with its receive thread, the peers a device
-// streams with, and the per-period work the device's real-time callback does, sending included.
+// The native data plane: one UDP audio socket, the peers a device streams with, and the
+// per-period work the device's real-time callback does, receiving and sending included.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include "period_callback.hpp"
 #include "quiescence.hpp"
 #include "udp_socket.hpp"
+#include "wake_semaphore.hpp"
 
 namespace syfala {
 
@@ -38,32 +39,25 @@ struct SocketCounters {
   std::atomic<uint64_t> send_errors{0};
 };
 
-/**
- * SCHED_FIFO priority asked for the receive thread: below jackd2's (10 for the server, 9 for its
- * clients' process threads), so it never preempts the audio callback, and above every ordinary
- * thread.
- */
-constexpr int kUdpThreadPriority = 5;
-
 struct EngineOptions {
   std::string address = "0.0.0.0";
   uint16_t port = 0;
   size_t datagram_budget_bytes = 1400;
-  /** SCHED_FIFO priority for the receive thread; 0 leaves it an ordinary thread. */
-  int realtime_priority = kUdpThreadPriority;
 };
 
 /** Datagrams handed to one send_batch call. */
 constexpr unsigned kDatagramBatch = 64;
 
 /**
- * Threads: the control thread (Node's main thread) adds and removes peers; the receive thread
- * checks each peer's datagrams (opening an encrypted peer's, and deriving the keys its sealer
- * rotates to) and queues them in its receive ring; the device's real-time thread calls process()
- * once per period, which seals and sends the period's datagrams itself (non-blocking sendmmsg: a send
- * thread's wake-up cost more CPU than the send, native/README.md). The two data threads read the
- * peer list without locks; the control thread publishes a new list and frees the old one only
- * once each of them has left any pass that could still see it (Quiescence).
+ * Threads: the control thread (Node's main thread) adds and removes peers; the device's
+ * real-time thread calls process() once per period, which takes what the socket queued since the
+ * last period (non-blocking recvmmsg: checked, opened when sealed, into the jitter buffers), plays
+ * it, then seals and sends the period's datagrams (non-blocking sendmmsg). No thread waits on the
+ * socket: a receive or send thread's wake-ups, one per datagram, cost more CPU than the work they
+ * hand over (native/README.md). The key thread, woken when a peer has used up a key derived
+ * ahead, derives the next ones (allocating: never the audio thread). Both read the peer list
+ * without locks; the control thread publishes a new list and frees the old one only once each
+ * of them has left any pass that could still see it (Quiescence).
  */
 class Engine final : public PeriodCallback {
  public:
@@ -73,13 +67,6 @@ class Engine final : public PeriodCallback {
   Engine& operator=(const Engine&) = delete;
 
   uint16_t port() const { return socket_.port(); }
-
-  /**
-   * Whether the receive thread runs SCHED_FIFO. false when the options did not ask, or the
-   * system refused (no CAP_SYS_NICE and RLIMIT_RTPRIO too low): it then runs as an ordinary
-   * thread, which is how the engine worked before it asked.
-   */
-  bool realtime_threads() const { return realtime_threads_; }
 
   /**
    * The largest target latency of the received streams, in device frames (0 with none): what
@@ -106,7 +93,7 @@ class Engine final : public PeriodCallback {
   const std::vector<std::unique_ptr<Peer>>& peers() const { return owned_; }
   const SocketCounters& socket_counters() const { return counters_; }
 
-  /** Stops the receive thread and closes the socket. Idempotent; peers are dropped. */
+  /** Stops the key thread. Idempotent; peers are dropped. */
   void close();
 
  private:
@@ -115,7 +102,14 @@ class Engine final : public PeriodCallback {
   };
 
   void publish();
-  void receive_loop();
+  /** Real-time: takes what the socket queued, into the peers' jitter buffers. */
+  void receive(const PeerList& list);
+  /** Real-time: checks one datagram and hands its audio to its stream's jitter buffer. */
+  void accept(uint8_t* data, size_t length, const sockaddr_in& source, bool truncated,
+              const PeerList& list);
+  /** Real-time: wakes the key thread when `peer` has used up a key derived ahead. */
+  void ask_keys_if_used(const Peer& peer);
+  void key_loop();
   /** Real-time: sends what process() queued for `peer`, without blocking. */
   void send_queued(Peer& peer);
   Peer* find_by_source(const PeerList& list, const sockaddr_in& source) const;
@@ -132,12 +126,15 @@ class Engine final : public PeriodCallback {
   std::vector<std::unique_ptr<Peer>> owned_;
   std::unique_ptr<PeerList> current_;
   std::atomic<PeerList*> published_{nullptr};
-  Quiescence receive_reader_, audio_reader_;
+  Quiescence key_reader_, audio_reader_;
 
   SocketCounters counters_;
+  /** The audio thread's receive buffers, allocated once. */
+  ReceiveBatch received_;
   std::atomic<bool> running_{true};
-  std::thread receiver_;
-  bool realtime_threads_ = false;
+  WakeSemaphore keys_used_;
+  std::atomic<bool> keys_asked_{false};
+  std::thread key_thread_;
   std::atomic<uint32_t> latency_frames_{0};
   /** send_queued's batch, allocated once: the audio thread allocates nothing. */
   std::array<mmsghdr, kDatagramBatch> send_messages_{};

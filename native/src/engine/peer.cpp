@@ -128,9 +128,6 @@ Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t datagram_budget
       address(addr),
       sending(spec.sending),
       keeps_time(spec.drift_compensation),
-      inbound(ring_slots(spec.receive, clear_budget(spec, datagram_budget),
-                         kJitterCapacitySeconds),
-              kSlotBytes),
       outbound(ring_slots(spec.send, clear_budget(spec, datagram_budget), 0.05,
                           1 + spec.redundancy),
                kSlotBytes) {

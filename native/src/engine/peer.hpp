@@ -130,7 +130,7 @@ struct ReceiveRoute {
   std::atomic<double> jitter_frames{0};
   /** Meters what plays (after concealment), at the device's rate. */
   PeakMeter meter;
-  /** Sealed audio: the stream's replay window (the receive thread's alone). */
+  /** Sealed audio: the stream's replay window (the audio thread's alone). */
   ReplayWindow replay;
 };
 
@@ -148,13 +148,9 @@ struct Peer {
    * what it sends. Without, both streams stay bit for bit, the loss left to slips and priming.
    */
   const bool keeps_time;
-  /** Receive thread → real-time callback. */
-  DatagramRing inbound;
   /** What the real-time callback packetized this period, until it sends it. */
   DatagramRing outbound;
-  /** Datagrams dropped because the inbound ring was full (the audio thread stalled). */
-  std::atomic<uint64_t> inbound_drops{0};
-  /** With security: seals what the audio thread sends, opens what the receive thread takes. */
+  /** With security: seals what the audio thread sends, opens what it receives. */
   std::unique_ptr<AudioSealer> sealer;
   std::unique_ptr<AudioOpener> opener;
   /** Datagrams refused as not authentic (forged, clear, a key id ahead) or as replays. */

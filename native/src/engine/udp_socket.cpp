@@ -6,14 +6,11 @@
 #include <fcntl.h>
 #include <netinet/udp.h>
 #include <stdexcept>
-#include <sys/time.h>
 #include <unistd.h>
 
 namespace syfala {
 
 namespace {
-// A blocked receive wakes this often to notice a shutdown() that raced with it.
-constexpr long kReceiveTimeoutUs = 100000;
 /** The most an IPv4 UDP datagram carries (65,535 less the IP and UDP headers). */
 constexpr size_t kMaxUdpPayload = 65507;
 /** Segments one send may carry (the kernel's UDP_MAX_SEGMENTS, 64 or more). */
@@ -68,8 +65,6 @@ UdpSocket::UdpSocket(const std::string& address, uint16_t port, int buffer_bytes
   // The kernel caps these at net.core.rmem_max/wmem_max; a burst of periods must fit.
   setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
   setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
-  timeval timeout{0, kReceiveTimeoutUs};
-  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
     const std::string why = std::strerror(errno);
     ::close(fd_);
@@ -97,12 +92,11 @@ UdpSocket::~UdpSocket() {
 #if SYFALA_HAVE_MMSG
 int UdpSocket::receive_batch(mmsghdr* messages, unsigned count) {
   for (;;) {
-    const int got = ::recvmmsg(fd_, messages, count, MSG_WAITFORONE, nullptr);
-    if (shut_down_.load(std::memory_order_relaxed)) return -1;
+    const int got = ::recvmmsg(fd_, messages, count, MSG_DONTWAIT, nullptr);
     if (got >= 0) return got;
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-    return -1;
+    // Empty; any other error (a peer's ICMP unreachable reported here) shows no datagram either.
+    return 0;
   }
 }
 
@@ -127,17 +121,11 @@ int UdpSocket::send_each(mmsghdr* messages, unsigned count) {
 int UdpSocket::receive_batch(mmsghdr* messages, unsigned count) {
   unsigned got = 0;
   while (got < count) {
-    // As MSG_WAITFORONE: only the first call waits, the others take what is already queued.
-    const ssize_t length = ::recvmsg(fd_, &messages[got].msg_hdr, got == 0 ? 0 : MSG_DONTWAIT);
-    if (shut_down_.load(std::memory_order_relaxed)) return -1;
+    const ssize_t length = ::recvmsg(fd_, &messages[got].msg_hdr, MSG_DONTWAIT);
     if (length >= 0) {
       messages[got++].msg_len = static_cast<unsigned>(length);
-    } else if (errno == EINTR) {
-      continue;
-    } else if (got > 0) {
-      break;  // Queue empty; an error other than that shows again on the next call.
-    } else {
-      return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    } else if (errno != EINTR) {
+      break;  // empty, or an error that shows no datagram (as recvmmsg's)
     }
   }
   return static_cast<int>(got);
@@ -268,11 +256,6 @@ size_t ReceiveBatch::segment_bytes(const msghdr& header) {
   (void)header;
 #endif
   return 0;
-}
-
-void UdpSocket::shutdown() {
-  shut_down_.store(true, std::memory_order_relaxed);
-  ::shutdown(fd_, SHUT_RDWR);
 }
 
 }  // namespace syfala

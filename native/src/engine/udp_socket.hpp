@@ -70,8 +70,8 @@ class UdpSocket {
   /** Whether send_batch still hands runs of equal datagrams to the kernel whole (UDP_SEGMENT). */
   bool segments() const { return segments_.load(std::memory_order_relaxed); }
   /**
-   * Blocks until at least one datagram arrives (or the timeout passes), then takes as many as
-   * are queued, up to `count`. Returns how many, 0 on timeout, -1 once shut down.
+   * Takes as many datagrams as are queued, up to `count`, without ever blocking (the audio thread
+   * calls it). Returns how many: 0 when none is queued.
    */
   int receive_batch(mmsghdr* messages, unsigned count);
   /**
@@ -82,11 +82,6 @@ class UdpSocket {
    * then on.
    */
   int send_batch(mmsghdr* messages, unsigned count);
-  /**
-   * Ends receive_batch for good: used to stop the receive thread. A blocked call returns at once
-   * on Linux, within the receive timeout (100 ms) where shutdown() does not wake it (macOS).
-   */
-  void shutdown();
 
  private:
   int send_each(mmsghdr* messages, unsigned count);
@@ -98,8 +93,6 @@ class UdpSocket {
   uint16_t port_ = 0;
   bool coalesces_ = false;
   std::atomic<bool> segments_{false};
-  // Linux wakes a blocked receive with an empty datagram, not an error: this tells them apart.
-  std::atomic<bool> shut_down_{false};
 };
 
 /**
@@ -110,7 +103,7 @@ class UdpSocket {
 unsigned segment_run(const mmsghdr* messages, unsigned count);
 
 /**
- * The receive thread's buffers and message headers, allocated once. From a socket that coalesces,
+ * The buffers and message headers of a socket's receive, allocated once. From a socket that coalesces,
  * a buffer may hold a run of one source's datagrams (all of one size but the last): `each` hands
  * them out one by one, as they were sent.
  */
@@ -118,8 +111,10 @@ class ReceiveBatch {
  public:
   explicit ReceiveBatch(const UdpSocket& socket);
 
-  /** As UdpSocket::receive_batch: buffers filled, 0 on timeout, -1 once shut down. */
+  /** As UdpSocket::receive_batch: buffers filled, 0 when none is queued. */
   int receive(UdpSocket& socket);
+  /** Buffers one receive() fills at most. */
+  size_t capacity() const { return messages_.size(); }
 
   /**
    * visit(data, length, source, truncated) for each datagram of the `filled` buffers the last

@@ -150,11 +150,6 @@ export interface EngineStats {
 export interface StreamEngine {
   /** The UDP port audio is received on: announce it in the handshake. */
   readonly port: number;
-  /**
-   * Whether the UDP receive thread got real-time priority (SCHED_FIFO); undefined where the engine has
-   * no threads of its own (the TS engine runs in a worker).
-   */
-  readonly realtimeThreads?: boolean;
   /** The device's clock, once open. */
   readonly device: { readonly sampleRate: number; readonly periodFrames: number } | undefined;
   /** Streams with a peer from now on; resolves once the data plane has it. */

@@ -84,11 +84,6 @@ export interface NativeEngine {
   readonly port: number;
   /** The device's clock now; undefined before a device is open. */
   clock(): { sampleRate: number; periodFrames: number } | undefined;
-  /**
-   * Whether the UDP receive thread got SCHED_FIFO (priority 5, below JACK's); false
-   * when the system refused (no CAP_SYS_NICE, RLIMIT_RTPRIO 0): they run as ordinary threads.
-   */
-  realtimeThreads(): boolean;
   openJack(options: NativeJackOptions, onEvent: (flags: number) => void): NativeDeviceInfo;
   openCoreAudio(
     options: NativeCoreAudioOptions,

@@ -68,14 +68,6 @@ export abstract class NativeStreamEngine<DeviceOptions> implements StreamEngine 
     return this.#closed ? undefined : this.native.clock();
   }
 
-  /**
-   * Whether the UDP receive thread runs SCHED_FIFO; false when the system refused real-time priority
-   * (they then run as ordinary threads): worth a line in the log, a reason for late datagrams.
-   */
-  get realtimeThreads(): boolean {
-    return !this.#closed && this.native.realtimeThreads();
-  }
-
   /** The open device's name, clock and channel names. */
   get info(): NativeDeviceInfo | undefined {
     return this.#info;

@@ -68,7 +68,6 @@ export async function serveCommand(command: Command): Promise<number> {
     encryption: settings.daemon.encryption !== false,
     latency,
     driftCompensation,
-    ...(engine.realtimeThreads !== undefined && { realtimeThreads: engine.realtimeThreads }),
   };
   log.event(
     'listening',
@@ -78,9 +77,6 @@ export async function serveCommand(command: Command): Promise<number> {
       `outputs ${describeFormats(outputs)}; audio encryption ` +
       `${settings.daemon.encryption === false ? 'off (--no-encryption)' : 'on'}; latency ${latency === 'auto' ? 'auto' : `${latency} fr`}, ` +
       `drift compensation ${driftCompensation ? 'on' : 'off'}; ` +
-      (engine.realtimeThreads === false
-        ? 'UDP threads without real-time priority (SCHED_FIFO refused: give the user an rtprio limit); '
-        : '') +
       `discovery ` +
       ([multicast && 'multicast beacons', mdns && 'mDNS'].filter(Boolean).join(' + ') ||
         'by address only'),

@@ -27,7 +27,6 @@ export interface EndpointStatus {
   /** The jitter-buffer target: frames, or 'auto'. */
   readonly latency: number | 'auto';
   readonly driftCompensation: boolean;
-  readonly realtimeThreads?: boolean;
 }
 
 /**
