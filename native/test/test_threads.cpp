@@ -187,7 +187,7 @@ TEST(threads_jitter_stats_can_be_read_while_the_owner_pushes_and_pulls) {
 
 TEST(threads_allocation_counts_are_the_calling_threads_own) {
   if (!test::allocations_counted()) return;  // ASan: its own allocator
-  // An engine's receive thread sets itself up while the audio thread is being measured.
+  // An engine's key thread sets itself up while the audio thread is being measured.
   const size_t before = test::allocations();
   std::thread other([] { delete new std::vector<uint8_t>(64); });
   const size_t spawned = test::allocations();

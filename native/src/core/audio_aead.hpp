@@ -3,7 +3,7 @@
 // hand-written. The Node addon uses the OpenSSL that Node exports; the C++ tests link libcrypto.
 //
 // Threads: derive_audio_key() and making an AeadKey allocate (OpenSSL contexts), so they run on
-// the control or the receive thread. AeadKey::rekey(), seal() and open() allocate nothing and
+// the control or the key thread. AeadKey::rekey(), seal() and open() allocate nothing and
 // take no lock: the audio thread seals with them.
 #pragma once
 

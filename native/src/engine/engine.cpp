@@ -159,7 +159,7 @@ void Engine::add_peer(const PeerSpec& spec) {
   if (!parse_ipv4(spec.address, spec.port, address)) {
     throw EngineError("audio engine: peer address " + spec.address + " is not IPv4");
   }
-  // The receive thread routes by source: a second peer at one address would take the first's
+  // Datagrams are routed by source: a second peer at one address would take the first's
   // audio, so an address is never shared (nor silently handed over).
   for (const auto& p : owned_) {
     if (same_endpoint(p->address, address)) {

@@ -1,7 +1,6 @@
 #pragma once
-// A peer the engine streams with: its address, the streams each way, the ring that carries its
-// datagrams from the receive thread to the real-time callback, and the one that holds what the
-// callback packetized until it sends it.
+// A peer the engine streams with: its address, the streams each way, and the ring that holds what
+// the real-time callback packetized until it sends it.
 #include <netinet/in.h>
 
 #include <atomic>

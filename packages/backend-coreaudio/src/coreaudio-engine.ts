@@ -34,7 +34,7 @@ export type CoreAudioDeviceInfo = NativeDeviceInfo;
  * output device is the clock and the input reaches it through a ring (see the README).
  */
 export class CoreAudioEngine extends NativeStreamEngine<CoreAudioDeviceOptions> {
-  /** Binds the audio socket and starts its receive thread; UNSUPPORTED_PLATFORM off macOS. */
+  /** Binds the audio socket; UNSUPPORTED_PLATFORM off macOS. */
   static start(options: EngineOptions = {}): Promise<CoreAudioEngine> {
     try {
       const addon = coreAudioAddon();

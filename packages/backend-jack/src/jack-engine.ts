@@ -51,7 +51,7 @@ export type JackDeviceInfo = NativeDeviceInfo;
  * moving audio between the ports and the engine's rings (see NativeStreamEngine).
  */
 export class JackEngine extends NativeStreamEngine<JackDeviceOptions> {
-  /** Binds the audio socket and starts its receive thread (no JACK client yet). */
+  /** Binds the audio socket (no JACK client yet). */
   static start(options: EngineOptions = {}): Promise<JackEngine> {
     try {
       const addon = jackAddon();

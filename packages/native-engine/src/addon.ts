@@ -79,7 +79,7 @@ export interface NativeDeviceInfo {
   readonly outputPorts: readonly string[];
 }
 
-/** The C++ engine: its socket and receive thread, and at most one device driving process(). */
+/** The C++ engine: its socket, and at most one device driving process(), which reads it. */
 export interface NativeEngine {
   readonly port: number;
   /** The device's clock now; undefined before a device is open. */

@@ -17,7 +17,7 @@ import type {
 /** Error codes every native backend has (its error type may have more). */
 export type SharedCode = 'BAD_OPTION' | 'BAD_STATE' | 'ENGINE_FAILED' | 'FORMAT_MISMATCH';
 
-/** Binds the engine's UDP socket and starts its receive thread (no device yet). */
+/** Binds the engine's UDP socket (no device yet). */
 export function bindNativeEngine(addon: NativeAddon, options: EngineOptions): NativeEngine {
   return new addon.Engine({
     address: options.bind?.address ?? '0.0.0.0',
@@ -27,10 +27,9 @@ export function bindNativeEngine(addon: NativeAddon, options: EngineOptions): Na
 }
 
 /**
- * The native data plane behind a StreamEngine: the UDP socket, its receive thread, the
- * jitter buffers and packetizers all live in C++, and the device's real-time callback only moves
- * audio between the sound card and lock-free rings. This handle stays on the main thread, for
- * control. A backend adds how its device opens and which of its events end a session.
+ * The native data plane behind a StreamEngine: the UDP socket, the jitter buffers and
+ * packetizers all live in C++, and the device's real-time callback receives, plays and sends.
+ * This handle stays on the main thread, for control. A backend adds how its device opens and which of its events end a session.
  */
 export abstract class NativeStreamEngine<DeviceOptions> implements StreamEngine {
   readonly port: number;
@@ -129,7 +128,7 @@ export abstract class NativeStreamEngine<DeviceOptions> implements StreamEngine 
     }
   }
 
-  /** Stops the device, then the receive thread, and frees everything. Idempotent. */
+  /** Stops the device, then the engine, and frees everything. Idempotent. */
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
