@@ -43,17 +43,19 @@ class KeysAhead {
    *  tries again. */
   void derive() noexcept {
     try {
-      while (next_ <= UINT32_MAX && ring_.size() < ring_.capacity()) {
-        ring_.push(derive_audio_key(secret_, uint32_t(next_)));
-        ++next_;
+      for (uint64_t id = next_.load(std::memory_order_relaxed);
+           id <= UINT32_MAX && ring_.size() < ring_.capacity(); ++id) {
+        ring_.push(derive_audio_key(secret_, uint32_t(id)));
+        next_.store(id + 1, std::memory_order_relaxed);
       }
     } catch (const AeadError&) {
     }
   }
 
   /** Whether derive() has a key to make (any thread). */
-  bool wanting() const { return next_.load(std::memory_order_relaxed) <= UINT32_MAX &&
-                                ring_.size() < ring_.capacity(); }
+  bool wanting() const {
+    return next_.load(std::memory_order_relaxed) <= UINT32_MAX && ring_.size() < ring_.capacity();
+  }
 
   /** The next id's key; false when derive() has not made it yet. */
   bool take(AudioKey& key) { return ring_.pop(key); }

@@ -349,50 +349,50 @@ void Engine::receive(const PeerList& list) {
 
 void Engine::accept(uint8_t* data, size_t length, const sockaddr_in& source, bool truncated,
                     const PeerList& list) {
-      counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
-      const bool sealed = is_sealed_audio(data, length);
-      SealedHeader header{};
-      const DecodeError error = truncated || length > kSlotBytes ? DecodeError::TooLarge
-                                : sealed ? read_sealed_header(data, length, header)
-                                         : read_audio_header(data, length, header.audio);
-      if (error != DecodeError::None) {
-        counters_.rejected[size_t(error)].fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      Peer* peer = find_by_source(list, source);
-      if (peer == nullptr) {
-        counters_.unknown_source.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      if (sealed && peer->opener == nullptr) {
-        // A clear peer's audio is AUDI: AUDE is an unknown tag to it, as the TS engine counts it
-        // (a clear peer has no security counters).
-        counters_.rejected[size_t(DecodeError::UnknownTag)].fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      if (!sealed && peer->opener != nullptr) {
-        // Clear audio from an encrypted peer is never played (SECURITY.md §4, step 1).
-        peer->auth_failed.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      ReceiveRoute* route = peer->receive_route(header.audio.stream);
-      if (route == nullptr) {
-        counters_.unknown_stream.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      const uint8_t* run = data + kAudioHeaderBytes;
-      if (sealed) {
-        const OpenVerdict verdict = peer->opener->open(data, header, route->replay);
-        if (verdict != OpenVerdict::Authentic) {
-          (verdict == OpenVerdict::Replayed ? peer->replayed : peer->auth_failed)
-              .fetch_add(1, std::memory_order_relaxed);
-          return;
-        }
-        run = AudioOpener::clear_audio(data) + kAudioHeaderBytes;  // opened in place
-      }
-      const AudioHeader& h = header.audio;
-      route->buffer.push(h.byte_index, run, h.byte_count);
-      route->adapter->arrival(double(h.byte_index + h.byte_count) / double(route->frame_bytes));
+  counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
+  const bool sealed = is_sealed_audio(data, length);
+  SealedHeader header{};
+  const DecodeError error = truncated || length > kSlotBytes ? DecodeError::TooLarge
+                            : sealed ? read_sealed_header(data, length, header)
+                                     : read_audio_header(data, length, header.audio);
+  if (error != DecodeError::None) {
+    counters_.rejected[size_t(error)].fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  Peer* peer = find_by_source(list, source);
+  if (peer == nullptr) {
+    counters_.unknown_source.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (sealed && peer->opener == nullptr) {
+    // A clear peer's audio is AUDI: AUDE is an unknown tag to it, as the TS engine counts it
+    // (a clear peer has no security counters).
+    counters_.rejected[size_t(DecodeError::UnknownTag)].fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (!sealed && peer->opener != nullptr) {
+    // Clear audio from an encrypted peer is never played (SECURITY.md §4, step 1).
+    peer->auth_failed.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  ReceiveRoute* route = peer->receive_route(header.audio.stream);
+  if (route == nullptr) {
+    counters_.unknown_stream.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const uint8_t* run = data + kAudioHeaderBytes;
+  if (sealed) {
+    const OpenVerdict verdict = peer->opener->open(data, header, route->replay);
+    if (verdict != OpenVerdict::Authentic) {
+      (verdict == OpenVerdict::Replayed ? peer->replayed : peer->auth_failed)
+          .fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    run = AudioOpener::clear_audio(data) + kAudioHeaderBytes;  // opened in place
+  }
+  const AudioHeader& h = header.audio;
+  route->buffer.push(h.byte_index, run, h.byte_count);
+  route->adapter->arrival(double(h.byte_index + h.byte_count) / double(route->frame_bytes));
 }
 
 void Engine::send_queued(Peer& peer) {

@@ -103,9 +103,9 @@ class UdpSocket {
 unsigned segment_run(const mmsghdr* messages, unsigned count);
 
 /**
- * The buffers and message headers of a socket's receive, allocated once. From a socket that coalesces,
- * a buffer may hold a run of one source's datagrams (all of one size but the last): `each` hands
- * them out one by one, as they were sent.
+ * The buffers and message headers of a socket's receive, allocated once. From a socket that
+ * coalesces, a buffer may hold a run of one source's datagrams (all of one size but the last):
+ * `each` hands them out one by one, as they were sent.
  */
 class ReceiveBatch {
  public:
