@@ -11,9 +11,9 @@
  * that audio flows). Per run: each side's CPU seconds over the window (utime + stime of the
  * bridge process and its descendants, from /proc), the bridge's own underruns and losses.
  * --realtime runs the servers with real-time scheduling (jackd -R), as JACK users run them.
- * --runs repeats the whole set, the bridges taking turns; --syfala-addon adds syfala on another
- * build of the native addon (an A/B of two builds in one invocation), each compared to JackTrip
- * in its own run.
+ * --runs repeats the whole set, the bridges taking turns; each --syfala-addon (repeatable) adds
+ * syfala on another build of the native addon (an A/B of builds in one invocation), each compared
+ * to JackTrip in its own run.
  * JackTrip runs at its default 16-bit resolution (-b): its float mode (-b 32) carries no audio
  * in 1.7.0 on this rig (jack_iodelay finds no signal, whatever --bufstrategy), so no f32 peer.
  */
@@ -62,7 +62,8 @@ const bridges: Bridge[] = [];
 if (which !== 'syfala') bridges.push(jacktrip(queue!, bits));
 if (which !== 'jacktrip') bridges.push(syfala(syfalaFlags));
 if (which !== 'jacktrip') {
-  for (const spec of values['syfala-addon'] ?? []) bridges.push(syfala(syfalaFlags, addonBuild(spec)));
+  for (const spec of values['syfala-addon'] ?? [])
+    bridges.push(syfala(syfalaFlags, addonBuild(spec)));
 }
 
 console.log(machine(values.realtime));
