@@ -2,7 +2,6 @@
 // stands in for JACK's callback: the audio and key threads and the lock-free peer list all run
 // at once (`make tsan` checks the hand-offs), and what arrives is what was sent.
 
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>

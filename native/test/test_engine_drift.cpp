@@ -5,12 +5,10 @@
 // period takes all that its socket queued: the network is perfect and instant (each period checks
 // it), the run is the same however slowly the machine schedules it, and nothing here is timed.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cmath>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
