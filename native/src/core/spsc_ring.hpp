@@ -135,9 +135,10 @@ class SpscRing {
   detail::ConsumerSide consumer_;
 };
 
-/// Fixed-size slots each holding one datagram, between a UDP thread (producer: receives
-/// straight into write_slot(), then commit()) and the audio callback (consumer: read_slot(),
-/// then release()). No datagram is copied on the way.
+/// Fixed-size slots each holding one datagram or block, between a producer (writes straight into
+/// write_slot(), then commit()) and a consumer (read_slot() or peek(), then release()): the
+/// packets the audio callback stages before it sends them, the blocks a DuplexBridge hands
+/// between JACK's thread and its worker. Nothing is copied on the way.
 class DatagramRing {
  public:
   /// `slots` a power of two, `slot_bytes` ≥ 1 (e.g. 1500); throws std::invalid_argument

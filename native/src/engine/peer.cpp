@@ -23,7 +23,7 @@ constexpr double kMaxPeriodsPerSecond = 1500;
  * travels `copies` times (1 + redundancy).
  */
 size_t ring_slots(const std::vector<StreamRoute>& routes, size_t datagram_budget, double seconds,
-                  uint32_t copies = 1) {
+                  uint32_t copies) {
   double per_second = 0;
   for (const StreamRoute& r : routes) {
     const double bytes =
