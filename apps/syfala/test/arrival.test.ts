@@ -39,9 +39,9 @@ describe('syfala connect when the server stops sending audio', () => {
       await sleep(1500);
       // The session lives on (heartbeats, control), but the server's audio stops: a silent
       // sender, as when another party took its address.
-      daemon.engine.setSending(peerId(session), false);
+      await daemon.engine.setSending(peerId(session), false);
       await sleep(SILENT_MS);
-      daemon.engine.setSending(peerId(session), true);
+      await daemon.engine.setSending(peerId(session), true);
       expect((await client.exited).code).toBe(0);
 
       const summary = jsonLines(client.stdout).find((line) => line['type'] === 'summary') as {

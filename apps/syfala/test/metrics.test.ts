@@ -326,8 +326,8 @@ class RelayedEngine implements StreamEngine {
     return this.#engine.addPeer({ ...peer, port: this.port });
   }
 
-  setSending(id: string, enabled: boolean): void {
-    this.#engine.setSending(id, enabled);
+  setSending(id: string, enabled: boolean): Promise<void> {
+    return this.#engine.setSending(id, enabled);
   }
 
   removePeer(id: string): void {

@@ -154,8 +154,12 @@ export interface StreamEngine {
   readonly device: { readonly sampleRate: number; readonly periodFrames: number } | undefined;
   /** Streams with a peer from now on; resolves once the data plane has it. */
   addPeer(peer: PeerSpec): Promise<void>;
-  /** Turns sending to a peer on or off; receiving goes on either way. */
-  setSending(id: string, enabled: boolean): void;
+  /**
+   * Turns sending to a peer on or off; receiving goes on either way. Resolves once the data plane
+   * has it: what the device or a processor makes from then on is sent (or not), from its first
+   * period, so an app that writes once it resolves loses nothing.
+   */
+  setSending(id: string, enabled: boolean): Promise<void>;
   removePeer(id: string): void;
   stats(): Promise<EngineStats>;
   /**

@@ -13,11 +13,13 @@ import {
   type SinkFailure,
 } from '../src/index.js';
 import { crashWorker } from './crash-worker.js';
+import { HELD, HOLD, MARKER } from './fixtures/gated-processor.mjs';
 import { byteCount, played, sleep, startEngine as engine } from './engine-fixture.js';
 
 const FORMAT: Format = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 };
 /** 100 ms: the accounting under test must not hang on how a loaded machine schedules threads. */
 const TARGET_LATENCY_FRAMES = 4800;
+const GATED_PROCESSOR = new URL('./fixtures/gated-processor.mjs', import.meta.url);
 
 /** A UDP socket on 127.0.0.1, closed when the test ends. */
 async function boundSocket(): Promise<Socket> {
@@ -217,6 +219,49 @@ describe('the streaming engine', () => {
     expect((await receiver.stats()).peers.map((p) => p.id)).toEqual(['victim']);
   });
 
+  it('sends every period processed once setSending has resolved: a write just after is never lost', async () => {
+    const cells = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+    const sender = await AudioEngine.start({ bind: { address: '127.0.0.1' } });
+    onTestFinished(() => sender.close());
+    await sender.openDevice({
+      backend: 'virtual',
+      streams: { inputs: [FORMAT], outputs: [] },
+      options: {},
+      processor: { module: GATED_PROCESSOR.href, options: { cells: cells.buffer } },
+    });
+    const capture = await boundSocket();
+    const header = createAudioHeader();
+    const marked = new Promise<void>((resolve) =>
+      capture.on('message', (datagram: Buffer) => {
+        const { payloadOffset } = readAudioHeader(datagram, header);
+        if (datagram.subarray(payloadOffset).readFloatLE(0) === 1) resolve();
+      }),
+    );
+    await sender.addPeer({
+      id: 'capture',
+      address: '127.0.0.1',
+      port: capture.address().port,
+      send: [{ device: 0, wire: 0, format: FORMAT }],
+      receive: [],
+      targetLatencyFrames: 480,
+      sending: false,
+    });
+    // The engine's thread is inside a period when sending is asked for, as it often is.
+    Atomics.store(cells, HOLD, 1);
+    await vi.waitFor(() => expect(Atomics.load(cells, HELD)).toBe(1));
+    const sending = sender.setSending('capture', true);
+    setTimeout(() => {
+      Atomics.store(cells, HOLD, 0);
+      Atomics.notify(cells, HOLD);
+    }, 50);
+    await sending;
+    // What the app writes from here on leaves, from its first period.
+    Atomics.store(cells, MARKER, 1);
+    await expect(Promise.race([marked, sleep(2000).then(() => 'not sent')])).resolves.toBe(
+      undefined,
+    );
+  });
+
   describe('its worker', () => {
     const peer = (id: string, targetLatencyFrames = 480): PeerSpec => ({
       id,
@@ -274,7 +319,7 @@ describe('the streaming engine', () => {
         for (const call of pending) await expect(call).rejects.toMatchObject(failed);
         await expect(receiver.deviceLost).resolves.toMatchObject(failed);
         await expect(receiver.stats()).rejects.toMatchObject(failed);
-        receiver.setSending('p', true);
+        await expect(receiver.setSending('p', true)).rejects.toMatchObject(failed);
         await receiver.close();
       });
     }

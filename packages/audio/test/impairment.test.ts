@@ -109,7 +109,7 @@ describe('streaming both ways through 1 % loss, 1 % reordering and ±2 ms jitter
       await server.addPeer({ ...peer, sending: false });
       await client.addPeer({ ...peer, sending: true });
       while (relay.report().toTarget.received === 0) await sleep(5);
-      server.setSending('relay', true);
+      await server.setSending('relay', true);
 
       // Once primed, both playheads move on between samples and nothing underruns.
       let previous = [0, 0];
@@ -123,8 +123,7 @@ describe('streaming both ways through 1 % loss, 1 % reordering and ±2 ms jitter
 
       // Stop and let everything in flight land: each receiver plays to the end of its stream
       // and underruns there, once.
-      client.setSending('relay', false);
-      server.setSending('relay', false);
+      await Promise.all([client.setSending('relay', false), server.setSending('relay', false)]);
       do await sleep(TOO_LATE_MS);
       while (relay.report().toTarget.pending + relay.report().toSource.pending > 0);
       await sleep(TOO_LATE_MS);

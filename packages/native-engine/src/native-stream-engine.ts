@@ -112,8 +112,10 @@ export abstract class NativeStreamEngine<DeviceOptions> implements StreamEngine 
     }
   }
 
-  setSending(id: string, enabled: boolean): void {
+  /** The callback reads the flag when it sends: the next period has it. */
+  setSending(id: string, enabled: boolean): Promise<void> {
     this.native.setSending(id, enabled);
+    return Promise.resolve();
   }
 
   removePeer(id: string): void {

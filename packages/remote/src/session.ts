@@ -175,12 +175,14 @@ export async function openSession(
           added = true;
         },
       });
+      // Awaited: openRemoteStream's caller writes as soon as it resolves, and a period the
+      // engine's thread made before it had this would go unsent (the first block lost).
+      await engine.setSending(SERVER_PEER, true);
     } catch (error) {
       // Leave nothing half open: the session would keep the process alive with its heartbeats.
       await connected.disconnect().catch(() => undefined);
       throw error;
     }
-    engine.setSending(SERVER_PEER, true);
     return new Session(started, streaming, offer, [
       engine.deviceLost.then((error) => ({ error, deviceLost: true })),
       recordingFailure.then((error) => ({ error, deviceLost: false })),
@@ -271,7 +273,8 @@ class Session implements RemoteSession {
         // Nothing left to stop: tell the server why (CONTROL.md, Disconnect).
         await this.#streaming.disconnect('device-lost', this.#lost.message).catch(() => undefined);
       } else {
-        this.#engine.setSending(SERVER_PEER, false);
+        // An engine that died sends nothing already: the server must still hear the stop.
+        await this.#engine.setSending(SERVER_PEER, false).catch(() => undefined);
         if (!this.#ended) {
           const idle = await this.#streaming.stopIo();
           await idle.disconnect();

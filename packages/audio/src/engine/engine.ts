@@ -31,6 +31,7 @@ interface Pending {
 const FALLBACK_CODES: Record<EngineRequest['type'], AudioErrorCode> = {
   'open-device': 'DEVICE_FAILED',
   'add-peer': 'BAD_OPTION',
+  send: 'ENGINE_FAILED',
   stats: 'ENGINE_FAILED',
   close: 'ENGINE_FAILED',
 };
@@ -156,9 +157,12 @@ export class AudioEngine implements StreamEngine {
     await this.#ask({ type: 'add-peer', peer });
   }
 
-  /** Turns sending to a peer on or off; receiving goes on either way. */
-  setSending(id: string, enabled: boolean): void {
-    this.#notify({ type: 'send', peer: id, enabled });
+  /**
+   * Turns sending to a peer on or off; receiving goes on either way. Resolves once the engine's
+   * thread has it: every period it processes from then on is sent (or not).
+   */
+  setSending(id: string, enabled: boolean): Promise<void> {
+    return this.#ask({ type: 'send', peer: id, enabled });
   }
 
   removePeer(id: string): void {
@@ -204,7 +208,7 @@ export class AudioEngine implements StreamEngine {
   }
 
   /** A command the worker does not answer. After the worker's death it does nothing. */
-  #notify(command: Extract<EngineCommand, { type: 'send' | 'remove-peer' }>): void {
+  #notify(command: Extract<EngineCommand, { type: 'remove-peer' }>): void {
     this.#worker.postMessage(command);
   }
 

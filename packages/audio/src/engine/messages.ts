@@ -24,6 +24,7 @@ export interface EngineWorkerData {
 export type EngineRequest =
   | { readonly type: 'open-device'; readonly device: DeviceSpec }
   | { readonly type: 'add-peer'; readonly peer: PeerSpec }
+  | { readonly type: 'send'; readonly peer: string; readonly enabled: boolean }
   | { readonly type: 'stats' }
   | { readonly type: 'close' };
 
@@ -31,6 +32,7 @@ export type EngineRequest =
 export interface EngineResults {
   'open-device': { readonly sampleRate: number; readonly periodFrames: number };
   'add-peer': undefined;
+  send: undefined;
   stats: EngineStats;
   close: undefined;
 }
@@ -38,7 +40,6 @@ export interface EngineResults {
 /** Main thread → worker: a numbered request, or a notice that is never answered (it can't fail). */
 export type EngineCommand =
   | (EngineRequest & { readonly id: number })
-  | { readonly type: 'send'; readonly peer: string; readonly enabled: boolean }
   | { readonly type: 'remove-peer'; readonly peer: string };
 
 /** Worker → main thread. */

@@ -32,6 +32,9 @@ async function run(
     case 'add-peer':
       core.addPeer(request.peer);
       return undefined;
+    case 'send':
+      core.setSending(request.peer, request.enabled);
+      return undefined;
     case 'stats':
       return core.stats();
     case 'close':
@@ -52,13 +55,9 @@ export async function runEngineWorker(port: MessagePort, data: EngineWorkerData)
   }
   post({ type: 'ready', port: core.port });
   port.on('message', (command: EngineCommand) => {
-    switch (command.type) {
-      case 'send':
-        core.setSending(command.peer, command.enabled);
-        return;
-      case 'remove-peer':
-        core.removePeer(command.peer);
-        return;
+    if (command.type === 'remove-peer') {
+      core.removePeer(command.peer);
+      return;
     }
     const { id } = command;
     // A request the core refuses (a bad peer spec) must not take the worker, and every other
