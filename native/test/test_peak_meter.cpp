@@ -1,5 +1,6 @@
 // The meter block logic of core/peak_meter.hpp, in the cases packages/dataplane/test/peak-meter.test.ts
 // checks of the TS meter, through both entry points; measuring and ending a block allocate nothing.
+#include <cmath>
 #include <vector>
 
 #include "core/peak_meter.hpp"
@@ -76,4 +77,20 @@ TEST(peak_meter_makes_a_long_period_a_block_and_meters_planes_as_interleaved_fra
   meter.end_period();
   CHECK_EQ(test::allocations(), before);
   check_peaks(meter, 0.5f, 0.25f);
+}
+
+TEST(peak_meter_planar_finds_the_peak_at_any_frame_of_any_length_and_ignores_nan) {
+  // Compared several frames at a time, with a tail: the peak may fall in either, NaN in both.
+  for (size_t frames = 1; frames <= 40; ++frames) {
+    for (size_t at = 0; at < frames; ++at) {
+      std::vector<float> left(frames, 0.25f), right(frames, -0.125f);
+      left[at] = -0.875f;
+      right[frames - 1 - at] = std::nanf("");
+      const float* planes[] = {left.data(), right.data()};
+      PeakMeter meter(2, 1);  // at 1 Hz a block is one frame: every period ends one
+      meter.measure_planar(planes, frames);
+      meter.end_period();
+      check_peaks(meter, 0.875f, frames == 1 ? 0.0f : 0.125f);
+    }
+  }
 }

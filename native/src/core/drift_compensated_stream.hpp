@@ -30,7 +30,7 @@
 #include "format.hpp"
 #include "jitter_buffer.hpp"
 #include "loss_concealer.hpp"
-#include "sample_convert.hpp"
+#include "pull_samples.hpp"
 
 #include "exact_fp_begin.hpp"
 
@@ -68,7 +68,6 @@ class DriftCompensatedStream {
     // A period never needs more input than the resampler holds.
     const size_t max_input = resampler_.capacity_frames();
     wire_.reset(new uint8_t[max_input * bytes_per_frame(format)]());
-    samples_.reset(new float[max_input * format.channels]());
     missing_.reset(new uint8_t[max_input]());
   }
 
@@ -97,6 +96,12 @@ class DriftCompensatedStream {
     }
     const double ratio = nominal_ratio_ * controller_.ratio();
     const size_t needed = resampler_.input_frames_needed(device_frames, ratio);
+    // The resampler is sized for the longest period at the largest ratio: never met, but its
+    // input is written in place, so a ratio past that would write past it.
+    if (needed > resampler_.free_frames()) {
+      std::memset(out_interleaved, 0, device_frames * format_.channels * sizeof(float));
+      return refused_;
+    }
     // A restart (after an underrun) finds what the last datagram brought beyond the target: latency
     // nobody asked for, and an error the controller would hold for a minute, its drift estimate
     // off by tens of ppm each time. Played from the target instead.
@@ -109,10 +114,12 @@ class DriftCompensatedStream {
     // been. Measured afresh instead, the fill would come from one period, its arrival jitter
     // whole, several times a second on a device that loses time that often.
     const size_t lost_time = buffer_.lost_time_pending();
-    const PullResult& result = buffer_.pull(wire_.get(), needed, missing_.get());
-    decode_samples(format_.type, wire_.get(), needed * format_.channels, samples_.get());
-    if (concealer_ != nullptr) concealer_->conceal(samples_.get(), needed, result, missing_.get());
-    resampler_.write(samples_.get(), needed);
+    // Pulled, decoded and concealed where the resampler reads its input: no copy in between.
+    float* input = resampler_.input_area();
+    const PullResult& result =
+        pull_samples(buffer_, format_, needed, input, wire_.get(), missing_.get());
+    if (concealer_ != nullptr) concealer_->conceal(input, needed, result, missing_.get());
+    resampler_.commit(needed);
     resampler_.read(out_interleaved, device_frames, ratio);
     controller_.set_setpoint_frames(double(buffer_.target_latency_frames()));
     if (result.playing && result.skipped_frames <= lost_time) {
@@ -156,7 +163,6 @@ class DriftCompensatedStream {
   DriftController controller_;
   DriftResampler resampler_;
   std::unique_ptr<uint8_t[]> wire_;
-  std::unique_ptr<float[]> samples_;
   std::unique_ptr<uint8_t[]> missing_;
   const PullResult refused_{false, 0, false, 0};
   /// The target the buffer last primed to, or followed down.

@@ -76,11 +76,18 @@ class DriftResampler {
 
   /// Appends `frames` interleaved frames; false (nothing written) when they do not fit.
   bool write(const float* source, size_t frames) {
-    if (frames > capacity_frames_ - held_) return false;
-    if (frames > 0) std::memcpy(buffer_.get() + held_ * channels_, source, frames * channels_ * 4);
-    held_ += frames;
+    if (frames > free_frames()) return false;
+    if (frames > 0) std::memcpy(input_area(), source, frames * channels_ * sizeof(float));
+    commit(frames);
     return true;
   }
+
+  /// Where the next input frames go, room for free_frames(): a producer may write them there
+  /// itself, then commit() them, instead of handing write() a copy.
+  float* input_area() { return buffer_.get() + held_ * channels_; }
+
+  /// Appends the `frames` frames written at input_area(), at most free_frames().
+  void commit(size_t frames) { held_ += frames; }
 
   /// Writes `frames` interleaved output frames to `out`, advancing by `ratio`; false (nothing
   /// read) when the input written is not enough.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "../core/pull_samples.hpp"
 #include "../core/sample_convert.hpp"
 
 namespace syfala {
@@ -70,7 +71,6 @@ size_t stream_frames(uint64_t device_frames, const Format& format, uint32_t devi
  * copy; without, they stay the format's zero.
  */
 void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
-  const SampleType type = route.route.format.type;
   if (route.compensated) {
     const PullResult& pulled = route.compensated->pull(route.samples.data(), frames);
     accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
@@ -86,14 +86,16 @@ void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
     adapt(route, played, pulled.underrun);
     return;
   }
+  const Format& format = route.route.format;
+  float* samples = route.samples.data();
   if (route.concealer) {
-    const PullResult& pulled = route.buffer.pull(route.wire.data(), frames, route.missing.data());
+    const PullResult& pulled = pull_samples(route.buffer, format, frames, samples,
+                                            route.wire.data(), route.missing.data());
     adapt(route, frames, pulled.underrun);
-    decode_samples(type, route.wire.data(), frames * channels, route.samples.data());
-    route.concealer->conceal(route.samples.data(), frames, pulled, route.missing.data());
+    route.concealer->conceal(samples, frames, pulled, route.missing.data());
   } else {
-    adapt(route, frames, route.buffer.pull(route.wire.data(), frames).underrun);
-    decode_samples(type, route.wire.data(), frames * channels, route.samples.data());
+    adapt(route, frames,
+          pull_samples(route.buffer, format, frames, samples, route.wire.data()).underrun);
   }
   accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
   route.meter.measure_interleaved(route.samples.data(), frames);
