@@ -355,11 +355,13 @@ export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridg
         await connect?.stop();
         await serve.stop();
       };
-      const missing = (what: string, proc: ManagedProcess) =>
+      // With the wait's own reason: a jack_lsp that failed on a loaded server is not a missing port.
+      const missing = (what: string, proc: ManagedProcess, cause: unknown) =>
         new Error(
           `syfala bridge: ${what} ${proc.exit ? `exited ${proc.exit.code ?? proc.exit.signal}` : 'is running'} ` +
-            `but its JACK ports did not appear (the JACK backend, issue #5, may not be built ` +
-            `yet; build with \`pnpm exec tsc -b\`): ${proc.tail(6) || '(no output)'}`,
+            `but its JACK ports did not appear (${(cause as Error).message}; the JACK backend, ` +
+            `issue #5, may not be built yet; build with \`pnpm exec tsc -b\`): ${proc.tail(6) || '(no output)'}`,
+          { cause },
         );
       try {
         await a
@@ -368,8 +370,8 @@ export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridg
             CONNECT_TIMEOUT_MS,
             serve,
           )
-          .catch(() => {
-            throw missing('`syfala serve --backend jack`', serve);
+          .catch((error: unknown) => {
+            throw missing('`syfala serve --backend jack`', serve, error);
           });
         for (const c of range(channels)) await a.connect(SYFALA.serverOut(c), SYFALA.serverIn(c));
         connect = new ManagedProcess(process.execPath, SYFALA.connectArgs(b.name, udpPort, flags), {
@@ -387,8 +389,8 @@ export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridg
             CONNECT_TIMEOUT_MS,
             started,
           )
-          .catch(() => {
-            throw missing('`syfala connect --backend jack`', started);
+          .catch((error: unknown) => {
+            throw missing('`syfala connect --backend jack`', started, error);
           });
       } catch (err) {
         await stop();
