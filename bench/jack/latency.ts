@@ -26,6 +26,7 @@
  * each run's readings in order and the last lines each side logged.
  */
 import { parseArgs } from 'node:util';
+import { median } from '../bench-report.js';
 import { addonBuild, jacktrip, syfala, type Bridge } from './bridges.js';
 import {
   bridgeChoice,
@@ -129,14 +130,9 @@ function withinPeriod(r: RigResult): number {
 }
 
 // syfala rows compare with JackTrip at -q 4 (DESIGN §8's reference), as the median of its runs.
-const medianOf = (xs: number[]): number =>
-  quantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 const referenceRuns = results.filter((r) => r.bridge.label === 'jacktrip q4');
 const reference = referenceRuns.length
-  ? medianOf(referenceRuns.map((r) => r.roundTrip.median))
+  ? median(referenceRuns.map((r) => r.roundTrip.median))
   : undefined;
 const rows = results.map((r) => {
   const sorted = [...r.roundTrip.readings].sort((a, b) => a - b);
@@ -177,7 +173,7 @@ const budgets = results.filter((r) => r.buffers.length > 0);
 if (budgets.length > 0) {
   const mean = (xs: number[]): number => xs.reduce((t, x) => t + x, 0) / xs.length;
   const side = (r: RigResult, which: 'a' | 'b'): { target: number; held: number } => ({
-    target: medianOf(r.buffers.map((s) => s[which].target)),
+    target: median(r.buffers.map((s) => s[which].target)),
     held: mean(r.buffers.map((s) => s[which].buffered)),
   });
   console.log(
@@ -220,8 +216,8 @@ if (abPair !== undefined) {
     if (r.roundTrip.median < other.roundTrip.median) lower++;
   }
   const summary = (runsOf: RigResult[]): string =>
-    `median of medians ${fmt(medianOf(runsOf.map((r) => r.roundTrip.median)), 0)}, ` +
-    `within a period ${fmt(medianOf(runsOf.map(withinPeriod)), 0)} % (median), ` +
+    `median of medians ${fmt(median(runsOf.map((r) => r.roundTrip.median)), 0)}, ` +
+    `within a period ${fmt(median(runsOf.map(withinPeriod)), 0)} % (median), ` +
     `underruns ${runsOf.reduce((n, r) => n + (r.a?.underruns ?? 0) + (r.b?.underruns ?? 0), 0)}`;
   console.log(
     `\nA/B: ${builds[0]}: ${summary(mine!)}; ${builds[1]}: ${summary(theirs!)}; ` +
