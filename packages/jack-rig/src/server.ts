@@ -219,7 +219,9 @@ export class JackServer {
 
   /**
    * Waits until every named port exists (a client registers ports after it starts). With
-   * `owner`, the client that registers them: its exit ends the wait at once.
+   * `owner`, the client that registers them: its exit ends the wait at once. A listing that
+   * fails (jack_lsp cannot open its client on a loaded server) is tried again until the deadline,
+   * whose error then names it.
    */
   async waitForPorts(
     names: readonly string[],
@@ -227,9 +229,17 @@ export class JackServer {
     owner?: ManagedProcess,
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let listingFailed: JackRigError | undefined;
     for (;;) {
-      const present = new Set(await this.ports());
-      const missing = names.filter((n) => !present.has(n));
+      let missing = [...names];
+      try {
+        const present = new Set(await this.ports());
+        missing = names.filter((n) => !present.has(n));
+        listingFailed = undefined;
+      } catch (error) {
+        if (!(error instanceof JackRigError && error.code === 'COMMAND_FAILED')) throw error;
+        listingFailed = error;
+      }
       if (missing.length === 0) return;
       const exit = owner?.exit;
       if (exit) {
@@ -241,7 +251,9 @@ export class JackServer {
       if (Date.now() > deadline) {
         throw new JackRigError(
           'COMMAND_FAILED',
-          `jack server ${this.name}: ports ${missing.join(', ')} did not appear within ${timeoutMs} ms`,
+          `jack server ${this.name}: ports ${missing.join(', ')} did not appear within ${timeoutMs} ms` +
+            (listingFailed ? ` (the last listing failed: ${listingFailed.message})` : ''),
+          { cause: listingFailed },
         );
       }
       await sleep(READY_POLL_MS);

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   IODELAY_IN,
@@ -56,6 +58,40 @@ describe.skipIf(!HAS_JACKD)(`a real dummy jackd${SKIP_REASON}`, () => {
     await a.waitForPorts(['jack_thru:input_1', 'jack_thru:output_2']);
     expect(await a.ports('jack_thru')).toHaveLength(4);
     expect(await b.ports('jack_thru')).toEqual([]);
+  }, 30_000);
+
+  it('waits for ports through listings that fail, and names the last one at its deadline', async () => {
+    const s = await server();
+    // A jack_lsp that fails (as one that cannot open its client on a loaded server) while the
+    // count in `failures` is below `limit`, then is the real one.
+    const dir = mkdtempSync(join(tmpdir(), 'jack-rig-lsp-'));
+    const failures = join(dir, 'failures');
+    const limit = join(dir, 'limit');
+    const real = spawnSync('sh', ['-c', 'command -v jack_lsp'], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(
+      join(dir, 'jack_lsp'),
+      `#!/bin/sh\nif [ "$(wc -c < ${failures})" -lt "$(cat ${limit})" ]; then\n` +
+        `  printf x >> ${failures}; echo "Cannot open jack_lsp client" >&2; exit 1\nfi\n` +
+        `exec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const path = process.env['PATH'];
+    process.env['PATH'] = `${dir}:${path}`;
+    try {
+      writeFileSync(failures, '');
+      writeFileSync(limit, '1000');
+      await expect(s.waitForPorts(['system:capture_1'], 300)).rejects.toThrow(
+        /system:capture_1 did not appear within 300 ms \(the last listing failed: jack_lsp .*Cannot open jack_lsp client/,
+      );
+      writeFileSync(failures, '');
+      writeFileSync(limit, '2');
+      client(s, 'jack_thru');
+      await s.waitForPorts(['jack_thru:input_1']);
+      expect(readFileSync(failures, 'utf8')).toBe('xx');
+    } finally {
+      process.env['PATH'] = path;
+      rmSync(dir, { recursive: true });
+    }
   }, 30_000);
 
   it('connects, lists and disconnects ports, exact names only', async () => {
