@@ -70,14 +70,25 @@ describe('openRemoteStream against a served virtual card', () => {
     );
     const received: Float32Array[] = [];
     let frames = 0;
-    // The jitter buffer's half second of silence, then more than the whole (looped) file: twice
-    // over, so that the server, whose card plays what was sent half a second after it arrived,
-    // has played the last of it a second before the session ends, however far a loaded machine
-    // let its clock fall behind (it catches up; what it had not played at the end is not recorded).
+    let blocks = 0;
+    // Received when the send ring ran dry: the whole file had left.
+    let sentAt: number | undefined;
+    // The jitter buffer's half second of silence (more if starting took long: the card runs from
+    // before I/O starts), then more than the whole (looped) file; and a second after the last of
+    // the file left, so that the server, whose card plays it half a second after it arrives, has
+    // played it however late a loaded machine started streaming or ran the server's clock.
     for await (const block of stream.blocks as AsyncIterable<Block>) {
       received.push(block[0]!);
       frames += block[0]!.length / 2;
-      if (frames >= PLAYOUT.latency + 2 * FILE_FRAMES) break;
+      if (sentAt === undefined && ++blocks % 64 === 0) {
+        if ((await stream.stats()).rings!.sendUnderrunFrames > 0) sentAt = frames;
+      }
+      if (
+        sentAt !== undefined &&
+        frames >= Math.max(sentAt + RATE, PLAYOUT.latency + 1.5 * FILE_FRAMES)
+      ) {
+        break;
+      }
     }
     await written;
     const stats = await stream.stats();
@@ -106,8 +117,15 @@ describe('openRemoteStream against a served virtual card', () => {
       processorOptions: { kept, count },
     });
     expect(stream).not.toHaveProperty('blocks');
-    const enough = (PLAYOUT.latency + 1.5 * FILE_FRAMES) * 2;
-    while (Atomics.load(new Int32Array(count), 0) < enough) await sleep(50);
+    // A file and a half from the first sound on (the card runs from before I/O starts, so the
+    // silence before it is the jitter buffer's half second, or more if starting took long).
+    const samples = new Float32Array(kept);
+    const seenFrames = (): number => {
+      const n = Atomics.load(new Int32Array(count), 0);
+      const first = samples.subarray(0, n).findIndex((sample) => sample !== 0);
+      return first < 0 ? 0 : (n - first) / 2;
+    };
+    while (seenFrames() < 1.5 * FILE_FRAMES) await sleep(50);
     const [received] = (await stream.stats()).engine.peers[0]!.received;
     await stream.close();
     // Nothing played that had not arrived (no loss, no underrun): the stream lost nothing.
