@@ -14,7 +14,8 @@
 #include "sample_convert.hpp"
 
 #if defined(__BYTE_ORDER__)
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "pull_samples: f32 is read as the host's float");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "pull_samples: f32 is read as the host's float");
 #endif
 
 namespace syfala {

@@ -97,8 +97,8 @@ void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
     adapt(route, frames,
           pull_samples(route.buffer, format, frames, samples, route.wire.data()).underrun);
   }
-  accumulate_deinterleaved(route.samples.data(), channels, frames, route.planes.data());
-  route.meter.measure_interleaved(route.samples.data(), frames);
+  accumulate_deinterleaved(samples, channels, frames, route.planes.data());
+  route.meter.measure_interleaved(samples, frames);
 }
 
 /**
