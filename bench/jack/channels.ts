@@ -5,7 +5,7 @@
  *   bash scripts/pnpm.sh exec tsx bench/jack/channels.ts [--seconds 20] [--period 64]
  *        [--channels 2,16,64,256] [--bridge jacktrip|syfala|all] [--queue 4]
  *        [--jacktrip-bits 16] [--syfala-latency 128] [--realtime] [--verbose] [--runs 1]
- *        [--syfala-addon NAME=PATH]
+ *        [--syfala-addon NAME=PATH] [--syfala-flags=--no-encryption]
  *
  * Same rig as latency.ts, with every channel looped on A and jack_iodelay on channel 1 (proof
  * that audio flows). Per run: each side's CPU seconds over the window (utime + stime of the
@@ -13,7 +13,8 @@
  * --realtime runs the servers with real-time scheduling (jackd -R), as JACK users run them.
  * --runs repeats the whole set, the bridges taking turns; each --syfala-addon (repeatable) adds
  * syfala on another build of the native addon (an A/B of builds in one invocation), each compared
- * to JackTrip in its own run.
+ * to JackTrip in its own run; each --syfala-flags (repeatable) adds syfala with those flags too
+ * (space-separated, on serve and connect), to see what a setting costs in the same invocation.
  * JackTrip runs at its default 16-bit resolution (-b): its float mode (-b 32) carries no audio
  * in 1.7.0 on this rig (jack_iodelay finds no signal, whatever --bufstrategy), so no f32 peer.
  */
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     runs: { type: 'string', default: '1' },
     'syfala-addon': { type: 'string', multiple: true },
+    'syfala-flags': { type: 'string', multiple: true },
   },
 });
 const seconds = Number(values.seconds);
@@ -64,6 +66,8 @@ if (which !== 'jacktrip') bridges.push(syfala(syfalaFlags));
 if (which !== 'jacktrip') {
   for (const spec of values['syfala-addon'] ?? [])
     bridges.push(syfala(syfalaFlags, addonBuild(spec)));
+  for (const extra of values['syfala-flags'] ?? [])
+    bridges.push(syfala([...syfalaFlags, ...extra.split(' ').filter((f) => f !== '')]));
 }
 
 console.log(machine(values.realtime));

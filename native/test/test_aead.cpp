@@ -4,7 +4,13 @@
 // rotation, and the receiver's key-id and replay windows. The sealed datagram of
 // `sealer_writes_the_datagram_nodes_crypto_writes` was computed with Node's crypto
 // (createCipheriv, hkdfSync), an implementation independent of this one.
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -230,6 +236,41 @@ TEST(aead_chacha20_poly1305_matches_rfc_8439_section_2_8_2) {
   opened = sealed;
   CHECK(!opening.open(nonce, other_aad.data(), other_aad.size(), opened.data(), text.size(),
                       opened.data()));
+}
+
+#if defined(__x86_64__)
+/** XGETBV(1), the state components in use; nullopt where the CPU cannot tell (no XINUSE). */
+std::optional<uint64_t> x86_state_in_use() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(0xd, 1, &eax, &ebx, &ecx, &edx) || !(eax & (1u << 2))) return {};
+  uint32_t low = 0, high = 0;
+  __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(1));
+  return (uint64_t(high) << 32) | low;
+}
+#endif
+
+TEST(aead_seal_and_open_leave_the_upper_vector_halves_unused_for_the_sse_code_after_them) {
+#if defined(__x86_64__)
+  constexpr uint64_t kAvxUpperHalves = 1u << 2;  // XCR0 bit 2: the upper halves of YMM0–15
+  if (!x86_state_in_use()) {
+    std::puts("    (this CPU does not report the state in use: nothing to check)");
+    return;
+  }
+  // 1,280 bytes, a 64-channel f32 datagram's plaintext: long enough for OpenSSL's widest code.
+  const AudioKey key = counting_secret();
+  const AeadNonce nonce{};
+  const uint8_t aad[kSealedHeaderBytes] = {};
+  std::vector<uint8_t> text(1280, 0x5a), sealed(text.size() + kSealedTagBytes);
+  AeadKey sealing(true), opening(false);
+  REQUIRE(sealing.rekey(key) && opening.rekey(key));
+  REQUIRE(sealing.seal(nonce, aad, sizeof aad, text.data(), text.size(), sealed.data()));
+  CHECK_EQ(*x86_state_in_use() & kAvxUpperHalves, 0u);
+  REQUIRE(opening.open(nonce, aad, sizeof aad, sealed.data(), text.size(), sealed.data()));
+  CHECK_EQ(*x86_state_in_use() & kAvxUpperHalves, 0u);
+  CHECK(std::equal(text.begin(), text.end(), sealed.begin()));
+#else
+  std::puts("    (not x86-64: no SSE/AVX transitions to check)");
+#endif
 }
 
 TEST(aead_hkdf_sha256_matches_rfc_5869_test_cases_1_and_3) {

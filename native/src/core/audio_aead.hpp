@@ -21,6 +21,26 @@
 
 namespace syfala {
 
+namespace detail {
+// OpenSSL's AVX2 and AVX-512 code returns with the upper halves of the vector registers in use.
+// Our code is compiled for baseline x86-64 (SSE, not VEX, encodings), and every SSE instruction
+// after that pays for a false dependency on those halves until something clears them: a sealed
+// period of two 64-channel engines cost 102 µs instead of 80 (bench/RESULTS.md, issue #14).
+// VZEROUPPER after each call to OpenSSL clears them, as compilers do after their own AVX code.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx"))) inline void vzeroupper() { __builtin_ia32_vzeroupper(); }
+inline const bool kCpuHasAvx = [] {
+  __builtin_cpu_init();  // needed before constructors run, which this may be
+  return __builtin_cpu_supports("avx") != 0;
+}();
+inline void clear_upper_vector_state() {
+  if (kCpuHasAvx) vzeroupper();
+}
+#else
+inline void clear_upper_vector_state() {}
+#endif
+}  // namespace detail
+
 inline constexpr size_t kAudioKeyBytes = 32;
 inline constexpr size_t kAeadNonceBytes = 12;
 /** Key ids one I/O run owns: run r starts at r × kKeyIdsPerRun (SECURITY.md §3). */
@@ -126,10 +146,13 @@ class AeadKey {
   bool seal(const AeadNonce& nonce, const uint8_t* aad, size_t aad_len, const uint8_t* in,
             size_t len, uint8_t* out) {
     int n = 0;
-    return sealing_ && start(nonce, aad, aad_len) &&
-           EVP_EncryptUpdate(ctx_, out, &n, in, int(len)) == 1 &&
-           EVP_EncryptFinal_ex(ctx_, out + n, &n) == 1 &&
-           EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_GET_TAG, int(kSealedTagBytes), out + len) == 1;
+    const bool sealed =
+        sealing_ && start(nonce, aad, aad_len) &&
+        EVP_EncryptUpdate(ctx_, out, &n, in, int(len)) == 1 &&
+        EVP_EncryptFinal_ex(ctx_, out + n, &n) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_GET_TAG, int(kSealedTagBytes), out + len) == 1;
+    detail::clear_upper_vector_state();
+    return sealed;
   }
 
   /**
@@ -140,11 +163,13 @@ class AeadKey {
             size_t len, uint8_t* out) {
     int n = 0;
     // OpenSSL reads the expected tag through a non-const pointer but does not write it.
-    return !sealing_ && start(nonce, aad, aad_len) &&
-           EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, int(kSealedTagBytes),
-                               const_cast<uint8_t*>(in + len)) == 1 &&
-           EVP_DecryptUpdate(ctx_, out, &n, in, int(len)) == 1 &&
-           EVP_DecryptFinal_ex(ctx_, out + n, &n) == 1;
+    const bool opened = !sealing_ && start(nonce, aad, aad_len) &&
+                        EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_AEAD_SET_TAG, int(kSealedTagBytes),
+                                            const_cast<uint8_t*>(in + len)) == 1 &&
+                        EVP_DecryptUpdate(ctx_, out, &n, in, int(len)) == 1 &&
+                        EVP_DecryptFinal_ex(ctx_, out + n, &n) == 1;
+    detail::clear_upper_vector_state();
+    return opened;
   }
 
  private:
