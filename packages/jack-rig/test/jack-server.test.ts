@@ -135,7 +135,10 @@ describe.skipIf(!HAS_JACKD)(`a real dummy jackd${SKIP_REASON}`, () => {
       receivePort: 'jack_thru:output_1',
       seconds: 1.5,
     });
-    expect(thru).toMatchObject({ median: 64, steady: true });
+    // A period; under load jack_iodelay's phase estimate has read 64.0005 through a client (never
+    // through a bare port loop, above): the fraction is the tool's, not a frame of latency.
+    expect(thru.median).toBeCloseTo(64, 2);
+    expect(thru.steady).toBe(true);
 
     // The dummy driver plays into nothing and captures silence: the tone never comes back.
     const dead = await measureRoundTrip(s, {
