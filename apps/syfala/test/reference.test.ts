@@ -9,6 +9,7 @@ import { syfala } from './cli-process.js';
 const program = buildProgram(() => async () => {});
 const commands = subcommands(program);
 const connect = commands.find((command) => command.name() === 'connect')!;
+const hasGroff = spawnSync('groff', ['-v']).error === undefined;
 const hasMandoc = spawnSync('mandoc', ['-V']).error === undefined;
 const hasFish = spawnSync('fish', ['--version']).error === undefined;
 
@@ -97,29 +98,32 @@ describe.skipIf(!hasFish)('syfala completion fish', () => {
 });
 
 describe('syfala man', () => {
-  it('renders without a warning and lists every subcommand and every option', async () => {
-    const page = await output(['man']);
-    const groff = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-rLL=200n', '-P-cbou'], {
-      input: page,
-      encoding: 'utf8',
-    });
-    expect(groff.stderr).toBe('');
-    const text = groff.stdout; // plain text: -P-cbou turns bold and underline off
-    // Each command's section, from its heading (`   syfala connect`) to the next one.
-    const [global, ...sections] = text.split(/^ {3}(?=syfala \S+$)/m);
-    expect(sections.map((section) => section.split('\n')[0])).toEqual(
-      commands.map((command) => `syfala ${command.name()}`),
-    );
-    [program, ...commands].forEach((command, i) => {
-      const section = i === 0 ? global! : sections[i - 1]!;
-      for (const option of options(command)) {
-        // The option's tag starts a line of its own section: `       --timeout <ms>  …`.
-        expect(section.split('\n')).toContainEqual(
-          expect.stringMatching(new RegExp(`^ {7}${escapeRegExp(help.optionTerm(option))}( |$)`)),
-        );
-      }
-    });
-  });
+  it.skipIf(!hasGroff)(
+    'renders without a warning and lists every subcommand and every option',
+    async () => {
+      const page = await output(['man']);
+      const groff = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-rLL=200n', '-P-cbou'], {
+        input: page,
+        encoding: 'utf8',
+      });
+      expect(groff.stderr).toBe('');
+      const text = groff.stdout; // plain text: -P-cbou turns bold and underline off
+      // Each command's section, from its heading (`   syfala connect`) to the next one.
+      const [global, ...sections] = text.split(/^ {3}(?=syfala \S+$)/m);
+      expect(sections.map((section) => section.split('\n')[0])).toEqual(
+        commands.map((command) => `syfala ${command.name()}`),
+      );
+      [program, ...commands].forEach((command, i) => {
+        const section = i === 0 ? global! : sections[i - 1]!;
+        for (const option of options(command)) {
+          // The option's tag starts a line of its own section: `       --timeout <ms>  …`.
+          expect(section.split('\n')).toContainEqual(
+            expect.stringMatching(new RegExp(`^ {7}${escapeRegExp(help.optionTerm(option))}( |$)`)),
+          );
+        }
+      });
+    },
+  );
 
   it.skipIf(!hasMandoc)('passes mandoc -T lint at warning level', async () => {
     const lint = spawnSync('mandoc', ['-T', 'lint', '-W', 'warning'], {
