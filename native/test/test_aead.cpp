@@ -239,6 +239,7 @@ TEST(aead_chacha20_poly1305_matches_rfc_8439_section_2_8_2) {
 }
 
 #if defined(__x86_64__)
+namespace {
 /** XGETBV(1), the state components in use; nullopt where the CPU cannot tell (no XINUSE). */
 std::optional<uint64_t> x86_state_in_use() {
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
@@ -247,6 +248,7 @@ std::optional<uint64_t> x86_state_in_use() {
   __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(1));
   return (uint64_t(high) << 32) | low;
 }
+}  // namespace
 #endif
 
 TEST(aead_seal_and_open_leave_the_upper_vector_halves_unused_for_the_sse_code_after_them) {

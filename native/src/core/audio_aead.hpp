@@ -25,7 +25,7 @@ namespace detail {
 // OpenSSL's AVX2 and AVX-512 code returns with the upper halves of the vector registers in use.
 // Our code is compiled for baseline x86-64 (SSE, not VEX, encodings), and every SSE instruction
 // after that pays for a false dependency on those halves until something clears them: a sealed
-// period of two 64-channel engines cost 102 µs instead of 80 (bench/RESULTS.md, issue #14).
+// period of two 64-channel engines cost 99 µs instead of 80 (bench/RESULTS.md, issue #14).
 // VZEROUPPER after each call to OpenSSL clears them, as compilers do after their own AVX code.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("avx"))) inline void vzeroupper() { __builtin_ia32_vzeroupper(); }
