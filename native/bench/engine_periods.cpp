@@ -3,7 +3,8 @@
 // target, fade concealment): two engines stream both ways over real loopback UDP, one thread
 // running a period of each in turn, as fast as it can. CPU time of that thread per period of
 // both sides (the kernel's UDP send and receive included; no JACK, no context switches), median
-// of 5 rounds. A library-level figure: `make -C native bench`; figures in bench/RESULTS.md.
+// of 9 rounds, clear and sealed taking turns. A library-level figure: `make -C native bench`;
+// figures in bench/RESULTS.md.
 #include <time.h>
 
 #include <algorithm>
