@@ -24,10 +24,14 @@ inline float signal_at(uint64_t n, uint32_t c) {
   return float(int((n * 7 + c * 13) % 2000) - 1000) / 2048.0f + 1.0f / 64.0f;
 }
 
-/** One engine with a device of one stereo stream each way, clocked by its own thread. */
+/**
+ * One engine with a device of one stereo stream each way, clocked by its own thread; its datagrams
+ * are 1,400 bytes at most unless it is given another budget (kRouteDatagramBudget included).
+ */
 class Rig {
  public:
-  Rig() : engine_(EngineOptions{"127.0.0.1", 0, 1400}) {
+  explicit Rig(size_t datagram_budget = kDefaultDatagramBudgetBytes)
+      : engine_(EngineOptions{"127.0.0.1", 0, datagram_budget}) {
     engine_.set_device({kChannels}, {kChannels}, kRate, kPeriod);
     in_.assign(kChannels, std::vector<float>(kPeriod));
     out_.assign(kChannels, std::vector<float>(kPeriod));

@@ -94,7 +94,7 @@ TEST(engine_sends_from_the_callback_a_period_longer_than_its_send_ring_holds_eac
   const std::vector<std::vector<float*>> outputs = {{out[0].data(), out[1].data()}};
   engine.process({&inputs, &outputs, kLongPeriod});
   std::vector<std::pair<uint64_t, uint32_t>> runs;
-  ReceiveBatch batch(capture);
+  ReceiveBatch batch;
   // Sent synchronously: all of it is queued at the socket by now; 0 is the receive's timeout.
   for (int filled; (filled = batch.receive(capture)) > 0;) {
     batch.each(filled, [&](const uint8_t* data, size_t length, const sockaddr_in&, bool) {
@@ -104,7 +104,7 @@ TEST(engine_sends_from_the_callback_a_period_longer_than_its_send_ring_holds_eac
     });
   }
   const uint64_t period_bytes = uint64_t(kLongPeriod) * kChannels * sizeof(float);
-  CHECK(runs.size() > 256);  // the ring's smallest size: it did fill
+  CHECK(runs.size() > engine.peers()[0]->outbound.slots());  // it did fill
   std::sort(runs.begin(), runs.end());
   uint64_t next = 0;
   for (const auto& [index, count] : runs) {
@@ -113,6 +113,66 @@ TEST(engine_sends_from_the_callback_a_period_longer_than_its_send_ring_holds_eac
   }
   CHECK_EQ(next, period_bytes);
   CHECK_EQ(engine.socket_counters().send_errors.load(), 0u);
+}
+
+TEST(engine_sizes_a_peers_datagrams_from_the_route_to_it_fewer_and_larger_over_loopback) {
+  // By default (kRouteDatagramBudget) a loopback peer's datagrams are up to 65,507 bytes, not
+  // 1,400: a period of 8 chunks (what the packetizer is handed at once) of stereo f32 goes in 8
+  // datagrams of a chunk each, not 48.
+  constexpr uint32_t kLongPeriod = 8 * kChunkFrames;
+  Engine engine(EngineOptions{"127.0.0.1", 0});
+  engine.set_device({kChannels}, {kChannels}, kRate, kLongPeriod);
+  UdpSocket capture("127.0.0.1", 0, 8 * 1024 * 1024);
+  engine.add_peer(peer_to("capture", capture.port(), SampleType::F32));
+  sockaddr_in to{};
+  REQUIRE(parse_ipv4("127.0.0.1", capture.port(), to));
+  const size_t budget = datagram_budget_for_route(route_mtu(to));
+  CHECK_EQ(engine.peers()[0]->datagram_budget, budget);
+  CHECK(budget > kDefaultDatagramBudgetBytes);  // loopback's MTU is larger than Ethernet's
+  std::vector<std::vector<float>> in(kChannels, std::vector<float>(kLongPeriod, 0.25f));
+  std::vector<std::vector<float>> out(kChannels, std::vector<float>(kLongPeriod));
+  const std::vector<std::vector<const float*>> inputs = {{in[0].data(), in[1].data()}};
+  const std::vector<std::vector<float*>> outputs = {{out[0].data(), out[1].data()}};
+  engine.process({&inputs, &outputs, kLongPeriod});
+  ReceiveBatch batch;
+  size_t datagrams = 0, largest = 0;
+  uint64_t bytes = 0;
+  for (int filled; (filled = batch.receive(capture)) > 0;) {
+    batch.each(filled, [&](const uint8_t* data, size_t length, const sockaddr_in&, bool) {
+      AudioHeader header{};
+      REQUIRE(read_audio_header(data, length, header) == DecodeError::None);
+      ++datagrams;
+      largest = std::max(largest, length);
+      bytes += header.byte_count;
+    });
+  }
+  const size_t chunk_bytes = kChunkFrames * kChannels * sizeof(float);
+  CHECK_EQ(bytes, uint64_t(kLongPeriod) * kChannels * sizeof(float));
+  CHECK_EQ(datagrams, size_t(8));
+  CHECK_EQ(largest, kAudioHeaderBytes + chunk_bytes);
+}
+
+TEST(engine_takes_a_datagram_of_any_size_the_protocol_allows_whatever_its_own_budget) {
+  // PROTOCOL.md §3: up to 65,507 bytes. A peer that sends larger datagrams than this side does
+  // (its route's MTU, or its own setting) is heard; the engine took at most 1,500 bytes before.
+  Rig a;  // sends 1,400-byte datagrams
+  UdpSocket peer("127.0.0.1", 0, 1 << 20);
+  a.engine().add_peer(peer_to("large", peer.port(), SampleType::F32));
+  const uint32_t frame_bytes = kChannels * sizeof(float);
+  uint64_t sent = 0;
+  for (const size_t length : {size_t(9000), kMaxDatagramBytes}) {
+    const uint32_t count = uint32_t((length - kAudioHeaderBytes) / frame_bytes * frame_bytes);
+    std::vector<uint8_t> datagram(kAudioHeaderBytes + count);
+    write_audio_header(datagram.data(), AudioHeader{0, sent, count});
+    CHECK(send_datagram(peer, a.engine().port(), datagram.data(), datagram.size()));
+    sent += count;
+  }
+  std::vector<float> played;
+  a.run(1, 0, played);
+  const SocketCounters& counters = a.engine().socket_counters();
+  CHECK_EQ(counters.datagrams_received.load(), uint64_t(2));
+  CHECK_EQ(counters.rejected[size_t(DecodeError::TooLarge)].load(), uint64_t(0));
+  CHECK_EQ(a.engine().peers()[0]->receive[0]->buffer.stats().received_bytes.load(), sent);
 }
 
 TEST(engine_malformed_datagrams_and_strangers_are_counted_never_queued) {

@@ -48,15 +48,17 @@ void run_both(Rig& a, Rig& b, uint32_t periods, std::vector<float>& played_a,
   b.run(1, 0, played_b);
 }
 
-}  // namespace
-
-TEST(engine_sealed_streams_both_ways_sample_for_sample_across_key_rotations_with_redundancy) {
+/**
+ * Two engines with datagram budget `budget` stream sealed both ways with `redundancy`, a period and
+ * its history in one datagram, across key rotations: sample for sample, nothing refused.
+ */
+void sealed_both_ways(size_t budget, uint32_t redundancy) {
   constexpr uint64_t kRotateAfter = 25;
   constexpr uint32_t kPeriods = 400;
-  Rig a, b;
+  Rig a(budget), b(budget);
   PeerSpec to_b = peer_to("b", b.engine().port(), SampleType::F32);
   PeerSpec to_a = peer_to("a", a.engine().port(), SampleType::F32);
-  to_b.redundancy = to_a.redundancy = 1;
+  to_b.redundancy = to_a.redundancy = redundancy;
   to_b.security = client_security(kRotateAfter);
   to_a.security = server_security(kRotateAfter);
   a.engine().add_peer(to_b);
@@ -67,7 +69,7 @@ TEST(engine_sealed_streams_both_ways_sample_for_sample_across_key_rotations_with
   CHECK(signal_frames(played_b) >= 200 * kPeriod);
   const Peer& b_at_a = *a.engine().peers()[0];
   const Peer& a_at_b = *b.engine().peers()[0];
-  // A period and its history fit one sealed datagram: one datagram a period, 16 keys each way.
+  // One datagram a period, 16 keys each way.
   CHECK_EQ(b_at_a.send[0]->datagrams.load(), uint64_t(kPeriods));
   const uint32_t last_key = kFirstKeyId + (kPeriods - 1) / kRotateAfter;
   CHECK_EQ(b_at_a.sealer->key_id(), last_key);
@@ -79,6 +81,18 @@ TEST(engine_sealed_streams_both_ways_sample_for_sample_across_key_rotations_with
     CHECK_EQ(peer->replayed.load(), 0u);
     CHECK_EQ(peer->receive[0]->buffer.stats().lost_bytes.load(), 0u);
   }
+}
+
+}  // namespace
+
+TEST(engine_sealed_streams_both_ways_sample_for_sample_across_key_rotations_with_redundancy) {
+  sealed_both_ways(kDefaultDatagramBudgetBytes, 1);
+}
+
+TEST(engine_sealed_datagrams_larger_than_ethernet_carries_open_over_loopback_sample_for_sample) {
+  // Over loopback each side's datagrams may be up to 65,507 bytes: a 64-frame stereo f32 period
+  // and its 3 periods of history are one 2,096-byte sealed datagram (two at 1,400 bytes).
+  sealed_both_ways(kRouteDatagramBudget, 3);
 }
 
 TEST(engine_refuses_clear_audio_from_an_encrypted_peer_and_sealed_audio_from_a_clear_one) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/wire.hpp"
 #include "engine/udp_socket.hpp"
 #include "harness.hpp"
 
@@ -58,7 +59,7 @@ sockaddr_in loopback(uint16_t port) {
 /** Everything queued at `socket` (sent synchronously before), and how many buffers it took. */
 std::vector<std::vector<uint8_t>> receive_all(UdpSocket& socket, int& buffers) {
   std::vector<std::vector<uint8_t>> got;
-  ReceiveBatch batch(socket);
+  ReceiveBatch batch;
   buffers = 0;
   for (int filled; (filled = batch.receive(socket)) > 0;) {
     buffers += filled;
@@ -131,4 +132,18 @@ TEST(udp_socket_segment_run_takes_equal_lengths_to_one_address_and_a_shorter_las
 
   Outgoing empty(a, {0, 0});
   CHECK_EQ(segment_run(empty.messages.data(), 2), 1u);
+}
+
+TEST(udp_socket_a_routes_budget_is_its_mtu_less_headers_above_ethernets_else_at_most_1400) {
+  CHECK_EQ(datagram_budget_for_route(0), kDefaultDatagramBudgetBytes);  // unknown (macOS)
+  CHECK_EQ(datagram_budget_for_route(1500), kDefaultDatagramBudgetBytes);
+  CHECK_EQ(datagram_budget_for_route(1420), size_t(1392));  // a WireGuard tunnel's
+  CHECK_EQ(datagram_budget_for_route(1280), size_t(1252));
+  CHECK_EQ(datagram_budget_for_route(9000), size_t(8972));  // jumbo frames
+  CHECK_EQ(datagram_budget_for_route(65536), kMaxDatagramBytes);  // loopback
+#ifdef IP_MTU
+  CHECK(route_mtu(loopback(9)) > 1500);
+#else
+  CHECK_EQ(route_mtu(loopback(9)), size_t(0));
+#endif
 }

@@ -204,6 +204,7 @@ export function buildProgram(run: Runner): Command {
     playbackPorts: 'ports the output streams feed, in channel order',
   });
   addPlayoutFlags(serve, "each client's audio");
+  addDatagramBudgetFlag(serve);
   addCoreAudioFlags(serve);
 
   const connect = program
@@ -275,6 +276,7 @@ export function buildProgram(run: Runner): Command {
     playbackPorts: "ports the endpoint's audio plays to",
   });
   addPlayoutFlags(connect, "the server's audio");
+  addDatagramBudgetFlag(connect);
   addCoreAudioFlags(connect);
 
   program
@@ -369,6 +371,17 @@ function addPlayoutFlags(command: Command, received: string): void {
       '--no-drift-compensation',
       'play received audio bit for bit; a clock drift slips or re-primes (default on virtual)',
     );
+}
+
+/** How large the audio datagrams sent may be, the same for serve and connect. */
+function addDatagramBudgetFlag(command: Command): void {
+  command.option(
+    '--datagram-budget <auto|bytes>',
+    'largest audio datagram sent, headers included: auto (jack and coreaudio: as large as the ' +
+      'route to the peer carries unfragmented, up to 65507 over loopback, 1400 over Ethernet; ' +
+      'virtual: 1400) or a number of bytes, e.g. 1400 where a hop on the path has a smaller ' +
+      'MTU than this host sees (default: auto)',
+  );
 }
 
 /** CoreAudio's device flags, the same for serve and connect. */

@@ -26,6 +26,8 @@ export interface DaemonOptions {
   readonly controlPort?: number | false;
   /** The audio engine's UDP port. Default: a free one (announced in the Welcome). */
   readonly audioPort?: number;
+  /** Largest audio datagram sent, as EngineOptions has it. Default 'auto'. */
+  readonly datagramBudgetBytes?: number | 'auto';
   readonly psk?: PskInput;
   /** Encrypt every TCP-control client's audio that offers it (docs/SECURITY.md). Default true. */
   readonly encryption?: boolean;
@@ -85,10 +87,11 @@ export class Daemon {
 
   static async start(options: DaemonOptions): Promise<Daemon> {
     const host = options.host ?? '0.0.0.0';
-    const { engine, openDevice } = await startEngine(options.device, {
-      address: host,
-      port: options.audioPort ?? 0,
-    });
+    const { engine, openDevice } = await startEngine(
+      options.device,
+      { address: host, port: options.audioPort ?? 0 },
+      options.datagramBudgetBytes,
+    );
     const views = new WeakMap<ServerSession, StatsReport>();
     // Read now (a stopping session removes its peer next), and kept for localView().
     const readView = async (session: ServerSession): Promise<StatsReport | undefined> => {

@@ -12,13 +12,17 @@ export type DeviceChoice =
   | { readonly backend: 'jack'; readonly options: JackDeviceOptions }
   | { readonly backend: 'coreaudio'; readonly options: CoreAudioDeviceOptions };
 
-/** Starts the engine that fits the device: a worker thread for the virtual card, C++ otherwise. */
+/**
+ * Starts the engine that fits the device: a worker thread for the virtual card, C++ otherwise.
+ * `datagramBudgetBytes` as EngineOptions has it (default 'auto').
+ */
 export async function startEngine(
   device: DeviceChoice,
   bind: NonNullable<EngineOptions['bind']>,
+  datagramBudgetBytes: NonNullable<EngineOptions['datagramBudgetBytes']> = 'auto',
 ): Promise<StartedEngine> {
   if (device.backend === 'virtual') {
-    const engine = await AudioEngine.start({ bind });
+    const engine = await AudioEngine.start({ bind, datagramBudgetBytes });
     return {
       engine,
       openDevice: (streams, onSinkFailed) =>
@@ -26,13 +30,13 @@ export async function startEngine(
     };
   }
   if (device.backend === 'jack') {
-    const engine = await JackEngine.start({ bind });
+    const engine = await JackEngine.start({ bind, datagramBudgetBytes });
     return {
       engine,
       openDevice: async (streams) => void (await engine.openDevice(streams, device.options)),
     };
   }
-  const engine = await CoreAudioEngine.start({ bind });
+  const engine = await CoreAudioEngine.start({ bind, datagramBudgetBytes });
   return {
     engine,
     openDevice: async (streams) => void (await engine.openDevice(streams, device.options)),

@@ -4,7 +4,13 @@ import { dirname, extname, resolve } from 'node:path';
 import { isIP, isIPv4 } from 'node:net';
 import type { VirtualSink, VirtualSource } from '@syfala/audio';
 import { checkLocalInterface } from '@syfala/network';
-import { describeValue, mustBe } from '@syfala/proto';
+import {
+  AUDIO_AUTH_TAG_BYTES,
+  describeValue,
+  MAX_DATAGRAM_BYTES,
+  mustBe,
+  SEALED_AUDIO_HEADER_BYTES,
+} from '@syfala/proto';
 import { CliError } from './cli-error.js';
 
 /** Shortest pre-shared key the network package accepts, in bytes (CONTROL.md §5). */
@@ -25,6 +31,25 @@ export function integerValue(value: unknown, name: string, min: number, max: num
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     throw new CliError(mustBe(name, `an integer from ${min} to ${max}`, value));
+  }
+  return n;
+}
+
+/** The smallest datagram budget: a sealed datagram with one byte of audio. */
+const MIN_DATAGRAM_BUDGET_BYTES = SEALED_AUDIO_HEADER_BYTES + AUDIO_AUTH_TAG_BYTES + 1;
+
+/** --datagram-budget: auto, or a whole datagram's bytes, headers included. */
+export function datagramBudgetValue(value: unknown, name: string): number | 'auto' {
+  if (value === 'auto') return value;
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (
+    typeof n !== 'number' ||
+    !Number.isInteger(n) ||
+    n < MIN_DATAGRAM_BUDGET_BYTES ||
+    n > MAX_DATAGRAM_BYTES
+  ) {
+    const bytes = `a number of bytes from ${MIN_DATAGRAM_BUDGET_BYTES} to ${MAX_DATAGRAM_BYTES}`;
+    throw new CliError(mustBe(name, `auto or ${bytes}`, value));
   }
   return n;
 }

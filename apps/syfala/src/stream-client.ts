@@ -20,6 +20,8 @@ export interface StreamOptions {
   readonly encryption?: boolean;
   /** Local address of the audio socket. Default: loopback for a loopback server, else any. */
   readonly localAddress?: string;
+  /** Largest audio datagram sent, as EngineOptions has it. Default 'auto'. */
+  readonly datagramBudgetBytes?: number | 'auto';
   /**
    * Jitter-buffer target and drift compensation for the server's audio. Default: what suits the
    * device's backend (defaultPlayout).
@@ -84,7 +86,7 @@ export async function streamWith(
   options: StreamOptions,
 ): Promise<StreamResult> {
   const session = await openSession(target, {
-    startEngine: (bind) => startEngine(options.device, bind),
+    startEngine: (bind) => startEngine(options.device, bind, options.datagramBudgetBytes),
     playout: options.playout ?? defaultPlayout(options.device.backend),
     ...(options.psk !== undefined && { psk: options.psk }),
     ...(options.encryption !== undefined && { encryption: options.encryption }),

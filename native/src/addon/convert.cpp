@@ -176,7 +176,19 @@ EngineOptions engine_options(const Napi::Object& options) {
   EngineOptions o;
   o.address = string_field(options, "address", o.address);
   o.port = uint16_t(unsigned_field(options, "port", 0, 65535));
-  o.datagram_budget_bytes = unsigned_field(options, "datagramBudgetBytes", 1400);
+  // 'auto' (the default): each peer's from its route. A number is checked here, as 0 would be
+  // read as 'auto'.
+  const Napi::Value budget = field(options, "datagramBudgetBytes");
+  if (!budget.IsUndefined() &&
+      !(budget.IsString() && budget.As<Napi::String>().Utf8Value() == "auto")) {
+    const double n = budget.IsNumber() ? budget.As<Napi::Number>().DoubleValue() : -1;
+    if (!(n > kAudioHeaderBytes && n <= kMaxDatagramBytes && std::floor(n) == n)) {
+      throw ArgumentError("datagramBudgetBytes must be 'auto' or a whole datagram's bytes, " +
+                          std::to_string(kAudioHeaderBytes + 1) + " to " +
+                          std::to_string(kMaxDatagramBytes));
+    }
+    o.datagram_budget_bytes = size_t(n);
+  }
   return o;
 }
 

@@ -148,7 +148,8 @@ class DatagramRing {
     detail::check_ring_capacity(slots, "DatagramRing: slot count must be a power of two");
     if (slot_bytes == 0) throw std::invalid_argument("DatagramRing: slots must hold ≥ 1 byte");
     lines_per_slot_ = (slot_bytes + kCacheLineBytes - 1) / kCacheLineBytes;
-    lines_.reset(new CacheLine[slots * lines_per_slot_]);
+    // Zeroed here, so the real-time producer never faults a page in.
+    lines_.reset(new CacheLine[slots * lines_per_slot_]());
     lengths_.reset(new size_t[slots]());
   }
 

@@ -129,12 +129,13 @@ size_t encode_chunk(SendRoute& route, size_t channels, size_t frames) {
 Engine::Engine(const EngineOptions& options)
     : socket_(options.address, options.port, kSocketBufferBytes),
       datagram_budget_(options.datagram_budget_bytes),
-      current_(std::make_unique<PeerList>()),
-      received_(socket_) {
-  if (datagram_budget_ <= kAudioHeaderBytes || datagram_budget_ > kSlotBytes) {
+      current_(std::make_unique<PeerList>()) {
+  if (datagram_budget_ != kRouteDatagramBudget &&
+      (datagram_budget_ <= kAudioHeaderBytes || datagram_budget_ > kMaxDatagramBytes)) {
     throw EngineError("audio engine: the datagram budget must be between " +
                       std::to_string(kAudioHeaderBytes + 1) + " and " +
-                      std::to_string(kSlotBytes) + " bytes");
+                      std::to_string(kMaxDatagramBytes) + " bytes, got " +
+                      std::to_string(datagram_budget_));
   }
   published_.store(current_.get());
   key_thread_ = std::thread([this] { key_loop(); });
@@ -181,8 +182,11 @@ void Engine::add_peer(const PeerSpec& spec) {
     // for the next underrun, so adapting it needs the resampler to hold the fill there.
     throw EngineError("audio engine: adaptive latency needs drift compensation");
   }
-  if (spec.security && datagram_budget_ < kSealOverheadBytes + kAudioHeaderBytes + 1) {
-    throw EngineError("audio engine: a datagram budget of " + std::to_string(datagram_budget_) +
+  const size_t budget = datagram_budget_ != kRouteDatagramBudget
+                            ? datagram_budget_
+                            : datagram_budget_for_route(route_mtu(address));
+  if (spec.security && budget < kSealOverheadBytes + kAudioHeaderBytes + 1) {
+    throw EngineError("audio engine: a datagram budget of " + std::to_string(budget) +
                       " bytes leaves no room for sealed audio: it needs at least " +
                       std::to_string(kSealOverheadBytes + kAudioHeaderBytes + 1));
   }
@@ -192,7 +196,7 @@ void Engine::add_peer(const PeerSpec& spec) {
   if (spec.target_latency_frames < 1) {
     throw EngineError("audio engine: the target latency must be at least one frame");
   }
-  owned_.push_back(std::make_unique<Peer>(spec, address, datagram_budget_, device_clock_));
+  owned_.push_back(std::make_unique<Peer>(spec, address, budget, device_clock_));
   publish();
   latency_frames_.store(largest_target(*current_), std::memory_order_relaxed);
 }
@@ -354,7 +358,7 @@ void Engine::accept(uint8_t* data, size_t length, const sockaddr_in& source, boo
   counters_.datagrams_received.fetch_add(1, std::memory_order_relaxed);
   const bool sealed = is_sealed_audio(data, length);
   SealedHeader header{};
-  const DecodeError error = truncated || length > kSlotBytes ? DecodeError::TooLarge
+  const DecodeError error = truncated ? DecodeError::TooLarge
                             : sealed ? read_sealed_header(data, length, header)
                                      : read_audio_header(data, length, header.audio);
   if (error != DecodeError::None) {

@@ -39,14 +39,19 @@ struct SocketCounters {
   std::atomic<uint64_t> send_errors{0};
 };
 
+/** EngineOptions::datagram_budget_bytes: each peer's from the MTU of the route to it. */
+constexpr size_t kRouteDatagramBudget = 0;
+
 struct EngineOptions {
   std::string address = "0.0.0.0";
   uint16_t port = 0;
-  size_t datagram_budget_bytes = 1400;
+  /**
+   * The largest datagram sent to any peer, header included: kAudioHeaderBytes + 1 to
+   * kMaxDatagramBytes; kRouteDatagramBudget: each peer's own (datagram_budget_for_route), fewer
+   * and larger datagrams over loopback and jumbo frames. Any size is received.
+   */
+  size_t datagram_budget_bytes = kRouteDatagramBudget;
 };
-
-/** Datagrams handed to one send_batch call. */
-constexpr unsigned kDatagramBatch = 64;
 
 /**
  * Threads: the control thread (Node's main thread) adds and removes peers; the device's

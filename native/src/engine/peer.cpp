@@ -13,24 +13,15 @@ namespace {
 constexpr double kJitterCapacitySeconds = 0.25;
 
 /**
- * A stream makes at least one datagram per period however few its bytes; periods come at most
- * this often (32 frames at 48 kHz).
+ * Slots of a peer's send ring: a whole send batch where that takes at most kSendRingBytes, else
+ * halved down to 8. The audio thread sends what is queued when the ring fills, so the ring bounds
+ * a batch, not what a period may make.
  */
-constexpr double kMaxPeriodsPerSecond = 1500;
-
-/**
- * Datagrams a peer's streams make in `seconds` each way, with a floor for tiny streams; each byte
- * travels `copies` times (1 + redundancy).
- */
-size_t ring_slots(const std::vector<StreamRoute>& routes, size_t datagram_budget, double seconds,
-                  uint32_t copies) {
-  double per_second = 0;
-  for (const StreamRoute& r : routes) {
-    const double bytes =
-        double(copies) * double(r.format.sample_rate) * double(bytes_per_frame(r.format));
-    per_second += bytes / double(datagram_budget - kAudioHeaderBytes) + kMaxPeriodsPerSecond;
-  }
-  return next_power_of_two(std::max<size_t>(256, size_t(per_second * seconds)));
+constexpr size_t kSendRingBytes = 1 << 20;
+size_t send_ring_slots(size_t datagram_budget) {
+  size_t slots = kDatagramBatch;
+  while (slots > 8 && slots * datagram_budget > kSendRingBytes) slots /= 2;
+  return slots;
 }
 
 size_t capacity_frames(const StreamRoute& route, size_t target_frames) {
@@ -122,18 +113,17 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
   }
 }
 
-Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t datagram_budget,
+Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t budget,
            const DeviceClock& device)
     : id(spec.id),
       address(addr),
+      datagram_budget(budget),
       sending(spec.sending),
       keeps_time(spec.drift_compensation),
-      outbound(ring_slots(spec.send, clear_budget(spec, datagram_budget), 0.05,
-                          1 + spec.redundancy),
-               kSlotBytes) {
-  const size_t budget = clear_budget(spec, datagram_budget);
+      outbound(send_ring_slots(budget), budget) {
   for (const StreamRoute& r : spec.send) {
-    send.push_back(std::make_unique<SendRoute>(r, budget, spec.redundancy, device));
+    send.push_back(
+        std::make_unique<SendRoute>(r, clear_budget(spec, budget), spec.redundancy, device));
   }
   if (spec.security) {
     const AudioSecurity& s = *spec.security;

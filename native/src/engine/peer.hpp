@@ -73,11 +73,8 @@ struct DeviceClock {
   uint32_t period_frames;
 };
 
-/**
- * Ring slots hold one whole datagram; the engine sends and accepts nothing larger (the default
- * budget is 1400 bytes, PROTOCOL.md §7.3).
- */
-constexpr size_t kSlotBytes = 1500;
+/** Datagrams handed to one send_batch call (a power of two): a send ring's most slots. */
+constexpr unsigned kDatagramBatch = 64;
 
 /** Frames converted per pass: bounds scratch memory whatever JACK's period is. */
 constexpr size_t kChunkFrames = 1024;
@@ -139,6 +136,8 @@ struct Peer {
 
   const std::string id;
   const sockaddr_in address;
+  /** The largest datagram sent to it, header included: a slot of `outbound`. */
+  const size_t datagram_budget;
   std::vector<std::unique_ptr<SendRoute>> send;
   std::vector<std::unique_ptr<ReceiveRoute>> receive;
   std::atomic<bool> sending;
@@ -147,7 +146,7 @@ struct Peer {
    * what it sends. Without, both streams stay bit for bit, the loss left to slips and priming.
    */
   const bool keeps_time;
-  /** What the real-time callback packetized this period, until it sends it. */
+  /** What the real-time callback packetized, until it sends it (when full, and each period). */
   DatagramRing outbound;
   /** With security: seals what the audio thread sends, opens what it receives. */
   std::unique_ptr<AudioSealer> sealer;

@@ -8,22 +8,19 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "../core/wire.hpp"
+
 namespace syfala {
 
 namespace {
-/** The most an IPv4 UDP datagram carries (65,535 less the IP and UDP headers). */
-constexpr size_t kMaxUdpPayload = 65507;
 /** Segments one send may carry (the kernel's UDP_MAX_SEGMENTS, 64 or more). */
 constexpr unsigned kMaxSegments = 64;
-/**
- * Receive buffers: larger than any ring slot, so an oversized datagram is seen as such; where the
- * socket coalesces, as large as a coalesced buffer can be, so none is ever cut.
- */
-constexpr size_t kReceiveBufferBytes = 2048;
-constexpr size_t kCoalescedBufferBytes = 65536;
-/** Buffers per receive call: fewer where each may hold a run of datagrams. */
-constexpr unsigned kReceiveBuffers = 64;
-constexpr unsigned kCoalescedReceiveBuffers = 32;
+/** Buffers per receive call. */
+constexpr unsigned kReceiveBuffers = 32;
+/** IPv4's header without options and UDP's: what a route's MTU holds besides the datagram. */
+constexpr size_t kIpUdpHeaderBytes = 28;
+/** Ethernet's MTU: routes up to it get at most the default budget (PROTOCOL.md §3). */
+constexpr size_t kEthernetMtu = 1500;
 
 bool same_address(const msghdr& a, const msghdr& b) {
   if (a.msg_name == b.msg_name) return true;
@@ -47,6 +44,30 @@ bool parse_ipv4(const std::string& address, uint16_t port, sockaddr_in& out) {
 
 bool same_endpoint(const sockaddr_in& a, const sockaddr_in& b) {
   return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
+}
+
+size_t route_mtu(const sockaddr_in& peer) {
+#ifdef IP_MTU
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  int mtu = 0;
+  socklen_t length = sizeof mtu;
+  const bool known =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) == 0 &&
+      getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &length) == 0 && mtu > 0;
+  ::close(fd);
+  return known ? size_t(mtu) : 0;
+#else
+  (void)peer;
+  return 0;
+#endif
+}
+
+size_t datagram_budget_for_route(size_t route_mtu) {
+  if (route_mtu <= kIpUdpHeaderBytes) return kDefaultDatagramBudgetBytes;
+  const size_t unfragmented = route_mtu - kIpUdpHeaderBytes;
+  if (route_mtu > kEthernetMtu) return std::min(unfragmented, kMaxDatagramBytes);
+  return std::min(unfragmented, kDefaultDatagramBudgetBytes);
 }
 
 UdpSocket::UdpSocket(const std::string& address, uint16_t port, int buffer_bytes) {
@@ -206,7 +227,7 @@ unsigned segment_run(const mmsghdr* messages, unsigned count) {
   while (run < count && run < kMaxSegments) {
     const msghdr& next = messages[run].msg_hdr;
     const size_t length = plain_length(next);
-    if (length == 0 || length > size || total + length > kMaxUdpPayload ||
+    if (length == 0 || length > size || total + length > kMaxDatagramBytes ||
         !same_address(first, next)) {
       break;
     }
@@ -217,19 +238,17 @@ unsigned segment_run(const mmsghdr* messages, unsigned count) {
   return run;
 }
 
-ReceiveBatch::ReceiveBatch(const UdpSocket& socket)
-    : buffer_bytes_(socket.coalesces() ? kCoalescedBufferBytes : kReceiveBufferBytes) {
-  const size_t count = socket.coalesces() ? kCoalescedReceiveBuffers : kReceiveBuffers;
-  buffers_.resize(count * buffer_bytes_);
-  messages_.resize(count);
-  vectors_.resize(count);
-  sources_.resize(count);
-  controls_.resize(count);
+ReceiveBatch::ReceiveBatch() {
+  buffers_.resize(kReceiveBuffers * kBufferBytes);
+  messages_.resize(kReceiveBuffers);
+  vectors_.resize(kReceiveBuffers);
+  sources_.resize(kReceiveBuffers);
+  controls_.resize(kReceiveBuffers);
 }
 
 int ReceiveBatch::receive(UdpSocket& socket) {
   for (size_t i = 0; i < messages_.size(); ++i) {
-    vectors_[i] = {buffer(i), buffer_bytes_};
+    vectors_[i] = {buffer(i), kBufferBytes};
     msghdr& header = messages_[i].msg_hdr;
     header = {};
     header.msg_name = &sources_[i];

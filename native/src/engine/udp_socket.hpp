@@ -52,6 +52,21 @@ struct SocketError : std::runtime_error {
 bool parse_ipv4(const std::string& address, uint16_t port, sockaddr_in& out);
 bool same_endpoint(const sockaddr_in& a, const sockaddr_in& b);
 
+/**
+ * The MTU of the route to `peer` as the kernel knows it (the interface's, or a smaller path MTU it
+ * has learnt), read from a socket connected to it (nothing is sent); 0 where the system cannot
+ * say (no IP_MTU: macOS).
+ */
+size_t route_mtu(const sockaddr_in& peer);
+
+/**
+ * The largest audio datagram to send over a route of MTU `route_mtu` (0: unknown), PROTOCOL.md
+ * §3: the MTU less the IP and UDP headers where it exceeds Ethernet's 1,500 bytes (loopback,
+ * jumbo frames), up to 65,507; else at most the default 1,400, which leaves room for the tunnels
+ * a path may cross beyond this host; below that, what the route carries unfragmented.
+ */
+size_t datagram_budget_for_route(size_t route_mtu);
+
 class UdpSocket {
  public:
   /** Binds to address:port (port 0: a free one) with `buffer_bytes` kernel buffers asked for. */
@@ -109,7 +124,7 @@ unsigned segment_run(const mmsghdr* messages, unsigned count);
  */
 class ReceiveBatch {
  public:
-  explicit ReceiveBatch(const UdpSocket& socket);
+  ReceiveBatch();
 
   /** As UdpSocket::receive_batch: buffers filled, 0 when none is queued. */
   int receive(UdpSocket& socket);
@@ -144,11 +159,16 @@ class ReceiveBatch {
     unsigned char bytes[CMSG_SPACE(sizeof(int))];
   };
 
-  uint8_t* buffer(size_t i) { return buffers_.data() + i * buffer_bytes_; }
+  /**
+   * Any datagram fits one whole (PROTOCOL.md §3: up to 65,507 bytes, which loopback's MTU
+   * allows), as does a coalesced run, which the kernel keeps within the same bound.
+   */
+  static constexpr size_t kBufferBytes = 65536;
+
+  uint8_t* buffer(size_t i) { return buffers_.data() + i * kBufferBytes; }
   /** The segment size a coalesced buffer's control message gives; 0: one datagram. */
   static size_t segment_bytes(const msghdr& header);
 
-  size_t buffer_bytes_;
   std::vector<uint8_t> buffers_;
   std::vector<mmsghdr> messages_;
   std::vector<iovec> vectors_;

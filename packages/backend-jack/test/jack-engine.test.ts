@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { createSocket } from 'node:dgram';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { jackEnv, runCommand, sleep } from '@syfala/jack-rig';
+import { AUDIO_HEADER_BYTES, DEFAULT_DATAGRAM_BUDGET_BYTES, makeFormat } from '@syfala/proto';
+import { JackEngine } from '../src/index.js';
 import { hasJack, jackServer, openStereo, PERIOD, startEngine, stereo } from './fixture.js';
 
 const STEREO = stereo(48000);
@@ -61,4 +64,57 @@ describe.skipIf(!hasJack)('JackEngine on a dummy JACK server', () => {
       PERIOD,
     ]);
   });
+
+  it.each([
+    ['by default, the route to it', undefined, 1, AUDIO_HEADER_BYTES + 64 * 64],
+    ['when given 1,400 bytes', DEFAULT_DATAGRAM_BUDGET_BYTES, 4, AUDIO_HEADER_BYTES + 21 * 64],
+  ] as const)(
+    'sends a peer over loopback datagrams as large as its budget allows: %s',
+    async (_, datagramBudgetBytes, perPeriod, largest) => {
+      // 16 channels of f32, 64 bytes a frame: 4,096 bytes a period, in one datagram where
+      // loopback's MTU is the limit; else in four of at most 21 frames (cut at frame boundaries).
+      const server = await jackServer();
+      const engine = await JackEngine.start({
+        bind: { address: '127.0.0.1', port: 0 },
+        ...(datagramBudgetBytes !== undefined && { datagramBudgetBytes }),
+      });
+      onTestFinished(() => engine.close());
+      const format = makeFormat({ sampleRate: 48000, channels: 16, sampleType: 'f32', bufferFrames: 0 });
+      await engine.openDevice(
+        { inputs: [format], outputs: [] },
+        { server, clientName: 'he-engine', autoConnect: false },
+      );
+      const peer = createSocket('udp4');
+      onTestFinished(() => void peer.close());
+      await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
+      const sizes: number[] = [];
+      peer.on('message', (datagram) => sizes.push(datagram.length));
+      await engine.addPeer({
+        id: 'peer',
+        address: '127.0.0.1',
+        port: peer.address().port,
+        send: [{ device: 0, wire: 0, format }],
+        receive: [],
+        targetLatencyFrames: 256,
+        sending: true,
+      });
+      for (let i = 0; i < 100 && sizes.length < 30; i++) await sleep(20);
+      const periodBytes = PERIOD * 16 * 4;
+      expect(sizes.length).toBeGreaterThanOrEqual(30);
+      expect(Math.max(...sizes)).toBe(largest);
+      const sent = (await engine.stats()).peers[0]!.sent[0]!;
+      expect(sent.datagrams / (sent.bytes / periodBytes)).toBeCloseTo(perPeriod, 1);
+    },
+  );
+
+  it.each([0, 24, 65_508, 1400.5, 'large'])(
+    'refuses a datagram budget of %s in one sentence',
+    async (datagramBudgetBytes) => {
+      await expect(
+        JackEngine.start({ datagramBudgetBytes: datagramBudgetBytes as number }),
+      ).rejects.toThrow(
+        "datagramBudgetBytes must be 'auto' or a whole datagram's bytes, 25 to 65507",
+      );
+    },
+  );
 });

@@ -161,7 +161,8 @@ export interface NativeAddon extends NativeJackDuplex {
   readonly Engine: new (options: {
     address: string;
     port: number;
-    datagramBudgetBytes: number;
+    /** 'auto': each peer's from the MTU of the route to it. */
+    datagramBudgetBytes: number | 'auto';
   }) => NativeEngine;
   probeJack(server?: string): JackServerInfo;
   coreAudioDevices(): CoreAudioDevice[];

@@ -5,7 +5,6 @@ import type {
   PeerSpec,
   StreamEngine,
 } from '@syfala/audio';
-import { DEFAULT_DATAGRAM_BUDGET_BYTES } from '@syfala/proto';
 import type {
   DeviceEventBits,
   DeviceLayout,
@@ -22,7 +21,7 @@ export function bindNativeEngine(addon: NativeAddon, options: EngineOptions): Na
   return new addon.Engine({
     address: options.bind?.address ?? '0.0.0.0',
     port: options.bind?.port ?? 0,
-    datagramBudgetBytes: options.datagramBudgetBytes ?? DEFAULT_DATAGRAM_BUDGET_BYTES,
+    datagramBudgetBytes: options.datagramBudgetBytes ?? 'auto',
   });
 }
 

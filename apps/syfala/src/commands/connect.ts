@@ -30,7 +30,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
   const formats = await endpointFormats(endpoint, plan.psk);
   // From here on, every way out closes the pipes.
   const card = await clientCard(endpoint, formats, plan);
-  const { psk, redundancy, concealment, clientName } = plan;
+  const { psk, redundancy, concealment, datagramBudgetBytes, clientName } = plan;
   const reporter = new SessionReporter(card.pipes.text, plan.json, {
     endpoint,
     formats,
@@ -51,6 +51,7 @@ export async function connectCommand(text: string, flags: ConnectFlags): Promise
       ...(card.deviceSampleRate !== undefined && { deviceSampleRate: card.deviceSampleRate }),
       ...(redundancy !== undefined && { redundancy }),
       ...(concealment !== undefined && { concealment }),
+      ...(datagramBudgetBytes !== undefined && { datagramBudgetBytes }),
       ...(clientName !== undefined && { clientName }),
       statsIntervalMs: STATS_INTERVAL_MS,
       onStats: (stats, serverView) => reporter.stats(stats, serverView),

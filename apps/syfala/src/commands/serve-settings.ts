@@ -27,6 +27,7 @@ import {
   booleanValue,
   checkReadable,
   checkWritable,
+  datagramBudgetValue,
   integerValue,
   interfaceValue,
   ipv4Value,
@@ -67,6 +68,7 @@ const SERVE_KEYS = [
   'sink',
   'latency',
   'driftCompensation',
+  'datagramBudget',
   'concealment',
   'mdns',
   'multicast',
@@ -227,6 +229,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
     card: 'the JACK server runs',
     drift: driftCompensation === false ? given('driftCompensation').name : undefined,
   });
+  const datagramBudgetBytes = optional('datagramBudget', datagramBudgetValue);
   const log = optional('log', (value, name) => oneOf(value, name, ['text', 'json'] as const));
   const concealment = optional('concealment', (value, name) =>
     oneOf(value, name, CONCEALMENT_MODES),
@@ -246,6 +249,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
       udpPort: required('udpPort', portValue),
       controlPort: required('controlPort', portValue),
       audioPort: required('audioPort', portValue),
+      ...(datagramBudgetBytes !== undefined && { datagramBudgetBytes }),
       ...(psk !== undefined && { psk }),
       encryption,
       ...(maxSessions !== undefined && { maxSessions }),

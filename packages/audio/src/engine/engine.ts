@@ -14,8 +14,13 @@ import type {
 export interface EngineOptions {
   /** Where the UDP audio socket binds. Default 0.0.0.0, a free port. */
   readonly bind?: { readonly address?: string; readonly port?: number };
-  /** Largest audio datagram, header included. Default 1400 bytes (PROTOCOL.md §7.3). */
-  readonly datagramBudgetBytes?: number;
+  /**
+   * Largest audio datagram sent, header included (any size is received). Default `'auto'`: the
+   * native engines size each peer's from the MTU of the route to it (fewer, larger datagrams over
+   * loopback and jumbo frames; at most 1,400 bytes below a 1,500-byte MTU, PROTOCOL.md §3); this
+   * engine takes 1,400 for it, as Node cannot read a route's MTU.
+   */
+  readonly datagramBudgetBytes?: number | 'auto';
 }
 
 type ErrorReply = Extract<EngineEvent, { type: 'error' }>;
@@ -97,7 +102,10 @@ export class AudioEngine implements StreamEngine {
     const worker = new Worker(new URL('../../worker/engine-worker.mjs', import.meta.url), {
       workerData: {
         bind: { address: options.bind?.address ?? '0.0.0.0', port: options.bind?.port ?? 0 },
-        datagramBudgetBytes: options.datagramBudgetBytes ?? DEFAULT_DATAGRAM_BUDGET_BYTES,
+        datagramBudgetBytes:
+          options.datagramBudgetBytes === undefined || options.datagramBudgetBytes === 'auto'
+            ? DEFAULT_DATAGRAM_BUDGET_BYTES
+            : options.datagramBudgetBytes,
       },
     });
     let first: EngineEvent;

@@ -15,6 +15,7 @@ import {
   checkReadable,
   checkWritable,
   clientNameValue,
+  datagramBudgetValue,
   integerValue,
   interfaceValue,
   numberValue,
@@ -42,6 +43,7 @@ export interface ConnectFlags {
   readonly skewPpm?: string;
   readonly redundancy?: string;
   readonly concealment?: string;
+  readonly datagramBudget?: string;
   readonly clientName?: string;
   readonly timeout: string | number;
   readonly interface?: string;
@@ -106,6 +108,7 @@ export interface ConnectPlan {
   readonly driftFlag?: string;
   readonly redundancy?: number;
   readonly concealment?: ConcealmentMode;
+  readonly datagramBudgetBytes?: number | 'auto';
   readonly clientName?: string;
   /** --json: JSON lines even on a terminal. */
   readonly json: boolean;
@@ -137,6 +140,9 @@ export async function connectPlan(flags: ConnectFlags): Promise<ConnectPlan> {
     integerValue(v, '--redundancy', 0, MAX_REDUNDANCY_PERIODS),
   );
   const concealment = given(flags.concealment, (v) => oneOf(v, '--concealment', CONCEALMENT_MODES));
+  const datagramBudgetBytes = given(flags.datagramBudget, (v) =>
+    datagramBudgetValue(v, '--datagram-budget'),
+  );
   const clientName = given(flags.clientName, (v) => clientNameValue(v, '--client-name'));
   const card = await cardPlan(flags);
   const networkInterface = given(flags.interface, (v) => interfaceValue(v, '--interface'));
@@ -151,6 +157,7 @@ export async function connectPlan(flags: ConnectFlags): Promise<ConnectPlan> {
     ...(flags.driftCompensation === false && { driftFlag }),
     ...(redundancy !== undefined && { redundancy }),
     ...(concealment !== undefined && { concealment }),
+    ...(datagramBudgetBytes !== undefined && { datagramBudgetBytes }),
     ...(clientName !== undefined && { clientName }),
     json: flags.json === true,
   };
