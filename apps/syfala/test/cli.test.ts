@@ -552,6 +552,11 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
       /--inputs: .*channel count must be an integer from 1 to 1024, got "65535"/,
     ],
     [
+      'a datagram budget larger than UDP carries',
+      ['serve', ...LOOPBACK, '--datagram-budget', '70000'],
+      /--datagram-budget must be auto or a number of bytes from 49 to 65507, got "70000"/,
+    ],
+    [
       'a period longer than JACK and CoreAudio take',
       ['serve', ...LOOPBACK, '--inputs', 'f32/48000/2/65536'],
       /--inputs: .*buffer size must be an integer from 16 to 8192 frames \(0: unspecified\), got "65536"/,

@@ -45,6 +45,7 @@ describe('connect flags → plan', () => {
         skewPpm: '-250.5',
         redundancy: '2',
         concealment: 'silence',
+        datagramBudget: '9000',
         clientName: 'desk',
         interface: '127.0.0.1',
       }),
@@ -58,6 +59,7 @@ describe('connect flags → plan', () => {
       playout: { latency: 'auto', driftCompensation: true },
       redundancy: 2,
       concealment: 'silence',
+      datagramBudgetBytes: 9000,
       clientName: 'desk',
       json: true,
     });
@@ -151,6 +153,16 @@ describe('connect refuses a bad flag with one sentence naming it and its value',
       'too much redundancy',
       { redundancy: '4' },
       '--redundancy must be an integer from 0 to 3, got "4"',
+    ],
+    [
+      'a datagram budget too small for a sealed byte',
+      { datagramBudget: '48' },
+      '--datagram-budget must be auto or a number of bytes from 49 to 65507, got "48"',
+    ],
+    [
+      'a datagram budget past the UDP maximum',
+      { datagramBudget: '65508' },
+      '--datagram-budget must be auto or a number of bytes from 49 to 65507, got "65508"',
     ],
     [
       'an unknown concealment',

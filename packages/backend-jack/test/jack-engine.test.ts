@@ -79,7 +79,12 @@ describe.skipIf(!hasJack)('JackEngine on a dummy JACK server', () => {
         ...(datagramBudgetBytes !== undefined && { datagramBudgetBytes }),
       });
       onTestFinished(() => engine.close());
-      const format = makeFormat({ sampleRate: 48000, channels: 16, sampleType: 'f32', bufferFrames: 0 });
+      const format = makeFormat({
+        sampleRate: 48000,
+        channels: 16,
+        sampleType: 'f32',
+        bufferFrames: 0,
+      });
       await engine.openDevice(
         { inputs: [format], outputs: [] },
         { server, clientName: 'he-engine', autoConnect: false },
