@@ -294,6 +294,7 @@ Napi::Object engine_stats(Napi::Env env, const Engine& engine, const Device* dev
   for (const auto& peer : engine.peers()) {
     Napi::Object p = Napi::Object::New(env);
     p.Set("id", peer->id);
+    p.Set("datagramBudgetBytes", number(peer->datagram_budget));
     Napi::Array sent = Napi::Array::New(env);
     for (const auto& route : peer->send) {
       Napi::Object s = Napi::Object::New(env);

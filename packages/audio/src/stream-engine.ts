@@ -111,6 +111,12 @@ export interface ReceivedStreamStats extends JitterBufferStats {
 
 export interface PeerStats {
   readonly id: string;
+  /**
+   * The largest datagram sent to the peer, headers included: EngineOptions' datagramBudgetBytes,
+   * or with 'auto' what the route to the peer carries unfragmented (native engines; 1,400 on the
+   * TS engine).
+   */
+  readonly datagramBudgetBytes: number;
   readonly sent: StreamSendStats[];
   readonly received: ReceivedStreamStats[];
   /**

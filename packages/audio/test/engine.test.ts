@@ -3,7 +3,14 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi, type TestContext } from 'vitest';
 import { mountSmallFileSystem } from '@syfala/jack-rig';
-import { createAudioHeader, encode, readAudioHeader, sealAudio, type Format } from '@syfala/proto';
+import {
+  createAudioHeader,
+  DEFAULT_DATAGRAM_BUDGET_BYTES,
+  encode,
+  readAudioHeader,
+  sealAudio,
+  type Format,
+} from '@syfala/proto';
 import { ImpairmentRelay } from '@syfala/relay';
 import {
   AudioEngine,
@@ -171,6 +178,8 @@ describe('the streaming engine', () => {
       expect(repeated).toBe(0);
       // What found no free buffer was dropped, and counted: the receiver sees a gap, not a repeat.
       expect(stats.peers[0]!.queueDrops!.send).toBeGreaterThan(0);
+      // 'auto', the default: Node cannot read a route's MTU, so 1,400 bytes.
+      expect(stats.peers[0]!.datagramBudgetBytes).toBe(DEFAULT_DATAGRAM_BUDGET_BYTES);
     },
   );
 

@@ -15,6 +15,7 @@ function received(wire: number, counts: Partial<ReceivedStreamStats>): ReceivedS
 
 const PEER: PeerStats = {
   id: 'client',
+  datagramBudgetBytes: 1400,
   sent: [{ wire: 0, datagrams: 10, bytes: 1000, peak: [] }],
   received: [
     received(0, {

@@ -397,6 +397,7 @@ export class EngineCore {
       device: this.#device?.stats(),
       peers: [...this.#peersById.values()].map((peer) => ({
         id: peer.spec.id,
+        datagramBudgetBytes: this.#datagramBudgetBytes,
         sent: peer.send.map((s) => ({ ...s.stats, peak: s.meter.peaks() })),
         queueDrops: { ...peer.queueDrops },
         ...(peer.security && { security: peer.security.stats() }),
