@@ -27,10 +27,18 @@ export function oneOf<T extends string>(value: unknown, name: string, choices: r
   return value as T;
 }
 
-export function integerValue(value: unknown, name: string, min: number, max: number): number {
+/** An integer from `min` to `max`; `or` names what else the option takes, for the refusal. */
+export function integerValue(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+  or?: string,
+): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new CliError(mustBe(name, `an integer from ${min} to ${max}`, value));
+    const integer = `an integer from ${min} to ${max}`;
+    throw new CliError(mustBe(name, or === undefined ? integer : `${or} or ${integer}`, value));
   }
   return n;
 }
@@ -40,18 +48,9 @@ const MIN_DATAGRAM_BUDGET_BYTES = SEALED_AUDIO_HEADER_BYTES + AUDIO_AUTH_TAG_BYT
 
 /** --datagram-budget: auto, or a whole datagram's bytes, headers included. */
 export function datagramBudgetValue(value: unknown, name: string): number | 'auto' {
-  if (value === 'auto') return value;
-  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (
-    typeof n !== 'number' ||
-    !Number.isInteger(n) ||
-    n < MIN_DATAGRAM_BUDGET_BYTES ||
-    n > MAX_DATAGRAM_BYTES
-  ) {
-    const bytes = `a number of bytes from ${MIN_DATAGRAM_BUDGET_BYTES} to ${MAX_DATAGRAM_BYTES}`;
-    throw new CliError(mustBe(name, `auto or ${bytes}`, value));
-  }
-  return n;
+  return value === 'auto'
+    ? value
+    : integerValue(value, name, MIN_DATAGRAM_BUDGET_BYTES, MAX_DATAGRAM_BYTES, 'auto');
 }
 
 /** A finite number from `min` to `max` (decimals and a sign allowed). */

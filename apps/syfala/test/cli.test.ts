@@ -554,7 +554,7 @@ describe('errors: one sentence on stderr, exit 1, no stack', () => {
     [
       'a datagram budget larger than UDP carries',
       ['serve', ...LOOPBACK, '--datagram-budget', '70000'],
-      /--datagram-budget must be auto or a number of bytes from 49 to 65507, got "70000"/,
+      /--datagram-budget must be auto or an integer from 49 to 65507, got "70000"/,
     ],
     [
       'a period longer than JACK and CoreAudio take',

@@ -157,12 +157,12 @@ describe('connect refuses a bad flag with one sentence naming it and its value',
     [
       'a datagram budget too small for a sealed byte',
       { datagramBudget: '48' },
-      '--datagram-budget must be auto or a number of bytes from 49 to 65507, got "48"',
+      '--datagram-budget must be auto or an integer from 49 to 65507, got "48"',
     ],
     [
       'a datagram budget past the UDP maximum',
       { datagramBudget: '65508' },
-      '--datagram-budget must be auto or a number of bytes from 49 to 65507, got "65508"',
+      '--datagram-budget must be auto or an integer from 49 to 65507, got "65508"',
     ],
     [
       'an unknown concealment',
