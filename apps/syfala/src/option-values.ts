@@ -27,6 +27,11 @@ export function oneOf<T extends string>(value: unknown, name: string, choices: r
   return value as T;
 }
 
+/** What a refusal says an option takes: `what`, after the other value it takes (`or`) if any. */
+function orElse(or: string | undefined, what: string): string {
+  return or === undefined ? what : `${or} or ${what}`;
+}
+
 /** An integer from `min` to `max`; `or` names what else the option takes, for the refusal. */
 export function integerValue(
   value: unknown,
@@ -37,8 +42,7 @@ export function integerValue(
 ): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    const integer = `an integer from ${min} to ${max}`;
-    throw new CliError(mustBe(name, or === undefined ? integer : `${or} or ${integer}`, value));
+    throw new CliError(mustBe(name, orElse(or, `an integer from ${min} to ${max}`), value));
   }
   return n;
 }
@@ -119,7 +123,7 @@ export function framesValue(
     q.n > max
   ) {
     const frames = `a whole number of frames from ${min} to ${max} (64 or 64fr)`;
-    throw new CliError(mustBe(name, or === undefined ? frames : `${or} or ${frames}`, value));
+    throw new CliError(mustBe(name, orElse(or, frames), value));
   }
   return q.n;
 }
