@@ -180,3 +180,65 @@ TEST(latency_adapter_still_sees_a_period_of_many_datagrams_arrive_late) {
   CHECK_EQ(adapter.jitter_frames(), 3 * 64.0);
   CHECK_EQ(adapter.target_frames(), size_t(3 * 64 + 64 + 16));
 }
+
+TEST(latency_adapter_does_not_count_a_caught_up_stall_of_the_device_as_lateness) {
+  // Once a 0.25 s block the device stalls for a period and catches up: the period due then and
+  // the next arrive before one late pull, followed at once by the next pull; the second reads a
+  // period early. Once a block too, a period arrives a pull late. Measured against the early
+  // chain, every on-time arrival of the next 0.5 s read a period late and the late one two: the
+  // jitter read 128 frames and the target rose to 208 (two dummy JACK servers, issue #14).
+  LatencyAdapter adapter(from_128());
+  constexpr double kPeriod = 64;
+  for (size_t k = 0; k < 3000; ++k) {
+    const double end = kPeriod * double(k + 1);
+    if (k % 187 == 50) {
+      adapter.arrival(end);
+      adapter.arrival(end + kPeriod);
+      adapter.period(64, false);
+      adapter.period(64, false);
+      ++k;
+    } else if (k % 187 == 120) {
+      adapter.period(64, false);
+      adapter.arrival(end);
+      adapter.arrival(end + kPeriod);
+      adapter.period(64, false);
+      ++k;
+    } else {
+      adapter.arrival(end);
+      adapter.period(64, false);
+    }
+  }
+  CHECK_EQ(adapter.jitter_frames(), kPeriod);
+  CHECK_EQ(adapter.target_frames(), size_t(64 + 64 + 16));
+}
+
+TEST(latency_adapter_leaves_out_at_most_a_tenth_of_the_chains_and_where_few_none) {
+  // 25 chains a block at 48 kHz and 480-frame periods: kCaughtUpSeconds allows one to be left
+  // out (a 10 ms period), and a tenth of the two blocks' chains would allow more. A chain two
+  // periods early every other block does not move the reference; one 100 frames late in every
+  // block still reads 100.
+  LatencyAdapterOptions o = valid();
+  o.period_frames = 480;
+  {
+    LatencyAdapter adapter(o);
+    double clock = 0;
+    for (size_t k = 0; k < 400; ++k, clock += 480) {
+      const bool early = k % 50 == 3;
+      const bool late = k % 25 == 13;
+      adapter.arrival(clock + 480 + (early ? 960 : 0) - (late ? 100 : 0));
+      adapter.period(480, false);
+    }
+    CHECK_EQ(adapter.jitter_frames(), 100.0);
+  }
+  // One chain a block (periods of a block's length): too few to leave any out, so the early one
+  // is the reference and on-time chains after it read 960 late, as before.
+  o.period_frames = 12000;
+  LatencyAdapter adapter(o);
+  double clock = 0;
+  for (size_t k = 0; k < 40; ++k, clock += 12000) {
+    adapter.arrival(clock + 12000 + (k % 3 == 0 ? 960 : 0));
+    adapter.period(12000, false);
+  }
+  CHECK_EQ(adapter.jitter_frames(), 960.0);
+}
+

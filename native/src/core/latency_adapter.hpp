@@ -13,6 +13,14 @@
 //   device time, minus this arrival's. The short reference detrends clock drift: offsets slope
 //   by the drift (1000 ppm is 24 frames over 0.5 s at 48 kHz), and an absolute minimum over the
 //   whole window would count the slope as jitter.
+// - Caught-up pulls: a device that stalls and then catches up (JACK runs the late periods back
+//   to back) pulls late, and what arrived meanwhile reads a period early per period it stalled,
+//   though nothing came early. As the best offset those chains made every on-time arrival of the
+//   next 0.5 s read that much late (issue #14: two dummy JACK servers' one-period stalls read as
+//   two periods of jitter, 64 frames more latency per side). So the reference leaves out the
+//   highest chains, as many as kCaughtUpSeconds of periods (4 at 48 kHz and 64 frames, 8 at 32)
+//   and at most one in kChainsPerIgnored of the two blocks' chains: where chains are few (long
+//   periods), an early one cannot be told from the rest, and the best is the reference.
 // - Chains: a period of many channels is several datagrams, sent together, arriving together;
 //   the first ends a period before the last, and measured alone its offset would read as a
 //   period of lateness (at 64 channels f32 and 64-frame periods, a dozen datagrams: the jitter
@@ -73,6 +81,11 @@ inline constexpr double kShrinkStepMs = 0.25;
 inline constexpr size_t kToleratedBlocks = 3;
 /// Underruns further apart than this (seconds of device time) are tolerated; closer, they raise.
 inline constexpr double kUnderrunSpacingSeconds = 1;
+/// The reference for lateness leaves out the highest chains of this many seconds of periods: a
+/// device stall this long, caught up, does not make on-time arrivals read late.
+inline constexpr double kCaughtUpSeconds = 0.005;
+/// ... and at most one in this many of the current and previous block's chains.
+inline constexpr size_t kChainsPerIgnored = 10;
 
 struct LatencyAdapterOptions {
   /// The stream's sample rate, Hz: the window and the steps are in seconds of device time.
@@ -103,6 +116,7 @@ class LatencyAdapter {
         block_frames_(std::ceil(o.sample_rate * kBlockSeconds)),
         step_frames_(std::max(1.0, std::round(o.sample_rate * kShrinkStepMs / 1000))),
         underrun_spacing_frames_(o.sample_rate * kUnderrunSpacingSeconds),
+        most_ignored_(caught_up_chains(o.sample_rate, o.period_frames)),
         raise_on_underruns_(o.raise_on_underruns),
         target_(o.initial_target_frames.value_or(o.min_target_frames)) {
     if (!(std::isfinite(o.sample_rate) && o.sample_rate > 0)) {
@@ -169,8 +183,8 @@ class LatencyAdapter {
   void reset() {
     chained_ = false;
     block_lateness_.fill(0);
-    current_best_ = -kInfinity;
-    previous_best_ = -kInfinity;
+    current_ = {};
+    previous_ = {};
     arrived_in_block_ = false;
     jitter_ = 0;
     clock_ = 0;
@@ -186,15 +200,34 @@ class LatencyAdapter {
   static constexpr size_t kHoldBlocks = size_t(kShrinkHoldSeconds / kBlockSeconds);
   static constexpr size_t kIntervalBlocks = size_t(kShrinkIntervalSeconds / kBlockSeconds);
   static constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  /// Offsets a block keeps, the highest: the most ignored and the reference after them.
+  static constexpr size_t kTopChains = 16;
+
+  /// A block's chains: how many, and the highest offsets, descending.
+  struct BlockOffsets {
+    size_t count = 0;
+    std::array<double, kTopChains> top{};
+
+    void add(double offset) {
+      const size_t kept = std::min(count, kTopChains);
+      ++count;
+      size_t at = kept;
+      if (at == kTopChains) {
+        if (offset <= top[kTopChains - 1]) return;
+        --at;
+      }
+      for (; at > 0 && top[at - 1] < offset; --at) top[at] = top[at - 1];
+      top[at] = offset;
+    }
+  };
 
   /// Measures the chain of arrivals so far as one arrival at its last end (see Chains above).
   void measure_chain() {
     if (!chained_) return;
     chained_ = false;
     const double offset = chain_end_ - clock_;
-    if (offset > current_best_) current_best_ = offset;
-    const double best = std::max(current_best_, previous_best_);
-    const double lateness = std::min(best - offset, double(max_target_));
+    current_.add(offset);
+    const double lateness = std::min(reference() - offset, double(max_target_));
     arrived_in_block_ = true;
     if (lateness <= block_lateness_[head_]) return;
     block_lateness_[head_] = lateness;
@@ -204,6 +237,32 @@ class LatencyAdapter {
       target_ = need;
       headroom_blocks_ = 0;
     }
+  }
+
+  /// The offset on-time arrivals reach: the best of the current and previous block's chains but
+  /// for the highest few (Caught-up pulls above). The current block has a chain.
+  double reference() const {
+    const size_t chains = current_.count + previous_.count;
+    const size_t ignored = std::min(most_ignored_, chains / kChainsPerIgnored);
+    // Merges the two descending lists as far as the (ignored + 1)-th offset.
+    size_t c = 0;
+    size_t p = 0;
+    double offset = 0;
+    const size_t kept_c = std::min(current_.count, kTopChains);
+    const size_t kept_p = std::min(previous_.count, kTopChains);
+    for (size_t rank = 0; rank <= ignored; ++rank) {
+      const bool from_current =
+          p >= kept_p || (c < kept_c && current_.top[c] >= previous_.top[p]);
+      offset = from_current ? current_.top[c++] : previous_.top[p++];
+    }
+    return offset;
+  }
+
+  /// How many chains' worth of kCaughtUpSeconds, at least one, as many as a block keeps.
+  static size_t caught_up_chains(double sample_rate, size_t period_frames) {
+    if (!(sample_rate > 0) || period_frames < 1) return 0;  // the constructor throws
+    const double chains = std::ceil(kCaughtUpSeconds * sample_rate / double(period_frames));
+    return size_t(std::min(chains, double(kTopChains - 1)));
   }
 
   /// The (kToleratedBlocks + 1)-th largest block lateness of the window: insertion into a small
@@ -240,8 +299,8 @@ class LatencyAdapter {
     head_ = (head_ + 1) % kWindowBlocks;
     block_lateness_[head_] = 0;
     jitter_ = ranked_lateness();
-    previous_best_ = current_best_;
-    current_best_ = -kInfinity;
+    previous_ = current_;
+    current_ = {};
     arrived_in_block_ = false;
   }
 
@@ -252,13 +311,15 @@ class LatencyAdapter {
   const double block_frames_;
   const double step_frames_;
   const double underrun_spacing_frames_;
+  /// The most chains reference() leaves out (kCaughtUpSeconds of periods).
+  const size_t most_ignored_;
   const bool raise_on_underruns_;
   /// Largest lateness per block, a ring with the current block at head_.
   std::array<double, kWindowBlocks> block_lateness_{};
   size_t head_ = 0;
-  /// Best offsets of the current and the previous block (−∞ when no arrival).
-  double current_best_ = -kInfinity;
-  double previous_best_ = -kInfinity;
+  /// The current and the previous block's chains.
+  BlockOffsets current_;
+  BlockOffsets previous_;
   bool arrived_in_block_ = false;
   /// The chain of arrivals since the last pull not yet measured: its first and last run ends.
   bool chained_ = false;

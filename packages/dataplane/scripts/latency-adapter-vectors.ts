@@ -35,6 +35,11 @@ interface Link {
   /** Frames pulled at the tick (0 while the device is stopped). */
   readonly pullFrames: (tick: number) => number;
   readonly underrunAt: (tick: number) => boolean;
+  /**
+   * The device stalls at the tick: its pull waits for the next tick's, and the two run back to
+   * back (a JACK server catching up); absent: never.
+   */
+  readonly stalledAt?: (tick: number) => boolean;
   readonly resetAt: number;
   /**
    * Datagrams each tick's run is cut into, sent together and arriving in order (a period of many
@@ -73,6 +78,7 @@ function simulate(link: Link): object {
   const inFlight: { due: number; end: number }[] = [];
   let sentBytes = 0;
   let owedFrames = 0;
+  let stalledPulls = 0;
   for (let tick = 0; tick < link.ticks; tick++) {
     if (tick === link.resetAt) {
       recorder.reset();
@@ -99,6 +105,11 @@ function simulate(link: Link): object {
     if (link.datagramsPerTick === undefined) random.shuffle(due);
     for (const { end: runEnd } of due) recorder.arrival(runEnd);
     inFlight.splice(0, inFlight.length, ...inFlight.filter((f) => f.due > tick));
+    if (link.stalledAt?.(tick)) {
+      stalledPulls++;
+      continue;
+    }
+    for (; stalledPulls > 0; stalledPulls--) recorder.period(link.pullFrames(tick), false);
     recorder.period(link.pullFrames(tick), link.underrunAt(tick));
   }
   const { initialTargetFrames, safetyFrames, raiseOnUnderruns, ...bounds } = link.options;
@@ -204,6 +215,23 @@ export function latencyAdapterVectors(): object {
         underrunAt: () => false,
         resetAt: -1,
         datagramsPerTick: 13,
+      }),
+      simulate({
+        name: '48 kHz, 64-frame periods: the device stalls for a period or two and catches up (late pulls back to back, as dummy JACK servers do) about every 0.25 s, and a period arrives a pull late as often: what arrived during a stall reads early, and is left out of the reference, so on-time arrivals do not read late and the jitter stays at the period',
+        seed: 5,
+        options: JACK_DEFAULTS,
+        ticks: 3000,
+        senderRate: 1,
+        bytesPerFrame: 8,
+        delayTicks: 0,
+        jitterTicks: () => 0,
+        duplicate: 0,
+        lateAt: (tick) => tick % 190 === 100,
+        lateTicks: 1,
+        pullFrames: () => 64,
+        underrunAt: () => false,
+        stalledAt: (tick) => tick % 190 === 10 || tick % 380 === 11,
+        resetAt: -1,
       }),
     ],
   };

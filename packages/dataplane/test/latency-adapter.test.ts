@@ -199,6 +199,31 @@ describe('LatencyAdapter', () => {
     expect(adapter.targetFrames).toBe(128);
   });
 
+  it('does not count what arrived during a caught-up stall of the device as early', () => {
+    // Once a block the device stalls a period and catches up: the period due then and the next
+    // arrive before one late pull, the next pull follows at once, and the second reads a period
+    // early. Once a block too, a period arrives a pull late. Against the early one, on-time
+    // arrivals read a period late and the late one two: the jitter read 2 periods.
+    const adapter = new LatencyAdapter({ ...valid, initialTargetFrames: 128 });
+    for (let k = 0; k < 3000; k++) {
+      const end = P * (k + 1);
+      if (k % 187 === 50 || k % 187 === 120) {
+        const stalled = k % 187 === 50;
+        if (!stalled) adapter.period(P, false);
+        adapter.arrival(end);
+        adapter.arrival(end + P);
+        adapter.period(P, false);
+        if (stalled) adapter.period(P, false);
+        k++;
+      } else {
+        adapter.arrival(end);
+        adapter.period(P, false);
+      }
+    }
+    expect(adapter.jitterFrames).toBe(P);
+    expect(adapter.targetFrames).toBe(P + P + P / 4);
+  });
+
   it('grows by a period on underruns less than a second apart, once per run of them', () => {
     const adapter = new LatencyAdapter({ ...valid, initialTargetFrames: 200 });
     // A lone underrun, and another more than a second later: tolerated.
