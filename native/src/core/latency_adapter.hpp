@@ -1,9 +1,10 @@
 // Adaptive target latency for a jitter buffer (issue #7): measures how late datagrams arrive
-// relative to the best of their neighbours, on the receiver's device clock, and proposes the
-// smallest target that covers it. Fed per datagram (arrival) and per pulled period (period); it
-// never reads a wall clock, so it works as well on a device that runs faster than real time. The
-// TS engine runs this code too (packages/dataplane/src/latency-adapter.ts wraps its WebAssembly
-// build); packages/dataplane/vectors/latency-adapter.json holds its exact results.
+// relative to the best of their neighbours (but for the few a late pull saw early), on the
+// receiver's device clock, and proposes the smallest target that covers it. Fed per datagram
+// (arrival) and per pulled period (period); it never reads a wall clock, so it works as well on a
+// device that runs faster than real time. The TS engine runs this code too
+// (packages/dataplane/src/latency-adapter.ts wraps its WebAssembly build);
+// packages/dataplane/vectors/latency-adapter.json holds its exact results.
 //
 // - Arrival offset: the run's end (stream frames) minus the device clock (frames pulled so far,
 //   priming and underruns included). It is the arrival margin (run end − playhead) plus a term

@@ -42,8 +42,8 @@ export interface LatencyAdapterOptions {
 
 /**
  * Adaptive target latency for a jitter buffer (issue #7): measures how late datagrams arrive
- * relative to the best of their neighbours, on the receiver's device clock, and proposes the
- * smallest target that covers it: jitter + period + safety. Fed per datagram (`arrival`) and per
+ * relative to the best of their neighbours (but for the few a device's late pull saw early), on the
+ * receiver's device clock, and proposes the smallest target that covers it: jitter + period + safety. Fed per datagram (`arrival`) and per
  * pulled period (`period`); it never reads a wall clock, so it works as well on a device that
  * runs faster than real time. Quick to grow (an arrival that needs more; underruns less than
  * UNDERRUN_SPACING_SECONDS apart add a period, unless raiseOnUnderruns is false), slow to
@@ -112,8 +112,8 @@ export class LatencyAdapter {
   }
 
   /**
-   * Measured arrival jitter, frames: how much later than the best of its neighbours datagrams
-   * arrived over the last JITTER_WINDOW_SECONDS, leaving out the TOLERATED_BLOCKS latest blocks.
+   * Measured arrival jitter, frames: how much later than the best of its neighbours (but for the
+   * few a device's late pull saw early) datagrams arrived over the last JITTER_WINDOW_SECONDS, leaving out the TOLERATED_BLOCKS latest blocks.
    * In µs: jitterFrames × 1e6 / sampleRate.
    */
   get jitterFrames(): number {
