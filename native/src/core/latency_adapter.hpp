@@ -204,21 +204,21 @@ class LatencyAdapter {
   /// Offsets a block keeps, the highest: the most ignored and the reference after them.
   static constexpr size_t kTopChains = 16;
 
-  /// A block's chains: how many, and the highest offsets, descending.
-  struct BlockOffsets {
+  /// How many values were added, and the N highest, descending (no allocation).
+  template <size_t N>
+  struct Highest {
     size_t count = 0;
-    std::array<double, kTopChains> top{};
+    std::array<double, N> top{};
 
-    void add(double offset) {
-      const size_t kept = std::min(count, kTopChains);
+    void add(double value) {
+      size_t at = std::min(count, N);
       ++count;
-      size_t at = kept;
-      if (at == kTopChains) {
-        if (offset <= top[kTopChains - 1]) return;
+      if (at == N) {
+        if (value <= top[N - 1]) return;
         --at;
       }
-      for (; at > 0 && top[at - 1] < offset; --at) top[at] = top[at - 1];
-      top[at] = offset;
+      for (; at > 0 && top[at - 1] < value; --at) top[at] = top[at - 1];
+      top[at] = value;
     }
   };
 
@@ -266,17 +266,11 @@ class LatencyAdapter {
     return size_t(std::min(chains, double(kTopChains - 1)));
   }
 
-  /// The (kToleratedBlocks + 1)-th largest block lateness of the window: insertion into a small
-  /// descending list, no allocation.
-  double ranked_lateness() {
-    top_.fill(0);
-    for (const double lateness : block_lateness_) {
-      double value = lateness;
-      for (size_t k = 0; k < top_.size() && value > 0; ++k) {
-        if (value > top_[k]) std::swap(value, top_[k]);
-      }
-    }
-    return top_[kToleratedBlocks];
+  /// The (kToleratedBlocks + 1)-th largest block lateness of the window.
+  double ranked_lateness() const {
+    Highest<kToleratedBlocks + 1> highest;
+    for (const double lateness : block_lateness_) highest.add(lateness);
+    return highest.top[kToleratedBlocks];
   }
 
   /// The smallest target that covers `lateness`, within the bounds.
@@ -319,8 +313,8 @@ class LatencyAdapter {
   std::array<double, kWindowBlocks> block_lateness_{};
   size_t head_ = 0;
   /// The current and the previous block's chains.
-  BlockOffsets current_;
-  BlockOffsets previous_;
+  Highest<kTopChains> current_;
+  Highest<kTopChains> previous_;
   bool arrived_in_block_ = false;
   /// The chain of arrivals since the last pull not yet measured: its first and last run ends.
   bool chained_ = false;
@@ -336,8 +330,6 @@ class LatencyAdapter {
   bool underran_last_ = false;
   /// Device clock at the last run of underruns (−∞: none yet).
   double last_underrun_clock_ = -kInfinity;
-  /// Scratch for ranked_lateness(): the largest block latenesses, descending.
-  std::array<double, kToleratedBlocks + 1> top_{};
   size_t target_;
 };
 
