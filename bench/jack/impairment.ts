@@ -15,12 +15,9 @@
  * syfala runs as the library (engine-side.ts, one process per side), since only the engine's
  * peer API lets the audio go to the relay's port; JackTrip's client is told the relay's port (-P).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readWavFile, type EngineStats } from '@syfala/audio';
+import type { EngineStats } from '@syfala/audio';
 import {
   ManagedProcess,
   measureRoundTrip,
@@ -34,15 +31,13 @@ import type { RelayReport } from '@syfala/relay';
 import { median } from '../bench-report.js';
 import { freeUdpPort, JACKTRIP, jacktrip, range } from './bridges.js';
 import { fmt, machine, numberList, SAMPLE_RATE, table, track, untrackAndStop } from './rig.js';
-import { sineGlitches, type SineGlitches, type Tone } from './sine-glitches.js';
+import type { SineGlitches } from './sine-glitches.js';
+import { ToneProbe } from './tone-probe.js';
 
 const PERIOD_FRAMES = 64;
 /** Channel 1 carries jack_iodelay's round trip, channel 2 the tone. */
 const CHANNELS = 2;
 const TONE_CHANNEL = 2;
-/** jack_simple_client (jackd2's example client): a 200-sample sine table at 0.2 on output1. */
-const TONE: Tone = { frequencyHz: SAMPLE_RATE / 200, amplitude: 0.2, sampleRate: SAMPLE_RATE };
-const TONE_PORT = 'jack_simple_client:output1';
 /** Buffers fill and counters start printing before the window opens. */
 const WARMUP_SECONDS = 3;
 const RELAY_BIN = fileURLToPath(
@@ -296,8 +291,6 @@ async function measure(
         periodFrames: PERIOD_FRAMES,
       }),
     );
-  const dir = await mkdtemp(join(tmpdir(), 'syfala-impairment-'));
-  const recording = join(dir, 'tone.wav');
   try {
     const a = await server('imp-a');
     const b = await server('imp-b');
@@ -308,10 +301,9 @@ async function measure(
         return relay.port;
       }),
     );
-    await start(Promise.resolve(new ManagedProcess('jack_simple_client', [], { env: b.env() })));
-    await b.waitForPorts([TONE_PORT]);
-    await b.connect(TONE_PORT, run.sendB(TONE_CHANNEL));
-    let recorder: ManagedProcess | undefined;
+    const probe = await start(
+      ToneProbe.start(b, run.sendB(TONE_CHANNEL), run.receiveB(TONE_CHANNEL), PERIOD_FRAMES),
+    );
     let first: OwnCounters | undefined;
     let last: OwnCounters | undefined;
     const roundTrip = await measureRoundTrip(b, {
@@ -325,25 +317,18 @@ async function measure(
           return;
         }
         first = run.counters();
-        const ports = [run.receiveB(TONE_CHANNEL), TONE_PORT];
-        const args = ['-f', recording, '-d', String(seconds), '-b', '32', ...ports];
-        recorder = new ManagedProcess('jack_rec', args, { env: b.env() });
-        started.push(recorder);
+        probe.record(seconds);
       },
     });
-    await recorder?.exited;
+    const { bridged, direct } = await probe.glitches();
     while (started.length > 2) await untrackAndStop(started.pop()!);
-    const { samples } = await readWavFile(recording);
-    // The recording's channel 1 is the bridged signal, channel 2 the direct one.
-    const bridged = samples.filter((_, i) => i % 2 === 0);
-    const direct = samples.filter((_, i) => i % 2 === 1);
     return {
       contender,
       order,
       seed,
       roundTrip,
-      bridged: sineGlitches(bridged, TONE, PERIOD_FRAMES),
-      direct: sineGlitches(direct, TONE, PERIOD_FRAMES),
+      bridged,
+      direct,
       own: {
         underruns: last!.underruns - first!.underruns,
         concealedFrames: last!.concealedFrames - first!.concealedFrames,
@@ -352,7 +337,6 @@ async function measure(
     };
   } finally {
     while (started.length > 0) await untrackAndStop(started.pop()!);
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

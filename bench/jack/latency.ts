@@ -4,14 +4,16 @@
  *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
  *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--rate-a 44100] [--verbose]
- *        [--syfala-addon NAME=PATH] [--channels 2]
+ *        [--syfala-addon NAME=PATH] [--channels 2] [--syfala-concealment silence]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
  * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
  * compensation (played bit for bit: an underrun primes again, surplus is skipped), and with the
  * defaults on another build of the native addon, `--syfala-addon NAME=PATH` (an A/B of two
  * builds in one invocation, e.g. main's against a change's, summed up pair by pair after the
- * table: on a shared machine the runs follow its load more than any build). --realtime runs
+ * table: on a shared machine the runs follow its load more than any build), and with the defaults
+ * but each `--syfala-concealment` mode (silence: every frame played without its data shows in the
+ * tone, which the default's cycle repetition hides in part). --realtime runs
  * both servers with real-time scheduling (jackd -R, as JACK users run it; the tests do not);
  * --rate-a runs server A at another rate (syfala converts; JackTrip cannot). The configurations
  * take turns, run after run, so a noisy stretch of the shared machine hits all of them alike.
@@ -19,7 +21,10 @@
  * jack_iodelay on B for --seconds after a warm-up; then the bridge stops before the servers.
  * The reading includes the rig's own 2 periods (the measuring client's pass and the loop on A).
  * Underruns are the bridge's own counters over the window (jackd's xrun lines are not: the dummy
- * driver without real-time scheduling logs some by itself on a shared machine). For syfala, a
+ * driver without real-time scheduling logs some by itself on a shared machine); they count
+ * different things (JackTrip: packets' worth of audio filled in; syfala: periods due that had not
+ * all arrived), so with 2 channels or more a tone also goes there and back on channel 2, its
+ * glitches counted the same way for every bridge, beside the tone's own on B (tone-probe.ts). For syfala, a
  * second table says where the round trip goes: the rig's 2 periods, each side's receive buffer
  * (its target, and what it held on average over the client's stats lines: the time audio waits
  * in it), and the rest. --verbose prints
@@ -54,6 +59,7 @@ const { values } = parseArgs({
     'rate-a': { type: 'string', default: String(SAMPLE_RATE) },
     verbose: { type: 'boolean', default: false },
     'syfala-addon': { type: 'string' },
+    'syfala-concealment': { type: 'string' },
     channels: { type: 'string', default: '2' },
   },
 });
@@ -80,6 +86,9 @@ if (which !== 'jacktrip') {
     if (latency !== 'auto') numberList(latency, '--syfala-latency');
     bridges.push(syfala(['--latency', latency]));
   }
+  for (const mode of (values['syfala-concealment'] ?? '').split(',').filter(Boolean)) {
+    bridges.push(syfala(['--concealment', mode]));
+  }
   for (const latency of (values['syfala-fixed'] ?? '').split(',').filter(Boolean)) {
     numberList(latency, '--syfala-fixed');
     bridges.push(syfala(['--latency', latency, '--no-drift-compensation']));
@@ -105,6 +114,7 @@ for (let run = 1; run <= runs!; run++) {
         seconds,
         realtime: values.realtime,
         sampleRateA: rateA!,
+        tone: channels! >= 2,
       });
       results.push(result);
       runOf.set(result, run);
@@ -145,6 +155,7 @@ const rows = results.map((r) => {
     perSide(r.a, r.b, 'underruns'),
     `${perSide(r.a, r.b, 'lost')} ${r.bridge.lostUnit}`,
     `${fmt(r.cpuA, 2)} / ${fmt(r.cpuB, 2)}`,
+    r.tone === null ? '—' : `${r.tone.bridged.events} (${r.tone.direct.events})`,
     reference === undefined || r.bridge.label === 'jacktrip q4'
       ? '—'
       : fmt(r.roundTrip.median / reference, 2),
@@ -161,11 +172,57 @@ console.log(
       'underruns (A + B)',
       'lost (A + B)',
       'CPU s A / B',
+      'tone glitches (rig alone)',
       'vs JackTrip q4 median',
     ],
     rows,
   ),
 );
+// Per bridge over all its runs: its own underrun counter against the tone's glitches, which are
+// counted the same way for every bridge (the counters are not: JackTrip's counts packets' worth
+// of audio it filled in, syfala's the periods that were due and had not all arrived).
+const toneRuns = results.filter((r) => r.tone !== null);
+if (toneRuns.length > 0) {
+  const sum = (runsOf: RigResult[], value: (r: RigResult) => number): number =>
+    runsOf.reduce((t, r) => t + value(r), 0);
+  const glitchesOf = (runsOf: RigResult[]): number => sum(runsOf, (r) => r.tone!.bridged.events);
+  const referenceGlitches = glitchesOf(toneRuns.filter((r) => r.bridge.label === 'jacktrip q4'));
+  console.log(
+    '\nA tone there and back on channel 2, recorded on B beside the tone itself ' +
+      '(sine-glitches.ts), over all runs:\n\n' +
+      table(
+        [
+          'bridge',
+          'runs',
+          'median of medians',
+          'own underruns',
+          'tone glitch events',
+          'disturbed ms',
+          'rig alone (events)',
+          'glitches vs JackTrip q4',
+        ],
+        bridges.map((bridge) => {
+          const mine = toneRuns.filter((r) => r.bridge === bridge);
+          const glitches = glitchesOf(mine);
+          return [
+            bridge.label,
+            String(mine.length),
+            fmt(median(mine.map((r) => r.roundTrip.median)), 0),
+            String(sum(mine, (r) => (r.a?.underruns ?? 0) + (r.b?.underruns ?? 0))),
+            String(glitches),
+            fmt(
+              sum(mine, (r) => (r.tone!.bridged.disturbedFrames * 1000) / SAMPLE_RATE),
+              0,
+            ),
+            String(sum(mine, (r) => r.tone!.direct.events)),
+            bridge.label === 'jacktrip q4' || referenceGlitches === 0
+              ? '—'
+              : fmt(glitches / referenceGlitches, 2),
+          ];
+        }),
+      ),
+  );
+}
 // Where a syfala round trip goes: the rig's 2 periods, the time audio waits in each side's receive
 // buffer (what it held, averaged over the window's stats lines, is that wait by Little's law),
 // and the rest: the phase between the two servers' cycles, the resampler, transit.

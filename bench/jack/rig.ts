@@ -13,6 +13,7 @@ import {
 } from '@syfala/jack-rig';
 import { table as markdownTable } from '../bench-report.js';
 import type { Bridge, BridgeCounters, BridgeRun, BufferSample } from './bridges.js';
+import { ToneProbe, type ToneGlitches } from './tone-probe.js';
 
 export const SAMPLE_RATE = 48_000;
 const TAIL_LINES = 6;
@@ -64,6 +65,8 @@ export interface RigResult {
   cpuB: number;
   /** The last output lines of each side's bridge process, at the end of the window. */
   tails: { a: string[]; b: string[] };
+  /** With `tone`: the glitches of a tone through the bridge's channel 2 over the window. */
+  tone: ToneGlitches | null;
 }
 
 function delta(end: BridgeCounters | null, start: BridgeCounters | null): BridgeCounters | null {
@@ -77,7 +80,8 @@ function delta(end: BridgeCounters | null, start: BridgeCounters | null): Bridge
 
 /**
  * Starts A and B, the bridge, wires the loop and jack_iodelay, measures `seconds`, then stops
- * the bridge before the servers (DESIGN §7: clients before their server).
+ * the bridge before the servers (DESIGN §7: clients before their server). With `tone` (and two
+ * channels or more), a tone goes there and back on channel 2 meanwhile (tone-probe.ts).
  */
 export async function runRig(
   bridge: Bridge,
@@ -88,9 +92,11 @@ export async function runRig(
     realtime?: boolean;
     /** Server A's rate, when not B's SAMPLE_RATE (the bridge converts). */
     sampleRateA?: number;
+    tone?: boolean;
   },
 ): Promise<RigResult> {
   const { period, channels, seconds, realtime = false, sampleRateA = SAMPLE_RATE } = options;
+  if (options.tone === true && channels < 2) throw new Error('a tone needs a second channel');
   const serverOptions = { sampleRate: SAMPLE_RATE, periodFrames: period, realtime };
   const a = await track(
     startJackServer({
@@ -101,10 +107,15 @@ export async function runRig(
   );
   let b: JackServer | undefined;
   let run: BridgeRun | undefined;
+  let probe: ToneProbe | undefined;
   try {
     b = await track(startJackServer({ name: uniqueServerName('bench-b'), ...serverOptions }));
     run = await track(bridge.start(a, b, channels));
     const active = run;
+    if (options.tone === true) {
+      probe = await track(ToneProbe.start(b, run.sendB(2), run.receiveB(2), period));
+    }
+    const tone = probe;
     let start: ReturnType<BridgeRun['counters']> = { a: null, b: null };
     let end = start;
     let cpuStart = { a: 0, b: 0 };
@@ -123,6 +134,7 @@ export async function runRig(
           start = active.counters();
           cpuStart = active.cpu();
           buffersFrom = active.buffers?.().length ?? 0;
+          tone?.record(seconds);
         } else {
           end = active.counters();
           cpuEnd = active.cpu();
@@ -143,8 +155,10 @@ export async function runRig(
       cpuA: cpuEnd.a - cpuStart.a,
       cpuB: cpuEnd.b - cpuStart.b,
       tails,
+      tone: (await tone?.glitches()) ?? null,
     };
   } finally {
+    if (probe) await untrackAndStop(probe);
     if (run) await untrackAndStop(run);
     if (b) await untrackAndStop(b);
     await untrackAndStop(a);
