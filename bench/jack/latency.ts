@@ -4,13 +4,13 @@
  *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
  *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--rate-a 44100] [--verbose]
- *        [--syfala-addon NAME=PATH] [--channels 2] [--syfala-concealment silence]
+ *        [--syfala-addon NAME=PATH[,NAME=PATH…]] [--channels 2] [--syfala-concealment silence]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
  * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
  * compensation (played bit for bit: an underrun primes again, surplus is skipped), and with the
- * defaults on another build of the native addon, `--syfala-addon NAME=PATH` (an A/B of two
- * builds in one invocation, e.g. main's against a change's, summed up pair by pair after the
+ * defaults on other builds of the native addon, `--syfala-addon NAME=PATH,…` (an A/B of
+ * builds in one invocation, e.g. main's against a change's, each summed up pair by pair after the
  * table: on a shared machine the runs follow its load more than any build), and with the defaults
  * but each `--syfala-concealment` mode (silence: every frame played without its data shows in the
  * tone, which the default's cycle repetition hides in part). --realtime runs
@@ -71,16 +71,17 @@ const [channels] = numberList(values.channels, '--channels');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
 const which = bridgeChoice(values.bridge);
 const bridges: Bridge[] = [];
-/** --syfala-addon: the defaults on this build and on the other one, compared run by run. */
-let abPair: [Bridge, Bridge] | undefined;
+/** --syfala-addon: the defaults on this build and on each other one, compared run by run. */
+const abPairs: [Bridge, Bridge][] = [];
 if (which !== 'syfala')
   bridges.push(...numberList(values.queues, '--queues').map((q) => jacktrip(q)));
 if (which !== 'jacktrip') {
   const defaults = syfala();
   bridges.push(defaults);
-  if (values['syfala-addon'] !== undefined) {
-    abPair = [defaults, syfala([], addonBuild(values['syfala-addon']))];
-    bridges.push(abPair[1]);
+  for (const build of (values['syfala-addon'] ?? '').split(',').filter(Boolean)) {
+    const other = syfala([], addonBuild(build));
+    abPairs.push([defaults, other]);
+    bridges.push(other);
   }
   for (const latency of (values['syfala-latency'] ?? '').split(',').filter(Boolean)) {
     if (latency !== 'auto') numberList(latency, '--syfala-latency');
@@ -261,7 +262,7 @@ if (budgets.length > 0) {
   );
 }
 // An A/B of two builds: the machine's load moves every run, so the runs are compared in pairs.
-if (abPair !== undefined) {
+for (const abPair of abPairs) {
   const builds = abPair.map((b) => b.label);
   const [mine, theirs] = abPair.map((b) => results.filter((r) => r.bridge === b));
   let pairs = 0;
