@@ -7,7 +7,7 @@
  *        [--syfala-addon NAME=PATH[,NAME=PATH…]] [--channels 2] [--syfala-concealment silence]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
- * syfala with each `--syfala-latency` value, and with each `--syfala-fixed` value without drift
+ * syfala with each `--syfala-latency` value (on each build), and with each `--syfala-fixed` value without drift
  * compensation (played bit for bit: an underrun primes again, surplus is skipped), and with the
  * defaults on other builds of the native addon, `--syfala-addon NAME=PATH,…` (an A/B of
  * builds in one invocation, e.g. main's against a change's, each summed up pair by pair after the
@@ -78,14 +78,15 @@ if (which !== 'syfala')
 if (which !== 'jacktrip') {
   const defaults = syfala();
   bridges.push(defaults);
-  for (const build of (values['syfala-addon'] ?? '').split(',').filter(Boolean)) {
-    const other = syfala([], addonBuild(build));
+  const builds = (values['syfala-addon'] ?? '').split(',').filter(Boolean).map(addonBuild);
+  for (const build of builds) {
+    const other = syfala([], build);
     abPairs.push([defaults, other]);
     bridges.push(other);
   }
   for (const latency of (values['syfala-latency'] ?? '').split(',').filter(Boolean)) {
     if (latency !== 'auto') numberList(latency, '--syfala-latency');
-    bridges.push(syfala(['--latency', latency]));
+    for (const build of [undefined, ...builds]) bridges.push(syfala(['--latency', latency], build));
   }
   for (const mode of (values['syfala-concealment'] ?? '').split(',').filter(Boolean)) {
     bridges.push(syfala(['--concealment', mode]));
