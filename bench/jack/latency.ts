@@ -141,8 +141,14 @@ function withinPeriod(r: RigResult): number {
   return (100 * near) / readings.length;
 }
 
+/** Its own underrun counters over the window, both sides. */
+const underrunsOf = (r: RigResult): number => (r.a?.underruns ?? 0) + (r.b?.underruns ?? 0);
+const sum = (runsOf: RigResult[], value: (r: RigResult) => number): number =>
+  runsOf.reduce((t, r) => t + value(r), 0);
+
 // syfala rows compare with JackTrip at -q 4 (DESIGN §8's reference), as the median of its runs.
-const referenceRuns = results.filter((r) => r.bridge.label === 'jacktrip q4');
+const REFERENCE = 'jacktrip q4';
+const referenceRuns = results.filter((r) => r.bridge.label === REFERENCE);
 const reference = referenceRuns.length
   ? median(referenceRuns.map((r) => r.roundTrip.median))
   : undefined;
@@ -158,7 +164,7 @@ const rows = results.map((r) => {
     `${perSide(r.a, r.b, 'lost')} ${r.bridge.lostUnit}`,
     `${fmt(r.cpuA, 2)} / ${fmt(r.cpuB, 2)}`,
     r.tone === null ? '—' : `${r.tone.bridged.events} (${r.tone.direct.events})`,
-    reference === undefined || r.bridge.label === 'jacktrip q4'
+    reference === undefined || r.bridge.label === REFERENCE
       ? '—'
       : fmt(r.roundTrip.median / reference, 2),
   ];
@@ -185,10 +191,8 @@ console.log(
 // of audio it filled in, syfala's the periods that were due and had not all arrived).
 const toneRuns = results.filter((r) => r.tone !== null);
 if (toneRuns.length > 0) {
-  const sum = (runsOf: RigResult[], value: (r: RigResult) => number): number =>
-    runsOf.reduce((t, r) => t + value(r), 0);
   const glitchesOf = (runsOf: RigResult[]): number => sum(runsOf, (r) => r.tone!.bridged.events);
-  const referenceGlitches = glitchesOf(toneRuns.filter((r) => r.bridge.label === 'jacktrip q4'));
+  const referenceGlitches = glitchesOf(referenceRuns.filter((r) => r.tone !== null));
   console.log(
     '\nA tone there and back on channel 2, recorded on B beside the tone itself ' +
       '(sine-glitches.ts), over all runs:\n\n' +
@@ -210,14 +214,14 @@ if (toneRuns.length > 0) {
             bridge.label,
             String(mine.length),
             fmt(median(mine.map((r) => r.roundTrip.median)), 0),
-            String(sum(mine, (r) => (r.a?.underruns ?? 0) + (r.b?.underruns ?? 0))),
+            String(sum(mine, underrunsOf)),
             String(glitches),
             fmt(
               sum(mine, (r) => (r.tone!.bridged.disturbedFrames * 1000) / SAMPLE_RATE),
               0,
             ),
             String(sum(mine, (r) => r.tone!.direct.events)),
-            bridge.label === 'jacktrip q4' || referenceGlitches === 0
+            bridge.label === REFERENCE || referenceGlitches === 0
               ? '—'
               : fmt(glitches / referenceGlitches, 2),
           ];
@@ -277,7 +281,7 @@ for (const abPair of abPairs) {
   const summary = (runsOf: RigResult[]): string =>
     `median of medians ${fmt(median(runsOf.map((r) => r.roundTrip.median)), 0)}, ` +
     `within a period ${fmt(median(runsOf.map(withinPeriod)), 0)} % (median), ` +
-    `underruns ${runsOf.reduce((n, r) => n + (r.a?.underruns ?? 0) + (r.b?.underruns ?? 0), 0)}`;
+    `underruns ${sum(runsOf, underrunsOf)}`;
   console.log(
     `\nA/B: ${builds[0]}: ${summary(mine!)}; ${builds[1]}: ${summary(theirs!)}; ` +
       `${builds[0]} lower in ${lower} of ${pairs} pairs`,

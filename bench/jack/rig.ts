@@ -115,7 +115,6 @@ export async function runRig(
     if (options.tone === true) {
       probe = await track(ToneProbe.start(b, run.sendB(2), run.receiveB(2), period));
     }
-    const tone = probe;
     let start: ReturnType<BridgeRun['counters']> = { a: null, b: null };
     let end = start;
     let cpuStart = { a: 0, b: 0 };
@@ -134,7 +133,7 @@ export async function runRig(
           start = active.counters();
           cpuStart = active.cpu();
           buffersFrom = active.buffers?.().length ?? 0;
-          tone?.record(seconds);
+          probe?.record(seconds);
         } else {
           end = active.counters();
           cpuEnd = active.cpu();
@@ -155,7 +154,7 @@ export async function runRig(
       cpuA: cpuEnd.a - cpuStart.a,
       cpuB: cpuEnd.b - cpuStart.b,
       tails,
-      tone: (await tone?.glitches()) ?? null,
+      tone: (await probe?.glitches()) ?? null,
     };
   } finally {
     if (probe) await untrackAndStop(probe);
