@@ -113,23 +113,6 @@ TEST(packetizer_numbers_bytes_across_calls_and_from_0_after_reset) {
   CHECK_EQ(send(p, pattern(0, 8))[0].header.byte_index, 0u);
 }
 
-TEST(packetizer_skip_leaves_a_gap_and_forgets_the_redundant_history) {
-  // Redundancy 1: each period is sent again with the next, until a skip (the device lost time).
-  StreamPacketizer p(0, 4, 1400, 1, 64);
-  send(p, pattern(0, 16));
-  const auto again = send(p, pattern(16, 16));
-  CHECK_EQ(again[0].header.byte_index, 0u);  // the period before, copy 1
-  CHECK_EQ(int(again[0].copy), 1);
-  p.skip(40);
-  CHECK_EQ(p.byte_index(), 72u);
-  CHECK_EQ(p.history_bytes(), 0u);
-  const auto after = send(p, pattern(72, 16));
-  CHECK_EQ(after.size(), 1u);  // nothing of before the gap
-  CHECK_EQ(after[0].header.byte_index, 72u);
-  CHECK_EQ(int(after[0].copy), 0);
-  CHECK_EQ(send(p, pattern(88, 16))[0].header.byte_index, 72u);  // redundancy goes on from there
-}
-
 TEST(packetizer_emits_nothing_for_an_empty_period) {
   StreamPacketizer p(0, 1);
   CHECK_EQ(p.packetize(nullptr, 0, [](const AudioHeader&, const uint8_t*, size_t, uint8_t) {

@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { StreamFormats } from '@syfala/proto';
+import { bytesPerFrame, type StreamFormats } from '@syfala/proto';
 import { Daemon, streamWith } from '../src/index.js';
 import { readWavFile } from '@syfala/audio';
 import { matchingFrames, sleep, tempDir, writeSignal } from './fixtures.js';
 
 const RATE = 48_000;
 const SIGNAL_FRAMES = 3 * RATE;
-/** Streaming time: long enough for 1 s of audio to be compared both ways. */
-const STREAM_MS = 1800;
+/**
+ * Audio carried each way before the client stops: 1 s of it is compared, after the target
+ * latency and with room for a recording's ragged ends.
+ */
+const STREAM_SECONDS = 1.5;
 /**
  * 100 ms of jitter buffer: exactness on a clean path should not hang on how a loaded 2-core
  * machine schedules four threads (the product default, 10 ms, is what the demo runs).
@@ -31,6 +34,24 @@ async function startDaemon(
   });
   onTestFinished(() => daemon.close());
   return daemon;
+}
+
+/**
+ * Resolves once the daemon has sent and received STREAM_SECONDS of every stream, however long a
+ * loaded machine took to set the session up (a fixed wall-clock window left less audio then).
+ */
+async function streamed(daemon: Daemon, formats: StreamFormats): Promise<void> {
+  const bytesOf = (format: StreamFormats['inputs'][number]): number =>
+    STREAM_SECONDS * format.sampleRate * bytesPerFrame(format);
+  for (;;) {
+    const peer = (await daemon.engine.stats()).peers[0];
+    const sent = formats.inputs.every((f, i) => (peer?.sent[i]?.bytes ?? 0) >= bytesOf(f));
+    const received = formats.outputs.every(
+      (f, i) => (peer?.received[i]?.receivedBytes ?? 0) >= bytesOf(f),
+    );
+    if (sent && received) return;
+    await sleep(50);
+  }
 }
 
 describe('streaming both ways over loopback, TS data plane', () => {
@@ -79,7 +100,7 @@ describe('streaming both ways over loopback, TS data plane', () => {
               sinks: [{ kind: 'wav', path: join(dir, 'client-out.wav'), sampleType: 'f32' }],
             },
           },
-          until: () => sleep(STREAM_MS),
+          until: () => streamed(daemon, formats),
           playout: { latency: TARGET_LATENCY_FRAMES, driftCompensation: false },
         },
       );
@@ -165,7 +186,7 @@ describe('a multi-stream server, streams of different formats and rates', () => 
             })),
           },
         },
-        until: () => sleep(STREAM_MS),
+        until: () => streamed(daemon, formats),
         playout: { latency: TARGET_LATENCY_FRAMES, driftCompensation: false },
       },
     );

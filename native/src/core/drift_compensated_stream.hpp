@@ -10,9 +10,10 @@
 // nominal × ratio stream frames (nominal = stream rate / device rate). The controller works in
 // stream frames throughout. It restarts (keeping its drift estimate) when the buffer primes again
 // or slips, whose steps are not drift, but not on an underrun it concealed
-// (JitterBufferOptions::conceal_underruns), so the fill survives a late packet, nor when it skips
-// time the device lost (JitterBuffer::skip_lost_time), a surplus of a few periods only. A restart
-// plays from the target: what priming buffered past it is skipped.
+// (JitterBufferOptions::conceal_underruns), so the fill survives a late packet. A restart plays
+// from the target: what priming buffered past it is skipped. With bound_steps, steps of the fill
+// that are not drift (time a device lost, on either side) stay in the stream within a bound
+// (FillStepBound), corrected at once beyond it.
 //
 // Everything is allocated in the constructor; pull() allocates, locks, throws and logs nothing.
 // One thread (the buffer's owner) calls it.
@@ -27,6 +28,7 @@
 
 #include "drift_controller.hpp"
 #include "drift_resampler.hpp"
+#include "fill_step_bound.hpp"
 #include "format.hpp"
 #include "jitter_buffer.hpp"
 #include "loss_concealer.hpp"
@@ -45,6 +47,8 @@ struct DriftCompensatedStreamOptions {
   double loop_hz = kDriftLoopHz;
   /// The controller's acquisition time, seconds.
   double acquire_seconds = kDriftAcquireSeconds;
+  /// Bound the fill's steps (FillStepBound): for a device that loses time (the native engine's).
+  bool bound_steps = false;
 };
 
 class DriftCompensatedStream {
@@ -64,7 +68,8 @@ class DriftCompensatedStream {
         controller_(format.sample_rate, double(buffer.target_latency_frames()), o.loop_hz,
                     o.acquire_seconds),
         resampler_(format.channels, o.max_period_frames, max_ratio(nominal_ratio_)),
-        primed_target_(buffer.target_latency_frames()) {
+        primed_target_(buffer.target_latency_frames()),
+        step_bound_(o.bound_steps ? std::make_unique<FillStepBound>(format.sample_rate) : nullptr) {
     // A period never needs more input than the resampler holds.
     const size_t max_input = resampler_.capacity_frames();
     wire_.reset(new uint8_t[max_input * bytes_per_frame(format)]());
@@ -108,12 +113,8 @@ class DriftCompensatedStream {
     if (buffer_.restarts_with(needed)) {
       buffer_.skip_buffered(buffer_.buffered_frames() - std::max(target, needed));
     }
+    if (step_bound_) bound_step(target, double(device_frames) * nominal_ratio_);
     const size_t due = buffer_.buffered_frames();
-    // Time the device lost is skipped a few periods after the loss put it in the buffer: the
-    // low-passed fill saw that surplus for those periods only, and goes on as if neither step had
-    // been. Measured afresh instead, the fill would come from one period, its arrival jitter
-    // whole, several times a second on a device that loses time that often.
-    const size_t lost_time = buffer_.lost_time_pending();
     // Pulled, decoded and concealed where the resampler reads its input: no copy in between.
     float* input = resampler_.input_area();
     const PullResult& result =
@@ -122,7 +123,7 @@ class DriftCompensatedStream {
     resampler_.commit(needed);
     resampler_.read(out_interleaved, device_frames, ratio);
     controller_.set_setpoint_frames(double(buffer_.target_latency_frames()));
-    if (result.playing && result.skipped_frames <= lost_time) {
+    if (result.playing && result.skipped_frames == 0) {
       controller_.update(double(due), double(device_frames) * nominal_ratio_);
     } else if (result.underrun || result.skipped_frames > 0) {
       // The fill moved by a slip or a re-prime, not by drift: measured afresh from the next period.
@@ -149,6 +150,24 @@ class DriftCompensatedStream {
     return double(format.sample_rate) / device_rate;
   }
 
+  /// Before a pull of `period` stream frames: a step of the fill beyond the bound is skipped, or
+  /// primed again, and the controller measures afresh (it keeps its drift estimate).
+  void bound_step(size_t target, double period) {
+    if (!buffer_.playing()) {
+      step_bound_->forget();
+      return;
+    }
+    const size_t due = buffer_.buffered_frames();
+    const StepCorrection c = step_bound_->observe(double(due), double(target), period);
+    if (c.kind == StepCorrection::Kind::None) return;
+    if (c.kind == StepCorrection::Kind::Skip) {
+      buffer_.skip_buffered(std::min(c.frames, due - std::min(due, target)));
+    } else {
+      buffer_.prime_again();
+    }
+    controller_.restart();
+  }
+
   static double max_ratio(double nominal_ratio) {
     SYFALA_EXACT_FP
     return nominal_ratio * (1 + kMaxDriftPpm / 1e6);
@@ -167,6 +186,7 @@ class DriftCompensatedStream {
   const PullResult refused_{false, 0, false, 0};
   /// The target the buffer last primed to, or followed down.
   size_t primed_target_;
+  const std::unique_ptr<FillStepBound> step_bound_;
 };
 
 }  // namespace syfala

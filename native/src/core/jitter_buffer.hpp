@@ -21,9 +21,7 @@
 // latency falls back to it: a stream whose clocks agree is never skipped. A stalled sender's burst,
 // piled up while the buffer primed again, is skipped the same way. A receiver that stalled longer
 // than its capacity finds every new run past its window: after kResyncAfterRuns of them in a row it
-// jumps to the newest and primes again (a resync), rather than overrun for ever. Time the device
-// itself lost (skip_lost_time, told by its owner) is skipped as a slip is, as far as the surplus it
-// brings shows above the target.
+// jumps to the newest and primes again (a resync), rather than overrun for ever.
 //
 // Everything is allocated in the constructor; push, pull, reset and the setters allocate, lock,
 // throw and log nothing. One thread (the owner) calls them; stats() may be read from any thread.
@@ -270,7 +268,6 @@ class JitterBuffer {
     }
     add(s.lost_bytes, concealed);
     size_t skipped = gap_skipped;
-    if (lost_time_frames_ > 0) skipped += skip_lost_time_surplus(frames);
     if (options_.skip_surplus) skipped += watch_fill(frames);
     result_ = {true, concealed, underrun, skipped};
     publish_gauges();
@@ -284,7 +281,6 @@ class JitterBuffer {
     playing_ = false;
     started_ = false;
     concealed_last_ = false;
-    lost_time_frames_ = 0;
     gap_owed_until_ = 0;
     restart_window();
     runs_past_window_ = 0;
@@ -304,22 +300,6 @@ class JitterBuffer {
     playing_ = false;
     concealed_last_ = false;
   }
-
-  /// The device lost `frames` of its own clock (an xrun it did not catch up on) while the
-  /// sender's went on: that much of what arrives was due in periods that never played. It is
-  /// owed for a slip window: each pull that plays skips of it, after playing, what the fill that
-  /// period found holds above the target (a slip: in its skipped_frames, a splice to crossfade).
-  /// Never more: what arrived for the lost time comes in whole datagrams, so the surplus is the
-  /// loss rounded to the sender's periods, and arrives late when the sender stalled too; skipped
-  /// whole at once, the loss would take the fill below the target, with an underrun at the next
-  /// late datagram.
-  void skip_lost_time(size_t frames) {
-    lost_time_frames_ += frames;
-    lost_time_owed_until_ = playhead_ + slip_window_frames_ * bytes_per_frame_;
-  }
-
-  /// Frames of skip_lost_time() still owed; the next pull that plays skips at most these.
-  size_t lost_time_pending() const { return lost_time_frames_; }
 
   /// Whether a pull of `frames` would start playback again, after an underrun or prime_again():
   /// a restart, not the stream's first start.
@@ -428,25 +408,12 @@ class JitterBuffer {
     return skip_buffered(size_t(missing / bytes_per_frame_));
   }
 
-  /// Skips owed lost time down to the target, at most: called after a pull of `frames` that
-  /// played, so the fill that period found was what is buffered now and those frames. Past the
-  /// slip window, what is still owed is forgiven (no surplus came for it).
-  size_t skip_lost_time_surplus(size_t frames) {
-    const uint64_t found = buffered_bytes() + uint64_t(frames) * bytes_per_frame_;
-    const uint64_t surplus = found > target_bytes() ? found - target_bytes() : 0;
-    const size_t skipped =
-        skip_buffered(std::min<size_t>(lost_time_frames_, size_t(surplus / bytes_per_frame_)));
-    lost_time_frames_ = playhead_ < lost_time_owed_until_ ? lost_time_frames_ - skipped : 0;
-    return skipped;
-  }
-
   /// A period of the format's zero while priming; the playhead stays.
   const PullResult& play_silence(uint8_t* dst, size_t frames, bool underrun) {
     fill_silence(dst, 0, frames * bytes_per_frame_);
     add(stats_->priming_frames, frames);
     if (started_) add(stats_->underrun_frames, frames);
     restart_window();
-    lost_time_frames_ = 0;
     result_ = {false, 0, underrun, 0};
     return result_;
   }
@@ -641,10 +608,6 @@ class JitterBuffer {
   /// The last pull concealed an underrun (conceal_underruns): the next one may prime again.
   bool concealed_last_ = false;
   size_t late_frames_ = 0;
-  /// skip_lost_time()'s frames still owed, until the playhead reaches lost_time_owed_until_ (a
-  /// byte index); a re-prime drops them (it makes the fill the target again).
-  size_t lost_time_frames_ = 0;
-  uint64_t lost_time_owed_until_ = 0;
   /// skip_covered_gaps: a sender's gap is owed (skipped, not played) while the playhead is
   /// before this byte index: a slip window after priming again.
   uint64_t gap_owed_until_ = 0;

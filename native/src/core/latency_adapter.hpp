@@ -180,6 +180,15 @@ class LatencyAdapter {
     return target_;
   }
 
+  /// Forgets the offsets on-time arrivals reached, keeping the lateness measured: call it while
+  /// the buffer primes again. A sender whose device lost time sends on where it stopped (its
+  /// audio went on), so its next arrivals come that much later for good: a step in the delay,
+  /// which the priming takes up, not lateness to cover for seconds after.
+  void restart_reference() {
+    current_ = {};
+    previous_ = {};
+  }
+
   /// Forgets what was measured, keeping the target: call it with the jitter buffer's reset().
   void reset() {
     chained_ = false;

@@ -70,17 +70,6 @@ class StreamPacketizer {
     period_head_ = 0;
   }
 
-  /// Leaves `bytes` out of the numbering: the device lost that much time (an xrun). The receiver,
-  /// whose clock went on, conceals the gap in its place instead of finding the stream late by
-  /// that much from then on. The history is forgotten: its copies would no longer run on into
-  /// what follows.
-  void skip(uint64_t bytes) {
-    byte_index_ += bytes;
-    held_bytes_ = 0;
-    period_count_ = 0;
-    period_head_ = 0;
-  }
-
   /// Cuts [payload, payload + len), this stream's next wire bytes (normally whole frames; a
   /// partial frame is cut by the same rule), after the redundancy history, calling
   /// emit(const AudioHeader&, const uint8_t* run, size_t run_len, uint8_t copy) once per

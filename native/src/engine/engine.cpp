@@ -52,15 +52,11 @@ void accumulate_deinterleaved(const float* src, size_t channels, size_t frames,
 }
 
 /** The adapter hears of every chunk played; only with adaptive latency does it set the target. */
-void adapt(ReceiveRoute& route, size_t played, bool underrun) {
-  const size_t target = route.adapter->period(played, underrun);
+void adapt(ReceiveRoute& route, size_t played, const PullResult& pulled) {
+  const size_t target = route.adapter->period(played, pulled.underrun);
+  if (!pulled.playing) route.adapter->restart_reference();
   if (route.adaptive) route.buffer.set_target_latency_frames(target);
   route.jitter_frames.store(route.adapter->jitter_frames(), std::memory_order_relaxed);
-}
-
-/** `device_frames` at the device's `device_rate`, in frames of a stream in `format`. */
-size_t stream_frames(uint64_t device_frames, const Format& format, uint32_t device_rate) {
-  return size_t(std::llround(double(device_frames) * format.sample_rate / device_rate));
 }
 
 /**
@@ -83,7 +79,7 @@ void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
     const uint64_t whole = uint64_t(route.stream_position);
     const size_t played = size_t(whole - route.stream_frames_counted);
     route.stream_frames_counted = whole;
-    adapt(route, played, pulled.underrun);
+    adapt(route, played, pulled);
     return;
   }
   const Format& format = route.route.format;
@@ -91,11 +87,10 @@ void play_chunk(ReceiveRoute& route, size_t channels, size_t frames) {
   if (route.concealer) {
     const PullResult& pulled = pull_samples(route.buffer, format, frames, samples,
                                             route.wire.data(), route.missing.data());
-    adapt(route, frames, pulled.underrun);
+    adapt(route, frames, pulled);
     route.concealer->conceal(samples, frames, pulled, route.missing.data());
   } else {
-    adapt(route, frames,
-          pull_samples(route.buffer, format, frames, samples, route.wire.data()).underrun);
+    adapt(route, frames, pull_samples(route.buffer, format, frames, samples, route.wire.data()));
   }
   accumulate_deinterleaved(samples, channels, frames, route.planes.data());
   route.meter.measure_interleaved(samples, frames);
@@ -148,7 +143,6 @@ void Engine::set_device(std::vector<uint32_t> inputs, std::vector<uint32_t> outp
   device_inputs_ = std::move(inputs);
   device_outputs_ = std::move(outputs);
   device_clock_ = {sample_rate, period_frames};
-  lost_time_.configure(sample_rate, period_frames);
 }
 
 void Engine::add_peer(const PeerSpec& spec) {
@@ -229,18 +223,10 @@ void Engine::publish() {
 void Engine::process(const DevicePeriod& period) {
   ReadPass pass(audio_reader_);
   const PeerList& list = *published_.load(std::memory_order_seq_cst);
-  const uint64_t lost_frames = lost_time_.observe(period.callback_ns, period.frames);
   // What arrived since the last period goes into the jitter buffers first.
   receive(list);
   for (Peer* peer : list.peers) {
-    const uint64_t lost = peer->keeps_time ? lost_frames : 0;
     for (const auto& route : peer->receive) {
-      // What the sender sent while the device lost time is skipped with the next period, not
-      // left as latency for the resampler to draw down (dragging its drift estimate with it).
-      if (lost > 0) {
-        route->buffer.skip_lost_time(
-            stream_frames(lost, route->route.format, device_clock_.sample_rate));
-      }
       const std::vector<float*>& out = (*period.outputs)[route->route.device];
       const size_t channels = out.size();
       for (uint32_t done = 0; done < period.frames;) {
@@ -256,12 +242,6 @@ void Engine::process(const DevicePeriod& period) {
       const std::vector<const float*>& in = (*period.inputs)[route->route.device];
       const size_t channels = in.size();
       const size_t frame_bytes = bytes_per_frame(route->route.format);
-      // The time the device lost is a gap in the stream: the peer, whose clock went on, conceals
-      // it in place instead of running short by that much from then on.
-      if (lost > 0) {
-        route->packetizer.skip(frame_bytes * stream_frames(lost, route->route.format,
-                                                           device_clock_.sample_rate));
-      }
       for (uint32_t done = 0; done < period.frames;) {
         const uint32_t n = std::min<uint32_t>(period.frames - done, kChunkFrames);
         for (size_t c = 0; c < channels; ++c) route->planes[c] = in[c] + done;

@@ -94,6 +94,8 @@ ReceiveRoute::ReceiveRoute(const StreamRoute& r, const PeerSpec& spec, const Dev
   if (spec.drift_compensation) {
     DriftCompensatedStreamOptions options{kChunkFrames};
     options.device_sample_rate = device.sample_rate;
+    // A device that loses time (a JACK server's xruns) makes steps in the fill: FillStepBound.
+    options.bound_steps = true;
     compensated =
         std::make_unique<DriftCompensatedStream>(buffer, r.format, options, concealer.get());
   } else if (concealer) {
@@ -119,7 +121,6 @@ Peer::Peer(const PeerSpec& spec, const sockaddr_in& addr, size_t budget,
       address(addr),
       datagram_budget(budget),
       sending(spec.sending),
-      keeps_time(spec.drift_compensation),
       outbound(send_ring_slots(budget), budget) {
   for (const StreamRoute& r : spec.send) {
     send.push_back(

@@ -141,11 +141,6 @@ struct Peer {
   std::vector<std::unique_ptr<SendRoute>> send;
   std::vector<std::unique_ptr<ReceiveRoute>> receive;
   std::atomic<bool> sending;
-  /**
-   * Time the device loses is kept (drift compensation): skipped from what it receives, a gap in
-   * what it sends. Without, both streams stay bit for bit, the loss left to slips and priming.
-   */
-  const bool keeps_time;
   /** What the real-time callback packetized, until it sends it (when full, and each period). */
   DatagramRing outbound;
   /** With security: seals what the audio thread sends, opens what it receives. */
