@@ -388,8 +388,8 @@ TEST(engine_adaptive_latency_leaves_the_target_to_the_jitter_at_underruns_from_a
   // A's device stalls for 300 frames twice, half a second apart: more than B holds, so B
   // underruns each time. The resampler holds B's fill, so those underruns are no reason for a
   // period more; and A's audio goes on from where it stopped, that much later for good: a step
-  // the priming takes up (LatencyAdapter::restart_reference), not lateness (it read as 244
-  // frames of it). B's target stays where its arrivals' jitter set it.
+  // the priming takes up (LatencyAdapter::restart_reference), not lateness (read as such, it
+  // raised the target from 92 to 336). B's target stays where its arrivals' jitter set it.
   SkewedDevice a(48000, +250), b(48000, -250);
   PeerSpec to_b = peer_at("b", b.engine().port(), 48000, true);
   PeerSpec to_a = peer_at("a", a.engine().port(), 48000, true);
