@@ -5,7 +5,8 @@
 // made continuous audio across the loss (they did not run either), so the stream carries the step
 // rather than a gap or a skip: losses on the two sides, which on a machine that stalls both come
 // close together, then cancel without a sound, where skipping and concealing each would be a
-// break in the audio (on the JACK rig, that made twice JackTrip's heard glitches: bench/RESULTS.md).
+// break in the audio (on the JACK rig, that made twice JackTrip's heard glitches:
+// bench/RESULTS.md).
 //
 // What does not cancel is bounded: when the fill, low-passed over kStepSmoothingSeconds (the
 // datagrams' coming and going, a period, averages out), stays more than kStepBoundPeriods
