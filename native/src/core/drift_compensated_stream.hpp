@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "drift_controller.hpp"
@@ -69,7 +70,8 @@ class DriftCompensatedStream {
                     o.acquire_seconds),
         resampler_(format.channels, o.max_period_frames, max_ratio(nominal_ratio_)),
         primed_target_(buffer.target_latency_frames()),
-        step_bound_(o.bound_steps ? std::make_unique<FillStepBound>(format.sample_rate) : nullptr) {
+        step_bound_(o.bound_steps ? std::optional<FillStepBound>(format.sample_rate)
+                                  : std::nullopt) {
     // A period never needs more input than the resampler holds.
     const size_t max_input = resampler_.capacity_frames();
     wire_.reset(new uint8_t[max_input * bytes_per_frame(format)]());
@@ -186,7 +188,8 @@ class DriftCompensatedStream {
   const PullResult refused_{false, 0, false, 0};
   /// The target the buffer last primed to, or followed down.
   size_t primed_target_;
-  const std::unique_ptr<FillStepBound> step_bound_;
+  /// With bound_steps.
+  std::optional<FillStepBound> step_bound_;
 };
 
 }  // namespace syfala
