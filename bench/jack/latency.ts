@@ -24,13 +24,17 @@
  * driver without real-time scheduling logs some by itself on a shared machine); they count
  * different things (JackTrip: packets' worth of audio filled in; syfala: periods due that had not
  * all arrived), so with 2 channels or more a tone also goes there and back on channel 2, its
- * glitches counted the same way for every bridge, beside the tone's own on B (tone-probe.ts). For syfala, a
+ * glitches counted the same way for every bridge, beside the tone's own on B (tone-probe.ts).
+ * Each server's own xruns over the window are counted from what jackd prints (xrun-log.ts in
+ * @syfala/jack-rig): cycles whose graph had not finished, and cycles its driver woke late; the
+ * tone table puts the tone's glitches straight on B beside B's late graphs. For syfala, a
  * second table says where the round trip goes: the rig's 2 periods, each side's receive buffer
  * (its target, and what it held on average over the client's stats lines: the time audio waits
  * in it), and the rest. --verbose prints
  * each run's readings in order and the last lines each side logged.
  */
 import { parseArgs } from 'node:util';
+import type { JackXruns } from '@syfala/jack-rig';
 import { median } from '../bench-report.js';
 import { addonBuild, jacktrip, syfala, type Bridge } from './bridges.js';
 import {
@@ -152,6 +156,9 @@ const referenceRuns = results.filter((r) => r.bridge.label === REFERENCE);
 const reference = referenceRuns.length
   ? median(referenceRuns.map((r) => r.roundTrip.median))
   : undefined;
+/** A server's xruns over the window: graph late + driver late. */
+const xrunsOf = (x: JackXruns | null): string =>
+  x === null ? '—' : `${x.graphLate} + ${x.driverLate}`;
 const rows = results.map((r) => {
   const sorted = [...r.roundTrip.readings].sort((a, b) => a - b);
   return [
@@ -164,6 +171,7 @@ const rows = results.map((r) => {
     `${perSide(r.a, r.b, 'lost')} ${r.bridge.lostUnit}`,
     `${fmt(r.cpuA, 2)} / ${fmt(r.cpuB, 2)}`,
     r.tone === null ? '—' : `${r.tone.bridged.events} (${r.tone.direct.events})`,
+    `${xrunsOf(r.xrunsA)} / ${xrunsOf(r.xrunsB)}`,
     reference === undefined || r.bridge.label === REFERENCE
       ? '—'
       : fmt(r.roundTrip.median / reference, 2),
@@ -181,6 +189,7 @@ console.log(
       'lost (A + B)',
       'CPU s A / B',
       'tone glitches (rig alone)',
+      'server xruns A / B (graph + driver late)',
       'vs JackTrip q4 median',
     ],
     rows,
@@ -205,11 +214,15 @@ if (toneRuns.length > 0) {
           'tone glitch events',
           'disturbed ms',
           'rig alone (events)',
+          "B's graph-late cycles",
+          'rig alone per 100 of them',
           'glitches vs JackTrip q4',
         ],
         bridges.map((bridge) => {
           const mine = toneRuns.filter((r) => r.bridge === bridge);
           const glitches = glitchesOf(mine);
+          const rigAlone = sum(mine, (r) => r.tone!.direct.events);
+          const graphLateB = sum(mine, (r) => r.xrunsB?.graphLate ?? 0);
           return [
             bridge.label,
             String(mine.length),
@@ -220,7 +233,9 @@ if (toneRuns.length > 0) {
               sum(mine, (r) => (r.tone!.bridged.disturbedFrames * 1000) / SAMPLE_RATE),
               0,
             ),
-            String(sum(mine, (r) => r.tone!.direct.events)),
+            String(rigAlone),
+            String(graphLateB),
+            graphLateB === 0 ? '—' : fmt((100 * rigAlone) / graphLateB, 0),
             bridge.label === REFERENCE || referenceGlitches === 0
               ? '—'
               : fmt(glitches / referenceGlitches, 2),

@@ -8,7 +8,9 @@ import {
   measureRoundTrip,
   startJackServer,
   uniqueServerName,
+  xrunsBetween,
   type JackServer,
+  type JackXruns,
   type RoundTrip,
 } from '@syfala/jack-rig';
 import { table as markdownTable } from '../bench-report.js';
@@ -67,6 +69,9 @@ export interface RigResult {
   tails: { a: string[]; b: string[] };
   /** With `tone`: the glitches of a tone through the bridge's channel 2 over the window. */
   tone: ToneGlitches | null;
+  /** What each server reported of its own xruns over the window (jackd's output). */
+  xrunsA: JackXruns | null;
+  xrunsB: JackXruns | null;
 }
 
 function delta(end: BridgeCounters | null, start: BridgeCounters | null): BridgeCounters | null {
@@ -122,6 +127,9 @@ export async function runRig(
     let tails: RigResult['tails'] = { a: [], b: [] };
     let buffersFrom = 0;
     let buffers: readonly BufferSample[] = [];
+    const serverB = b;
+    let xrunsStart = { a: a.xruns, b: serverB.xruns };
+    let xrunsEnd = xrunsStart;
     const roundTrip = await measureRoundTrip(b, {
       sendPort: active.sendB(1),
       receivePort: active.receiveB(1),
@@ -134,7 +142,9 @@ export async function runRig(
           cpuStart = active.cpu();
           buffersFrom = active.buffers?.().length ?? 0;
           probe?.record(seconds);
+          xrunsStart = { a: a.xruns, b: serverB.xruns };
         } else {
+          xrunsEnd = { a: a.xruns, b: serverB.xruns };
           end = active.counters();
           cpuEnd = active.cpu();
           buffers = active.buffers?.().slice(buffersFrom) ?? [];
@@ -155,6 +165,8 @@ export async function runRig(
       cpuB: cpuEnd.b - cpuStart.b,
       tails,
       tone: (await probe?.glitches()) ?? null,
+      xrunsA: xrunsBetween(xrunsStart.a, xrunsEnd.a),
+      xrunsB: xrunsBetween(xrunsStart.b, xrunsEnd.b),
     };
   } finally {
     if (probe) await untrackAndStop(probe);

@@ -2,6 +2,7 @@ export { JackRigError, INSTALL_HINT, type JackRigErrorCode } from './errors.js';
 export { jackEnv, runCommand, type CommandResult } from './exec.js';
 export { ManagedProcess, sleep, type ManagedProcessOptions, type ProcessExit } from './process.js';
 export { JackServer, startJackServer, uniqueServerName, type JackServerOptions } from './server.js';
+export { JackXrunLog, xrunsBetween, type JackXruns } from './xrun-log.js';
 export {
   PipeWireServer,
   startPipeWireServer,

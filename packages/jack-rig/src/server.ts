@@ -1,6 +1,7 @@
 import { JackRigError } from './errors.js';
 import { jackEnv, jackTool, runCommand } from './exec.js';
 import { ManagedProcess, sleep } from './process.js';
+import { JackXrunLog, type JackXruns } from './xrun-log.js';
 import { freeStaleJackSlots, readJackRegistry } from './registry.js';
 
 /** The registry slot of the named server of this user, if any. */
@@ -95,8 +96,12 @@ export async function startJackServer(options: JackServerOptions): Promise<JackS
   const args = ['-n', name, ...scheduling, '-d', 'dummy'];
   args.push('-r', String(sampleRate), '-p', String(periodFrames));
   args.push('-C', String(capture), '-P', String(playback));
-  const child = new ManagedProcess(jackd, args, { env: jackEnv(name) });
-  const server = new JackServer(name, sampleRate, periodFrames, child);
+  const xruns = new JackXrunLog();
+  const child = new ManagedProcess(jackd, args, {
+    env: jackEnv(name),
+    onLine: (line) => xruns.line(line),
+  });
+  const server = new JackServer(name, sampleRate, periodFrames, child, xruns);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
   for (;;) {
@@ -151,13 +156,26 @@ export class JackServer {
   readonly sampleRate: number;
   readonly periodFrames: number;
   readonly process: ManagedProcess;
+  readonly #xruns: JackXrunLog | undefined;
   #stopping: Promise<void> | null = null;
 
-  constructor(name: string, sampleRate: number, periodFrames: number, process: ManagedProcess) {
+  constructor(
+    name: string,
+    sampleRate: number,
+    periodFrames: number,
+    process: ManagedProcess,
+    xruns?: JackXrunLog,
+  ) {
     this.name = name;
     this.sampleRate = sampleRate;
     this.periodFrames = periodFrames;
     this.process = process;
+    this.#xruns = xruns;
+  }
+
+  /** The xruns jackd has reported since it started (null: not a jackd, e.g. PipeWire). */
+  get xruns(): JackXruns | null {
+    return this.#xruns?.counts ?? null;
   }
 
   get pid(): number | undefined {
