@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { WavReader, WavWriter, type WavFormat } from '@syfala/audio';
+import { CROSSFADE_SECONDS } from '@syfala/dataplane';
 import { SeededRandom } from '@syfala/proto';
 
 /** Whether sox, the real tool that reads and writes what we do, is installed (.ci/run installs it). */
@@ -43,6 +44,17 @@ export async function writeSignal(
   reader.read(stored, frames);
   await reader.close();
   return stored;
+}
+
+/**
+ * A receiver's counted slips (skippedFrames), each crossfaded by the concealer over
+ * CROSSFADE_SECONDS: what matchingFrames may find missing from its recording at `sampleRate`.
+ */
+export function countedSlips(
+  skippable: number,
+  sampleRate: number,
+): { skippable: number; spliceFrames: number } {
+  return { skippable, spliceFrames: Math.round(CROSSFADE_SECONDS * sampleRate) };
 }
 
 /**

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { readWavFile } from '@syfala/audio';
-import { CROSSFADE_SECONDS } from '@syfala/dataplane';
 import type { ControlStatsCounters } from '@syfala/proto';
 import {
   LOOPBACK_SERVE,
@@ -16,7 +15,14 @@ import {
   syfala,
   type Cli,
 } from './cli-process.js';
-import { hasSox, matchingFrames, needsSox, tempDir, writeSignal } from './fixtures.js';
+import {
+  countedSlips,
+  hasSox,
+  matchingFrames,
+  needsSox,
+  tempDir,
+  writeSignal,
+} from './fixtures.js';
 
 const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
 const RATE = 48_000;
@@ -106,11 +112,6 @@ function expectCleanStream(stderr: string): number {
   return skippedFrames;
 }
 
-/** A stream's counted slips, each crossfaded by the concealer (CROSSFADE_SECONDS). */
-function slips(skippable: number): { skippable: number; spliceFrames: number } {
-  return { skippable, spliceFrames: Math.round(CROSSFADE_SECONDS * RATE) };
-}
-
 /**
  * Both ways sample for sample, from the first frame: recorded.wav holds the server's looped
  * source for at least its length, and the server's sink holds what was played, all of it; each
@@ -124,7 +125,13 @@ async function expectExactBothWays(
   server: Cli,
 ): Promise<void> {
   const recording = await readWavFile(join(dir, 'recorded.wav'));
-  const received = matchingFrames(recording.samples, served, 2, true, slips(clientSkipped));
+  const received = matchingFrames(
+    recording.samples,
+    served,
+    2,
+    true,
+    countedSlips(clientSkipped, RATE),
+  );
   expect(received.offset).toBe(0);
   expect(received.skipped).toBe(clientSkipped);
   expect(received.frames + received.spliced + received.skipped).toBeGreaterThanOrEqual(
@@ -140,7 +147,13 @@ async function expectExactBothWays(
   });
   const serverSkipped = local.skippedFrames ?? 0;
   const serverRecording = await readWavFile(join(dir, 'server.wav'));
-  const sent = matchingFrames(serverRecording.samples, played, 2, false, slips(serverSkipped));
+  const sent = matchingFrames(
+    serverRecording.samples,
+    played,
+    2,
+    false,
+    countedSlips(serverSkipped, RATE),
+  );
   expect(sent.offset).toBe(0);
   const { frames, spliced, skipped } = sent;
   expect({ frames: frames + spliced + skipped, skipped }, server.stderr).toEqual({
