@@ -10,7 +10,10 @@ export interface JackXruns {
    * ("JackAudioDriver::ProcessGraphAsyncMaster: Process error", one line a cycle).
    */
   graphLate: number;
-  /** Cycles the driver itself woke late: the server's own time lost ("JackTimedDriver::Process XRun"). */
+  /**
+   * Cycles the driver itself woke late: the server's own time lost
+   * ("JackTimedDriver::Process XRun").
+   */
   driverLate: number;
 }
 
