@@ -1,7 +1,7 @@
 /**
  * Round trip through each bridge between two dummy JACK servers (DESIGN §7, §8):
  *
- *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--runs 3]
+ *   bash scripts/pnpm.sh exec tsx bench/jack/latency.ts [--seconds 15] [--warmup 30] [--runs 3]
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
  *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--rate-a 44100] [--verbose]
  *        [--syfala-addon NAME=PATH[,NAME=PATH…]] [--channels 2] [--syfala-concealment silence]
@@ -18,7 +18,11 @@
  * --rate-a runs server A at another rate (syfala converts; JackTrip cannot). The configurations
  * take turns, run after run, so a noisy stretch of the shared machine hits all of them alike.
  * For each run: fresh servers A (48 kHz or --rate-a) and B (48 kHz) at the period, the bridge, A's received stream looped into its send stream,
- * jack_iodelay on B for --seconds after a warm-up; then the bridge stops before the servers.
+ * jack_iodelay on B for --seconds after --warmup seconds (default 30: past the 25 s in which
+ * syfala's drift loop narrows to its tracking bandwidth, so the window is the steady state a
+ * session spends its time in; until 2026-12-07 the window began 2 s in, during that
+ * acquisition, when fill steps drain faster: bench/RESULTS.md); then the bridge stops before the
+ * servers.
  * The reading includes the rig's own 2 periods (the measuring client's pass and the loop on A).
  * Underruns are the bridge's own counters over the window (jackd's xrun lines are not: the dummy
  * driver without real-time scheduling logs some by itself on a shared machine); they count
@@ -53,6 +57,7 @@ import {
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '30' },
     runs: { type: 'string', default: '3' },
     period: { type: 'string', default: '64' },
     bridge: { type: 'string', default: 'all' },
@@ -73,6 +78,8 @@ const [period] = numberList(values.period, '--period');
 const [rateA] = numberList(values['rate-a'], '--rate-a');
 const [channels] = numberList(values.channels, '--channels');
 if (!(seconds > 0)) throw new Error(`--seconds: expected a positive number, got ${values.seconds}`);
+const warmup = Number(values.warmup);
+if (!(warmup >= 0)) throw new Error(`--warmup: expected seconds ≥ 0, got ${values.warmup}`);
 const which = bridgeChoice(values.bridge);
 const bridges: Bridge[] = [];
 /** --syfala-addon: the defaults on this build and on each other one, compared run by run. */
@@ -103,7 +110,7 @@ if (which !== 'jacktrip') {
 
 console.log(machine(values.realtime));
 console.log(
-  `Round trip, ${channels} channels, period ${period} frames, server A at ${rateA} Hz, ${seconds} s windows, ${runs} runs per bridge taking turns\n`,
+  `Round trip, ${channels} channels, period ${period} frames, server A at ${rateA} Hz, ${seconds} s windows after ${warmup} s, ${runs} runs per bridge taking turns\n`,
 );
 
 const results: RigResult[] = [];
@@ -118,6 +125,7 @@ for (let run = 1; run <= runs!; run++) {
         period: period!,
         channels: channels!,
         seconds,
+        warmupSeconds: warmup,
         realtime: values.realtime,
         sampleRateA: rateA!,
         tone: channels! >= 2,

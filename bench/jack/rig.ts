@@ -97,6 +97,8 @@ export async function runRig(
     realtime?: boolean;
     /** Server A's rate, when not B's SAMPLE_RATE (the bridge converts). */
     sampleRateA?: number;
+    /** Seconds the bridge runs before the window (default 2: longer than its counters' second). */
+    warmupSeconds?: number;
     tone?: boolean;
   },
 ): Promise<RigResult> {
@@ -134,8 +136,7 @@ export async function runRig(
       sendPort: active.sendB(1),
       receivePort: active.receiveB(1),
       seconds,
-      // Counters print once a second: let the bridge settle a little longer than iodelay.
-      warmupSeconds: 2,
+      warmupSeconds: options.warmupSeconds ?? 2,
       onWindow: (edge) => {
         if (edge === 'start') {
           start = active.counters();
