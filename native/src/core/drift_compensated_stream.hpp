@@ -90,7 +90,7 @@ class DriftCompensatedStream {
       return refused_;
     }
     // A target raised by more than a period (more jitter seen) primes again at once: one gap,
-    // rather than the resampler's ±1000 ppm taking tens of seconds to add tens of ms of fill, with
+    // rather than the resampler's ±kMaxDriftPpm taking seconds to add tens of ms of fill, with
     // arrivals late all along. Smaller raises add up until they are a period; cuts are followed
     // by the resampler.
     const size_t target = buffer_.target_latency_frames();

@@ -15,7 +15,7 @@
 // every period and the integral (the drift estimate) carries over, so the ratio never steps.
 // Measured on the drifting link of packages/dataplane/test/drift.test.ts (±500 ppm, ±1.5 ms
 // jitter, 64-frame periods at 48 kHz, the fill due held at 192 frames, 120 s, seeds 5–7):
-// settled (fill within a period, drift within 50 ppm) after 5–11 s and 0–6 concealed underruns,
+// settled (fill within a period, drift within 50 ppm) after 4–10 s and 0–9 concealed underruns,
 // against 60–70 s and up to 1,650 underruns with one fixed 0.02 Hz loop; without drift the
 // ratio stays within ±35 ppm once tracking (as with the fixed loop). A 0.2 Hz start settles in
 // 5–8 s but swings the ratio by ±140 ppm 10 s in; 0.05 Hz takes 12–27 s and lets 15–48
@@ -46,8 +46,16 @@ inline constexpr double kDriftAcquireSeconds = 25;
 inline constexpr double kAcquireBandwidthFactor = 10;
 /// ...but no wider than this, Hz: 45° of phase margin with the fill's 0.5 s low-pass.
 inline constexpr double kAcquireMaxLoopHz = 0.1;
-/// The ratio is held within ±this: crystals are tens of ppm apart, ±1000 is a fault.
-inline constexpr double kMaxDriftPpm = 1000;
+/// The ratio is held within ±this. Crystals are tens of ppm apart, but a device that loses time
+/// (a JACK server's xruns) loses hundreds of ppm of it on average, and a step of the fill drains
+/// at what that leaves of the limit: on the JACK rig a receiver's estimate sat at +350 ppm, and
+/// at ±1000 its steps drained at 30 frames a second, the round trip wandering by a period for
+/// seconds after each (issue #14, bench/RESULTS.md). ±2000 ppm is 3.5 cents of pitch, only while
+/// a step drains.
+inline constexpr double kMaxDriftPpm = 2000;
+/// The proportional term alone is held within ±this: a fill far off the setpoint (a start on a
+/// jittery link) is drained no faster, or the acquisition overshoots into underruns.
+inline constexpr double kMaxProportionalPpm = 1000;
 /// Time constant of the fill's low-pass, seconds: it smooths the sawtooth of packet arrivals.
 inline constexpr double kFillSmoothingSeconds = 0.5;
 /// Time constant of the reported drift's average, in cycles of the loop's current bandwidth (5 s
@@ -99,11 +107,14 @@ class DriftController {
     }
     const double error = fill_ - setpoint_;
     const double limit = kMaxDriftPpm / 1e6;
-    // Anti-windup: while the ratio is pinned at its limit, integrating would only store up an
-    // overshoot (a start far from the setpoint is drained by the proportional term alone).
-    const bool pinned = std::fabs(integral_ + kp * error) >= limit;
+    const double proportional = kp * error;
+    const double held = clamp(proportional, kMaxProportionalPpm / 1e6);
+    // Anti-windup: while either term is pinned at its limit, integrating would only store up an
+    // overshoot (a start far from the setpoint is drained by the proportional term alone; a drift
+    // beyond that limit is learnt once the fill is back within it, as the step bound brings it).
+    const bool pinned = held != proportional || std::fabs(integral_ + held) >= limit;
     if (!pinned) integral_ = clamp(integral_ + ki * error * dt, limit);
-    ratio_ = 1 + clamp(integral_ + kp * error, limit);
+    ratio_ = 1 + clamp(integral_ + held, limit);
     reported_ += (integral_ - reported_) * std::min(1.0, (dt * hz) / kReportSmoothingCycles);
     return ratio_;
   }

@@ -7,6 +7,7 @@ using syfala::DriftController;
 SYFALA_WASM_CONSTANT(drift_loop_hz, syfala::kDriftLoopHz)
 SYFALA_WASM_CONSTANT(drift_acquire_seconds, syfala::kDriftAcquireSeconds)
 SYFALA_WASM_CONSTANT(drift_max_ppm, syfala::kMaxDriftPpm)
+SYFALA_WASM_CONSTANT(drift_max_proportional_ppm, syfala::kMaxProportionalPpm)
 
 SYFALA_WASM_EXPORT(drift_controller_new)
 DriftController* drift_controller_new(double sample_rate, double setpoint_frames, double loop_hz,

@@ -10,8 +10,17 @@ export const DRIFT_LOOP_HZ: number = core().drift_loop_hz!();
  * of stream played: it has settled within the first half (see DriftController).
  */
 export const DRIFT_ACQUIRE_SECONDS: number = core().drift_acquire_seconds!();
-/** The ratio is held within ±this: crystals are tens of ppm apart, ±1000 is a fault. */
+/**
+ * The ratio is held within ±this: crystals are tens of ppm apart, but a device that loses time
+ * (xruns) loses hundreds of ppm on average, and steps of the fill drain at what that leaves of the
+ * limit (native/src/core/drift_controller.hpp, kMaxDriftPpm).
+ */
 export const MAX_DRIFT_PPM: number = core().drift_max_ppm!();
+/**
+ * The proportional term alone is held within ±this: a fill far off the setpoint is drained no
+ * faster (and the integral does not wind up meanwhile), or a start on a jittery link overshoots.
+ */
+export const MAX_PROPORTIONAL_PPM: number = core().drift_max_proportional_ppm!();
 
 export interface DriftControllerOptions {
   readonly sampleRate: number;

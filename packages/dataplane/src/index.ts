@@ -33,6 +33,7 @@ export {
   DRIFT_LOOP_HZ,
   DriftController,
   MAX_DRIFT_PPM,
+  MAX_PROPORTIONAL_PPM,
 } from './drift-controller.js';
 export type { DriftControllerOptions } from './drift-controller.js';
 export { DriftResampler } from './resampler.js';
