@@ -50,8 +50,8 @@ inline constexpr double kAcquireMaxLoopHz = 0.1;
 /// (a JACK server's xruns) loses hundreds of ppm of it on average, and a step of the fill drains
 /// at what that leaves of the limit: on the JACK rig a receiver's estimate sat at +350 ppm, and
 /// at ±1000 its steps drained at 30 frames a second, the round trip wandering by a period for
-/// seconds after each (issue #14, bench/RESULTS.md). ±2000 ppm is 3.5 cents of pitch, only while
-/// a step drains.
+/// seconds after each (issue #14, bench/RESULTS.md). ±2000 ppm is 3.5 cents of pitch, reached
+/// only while a device keeps losing time that fast or a step drains.
 inline constexpr double kMaxDriftPpm = 2000;
 /// The proportional term alone is held within ±this: a fill far off the setpoint (a start on a
 /// jittery link) is drained no faster, or the acquisition overshoots into underruns.

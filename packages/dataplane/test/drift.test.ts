@@ -235,6 +235,21 @@ describe('DriftController', () => {
     expect(worst).toBeLessThan(64);
   });
 
+  it(`holds the ratio within ±${MAX_DRIFT_PPM} ppm when the lost time grows past it`, () => {
+    const fs = 48000;
+    const controller = new DriftController({ sampleRate: fs, setpointFrames: 480 });
+    let fill = 480;
+    let highest = 1;
+    for (let period = 0; period < (300 * fs) / 64; period++) {
+      const drift = ((MAX_DRIFT_PPM * 1.5) / 1e6) * Math.min(1, (period * 64) / fs / 120);
+      fill += 64 * (1 + drift) - 64 * controller.ratio;
+      controller.update(fill, 64);
+      highest = Math.max(highest, controller.ratio);
+    }
+    expect(highest).toBeCloseTo(1 + MAX_DRIFT_PPM / 1e6, 12);
+    expect(controller.ratio).toBeCloseTo(1 + MAX_DRIFT_PPM / 1e6, 12);
+  });
+
   it(`holds the proportional term within ±${MAX_PROPORTIONAL_PPM} ppm whatever the fill says, the integral unwound`, () => {
     const controller = new DriftController({ sampleRate: 48000, setpointFrames: 480 });
     for (let i = 0; i < 100_000; i++) controller.update(48_000, 64);
