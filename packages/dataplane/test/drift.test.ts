@@ -201,16 +201,31 @@ describe('DriftCompensatedStream', () => {
   });
 });
 
+/**
+ * A DriftController holding a simulated buffer at 480 frames for `seconds`: each 64-frame period
+ * the sender adds 64 × (1 + drift(seconds so far)) frames and the controller's ratio takes 64 ×
+ * ratio. Calls `period` after each update; returns the controller and the fill at the end.
+ */
+function heldFill(
+  drift: (seconds: number) => number,
+  seconds: number,
+  period: (controller: DriftController, fill: number, seconds: number) => void = () => {},
+): { controller: DriftController; fill: number } {
+  const fs = 48000;
+  const controller = new DriftController({ sampleRate: fs, setpointFrames: 480 });
+  let fill = 480;
+  for (let n = 0; n < (seconds * fs) / 64; n++) {
+    const at = (n * 64) / fs;
+    fill += 64 * (1 + drift(at)) - 64 * controller.ratio;
+    controller.update(fill, 64);
+    period(controller, fill, at);
+  }
+  return { controller, fill };
+}
+
 describe('DriftController', () => {
   it('settles on a sender that runs 300 ppm fast, holding the fill at its setpoint', () => {
-    const fs = 48000;
-    const controller = new DriftController({ sampleRate: fs, setpointFrames: 480 });
-    let fill = 480;
-    for (let period = 0; period < (600 * fs) / 64; period++) {
-      // The sender adds 64 × (1 + 300 ppm) frames per period, we take 64 × ratio.
-      fill += 64 * (1 + 300e-6) - 64 * controller.ratio;
-      controller.update(fill, 64);
-    }
+    const { controller, fill } = heldFill(() => 300e-6, 600);
     expect(controller.driftPpm).toBeCloseTo(300, 1);
     expect(Math.abs(fill - 480)).toBeLessThan(1);
   });
@@ -219,33 +234,28 @@ describe('DriftController', () => {
     // A JACK server's xruns lose more and more time as its machine gets busy, over 1000 ppm in
     // a bad stretch (issue #14): the integral follows it as drift, up to ±MAX_DRIFT_PPM, while
     // the proportional term stays within its own limit.
-    const fs = 48000;
     const most = (MAX_PROPORTIONAL_PPM * 1.5) / 1e6;
-    const controller = new DriftController({ sampleRate: fs, setpointFrames: 480 });
-    let fill = 480;
     let worst = 0;
-    for (let period = 0; period < (600 * fs) / 64; period++) {
-      const seconds = (period * 64) / fs;
-      const drift = most * Math.min(1, seconds / 120);
-      fill += 64 * (1 + drift) - 64 * controller.ratio;
-      controller.update(fill, 64);
-      if (seconds > 60) worst = Math.max(worst, Math.abs(fill - 480));
-    }
+    const { controller } = heldFill(
+      (at) => most * Math.min(1, at / 120),
+      600,
+      (_, fill, at) => {
+        if (at > 60) worst = Math.max(worst, Math.abs(fill - 480));
+      },
+    );
     expect(controller.driftPpm).toBeCloseTo(most * 1e6, 1);
     expect(worst).toBeLessThan(64);
   });
 
   it(`holds the ratio within ±${MAX_DRIFT_PPM} ppm when the lost time grows past it`, () => {
-    const fs = 48000;
-    const controller = new DriftController({ sampleRate: fs, setpointFrames: 480 });
-    let fill = 480;
     let highest = 1;
-    for (let period = 0; period < (300 * fs) / 64; period++) {
-      const drift = ((MAX_DRIFT_PPM * 1.5) / 1e6) * Math.min(1, (period * 64) / fs / 120);
-      fill += 64 * (1 + drift) - 64 * controller.ratio;
-      controller.update(fill, 64);
-      highest = Math.max(highest, controller.ratio);
-    }
+    const { controller } = heldFill(
+      (at) => ((MAX_DRIFT_PPM * 1.5) / 1e6) * Math.min(1, at / 120),
+      300,
+      (c) => {
+        highest = Math.max(highest, c.ratio);
+      },
+    );
     expect(highest).toBeCloseTo(1 + MAX_DRIFT_PPM / 1e6, 12);
     expect(controller.ratio).toBeCloseTo(1 + MAX_DRIFT_PPM / 1e6, 12);
   });
