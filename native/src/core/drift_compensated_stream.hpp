@@ -13,7 +13,10 @@
 // (JitterBufferOptions::conceal_underruns), so the fill survives a late packet. A restart plays
 // from the target: what priming buffered past it is skipped. With bound_steps, steps of the fill
 // that are not drift (time a device lost, on either side) stay in the stream within a bound
-// (FillStepBound), corrected at once beyond it.
+// (FillStepBound), corrected at once beyond it. Time the device itself lost (lost_time(), from
+// the engine's LostTimeWatch) is such a step, known for one: one large enough that the peer, at
+// a like target, ran dry and primed again is drained at kLostTimeSlewPpm beyond the controller's
+// ratio, its drift estimate held meanwhile.
 //
 // Everything is allocated in the constructor; pull() allocates, locks, throws and logs nothing.
 // One thread (the buffer's owner) calls it.
@@ -38,6 +41,12 @@
 #include "exact_fp_begin.hpp"
 
 namespace syfala {
+
+/// How much faster than the drift loop's ratio a step of the device's own lost time is drained,
+/// ppm (the sum within ±kMaxDriftPpm): a period of 64 frames in about a second at 48 kHz, where
+/// the loop's proportional term takes four (issue #14: on the JACK rig such a step, its peer
+/// primed again, held the round trip a period up for seconds).
+inline constexpr double kLostTimeSlewPpm = 1500;
 
 struct DriftCompensatedStreamOptions {
   /// The longest period pulled, in device frames.
@@ -94,14 +103,16 @@ class DriftCompensatedStream {
     // arrivals late all along. Smaller raises add up until they are a period; cuts are followed
     // by the resampler.
     const size_t target = buffer_.target_latency_frames();
-    if (target > primed_target_ + size_t(double(device_frames) * nominal_ratio_)) {
+    const double period = double(device_frames) * nominal_ratio_;
+    if (target > primed_target_ + size_t(period)) {
       buffer_.prime_again();
-      controller_.restart();
+      restart();
       primed_target_ = target;
     } else if (target < primed_target_) {
       primed_target_ = target;
     }
-    const double ratio = nominal_ratio_ * controller_.ratio();
+    const double consumed = consumed_ratio(period);
+    const double ratio = nominal_ratio_ * consumed;
     const size_t needed = resampler_.input_frames_needed(device_frames, ratio);
     // The resampler is sized for the longest period at the largest ratio: never met, but its
     // input is written in place, so a ratio past that would write past it.
@@ -115,8 +126,9 @@ class DriftCompensatedStream {
     if (buffer_.restarts_with(needed)) {
       buffer_.skip_buffered(buffer_.buffered_frames() - std::max(target, needed));
     }
-    if (step_bound_) bound_step(target, double(device_frames) * nominal_ratio_);
+    if (step_bound_) bound_step(target, period);
     const size_t due = buffer_.buffered_frames();
+    const double carried = carry_lost_time(double(due), double(target), period);
     // Pulled, decoded and concealed where the resampler reads its input: no copy in between.
     float* input = resampler_.input_area();
     const PullResult& result =
@@ -126,17 +138,26 @@ class DriftCompensatedStream {
     resampler_.read(out_interleaved, device_frames, ratio);
     controller_.set_setpoint_frames(double(buffer_.target_latency_frames()));
     if (result.playing && result.skipped_frames == 0) {
-      controller_.update(double(due), double(device_frames) * nominal_ratio_);
+      // What this period consumed beyond the drift estimate drained the step; less than a frame
+      // left is drained.
+      const double drained = (consumed - 1 - controller_.drift_ppm() / 1e6) * period;
+      const double left = carried - std::max(0.0, drained);
+      carried_ = left < 1 ? 0 : left;
+      controller_.update(double(due), period, carried == 0);
     } else if (result.underrun || result.skipped_frames > 0) {
       // The fill moved by a slip or a re-prime, not by drift: measured afresh from the next period.
-      controller_.restart();
+      restart();
     }
     return result;
   }
 
-  /// Sender frames consumed per nominal stream frame now (1 + the drift correction); the
-  /// resampler reads nominal × this per device frame.
-  double ratio() const { return controller_.ratio(); }
+  /// The device lost `stream_frames` of time (an xrun after which its clock started again): what
+  /// the sender sent meanwhile is that much more in the fill. Audio thread, before a pull.
+  void lost_time(double stream_frames) { lost_pending_ += stream_frames; }
+
+  /// Sender frames consumed per nominal stream frame now (1 + the drift correction, and the slew
+  /// of a lost-time step); the resampler reads nominal × this per device frame.
+  double ratio() const { return consumed_ratio(0); }
 
   /// Measured drift, ppm: positive when the sender's clock runs faster than the device's.
   double drift_ppm() const { return controller_.drift_ppm(); }
@@ -167,7 +188,42 @@ class DriftCompensatedStream {
     } else {
       buffer_.prime_again();
     }
+    restart();
+  }
+
+  /// The controller measures afresh (keeping its drift estimate); a lost-time step is gone with
+  /// the fill it was in.
+  void restart() {
     controller_.restart();
+    carried_ = 0;
+  }
+
+  /// Sender frames a period of `period` stream frames consumes per nominal frame: the controller's
+  /// ratio, and while a lost-time step is carried, kLostTimeSlewPpm more (no more than the step
+  /// over this period; 0: the full slew), the sum within +kMaxDriftPpm.
+  double consumed_ratio(double period) const {
+    SYFALA_EXACT_FP
+    const double base = controller_.ratio();
+    if (carried_ <= 0) return base;
+    double slew = kLostTimeSlewPpm / 1e6;
+    if (period > 0) slew = std::min(slew, carried_ / period);
+    return std::min(base + slew, 1 + kMaxDriftPpm / 1e6);
+  }
+
+  /// Takes the time lost since the last period as a step to drain when it is at least the target
+  /// less a period: the peer, at a like target, ran dry and primed again, so the round trip keeps
+  /// the whole step (a smaller one the peer's fill takes back as its own loop drains it). The step
+  /// is drained once the fill, low-passed as the step bound sees it, is back at the target: the
+  /// fill moves a datagram at a time, so what it shows of a step is not what was lost, and a peer
+  /// that lost time too, or a skip, may have taken it back. Returns what is left to drain when
+  /// the period is due.
+  double carry_lost_time(double due, double target, double period) {
+    SYFALA_EXACT_FP
+    if (lost_pending_ >= target - period) carried_ += lost_pending_;
+    lost_pending_ = 0;
+    const double fill = step_bound_ ? step_bound_->smoothed_fill(due) : due;
+    if (fill <= target) carried_ = 0;
+    return carried_;
   }
 
   static double max_ratio(double nominal_ratio) {
@@ -190,6 +246,10 @@ class DriftCompensatedStream {
   size_t primed_target_;
   /// With bound_steps.
   std::optional<FillStepBound> step_bound_;
+  /// Stream frames of lost time reported since the last period, and of a lost-time step still
+  /// to drain (the drift estimate held meanwhile).
+  double lost_pending_ = 0;
+  double carried_ = 0;
 };
 
 }  // namespace syfala

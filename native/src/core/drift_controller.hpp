@@ -90,8 +90,9 @@ class DriftController {
   void set_setpoint_frames(double frames) { setpoint_ = frames; }
 
   /// After a period of `frames` stream frames that found `fill_frames` buffered when it was due;
-  /// returns the new ratio.
-  double update(double fill_frames, double frames) {
+  /// returns the new ratio. With `integrate` false the drift estimate holds (the fill is off by a
+  /// step known not to be drift, which the caller drains).
+  double update(double fill_frames, double frames, bool integrate = true) {
     SYFALA_EXACT_FP
     const double dt = frames / sample_rate_;
     const double hz = loop_hz();
@@ -113,7 +114,7 @@ class DriftController {
     // overshoot (a start far from the setpoint is drained by the proportional term alone; a drift
     // beyond that limit is learnt once the fill is back within it, as the step bound brings it).
     const bool pinned = held != proportional || std::fabs(integral_ + held) >= limit;
-    if (!pinned) integral_ = clamp(integral_ + ki * error * dt, limit);
+    if (integrate && !pinned) integral_ = clamp(integral_ + ki * error * dt, limit);
     ratio_ = 1 + clamp(integral_ + held, limit);
     reported_ += (integral_ - reported_) * std::min(1.0, (dt * hz) / kReportSmoothingCycles);
     return ratio_;

@@ -59,6 +59,9 @@ class FillStepBound {
     return {StepCorrection::Kind::Skip, size_t(std::lround(error))};
   }
 
+  /// The fill low-passed over kStepSmoothingSeconds (the last observed where none was yet).
+  double smoothed_fill(double due) const { return has_fill_ ? smoothed_ : due; }
+
   /// Starts afresh: the buffer primed again, or a step was corrected.
   void forget() {
     has_fill_ = false;

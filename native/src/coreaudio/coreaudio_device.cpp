@@ -507,6 +507,7 @@ void CoreAudioDevice::run_engine(uint32_t frames, AudioBufferList* data) {
     }
   }
   DevicePeriod period{&input_planes_, &output_planes_, frames};
+  period.callback_ns = monotonic_now_ns();
   engine_.process(period);
   periods_.fetch_add(1, std::memory_order_relaxed);
 }

@@ -143,6 +143,7 @@ void Engine::set_device(std::vector<uint32_t> inputs, std::vector<uint32_t> outp
   device_inputs_ = std::move(inputs);
   device_outputs_ = std::move(outputs);
   device_clock_ = {sample_rate, period_frames};
+  lost_time_.configure(sample_rate, period_frames);
 }
 
 void Engine::add_peer(const PeerSpec& spec) {
@@ -223,10 +224,15 @@ void Engine::publish() {
 void Engine::process(const DevicePeriod& period) {
   ReadPass pass(audio_reader_);
   const PeerList& list = *published_.load(std::memory_order_seq_cst);
+  const uint64_t lost_frames = lost_time_.observe(period.callback_ns, period.frames);
   // What arrived since the last period goes into the jitter buffers first.
   receive(list);
   for (Peer* peer : list.peers) {
     for (const auto& route : peer->receive) {
+      // What the peer sent while the device lost time is a step in the fill, not drift.
+      if (lost_frames > 0 && route->compensated) {
+        route->compensated->lost_time(double(lost_frames) * route->nominal_ratio);
+      }
       const std::vector<float*>& out = (*period.outputs)[route->route.device];
       const size_t channels = out.size();
       for (uint32_t done = 0; done < period.frames;) {

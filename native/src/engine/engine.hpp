@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../core/wire.hpp"
+#include "lost_time_watch.hpp"
 #include "peer.hpp"
 #include "period_callback.hpp"
 #include "quiescence.hpp"
@@ -124,6 +125,8 @@ class Engine final : public PeriodCallback {
   std::vector<uint32_t> device_inputs_;
   std::vector<uint32_t> device_outputs_;
   DeviceClock device_clock_{0, 0};
+  /** The audio thread's: time the device lost, a step in every compensated stream's fill. */
+  LostTimeWatch lost_time_;
 
   std::vector<std::unique_ptr<Peer>> owned_;
   std::unique_ptr<PeerList> current_;

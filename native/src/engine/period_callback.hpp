@@ -18,9 +18,14 @@ struct DevicePeriod {
    */
   int64_t cycle_start_ns = 0;
   int64_t period_ns = 0;
+  /**
+   * When the callback ran, CLOCK_MONOTONIC ns; 0 from a layer that does not say. The engine
+   * watches it for time the device lost (LostTimeWatch).
+   */
+  int64_t callback_ns = 0;
 };
 
-/** CLOCK_MONOTONIC now, ns (real-time safe: no system call). */
+/** CLOCK_MONOTONIC now, ns: a DevicePeriod's callback_ns (real-time safe: no system call). */
 inline int64_t monotonic_now_ns() {
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);

@@ -285,6 +285,8 @@ int JackDevice::on_process(jack_nframes_t frames, void* arg) {
     period.cycle_start_ns = int64_t(cycle_start_us) * 1000;
     period.period_ns = int64_t(double(period_us) * 1000.0);
   }
+  // Not JACK's cycle times: its clock filter smooths over the time an xrun loses.
+  period.callback_ns = monotonic_now_ns();
   self->callback_.process(period);
   self->periods_.fetch_add(1, std::memory_order_relaxed);
   const uint32_t latency = self->callback_.latency_frames();
