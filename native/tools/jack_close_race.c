@@ -3,8 +3,9 @@
 // A client's notification thread handles "a client left" holding libjack's synchro mutex, and
 // unmaps that client's futex (a few bytes) inside it. jack_client_close cancels the thread; if it
 // holds the mutex then, the close waits for that mutex for ever. Once the file named by
-// $JACK_CLOSE_RACE_ARMED exists, the second pthread_cancel (the first stops the process thread in
-// jack_deactivate, the second the notification thread in jack_client_close) first runs
+// $JACK_CLOSE_RACE_ARMED exists, the pthread_cancel numbered $JACK_CLOSE_RACE_AT (from 0; 1 if
+// unset: an active client's first stops its process thread in jack_deactivate, its second the
+// notification thread in jack_client_close; a client never activated has only the latter) runs
 // $JACK_CLOSE_RACE_CLIENT, a client that comes and goes (jack_lsp), and waits until this
 // process's notification thread is in that unmap, which the shim stretches to 1.5 s.
 #define _GNU_SOURCE
@@ -44,7 +45,8 @@ int pthread_cancel(pthread_t thread) {
   static atomic_int cancels;
   if (real == NULL) real = (int (*)(pthread_t))dlsym(RTLD_NEXT, "pthread_cancel");
   const char* client = getenv("JACK_CLOSE_RACE_CLIENT");
-  if (client != NULL && armed() && atomic_fetch_add(&cancels, 1) == 1) {
+  const char* at = getenv("JACK_CLOSE_RACE_AT");
+  if (client != NULL && armed() && atomic_fetch_add(&cancels, 1) == (at == NULL ? 1 : atoi(at))) {
     if (system(client) == 0) {
       for (int waited = 0; waited < 5000 && !atomic_load(&unmapping); waited += 10) sleep_ms(10);
     }

@@ -120,10 +120,13 @@ export function coreAudioDefaultFormats(options: CoreAudioDeviceOptions): {
   }
 }
 
-/** The JACK server's rate, period and physical ports; its absence said in one sentence. */
-export function jackServerInfo(server: string | undefined): JackServerInfo {
+/**
+ * The JACK server's rate, period and physical ports; its absence said in one sentence. The
+ * client that reads them is the one the device named `clientName` then takes (probeJack's keepFor).
+ */
+export function jackServerInfo(server: string | undefined, clientName: string): JackServerInfo {
   try {
-    return probeJack(server);
+    return probeJack(server, { keepFor: clientName });
   } catch (error) {
     throw new CliError(describeError(error));
   }

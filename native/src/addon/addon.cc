@@ -197,8 +197,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeJack", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 Napi::Env env = info.Env();
                 const std::string server = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+                const std::string keep_for =
+                    info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
                 JackServerInfo probed =
-                    guarded(env, "DEVICE_FAILED", [&] { return probe_jack(server); });
+                    guarded(env, "DEVICE_FAILED", [&] { return probe_jack(server, keep_for); });
                 return server_info(env, probed);
               }));
   exports.Set("coreAudioAvailable", Napi::Boolean::New(env, coreaudio_available()));

@@ -38,10 +38,10 @@ std::shared_ptr<DuplexSession> session_of(const Napi::Value& id) {
 std::shared_ptr<DuplexSession> open_session(Napi::Env env, const Napi::CallbackInfo& info) {
   const JackDeviceOptions options =
       guarded(env, "BAD_OPTION", [&] { return jack_device_options(info[0].As<Napi::Object>()); });
-  // The client opens with the bridge's callback; its period is the server's, known only once
-  // a client is open, so a short-lived probe reads it first.
+  // The bridge is sized by the server's period, known only once a client is open: a probe opens
+  // the client and reads it, and the device takes that client.
   const uint32_t period = guarded(env, "SERVER_UNAVAILABLE", [&] {
-    return probe_jack(options.server).period_frames;
+    return probe_jack(options.server, options.client_name).period_frames;
   });
   auto session = std::make_shared<DuplexSession>(options, period);
   session->device = guarded(env, "SERVER_UNAVAILABLE", [&] {

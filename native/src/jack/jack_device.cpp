@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace syfala {
 
@@ -80,6 +81,36 @@ jack_client_t* open_client(const std::string& name, const std::string& server) {
   return client;
 }
 
+/**
+ * The client a probe opened for the device to come, by that device's name and server: the device
+ * takes it rather than open a second. A process starting then closes no client before it runs;
+ * any close can meet jack2's race (close_client), after which this process opens none.
+ */
+struct KeptClient {
+  std::string name;
+  std::string server;
+  jack_client_t* client = nullptr;
+};
+std::mutex kept_mutex;
+KeptClient kept;
+
+jack_client_t* take_kept(const std::string& name, const std::string& server) {
+  const std::lock_guard<std::mutex> lock(kept_mutex);
+  if (kept.client == nullptr || kept.name != name || kept.server != server) return nullptr;
+  return std::exchange(kept.client, nullptr);
+}
+
+void keep(const std::string& name, const std::string& server, jack_client_t* client) {
+  jack_client_t* previous = nullptr;
+  {
+    const std::lock_guard<std::mutex> lock(kept_mutex);
+    previous = std::exchange(kept.client, client);
+    kept.name = name;
+    kept.server = server;
+  }
+  if (previous != nullptr) close_client(previous);
+}
+
 std::vector<std::string> physical_ports(jack_client_t* client, unsigned long direction) {
   std::vector<std::string> names;
   const char** ports =
@@ -117,18 +148,24 @@ std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, PeriodCallba
   return std::make_unique<JackDevice>(options, callback, events);
 }
 
-JackServerInfo probe_jack(const std::string& server) {
-  jack_client_t* client = open_client("syfala-probe", server);
+JackServerInfo probe_jack(const std::string& server, const std::string& keep_for) {
+  jack_client_t* client = keep_for.empty() ? nullptr : take_kept(keep_for, server);
+  if (client == nullptr) client = open_client(keep_for.empty() ? "syfala-probe" : keep_for, server);
   JackServerInfo info{jack_get_sample_rate(client), jack_get_buffer_size(client),
                       physical_ports(client, JackPortIsOutput),
                       physical_ports(client, JackPortIsInput)};
-  close_client(client);
+  if (keep_for.empty()) {
+    close_client(client);
+  } else {
+    keep(keep_for, server, client);
+  }
   return info;
 }
 
 JackDevice::JackDevice(const JackDeviceOptions& options, PeriodCallback& callback, DeviceEvents& events)
     : callback_(callback), events_(events), options_(options) {
-  client_ = open_client(options.client_name, options.server);
+  client_ = take_kept(options.client_name, options.server);
+  if (client_ == nullptr) client_ = open_client(options.client_name, options.server);
   client_name_ = jack_get_client_name(client_);
   sample_rate_ = jack_get_sample_rate(client_);
   period_frames_ = jack_get_buffer_size(client_);

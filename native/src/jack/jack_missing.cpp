@@ -13,7 +13,7 @@ bool jack_available() { return false; }
 
 uint64_t jack_abandoned_closes() { return 0; }
 
-JackServerInfo probe_jack(const std::string&) { throw DeviceError("NOT_INSTALLED", kInstall); }
+JackServerInfo probe_jack(const std::string&, const std::string&) { throw DeviceError("NOT_INSTALLED", kInstall); }
 
 std::unique_ptr<Device> open_jack(const JackDeviceOptions&, PeriodCallback&, DeviceEvents&) {
   throw DeviceError("NOT_INSTALLED", kInstall);

@@ -57,8 +57,13 @@ bool jack_available();
  * CLOSE_HUNG instead of waiting for ever.
  */
 uint64_t jack_abandoned_closes();
-/** Opens a short-lived client to read the server's clock and its physical ports. */
-JackServerInfo probe_jack(const std::string& server);
+/**
+ * The server's clock and its physical ports, read by a client of its own. With `keep_for` that
+ * client is named so and kept open for the device of that name on that server, which takes it
+ * (open_jack): a process starting opens one JACK client and closes none, where a close can meet
+ * jack2's race. Without, the client is closed before this returns.
+ */
+JackServerInfo probe_jack(const std::string& server, const std::string& keep_for = "");
 /** Opens (does not start) a JACK client whose process callback drives `callback`. */
 std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, PeriodCallback& callback,
                                   DeviceEvents& events);

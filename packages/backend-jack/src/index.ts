@@ -1,7 +1,7 @@
 export { JackError, type JackErrorCode } from './errors.js';
 export { type JackServerInfo } from '@syfala/native-engine';
 export { JackEngine, type JackDeviceOptions, type JackDeviceInfo } from './jack-engine.js';
-export { probeJack } from './probe.js';
+export { probeJack, type ProbeOptions } from './probe.js';
 export {
   jackBackend,
   JackDuplexDevice,

@@ -1,10 +1,20 @@
 import type { JackServerInfo } from '@syfala/native-engine';
 import { jackAddon, jackError } from './addon.js';
 
-/** The JACK server's clock and physical ports (opens and closes a short-lived client). */
-export function probeJack(server?: string): JackServerInfo {
+export interface ProbeOptions {
+  /**
+   * The client name of the JACK device this process opens next on that server: the probe's client
+   * opens under it and stays open for that device, which takes it. The process then closes no
+   * client before it runs: in jack2 (up to 1.9.22) a close can wait for ever on its lock, and no
+   * client of the process opens after that (CLOSE_HUNG).
+   */
+  readonly keepFor?: string;
+}
+
+/** The JACK server's clock and physical ports, read by a client of its own (see keepFor). */
+export function probeJack(server?: string, options: ProbeOptions = {}): JackServerInfo {
   try {
-    return jackAddon().probeJack(server);
+    return jackAddon().probeJack(server, options.keepFor);
   } catch (error) {
     throw jackError(error, 'SERVER_UNAVAILABLE');
   }

@@ -12,7 +12,7 @@ const SHIM_SOURCE = fileURLToPath(
 export interface JackCloseRace {
   /** The process's environment: the shim preloaded, and what it needs. */
   readonly env: NodeJS.ProcessEnv;
-  /** Create this file (empty) and the process's next JACK client close meets the race. */
+  /** Create this file (empty) and a JACK client close of the process meets the race (`at`). */
   readonly armed: string;
   /** Removes the folder the shim was built in (after the process ended). */
   remove(): void;
@@ -21,10 +21,12 @@ export interface JackCloseRace {
 /**
  * jack2 (up to 1.9.22, its issue 395) can leave jack_client_close waiting for ever when another
  * client leaves at that moment. native/tools/jack_close_race.c, built with cc into a folder of
- * its own and preloaded, makes that happen at every close once `armed` exists, with jack_lsp on
- * `server` as the client that comes and goes.
+ * its own and preloaded, makes that happen once `armed` exists, with jack_lsp on `server` as the
+ * client that comes and goes: at the thread cancel numbered `at` since then (from 0). The default
+ * 1 is an active client's close (its first cancel stops the process thread, in jack_deactivate);
+ * 0 is the first close of a client never activated (a probe's), when armed before it opened.
  */
-export function jackCloseRace(server: string): JackCloseRace {
+export function jackCloseRace(server: string, at = 1): JackCloseRace {
   const dir = mkdtempSync(join(tmpdir(), 'syfala-close-race-'));
   const shim = join(dir, 'jack_close_race.so');
   execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, SHIM_SOURCE, '-ldl']);
@@ -35,6 +37,7 @@ export function jackCloseRace(server: string): JackCloseRace {
       LD_PRELOAD: shim,
       JACK_CLOSE_RACE_ARMED: armed,
       JACK_CLOSE_RACE_CLIENT: `env -u LD_PRELOAD jack_lsp -s ${server} >/dev/null 2>&1`,
+      JACK_CLOSE_RACE_AT: String(at),
     },
     armed,
     remove: () => rmSync(dir, { recursive: true, force: true }),

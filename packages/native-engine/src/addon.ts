@@ -164,6 +164,7 @@ export interface NativeAddon extends NativeJackDuplex {
     /** 'auto': each peer's from the MTU of the route to it. */
     datagramBudgetBytes: number | 'auto';
   }) => NativeEngine;
-  probeJack(server?: string): JackServerInfo;
+  /** keepFor: the client stays open under that name for the JACK device so named, which takes it. */
+  probeJack(server?: string, keepFor?: string): JackServerInfo;
   coreAudioDevices(): CoreAudioDevice[];
 }

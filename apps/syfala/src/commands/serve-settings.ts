@@ -164,7 +164,10 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
         : { backend, options: { sources, sinks } };
   // A native device's clock sets the default streams: all its channels, at its rate and period.
   // Asked of CoreAudio only when a direction was not given; of JACK always, for its rate.
-  const jack = device.backend === 'jack' ? jackServerInfo(device.options.server) : undefined;
+  const jack =
+    device.backend === 'jack'
+      ? jackServerInfo(device.options.server, device.options.clientName)
+      : undefined;
   const defaults =
     device.backend === 'virtual' || (given('inputs').set && given('outputs').set)
       ? undefined
