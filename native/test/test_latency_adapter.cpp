@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/latency_adapter.hpp"
@@ -210,6 +211,39 @@ TEST(latency_adapter_does_not_count_a_caught_up_stall_of_the_device_as_lateness)
   }
   CHECK_EQ(adapter.jitter_frames(), kPeriod);
   CHECK_EQ(adapter.target_frames(), size_t(64 + 64 + 16));
+}
+
+TEST(latency_adapter_measures_a_burst_of_caught_up_stalls_as_of_when_each_pull_was_due) {
+  // Bursts of xruns: for a second in every four the device stalls for a period every 15th and
+  // catches up, a dozen times a block, more than the reference leaves out (4): on-time arrivals
+  // read a period late against the early chains, and the target rose to 144. Told how late each
+  // pull runs, the adapter measures the early chains as of when the pull was due.
+  const auto run = [](bool told) {
+    LatencyAdapter adapter(from_128());
+    constexpr double kPeriod = 64;
+    for (size_t k = 0; k < 3000; ++k) {
+      const double end = kPeriod * double(k + 1);
+      if (k % 750 < 187 && k % 15 == 7) {
+        if (told) adapter.pull_late_by(kPeriod);
+        adapter.arrival(end);
+        adapter.arrival(end + kPeriod);
+        adapter.period(64, false);
+        if (told) adapter.pull_late_by(0);
+        adapter.period(64, false);
+        ++k;
+      } else {
+        adapter.arrival(end);
+        adapter.period(64, false);
+      }
+    }
+    return std::pair{adapter.jitter_frames(), adapter.target_frames()};
+  };
+  const auto [jitter_untold, target_untold] = run(false);
+  CHECK_EQ(jitter_untold, 64.0);
+  CHECK_EQ(target_untold, size_t(144));
+  const auto [jitter, target] = run(true);
+  CHECK_EQ(jitter, 0.0);
+  CHECK_EQ(target, size_t(128));
 }
 
 TEST(latency_adapter_leaves_out_at_most_a_tenth_of_the_chains_and_where_few_none) {

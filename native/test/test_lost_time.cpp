@@ -119,3 +119,31 @@ TEST(lost_time_watch_ignores_a_layer_that_gives_no_time) {
   watch.configure(kRate, kPeriod);
   for (int i = 0; i < 10000; ++i) CHECK_EQ(watch.observe(0, kPeriod), uint64_t(0));
 }
+
+TEST(lost_time_watch_says_how_late_a_stalled_callback_ran_and_nothing_of_jitter) {
+  // Callbacks 0 to 400 µs late (under the half-period threshold) read 0. Once a second the device
+  // stalls for two periods and catches up: that callback 128 frames late, the next 64, then 0.
+  LostTimeWatch watch;
+  watch.configure(kRate, kPeriod);
+  std::mt19937_64 random(13);
+  std::uniform_real_distribution<double> jitter(0, 400e3);
+  double clock_ns = 1e12;
+  size_t stalls = 0;
+  for (uint64_t p = 0; p < kMinute; ++p, clock_ns += kPeriodNs) {
+    const uint64_t behind = p % 750 == 600 ? 2 : p % 750 == 601 ? 1 : 0;
+    const double late_ns = behind > 0 ? double(behind) * kPeriodNs : jitter(random);
+    CHECK_EQ(watch.observe(int64_t(clock_ns + late_ns), kPeriod), uint64_t(0));
+    if (p < 750) continue;  // the baseline's first windows
+    SCOPE("period " + std::to_string(p));
+    if (behind == 0) {
+      CHECK_EQ(watch.late_frames(), 0.0);
+    } else {
+      // Against the earliest callback of the last window (at most 400 µs, 20 frames, late).
+      CHECK(watch.late_frames() <= double(behind * kPeriod) + 1);
+      CHECK(watch.late_frames() + 20 >= double(behind * kPeriod));
+      stalls += behind == 2;
+    }
+    if (test::failures() > 0) return;
+  }
+  CHECK_EQ(stalls, size_t(kMinute / 750 - 1));
+}

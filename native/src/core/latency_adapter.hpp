@@ -22,6 +22,13 @@
 //   highest chains, as many as kCaughtUpSeconds of periods (4 at 48 kHz and 64 frames, 8 at 32)
 //   and at most one in kChainsPerIgnored of the two blocks' chains: where chains are few (long
 //   periods), an early one cannot be told from the rest, and the best is the reference.
+//   An owner that knows how late its device's pull runs (the native engine: its callbacks
+//   against the device's own schedule, LostTimeWatch) says so before what arrived for that pull
+//   (pull_late_by): those chains enter the reference that much lower, as of when the pull was
+//   due, however many stalls a burst of xruns packs into a block (on the JACK rig, bursts of
+//   dozens a second outnumbered what the reference leaves out, and on-time arrivals read one or
+//   two periods late for seconds: `auto` raised the target by as much). Their own lateness is
+//   still measured from where they stand: they may have come at any time before the late pull.
 // - Chains: a period of many channels is several datagrams, sent together, arriving together;
 //   the first ends a period before the last, and measured alone its offset would read as a
 //   period of lateness (at 64 channels f32 and 64-frame periods, a dozen datagrams: the jitter
@@ -180,6 +187,11 @@ class LatencyAdapter {
     return target_;
   }
 
+  /// The pull now due runs `frames` stream frames late on the device's own schedule (its
+  /// callback stalled; the next ones catch up): call it before the arrivals seen at that pull.
+  /// Holds until the next call; what is not finite and > 0 is 0. See Caught-up pulls above.
+  void pull_late_by(double frames) { late_ = std::isfinite(frames) && frames > 0 ? frames : 0; }
+
   /// Forgets the offsets on-time arrivals reached, keeping the lateness measured: call it while
   /// the buffer primes again. A sender whose device lost time sends on where it stopped (its
   /// audio went on), so its next arrivals come that much later for good: a step in the delay,
@@ -202,6 +214,7 @@ class LatencyAdapter {
     headroom_blocks_ = 0;
     underran_last_ = false;
     last_underrun_clock_ = -kInfinity;
+    late_ = 0;
   }
 
  private:
@@ -236,7 +249,7 @@ class LatencyAdapter {
     if (!chained_) return;
     chained_ = false;
     const double offset = chain_end_ - clock_;
-    current_.add(offset);
+    current_.add(offset - late_);
     const double lateness = std::min(reference() - offset, double(max_target_));
     arrived_in_block_ = true;
     if (lateness <= block_lateness_[head_]) return;
@@ -339,6 +352,8 @@ class LatencyAdapter {
   bool underran_last_ = false;
   /// Device clock at the last run of underruns (−∞: none yet).
   double last_underrun_clock_ = -kInfinity;
+  /// How late the pull now due runs (pull_late_by), stream frames.
+  double late_ = 0;
   size_t target_;
 };
 

@@ -225,7 +225,14 @@ void Engine::process(const DevicePeriod& period) {
   ReadPass pass(audio_reader_);
   const PeerList& list = *published_.load(std::memory_order_seq_cst);
   const uint64_t lost_frames = lost_time_.observe(period.callback_ns, period.frames);
-  // What arrived since the last period goes into the jitter buffers first.
+  // What arrived since the last period goes into the jitter buffers first, measured as of when
+  // this period was due: a callback that stalled sees arrivals early by as much.
+  const double late_frames = lost_time_.late_frames();
+  for (Peer* peer : list.peers) {
+    for (const auto& route : peer->receive) {
+      route->adapter->pull_late_by(late_frames * route->nominal_ratio);
+    }
+  }
   receive(list);
   for (Peer* peer : list.peers) {
     for (const auto& route : peer->receive) {

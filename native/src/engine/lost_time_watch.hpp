@@ -11,7 +11,9 @@
 // than the monotonic one raises the lateness steadily, and a baseline a window behind would count
 // that rise (about a frame at 250 ppm) into every step. A step is
 // kConfirmCallbacks callbacks in a row at least half a period (and 0.5 ms) above it: a late
-// callback the device catches up on (the next ones come quickly) is none.
+// callback the device catches up on (the next ones come quickly) is none. How late the latest
+// callback ran, when that was at least as much, is what the latency adapter measures the
+// arrivals it saw against (LatencyAdapter::pull_late_by).
 //
 // Nothing here allocates, locks or throws; the device's real-time thread calls it.
 #include <algorithm>
@@ -57,6 +59,7 @@ class LostTimeWatch {
    * returns the device frames lost since the last step seen, 0 almost always.
    */
   uint64_t observe(int64_t now_ns, uint32_t frames) {
+    late_ns_ = 0;
     if (sample_rate_ == 0 || now_ns == 0) return 0;
     if (!has_anchor_) {
       anchor_ns_ = now_ns;
@@ -71,6 +74,7 @@ class LostTimeWatch {
       const double rise_ns = lateness_ns - baseline_at(at);
       above_min_ns_ = above_ == 0 ? rise_ns : std::min(above_min_ns_, rise_ns);
       above_ = rise_ns >= threshold_ns_ ? above_ + 1 : 0;
+      if (above_ > 0) late_ns_ = rise_ns;
       if (above_ == kConfirmCallbacks) {
         // Measured from here on: the window so far saw the lateness before the step.
         above_ = 0;
@@ -79,6 +83,8 @@ class LostTimeWatch {
         baseline_ns_ = baseline_at(at) + above_min_ns_;
         baseline_played_ = at;
         baseline_after_step_ = true;
+        late_ns_ = rise_ns - above_min_ns_;
+        if (late_ns_ < threshold_ns_) late_ns_ = 0;
         if (above_min_ns_ > kLostTimeMaxSeconds * 1e9) return 0;
         return uint64_t(std::llround(above_min_ns_ * double(sample_rate_) / 1e9));
       }
@@ -111,6 +117,12 @@ class LostTimeWatch {
     return 0;
   }
 
+  /**
+   * How late the callback last observed ran after the device's schedule, device frames: 0 unless
+   * by at least the step threshold (half a period, 0.5 ms). Time lost is late until confirmed.
+   */
+  double late_frames() const { return late_ns_ * double(sample_rate_) / 1e9; }
+
  private:
   /** The baseline carried on to the callback after `played` device frames. */
   double baseline_at(uint64_t played) const {
@@ -135,6 +147,8 @@ class LostTimeWatch {
   /// Callbacks in a row at least the threshold above the baseline, and their smallest rise.
   size_t above_ = 0;
   double above_min_ns_ = 0;
+  /// The last callback's rise above the baseline, when at least the threshold.
+  double late_ns_ = 0;
 };
 
 }  // namespace syfala
