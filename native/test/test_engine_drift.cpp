@@ -101,6 +101,15 @@ PeerSpec peer_at(const std::string& id, uint16_t port, uint32_t wire_rate, bool 
   return spec;
 }
 
+/** A and B each other's peer, drift compensated, with adaptive latency from `target`. */
+void connect_adaptive(SkewedDevice& a, SkewedDevice& b, uint32_t target) {
+  PeerSpec to_b = peer_at("b", b.engine().port(), 48000, true, target);
+  PeerSpec to_a = peer_at("a", a.engine().port(), 48000, true, target);
+  to_b.adaptive_latency = to_a.adaptive_latency = true;
+  a.engine().add_peer(to_b);
+  b.engine().add_peer(to_a);
+}
+
 /** What one side saw once the loop had settled. */
 /** How far the fill may move about the target, each period's datagram coming and going. */
 constexpr size_t kRoom = kPeriod * 3 / 2;
@@ -467,12 +476,7 @@ TEST(engine_adaptive_latency_lowers_a_generous_target_to_what_the_arrivals_need)
   // The conductor's network is instant: the arrivals need about a period, far below 1024.
   constexpr size_t kGenerous = 1024;
   SkewedDevice a(48000, +250), b(48000, -250);
-  PeerSpec to_b = peer_at("b", b.engine().port(), 48000, true);
-  PeerSpec to_a = peer_at("a", a.engine().port(), 48000, true);
-  to_b.adaptive_latency = to_a.adaptive_latency = true;
-  to_b.target_latency_frames = to_a.target_latency_frames = kGenerous;
-  a.engine().add_peer(to_b);
-  b.engine().add_peer(to_a);
+  connect_adaptive(a, b, kGenerous);
   const DriftRun r = run(a, b, 60, 30);
   for (const Settled* side : {&r.a, &r.b}) {
     CHECK(side->at_end.target_latency_frames < kGenerous / 2);
@@ -494,12 +498,7 @@ TEST(engine_adaptive_latency_leaves_the_target_to_the_jitter_at_underruns_from_a
   // the priming takes up (LatencyAdapter::restart_reference), not lateness (read as such, it
   // raised the target from 92 to 336). B's target stays where its arrivals' jitter set it.
   SkewedDevice a(48000, +250), b(48000, -250);
-  PeerSpec to_b = peer_at("b", b.engine().port(), 48000, true);
-  PeerSpec to_a = peer_at("a", a.engine().port(), 48000, true);
-  to_b.adaptive_latency = to_a.adaptive_latency = true;
-  to_b.target_latency_frames = to_a.target_latency_frames = 2 * kPeriod;
-  a.engine().add_peer(to_b);
-  b.engine().add_peer(to_a);
+  connect_adaptive(a, b, 2 * kPeriod);
   const DriftRun r = run(a, b, 60, 45, {{true, 50, 300}, {true, 50.5, 300}});
   CHECK(r.b.at_end.underruns - r.b.at_settling.underruns >= 2);
   CHECK(r.b.at_end.target_latency_frames <= r.b.at_settling.target_latency_frames);
@@ -514,12 +513,7 @@ TEST(engine_adaptive_latency_measures_arrivals_as_of_when_a_stalled_period_was_d
   // engine tells the adapter how late each period's callback ran (LostTimeWatch): nothing is
   // late, and the target comes down to what the instant network needs.
   SkewedDevice a(48000, 0), b(48000, 0);
-  PeerSpec to_b = peer_at("b", b.engine().port(), 48000, true);
-  PeerSpec to_a = peer_at("a", a.engine().port(), 48000, true);
-  to_b.adaptive_latency = to_a.adaptive_latency = true;
-  to_b.target_latency_frames = to_a.target_latency_frames = 2 * kPeriod;
-  a.engine().add_peer(to_b);
-  b.engine().add_peer(to_a);
+  connect_adaptive(a, b, 2 * kPeriod);
   std::vector<Xrun> stalls;
   for (double burst = 2; burst < kStreamSeconds - 1; burst += 5) {
     for (double at = burst; at < burst + 1; at += 15.0 * kPeriod / 48000) {
