@@ -224,22 +224,23 @@ void Engine::publish() {
 void Engine::process(const DevicePeriod& period) {
   ReadPass pass(audio_reader_);
   const PeerList& list = *published_.load(std::memory_order_seq_cst);
+  // What the device's clock did, told to each received stream before this period's arrivals:
+  // what the peer sent while the device lost time is a step in the fill, not drift; and a
+  // callback that stalled sees arrivals early by as much, measured as of when it was due.
   const uint64_t lost_frames = lost_time_.observe(period.callback_ns, period.frames);
-  // What arrived since the last period goes into the jitter buffers first, measured as of when
-  // this period was due: a callback that stalled sees arrivals early by as much.
   const double late_frames = lost_time_.late_frames();
   for (Peer* peer : list.peers) {
     for (const auto& route : peer->receive) {
-      route->adapter->pull_late_by(late_frames * route->nominal_ratio);
-    }
-  }
-  receive(list);
-  for (Peer* peer : list.peers) {
-    for (const auto& route : peer->receive) {
-      // What the peer sent while the device lost time is a step in the fill, not drift.
       if (lost_frames > 0 && route->compensated) {
         route->compensated->lost_time(double(lost_frames) * route->nominal_ratio);
       }
+      route->adapter->pull_late_by(late_frames * route->nominal_ratio);
+    }
+  }
+  // What arrived since the last period goes into the jitter buffers first.
+  receive(list);
+  for (Peer* peer : list.peers) {
+    for (const auto& route : peer->receive) {
       const std::vector<float*>& out = (*period.outputs)[route->route.device];
       const size_t channels = out.size();
       for (uint32_t done = 0; done < period.frames;) {
