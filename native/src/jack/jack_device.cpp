@@ -100,6 +100,12 @@ jack_client_t* take_kept(const std::string& name, const std::string& server) {
   return std::exchange(kept.client, nullptr);
 }
 
+/** The client kept for a device of this name on this server, else a new one. */
+jack_client_t* take_or_open(const std::string& name, const std::string& server) {
+  jack_client_t* client = take_kept(name, server);
+  return client != nullptr ? client : open_client(name, server);
+}
+
 void keep(const std::string& name, const std::string& server, jack_client_t* client) {
   jack_client_t* previous = nullptr;
   {
@@ -149,8 +155,8 @@ std::unique_ptr<Device> open_jack(const JackDeviceOptions& options, PeriodCallba
 }
 
 JackServerInfo probe_jack(const std::string& server, const std::string& keep_for) {
-  jack_client_t* client = keep_for.empty() ? nullptr : take_kept(keep_for, server);
-  if (client == nullptr) client = open_client(keep_for.empty() ? "syfala-probe" : keep_for, server);
+  jack_client_t* client =
+      keep_for.empty() ? open_client("syfala-probe", server) : take_or_open(keep_for, server);
   JackServerInfo info{jack_get_sample_rate(client), jack_get_buffer_size(client),
                       physical_ports(client, JackPortIsOutput),
                       physical_ports(client, JackPortIsInput)};
@@ -164,8 +170,7 @@ JackServerInfo probe_jack(const std::string& server, const std::string& keep_for
 
 JackDevice::JackDevice(const JackDeviceOptions& options, PeriodCallback& callback, DeviceEvents& events)
     : callback_(callback), events_(events), options_(options) {
-  client_ = take_kept(options.client_name, options.server);
-  if (client_ == nullptr) client_ = open_client(options.client_name, options.server);
+  client_ = take_or_open(options.client_name, options.server);
   client_name_ = jack_get_client_name(client_);
   sample_rate_ = jack_get_sample_rate(client_);
   period_frames_ = jack_get_buffer_size(client_);
