@@ -31,7 +31,7 @@ import type { RelayReport } from '@syfala/relay';
 import { median } from '../bench-report.js';
 import { freeUdpPort, JACKTRIP, jacktrip, range } from './bridges.js';
 import { fmt, machine, numberList, SAMPLE_RATE, table, track, untrackAndStop } from './rig.js';
-import type { SineGlitches } from './sine-glitches.js';
+import type { SineGlitches } from '@syfala/jack-rig';
 import { ToneProbe } from './tone-probe.js';
 
 const PERIOD_FRAMES = 64;

@@ -28,7 +28,8 @@
  * driver without real-time scheduling logs some by itself on a shared machine); they count
  * different things (JackTrip: packets' worth of audio filled in; syfala: periods due that had not
  * all arrived), so with 2 channels or more a tone also goes there and back on channel 2, its
- * glitches counted the same way for every bridge, beside the tone's own on B (tone-probe.ts).
+ * glitches counted the same way for every bridge, beside the tone's own on B (tone-probe.ts),
+ * and the events among them that B did not make by itself (eventsBeyondServer, @syfala/jack-rig).
  * Each server's own xruns over the window are counted from what jackd prints (xrun-log.ts in
  * @syfala/jack-rig): cycles whose graph had not finished, and cycles its driver woke late; the
  * tone table puts the tone's glitches straight on B beside B's late graphs. For syfala, a
@@ -38,7 +39,7 @@
  * each run's readings in order and the last lines each side logged.
  */
 import { parseArgs } from 'node:util';
-import type { JackXruns } from '@syfala/jack-rig';
+import { eventsBeyondServer, type JackXruns } from '@syfala/jack-rig';
 import { median } from '../bench-report.js';
 import { addonBuild, jacktrip, syfala, type Bridge } from './bridges.js';
 import {
@@ -153,6 +154,23 @@ function withinPeriod(r: RigResult): number {
   return (100 * near) / readings.length;
 }
 
+/**
+ * The tone's glitch events that B did not make by itself (eventsBeyondServer): none near one of
+ * the tone straight on B at once, or a round trip earlier. The tone comes back a period or two
+ * sooner than jack_iodelay's readings (it skips the measuring client's pass; the graph's order
+ * decides the other): p10 less a period to p90 of the run's readings, and eventsBeyondServer
+ * allows a period either side. (Found on the rig: the offsets from each of B's own events to the
+ * bridged ones after it peak at 0 and at the reading less a period.)
+ */
+function beyondB(r: RigResult): number {
+  const sorted = [...r.roundTrip.readings].sort((a, b) => a - b);
+  const delay = {
+    min: quantile(sorted, 0.1) - r.period,
+    max: quantile(sorted, 0.9),
+  };
+  return eventsBeyondServer(r.tone!.bridged, r.tone!.direct, delay, r.period);
+}
+
 /** Its own underrun counters over the window, both sides. */
 const underrunsOf = (r: RigResult): number => (r.a?.underruns ?? 0) + (r.b?.underruns ?? 0);
 const sum = (runsOf: RigResult[], value: (r: RigResult) => number): number =>
@@ -178,7 +196,9 @@ const rows = results.map((r) => {
     perSide(r.a, r.b, 'underruns'),
     `${perSide(r.a, r.b, 'lost')} ${r.bridge.lostUnit}`,
     `${fmt(r.cpuA, 2)} / ${fmt(r.cpuB, 2)}`,
-    r.tone === null ? '—' : `${r.tone.bridged.events} (${r.tone.direct.events})`,
+    r.tone === null
+      ? '—'
+      : `${r.tone.bridged.events} (${beyondB(r)} beyond B; B alone ${r.tone.direct.events})`,
     `${xrunsOf(r.xrunsA)} / ${xrunsOf(r.xrunsB)}`,
     reference === undefined || r.bridge.label === REFERENCE
       ? '—'
@@ -196,7 +216,7 @@ console.log(
       'underruns (A + B)',
       'lost (A + B)',
       'CPU s A / B',
-      'tone glitches (rig alone)',
+      'tone glitches (beyond B; B alone)',
       'server xruns A / B (graph + driver late)',
       'vs JackTrip q4 median',
     ],
@@ -209,10 +229,12 @@ console.log(
 const toneRuns = results.filter((r) => r.tone !== null);
 if (toneRuns.length > 0) {
   const glitchesOf = (runsOf: RigResult[]): number => sum(runsOf, (r) => r.tone!.bridged.events);
-  const referenceGlitches = glitchesOf(referenceRuns.filter((r) => r.tone !== null));
+  const referenceTones = referenceRuns.filter((r) => r.tone !== null);
+  const referenceGlitches = glitchesOf(referenceTones);
+  const referenceBeyond = sum(referenceTones, beyondB);
   console.log(
     '\nA tone there and back on channel 2, recorded on B beside the tone itself ' +
-      '(sine-glitches.ts), over all runs:\n\n' +
+      '(sine-glitches.ts in @syfala/jack-rig), over all runs:\n\n' +
       table(
         [
           'bridge',
@@ -220,16 +242,19 @@ if (toneRuns.length > 0) {
           'median of medians',
           'own underruns',
           'tone glitch events',
+          'beyond B',
           'disturbed ms',
           'rig alone (events)',
           "B's graph-late cycles",
           'rig alone per 100 of them',
           'glitches vs JackTrip q4',
+          'beyond B vs JackTrip q4',
         ],
         bridges.map((bridge) => {
           const mine = toneRuns.filter((r) => r.bridge === bridge);
           const glitches = glitchesOf(mine);
           const rigAlone = sum(mine, (r) => r.tone!.direct.events);
+          const beyond = sum(mine, beyondB);
           const graphLateB = sum(mine, (r) => r.xrunsB?.graphLate ?? 0);
           return [
             bridge.label,
@@ -237,6 +262,7 @@ if (toneRuns.length > 0) {
             fmt(median(mine.map((r) => r.roundTrip.median)), 0),
             String(sum(mine, underrunsOf)),
             String(glitches),
+            String(beyond),
             fmt(
               sum(mine, (r) => (r.tone!.bridged.disturbedFrames * 1000) / SAMPLE_RATE),
               0,
@@ -247,6 +273,9 @@ if (toneRuns.length > 0) {
             bridge.label === REFERENCE || referenceGlitches === 0
               ? '—'
               : fmt(glitches / referenceGlitches, 2),
+            bridge.label === REFERENCE || referenceBeyond === 0
+              ? '—'
+              : fmt(beyond / referenceBeyond, 2),
           ];
         }),
       ),

@@ -1,16 +1,21 @@
 /**
  * A tone sent through a bridge and recorded on the way back, on server B, beside the tone itself:
- * glitches counted the same way for every bridge (sine-glitches.ts), whatever each one's own
- * counters mean. jack_simple_client (jackd2's example client) plays the tone into the bridge's
- * send port on B; for the measurement window jack_rec records what the bridge brings back (after
- * A's loop) and, as the rig's own floor, the tone straight from its port.
+ * glitches counted the same way for every bridge (sineGlitches, @syfala/jack-rig), whatever each
+ * one's own counters mean. jack_simple_client (jackd2's example client) plays the tone into the
+ * bridge's send port on B; for the measurement window jack_rec records what the bridge brings back
+ * (after A's loop) and, as the rig's own floor, the tone straight from its port.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWavFile } from '@syfala/audio';
-import { ManagedProcess, type JackServer } from '@syfala/jack-rig';
-import { sineGlitches, type SineGlitches, type Tone } from './sine-glitches.js';
+import {
+  ManagedProcess,
+  sineGlitches,
+  type JackServer,
+  type SineGlitches,
+  type Tone,
+} from '@syfala/jack-rig';
 
 /** jack_simple_client: a 200-sample sine table at 0.2 on output1. */
 const TONE_PORT = 'jack_simple_client:output1';

@@ -33,3 +33,10 @@ export {
 export { cpuSeconds, processTree, treeCpuSeconds } from './cpu.js';
 export { mountSmallFileSystem, type SmallFileSystem } from './tmpfs.js';
 export { jackCloseRace, type JackCloseRace } from './close-race.js';
+export {
+  sineGlitches,
+  eventsBeyondServer,
+  type SineGlitches,
+  type Tone,
+  type DelayRange,
+} from './sine-glitches.js';

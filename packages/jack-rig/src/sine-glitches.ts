@@ -1,7 +1,8 @@
 /**
  * Glitches in a recorded sine of known frequency and level: wherever the recording is not that
  * sine, whatever the system in between did there (silence, a repeated packet, a fade, a step).
- * The impairment bench (impairment.ts) counts them the same way for every bridge.
+ * The JACK benches (bench/jack/impairment.ts, latency.ts) count them the same way for every
+ * bridge, and tell a bridge's own from those of the server it was recorded on.
  */
 
 /** What a recording of the tone did, sample by sample. */
@@ -11,6 +12,8 @@ export interface SineGlitches {
   disturbedFrames: number;
   /** Runs of disturbed frames; runs less than a period apart count as one. */
   events: number;
+  /** The first frame of each event, in order. */
+  eventFrames: number[];
   /**
    * Steps and kinks: the second difference beyond 3 × the tone's own largest, once per
    * period-long stretch (as in packages/dataplane/test/fixtures/lossy-tone.ts). A fade is not one.
@@ -46,7 +49,7 @@ export function sineGlitches(
   const a = tone.amplitude;
   const clickThreshold = CLICK_FACTOR * a * (2 - twoCos);
   let disturbedFrames = 0;
-  let events = 0;
+  const eventFrames: number[] = [];
   let clicks = 0;
   let lastDisturbed = -Infinity;
   let lastClick = -Infinity;
@@ -62,7 +65,7 @@ export function sineGlitches(
       Math.abs(amplitude - a) > AMPLITUDE_TOLERANCE * a
     ) {
       disturbedFrames++;
-      if (n - lastDisturbed > periodFrames) events++;
+      if (n - lastDisturbed > periodFrames) eventFrames.push(n);
       lastDisturbed = n;
     }
     if (Math.abs(x - 2 * x1 + x2) > clickThreshold) {
@@ -70,5 +73,35 @@ export function sineGlitches(
       lastClick = n;
     }
   }
-  return { frames: samples.length, disturbedFrames, events, clicks };
+  return {
+    frames: samples.length,
+    disturbedFrames,
+    events: eventFrames.length,
+    eventFrames,
+    clicks,
+  };
+}
+
+/** How long a tone took through a bridge and back, frames: the least and the most it read. */
+export interface DelayRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The events of `bridged` (the tone there and back through a bridge) that its server did not
+ * make by itself: those with no event of `direct` (the tone straight from its port, recorded on
+ * the same server at the same time) within a period of them, at once or `delay` earlier (what
+ * the server did to the tone on its way out comes back one round trip later). What is left is
+ * the bridge's, and the far server's.
+ */
+export function eventsBeyondServer(
+  bridged: SineGlitches,
+  direct: SineGlitches,
+  delay: DelayRange,
+  periodFrames: number,
+): number {
+  const near = (at: number, from: number, to: number): boolean =>
+    direct.eventFrames.some((d) => d >= at - to - periodFrames && d <= at - from + periodFrames);
+  return bridged.eventFrames.filter((b) => !near(b, 0, 0) && !near(b, delay.min, delay.max)).length;
 }
