@@ -5,6 +5,7 @@
  *        [--period 64|32] [--bridge jacktrip|syfala|all] [--queues 4,2]
  *        [--syfala-latency 64,auto] [--syfala-fixed 64] [--realtime] [--rate-a 44100] [--verbose]
  *        [--syfala-addon NAME=PATH[,NAME=PATH…]] [--channels 2] [--syfala-concealment silence]
+ *        [--busy-vcpus]
  *
  * Bridges: JackTrip at each queue, syfala with the CLI's default flags (as a new user runs it),
  * syfala with each `--syfala-latency` value (on each build), and with each `--syfala-fixed` value without drift
@@ -15,7 +16,9 @@
  * but each `--syfala-concealment` mode (silence: every frame played without its data shows in the
  * tone, which the default's cycle repetition hides in part). --realtime runs
  * both servers with real-time scheduling (jackd -R, as JACK users run it; the tests do not);
- * --rate-a runs server A at another rate (syfala converts; JackTrip cannot). The configurations
+ * --rate-a runs server A at another rate (syfala converts; JackTrip cannot). --busy-vcpus keeps
+ * every vCPU busy at idle priority throughout (busy-vcpus.ts: on a VM whose idle vCPUs wake late,
+ * a bridge that uses less CPU otherwise gets more stalls of the servers). The configurations
  * take turns, run after run, so a noisy stretch of the shared machine hits all of them alike.
  * For each run: fresh servers A (48 kHz or --rate-a) and B (48 kHz) at the period, the bridge, A's received stream looped into its send stream,
  * jack_iodelay on B for --seconds after --warmup seconds (default 30: past the 25 s in which
@@ -42,6 +45,7 @@ import { parseArgs } from 'node:util';
 import { eventsBeyondServer, type JackXruns } from '@syfala/jack-rig';
 import { median } from '../bench-report.js';
 import { addonBuild, jacktrip, syfala, type Bridge } from './bridges.js';
+import { startBusyVcpus } from './busy-vcpus.js';
 import {
   bridgeChoice,
   fmt,
@@ -71,6 +75,7 @@ const { values } = parseArgs({
     'syfala-addon': { type: 'string' },
     'syfala-concealment': { type: 'string' },
     channels: { type: 'string', default: '2' },
+    'busy-vcpus': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -111,13 +116,14 @@ if (which !== 'jacktrip') {
 
 console.log(machine(values.realtime));
 console.log(
-  `Round trip, ${channels} channels, period ${period} frames, server A at ${rateA} Hz, ${seconds} s windows after ${warmup} s, ${runs} runs per bridge taking turns\n`,
+  `Round trip, ${channels} channels, period ${period} frames, server A at ${rateA} Hz, ${seconds} s windows after ${warmup} s, ${runs} runs per bridge taking turns${values['busy-vcpus'] ? ', every vCPU kept busy at idle priority' : ''}\n`,
 );
 
 const results: RigResult[] = [];
 /** Which run each result came from: an A/B pairs the two builds' results of the same run. */
 const runOf = new Map<RigResult, number>();
 const failures: string[] = [];
+const busy = values['busy-vcpus'] ? startBusyVcpus() : null;
 for (let run = 1; run <= runs!; run++) {
   for (const bridge of bridges) {
     process.stderr.write(`run ${run}/${runs}, ${bridge.label}: measuring ${seconds} s …\n`);
@@ -139,6 +145,7 @@ for (let run = 1; run <= runs!; run++) {
     }
   }
 }
+await busy?.stop();
 
 /** The q-quantile of sorted values (nearest rank). */
 function quantile(sorted: readonly number[], q: number): number {
