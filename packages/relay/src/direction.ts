@@ -114,11 +114,15 @@ export class ImpairedDirection {
     if (delivery?.intactCopies === 0) this.#ledger.note('undelivered', delivery.range);
   }
 
-  /** Counts a reply that arrived before anyone it could go to. */
+  /** Counts a reply that arrived before anyone it could go to: its audio bytes are undelivered. */
   unroutable(datagram: Buffer): void {
     if (this.#closed) return;
-    this.#ledger.arrived(readAudioRange(datagram));
+    const range = readAudioRange(datagram);
+    this.#ledger.arrived(range);
     this.#ledger.count('unroutable');
+    if (range === undefined) return;
+    this.#ledger.note('unroutable', range);
+    this.#ledger.note('undelivered', range);
   }
 
   report(): DirectionReport {

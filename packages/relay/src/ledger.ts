@@ -66,6 +66,7 @@ export class Ledger {
         corrupted: copyRanges(fates.corrupted),
         reordered: copyRanges(fates.reordered),
         discarded: copyRanges(fates.discarded),
+        unroutable: copyRanges(fates.unroutable),
         undelivered: mergeRanges(fates.undelivered),
       };
     }
@@ -89,6 +90,7 @@ export class Ledger {
         corrupted: [],
         reordered: [],
         discarded: [],
+        unroutable: [],
         undelivered: [],
       };
       this.#streams.set(index, fates);

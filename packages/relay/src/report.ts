@@ -17,9 +17,12 @@ export interface StreamFates {
   reordered: ByteRange[];
   /** Copies still waiting to be sent when the relay closed. */
   discarded: ByteRange[];
+  /** Replies from the target before any source had sent: nowhere to go, so never sent. */
+  unroutable: ByteRange[];
   /**
    * Sorted and merged: the ranges no copy of which left (or will leave) the relay with its header
-   * intact, i.e. dropped, truncated, hit in the header or discarded — what a receiver must count as lost.
+   * intact, i.e. dropped, truncated, hit in the header, discarded or unroutable — what a receiver
+   * must count as lost.
    */
   undelivered: ByteRange[];
 }

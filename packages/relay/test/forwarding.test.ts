@@ -58,6 +58,25 @@ describe('forwarding', () => {
     expect(second.received.length).toBeGreaterThan(0);
   });
 
+  it('reports the audio a target sends before any source as unroutable and undelivered', async () => {
+    const target = await peer();
+    const relay = await relayTo(target, {});
+    // A client behind the relay starts its stream before the server's first datagram reached it.
+    for (const datagram of audioRun(3)) target.socket.send(datagram, relay.port, '127.0.0.1');
+    target.socket.send(Buffer.from('early'), relay.port, '127.0.0.1');
+    await until(() => relay.report().toSource.unroutable === 4);
+
+    const { toSource } = relay.report();
+    expect(toSource).toMatchObject({ received: 4, audio: 3, other: 1, sent: 0 });
+    expect(toSource.streams[0]!.unroutable).toEqual([
+      [0, 16],
+      [16, 32],
+      [32, 48],
+    ]);
+    expect(toSource.streams[0]!.undelivered).toEqual([[0, 48]]);
+    expect(copiesBalance(toSource)).toBe(true);
+  });
+
   it('counts what is not audio and, with audioOnly, lets it through unimpaired', async () => {
     const [source, target] = [await peer(), await peer()];
     const relay = await relayTo(target, { loss: 1, audioOnly: true });
