@@ -17,9 +17,9 @@ export interface BusyVcpus {
   stop(): Promise<void>;
 }
 
-export function startBusyVcpus(count = availableParallelism()): BusyVcpus {
+export function startBusyVcpus(): BusyVcpus {
   const spinners = Array.from(
-    { length: count },
+    { length: availableParallelism() },
     () => new ManagedProcess('chrt', ['--idle', '0', 'sh', '-c', 'while :; do :; done']),
   );
   return {
