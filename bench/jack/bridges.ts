@@ -213,7 +213,6 @@ export const SYFALA = {
     channels: number,
     period: number,
   ): string[] => [
-    SYFALA.bin,
     'serve',
     '--backend',
     'jack',
@@ -241,7 +240,6 @@ export const SYFALA = {
   // The endpoint as HOST:UDPPORT: connect asks that address with a unicast discovery beacon,
   // and the answer carries the control port (apps/syfala/src/resolve-endpoint.ts).
   connectArgs: (server: string, udpPort: number, flags: readonly string[]): string[] => [
-    SYFALA.bin,
     'connect',
     `127.0.0.1:${udpPort}`,
     '--backend',
@@ -346,7 +344,7 @@ export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridg
       const udpPort = await freeUdpPort();
       const period = a.periodFrames;
       const serve = new ManagedProcess(
-        process.execPath,
+        SYFALA.bin,
         SYFALA.serveArgs(a.name, udpPort, flags, channels, period),
         { env, onLine: (line) => (counters.a = syfalaCounters(line) ?? counters.a) },
       );
@@ -374,7 +372,7 @@ export function syfala(flags: readonly string[] = [], addon?: AddonBuild): Bridg
             throw missing('`syfala serve --backend jack`', serve, error);
           });
         for (const c of range(channels)) await a.connect(SYFALA.serverOut(c), SYFALA.serverIn(c));
-        connect = new ManagedProcess(process.execPath, SYFALA.connectArgs(b.name, udpPort, flags), {
+        connect = new ManagedProcess(SYFALA.bin, SYFALA.connectArgs(b.name, udpPort, flags), {
           env,
           onLine: (line) => {
             counters.b = syfalaCounters(line) ?? counters.b;

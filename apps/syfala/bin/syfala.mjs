@@ -1,5 +1,8 @@
-#!/usr/bin/env node
-// The `syfala` command: runs the CLI that `tsc -b` builds into dist/.
+#!/usr/bin/env -S node --use-largepages=silent
+// The `syfala` command: runs the CLI that `tsc -b` builds into dist/. Node's code goes on 2 MB
+// pages where the kernel allows it: on a virtual machine whose page tables the host shadows, a
+// process mapped in fewer pages costs less to switch into, and the JACK thread lives in this one
+// (bench/RESULTS.md, issue #14, twenty-fifth session).
 let cli;
 try {
   cli = await import('../dist/cli.js');

@@ -26,7 +26,10 @@ export const LOOPBACK_SERVE = [
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
-/** One run of `node apps/syfala/bin/syfala.mjs …`, its output collected as it comes. */
+/**
+ * One run of `node apps/syfala/bin/syfala.mjs …`, or with `asInstalled` of the bin itself (its
+ * shebang's Node flags apply), its output collected as it comes.
+ */
 export class Cli {
   readonly child: ChildProcess;
   readonly exited: Promise<Exit>;
@@ -34,8 +37,9 @@ export class Cli {
   stderr = '';
   #running = true;
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv = process.env) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = process.env, asInstalled = false) {
+    const [command, argv] = asInstalled ? [BIN, args] : [process.execPath, [BIN, ...args]];
+    this.child = spawn(command, argv, {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,8 +93,12 @@ export function lastServerPeerStats(stderr: string): Record<string, number> | un
 }
 
 /** Starts the CLI (in `env`); a test that ends with it still running kills it. */
-export function syfala(args: readonly string[], env?: NodeJS.ProcessEnv): Cli {
-  const cli = new Cli(args, env);
+export function syfala(
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+  asInstalled?: boolean,
+): Cli {
+  const cli = new Cli(args, env, asInstalled);
   onTestFinished(() => {
     if (cli.running) cli.child.kill('SIGKILL');
   });
