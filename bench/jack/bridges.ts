@@ -201,6 +201,7 @@ export function jacktrip(queue: number, bits?: number, peerPort?: number): Bridg
 // on stdout; serve --log json prints `{"event":"stats","peers":[…]}` lines on stderr.
 
 export const SYFALA = {
+  /** Started itself, as a user's `syfala` runs: its shebang's Node flags apply. */
   bin: `${REPO}apps/syfala/bin/syfala.mjs`,
   endpointName: 'rig-a',
   serverClient: 'syfala-server',
