@@ -6,7 +6,9 @@
 //
 // One per side, on 127.0.0.1; each sends 2 f32 channels to the other with the CLI's defaults for
 // JACK (drift compensation, `auto` latency from 128 frames, fade concealment), in the clear, and
-// reads the engine's stats once a second as the CLI does. Stops on SIGINT.
+// reads the engine's stats once a second as the CLI does. SEALED=client or SEALED=server seals
+// both ways as that side of a session would (fixed secrets: a bench, not a secure link; the other
+// side names the other role). Stops on SIGINT.
 import { clearInterval, setInterval } from 'node:timers';
 import { loadNativeAddon } from '../../packages/native-engine/dist/index.js';
 
@@ -25,6 +27,16 @@ engine.openJack(
   { server, clientName, inputs: [2], outputs: [2], sampleRate: 48000, autoConnect: false },
   () => undefined,
 );
+const secrets = { 'client-to-server': 1, 'server-to-client': 2 };
+const sealedAs = process.env.SEALED;
+const sendDirection = sealedAs === 'client' ? 'client-to-server' : 'server-to-client';
+const receiveDirection = sealedAs === 'client' ? 'server-to-client' : 'client-to-server';
+const security = {
+  sendDirection,
+  sendSecret: new Uint8Array(32).fill(secrets[sendDirection]),
+  receiveSecret: new Uint8Array(32).fill(secrets[receiveDirection]),
+  firstKeyId: 0,
+};
 const format = { sampleRate: 48000, channels: 2, bufferFrames: 0, sampleType: 'f32' };
 engine.addPeer({
   id: 'peer',
@@ -37,11 +49,14 @@ engine.addPeer({
   adaptiveLatency: true,
   concealment: 'fade',
   sending: true,
+  ...(sealedAs !== undefined && { security }),
 });
 const polling = setInterval(() => engine.stats(), 1000);
 process.on('SIGINT', () => {
   clearInterval(polling);
   const [received] = engine.stats().peers[0].received;
-  console.error(`underruns ${received.underruns}, lost ${received.lostFrames} frames`);
+  console.error(
+    `received ${received.receivedBytes} bytes, underruns ${received.underruns}, lost ${received.lostFrames} frames`,
+  );
   engine.close();
 });
