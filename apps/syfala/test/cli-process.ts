@@ -7,7 +7,8 @@ import { sleep } from './fixtures.js';
 
 // The real command, as a user runs it: the built bin in a child process (`tsc -b` first).
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
+/** The `syfala` command's bin, as the package's `bin` field names it. */
+export const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
 /** The flags that run a command on a JACK server the test started (a dummy jackd, by name). */
 export function onJack(server: { readonly name: string }): string[] {
   return ['--backend', 'jack', '--jack-server', server.name];

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { connect } from '@syfala/network';
-import { LOOPBACK_SERVE, ROOT, jsonLines, serve, syfala, type Cli } from './cli-process.js';
+import { BIN, LOOPBACK_SERVE, ROOT, jsonLines, serve, syfala, type Cli } from './cli-process.js';
 
 const PSK = 'correct horse battery staple';
 /** The unicast beacon's answer comes at once; a loaded machine may take a while to send it. */
@@ -162,7 +161,7 @@ describe('syfala connect and serve: encrypted audio', () => {
 
 /** Runs the CLI with a terminal for stdout (script(1)): its exit code and what it printed. */
 async function onTerminal(args: readonly string[]): Promise<{ code: number; output: string }> {
-  const command = [process.execPath, join(ROOT, 'apps/syfala/bin/syfala.mjs'), ...args]
+  const command = [process.execPath, BIN, ...args]
     .map((word) => `'${word.replaceAll("'", "'\\''")}'`)
     .join(' ');
   const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {

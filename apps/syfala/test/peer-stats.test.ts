@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { EngineStats, StreamEngine } from '@syfala/audio';
 import type { ControlStatsCounters } from '@syfala/proto';
@@ -8,7 +7,7 @@ import { openSession } from '@syfala/remote';
 import { ImpairmentRelay } from '@syfala/relay';
 import { Daemon, defaultPlayout, peerId } from '../src/index.js';
 import { startEngine } from '../src/engines.js';
-import { LOOPBACK_SERVE, ROOT, expectOneSentence, jsonLines, syfala } from './cli-process.js';
+import { BIN, LOOPBACK_SERVE, ROOT, expectOneSentence, jsonLines, syfala } from './cli-process.js';
 import { sleep } from './fixtures.js';
 
 const FORMAT = { sampleType: 'f32', sampleRate: 48_000, channels: 2, bufferFrames: 32 } as const;
@@ -187,7 +186,7 @@ describe('both views through the CLI', () => {
       // script(1) gives connect a terminal: the summary is then text for a person.
       const command = [
         process.execPath,
-        join(ROOT, 'apps/syfala/bin/syfala.mjs'),
+        BIN,
         'connect',
         `127.0.0.1:${listening['udpPort'] as number}`,
         ...RESOLVE,

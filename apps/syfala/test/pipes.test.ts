@@ -7,6 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { readWavFile } from '@syfala/audio';
 import type { ControlStatsCounters } from '@syfala/proto';
 import {
+  BIN,
   LOOPBACK_SERVE,
   ROOT,
   expectOneSentence,
@@ -24,7 +25,6 @@ import {
   writeSignal,
 } from './fixtures.js';
 
-const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
 const RATE = 48_000;
 const FORMAT = { sampleType: 'i16', sampleRate: RATE, channels: 2 } as const;
 const STREAMS = ['--inputs', 'i16/48000/2/32', '--outputs', 'i16/48000/2/32'];

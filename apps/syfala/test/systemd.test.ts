@@ -2,14 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, serve, syfala } from './cli-process.js';
+import { BIN, ROOT, serve, syfala } from './cli-process.js';
 import { tempDir } from './fixtures.js';
 
 const UNIT = join(ROOT, 'packaging/systemd/syfala.service');
 const SYSUSERS = join(ROOT, 'packaging/systemd/syfala.sysusers');
 const INSTALLED = '/usr/local/bin/syfala';
 const CONFIG = '/etc/syfala/serve.json';
-const BIN = join(ROOT, 'apps/syfala/bin/syfala.mjs');
 
 const hasSystemd = spawnSync('systemd-analyze', ['--version']).status === 0;
 const needsSystemd = hasSystemd
