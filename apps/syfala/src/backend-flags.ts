@@ -124,9 +124,12 @@ export function coreAudioDefaultFormats(options: CoreAudioDeviceOptions): {
  * The JACK server's rate, period and physical ports; its absence said in one sentence. The
  * client that reads them is the one the device named `clientName` then takes (probeJack's keepFor).
  */
-export function jackServerInfo(server: string | undefined, clientName: string): JackServerInfo {
+export async function jackServerInfo(
+  server: string | undefined,
+  clientName: string,
+): Promise<JackServerInfo> {
   try {
-    return probeJack(server, { keepFor: clientName });
+    return await probeJack(server, { keepFor: clientName });
   } catch (error) {
     throw new CliError(describeError(error));
   }

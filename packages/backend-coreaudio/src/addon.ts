@@ -1,4 +1,11 @@
-import { fromNative, loadNativeAddon, type NativeAddon } from '@syfala/native-engine';
+import {
+  fromNative,
+  loadNativeAddon,
+  nativeHost,
+  type NativeAddon,
+  type NativeAddonError,
+  type NativeHost,
+} from '@syfala/native-engine';
 import { CODES, CoreAudioError, type CoreAudioErrorCode } from './errors.js';
 
 const UNSUPPORTED = `CoreAudio exists only on macOS (this is ${process.platform}): use --backend jack or --backend virtual`;
@@ -8,18 +15,36 @@ const UNSUPPORTED = `CoreAudio exists only on macOS (this is ${process.platform}
  * built. On a Mac without the addon: NOT_INSTALLED, saying what to install.
  */
 export function coreAudioAddon(): NativeAddon {
+  onMac();
+  return withCoreAudio(loadNativeAddon(notInstalled));
+}
+
+/** The engine process, its addon with CoreAudio in it; errors as coreAudioAddon's. */
+export async function coreAudioHost(): Promise<NativeHost> {
+  onMac();
+  const host = await nativeHost(notInstalled);
+  withCoreAudio(host.capabilities);
+  return host;
+}
+
+function onMac(): void {
   if (process.platform !== 'darwin') throw new CoreAudioError('UNSUPPORTED_PLATFORM', UNSUPPORTED);
-  const addon = loadNativeAddon(
-    (cause) =>
-      new CoreAudioError(
-        'NOT_INSTALLED',
-        `${cause.message}: install the Xcode command-line tools (xcode-select --install), ` +
-          'then run pnpm install again',
-        { cause },
-      ),
+}
+
+function notInstalled(cause: NativeAddonError): CoreAudioError {
+  return new CoreAudioError(
+    'NOT_INSTALLED',
+    `${cause.message}: install the Xcode command-line tools (xcode-select --install), ` +
+      'then run pnpm install again',
+    { cause },
   );
-  if (!addon.coreAudioAvailable) throw new CoreAudioError('UNSUPPORTED_PLATFORM', UNSUPPORTED);
-  return addon;
+}
+
+function withCoreAudio<Loaded extends { readonly coreAudioAvailable: boolean }>(
+  loaded: Loaded,
+): Loaded {
+  if (!loaded.coreAudioAvailable) throw new CoreAudioError('UNSUPPORTED_PLATFORM', UNSUPPORTED);
+  return loaded;
 }
 
 /** What the addon threw, as a CoreAudioError (its code kept when CoreAudio has it). */

@@ -7,7 +7,7 @@ import {
   type NativeDeviceInfo,
   type SharedCode,
 } from '@syfala/native-engine';
-import { coreAudioAddon, coreAudioError } from './addon.js';
+import { coreAudioError, coreAudioHost } from './addon.js';
 import { chooseCoreAudioDevice, listCoreAudioDevices } from './devices.js';
 import { CoreAudioError } from './errors.js';
 
@@ -35,12 +35,12 @@ export type CoreAudioDeviceInfo = NativeDeviceInfo;
  */
 export class CoreAudioEngine extends NativeStreamEngine<CoreAudioDeviceOptions> {
   /** Binds the audio socket; UNSUPPORTED_PLATFORM off macOS. */
-  static start(options: EngineOptions = {}): Promise<CoreAudioEngine> {
+  static async start(options: EngineOptions = {}): Promise<CoreAudioEngine> {
     try {
-      const addon = coreAudioAddon();
-      return Promise.resolve(new CoreAudioEngine(bindNativeEngine(addon, options), addon.events));
+      const host = await coreAudioHost();
+      return new CoreAudioEngine(host, await bindNativeEngine(host, options));
     } catch (error) {
-      return Promise.reject(coreAudioError(error, 'ENGINE_FAILED'));
+      throw coreAudioError(error, 'ENGINE_FAILED');
     }
   }
 
@@ -48,26 +48,26 @@ export class CoreAudioEngine extends NativeStreamEngine<CoreAudioDeviceOptions> 
    * Opens AUHAL units on the devices with one float32 channel per stream channel, and starts
    * them. Every stream must run at the device's nominal rate (FORMAT_MISMATCH otherwise).
    */
-  protected override openNative(
+  protected override async openNative(
     layout: DeviceLayout,
     options: CoreAudioDeviceOptions,
-    onEvent: (flags: number) => void,
-  ): CoreAudioDeviceInfo {
+  ): Promise<CoreAudioDeviceInfo> {
     // Names are resolved here, once, against the listing; the native side takes UIDs.
     const devices = listCoreAudioDevices();
     const uid = (wanted: string | undefined, direction: 'input' | 'output'): string =>
       chooseCoreAudioDevice(devices, wanted, direction).uid;
     const { inputDevice, outputDevice, ...channels } = options;
     try {
-      return this.native.openCoreAudio(
-        {
+      return await this.host.ask({
+        op: 'openCoreAudio',
+        engine: this.engine,
+        options: {
           ...layout,
           ...channels,
           ...(layout.inputs.length > 0 && { inputDevice: uid(inputDevice, 'input') }),
           ...(layout.outputs.length > 0 && { outputDevice: uid(outputDevice, 'output') }),
         },
-        onEvent,
-      );
+      });
     } catch (error) {
       throw coreAudioError(error, 'DEVICE_FAILED');
     }

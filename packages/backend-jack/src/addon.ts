@@ -1,15 +1,34 @@
-import { fromNative, loadNativeAddon, type NativeAddon } from '@syfala/native-engine';
+import {
+  fromNative,
+  loadNativeAddon,
+  nativeHost,
+  type NativeAddon,
+  type NativeAddonError,
+  type NativeHost,
+} from '@syfala/native-engine';
 import { INSTALL_HINT, JackError, type JackErrorCode } from './errors.js';
 
-/** The addon, with JACK in it; NOT_INSTALLED, with what to install, otherwise. */
-export function jackAddon(): NativeAddon {
-  const addon = loadNativeAddon(
-    (cause) => new JackError('NOT_INSTALLED', `${cause.message}: ${INSTALL_HINT}`, { cause }),
-  );
-  if (!addon.jackAvailable) {
+function notInstalled(cause: NativeAddonError): JackError {
+  return new JackError('NOT_INSTALLED', `${cause.message}: ${INSTALL_HINT}`, { cause });
+}
+
+function withJack<Loaded extends { readonly jackAvailable: boolean }>(loaded: Loaded): Loaded {
+  if (!loaded.jackAvailable) {
     throw new JackError('NOT_INSTALLED', `this build has no JACK support: ${INSTALL_HINT}`);
   }
-  return addon;
+  return loaded;
+}
+
+/** The addon in this process, with JACK in it (the duplex stream's); NOT_INSTALLED otherwise. */
+export function jackAddon(): NativeAddon {
+  return withJack(loadNativeAddon(notInstalled));
+}
+
+/** The engine process, its addon with JACK in it (engines and probes); NOT_INSTALLED otherwise. */
+export async function jackHost(): Promise<NativeHost> {
+  const host = await nativeHost(notInstalled);
+  withJack(host.capabilities);
+  return host;
 }
 
 const CODES: readonly JackErrorCode[] = [

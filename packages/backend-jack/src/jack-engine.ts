@@ -7,7 +7,7 @@ import {
   type NativeDeviceInfo,
   type SharedCode,
 } from '@syfala/native-engine';
-import { jackAddon, jackError } from './addon.js';
+import { jackError, jackHost } from './addon.js';
 import { JackError } from './errors.js';
 
 /** How the engine's JACK client looks and what it connects to. */
@@ -52,12 +52,12 @@ export type JackDeviceInfo = NativeDeviceInfo;
  */
 export class JackEngine extends NativeStreamEngine<JackDeviceOptions> {
   /** Binds the audio socket (no JACK client yet). */
-  static start(options: EngineOptions = {}): Promise<JackEngine> {
+  static async start(options: EngineOptions = {}): Promise<JackEngine> {
     try {
-      const addon = jackAddon();
-      return Promise.resolve(new JackEngine(bindNativeEngine(addon, options), addon.events));
+      const host = await jackHost();
+      return new JackEngine(host, await bindNativeEngine(host, options));
     } catch (error) {
-      return Promise.reject(jackError(error, 'ENGINE_FAILED'));
+      throw jackError(error, 'ENGINE_FAILED');
     }
   }
 
@@ -66,15 +66,18 @@ export class JackEngine extends NativeStreamEngine<JackDeviceOptions> {
    * its ports. Every stream must run at the JACK server's rate (FORMAT_MISMATCH otherwise),
    * unless `resample` is set and every peer has drift compensation.
    */
-  protected override openNative(
+  protected override async openNative(
     layout: DeviceLayout,
     options: JackDeviceOptions,
-    onEvent: (flags: number) => void,
-  ): JackDeviceInfo {
+  ): Promise<JackDeviceInfo> {
     try {
       // The addon applies the other defaults JackDeviceOptions documents.
       const names = { inputPrefix: 'send', outputPrefix: 'receive' };
-      return this.native.openJack({ ...layout, ...names, ...options }, onEvent);
+      return await this.host.ask({
+        op: 'openJack',
+        engine: this.engine,
+        options: { ...layout, ...names, ...options },
+      });
     } catch (error) {
       throw jackError(error, 'SERVER_UNAVAILABLE');
     }

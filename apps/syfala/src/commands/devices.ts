@@ -27,9 +27,9 @@ interface Unavailable {
  * --backend, every backend is listed, and one that can't be used here says why (exit 0); with
  * it, that backend only, and its failure is the command's (exit 1).
  */
-export function devicesCommand(flags: DevicesFlags): Promise<number> {
+export async function devicesCommand(flags: DevicesFlags): Promise<number> {
   const chosen = flags.backend === undefined ? BACKENDS : [flags.backend];
-  const listings = chosen.map((backend) => listing(backend, flags.jackServer));
+  const listings = await Promise.all(chosen.map((backend) => listing(backend, flags.jackServer)));
   const failed = listings.find((l): l is Unavailable => !l.available);
   if (flags.backend !== undefined && failed !== undefined) {
     throw new CliError(failed.reason);
@@ -39,16 +39,16 @@ export function devicesCommand(flags: DevicesFlags): Promise<number> {
       ? `${JSON.stringify(listings)}\n`
       : `${listings.map(describeListing).join('\n')}\n`,
   );
-  return Promise.resolve(0);
+  return 0;
 }
 
-function listing(backend: Backend, jackServer: string | undefined): Listing {
+async function listing(backend: Backend, jackServer: string | undefined): Promise<Listing> {
   try {
     switch (backend) {
       case 'virtual':
         return { backend, available: true };
       case 'jack':
-        return { backend, available: true, server: probeJack(jackServer) };
+        return { backend, available: true, server: await probeJack(jackServer) };
       case 'coreaudio':
         return { backend, available: true, devices: listCoreAudioDevices() };
     }

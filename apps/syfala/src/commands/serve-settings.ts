@@ -166,7 +166,7 @@ export async function serveSettings(command: Command): Promise<ServeSettings> {
   // Asked of CoreAudio only when a direction was not given; of JACK always, for its rate.
   const jack =
     device.backend === 'jack'
-      ? jackServerInfo(device.options.server, device.options.clientName)
+      ? await jackServerInfo(device.options.server, device.options.clientName)
       : undefined;
   const defaults =
     device.backend === 'virtual' || (given('inputs').set && given('outputs').set)

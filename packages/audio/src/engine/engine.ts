@@ -10,6 +10,7 @@ import type {
   EngineRequest,
   EngineResults,
 } from './messages.js';
+import { PendingReplies } from './pending-replies.js';
 
 export interface EngineOptions {
   /** Where the UDP audio socket binds. Default 0.0.0.0, a free port. */
@@ -24,13 +25,6 @@ export interface EngineOptions {
 }
 
 type ErrorReply = Extract<EngineEvent, { type: 'error' }>;
-
-/** A request waiting for the worker's reply. */
-interface Pending {
-  readonly type: EngineRequest['type'];
-  readonly resolve: (result: unknown) => void;
-  readonly reject: (error: AudioError) => void;
-}
 
 /** The code a request's failure gets when the worker's error is not an AudioError. */
 const FALLBACK_CODES: Record<EngineRequest['type'], AudioErrorCode> = {
@@ -74,17 +68,14 @@ export class AudioEngine implements StreamEngine {
    */
   readonly processorFailed: Promise<AudioError>;
   readonly #worker: Worker;
-  /** By request id: every request is answered, or rejected when the worker dies. */
-  readonly #pending = new Map<number, Pending>();
+  /** Every request is answered, or rejected when the worker dies. */
+  readonly #replies = new PendingReplies<EngineRequest['type']>();
   #lose: (error: Error) => void = () => undefined;
   #processorThrew: (error: AudioError) => void = () => undefined;
   #device: { sampleRate: number; periodFrames: number } | undefined;
   #onSinkFailed: ((failure: SinkFailure) => void) | undefined;
   /** A sink failure no listener heard: close() rejects with it. */
   #unreported: AudioError | undefined;
-  #nextId = 0;
-  /** Why the worker is gone, once it is. */
-  #dead: AudioError | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(worker: Worker, port: number) {
@@ -189,7 +180,7 @@ export class AudioEngine implements StreamEngine {
    */
   close(): Promise<void> {
     this.#closing ??=
-      this.#dead !== undefined
+      this.#replies.dead !== undefined
         ? Promise.resolve()
         : this.#ask({ type: 'close' })
             .finally(() => this.#worker.terminate())
@@ -200,19 +191,9 @@ export class AudioEngine implements StreamEngine {
   }
 
   #ask<T extends EngineRequest>(request: T): Promise<EngineResults[T['type']]> {
-    return new Promise((resolve, reject) => {
-      if (this.#dead !== undefined) {
-        reject(this.#dead);
-        return;
-      }
-      const id = this.#nextId++;
-      this.#pending.set(id, {
-        type: request.type,
-        resolve: resolve as (result: unknown) => void,
-        reject,
-      });
-      this.#worker.postMessage({ ...request, id } satisfies EngineCommand);
-    });
+    return this.#replies.ask(request.type, (id) =>
+      this.#worker.postMessage({ ...request, id } satisfies EngineCommand),
+    );
   }
 
   /** A command the worker does not answer. After the worker's death it does nothing. */
@@ -232,12 +213,9 @@ export class AudioEngine implements StreamEngine {
       );
       return;
     }
-    if (event.type !== 'done' && event.type !== 'error') return;
-    const pending = this.#pending.get(event.id);
-    if (pending === undefined) return;
-    this.#pending.delete(event.id);
-    if (event.type === 'done') pending.resolve(event.result);
-    else pending.reject(fromWorker(event, pending.type));
+    if (event.type === 'done') this.#replies.resolve(event.id, event.result);
+    else if (event.type === 'error')
+      this.#replies.reject(event.id, (type) => fromWorker(event, type));
   }
 
   /**
@@ -245,10 +223,7 @@ export class AudioEngine implements StreamEngine {
    * close has no request pending when the worker exits, and does not lose the device.
    */
   #die(why: string, cause?: Error): void {
-    if (this.#dead !== undefined) return;
-    this.#dead = new AudioError('ENGINE_FAILED', `audio engine: ${why}`, cause && { cause });
-    for (const pending of this.#pending.values()) pending.reject(this.#dead);
-    this.#pending.clear();
-    if (this.#closing === undefined) this.#lose(this.#dead);
+    const dead = new AudioError('ENGINE_FAILED', `audio engine: ${why}`, cause && { cause });
+    if (this.#replies.die(dead) && this.#closing === undefined) this.#lose(dead);
   }
 }

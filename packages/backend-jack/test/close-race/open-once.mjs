@@ -12,7 +12,7 @@ const options = { server, clientName: 'open-once', autoConnect: false };
 
 async function open() {
   if (mode === 'duplex') return (await jackBackend.open(streams, options)).name;
-  const probed = probeJack(server, { keepFor: options.clientName });
+  const probed = await probeJack(server, { keepFor: options.clientName });
   const engine = await JackEngine.start({ bind: { address: '127.0.0.1', port: 0 } });
   const device = await engine.openDevice(streams, options);
   return { name: device.name, probedRate: probed.sampleRate, rate: device.sampleRate };

@@ -44,7 +44,7 @@ export async function clientCard(
   // The card's own rate: a JACK server's is set (jackd -r); the virtual card takes --sample-rate.
   const deviceSampleRate =
     native?.backend === 'jack'
-      ? jackServerInfo(native.options.server, native.options.clientName).sampleRate
+      ? (await jackServerInfo(native.options.server, native.options.clientName)).sampleRate
       : virtual?.sampleRate;
   checkDeviceRate(formats, deviceSampleRate, plan.playout, {
     streams: `${endpoint.name} streams`,
