@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   jackCloseRace,
+  processAlive,
+  processTree,
   startJackServer,
   uniqueServerName,
   type JackServer,
@@ -249,6 +251,54 @@ describe('the JACK backend end to end', () => {
     });
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
+  }, 60_000);
+
+  it(`runs its JACK client in an engine process of its own, which ends with it${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const a = await jackServer();
+    const server = syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE]);
+    const listening = await server.logEvent('listening', 30_000);
+    const client = syfala(['connect', `127.0.0.1:${String(listening['udpPort'])}`, '--json']);
+    await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
+    const cli = server.child.pid!;
+    const [engine, ...others] = processTree(cli).filter((pid) => pid !== cli);
+    expect(others).toEqual([]);
+    const maps = (pid: number): string => readFileSync(`/proc/${pid}/maps`, 'utf8');
+    // libjack, and so the client and its real-time thread, only in the engine process.
+    expect(maps(engine!)).toMatch(/libjack\.so/);
+    expect(maps(cli)).not.toMatch(/libjack\.so/);
+    const ports = await a.ports(/^(?!system:)/);
+    expect(ports.length).toBeGreaterThan(0);
+
+    // However the CLI ends, its engine process goes, and the JACK server drops the client.
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await expect.poll(() => processAlive(engine!), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => a.ports(/^(?!system:)/), { timeout: 10_000 }).toEqual([]);
+  }, 60_000);
+
+  it(`ends the session in one sentence when the engine process dies${needsJack}`, async (ctx) => {
+    if (!hasJack) ctx.skip();
+    const a = await jackServer();
+    const server = syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE]);
+    const listening = await server.logEvent('listening', 30_000);
+    const client = syfala(['connect', `127.0.0.1:${String(listening['udpPort'])}`, '--json']);
+    await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
+
+    const cli = server.child.pid!;
+    const engine = processTree(cli).find((pid) => pid !== cli)!;
+    process.kill(engine, 'SIGKILL');
+    const text = `the audio engine process (pid ${engine}) stopped: signal SIGKILL`;
+    expect((await server.exited).code).toBe(1);
+    expect(await server.logEvent('session-closed')).toMatchObject({
+      reason: 'device-lost',
+      by: 'local',
+      text,
+    });
+    expect((await client.exited).code).toBe(1);
+    expect(client.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `syfala: the server lost its sound card (${text})`,
+    );
   }, 60_000);
 
   it(`refuses streams at another rate than the JACK server's without drift compensation, in one sentence${needsJack}`, async (ctx) => {
