@@ -9,7 +9,7 @@ import {
   uniqueServerName,
   type JackServer,
 } from '@syfala/jack-rig';
-import { LOOPBACK_SERVE, jsonLines, onJack, syfala } from './cli-process.js';
+import { LOOPBACK_SERVE, jsonLines, onJack, syfala, type Cli } from './cli-process.js';
 import { sleep } from './fixtures.js';
 import {
   EXACT,
@@ -34,6 +34,21 @@ async function jackServer(): Promise<JackServer> {
   // Registered first, so it runs last: JACK clients must go before their server.
   onTestFinished(() => server.stop());
   return server;
+}
+
+/**
+ * `syfala serve` on JACK server `a`, streaming with a client on the virtual card, and the pid of
+ * serve's engine process: its one child.
+ */
+async function servingOnJack(a: JackServer): Promise<{ server: Cli; client: Cli; engine: number }> {
+  const server = syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE]);
+  const listening = await server.logEvent('listening', 30_000);
+  const client = syfala(['connect', `127.0.0.1:${String(listening['udpPort'])}`, '--json']);
+  await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
+  const cli = server.child.pid!;
+  const children = processTree(cli).filter((pid) => pid !== cli);
+  expect(children).toHaveLength(1);
+  return { server, client, engine: children[0]! };
 }
 
 /** Frames the server's peers played that never arrived, from one of its `stats` log lines. */
@@ -200,10 +215,7 @@ describe('the JACK backend end to end', () => {
   it(`tells a streaming client the server lost its sound card when its JACK server stops${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
-    const server = syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE]);
-    const listening = await server.logEvent('listening', 30_000);
-    const client = syfala(['connect', `127.0.0.1:${String(listening['udpPort'])}`, '--json']);
-    await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
+    const { server, client } = await servingOnJack(a);
 
     // The server's sound card goes away under it: jackd stops with its clients still attached.
     await a.stop();
@@ -256,16 +268,11 @@ describe('the JACK backend end to end', () => {
   it(`runs its JACK client in an engine process of its own, which ends with it${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
-    const server = syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE]);
-    const listening = await server.logEvent('listening', 30_000);
-    const client = syfala(['connect', `127.0.0.1:${String(listening['udpPort'])}`, '--json']);
-    await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
+    const { server, engine } = await servingOnJack(a);
     const cli = server.child.pid!;
-    const [engine, ...others] = processTree(cli).filter((pid) => pid !== cli);
-    expect(others).toEqual([]);
     const maps = (pid: number): string => readFileSync(`/proc/${pid}/maps`, 'utf8');
     // libjack, and so the client and its real-time thread, only in the engine process.
-    expect(maps(engine!)).toMatch(/libjack\.so/);
+    expect(maps(engine)).toMatch(/libjack\.so/);
     expect(maps(cli)).not.toMatch(/libjack\.so/);
     const ports = await a.ports(/^(?!system:)/);
     expect(ports.length).toBeGreaterThan(0);
@@ -273,20 +280,14 @@ describe('the JACK backend end to end', () => {
     // However the CLI ends, its engine process goes, and the JACK server drops the client.
     server.child.kill('SIGKILL');
     await server.exited;
-    await expect.poll(() => processAlive(engine!), { timeout: 10_000 }).toBe(false);
+    await expect.poll(() => processAlive(engine), { timeout: 10_000 }).toBe(false);
     await expect.poll(() => a.ports(/^(?!system:)/), { timeout: 10_000 }).toEqual([]);
   }, 60_000);
 
   it(`ends the session in one sentence when the engine process dies${needsJack}`, async (ctx) => {
     if (!hasJack) ctx.skip();
     const a = await jackServer();
-    const server = syfala(['serve', ...onJack(a), ...LOOPBACK_SERVE]);
-    const listening = await server.logEvent('listening', 30_000);
-    const client = syfala(['connect', `127.0.0.1:${String(listening['udpPort'])}`, '--json']);
-    await client.jsonLine('stdout', (line) => line['type'] === 'stats', 30_000);
-
-    const cli = server.child.pid!;
-    const engine = processTree(cli).find((pid) => pid !== cli)!;
+    const { server, client, engine } = await servingOnJack(a);
     process.kill(engine, 'SIGKILL');
     const text = `the audio engine process (pid ${engine}) stopped: signal SIGKILL`;
     expect((await server.exited).code).toBe(1);
