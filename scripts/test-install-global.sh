@@ -29,6 +29,10 @@ version=$(node -p "require('$root/apps/syfala/package.json').version")
 # JACK's entry comes from the native addon: "not built" (NOT_INSTALLED) if the copy has none.
 syfala devices --json >devices.json
 ! grep -q 'not built' devices.json || fail "the installed copy has no native addon: $(cat devices.json)"
+# JACK is asked from the engine process (@syfala/native-engine's host/, a file of the copy's own):
+# it answers with the server's clock, or that no server runs.
+grep -q '"backend":"jack","available":true\|JACK server' devices.json ||
+  fail "the installed copy's engine process did not ask JACK: $(cat devices.json)"
 
 syfala serve --bind 127.0.0.1 --no-mdns --udp-port 0 --control-port 0 --metrics 0 --log json \
   2>"$tmp/serve.log" &
