@@ -19,8 +19,13 @@ export function runNativeHost(): void {
     addon = requireAddon(addonCandidates());
   } catch (error) {
     const { code, message } = error as { code?: string; message?: string };
-    send({ type: 'failed', code: code ?? 'LOAD_FAILED', message: message ?? String(error) });
-    process.disconnect();
+    const failed: HostEvent = {
+      type: 'failed',
+      code: code ?? 'LOAD_FAILED',
+      message: message ?? String(error),
+    };
+    // Once it is written: the parent then sees why, and this process ends with the channel.
+    process.send?.(failed, () => process.disconnect());
     return;
   }
   const host = new Host(addon, send);
