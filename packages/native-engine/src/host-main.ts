@@ -103,14 +103,19 @@ class Host {
     return engine;
   }
 
-  /** Forwards engine `number`'s device events, with its clock after each. */
+  /**
+   * Forwards engine `number`'s device events, with its clock after each. An xrun alone is not:
+   * no parent acts on one (stats count them), and each message wakes both processes.
+   */
   #events(number: number): (flags: number) => void {
-    return (flags) =>
+    return (flags) => {
+      if ((flags & ~this.#addon.events.xrun) === 0) return;
       this.#send({
         type: 'device',
         engine: number,
         flags,
         clock: this.#engines.get(number)?.clock(),
       });
+    };
   }
 }

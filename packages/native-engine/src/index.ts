@@ -15,12 +15,5 @@ export { fromNative } from './native-error.js';
 export { NativeAddonError, type NativeAddonErrorCode } from './errors.js';
 export { ADDON_PATH_VARIABLE, loadNativeAddon } from './load.js';
 export { bindNativeEngine, NativeStreamEngine, type SharedCode } from './native-stream-engine.js';
-export { nativeHost, NativeHost, type HostedEngineListener } from './native-host.js';
+export { nativeHost, type NativeHost } from './native-host.js';
 export { runNativeHost } from './host-main.js';
-export type {
-  BindSpec,
-  DeviceClock,
-  HostCapabilities,
-  HostRequest,
-  HostResults,
-} from './host-messages.js';

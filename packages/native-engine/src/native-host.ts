@@ -57,14 +57,19 @@ export class NativeHost {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    let stopListening = (): void => undefined;
     const first = await new Promise<HostEvent | Error>((resolve) => {
       const failed = (why: string): void =>
         resolve(new SyfalaError('ENGINE_FAILED', `the audio engine process ${why} as it started`));
-      child.once('message', resolve);
-      child.once('error', (error) => failed(`failed (${error.message})`));
-      child.once('exit', (code, signal) => failed(`stopped (${signal ?? `exit code ${code}`})`));
+      const heard = (event: HostEvent): void => resolve(event);
+      const errored = (error: Error): void => failed(`failed (${error.message})`);
+      const exited = (code: number | null, signal: NodeJS.Signals | null): void =>
+        failed(`stopped (${signal ?? `exit code ${code}`})`);
+      child.once('message', heard).once('error', errored).once('exit', exited);
+      stopListening = () =>
+        void child.off('message', heard).off('error', errored).off('exit', exited);
     });
-    child.removeAllListeners();
+    stopListening();
     if (first instanceof Error) throw first;
     if (first.type === 'ready') return new NativeHost(child, first);
     child.kill();
@@ -72,10 +77,6 @@ export class NativeHost {
       throw new NativeAddonError(first.code, first.message);
     }
     throw new SyfalaError('ENGINE_FAILED', `the audio engine process said ${first.type} first`);
-  }
-
-  get pid(): number | undefined {
-    return this.#child.pid;
   }
 
   /** Why the process is gone, once it is. */

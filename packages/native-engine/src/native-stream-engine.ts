@@ -72,7 +72,7 @@ export abstract class NativeStreamEngine<DeviceOptions> implements StreamEngine 
   /** The reason a device event ends the sessions, or undefined when they go on. */
   protected abstract lostBy(flags: number, events: DeviceEventBits): Error | undefined;
 
-  /** The device's clock, as the host last said (at open, and with each device event). */
+  /** The device's clock, as the host last said: at open, and with each device event but an xrun. */
   get device(): DeviceClock | undefined {
     return this.#closing === undefined ? this.#clock : undefined;
   }
